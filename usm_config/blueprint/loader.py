@@ -1,0 +1,314 @@
+"""Load a blueprint (one YAML file or a directory of them) into the model, with locations.
+
+Loading happens in layers. The files of one directory form a single layer: their collections
+are concatenated and an id written twice is an error reported at both places. A layer may
+``extends:`` other blueprints; those are loaded first and the layer is laid over them: an
+element whose id already exists in a base is a *tailoring*, and the keys it sets replace the
+base's keys of that element. Every problem found is returned as a located diagnostic; nothing
+here raises on bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from usm_config.blueprint.checks import run_checks
+from usm_config.blueprint.model import Blueprint, Process, Workflow
+from usm_config.blueprint.sequence import expand_path
+from usm_config.blueprint.usm import ProcessId
+from usm_config.blueprint.validation_errors import translate_errors
+from usm_config.diagnostics import (
+    Diagnostic,
+    Location,
+    Severity,
+    SourceIndex,
+    display_path,
+    locate,
+)
+from usm_config.yamlsource import LMap, LNode, LScalar, LSeq, parse_file, to_plain, walk
+
+#: Top-level keys that hold lists of elements with an ``id``.
+COLLECTIONS = (
+    "profiles",
+    "customers",
+    "teams",
+    "schedules",
+    "services",
+    "call_types",
+    "processes",
+    "workflows",
+)
+#: Top-level keys that hold one value; a later layer replaces the keys it sets.
+SINGLETONS = ("usm", "organisation", "classification")
+
+
+@dataclass
+class LoadResult:
+    """The outcome of loading: a blueprint when there were no errors, and all diagnostics."""
+
+    blueprint: Blueprint | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    index: SourceIndex = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+    def location(self, path: tuple[str | int, ...]) -> Location:
+        """The location of ``path``, or of its nearest written ancestor."""
+        return locate(self.index, path)
+
+
+def _error(
+    code: str, message: str, location: Location, hint: str, *related: Location
+) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, code, message, location, "", hint, tuple(related))
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        self.files: list[Path] = []
+        self.stack: list[Path] = []
+
+    def load(self, path: Path, referrer: Location | None = None) -> LMap | None:
+        resolved = path.resolve()
+        if resolved in self.stack:
+            where = referrer or Location(display_path(path))
+            chain = " → ".join(display_path(p) for p in [*self.stack, resolved])
+            self.diagnostics.append(
+                _error(
+                    "LOAD004",
+                    f"'extends' forms a cycle: {chain}",
+                    where,
+                    "remove one of the 'extends' entries",
+                )
+            )
+            return None
+        if not path.exists():
+            self.diagnostics.append(
+                _error(
+                    "LOAD001",
+                    f"no such file or directory: {display_path(path)}",
+                    referrer or Location(display_path(path)),
+                    "check the path (relative paths in 'extends' start at the file's folder)",
+                )
+            )
+            return None
+        self.stack.append(resolved)
+        try:
+            return self._load_layer(path)
+        finally:
+            self.stack.pop()
+
+    def _files(self, path: Path) -> list[Path]:
+        if path.is_file():
+            return [path]
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not files:
+            self.diagnostics.append(
+                _error(
+                    "LOAD002",
+                    "the directory holds no .yaml or .yml files",
+                    Location(display_path(path)),
+                    "point at a blueprint file or a directory of blueprint files",
+                )
+            )
+        return files
+
+    def _parse(self, file: Path) -> LMap | None:
+        self.files.append(file)
+        tree, diagnostics = parse_file(file)
+        self.diagnostics.extend(diagnostics)
+        if diagnostics and any(d.severity == Severity.ERROR for d in diagnostics):
+            return None
+        if tree is None:
+            self.diagnostics.append(
+                _error(
+                    "LOAD003",
+                    "the file is empty",
+                    Location(display_path(file), 1, 1),
+                    "start the blueprint with 'usm: 1' and an 'organisation:' mapping",
+                )
+            )
+            return None
+        if not isinstance(tree, LMap):
+            kind = "a list" if isinstance(tree, LSeq) else "a single value"
+            self.diagnostics.append(
+                _error(
+                    "LOAD005",
+                    f"the document is {kind}, but a blueprint must be a mapping of keys",
+                    tree.location,
+                    "start the file with keys such as 'usm: 1', 'organisation:' and 'services:'",
+                )
+            )
+            return None
+        return tree
+
+    def _load_layer(self, path: Path) -> LMap | None:
+        trees = [t for t in (self._parse(f) for f in self._files(path)) if t is not None]
+        if not trees:
+            return None
+        layer = self._combine(trees)
+        bases = self._bases(layer, trees)
+        if not bases:
+            return layer
+        merged = bases[0]
+        for base in bases[1:]:
+            merged = _overlay(merged, base)
+        return _overlay(merged, layer)
+
+    def _combine(self, trees: list[LMap]) -> LMap:
+        """Join the files of one layer; a key or id written twice is an error."""
+        combined = LMap(trees[0].location)
+        for tree in trees:
+            for key, value in tree.values.items():
+                if key not in combined.values:
+                    combined.values[key] = value
+                    combined.keys[key] = tree.keys[key]
+                elif key in COLLECTIONS and isinstance(value, LSeq):
+                    existing = combined.values[key]
+                    if isinstance(existing, LSeq):
+                        existing.items.extend(value.items)
+                elif key == "extends":
+                    existing = combined.values[key]
+                    combined.values[key] = LSeq(
+                        existing.location, _as_list(existing) + _as_list(value)
+                    )
+                else:
+                    self.diagnostics.append(
+                        _error(
+                            "LOAD006",
+                            f"'{key}' is written in more than one file of the blueprint",
+                            tree.keys[key],
+                            "keep it in one file",
+                            combined.keys[key],
+                        )
+                    )
+        for name in COLLECTIONS:
+            collection = combined.values.get(name)
+            if isinstance(collection, LSeq):
+                self._check_unique_ids(name, collection)
+        return combined
+
+    def _check_unique_ids(self, name: str, collection: LSeq) -> None:
+        seen: dict[str, Location] = {}
+        for item in collection.items:
+            ident = _id_of(item)
+            if ident is None:
+                continue
+            where = item.keys["id"] if isinstance(item, LMap) else item.location
+            if ident in seen:
+                self.diagnostics.append(
+                    _error(
+                        "LOAD007",
+                        f"duplicate id '{ident}' in {name}",
+                        where,
+                        "give each element its own id, or tailor a base element by "
+                        "repeating its id in the blueprint that extends it",
+                        seen[ident],
+                    )
+                )
+            else:
+                seen[ident] = where
+
+    def _bases(self, layer: LMap, trees: list[LMap]) -> list[LMap]:
+        extends = layer.values.pop("extends", None)
+        layer.keys.pop("extends", None)
+        if extends is None:
+            return []
+        bases = []
+        for entry in _as_list(extends):
+            if not (isinstance(entry, LScalar) and isinstance(entry.value, str) and entry.value):
+                self.diagnostics.append(
+                    _error(
+                        "LOAD008",
+                        "'extends' takes a path or a list of paths",
+                        entry.location,
+                        "write e.g. 'extends: ../usm-reference.yaml'",
+                    )
+                )
+                continue
+            folder = Path(entry.location.file).parent
+            base = self.load(folder / entry.value, entry.location)
+            if base is not None:
+                bases.append(base)
+        return bases
+
+
+def _as_list(node: LNode) -> list[LNode]:
+    return list(node.items) if isinstance(node, LSeq) else [node]
+
+
+def _id_of(node: LNode) -> str | None:
+    if isinstance(node, LMap):
+        ident = node.values.get("id")
+        if isinstance(ident, LScalar) and isinstance(ident.value, str | int):
+            return str(ident.value)
+    return None
+
+
+def _overlay(base: LMap, layer: LMap) -> LMap:
+    """Lay ``layer`` over ``base``: collections merge by id, other keys are replaced."""
+    result = LMap(layer.location, dict(base.values), dict(base.keys))
+    for key, value in layer.values.items():
+        old = result.values.get(key)
+        if key in COLLECTIONS and isinstance(old, LSeq) and isinstance(value, LSeq):
+            result.values[key] = _overlay_collection(old, value)
+        elif (
+            key in ("organisation", "classification")
+            and isinstance(old, LMap)
+            and isinstance(value, LMap)
+        ):
+            result.values[key] = LMap(
+                value.location, {**old.values, **value.values}, {**old.keys, **value.keys}
+            )
+        else:
+            result.values[key] = value
+        result.keys[key] = layer.keys[key]
+    return result
+
+
+def _overlay_collection(base: LSeq, layer: LSeq) -> LSeq:
+    items = list(base.items)
+    positions = {ident: i for i, item in enumerate(items) if (ident := _id_of(item)) is not None}
+    for item in layer.items:
+        ident = _id_of(item)
+        if ident is not None and ident in positions and isinstance(item, LMap):
+            old = items[positions[ident]]
+            assert isinstance(old, LMap)
+            items[positions[ident]] = LMap(
+                item.location, {**old.values, **item.values}, {**old.keys, **item.keys}
+            )
+        else:
+            items.append(item)
+    return LSeq(layer.location, items)
+
+
+def _with_sequences(blueprint: Blueprint) -> Blueprint:
+    """Fill each workflow's derived ``sequence`` from its path and the tailored processes."""
+    processes: dict[ProcessId, Process] = {p.id: p for p in blueprint.processes}
+    workflows: list[Workflow] = [
+        wf.model_copy(update={"sequence": expand_path(wf.path, processes, wf.steps)})
+        for wf in blueprint.workflows
+    ]
+    return blueprint.model_copy(update={"workflows": tuple(workflows)})
+
+
+def load_blueprint(path: Path | str) -> LoadResult:
+    """Load, merge and validate the blueprint at ``path`` and run the semantic checks."""
+    loader = _Loader()
+    tree = loader.load(Path(path))
+    result = LoadResult(None, loader.diagnostics, files=loader.files)
+    if tree is None or any(d.severity == Severity.ERROR for d in loader.diagnostics):
+        return result
+    result.index = dict(walk(tree))
+    try:
+        blueprint = Blueprint.model_validate(to_plain(tree))
+    except ValidationError as exc:
+        result.diagnostics.extend(translate_errors(exc, result.index))
+        return result
+    blueprint = _with_sequences(blueprint)
+    result.diagnostics.extend(run_checks(blueprint, result.index))
+    result.blueprint = blueprint
+    return result

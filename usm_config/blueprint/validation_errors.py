@@ -1,0 +1,183 @@
+"""Turn pydantic validation errors into located diagnostics with a fix hint."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from usm_config.blueprint.model import Blueprint
+from usm_config.diagnostics import Diagnostic, Location, Severity, did_you_mean, locate
+
+Loc = tuple[str | int, ...]
+
+_TYPE_WORDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "date_type": "a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
+}
+
+_PATTERN_HINTS = {
+    "[a-z0-9][a-z0-9-]": "ids use lower-case letters, digits and dashes, e.g. 'service-desk'",
+    "\\d+d(": "write a duration such as '30m', '4h', '2d' or '1d4h'",
+    "[01]\\d|2[0-3]": "write a time of day as 'HH:MM', e.g. '08:30'",
+    "[RACI]": "write one or more of the letters R, A, C, I, e.g. 'A' or 'RA'",
+    "[^@\\s]+@": "write an e-mail address such as 'team@example.org'",
+}
+
+
+def _normalise_loc(loc: tuple[str | int, ...]) -> Loc:
+    """Map pydantic's loc onto document paths (override keys, dict-key markers)."""
+    out: list[str | int] = []
+    parts = list(loc)
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if part == "x-*" and i + 1 < len(parts):
+            out.append(f"x-{parts[i + 1]}")
+            i += 2
+            continue
+        if part != "[key]":
+            out.append(part)
+        i += 1
+    return tuple(out)
+
+
+def format_path(path: Loc) -> str:
+    """Render a document path as ``services[3].agreements.service``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
+    return [annotation]
+
+
+def model_at(path: Loc) -> type[BaseModel] | None:
+    """The blueprint model class that the mapping at ``path`` is validated against."""
+    current: list[Any] = [Blueprint]
+    for part in path:
+        following: list[Any] = []
+        for candidate in current:
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                for name, info in candidate.model_fields.items():
+                    if part in (name, info.alias):
+                        following.extend(_unwrap(info.annotation))
+            else:
+                origin = typing.get_origin(candidate)
+                args = typing.get_args(candidate)
+                if origin is tuple and isinstance(part, int):
+                    following.extend(_unwrap(args[0]))
+                elif origin is dict and isinstance(part, str):
+                    following.extend(_unwrap(args[1]))
+        current = following
+    return next((c for c in current if isinstance(c, type) and issubclass(c, BaseModel)), None)
+
+
+def allowed_keys(model: type[BaseModel]) -> list[str]:
+    """The keys a mapping of ``model`` may hold, as written in YAML."""
+    return [info.alias or name for name, info in model.model_fields.items() if info.alias != "x-*"]
+
+
+def _describe_input(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, int | float):
+        return f"{value} (a number)"
+    shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
+    return f"'{shown}' (text)"
+
+
+def _message(error: ErrorDetails, path: Loc) -> tuple[str, str]:
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    key = path[-1] if path else ""
+    if kind == "missing":
+        return f"missing required key '{key}'", f"add '{key}:' to this mapping"
+    if kind == "extra_forbidden":
+        model = model_at(path[:-1])
+        allowed = allowed_keys(model) if model else []
+        suggestion = did_you_mean(str(key), allowed)
+        return (
+            f"unknown key '{key}'{suggestion}",
+            "remove it or fix its spelling; allowed keys here: " + ", ".join(allowed)
+            if allowed
+            else "remove it",
+        )
+    if kind in _TYPE_WORDS:
+        return (
+            f"expected {_TYPE_WORDS[kind]}, got {_describe_input(value)}",
+            'quote values that must stay text, e.g. name: "2024"'
+            if _TYPE_WORDS[kind] == "text"
+            else f"write {_TYPE_WORDS[kind]} here",
+        )
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        hint = next((h for p, h in _PATTERN_HINTS.items() if p in pattern), f"match {pattern}")
+        return f"{_describe_input(value)} is not valid here", hint
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", ""))
+        options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
+        suggestion = did_you_mean(str(value), options)
+        return (
+            f"{_describe_input(value)} is not one of {expected}{suggestion}",
+            f"use one of: {', '.join(o for o in options if o)}",
+        )
+    if kind in ("too_short", "too_long"):
+        return error["msg"].replace("Tuple", "list").replace("List", "list"), (
+            "add at least one entry" if kind == "too_short" else "remove entries"
+        )
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"])), "correct the value"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{_describe_input(value)}: {error['msg'].lower()}", "choose a value in range"
+    return error["msg"], "correct the value"
+
+
+def translate_errors(exc: ValidationError, index: Mapping[Loc, Location]) -> list[Diagnostic]:
+    """One diagnostic per pydantic error, located via the source ``index``."""
+    diagnostics = []
+    for error in exc.errors(include_url=False):
+        path = _normalise_loc(error["loc"])
+        message, hint = _message(error, path)
+        diagnostics.append(
+            Diagnostic(
+                Severity.ERROR,
+                "SCHEMA",
+                message,
+                locate(dict(index), path),
+                format_path(path),
+                hint,
+            )
+        )
+    return diagnostics

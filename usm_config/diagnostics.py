@@ -1,0 +1,117 @@
+"""Located diagnostics: what is wrong with user input, where, and how to fix it.
+
+Every problem in a blueprint or a targets file becomes a :class:`Diagnostic`. The CLI prints
+them as ``file:line:column: severity[code] path: message`` followed by a ``fix:`` line, and
+turns the presence of errors into exit code 1.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class Severity(StrEnum):
+    """How bad a diagnostic is: errors stop the run, warnings are printed."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A position in a source file; line and column are 1-based."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding about user input."""
+
+    severity: Severity
+    code: str
+    message: str
+    location: Location
+    path: str = ""
+    hint: str = ""
+    related: tuple[Location, ...] = ()
+
+    def render(self) -> str:
+        """Render as the multi-line text the CLI prints."""
+        where = f" {self.path}:" if self.path else ""
+        lines = [f"{self.location}: {self.severity}[{self.code}]{where} {self.message}"]
+        lines.extend(f"    also at {other}" for other in self.related)
+        if self.hint:
+            lines.append(f"    fix: {self.hint}")
+        return "\n".join(lines)
+
+    def as_warning_error(self) -> Diagnostic:
+        """Return this diagnostic promoted to an error (for ``--strict``)."""
+        return Diagnostic(
+            Severity.ERROR,
+            self.code,
+            self.message,
+            self.location,
+            self.path,
+            self.hint,
+            self.related,
+        )
+
+
+class DiagnosticError(Exception):
+    """Raised when input cannot be used; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(sorted_diagnostics(diagnostics))
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+
+SourceIndex = dict[tuple[str | int, ...], Location]
+
+
+def locate(index: SourceIndex, path: tuple[str | int, ...]) -> Location:
+    """Find where ``path`` (or its nearest written ancestor) is in the source."""
+    for end in range(len(path), -1, -1):
+        found = index.get(path[:end])
+        if found is not None:
+            return found
+    return next(iter(index.values()), Location("<input>"))
+
+
+def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Order diagnostics by file and position, errors before warnings at the same place."""
+    return sorted(
+        diagnostics,
+        key=lambda d: (d.location, d.severity != Severity.ERROR, d.code, d.message),
+    )
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    """True when any diagnostic is an error."""
+    return any(d.severity == Severity.ERROR for d in diagnostics)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest candidate, or an empty string."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""
+
+
+def display_path(path: Path | str) -> str:
+    """Show a path relative to the working directory when it lies below it."""
+    candidate = Path(path)
+    try:
+        return str(candidate.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(candidate)

@@ -1,0 +1,332 @@
+"""Read YAML into a tree that remembers where every key and value came from.
+
+The tree is built from ruamel.yaml's *composed* node graph rather than from constructed Python
+objects, which lets us report every duplicate key (not just the first), refuse unknown tags
+before anything is constructed, and bound alias expansion so that a "billion laughs" document
+fails fast with a located message instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from usm_config.diagnostics import Diagnostic, Location, Severity, display_path
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_NODES = 500_000
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+    _STR_TAG,
+}
+
+
+@dataclass
+class Located:
+    """A YAML value with the location of its first character."""
+
+    location: Location
+
+
+@dataclass
+class LScalar(Located):
+    """A scalar value: str, int, float, bool or None."""
+
+    value: Any = None
+
+
+@dataclass
+class LSeq(Located):
+    """A sequence of located values."""
+
+    items: list[LNode] = field(default_factory=list)
+
+
+@dataclass
+class LMap(Located):
+    """A mapping of text keys to located values; ``keys`` holds where each key was written."""
+
+    values: dict[str, LNode] = field(default_factory=dict)
+    keys: dict[str, Location] = field(default_factory=dict)
+
+
+LNode = LScalar | LSeq | LMap
+
+
+def to_plain(node: LNode) -> Any:
+    """Strip locations: return plain Python data."""
+    if isinstance(node, LMap):
+        return {key: to_plain(value) for key, value in node.values.items()}
+    if isinstance(node, LSeq):
+        return [to_plain(item) for item in node.items]
+    return node.value
+
+
+def walk(
+    node: LNode, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], Location]]:
+    """Yield ``(path, location)`` for every node; a mapping entry is located at its key."""
+    yield path, node.location
+    if isinstance(node, LMap):
+        for key, value in node.values.items():
+            yield (*path, key), node.keys[key]
+            for sub_path, location in walk(value, (*path, key)):
+                if sub_path != (*path, key):
+                    yield sub_path, location
+    elif isinstance(node, LSeq):
+        for index, item in enumerate(node.items):
+            yield from walk(item, (*path, index))
+
+
+class _Builder:
+    """Turn a composed ruamel node graph into an ``LNode`` tree, collecting diagnostics."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.diagnostics: list[Diagnostic] = []
+        self.budget = MAX_NODES
+        self.active: set[int] = set()
+        self.constructor = YAML(typ="safe", pure=True).constructor
+
+    def loc(self, node: Node) -> Location:
+        mark = node.start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def error(self, node: Node, code: str, message: str, hint: str) -> None:
+        self.diagnostics.append(Diagnostic(Severity.ERROR, code, message, self.loc(node), "", hint))
+
+    def build(self, node: Node) -> LNode | None:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooLarge(self.loc(node))
+        if id(node) in self.active:
+            self.error(
+                node,
+                "YAML005",
+                "a YAML alias refers to the node that contains it",
+                "remove the recursive alias; write the value out instead",
+            )
+            return None
+        self.active.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self.mapping(node)
+            if isinstance(node, SequenceNode):
+                items = [self.build(item) for item in node.value]
+                return LSeq(self.loc(node), [item for item in items if item is not None])
+            return self.scalar(node)
+        finally:
+            self.active.discard(id(node))
+
+    def scalar(self, node: Node) -> LScalar | None:
+        tag = str(getattr(node.tag, "value", node.tag))
+        if tag not in _SCALAR_TAGS:
+            self.error(
+                node,
+                "YAML004",
+                f"unsupported YAML tag '{tag}'",
+                "remove the tag; blueprints hold plain text, numbers, booleans, lists and maps",
+            )
+            return None
+        if tag in (_STR_TAG, "tag:yaml.org,2002:timestamp"):
+            return LScalar(self.loc(node), str(node.value))
+        return LScalar(self.loc(node), self.constructor.construct_object(node, deep=True))
+
+    def key_text(self, key_node: Node) -> str | None:
+        if not isinstance(key_node, ScalarNode):
+            self.error(
+                key_node,
+                "YAML006",
+                "a mapping key must be plain text, not a list or a mapping",
+                "use a simple name as the key",
+            )
+            return None
+        value = key_node.value
+        return str(value)
+
+    def mapping(self, node: MappingNode) -> LMap:
+        result = LMap(self.loc(node))
+        merged: list[LMap] = []
+        for key_node, value_node in node.value:
+            key_tag = str(getattr(key_node.tag, "value", key_node.tag))
+            if key_tag == _MERGE_TAG:
+                merged.extend(self.merge_sources(value_node))
+                continue
+            key = self.key_text(key_node)
+            if key is None:
+                continue
+            if key in result.keys:
+                first = result.keys[key]
+                self.diagnostics.append(
+                    Diagnostic(
+                        Severity.ERROR,
+                        "YAML003",
+                        f"duplicate key '{key}' (first written at line {first.line})",
+                        self.loc(key_node),
+                        "",
+                        "keep one of the two entries; YAML would silently drop the other",
+                        (first,),
+                    )
+                )
+                continue
+            value = self.build(value_node)
+            if value is None:
+                value = LScalar(self.loc(value_node), None)
+            result.keys[key] = self.loc(key_node)
+            result.values[key] = value
+        for source in merged:
+            for key, value in source.values.items():
+                if key not in result.values:
+                    result.values[key] = value
+                    result.keys[key] = source.keys[key]
+        return result
+
+    def merge_sources(self, node: Node) -> list[LMap]:
+        built = self.build(node)
+        sources = built.items if isinstance(built, LSeq) else [built]
+        maps = [source for source in sources if isinstance(source, LMap)]
+        if len(maps) != len(sources):
+            self.error(
+                node,
+                "YAML007",
+                "a merge key '<<' needs a mapping or a list of mappings",
+                "point '<<' at an anchored mapping, e.g. '<<: *defaults'",
+            )
+        return maps
+
+
+class _TooLarge(Exception):
+    def __init__(self, location: Location) -> None:
+        self.location = location
+
+
+def _decode(data: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, [
+            Diagnostic(
+                Severity.ERROR,
+                "YAML002",
+                f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                Location(file, line, column),
+                "",
+                "save the file as UTF-8 (most editors: 'Save with encoding')",
+            )
+        ]
+
+
+def parse_text(text: str, file: str) -> tuple[LNode | None, list[Diagnostic]]:
+    """Parse YAML text; return the located tree (None on failure) and diagnostics."""
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        documents = list(yaml.compose_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        location = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+        problem = exc.problem or exc.context or "malformed YAML"
+        return None, [
+            Diagnostic(
+                Severity.ERROR,
+                "YAML001",
+                f"malformed YAML: {problem}",
+                location,
+                "",
+                "check indentation and quoting around this position; quote text that holds "
+                "':' or '#'",
+            )
+        ]
+    except YAMLError as exc:
+        return None, [
+            Diagnostic(
+                Severity.ERROR,
+                "YAML001",
+                f"malformed YAML: {exc}",
+                Location(file, 1, 1),
+                "",
+                "check the file's syntax",
+            )
+        ]
+    documents = [doc for doc in documents if doc is not None]
+    if not documents:
+        return None, []
+    if len(documents) > 1:
+        second = documents[1].start_mark
+        return None, [
+            Diagnostic(
+                Severity.ERROR,
+                "YAML008",
+                "the file holds more than one YAML document ('---')",
+                Location(file, second.line + 1, second.column + 1),
+                "",
+                "put each document in a file of its own inside a blueprint directory",
+            )
+        ]
+    builder = _Builder(file)
+    try:
+        tree = builder.build(documents[0])
+    except _TooLarge as exc:
+        return None, [
+            Diagnostic(
+                Severity.ERROR,
+                "YAML009",
+                f"the document expands to more than {MAX_NODES:,} values (alias expansion?)",
+                exc.location,
+                "",
+                "write the repeated parts out or use fewer nested aliases",
+            )
+        ]
+    return tree, builder.diagnostics
+
+
+def parse_file(path: Path) -> tuple[LNode | None, list[Diagnostic]]:
+    """Read and parse one YAML file with size and encoding checks."""
+    file = display_path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [
+                Diagnostic(
+                    Severity.ERROR,
+                    "YAML010",
+                    f"the file is too large ({size / 1_048_576:.1f} MiB; the limit is "
+                    f"{MAX_FILE_BYTES // 1_048_576} MiB)",
+                    Location(file),
+                    "",
+                    "split the blueprint into several files inside one directory",
+                )
+            ]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [
+            Diagnostic(
+                Severity.ERROR,
+                "FILE001",
+                f"cannot read the file: {exc.strerror or exc}",
+                Location(file),
+                "",
+                "check the path and its permissions",
+            )
+        ]
+    text, diagnostics = _decode(data, file)
+    if text is None:
+        return None, diagnostics
+    return parse_text(text, file)
