@@ -76,9 +76,9 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def model_at(path: Loc) -> type[BaseModel] | None:
+def model_at(path: Loc, root: type[BaseModel] = Blueprint) -> type[BaseModel] | None:
     """The blueprint model class that the mapping at ``path`` is validated against."""
-    current: list[Any] = [Blueprint]
+    current: list[Any] = [root]
     for part in path:
         following: list[Any] = []
         for candidate in current:
@@ -117,7 +117,7 @@ def _describe_input(value: Any) -> str:
     return f"'{shown}' (text)"
 
 
-def _message(error: ErrorDetails, path: Loc) -> tuple[str, str]:
+def _message(error: ErrorDetails, path: Loc, root: type[BaseModel]) -> tuple[str, str]:
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
@@ -125,7 +125,7 @@ def _message(error: ErrorDetails, path: Loc) -> tuple[str, str]:
     if kind == "missing":
         return f"missing required key '{key}'", f"add '{key}:' to this mapping"
     if kind == "extra_forbidden":
-        model = model_at(path[:-1])
+        model = model_at(path[:-1], root)
         allowed = allowed_keys(model) if model else []
         suggestion = did_you_mean(str(key), allowed)
         return (
@@ -154,7 +154,8 @@ def _message(error: ErrorDetails, path: Loc) -> tuple[str, str]:
             f"use one of: {', '.join(o for o in options if o)}",
         )
     if kind in ("too_short", "too_long"):
-        return error["msg"].replace("Tuple", "list").replace("List", "list"), (
+        text = error["msg"].replace(" after validation", "")
+        return text.replace("Tuple", "list").replace("List", "list"), (
             "add at least one entry" if kind == "too_short" else "remove entries"
         )
     if kind == "value_error":
@@ -164,12 +165,28 @@ def _message(error: ErrorDetails, path: Loc) -> tuple[str, str]:
     return error["msg"], "correct the value"
 
 
-def translate_errors(exc: ValidationError, index: Mapping[Loc, Location]) -> list[Diagnostic]:
+def _short_by_failed_entries(error: ErrorDetails) -> bool:
+    """A list written long enough is 'too short' only because entries failed (reported)."""
+    value = error.get("input")
+    minimum = (error.get("ctx") or {}).get("min_length", 0)
+    return (
+        error["type"] == "too_short"
+        and isinstance(value, list | tuple)
+        and isinstance(minimum, int)
+        and len(value) >= minimum
+    )
+
+
+def translate_errors(
+    exc: ValidationError, index: Mapping[Loc, Location], root: type[BaseModel] = Blueprint
+) -> list[Diagnostic]:
     """One diagnostic per pydantic error, located via the source ``index``."""
     diagnostics = []
     for error in exc.errors(include_url=False):
+        if _short_by_failed_entries(error):
+            continue
         path = _normalise_loc(error["loc"])
-        message, hint = _message(error, path)
+        message, hint = _message(error, path, root)
         diagnostics.append(
             Diagnostic(
                 Severity.ERROR,

@@ -1,0 +1,105 @@
+"""An in-memory tool and adapter for engine tests: two kinds, one referencing the other."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from usm_config.blueprint.model import Blueprint
+from usm_config.engine.records import Desired, KindSpec, Record, ref
+from usm_config.http import HttpClient, NotFoundError, UncertainWriteError
+
+KINDS: dict[str, KindSpec] = {
+    "group": KindSpec("group", "group", ("name",), ("name", "email")),
+    "item": KindSpec(
+        "item", "item", ("name",), ("name", "group", "order"), references={"group": "group"}
+    ),
+    "flow": KindSpec(
+        "flow", "flow", ("name",), ("name",), operations=frozenset(), manual_hint="build it"
+    ),
+}
+
+
+def group(name: str, email: str = "", uid: str | None = None) -> Record:
+    """A desired group."""
+    return Record(kind="group", key=(name,), fields={"name": name, "email": email}, uid=uid)
+
+
+def item(name: str, group_name: str, order: str = "1", uid: str | None = None) -> Record:
+    """A desired item pointing at a group."""
+    return Record(
+        kind="item",
+        key=(name,),
+        fields={"name": name, "group": ref("group", (group_name,)), "order": order},
+        uid=uid,
+    )
+
+
+class MemoryTool:
+    """The tool's storage: table → id → row, with optional lost responses."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in KINDS}
+        self._ids = itertools.count(1)
+        self.lose_next_create_responses = 0
+        self.writes = 0
+
+    def insert(self, kind: str, row: Mapping[str, Any]) -> str:
+        """Store a row directly (the 'live state' of a test)."""
+        target_id = f"{kind}-{next(self._ids):04d}"
+        self.tables[kind][target_id] = dict(row)
+        return target_id
+
+
+class MemoryAdapter:
+    """Implements the adapter contract on a :class:`MemoryTool`."""
+
+    name = "memory"
+    description = "in-memory test tool"
+    token_path = "/token"
+    kinds: Mapping[str, KindSpec] = KINDS
+
+    def __init__(self, tool: MemoryTool, desired: Sequence[Record] = ()) -> None:
+        self.tool = tool
+        self.desired = tuple(desired)
+
+    def compile(self, blueprint: Blueprint) -> Desired:
+        return Desired(self.desired)
+
+    def _record(self, kind: str, target_id: str) -> Record:
+        row = self.tool.tables[kind][target_id]
+        fields = {f: row.get(f, "") for f in KINDS[kind].owned_fields}
+        return Record(kind=kind, key=(), fields=fields, target_id=target_id)
+
+    async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
+        return [self._record(k, i) for k in kinds for i in sorted(self.tool.tables[k])]
+
+    async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
+        return [
+            self._record(kind, i)
+            for i, row in sorted(self.tool.tables[kind].items())
+            if row.get("name") == key[0]
+        ]
+
+    async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
+        self.tool.writes += 1
+        target_id = self.tool.insert(kind, fields)
+        if self.tool.lose_next_create_responses:
+            self.tool.lose_next_create_responses -= 1
+            raise UncertainWriteError("POST", f"/{kind}", RuntimeError("connection dropped"))
+        return self._record(kind, target_id)
+
+    async def update(
+        self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
+    ) -> Record:
+        self.tool.writes += 1
+        if target_id not in self.tool.tables[kind]:
+            raise NotFoundError(404, "PATCH", f"/{kind}/{target_id}", "")
+        self.tool.tables[kind][target_id].update(fields)
+        return self._record(kind, target_id)
+
+    async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
+        self.tool.writes += 1
+        if self.tool.tables[kind].pop(target_id, None) is None:
+            raise NotFoundError(404, "DELETE", f"/{kind}/{target_id}", "")

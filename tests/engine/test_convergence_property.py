@@ -1,0 +1,84 @@
+"""Property: from any live state, applying the plan reaches the blueprint and stays there."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from conftest import Harness
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from memory_tool import group, item
+
+from usm_config.engine.records import Record
+
+NAMES = ["a", "b", "c", "d", "e"]
+EMAILS = ["", "x@example.org", "y@example.org"]
+
+
+@st.composite
+def blueprints(draw: st.DrawFn) -> list[Record]:
+    """A random desired set: groups, and items pointing at those groups."""
+    groups = draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=4))
+    records = [group(g, draw(st.sampled_from(EMAILS)), uid=f"g:{g}") for g in groups]
+    if groups:
+        for name in draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=4)):
+            target = draw(st.sampled_from(groups))
+            records.append(item(name, target, draw(st.sampled_from(["1", "2"])), uid=f"i:{name}"))
+    return records
+
+
+@st.composite
+def foreign_rows(draw: st.DrawFn) -> list[tuple[str, dict[str, str]]]:
+    """Records someone else created: unique names per kind, some with dangling references."""
+    rows: list[tuple[str, dict[str, str]]] = []
+    for kind in ("group", "item"):
+        for name in draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=3)):
+            if kind == "group":
+                rows.append((kind, {"name": name, "email": draw(st.sampled_from(EMAILS))}))
+            else:
+                rows.append((kind, {"name": name, "group": "group-9999", "order": "7"}))
+    return rows
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(earlier=blueprints(), foreign=foreign_rows(), desired=blueprints(), vanish=st.booleans())
+def test_apply_reaches_desired_from_random_live_states(
+    earlier: list[Record],
+    foreign: list[tuple[str, dict[str, str]]],
+    desired: list[Record],
+    vanish: bool,
+) -> None:
+    """apply(plan(desired, live)) converges: the next plan is empty and desired is present."""
+    with tempfile.TemporaryDirectory() as folder:
+        harness = Harness(Path(folder))
+        harness.apply(earlier)
+        if vanish and harness.tool.tables["group"]:
+            first = sorted(harness.tool.tables["group"])[0]
+            harness.tool.tables["group"][first]["email"] = "changed@example.org"
+        for kind, row in foreign:
+            harness.tool.insert(kind, row)
+        foreign_untouched = {
+            (kind, row["name"])
+            for kind, row in foreign
+            if not any(r.kind == kind and r.key == (row["name"],) for r in desired)
+        }
+
+        result = harness.apply(desired, prune=True)
+        assert not result.failed
+        assert harness.plan(desired, prune=True).changes == ()
+
+        by_id = {r.target_id: r for r in harness.live()}
+        lock = harness.lock()
+        for record in desired:
+            assert record.uid is not None
+            managed = by_id[lock.entries[record.uid].target_id]
+            assert (managed.key, managed.fields) == (record.key, record.fields)
+        names = {
+            (k, row["name"]) for k, table in harness.tool.tables.items() for row in table.values()
+        }
+        assert foreign_untouched <= names

@@ -1,0 +1,114 @@
+"""The diff: matching by lock and natural key, owned fields only, prune, manual steps."""
+
+from __future__ import annotations
+
+from conftest import Harness
+from memory_tool import group, item
+
+from usm_config.engine.plan import Action
+
+
+def actions(result: object) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(c.action.value, c.kind, c.key) for c in result.changes]  # type: ignore[attr-defined]
+
+
+def test_empty_target_plans_creates_in_dependency_order(harness: Harness) -> None:
+    """It plans every desired record as a create, parents before children."""
+    desired = [item("laptop", "desk", uid="i:laptop"), group("desk", uid="g:desk")]
+    assert actions(harness.plan(desired)) == [
+        ("create", "group", ("desk",)),
+        ("create", "item", ("laptop",)),
+    ]
+
+
+def test_converged_target_plans_nothing(harness: Harness) -> None:
+    """It plans no changes when live matches desired."""
+    desired = [group("desk", "d@x.org", uid="g:desk"), item("laptop", "desk", uid="i:laptop")]
+    harness.apply(desired)
+    assert harness.plan(desired).changes == ()
+
+
+def test_changed_field_is_an_update_with_before_and_after(harness: Harness) -> None:
+    """It reports an update with the field-level before and after."""
+    harness.apply([group("desk", "old@x.org", uid="g:desk")])
+    result = harness.plan([group("desk", "new@x.org", uid="g:desk")])
+    (change,) = result.changes
+    assert change.action == Action.UPDATE
+    assert [(d.field, d.before, d.after) for d in change.diff] == [
+        ("email", "old@x.org", "new@x.org")
+    ]
+
+
+def test_rename_is_an_update_not_delete_and_create(harness: Harness) -> None:
+    """A renamed element keeps its uid, so the lock turns the rename into an update."""
+    harness.apply([group("desk", uid="g:desk")])
+    result = harness.plan([group("service desk", uid="g:desk")], prune=True)
+    (change,) = result.changes
+    assert change.action == Action.UPDATE
+    assert change.reason == "renamed in the blueprint"
+
+
+def test_unmanaged_record_with_same_key_is_adopted(harness: Harness) -> None:
+    """It adopts an existing unmanaged record instead of creating a duplicate."""
+    harness.tool.insert("group", {"name": "desk", "email": "x@x.org"})
+    (change,) = harness.plan([group("desk", "x@x.org", uid="g:desk")]).changes
+    assert change.action == Action.ADOPT
+    harness.apply([group("desk", "x@x.org", uid="g:desk")])
+    assert len(harness.tool.tables["group"]) == 1
+    assert harness.plan([group("desk", "x@x.org", uid="g:desk")]).changes == ()
+
+
+def test_prune_deletes_only_managed_records(harness: Harness) -> None:
+    """Without --prune nothing is deleted; with it only lock-listed records go."""
+    harness.tool.insert("group", {"name": "foreign", "email": ""})
+    harness.apply([group("desk", uid="g:desk"), group("ops", uid="g:ops")])
+    kept = harness.plan([group("desk", uid="g:desk")])
+    assert kept.changes == ()
+    assert "--prune" in kept.notes[0]
+    pruned = harness.plan([group("desk", uid="g:desk")], prune=True)
+    assert actions(pruned) == [("delete", "group", ("ops",))]
+    harness.apply([group("desk", uid="g:desk")], prune=True)
+    names = sorted(r["name"] for r in harness.tool.tables["group"].values())
+    assert names == ["desk", "foreign"]
+
+
+def test_deletes_run_children_first(harness: Harness) -> None:
+    """Deletes are ordered in reverse dependency order."""
+    harness.apply([group("desk", uid="g:desk"), item("laptop", "desk", uid="i:laptop")])
+    assert actions(harness.plan([], prune=True)) == [
+        ("delete", "item", ("laptop",)),
+        ("delete", "group", ("desk",)),
+    ]
+
+
+def test_read_only_kind_becomes_a_manual_step_until_done(harness: Harness) -> None:
+    """A record of a kind the API cannot write is a manual step; the next plan verifies it."""
+    from usm_config.engine.records import Record
+
+    flow = Record(kind="flow", key=("notify",), fields={"name": "notify"}, uid="f:notify")
+    (change,) = harness.plan([flow]).changes
+    assert change.action == Action.MANUAL
+    assert change.instructions == "build it"
+    harness.tool.insert("flow", {"name": "notify"})
+    assert harness.plan([flow]).changes == ()
+
+
+def test_record_deleted_behind_our_back_is_created_again(harness: Harness) -> None:
+    """A managed record that vanished from the target is planned as a create again."""
+    harness.apply([group("desk", uid="g:desk")])
+    harness.tool.tables["group"].clear()
+    (change,) = harness.plan([group("desk", uid="g:desk")]).changes
+    assert change.action == Action.CREATE
+    assert "gone" in change.reason
+
+
+def test_lost_create_response_does_not_duplicate(harness: Harness) -> None:
+    """After a lost response the engine finds the record by key instead of creating again."""
+    harness.tool.lose_next_create_responses = 2
+    result = harness.apply([group("a", uid="g:a"), group("b", uid="g:b"), group("c", uid="g:c")])
+    assert result.recovered_creates == 2
+    assert len(harness.tool.tables["group"]) == 3
+    assert (
+        harness.plan([group("a", uid="g:a"), group("b", uid="g:b"), group("c", uid="g:c")]).changes
+        == ()
+    )

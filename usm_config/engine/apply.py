@@ -1,0 +1,199 @@
+"""Execute a plan exactly as planned: level by level, bounded concurrency, journaled.
+
+Creates and updates run in kind-dependency order and deletes in reverse. Within a level up to
+``parallelism`` writes are in flight. A create whose response was lost (the HTTP layer raises
+:class:`~usm_config.http.UncertainWriteError`) is never sent again blindly: the record is looked
+up by its natural key first and only created when it is really absent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from pydantic import JsonValue
+
+from usm_config.adapter import Adapter
+from usm_config.engine.diff import live_key
+from usm_config.engine.journal import Journal
+from usm_config.engine.lock import Lock
+from usm_config.engine.plan import Action, Change
+from usm_config.engine.records import Record, ref, ref_target
+from usm_config.http import HttpClient, NotFoundError, UncertainWriteError
+
+log = logging.getLogger(__name__)
+
+MAX_CREATE_ATTEMPTS = 3
+
+
+class ApplyError(Exception):
+    """A change could not be applied; the message says which and why."""
+
+
+@dataclass
+class ApplyResult:
+    """What an apply did."""
+
+    done: list[Change] = field(default_factory=list)
+    manual: list[Change] = field(default_factory=list)
+    failed: list[tuple[Change, str]] = field(default_factory=list)
+    recovered_creates: int = 0
+
+
+def _resolve(
+    fields: Mapping[str, JsonValue], ids: Mapping[tuple[str, tuple[str, ...]], str], what: str
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        target = ref_target(value)
+        if target is None:
+            out[name] = value
+        elif target in ids:
+            out[name] = ids[target]
+        else:
+            kind, key = target
+            raise ApplyError(
+                f"{what}: field '{name}' refers to {kind}[{'/'.join(key)}], which does not exist "
+                "in the target"
+            )
+    return out
+
+
+class Applier:
+    """Runs the writes of one plan through one adapter and client."""
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        client: HttpClient,
+        lock: Lock,
+        journal: Journal,
+        live: Iterable[Record],
+        *,
+        parallelism: int = 4,
+        on_progress: Callable[[Change], None] | None = None,
+    ) -> None:
+        self.adapter = adapter
+        self.client = client
+        self.lock = lock
+        self.journal = journal
+        self.ids: dict[tuple[str, tuple[str, ...]], str] = {
+            (r.kind, r.key): r.target_id for r in live if r.target_id
+        }
+        self.semaphore = asyncio.Semaphore(parallelism)
+        self.on_progress = on_progress
+        self.result = ApplyResult()
+
+    async def run(self, changes: Iterable[Change]) -> ApplyResult:
+        """Apply ``changes`` (already in plan order); stop after the first failing level."""
+        ordered = list(changes)
+        self.result.manual = [c for c in ordered if c.action == Action.MANUAL]
+        writes = [c for c in ordered if c.action != Action.MANUAL]
+        for _, group in groupby(writes, key=lambda c: (c.action == Action.DELETE, c.level)):
+            batch = list(group)
+            await asyncio.gather(*(self._guarded(change) for change in batch))
+            if self.result.failed:
+                break
+        return self.result
+
+    async def _guarded(self, change: Change) -> None:
+        async with self.semaphore:
+            try:
+                await self._apply(change)
+            except Exception as exc:  # reported per change; the apply stops after this level
+                message = self.client.redact(str(exc))
+                log.debug("change %s failed: %s", change.address, message)
+                self.result.failed.append((change, message))
+                return
+        self.result.done.append(change)
+        if self.on_progress is not None:
+            self.on_progress(change)
+
+    async def _apply(self, change: Change) -> None:
+        self.journal.write(
+            event="begin",
+            change=f"{change.action}:{change.address}",
+            action=change.action.value,
+            uid=change.uid,
+            kind=change.kind,
+            key=list(change.key),
+        )
+        target_id: str | None
+        if change.action == Action.CREATE:
+            target_id = await self._create(change)
+        elif change.action in (Action.UPDATE, Action.ADOPT):
+            target_id = change.target_id
+            assert target_id is not None
+            if change.fields:
+                fields = _resolve(change.fields, self.ids, change.address)
+                await self.adapter.update(self.client, change.kind, target_id, fields)
+        elif change.action == Action.DELETE:
+            target_id = change.target_id
+            assert target_id is not None
+            try:
+                await self.adapter.delete(self.client, change.kind, target_id)
+            except NotFoundError:
+                log.debug("%s was already gone", change.address)
+        else:
+            raise ApplyError(f"cannot apply a {change.action} change")
+        self.journal.write(
+            event="done", change=f"{change.action}:{change.address}", target_id=target_id
+        )
+        if change.action == Action.DELETE:
+            if change.uid:
+                self.lock.remove(change.uid)
+            self.ids.pop((change.kind, change.key), None)
+            return
+        assert target_id is not None
+        self.ids[(change.kind, change.key)] = target_id
+        if change.uid:
+            self.lock.set(change.uid, change.kind, target_id, change.key)
+
+    def _same_key(self, change: Change, candidates: Iterable[Record]) -> list[Record]:
+        """Keep the candidates whose natural key (references resolved) is the change's."""
+        spec = self.adapter.kinds[change.kind]
+        by_id = {target_id: (kind, key) for (kind, key), target_id in self.ids.items()}
+        matches = []
+        for record in candidates:
+            fields = dict(record.fields)
+            for name, target_kind in spec.references.items():
+                known = by_id.get(str(fields.get(name)))
+                if known is not None and known[0] == target_kind:
+                    fields[name] = ref(target_kind, known[1])
+            if live_key(spec, fields) == change.key:
+                matches.append(record)
+        return matches
+
+    async def _create(self, change: Change) -> str:
+        fields = _resolve(change.fields, self.ids, change.address)
+        for attempt in range(1, MAX_CREATE_ATTEMPTS + 1):
+            try:
+                record = await self.adapter.create(self.client, change.kind, fields)
+            except UncertainWriteError:
+                # The response was lost; the record may exist. Look before creating again.
+                found = self._same_key(
+                    change, await self.adapter.find(self.client, change.kind, change.key)
+                )
+                if len(found) > 1:
+                    raise ApplyError(
+                        f"{change.address}: {len(found)} records share this key after a lost "
+                        "response; remove the extra ones and plan again"
+                    ) from None
+                if found and found[0].target_id:
+                    self.result.recovered_creates += 1
+                    log.debug(
+                        "%s: found after a lost response (attempt %d)", change.address, attempt
+                    )
+                    return found[0].target_id
+                continue
+            if not record.target_id:
+                raise ApplyError(f"{change.address}: the target returned no id")
+            return record.target_id
+        raise ApplyError(
+            f"{change.address}: the create's response was lost {MAX_CREATE_ATTEMPTS} times and "
+            "the record is not there; try again later"
+        )

@@ -1,0 +1,271 @@
+"""The diff: desired records against live records, as an ordered list of changes. Pure.
+
+Matching, in this order: the lock file (blueprint identity → tool id, so renames are updates),
+then the natural key (an unmanaged record with the same key is *adopted*, never duplicated).
+Only fields the desired record sets are compared. Deletes are planned only with ``prune`` and
+only for records the lock file lists.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import JsonValue
+
+from usm_config.engine.lock import Lock
+from usm_config.engine.order import kind_levels
+from usm_config.engine.plan import Action, Change, FieldChange
+from usm_config.engine.records import KindSpec, Op, Record, ref, ref_target
+
+
+def key_part(value: JsonValue) -> str:
+    """How one key field's value reads in a natural key (a reference by its target's key)."""
+    target = ref_target(value)
+    if target is not None:
+        return "/".join(target[1])
+    return "" if value is None else str(value)
+
+
+def live_key(spec: KindSpec, fields: Mapping[str, JsonValue]) -> tuple[str, ...]:
+    """The natural key of a record from its (reference-resolved) fields."""
+    return tuple(key_part(fields.get(name)) for name in spec.key_fields)
+
+
+def resolve_live_references(
+    records: Sequence[Record], kinds: Mapping[str, KindSpec]
+) -> list[Record]:
+    """Turn raw live records into comparable ones: references by natural key, keys computed.
+
+    Adapters return reference fields as the tool's ids. Kinds are resolved in dependency
+    order, so a key that contains a reference (a schedule span keyed by its schedule's name)
+    is computed after the record it points at. An id that points at no record read stays as
+    it is, so the diff shows it.
+    """
+    levels = kind_levels(kinds)
+    by_id: dict[str, Record] = {}
+    out: list[Record] = []
+    for record in sorted(records, key=lambda r: levels.get(r.kind, 0)):
+        spec = kinds.get(record.kind)
+        if spec is None:
+            out.append(record)
+            continue
+        fields = dict(record.fields)
+        for name, target_kind in spec.references.items():
+            value = fields.get(name)
+            target = by_id.get(value) if isinstance(value, str) else None
+            if target is not None and target.kind == target_kind:
+                fields[name] = ref(target_kind, target.key)
+        resolved = record.model_copy(update={"fields": fields, "key": live_key(spec, fields)})
+        if resolved.target_id:
+            by_id[resolved.target_id] = resolved
+        out.append(resolved)
+    return out
+
+
+def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]:
+    before = live.fields if live else {}
+    return tuple(
+        FieldChange(field=name, before=before.get(name), after=value)
+        for name, value in sorted(desired.fields.items())
+        if before.get(name) != value
+    )
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """The ordered changes and notes about what was left alone."""
+
+    changes: tuple[Change, ...]
+    notes: tuple[str, ...]
+
+
+def compute_changes(
+    desired: Iterable[Record],
+    live: Iterable[Record],
+    kinds: Mapping[str, KindSpec],
+    lock: Lock,
+    *,
+    prune: bool = False,
+    resumed: Iterable[str] = (),
+) -> DiffResult:
+    """Plan the changes that turn ``live`` into ``desired``. Pure; ``lock`` is only read."""
+    levels = kind_levels(kinds)
+    live_list = list(live)
+    # When several live records share a key, the one with the smallest id is matched, so
+    # repeated plans agree on which one that is.
+    by_key: dict[tuple[str, tuple[str, ...]], Record] = {}
+    for r in sorted(live_list, key=lambda r: r.target_id or ""):
+        by_key.setdefault((r.kind, r.key), r)
+    by_id = {r.target_id: r for r in live_list if r.target_id}
+    managed = lock.managed_ids()
+    resumed_uids = set(resumed)
+    matched: set[str] = set()
+    changes: list[Change] = []
+    notes: list[str] = []
+
+    for record in sorted(desired, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key)):
+        spec = kinds[record.kind]
+        level = levels[record.kind]
+        entry = lock.entries.get(record.uid) if record.uid else None
+        current = by_id.get(entry.target_id) if entry and entry.kind == record.kind else None
+        adopted = False
+        if current is None:
+            current = by_key.get((record.kind, record.key))
+            adopted = current is not None and current.target_id not in managed
+        if current is not None and current.target_id:
+            matched.add(current.target_id)
+        common = {
+            "kind": record.kind,
+            "key": record.key,
+            "uid": record.uid,
+            "source": record.source,
+            "level": level,
+        }
+        if current is None:
+            if Op.CREATE not in spec.operations:
+                changes.append(
+                    Change(
+                        action=Action.MANUAL,
+                        reason=f"the API cannot create {spec.label} records",
+                        instructions=spec.manual_hint,
+                        fields=record.fields,
+                        **common,
+                    )
+                )
+                continue
+            reason = "not present in the target"
+            if entry is not None:
+                reason = "managed record is gone from the target; it is created again"
+            changes.append(
+                Change(
+                    action=Action.CREATE,
+                    reason=reason,
+                    fields=record.fields,
+                    diff=_field_diff(record, None),
+                    **common,
+                )
+            )
+            continue
+        diff = _field_diff(record, current)
+        if adopted:
+            if spec.operations and (not diff or Op.UPDATE in spec.operations):
+                changes.append(
+                    Change(
+                        action=Action.ADOPT,
+                        reason=(
+                            "created by an interrupted apply; taking it over"
+                            if record.uid in resumed_uids
+                            else "an unmanaged record with the same key exists; taking it over"
+                        ),
+                        target_id=current.target_id,
+                        fields={d.field: d.after for d in diff},
+                        diff=diff,
+                        **common,
+                    )
+                )
+                continue
+            if not spec.operations:
+                continue  # read-only kind: present is all a manual step needs
+        if not diff:
+            continue
+        if Op.UPDATE not in spec.operations:
+            changes.append(
+                Change(
+                    action=Action.MANUAL,
+                    reason=f"the API cannot update {spec.label} records",
+                    instructions=spec.manual_hint,
+                    target_id=current.target_id,
+                    diff=diff,
+                    **common,
+                )
+            )
+            continue
+        renamed = any(d.field in spec.key_fields for d in diff)
+        changes.append(
+            Change(
+                action=Action.UPDATE,
+                reason="renamed in the blueprint" if renamed else "fields differ",
+                target_id=current.target_id,
+                fields={d.field: d.after for d in diff},
+                diff=diff,
+                **common,
+            )
+        )
+
+    orphans = [r for r in live_list if r.target_id in managed and r.target_id not in matched]
+    deletes = []
+    for record in orphans if prune else []:
+        owner = kinds.get(record.kind)
+        if owner is None:
+            continue
+        action = Action.DELETE if Op.DELETE in owner.operations else Action.MANUAL
+        deletes.append(
+            Change(
+                action=action,
+                kind=record.kind,
+                key=record.key,
+                uid=managed[record.target_id or ""],
+                target_id=record.target_id,
+                reason="managed, no longer in the blueprint",
+                instructions="" if action == Action.DELETE else owner.manual_hint,
+                diff=tuple(
+                    FieldChange(field=k, before=v, after=None)
+                    for k, v in sorted(record.fields.items())
+                ),
+                level=levels[record.kind],
+            )
+        )
+    if orphans and not prune:
+        notes.append(
+            f"{len(orphans)} managed record(s) are no longer in the blueprint and are left in "
+            "place; run with --prune to delete them"
+        )
+    deletes.sort(key=lambda c: (-c.level, c.kind, c.key))
+    return DiffResult(tuple(changes + deletes), tuple(notes))
+
+
+@dataclass(frozen=True)
+class GuardViolation:
+    """A kind whose share of deleted or rewritten records exceeds the limit."""
+
+    kind: str
+    changed: int
+    existing: int
+
+    def __str__(self) -> str:
+        share = self.changed / self.existing
+        return (
+            f"{self.kind}: {self.changed} of {self.existing} existing records would be deleted "
+            f"or rewritten ({share:.0%})"
+        )
+
+
+def mass_change_violations(
+    changes: Iterable[Change], live: Iterable[Record], limit: float, minimum: int = 5
+) -> list[GuardViolation]:
+    """Kinds where deletes plus updates exceed ``limit`` (a share, 0–1) of the live records.
+
+    Kinds with fewer than ``minimum`` live records are not guarded: a share of a handful of
+    records says little.
+    """
+    existing = Counter(r.kind for r in live)
+    touched: dict[str, int] = defaultdict(int)
+    for change in changes:
+        if change.action in (Action.DELETE, Action.UPDATE):
+            touched[change.kind] += 1
+    return [
+        GuardViolation(kind, count, existing[kind])
+        for kind, count in sorted(touched.items())
+        if existing[kind] >= minimum and count / existing[kind] > limit
+    ]
+
+
+__all__ = [
+    "DiffResult",
+    "GuardViolation",
+    "compute_changes",
+    "mass_change_violations",
+    "resolve_live_references",
+]

@@ -1,0 +1,103 @@
+"""The plan: ordered changes with reasons, and what it was computed from.
+
+A plan is data. It is computed once by :func:`usm_config.engine.diff.compute_changes`, rendered
+by :mod:`usm_config.render.plan`, saved with ``plan --out``, and executed as it is by
+:mod:`usm_config.engine.apply`. Its fingerprints let a saved plan refuse to apply when the
+blueprint, the target or the live records it was computed from have changed since.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+PLAN_FORMAT = 1
+
+
+class Action(StrEnum):
+    """What a change does to the target."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    ADOPT = "adopt"
+    MANUAL = "manual"
+
+
+class FieldChange(BaseModel):
+    """One field's value before and after."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    before: JsonValue = None
+    after: JsonValue = None
+
+
+class Change(BaseModel):
+    """One step of a plan."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Action
+    kind: str
+    key: tuple[str, ...]
+    reason: str
+    uid: str | None = None
+    target_id: str | None = None
+    fields: dict[str, JsonValue] = Field(default_factory=dict)
+    diff: tuple[FieldChange, ...] = ()
+    source: str | None = None
+    level: int = 0
+    instructions: str = ""
+
+    @property
+    def address(self) -> str:
+        """``kind[key]`` as shown to people."""
+        return f"{self.kind}[{'/'.join(self.key)}]"
+
+    @property
+    def writes(self) -> bool:
+        """True when applying the change sends a request."""
+        return self.action in (Action.CREATE, Action.UPDATE, Action.DELETE) or (
+            self.action == Action.ADOPT and bool(self.diff)
+        )
+
+
+class Plan(BaseModel):
+    """A complete, saveable plan for one blueprint and one target."""
+
+    model_config = ConfigDict(frozen=True)
+
+    format_version: int = PLAN_FORMAT
+    tool_version: str
+    target: str
+    adapter: str
+    blueprint: str
+    blueprint_fingerprint: str
+    target_fingerprint: str
+    live_fingerprint: str
+    changes: tuple[Change, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def counts(self) -> Counter[Action]:
+        """Number of changes per action."""
+        return Counter(change.action for change in self.changes)
+
+    @property
+    def has_changes(self) -> bool:
+        """True when applying would write something or a manual step is pending."""
+        return bool(self.changes)
+
+    def summary(self) -> str:
+        """Terraform-like summary line."""
+        c = self.counts()
+        text = (
+            f"{c[Action.CREATE]} to create, {c[Action.UPDATE]} to update, "
+            f"{c[Action.DELETE]} to delete, {c[Action.MANUAL]} manual"
+        )
+        if c[Action.ADOPT]:
+            text += f", {c[Action.ADOPT]} to adopt"
+        return text

@@ -1,0 +1,122 @@
+"""Records: the one shape both sides of a diff are normalised into.
+
+A :class:`Record` is one object in a target tool (an assignment group, an SLA definition, a
+choice), keyed by its kind's natural key. Desired records come from an adapter's pure compile
+step; live records from its read step. Field values are JSON values, compared with ``==``;
+a reference to another record is written as :func:`ref` so that the diff compares natural keys,
+never the tool's internal ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+REF_MARK = "$ref"
+
+
+def ref(kind: str, key: Iterable[str]) -> dict[str, JsonValue]:
+    """A field value that points at the record of ``kind`` with natural ``key``."""
+    return {REF_MARK: {"kind": kind, "key": list(key)}}
+
+
+def ref_target(value: JsonValue) -> tuple[str, tuple[str, ...]] | None:
+    """Return ``(kind, key)`` when ``value`` is a reference made by :func:`ref`."""
+    if isinstance(value, dict) and set(value) == {REF_MARK}:
+        inner = value[REF_MARK]
+        if isinstance(inner, dict):
+            key = inner.get("key")
+            kind = inner.get("kind")
+            if isinstance(kind, str) and isinstance(key, list):
+                return kind, tuple(str(k) for k in key)
+    return None
+
+
+class Record(BaseModel):
+    """One object of a target tool, normalised for comparison.
+
+    ``uid`` is the blueprint-side identity (stable across renames, e.g. ``service:workplace``)
+    and is set on desired records only; ``target_id`` is the tool's id and is set on live
+    records only.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str
+    key: tuple[str, ...]
+    fields: dict[str, JsonValue] = Field(default_factory=dict)
+    uid: str | None = None
+    target_id: str | None = None
+    source: str | None = Field(None, description="Blueprint path the record comes from.")
+
+    @property
+    def address(self) -> str:
+        """Human-readable address: ``kind[key]``."""
+        return f"{self.kind}[{'/'.join(self.key)}]"
+
+
+class Op(StrEnum):
+    """Operations a vendor API allows on a kind."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+ALL_OPS = frozenset(Op)
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What an adapter declares about one kind of record.
+
+    ``key_fields`` form the natural key (matched case-sensitively after the adapter's
+    normalisation). Only ``owned_fields`` are compared and written. ``references`` maps a field
+    to the kind it points at; together with ``depends_on`` it orders apply. A kind whose
+    ``operations`` lack what a change needs turns that change into a manual step, which the next
+    plan verifies by reading the kind again.
+    """
+
+    name: str
+    label: str
+    key_fields: tuple[str, ...]
+    owned_fields: tuple[str, ...]
+    references: Mapping[str, str] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    operations: frozenset[Op] = ALL_OPS
+    manual_hint: str = ""
+
+    def dependencies(self) -> set[str]:
+        """Kinds that must exist before records of this kind can be written."""
+        return {*self.references.values(), *self.depends_on} - {self.name}
+
+
+@dataclass(frozen=True)
+class Desired:
+    """What an adapter's compile step produces: records plus notes on what it cannot do."""
+
+    records: tuple[Record, ...]
+    notes: tuple[str, ...] = ()
+
+
+def fingerprint(value: Any) -> str:
+    """A stable SHA-256 over JSON-serialisable data (sorted keys)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def index_by_key(records: Iterable[Record]) -> dict[tuple[str, tuple[str, ...]], Record]:
+    """Index records by ``(kind, key)``."""
+    return {(r.kind, r.key): r for r in records}
+
+
+def owned_subset(fields: Mapping[str, JsonValue], owned: Iterable[str]) -> dict[str, JsonValue]:
+    """Keep only the fields the tool owns."""
+    keep = set(owned)
+    return {k: v for k, v in fields.items() if k in keep}

@@ -1,0 +1,89 @@
+"""Plan formats: coloured text for terminals, JSON for machines, Markdown for pull requests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from jinja2 import PackageLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from usm_config.engine.plan import Action, Change, Plan
+
+SYMBOLS = {
+    Action.CREATE: ("+", "green"),
+    Action.UPDATE: ("~", "yellow"),
+    Action.DELETE: ("-", "red"),
+    Action.ADOPT: ("=", "cyan"),
+    Action.MANUAL: ("!", "magenta"),
+}
+VALUE_WIDTH = 72
+
+
+def short(value: Any) -> str:
+    """A value as one readable line, cut to a sensible width."""
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    text = text.replace("\\n", " ")
+    return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
+
+
+def _change_lines(change: Change, colour: bool) -> list[str]:
+    symbol, fg = SYMBOLS[change.action]
+    head = f"  {symbol} {change.address}  {change.action}: {change.reason}"
+    lines = [click.style(head, fg=fg) if colour else head]
+    if change.action == Action.MANUAL and change.instructions:
+        lines.append(f"      to do: {change.instructions}")
+    for item in change.diff:
+        if change.action in (Action.CREATE, Action.MANUAL) and item.before is None:
+            lines.append(f"      {item.field} = {short(item.after)}")
+        elif change.action == Action.DELETE:
+            continue
+        else:
+            lines.append(f"      {item.field}: {short(item.before)} → {short(item.after)}")
+    return lines
+
+
+def render_text(plan: Plan, *, colour: bool = False) -> str:
+    """The Terraform-like plan for people."""
+    lines = [f"Plan for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
+    if not plan.changes:
+        lines.append("No changes. The target matches the blueprint.")
+    for change in plan.changes:
+        lines.extend(_change_lines(change, colour))
+    for note in plan.notes:
+        lines.append(f"  note: {note}")
+    lines += ["", f"Plan: {plan.summary()}."]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(plan: Plan) -> str:
+    """The versioned JSON form, also used for saved plans (``--out``)."""
+    return plan.model_dump_json(indent=2) + "\n"
+
+
+_ENV = SandboxedEnvironment(
+    loader=PackageLoader("usm_config.render", "templates"),
+    undefined=StrictUndefined,
+    autoescape=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def _md_cell(value: Any) -> str:
+    return short(value).replace("|", "\\|").replace("`", "'")
+
+
+_ENV.filters["cell"] = _md_cell
+
+
+def render_markdown(plan: Plan) -> str:
+    """A pull-request comment: summary table and collapsible details per action."""
+    groups = {
+        action: [c for c in plan.changes if c.action == action]
+        for action in Action
+        if any(c.action == action for c in plan.changes)
+    }
+    return _ENV.get_template("plan.md.j2").render(plan=plan, groups=groups, symbols=SYMBOLS)

@@ -1,0 +1,167 @@
+"""``targets.yaml``: where blueprints are applied, and how to log in (by env var name only).
+
+Example::
+
+    targets:
+      prod:
+        adapter: servicenow
+        url: https://example.service-now.com
+        auth: {type: basic, username_env: SN_USER, password_env: SN_PASSWORD}
+      sandbox:
+        adapter: servicenow
+        url: "sandbox:"
+
+A url of ``sandbox:`` runs the adapter's emulator in-process, with state under ``state_dir``.
+The file holds the *names* of environment variables, never credentials.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from usm_config.blueprint.validation_errors import translate_errors
+from usm_config.diagnostics import (
+    Diagnostic,
+    DiagnosticError,
+    Location,
+    Severity,
+    did_you_mean,
+    display_path,
+)
+from usm_config.http import AuthConfig, NoAuthConfig
+from usm_config.yamlsource import LMap, parse_file, to_plain, walk
+
+SANDBOX_URL = "sandbox:"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SandboxKnobs(_Strict):
+    """Fault and latency injection for a ``sandbox:`` target."""
+
+    latency_ms: float = Field(0, ge=0, description="Latency added to every request.")
+    rate_429: float = Field(0, ge=0, le=1, description="Share of requests answered 429.")
+    rate_5xx: float = Field(0, ge=0, le=1, description="Share of requests answered 503.")
+    drop_after_commit: float = Field(
+        0, ge=0, le=1, description="Share of writes whose response is lost after the commit."
+    )
+    retry_after_s: float = Field(1.0, ge=0, description="Retry-After sent with each 429.")
+    seed: int | None = Field(None, description="Random seed for repeatable faults.")
+
+
+class Target(_Strict):
+    """One instance of a tool that blueprints are applied to."""
+
+    adapter: str = Field(description="Adapter name, e.g. 'servicenow'.")
+    url: str = Field(description="Base URL of the instance, or 'sandbox:'.")
+    auth: Annotated[AuthConfig, Field(discriminator="type")] = Field(
+        default_factory=lambda: NoAuthConfig(type="none"),
+        description="How to log in; names environment variables only.",
+    )
+    timeout: float = Field(30.0, gt=0, description="Seconds before a request times out.")
+    ca_bundle: str | None = Field(None, description="CA bundle file for TLS verification.")
+    retries: int = Field(6, ge=1, le=20, description="Attempts per request on transient faults.")
+    parallelism: int = Field(4, ge=1, le=32, description="Concurrent writes within a level.")
+    mass_change_limit: float = Field(
+        0.5, gt=0, le=1, description="Largest share of a kind one plan may delete or rewrite."
+    )
+    lock_dir: str | None = Field(
+        None, description="Folder for lock and journal files (default: next to the blueprint)."
+    )
+    sandbox: SandboxKnobs = Field(default_factory=SandboxKnobs, description="Sandbox knobs.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value != SANDBOX_URL and not value.startswith(("https://", "http://")):
+            raise ValueError(f"'{value}' is not a URL; write https://… or 'sandbox:'")
+        return value.rstrip("/")
+
+    @property
+    def is_sandbox(self) -> bool:
+        """True for the in-process emulator."""
+        return self.url == SANDBOX_URL
+
+
+class TargetsFile(_Strict):
+    """The whole ``targets.yaml``."""
+
+    targets: dict[str, Target] = Field(description="Targets by name.")
+
+
+class ResolvedTarget(BaseModel):
+    """A target with its name and the folder its relative paths start from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    config: Target
+    base_dir: Path
+
+    def state_dir(self, blueprint: Path) -> Path:
+        """Folder for the lock, journal and sandbox state."""
+        if self.config.lock_dir:
+            return self.base_dir / self.config.lock_dir
+        return blueprint.parent
+
+
+def load_targets(path: Path) -> TargetsFile:
+    """Read and validate ``targets.yaml``; raise :class:`DiagnosticError` on any problem."""
+    if not path.exists():
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    Severity.ERROR,
+                    "TGT001",
+                    "no targets file found",
+                    Location(display_path(path)),
+                    "",
+                    "create targets.yaml (see README: Targets) or pass --targets FILE",
+                )
+            ]
+        )
+    tree, diagnostics = parse_file(path)
+    if tree is None or not isinstance(tree, LMap):
+        if not diagnostics:
+            diagnostics = [
+                Diagnostic(
+                    Severity.ERROR,
+                    "TGT002",
+                    "the targets file must be a mapping with a 'targets:' key",
+                    Location(display_path(path), 1, 1),
+                    "",
+                    "start the file with 'targets:'",
+                )
+            ]
+        raise DiagnosticError(diagnostics)
+    if diagnostics:
+        raise DiagnosticError(diagnostics)
+    try:
+        return TargetsFile.model_validate(to_plain(tree))
+    except ValidationError as exc:
+        raise DiagnosticError(translate_errors(exc, dict(walk(tree)), TargetsFile)) from None
+
+
+def resolve_target(path: Path, name: str) -> ResolvedTarget:
+    """Find target ``name`` in the targets file at ``path``."""
+    targets = load_targets(path)
+    if name not in targets.targets:
+        known = ", ".join(sorted(targets.targets))
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    Severity.ERROR,
+                    "TGT003",
+                    f"unknown target '{name}'{did_you_mean(name, targets.targets)}",
+                    Location(display_path(path)),
+                    "",
+                    f"use one of: {known}",
+                )
+            ]
+        )
+    return ResolvedTarget(name=name, config=targets.targets[name], base_dir=path.parent)
