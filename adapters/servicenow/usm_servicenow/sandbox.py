@@ -1,0 +1,888 @@
+"""A local emulator of the ServiceNow REST APIs the adapter uses (not a mock: it keeps state).
+
+:func:`create_app` returns a Starlette app serving, per servicenow.md §1:
+
+* the Table API, generic over any table name (``/api/now[/v1|/v2]/table/{table}[/{sys_id}]``):
+  string values, sys fields, reference links, display values, ``sysparm_fields``, paging with
+  ``X-Total-Count`` and ``Link``, a subset of encoded queries (:mod:`.sandbox_query`), the
+  real error envelopes;
+* the Batch API (``POST /api/now/v1/batch``) with base64 bodies, dispatching each
+  sub-request to the same Table API handlers;
+* ``POST /oauth_token.do`` (password, client_credentials and refresh_token grants) and basic
+  auth; by default user ``admin``/``admin`` and OAuth client ``usm-config``/``sandbox-secret``;
+* fault injection (:class:`usm_config.sandbox.faults.FaultConfig`), a request log, optional
+  checking of every Table API request against the instance's OpenAPI export;
+* control endpoints without auth or faults: ``GET /_sandbox/requests``,
+  ``GET /_sandbox/spec_violations``, ``POST /_sandbox/reset``, ``GET /_sandbox/tables/{table}``.
+
+``app.state`` holds ``store`` (:class:`.sandbox_store.RecordStore`), ``request_log``
+(:class:`usm_config.sandbox.requestlog.RequestLog`) and ``spec_violations`` (``list[str]``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Message
+
+from usm_config.sandbox.faults import FaultConfig, FaultInjectionMiddleware
+from usm_config.sandbox.openapi_check import OpenApiRequestChecker
+from usm_config.sandbox.requestlog import RequestLog
+from usm_servicenow.sandbox_query import Condition, EncodedQuery, parse_query, sort_rows
+from usm_servicenow.sandbox_store import DuplicateRecord, RecordStore, Row
+
+__all__ = [
+    "DEFAULT_OAUTH_CLIENTS",
+    "DEFAULT_TABLES",
+    "DEFAULT_USERS",
+    "REFERENCE_FIELDS",
+    "create_app",
+    "error_envelope",
+]
+
+#: Tables that exist (empty) in a fresh sandbox, so reading them gives ``[]``, not a 404.
+DEFAULT_TABLES = (
+    "sys_user_group",
+    "sys_user",
+    "sys_user_role",
+    "core_company",
+    "cmn_schedule",
+    "cmn_schedule_span",
+    "cmdb_ci_service",
+    "cmdb_ci_service_business",
+    "service_offering",
+    "sys_choice",
+    "dl_u_priority",
+    "contract_sla",
+    "sc_category",
+    "sc_cat_item",
+    "sc_catalog",
+    "chg_model",
+    "sttrm_state",
+    "sttrm_state_transition",
+    "problem",
+    "kb_knowledge_base",
+    "kb_knowledge",
+    "kb_category",
+    "sys_template",
+)
+DEFAULT_USERS: Mapping[str, str] = {"admin": "admin"}
+DEFAULT_OAUTH_CLIENTS: Mapping[str, str] = {"usm-config": "sandbox-secret"}
+
+#: Reference fields → target table. The real instance reads this from its dictionary; the
+#: emulator also treats any sys_id that exists in some table as a reference to it.
+REFERENCE_FIELDS: Mapping[str, str] = {
+    "assignment_group": "sys_user_group",
+    "support_group": "sys_user_group",
+    "manager": "sys_user",
+    "assigned_to": "sys_user",
+    "owned_by": "sys_user",
+    "managed_by": "sys_user",
+    "company": "core_company",
+    "schedule": "cmn_schedule",
+    "service": "cmdb_ci_service",
+    "service_offering": "service_offering",
+    "kb_knowledge_base": "kb_knowledge_base",
+    "kb_category": "kb_category",
+    "sc_catalog": "sc_catalog",
+    "cat_item": "sc_cat_item",
+    "template": "sys_template",
+    "model": "chg_model",
+    "from_state": "sttrm_state",
+    "to_state": "sttrm_state",
+}
+#: Reference fields whose target depends on the table.
+_TABLE_REFERENCE_FIELDS: Mapping[tuple[str, str], str] = {
+    ("sys_user_group", "parent"): "sys_user_group",
+    ("sc_cat_item", "category"): "sc_category",
+    ("sc_category", "parent"): "sc_category",
+    ("kb_category", "parent_id"): "kb_category",
+    ("service_offering", "parent"): "cmdb_ci_service",
+}
+_DISPLAY_FIELDS = ("name", "number", "label", "title")
+_SYS_ID = re.compile(r"[0-9a-f]{32}")
+_TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_VERSIONS = ("v1", "v2")
+_REFRESH_TTL = timedelta(days=100)
+_TABLE_TEMPLATE = "/api/now/table/{tableName}"
+_RECORD_TEMPLATE = "/api/now/table/{tableName}/{sys_id}"
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def error_envelope(
+    status: int, message: str, detail: str | None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The Table API error response: ``{"error": {"message", "detail"}, "status": "failure"}``."""
+    body = {"error": {"message": message, "detail": detail}, "status": "failure"}
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+class _ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        detail: str | None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.detail = detail
+        self.headers = headers
+
+    def response(self) -> JSONResponse:
+        return error_envelope(self.status, self.message, self.detail, self.headers)
+
+
+def _not_found() -> _ApiError:
+    return _ApiError(
+        404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval"
+    )
+
+
+def _invalid_table(table: str) -> _ApiError:
+    return _ApiError(404, f"Invalid table {table}", None)
+
+
+def _fault_body(status: int) -> tuple[bytes, dict[str, str]]:
+    if status == 429:
+        message = "Rate limit exceeded"
+        detail = "Rate limit of 100 requests per hour for Table API exceeded"
+        headers = {"content-type": "application/json", "x-ratelimit-limit": "100"}
+    else:
+        message = "Service Unavailable"
+        detail = "The instance is temporarily unavailable (sandbox fault injection)"
+        headers = {"content-type": "application/json"}
+    body = {"error": {"message": message, "detail": detail}, "status": "failure"}
+    return json.dumps(body).encode(), headers
+
+
+def _to_string(value: Any) -> str:
+    """Store every value as the instance does: a string."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dict) and "value" in value:  # a {"link", "value"} read back
+        return _to_string(value["value"])
+    return json.dumps(value)
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() == "true"
+
+
+@dataclass
+class _Token:
+    user: str
+    client_id: str
+    expires: datetime
+
+
+@dataclass(frozen=True)
+class _Options:
+    users: Mapping[str, str]
+    oauth_clients: Mapping[str, str]
+    token_ttl_s: float
+    read_only_tables: frozenset[str]
+    forbidden_writes: frozenset[tuple[str, str]]
+    hidden_rows: Mapping[str, EncodedQuery]
+    batch_max_requests: int
+
+
+class _Emulator:
+    """Handlers and state behind one app."""
+
+    def __init__(
+        self,
+        store: RecordStore,
+        options: _Options,
+        checker: OpenApiRequestChecker | None,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.options = options
+        self.checker = checker
+        self.now = now
+        self.spec_violations: list[str] = []
+        self.request_log = RequestLog()
+        self.tokens: dict[str, _Token] = {}
+        self.refresh_tokens: dict[str, _Token] = {}
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _utcnow(self) -> datetime:
+        moment = self.now()
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+    def _timestamp(self) -> str:
+        return self._utcnow().strftime("%Y-%m-%d %H:%M:%S")
+
+    def _authenticate(self, request: Request) -> str:
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(credentials, validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                decoded = ""
+            user, _, password = decoded.partition(":")
+            expected = self.options.users.get(user)
+            if expected is not None and hmac.compare_digest(expected, password):
+                return user
+        elif scheme.lower() == "bearer":
+            token = self.tokens.get(credentials.strip())
+            if token is not None and token.expires > self._utcnow():
+                return token.user
+        raise _ApiError(
+            401,
+            "User Not Authenticated",
+            "Required to provide Auth information",
+            {"WWW-Authenticate": 'Basic realm="Service-now"'},
+        )
+
+    @staticmethod
+    def _check_accept(request: Request) -> None:
+        # servicenow.md §1.1: Accept is required on every call; missing → 400.
+        accept = request.headers.get("accept")
+        if accept is None:
+            raise _ApiError(400, "Accept header is required", "Send Accept: application/json")
+        media = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+        if not any(m in ("application/json", "*/*", "application/*") for m in media):
+            raise _ApiError(406, "Not Acceptable", f"Cannot produce {accept}; use application/json")
+
+    @staticmethod
+    async def _json_body(request: Request) -> Any:
+        content_type = request.headers.get("content-type")
+        if content_type is None:
+            raise _ApiError(400, "Content-Type header is required", "Send application/json")
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            raise _ApiError(415, "Unsupported Media Type", f"{content_type} is not supported")
+        try:
+            return json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            raise _ApiError(
+                400, "Exception while reading request", "The payload is not valid JSON."
+            ) from None
+
+    async def _record_body(self, request: Request) -> dict[str, Any]:
+        body = await self._json_body(request)
+        # servicenow.md §1.1: one record per write; further records are silently ignored.
+        if isinstance(body, list) and body:
+            body = body[0]
+        if not isinstance(body, dict):
+            raise _ApiError(400, "Exception while reading request", "Expected a JSON object.")
+        return body
+
+    def _check_spec(self, request: Request, method: str, has_sys_id: bool) -> None:
+        if self.checker is None:
+            return
+        template = _RECORD_TEMPLATE if has_sys_id else _TABLE_TEMPLATE
+        path = template.replace("{tableName}", request.path_params["table"]).replace(
+            "{sys_id}", request.path_params.get("sys_id", "")
+        )
+        listing = method == "GET" and not has_sys_id
+
+        # Plain name=value filters are documented for GET list but are no sysparm_ parameter.
+        def plain_filter(name: str) -> bool:
+            return listing and not name.startswith("sysparm_")
+
+        violations = self.checker.check(
+            method, path, list(request.query_params.keys()), allow_param=plain_filter
+        )
+        if violations:
+            self.spec_violations.extend(violations)
+            raise _ApiError(400, "Request not allowed by the Table API spec", "; ".join(violations))
+
+    def _check_write_allowed(self, table: str, operation: str) -> None:
+        if table in self.options.read_only_tables or (
+            (table, operation) in self.options.forbidden_writes
+        ):
+            raise _ApiError(
+                403,
+                "Operation Failed",
+                f"ACL Exception {operation.capitalize()} Failed due to security constraints",
+            )
+
+    def _matches(self, query: EncodedQuery, row: Row) -> bool:
+        return query.matches(lambda field: self._value(row, field))
+
+    def _hidden(self, table: str, row: Row) -> bool:
+        query = self.options.hidden_rows.get(table)
+        return query is not None and self._matches(query, row)
+
+    # ------------------------------------------------------------------ values
+
+    def _value(self, row: Row, field: str) -> str:
+        """A field of ``row``, dot-walking through references (``assignment_group.name``)."""
+        head, _, rest = field.partition(".")
+        value = row.get(head, "")
+        if not rest:
+            return value
+        located = self.store.locate(value) if _SYS_ID.fullmatch(value) else None
+        return "" if located is None else self._value(located[1], rest)
+
+    def _known(self, table: str) -> Callable[[str], bool]:
+        columns = set(self.store.columns(table))
+        return lambda field: field.partition(".")[0] in columns
+
+    def _reference_table(self, table: str, field: str, value: str) -> str | None:
+        if field == "sys_id" or not _SYS_ID.fullmatch(value):
+            return None
+        located = self.store.locate(value)
+        if located is not None:
+            return located[0]
+        return _TABLE_REFERENCE_FIELDS.get((table, field)) or REFERENCE_FIELDS.get(field)
+
+    def _display(self, sys_id: str) -> str:
+        located = self.store.locate(sys_id)
+        if located is None:
+            return ""
+        row = located[1]
+        return next((row[f] for f in _DISPLAY_FIELDS if row.get(f)), sys_id)
+
+    def _render(self, request: Request, table: str, rows: list[Row]) -> list[dict[str, Any]]:
+        """Records shaped by sysparm_fields, sysparm_display_value and the reference links.
+
+        Without sysparm_fields every column of the table is returned, "" where a record has
+        no value (servicenow.md §1.1: unset fields read as the type's null value).
+        """
+        mode = request.query_params.get("sysparm_display_value", "false").lower()
+        exclude_links = _flag(request, "sysparm_exclude_reference_link")
+        base = str(request.base_url).rstrip("/")
+        fields = self._fields_param(request, table)
+        columns = self.store.columns(table)
+        return [
+            self._render_one(
+                table,
+                row,
+                fields if fields is not None else list(dict.fromkeys([*columns, *row])),
+                mode,
+                exclude_links,
+                base,
+            )
+            for row in rows
+        ]
+
+    def _render_one(
+        self,
+        table: str,
+        row: Row,
+        names: list[str],
+        mode: str,
+        exclude_links: bool,
+        base: str,
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in names:
+            value = self._value(row, name)
+            leaf_table = table
+            if "." in name:
+                parent = self._value(row, name.rpartition(".")[0])
+                located = self.store.locate(parent) if parent else None
+                leaf_table = located[0] if located else table
+            target = self._reference_table(leaf_table, name.rpartition(".")[2], value)
+            out[name] = self._shape(value, target, mode, exclude_links, base)
+        return out
+
+    def _shape(
+        self, value: str, target: str | None, mode: str, exclude_links: bool, base: str
+    ) -> Any:
+        # servicenow.md §1.4: references are {"link", "value"}; display_value=true gives
+        # {"display_value", "link"}; all gives {"display_value", "value"} (+ link).
+        if target is None:
+            return {"display_value": value, "value": value} if mode == "all" else value
+        link = {} if exclude_links else {"link": f"{base}/api/now/table/{target}/{value}"}
+        if mode == "true":
+            display = self._display(value)
+            return display if exclude_links else {"display_value": display, **link}
+        if mode == "all":
+            return {"display_value": self._display(value), **link, "value": value}
+        return value if exclude_links else {**link, "value": value}
+
+    def _fields_param(self, request: Request, table: str) -> list[str] | None:
+        raw = request.query_params.get("sysparm_fields")
+        if not raw:
+            return None
+        known = self._known(table)
+        # servicenow.md §1.2: unknown fields in sysparm_fields are silently ignored.
+        wanted = [f.strip() for f in raw.split(",") if f.strip()]
+        return [f for f in dict.fromkeys(wanted) if f == "sys_id" or known(f)]
+
+    # ------------------------------------------------------------------ Table API
+
+    async def table_api(self, request: Request) -> Response:
+        """``/api/now[/v1|/v2]/table/{table}[/{sys_id}]``: every method."""
+        try:
+            return await self._table_api(request)
+        except _ApiError as error:
+            return error.response()
+
+    async def _table_api(self, request: Request) -> Response:
+        method = request.method
+        override = request.headers.get("x-http-method-override")
+        if method == "POST" and override:
+            method = override.upper()
+        version = request.path_params.get("version")
+        if version is not None and version not in _VERSIONS:
+            raise _unknown_uri(request)
+        user = self._authenticate(request)
+        self._check_accept(request)
+        table: str = request.path_params["table"]
+        sys_id: str | None = request.path_params.get("sys_id")
+        self._check_spec(request, "GET" if method == "HEAD" else method, sys_id is not None)
+        if not _TABLE_NAME.fullmatch(table):
+            raise _invalid_table(table)
+        if (method not in ("GET", "HEAD", "POST") and sys_id is None) or (
+            method == "POST" and sys_id is not None
+        ):
+            raise _ApiError(405, "Method not Supported", f"{method} is not supported here")
+        if method == "POST":
+            return await self._insert(request, table, user)
+        if not self.store.has_table(table):
+            raise _invalid_table(table)
+        if method in ("GET", "HEAD"):
+            if sys_id is None:
+                response = self._list(request, table, version)
+            else:
+                row = self._row(table, sys_id)
+                response = JSONResponse({"result": self._render(request, table, [row])[0]})
+            if method == "HEAD":
+                return Response(status_code=response.status_code, headers=dict(response.headers))
+            return response
+        assert sys_id is not None
+        if method in ("PUT", "PATCH"):
+            return await self._update(request, table, sys_id, user)
+        if method == "DELETE":
+            self._row(table, sys_id)
+            self._check_write_allowed(table, "delete")
+            self.store.delete(table, sys_id)
+            return Response(status_code=204)
+        raise _ApiError(405, "Method not Supported", f"{method} is not supported here")
+
+    def _row(self, table: str, sys_id: str) -> Row:
+        row = self.store.get(table, sys_id)
+        if row is None or self._hidden(table, row):
+            raise _not_found()
+        return row
+
+    def _list(self, request: Request, table: str, version: str | None) -> Response:
+        params = request.query_params
+        limit = _int_param(request, "sysparm_limit", 10000, minimum=1)
+        offset = _int_param(request, "sysparm_offset", 0, minimum=0)
+        query = parse_query(params.get("sysparm_query", ""))
+        plain = [
+            Condition(name, "=", value)
+            for name, value in params.multi_items()
+            if not name.startswith("sysparm_")
+        ]
+        # Like the real instance (servicenow.md §1.3, glide.invalid_query.returns_no_rows
+        # defaults to false), conditions on fields the table does not have are dropped
+        # silently: a typo widens the result instead of failing.
+        query = query.and_(plain).restrict(self._known(table))
+        rows = self.store.records(table)
+        if query.groups:
+            rows = [row for row in rows if self._matches(query, row)]
+        rows = sort_rows(rows, query.order_by, self._value)
+        total = len(rows)
+        # The limit applies before ACL filtering (§1.5): hidden rows shorten the page.
+        page = [r for r in rows[offset : offset + limit] if not self._hidden(table, r)]
+        headers: dict[str, str] = {}
+        if not _flag(request, "sysparm_no_count"):
+            headers["X-Total-Count"] = str(total)
+        if not _flag(request, "sysparm_suppress_pagination_header"):
+            headers["Link"] = _link_header(request, total, offset, limit)
+        if not page and version == "v1":
+            # §1.1: v1 answers an empty list with 404; v2 and the unversioned API with [].
+            error = _not_found()
+            return error_envelope(404, error.message, error.detail, headers)
+        return JSONResponse({"result": self._render(request, table, page)}, headers=headers)
+
+    def _incoming(self, body: Mapping[str, Any]) -> Row:
+        # servicenow.md §1.1: sys_* fields are not writable.
+        return {k: _to_string(v) for k, v in body.items() if not k.startswith("sys_")}
+
+    async def _insert(self, request: Request, table: str, user: str) -> Response:
+        self._check_write_allowed(table, "insert")
+        body = await self._record_body(request)
+        wanted = body.get("sys_id")
+        sys_id = wanted if isinstance(wanted, str) and _SYS_ID.fullmatch(wanted) else None
+        stamp = self._timestamp()
+        row: Row = {
+            "sys_id": sys_id or uuid.uuid4().hex,
+            **self._incoming(body),
+            "sys_created_on": stamp,
+            "sys_created_by": user,
+            "sys_updated_on": stamp,
+            "sys_updated_by": user,
+            "sys_mod_count": "0",
+        }
+        try:
+            row = self.store.insert(table, row)
+        except DuplicateRecord:
+            raise _ApiError(
+                403, "Operation Failed", "Unique Key violation detected by database"
+            ) from None
+        base = str(request.base_url).rstrip("/")
+        headers = {"Location": f"{base}/api/now/table/{table}/{row['sys_id']}"}
+        if request.headers.get("x-no-response-body", "").lower() == "true":
+            return Response(status_code=201, headers=headers)
+        return JSONResponse(
+            {"result": self._render(request, table, [row])[0]}, status_code=201, headers=headers
+        )
+
+    async def _update(self, request: Request, table: str, sys_id: str, user: str) -> Response:
+        current = self._row(table, sys_id)
+        self._check_write_allowed(table, "update")
+        changes = self._incoming(await self._record_body(request))
+        row = {**current, **changes}
+        # (inference) Like GlideRecord.update(), a write that changes nothing is not a
+        # modification: sys_mod_count and sys_updated_on stay as they are.
+        if row != current:
+            if not _flag(request, "sysparm_suppress_auto_sys_field"):
+                row["sys_updated_on"] = self._timestamp()
+                row["sys_updated_by"] = user
+                row["sys_mod_count"] = str(int(current.get("sys_mod_count") or 0) + 1)
+            row = self.store.replace(table, row)
+        if request.headers.get("x-no-response-body", "").lower() == "true":
+            return Response(status_code=200)
+        return JSONResponse({"result": self._render(request, table, [row])[0]})
+
+    # ------------------------------------------------------------------ OAuth
+
+    async def oauth_token(self, request: Request) -> Response:
+        """``POST /oauth_token.do`` (servicenow.md §1.8)."""
+        if request.method != "POST":
+            return JSONResponse({"error": "invalid_request"}, status_code=405)
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        denied = JSONResponse(
+            {"error": "access_denied", "error_description": "access_denied"}, status_code=401
+        )
+        client_id = form.get("client_id", "")
+        secret = self.options.oauth_clients.get(client_id)
+        if secret is None or not hmac.compare_digest(secret, form.get("client_secret", "")):
+            return denied
+        grant = form.get("grant_type")
+        now = self._utcnow()
+        if grant == "password":
+            user = form.get("username", "")
+            expected = self.options.users.get(user)
+            if expected is None or not hmac.compare_digest(expected, form.get("password", "")):
+                return denied
+            refresh = secrets.token_urlsafe(48)
+            self.refresh_tokens[refresh] = _Token(user, client_id, now + _REFRESH_TTL)
+        elif grant == "client_credentials":
+            # The real instance acts as the client's configured "OAuth Application User".
+            user, refresh = client_id, ""
+        elif grant == "refresh_token":
+            refresh = form.get("refresh_token", "")
+            known = self.refresh_tokens.get(refresh)
+            if known is None or known.client_id != client_id or known.expires <= now:
+                return denied
+            user = known.user
+        else:
+            return JSONResponse(
+                {"error": "unsupported_grant_type", "error_description": f"{grant}"},
+                status_code=400,
+            )
+        access = secrets.token_urlsafe(48)
+        ttl = self.options.token_ttl_s
+        self.tokens[access] = _Token(user, client_id, now + timedelta(seconds=ttl))
+        body: dict[str, Any] = {
+            "access_token": access,
+            "refresh_token": refresh,
+            "scope": "useraccount",
+            "token_type": "Bearer",
+            "expires_in": int(ttl),
+        }
+        if not refresh:
+            del body["refresh_token"]
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    # ------------------------------------------------------------------ Batch API
+
+    async def batch(self, request: Request) -> Response:
+        """``POST /api/now/v1/batch`` (servicenow.md §1.9)."""
+        try:
+            if request.method != "POST":
+                raise _ApiError(405, "Method not Supported", f"{request.method} is not supported")
+            self._authenticate(request)
+            self._check_accept(request)
+            body = await self._json_body(request)
+            subrequests = body.get("rest_requests") if isinstance(body, dict) else None
+            if not isinstance(subrequests, list):
+                raise _ApiError(400, "Exception while reading request", "rest_requests missing")
+        except _ApiError as error:
+            return error.response()
+        serviced: list[dict[str, Any]] = []
+        unserviced: list[str] = []
+        for index, raw in enumerate(subrequests):
+            sub: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            sub_id = str(sub.get("id", index))
+            if index >= self.options.batch_max_requests:
+                unserviced.append(sub_id)
+                continue
+            serviced.append(await self._serve_subrequest(request, sub_id, sub))
+        return JSONResponse(
+            {
+                "batch_request_id": body.get("batch_request_id"),
+                "serviced_requests": serviced,
+                "unserviced_requests": unserviced,
+            }
+        )
+
+    async def _serve_subrequest(
+        self, outer: Request, sub_id: str, sub: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        started = time.perf_counter()
+        headers = {
+            str(h.get("name", "")).lower(): str(h.get("value", ""))
+            for h in sub.get("headers") or []
+            if isinstance(h, dict)
+        }
+        url = urlsplit(str(sub.get("url", "")))
+        method = str(sub.get("method", "GET")).upper()
+        try:
+            content = base64.b64decode(str(sub.get("body") or ""), validate=True)
+        except binascii.Error:
+            status, out_headers, out_body = _subrequest_error(400, "Body is not valid base64")
+        else:
+            if url.path.rstrip("/").endswith("/batch"):
+                status, out_headers, out_body = _subrequest_error(400, "Batch requests nest not")
+            else:
+                headers.setdefault("accept", "application/json")
+                if content:
+                    headers.setdefault("content-type", "application/json")
+                if "authorization" in outer.headers:
+                    headers.setdefault("authorization", outer.headers["authorization"])
+                status, out_headers, out_body = await _call(
+                    outer, method, url.path, url.query, headers, content
+                )
+        item: dict[str, Any] = {
+            "id": sub_id,
+            "status_code": status,
+            "status_text": HTTPStatus(status).phrase,
+            "headers": []
+            if sub.get("exclude_response_headers")
+            else [{"name": k, "value": v} for k, v in out_headers],
+            "body": base64.b64encode(out_body).decode(),
+            "execution_time": round((time.perf_counter() - started) * 1000),
+        }
+        if status >= 400:
+            try:
+                item["error_message"] = json.loads(out_body)["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                item["error_message"] = HTTPStatus(status).phrase
+        return item
+
+    # ------------------------------------------------------------------ control
+
+    async def control_requests(self, request: Request) -> Response:
+        """``GET /_sandbox/requests``: the request log."""
+        return JSONResponse({"requests": self.request_log.to_json()})
+
+    async def control_violations(self, request: Request) -> Response:
+        """``GET /_sandbox/spec_violations``."""
+        return JSONResponse({"spec_violations": list(self.spec_violations)})
+
+    async def control_reset(self, request: Request) -> Response:
+        """``POST /_sandbox/reset``: empty every table, the log and the violations."""
+        if request.method != "POST":
+            return JSONResponse({"error": "use POST"}, status_code=405)
+        self.store.reset()
+        self.request_log.clear()
+        self.spec_violations.clear()
+        return JSONResponse({"status": "reset"})
+
+    async def control_table(self, request: Request) -> Response:
+        """``GET /_sandbox/tables/{table}``: the stored records, unrendered."""
+        table = request.path_params["table"]
+        if not self.store.has_table(table):
+            return _invalid_table(table).response()
+        return JSONResponse({"result": self.store.records(table)})
+
+    async def unknown_uri(self, request: Request) -> Response:
+        """Anything else."""
+        return _unknown_uri(request).response()
+
+
+def _unknown_uri(request: Request) -> _ApiError:
+    return _ApiError(
+        400, f"Requested URI does not represent any resource: {request.url.path}", None
+    )
+
+
+def _int_param(request: Request, name: str, default: int, *, minimum: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise _ApiError(400, f"Invalid {name}", f"{name} must be an integer >= {minimum}")
+    return value
+
+
+def _link_header(request: Request, total: int, offset: int, limit: int) -> str:
+    """RFC 5988 ``Link`` with first/prev/next/last (servicenow.md §1.5)."""
+
+    def url(at: int) -> str:
+        return str(request.url.include_query_params(sysparm_limit=limit, sysparm_offset=at))
+
+    links = [(0, "first")]
+    if offset > 0:
+        links.append((max(offset - limit, 0), "prev"))
+    if offset + limit < total:
+        links.append((offset + limit, "next"))
+    links.append((max(total - 1, 0) // limit * limit, "last"))
+    return ",".join(f'<{url(at)}>;rel="{rel}"' for at, rel in links)
+
+
+def _subrequest_error(status: int, message: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    body = json.dumps({"error": {"message": message, "detail": None}, "status": "failure"})
+    return status, [("content-type", "application/json")], body.encode()
+
+
+async def _call(
+    outer: Request,
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Run one Batch sub-request through the app's router (no faults, not logged)."""
+    scope = {
+        **{k: v for k, v in outer.scope.items() if k not in ("path_params", "endpoint", "route")},
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
+    }
+    messages: list[Message] = []
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    await outer.app.router(scope, receive, send)
+    start = next(m for m in messages if m["type"] == "http.response.start")
+    out_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]]
+    content = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    return start["status"], out_headers, content
+
+
+def create_app(
+    *,
+    db_path: str | Path | None = None,
+    faults: FaultConfig = FaultConfig(),  # noqa: B008 (frozen, so a shared default is safe)
+    users: Mapping[str, str] = DEFAULT_USERS,
+    spec_path: Path | None = None,
+    now: Callable[[], datetime] | None = None,
+    oauth_clients: Mapping[str, str] = DEFAULT_OAUTH_CLIENTS,
+    token_ttl_s: float = 1800,
+    extra_tables: Iterable[str] = (),
+    read_only_tables: Collection[str] = (),
+    forbidden_writes: Collection[tuple[str, str]] = (),
+    hidden_rows: Mapping[str, str] | None = None,
+    batch_max_requests: int = 100,
+) -> Starlette:
+    """Build a ServiceNow emulator app.
+
+    ``db_path``: SQLite file holding the records (``None``: in memory). ``faults``: latency,
+    429/503 and dropped responses. ``users``: basic-auth users (default ``admin``/``admin``).
+    ``spec_path``: an OpenAPI export of the Table API; when given, every Table API request is
+    checked against it and a violation is recorded in ``app.state.spec_violations`` and
+    answered 400. ``now``: the clock for sys fields and token expiry (default: UTC now).
+    ``oauth_clients``: client id → secret for ``/oauth_token.do`` (default ``usm-config``/
+    ``sandbox-secret``); access tokens live ``token_ttl_s``. ``extra_tables``: tables that
+    exist from the start besides :data:`DEFAULT_TABLES`. ``read_only_tables``: writes answer
+    403; ``forbidden_writes``: ``(table, "insert"|"update"|"delete")`` pairs answering 403.
+    ``hidden_rows``: table → encoded query of rows an ACL hides: they count in
+    ``X-Total-Count`` and take their place in a page (so pages come back short) but are never
+    returned. ``batch_max_requests``: sub-requests beyond it come back as unserviced ids.
+    """
+    store = RecordStore(db_path, tables=dict.fromkeys([*DEFAULT_TABLES, *extra_tables]))
+    checker = (
+        OpenApiRequestChecker.from_file(
+            spec_path,
+            # The export omits sysparm_offset on GET list, though the API documents it (§1.2).
+            extra_params={f"GET {_TABLE_TEMPLATE}": {"sysparm_offset"}},
+        )
+        if spec_path is not None
+        else None
+    )
+    options = _Options(
+        users=dict(users),
+        oauth_clients=dict(oauth_clients),
+        token_ttl_s=token_ttl_s,
+        read_only_tables=frozenset(read_only_tables),
+        forbidden_writes=frozenset(forbidden_writes),
+        hidden_rows={t: parse_query(q) for t, q in (hidden_rows or {}).items()},
+        batch_max_requests=batch_max_requests,
+    )
+    emulator = _Emulator(store, options, checker, now or (lambda: datetime.now(UTC)))
+
+    def route(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> Route:
+        return Route(path, endpoint, methods=_ALL_METHODS)
+
+    routes = [
+        route("/oauth_token.do", emulator.oauth_token),
+        route("/api/now/v1/batch", emulator.batch),
+        route("/api/now/table/{table}", emulator.table_api),
+        route("/api/now/table/{table}/{sys_id}", emulator.table_api),
+        route("/api/now/{version}/table/{table}", emulator.table_api),
+        route("/api/now/{version}/table/{table}/{sys_id}", emulator.table_api),
+        route("/_sandbox/requests", emulator.control_requests),
+        route("/_sandbox/spec_violations", emulator.control_violations),
+        route("/_sandbox/reset", emulator.control_reset),
+        route("/_sandbox/tables/{table}", emulator.control_table),
+        route("/{path:path}", emulator.unknown_uri),
+    ]
+    middleware = [
+        Middleware(
+            FaultInjectionMiddleware,
+            faults=faults,
+            error_body=_fault_body,
+            exempt_prefixes=("/_sandbox/",),
+            request_log=emulator.request_log,
+        )
+    ]
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.store = store
+    app.state.request_log = emulator.request_log
+    app.state.spec_violations = emulator.spec_violations
+    return app
