@@ -13,14 +13,19 @@ $(STAMP): pyproject.toml adapters/servicenow/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]' -e adapters/servicenow
 	touch $(STAMP)
 
+REFERENCE := blueprints/usm-reference.yaml
+
 demo: $(STAMP)
-	$(BIN)/usm-config validate blueprints/usm-reference.yaml
-	$(BIN)/usm-config show blueprints/usm-reference.yaml
+	$(BIN)/usm-config validate $(REFERENCE)
+	$(BIN)/usm-config sandbox reset $(REFERENCE) --target sandbox
+	$(BIN)/usm-config plan $(REFERENCE) --target sandbox
+	$(BIN)/usm-config apply $(REFERENCE) --target sandbox --auto-approve
+	$(BIN)/usm-config plan $(REFERENCE) --target sandbox --detailed-exitcode
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy usm_config adapters/servicenow/usm_servicenow
+	$(BIN)/mypy --strict usm_config adapters/servicenow/usm_servicenow benchmarks
 
 test: lint
 	$(BIN)/pytest

@@ -10,6 +10,7 @@ from jinja2 import PackageLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from usm_config.engine.plan import Action, Change, Plan
+from usm_config.engine.records import ref_target
 
 SYMBOLS = {
     Action.CREATE: ("+", "green"),
@@ -22,7 +23,10 @@ VALUE_WIDTH = 72
 
 
 def short(value: Any) -> str:
-    """A value as one readable line, cut to a sensible width."""
+    """A value as one readable line, cut to a sensible width; references by their key."""
+    target = ref_target(value)
+    if target is not None:
+        return f"→ {target[0]}[{'/'.join(target[1])}]"
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
     text = text.replace("\\n", " ")
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"

@@ -1,0 +1,141 @@
+"""The ServiceNow adapter: kinds and mapping (pure) wired to the Table API client (I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from usm_config.adapter import Problem
+from usm_config.blueprint.model import Blueprint
+from usm_config.engine.plan import Action, Change
+from usm_config.engine.records import Desired, KindSpec, Record, ref_target
+from usm_config.http import HttpClient
+from usm_config.sandbox.faults import FaultConfig
+from usm_servicenow import client as api
+from usm_servicenow.kinds import KINDS
+from usm_servicenow.mapping import check_overrides, compile_blueprint
+from usm_servicenow.updateset import UpdateSetChange, record_sys_id, render_update_set
+
+#: Default login of a fresh sandbox (documented in the README); not a secret of any real system.
+SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_USER", "USM_SANDBOX_PASSWORD"
+
+
+def _row_to_record(kind: KindSpec, row: Mapping[str, Any]) -> Record:
+    fields = {name: str(row.get(name, "") or "") for name in kind.owned_fields}
+    return Record(kind=kind.name, key=(), fields=fields, target_id=str(row["sys_id"]))
+
+
+class ServiceNowAdapter:
+    """Writes a USM blueprint to ServiceNow through the Table API."""
+
+    name = "servicenow"
+    description = "ServiceNow: Table API writes, Batch API reads, update-set XML export"
+    token_path = "/oauth_token.do"
+    kinds: Mapping[str, KindSpec] = KINDS
+
+    def compile(self, blueprint: Blueprint) -> Desired:
+        """Translate the blueprint into ServiceNow records (pure)."""
+        return compile_blueprint(blueprint)
+
+    def check_overrides(self, blueprint: Blueprint) -> list[Problem]:
+        """Validate every ``x-servicenow`` setting."""
+        return check_overrides(blueprint)
+
+    async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
+        """Read every table of ``kinds`` in full (owned fields only)."""
+        specs = [self.kinds[k] for k in kinds]
+        rows = await api.read_tables(client, {s.name: (s.owned_fields, "") for s in specs})
+        return [_row_to_record(s, row) for s in specs for row in rows[s.name]]
+
+    async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
+        """Candidates for ``key``: filtered on the plain key fields, checked by the engine."""
+        spec = self.kinds[kind]
+        conditions = [
+            f"{name}={value}"
+            for name, value in zip(spec.key_fields, key, strict=True)
+            if name not in spec.references
+        ]
+        # Encoded queries cannot escape '^' (servicenow.md §1.3): read the table instead.
+        where = "" if any("^" in c for c in conditions) else "^".join(conditions)
+        rows = await api.query_table(client, kind, spec.owned_fields, where)
+        return [_row_to_record(spec, row) for row in rows]
+
+    async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
+        """Insert one record."""
+        spec = self.kinds[kind]
+        row = await api.create_record(client, kind, fields, spec.owned_fields)
+        return _row_to_record(spec, row)
+
+    async def update(
+        self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
+    ) -> Record:
+        """Patch the changed fields of one record."""
+        spec = self.kinds[kind]
+        row = await api.update_record(client, kind, target_id, fields, spec.owned_fields)
+        return _row_to_record(spec, row)
+
+    async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
+        """Delete one record."""
+        await api.delete_record(client, kind, target_id)
+
+    def sandbox_app(self, state_file: Path | None, **knobs: Any) -> Any:
+        """The ServiceNow emulator, persisting to ``state_file``."""
+        from usm_servicenow.sandbox import create_app  # noqa: PLC0415 (starlette only when used)
+
+        # A real instance has every table the adapter touches; so does the emulator.
+        return create_app(db_path=state_file, faults=FaultConfig(**knobs), extra_tables=KINDS)
+
+    def sandbox_credentials(self) -> Mapping[str, str]:
+        """Environment for logging in to a fresh sandbox (admin/admin)."""
+        return {SANDBOX_USER_ENV: "admin", SANDBOX_PASSWORD_ENV: "admin"}
+
+    def artifacts(
+        self,
+        changes: Sequence[Change],
+        desired: Sequence[Record],
+        ids: Mapping[tuple[str, tuple[str, ...]], str],
+        name: str,
+    ) -> dict[str, bytes]:
+        """The plan's writes as one update-set XML file.
+
+        Records carry their full desired owned fields (an update set replaces whole records);
+        new records get stable sys_ids derived from their natural keys.
+        """
+        all_ids = dict(ids)
+        for change in changes:
+            if change.action == Action.CREATE:
+                all_ids[(change.kind, change.key)] = record_sys_id(change.kind, change.key)
+        full = {(r.kind, r.key): r for r in desired}
+        items = []
+        for change in changes:
+            sys_id = all_ids.get((change.kind, change.key))
+            if sys_id is None or change.action == Action.MANUAL:
+                continue
+            if change.action == Action.DELETE:
+                items.append(UpdateSetChange(change.kind, "DELETE", sys_id, {}, change.address))
+                continue
+            record = full.get((change.kind, change.key))
+            values = record.fields if record else change.fields
+            items.append(
+                UpdateSetChange(
+                    change.kind,
+                    "INSERT_OR_UPDATE",
+                    sys_id,
+                    {k: _artifact_value(v, all_ids) for k, v in sorted(values.items())},
+                    change.address,
+                )
+            )
+        created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        return {"update-set.xml": render_update_set(items, name, created)}
+
+
+def _artifact_value(value: Any, ids: Mapping[tuple[str, tuple[str, ...]], str]) -> str:
+    target = ref_target(value)
+    if target is None:
+        return "" if value is None else str(value)
+    return ids.get(target, "")
+
+
+ADAPTER = ServiceNowAdapter()

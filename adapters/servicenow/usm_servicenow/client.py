@@ -1,0 +1,202 @@
+"""ServiceNow Table API and Batch API calls. HTTP only: no decisions about what to change.
+
+Reads follow the rules in the Table API documentation
+(https://www.servicenow.com/docs/bundle/zurich-api-reference/page/integrate/inbound-rest/concept/c_TableAPI.html):
+the v2 list endpoint (v1 answers 404 on an empty result), explicit ``sysparm_fields``, raw
+values with ``sysparm_exclude_reference_link=true``, a stable ``ORDERBYsys_id`` and offset
+paging that trusts ``X-Total-Count`` rather than page length, because the limit is applied
+before ACL filtering and pages can come back short while more rows exist.
+
+The first pages of all tables go out together in one Batch API request
+(https://www.servicenow.com/docs/bundle/zurich-api-reference/page/integrate/inbound-rest/concept/batch-api.html),
+and later pages in one batch per round, so a plan costs about as many requests as the largest
+table has pages. If the instance refuses the Batch API, reads fall back to one request per page.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from usm_config.http import (
+    HttpClient,
+    HttpError,
+    HttpStatusError,
+    NotFoundError,
+    PermissionDeniedError,
+    total_count_header,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 1000
+LIST_PATH = "/api/now/v2/table/{table}"
+RECORD_PATH = "/api/now/table/{table}/{sys_id}"
+CREATE_PATH = "/api/now/table/{table}"
+BATCH_PATH = "/api/now/v1/batch"
+#: Sub-requests per Batch API call; instances cap the batch's run time, not its length.
+BATCH_LIMIT = 50
+
+
+class ServiceNowError(HttpError):
+    """The instance answered, but not in the way the Table API documents."""
+
+
+@dataclass
+class _Cursor:
+    table: str
+    fields: tuple[str, ...]
+    query: str
+    offset: int = 0
+    total: int | None = None
+    done: bool = False
+
+    def params(self) -> dict[str, str]:
+        return {
+            "sysparm_fields": ",".join(("sys_id", *self.fields)),
+            "sysparm_exclude_reference_link": "true",
+            "sysparm_display_value": "false",
+            "sysparm_query": self.query,
+            "sysparm_limit": str(PAGE_SIZE),
+            "sysparm_offset": str(self.offset),
+        }
+
+    def advance(self, rows: int, total: int | None) -> None:
+        self.total = total if total is not None else self.total
+        self.offset += PAGE_SIZE
+        if self.total is None:
+            self.done = rows < PAGE_SIZE
+        else:
+            self.done = self.offset >= self.total
+
+
+def _query(extra: str) -> str:
+    return f"{extra}^ORDERBYsys_id" if extra else "ORDERBYsys_id"
+
+
+async def read_tables(
+    client: HttpClient, tables: Mapping[str, tuple[tuple[str, ...], str]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Read whole tables: ``{table: (fields, encoded filter)}`` → ``{table: rows}``."""
+    cursors = [_Cursor(t, fields, _query(where)) for t, (fields, where) in tables.items()]
+    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in tables}
+    use_batch = True
+    while pending := [c for c in cursors if not c.done]:
+        if use_batch:
+            try:
+                await _batch_round(client, pending, rows)
+                continue
+            except (NotFoundError, PermissionDeniedError) as exc:
+                log.debug("Batch API unavailable (%s); reading page by page", exc.status)
+                use_batch = False
+        for cursor in pending:
+            response = await client.request(
+                "GET", LIST_PATH.format(table=cursor.table), params=cursor.params()
+            )
+            page = _result_list(response.json(), cursor.table)
+            rows[cursor.table].extend(page)
+            cursor.advance(len(page), total_count_header()(response))
+    return rows
+
+
+async def _batch_round(
+    client: HttpClient, cursors: Sequence[_Cursor], rows: dict[str, list[dict[str, Any]]]
+) -> None:
+    for start in range(0, len(cursors), BATCH_LIMIT):
+        chunk = {str(i): c for i, c in enumerate(cursors[start : start + BATCH_LIMIT])}
+        body = {
+            "batch_request_id": "read",
+            "rest_requests": [
+                {
+                    "id": rid,
+                    "method": "GET",
+                    "url": LIST_PATH.format(table=c.table) + "?" + urlencode(c.params()),
+                    "headers": [{"name": "Accept", "value": "application/json"}],
+                }
+                for rid, c in chunk.items()
+            ],
+        }
+        # A batch of GETs changes nothing, so it is safe to retry like any read.
+        response = await client.request("POST", BATCH_PATH, json=body, idempotent=True)
+        answer = response.json()
+        served = {str(item.get("id")): item for item in answer.get("serviced_requests", [])}
+        for rid, cursor in chunk.items():
+            item = served.get(rid)
+            if item is None:
+                continue  # unserviced (batch time quota): asked again next round
+            status = int(item.get("status_code", 0))
+            payload = json.loads(base64.b64decode(item.get("body") or b"e30=") or b"{}")
+            if status != 200:
+                message = json.dumps(payload.get("error", payload))[:300]
+                raise HttpStatusError(
+                    status, "GET", LIST_PATH.format(table=cursor.table), client.redact(message)
+                )
+            page = _result_list(payload, cursor.table)
+            rows[cursor.table].extend(page)
+            headers = {h["name"].lower(): h["value"] for h in item.get("headers", [])}
+            total = headers.get("x-total-count")
+            cursor.advance(len(page), int(total) if total is not None else None)
+
+
+def _result_list(payload: Any, table: str) -> list[dict[str, Any]]:
+    result = payload.get("result") if isinstance(payload, dict) else None
+    if not isinstance(result, list):
+        raise ServiceNowError(f"reading {table}: the answer holds no result list")
+    return [row for row in result if isinstance(row, dict)]
+
+
+async def query_table(
+    client: HttpClient, table: str, fields: Sequence[str], where: str
+) -> list[dict[str, Any]]:
+    """Rows of ``table`` matching the encoded query ``where`` (all pages)."""
+    return (await read_tables(client, {table: (tuple(fields), where)}))[table]
+
+
+async def create_record(
+    client: HttpClient, table: str, values: Mapping[str, Any], fields: Sequence[str]
+) -> dict[str, Any]:
+    """POST one record; returns the stored row (owned fields and sys_id)."""
+    response = await client.request(
+        "POST",
+        CREATE_PATH.format(table=table),
+        params=_write_params(fields),
+        json=dict(values),
+    )
+    return _result_record(response.json(), table)
+
+
+async def update_record(
+    client: HttpClient, table: str, sys_id: str, values: Mapping[str, Any], fields: Sequence[str]
+) -> dict[str, Any]:
+    """PATCH the given fields of one record; returns the stored row."""
+    response = await client.request(
+        "PATCH",
+        RECORD_PATH.format(table=table, sys_id=sys_id),
+        params=_write_params(fields),
+        json=dict(values),
+    )
+    return _result_record(response.json(), table)
+
+
+async def delete_record(client: HttpClient, table: str, sys_id: str) -> None:
+    """DELETE one record (204)."""
+    await client.request("DELETE", RECORD_PATH.format(table=table, sys_id=sys_id))
+
+
+def _write_params(fields: Sequence[str]) -> dict[str, str]:
+    return {
+        "sysparm_fields": ",".join(("sys_id", *fields)),
+        "sysparm_exclude_reference_link": "true",
+    }
+
+
+def _result_record(payload: Any, table: str) -> dict[str, Any]:
+    result = payload.get("result") if isinstance(payload, dict) else None
+    if not isinstance(result, dict) or not result.get("sys_id"):
+        raise ServiceNowError(f"writing {table}: the answer holds no record")
+    return result
