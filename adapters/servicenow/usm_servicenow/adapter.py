@@ -15,7 +15,8 @@ from usm_config.http import HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_servicenow import client as api
 from usm_servicenow.kinds import KINDS
-from usm_servicenow.mapping import check_overrides, compile_blueprint
+from usm_servicenow.mapping import compile_blueprint
+from usm_servicenow.overrides import check_overrides
 from usm_servicenow.updateset import UpdateSetChange, record_sys_id, render_update_set
 
 #: Default login of a fresh sandbox (documented in the README); not a secret of any real system.

@@ -17,14 +17,13 @@ from typing import Any
 import pytest
 from pydantic import JsonValue
 from usm_servicenow.kinds import KINDS
-from usm_servicenow.mapping import (
+from usm_servicenow.mapping import compile_blueprint, record_counts
+from usm_servicenow.overrides import check_overrides
+from usm_servicenow.values import (
     change_state_values,
-    check_overrides,
-    compile_blueprint,
     days_of_week,
     glide_duration,
     priority_values,
-    record_counts,
     schedule_date_time,
     span_name,
     start_condition,
