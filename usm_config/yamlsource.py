@@ -2,27 +2,34 @@
 
 The tree is built from ruamel.yaml's *composed* node graph rather than from constructed Python
 objects, which lets us report every duplicate key (not just the first), refuse unknown tags
-before anything is constructed, and bound alias expansion so that a "billion laughs" document
-fails fast with a located message instead of exhausting memory.
+before anything is constructed, and bound alias expansion and nesting so that a "billion laughs"
+or a deeply nested document fails fast with a located message instead of exhausting memory or
+the interpreter's stack.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, StreamMark, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from usm_config.diagnostics import Diagnostic, Location, Severity, display_path
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_NODES = 500_000
+MAX_DEPTH = 100
 
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
 _STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
@@ -108,6 +115,22 @@ class _Builder:
     def error(self, node: Node, code: str, message: str, hint: str) -> None:
         self.diagnostics.append(Diagnostic(Severity.ERROR, code, message, self.loc(node), "", hint))
 
+    def supported_tag(self, node: Node, allowed: set[str]) -> bool:
+        """Report a tag other than the plain ones (e.g. '!!python/object') on any node."""
+        tag = str(getattr(node.tag, "value", node.tag))
+        if tag in allowed:
+            return True
+        shown = (
+            "!!" + tag.removeprefix(_YAML_TAG_PREFIX) if tag.startswith(_YAML_TAG_PREFIX) else tag
+        )
+        self.error(
+            node,
+            "YAML004",
+            f"unsupported YAML tag '{shown}'",
+            "remove the tag; blueprints hold plain text, numbers, booleans, lists and maps",
+        )
+        return False
+
     def build(self, node: Node) -> LNode | None:
         self.budget -= 1
         if self.budget < 0:
@@ -123,8 +146,10 @@ class _Builder:
         self.active.add(id(node))
         try:
             if isinstance(node, MappingNode):
-                return self.mapping(node)
+                return self.mapping(node) if self.supported_tag(node, {_MAP_TAG}) else None
             if isinstance(node, SequenceNode):
+                if not self.supported_tag(node, {_SEQ_TAG}):
+                    return None
                 items = [self.build(item) for item in node.value]
                 return LSeq(self.loc(node), [item for item in items if item is not None])
             return self.scalar(node)
@@ -132,15 +157,9 @@ class _Builder:
             self.active.discard(id(node))
 
     def scalar(self, node: Node) -> LScalar | None:
-        tag = str(getattr(node.tag, "value", node.tag))
-        if tag not in _SCALAR_TAGS:
-            self.error(
-                node,
-                "YAML004",
-                f"unsupported YAML tag '{tag}'",
-                "remove the tag; blueprints hold plain text, numbers, booleans, lists and maps",
-            )
+        if not self.supported_tag(node, _SCALAR_TAGS):
             return None
+        tag = str(getattr(node.tag, "value", node.tag))
         if tag in (_STR_TAG, "tag:yaml.org,2002:timestamp"):
             return LScalar(self.loc(node), str(node.value))
         return LScalar(self.loc(node), self.constructor.construct_object(node, deep=True))
@@ -153,6 +172,8 @@ class _Builder:
                 "a mapping key must be plain text, not a list or a mapping",
                 "use a simple name as the key",
             )
+            return None
+        if not self.supported_tag(key_node, _SCALAR_TAGS):
             return None
         value = key_node.value
         return str(value)
@@ -213,6 +234,115 @@ class _TooLarge(Exception):
         self.location = location
 
 
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [value for _, value in node.value]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+class _TooDeep(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+class _Extent:
+    """Size (values after alias expansion) and height of every node, without expanding aliases.
+
+    Shared nodes are measured once, so a "billion laughs" document is measured in time linear
+    in its text. A recursive alias counts as a single value; the builder reports it. Measuring
+    stops with :class:`_TooDeep` at the first node below MAX_DEPTH levels, so it never recurses
+    deeper than that itself.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[int, tuple[int, int]] = {}
+        self.active: set[int] = set()
+
+    def __call__(self, node: Node, level: int = 1) -> tuple[int, int]:
+        key = id(node)
+        if key in self.known:
+            size, height = self.known[key]
+            if level + height - 1 > MAX_DEPTH:
+                raise _TooDeep(self.deepest(node, MAX_DEPTH + 1 - level))
+            return size, height
+        if key in self.active:
+            return 1, 1
+        if level > MAX_DEPTH:
+            raise _TooDeep(node)
+        self.active.add(key)
+        try:
+            size, height = 1, 0
+            for child in _children(node):
+                child_size, child_height = self(child, level + 1)
+                size += child_size
+                height = max(height, child_height)
+        finally:
+            self.active.discard(key)
+        self.known[key] = (size, height + 1)
+        return size, height + 1
+
+    def deepest(self, node: Node, steps: int) -> Node:
+        """Follow the tallest children of a measured node ``steps`` levels down."""
+        for _ in range(steps):
+            node = max(_children(node), key=lambda child: self.known.get(id(child), (1, 1))[1])
+        return node
+
+
+def _excess(root: Node) -> tuple[str, Node] | None:
+    """Find where the document nests deeper than MAX_DEPTH or expands beyond MAX_NODES."""
+    extent = _Extent()
+    try:
+        size, _ = extent(root)
+    except _TooDeep as exc:
+        return "depth", exc.node
+    if size > MAX_NODES:
+        node = root
+        while (
+            bigger := next((c for c in _children(node) if extent(c)[0] > MAX_NODES), None)
+        ) is not None:
+            node = bigger
+        return "size", node
+    return None
+
+
+def _too_deep(location: Location) -> Diagnostic:
+    return Diagnostic(
+        Severity.ERROR,
+        "YAML011",
+        f"the document is nested more than {MAX_DEPTH} levels deep",
+        location,
+        "",
+        "flatten the structure; a blueprint needs only a few levels of nesting",
+    )
+
+
+def _too_large(location: Location) -> Diagnostic:
+    return Diagnostic(
+        Severity.ERROR,
+        "YAML009",
+        f"the document expands to more than {MAX_NODES:,} values (alias expansion?)",
+        location,
+        "",
+        "write the repeated parts out or use fewer nested aliases",
+    )
+
+
+def _deep_mark(text: str) -> StreamMark | None:
+    """Where the text first nests deeper than MAX_DEPTH, found without recursion."""
+    depth = 0
+    for event in YAML(typ="safe", pure=True).parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark: StreamMark = event.start_mark
+                return mark
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def _decode(data: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -238,11 +368,23 @@ def parse_text(text: str, file: str) -> tuple[LNode | None, list[Diagnostic]]:
     """Parse YAML text; return the located tree (None on failure) and diagnostics."""
     yaml = YAML(typ="safe", pure=True)
     try:
-        documents = list(yaml.compose_all(text))
+        with warnings.catch_warnings():
+            # YAML 1.2 allows an anchor name to be defined again; the latest one counts.
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            documents = list(yaml.compose_all(text))
+    except RecursionError:
+        mark = _deep_mark(text)
+        location = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+        return None, [_too_deep(location)]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
         problem = exc.problem or exc.context or "malformed YAML"
+        opened = exc.context_mark
+        if exc.problem and exc.context and opened and opened is not mark:
+            # e.g. an unclosed quote is found at the end of the file: say where it was opened
+            problem += f" ({exc.context} that starts at line {opened.line + 1}, column "
+            problem += f"{opened.column + 1})"
         return None, [
             Diagnostic(
                 Severity.ERROR,
@@ -281,19 +423,15 @@ def parse_text(text: str, file: str) -> tuple[LNode | None, list[Diagnostic]]:
             )
         ]
     builder = _Builder(file)
+    excess = _excess(documents[0])
+    if excess is not None:
+        kind, node = excess
+        location = builder.loc(node)
+        return None, [_too_deep(location) if kind == "depth" else _too_large(location)]
     try:
         tree = builder.build(documents[0])
     except _TooLarge as exc:
-        return None, [
-            Diagnostic(
-                Severity.ERROR,
-                "YAML009",
-                f"the document expands to more than {MAX_NODES:,} values (alias expansion?)",
-                exc.location,
-                "",
-                "write the repeated parts out or use fewer nested aliases",
-            )
-        ]
+        return None, [_too_large(exc.location)]
     return tree, builder.diagnostics
 
 

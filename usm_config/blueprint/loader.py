@@ -47,7 +47,11 @@ SINGLETONS = ("usm", "organisation", "classification")
 
 @dataclass
 class LoadResult:
-    """The outcome of loading: a blueprint when there were no errors, and all diagnostics."""
+    """The outcome of loading: all diagnostics, and the blueprint once it passed the schema.
+
+    ``blueprint`` is also set when the semantic checks found errors; callers decide with
+    the diagnostics whether the blueprint is usable.
+    """
 
     blueprint: Blueprint | None
     diagnostics: list[Diagnostic] = field(default_factory=list)

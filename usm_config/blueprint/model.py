@@ -19,6 +19,7 @@ from pydantic import (
     JsonValue,
     SerializerFunctionWrapHandler,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_serializer,
     model_validator,
@@ -336,7 +337,7 @@ class Classification(Overridable):
 class CallTypeDef(Overridable):
     """A call type and the process it starts."""
 
-    id: CallType
+    id: CallType = Field(description="Which of the five USM call types this is.")
     name: Text = Field(description="English name.")
     name_nl: Text | None = Field(None, description="Dutch name.")
     process: ProcessId = Field(description="The process this call type starts.")
@@ -356,7 +357,7 @@ class ProcessStep(Strict):
 class Process(Overridable):
     """One of the five USM processes with its ordered steps."""
 
-    id: ProcessId
+    id: ProcessId = Field(description="Which of the five USM processes this is.")
     name: Text = Field(description="English name.")
     name_nl: Text | None = Field(None, description="Dutch name.")
     trigger: CallType = Field(description="The call type that starts the process.")
@@ -367,7 +368,7 @@ class Process(Overridable):
 class StepRef(Strict):
     """A reference to one step of one process."""
 
-    process: ProcessId
+    process: ProcessId = Field(description="The process the step belongs to.")
     step: Id = Field(description="Step key within the process.")
 
 
@@ -385,7 +386,7 @@ class Activity(Strict):
 class StepTailoring(Strict):
     """How the organisation tailors one step of a workflow."""
 
-    process: ProcessId
+    process: ProcessId = Field(description="The process the step belongs to.")
     step: Id = Field(description="Step key within the process.")
     name: Text | None = Field(None, description="Name of the step in this workflow.")
     activities: tuple[Activity, ...] = Field((), description="Activities in this step.")
@@ -408,7 +409,7 @@ class SequenceStep(Strict):
     """One step of a workflow's expanded sequence (derived; written by `show`)."""
 
     position: int = Field(ge=1, description="1-based position in the workflow.")
-    process: ProcessId
+    process: ProcessId = Field(description="The process the step belongs to.")
     step: Id = Field(description="Step key within its process.")
     number: int = Field(ge=1, description="1-based number of the step within its process.")
     name: Text = Field(description="Name of the step in this workflow.")
@@ -448,10 +449,21 @@ class Blueprint(Overridable):
     )
 
     usm: Literal[1] = Field(description="Blueprint format version; currently 1.")
-    extends: tuple[str, ...] = Field(
-        (), description="Blueprint files or directories this one builds on (relative paths)."
+    extends: Annotated[
+        tuple[str, ...],
+        # The loader resolves 'extends' before validation and accepts one path or a list.
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "minLength": 1},
+                    {"type": "array", "items": {"type": "string", "minLength": 1}},
+                ]
+            }
+        ),
+    ] = Field((), description="Blueprint files or directories this one builds on (relative paths).")
+    organisation: Organisation = Field(
+        description="Who the blueprint is for: id, name, language and default time zone."
     )
-    organisation: Organisation
     profiles: tuple[Profile, ...] = Field((), description="Provider roles.")
     customers: tuple[Customer, ...] = Field((), description="Customers.")
     teams: tuple[Team, ...] = Field((), description="Internal teams and suppliers.")
