@@ -121,6 +121,44 @@ class SupportsOverrideCheck(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Write:
+    """One write of a batch: ``action`` is ``create``, ``update`` or ``delete``."""
+
+    action: str
+    kind: str
+    fields: Mapping[str, Any]
+    target_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What became of one write of a batch.
+
+    ``target_id`` is set when the write succeeded. Otherwise ``error`` says why; ``retryable``
+    marks writes that were not carried out (rate limited, not serviced) and may be sent again.
+    """
+
+    target_id: str | None = None
+    error: str = ""
+    retryable: bool = False
+
+
+@runtime_checkable
+class SupportsBatchWrites(Protocol):
+    """An adapter that can send many writes in one request (e.g. ServiceNow's Batch API)."""
+
+    batch_size: int
+
+    async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
+        """Send ``writes`` together; one outcome per write, in order.
+
+        Raises ``UncertainWriteError`` when the answer was lost: then any write may or may not
+        have been carried out, and the engine checks each one.
+        """
+        ...
+
+
 class AdapterNotFound(LookupError):
     """No installed adapter has the requested name."""
 

@@ -112,3 +112,13 @@ def test_lost_create_response_does_not_duplicate(harness: Harness) -> None:
         harness.plan([group("a", uid="g:a"), group("b", uid="g:b"), group("c", uid="g:c")]).changes
         == ()
     )
+
+
+def test_records_sharing_a_key_are_reported_and_matched_stably(harness: Harness) -> None:
+    """Two unmanaged records with the same key: the smaller id is adopted, the other noted."""
+    first = harness.tool.insert("group", {"name": "desk", "email": ""})
+    harness.tool.insert("group", {"name": "desk", "email": ""})
+    result = harness.plan([group("desk", uid="g:desk")])
+    (change,) = result.changes
+    assert change.target_id == first
+    assert any("2 group records share the key desk" in note for note in result.notes)

@@ -17,13 +17,13 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from usm_config.adapter import Adapter
+from usm_config.adapter import Adapter, SupportsBatchWrites, Write, WriteOutcome
 from usm_config.engine.diff import live_key
 from usm_config.engine.journal import Journal
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import Record, ref, ref_target
-from usm_config.http import HttpClient, NotFoundError, UncertainWriteError
+from usm_config.http import HttpClient, NotFoundError, TransientError, UncertainWriteError
 
 log = logging.getLogger(__name__)
 
@@ -93,27 +93,40 @@ class Applier:
         ordered = list(changes)
         self.result.manual = [c for c in ordered if c.action == Action.MANUAL]
         writes = [c for c in ordered if c.action != Action.MANUAL]
+        batching = isinstance(self.adapter, SupportsBatchWrites)
         for _, group in groupby(writes, key=lambda c: (c.action == Action.DELETE, c.level)):
-            batch = list(group)
-            await asyncio.gather(*(self._guarded(change) for change in batch))
+            level = [c for c in group if c.writes or c.action == Action.ADOPT]
+            if batching and len(level) > 1:
+                assert isinstance(self.adapter, SupportsBatchWrites)
+                size = max(1, self.adapter.batch_size)
+                chunks = [level[i : i + size] for i in range(0, len(level), size)]
+                await asyncio.gather(*(self._batch(chunk) for chunk in chunks))
+            else:
+                await asyncio.gather(*(self._guarded(change) for change in level))
             if self.result.failed:
                 break
         return self.result
 
-    async def _guarded(self, change: Change) -> None:
+    async def _guarded(self, change: Change, *, look_first: bool = False) -> None:
         async with self.semaphore:
             try:
-                await self._apply(change)
+                await self._apply(change, look_first=look_first)
             except Exception as exc:  # reported per change; the apply stops after this level
-                message = self.client.redact(str(exc))
-                log.debug("change %s failed: %s", change.address, message)
-                self.result.failed.append((change, message))
+                self._fail(change, exc)
                 return
+        self._succeeded(change)
+
+    def _fail(self, change: Change, exc: Exception | str) -> None:
+        message = self.client.redact(str(exc))
+        log.debug("change %s failed: %s", change.address, message)
+        self.result.failed.append((change, message))
+
+    def _succeeded(self, change: Change) -> None:
         self.result.done.append(change)
         if self.on_progress is not None:
             self.on_progress(change)
 
-    async def _apply(self, change: Change) -> None:
+    def _begin(self, change: Change) -> None:
         self.journal.write(
             event="begin",
             change=f"{change.action}:{change.address}",
@@ -122,9 +135,72 @@ class Applier:
             kind=change.kind,
             key=list(change.key),
         )
+
+    def _finish(self, change: Change, target_id: str | None) -> None:
+        self.journal.write(
+            event="done", change=f"{change.action}:{change.address}", target_id=target_id
+        )
+        if change.action == Action.DELETE:
+            if change.uid:
+                self.lock.remove(change.uid)
+            self.ids.pop((change.kind, change.key), None)
+            return
+        assert target_id is not None
+        self.ids[(change.kind, change.key)] = target_id
+        if change.uid:
+            self.lock.set(change.uid, change.kind, target_id, change.key)
+
+    def _write(self, change: Change) -> Write:
+        fields = _resolve(change.fields, self.ids, change.address)
+        action = {Action.CREATE: "create", Action.DELETE: "delete"}.get(change.action, "update")
+        return Write(action, change.kind, fields, change.target_id)
+
+    async def _batch(self, chunk: list[Change]) -> None:
+        """Send a chunk in one request; what the batch could not settle goes one by one."""
+        assert isinstance(self.adapter, SupportsBatchWrites)
+        prepared: list[tuple[Change, Write]] = []
+        for change in chunk:
+            if change.action == Action.ADOPT and not change.fields:
+                self._begin(change)
+                self._finish(change, change.target_id)
+                self._succeeded(change)
+                continue
+            try:
+                prepared.append((change, self._write(change)))
+            except ApplyError as exc:
+                self._fail(change, exc)
+        if not prepared:
+            return
+        for change, _ in prepared:
+            self._begin(change)
+        outcomes: list[WriteOutcome | None]
+        async with self.semaphore:
+            try:
+                outcomes = list(
+                    await self.adapter.write_batch(self.client, [w for _, w in prepared])
+                )
+            except (UncertainWriteError, TransientError) as exc:
+                # Any write of the batch may have happened: settle each one on its own.
+                log.debug("batch of %d: outcome unknown (%s)", len(prepared), exc)
+                outcomes = [None] * len(prepared)
+        retry: list[tuple[Change, bool]] = []
+        for (change, _), outcome in zip(prepared, outcomes, strict=True):
+            if outcome is None:
+                retry.append((change, True))
+            elif outcome.target_id is not None:
+                self._finish(change, outcome.target_id)
+                self._succeeded(change)
+            elif outcome.retryable:
+                retry.append((change, False))
+            else:
+                self._fail(change, f"{change.address}: {outcome.error}")
+        await asyncio.gather(*(self._guarded(c, look_first=look) for c, look in retry))
+
+    async def _apply(self, change: Change, *, look_first: bool = False) -> None:
+        self._begin(change)
         target_id: str | None
         if change.action == Action.CREATE:
-            target_id = await self._create(change)
+            target_id = await self._create(change, look_first=look_first)
         elif change.action in (Action.UPDATE, Action.ADOPT):
             target_id = change.target_id
             assert target_id is not None
@@ -140,18 +216,7 @@ class Applier:
                 log.debug("%s was already gone", change.address)
         else:
             raise ApplyError(f"cannot apply a {change.action} change")
-        self.journal.write(
-            event="done", change=f"{change.action}:{change.address}", target_id=target_id
-        )
-        if change.action == Action.DELETE:
-            if change.uid:
-                self.lock.remove(change.uid)
-            self.ids.pop((change.kind, change.key), None)
-            return
-        assert target_id is not None
-        self.ids[(change.kind, change.key)] = target_id
-        if change.uid:
-            self.lock.set(change.uid, change.kind, target_id, change.key)
+        self._finish(change, target_id)
 
     def _same_key(self, change: Change, candidates: Iterable[Record]) -> list[Record]:
         """Keep the candidates whose natural key (references resolved) is the change's."""
@@ -168,31 +233,41 @@ class Applier:
                 matches.append(record)
         return matches
 
-    async def _create(self, change: Change) -> str:
+    async def _find(self, change: Change) -> str | None:
+        found = self._same_key(
+            change, await self.adapter.find(self.client, change.kind, change.key)
+        )
+        if len(found) > 1:
+            raise ApplyError(
+                f"{change.address}: {len(found)} records share this key after a lost response; "
+                "remove the extra ones and plan again"
+            )
+        return found[0].target_id if found else None
+
+    async def _create(self, change: Change, *, look_first: bool = False) -> str:
         fields = _resolve(change.fields, self.ids, change.address)
         for attempt in range(1, MAX_CREATE_ATTEMPTS + 1):
-            try:
-                record = await self.adapter.create(self.client, change.kind, fields)
-            except UncertainWriteError:
+            if look_first:
                 # The response was lost; the record may exist. Look before creating again.
-                found = self._same_key(
-                    change, await self.adapter.find(self.client, change.kind, change.key)
-                )
-                if len(found) > 1:
-                    raise ApplyError(
-                        f"{change.address}: {len(found)} records share this key after a lost "
-                        "response; remove the extra ones and plan again"
-                    ) from None
-                if found and found[0].target_id:
+                found = await self._find(change)
+                if found is not None:
                     self.result.recovered_creates += 1
                     log.debug(
                         "%s: found after a lost response (attempt %d)", change.address, attempt
                     )
-                    return found[0].target_id
+                    return found
+            try:
+                record = await self.adapter.create(self.client, change.kind, fields)
+            except UncertainWriteError:
+                look_first = True
                 continue
             if not record.target_id:
                 raise ApplyError(f"{change.address}: the target returned no id")
             return record.target_id
+        found = await self._find(change)
+        if found is not None:
+            self.result.recovered_creates += 1
+            return found
         raise ApplyError(
             f"{change.address}: the create's response was lost {MAX_CREATE_ATTEMPTS} times and "
             "the record is not there; try again later"

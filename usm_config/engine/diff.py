@@ -94,10 +94,12 @@ def compute_changes(
     levels = kind_levels(kinds)
     live_list = list(live)
     # When several live records share a key, the one with the smallest id is matched, so
-    # repeated plans agree on which one that is.
+    # repeated plans agree on which one that is; the others are reported.
     by_key: dict[tuple[str, tuple[str, ...]], Record] = {}
+    shared: Counter[tuple[str, tuple[str, ...]]] = Counter()
     for r in sorted(live_list, key=lambda r: r.target_id or ""):
-        by_key.setdefault((r.kind, r.key), r)
+        if by_key.setdefault((r.kind, r.key), r) is not r:
+            shared[(r.kind, r.key)] += 1
     by_id = {r.target_id: r for r in live_list if r.target_id}
     managed = lock.managed_ids()
     resumed_uids = set(resumed)
@@ -222,6 +224,11 @@ def compute_changes(
             f"{len(orphans)} managed record(s) are no longer in the blueprint and are left in "
             "place; run with --prune to delete them"
         )
+    notes.extend(
+        f"{count + 1} {kind} records share the key {'/'.join(key)}; only "
+        f"{by_key[(kind, key)].target_id} is matched, remove the others by hand"
+        for (kind, key), count in sorted(shared.items())
+    )
     deletes.sort(key=lambda c: (-c.level, c.kind, c.key))
     return DiffResult(tuple(changes + deletes), tuple(notes))
 

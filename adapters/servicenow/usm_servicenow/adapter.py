@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from usm_config.adapter import Problem
+from usm_config.adapter import Problem, Write, WriteOutcome
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import Desired, KindSpec, Record, ref_target
@@ -19,6 +20,7 @@ from usm_servicenow.mapping import compile_blueprint
 from usm_servicenow.overrides import check_overrides
 from usm_servicenow.updateset import UpdateSetChange, record_sys_id, render_update_set
 
+RETRYABLE = frozenset({429, 502, 503, 504})
 #: Default login of a fresh sandbox (documented in the README); not a secret of any real system.
 SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_USER", "USM_SANDBOX_PASSWORD"
 
@@ -34,6 +36,8 @@ class ServiceNowAdapter:
     name = "servicenow"
     description = "ServiceNow: Table API writes, Batch API reads, update-set XML export"
     token_path = "/oauth_token.do"
+    #: Writes per Batch API call; the instance's batch time quota is 30 s by default.
+    batch_size = 50
     kinds: Mapping[str, KindSpec] = KINDS
 
     def compile(self, blueprint: Blueprint) -> Desired:
@@ -80,6 +84,22 @@ class ServiceNowAdapter:
     async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
         """Delete one record."""
         await api.delete_record(client, kind, target_id)
+
+    async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
+        """Send up to ``batch_size`` writes in one Batch API call."""
+        methods = {"create": "POST", "update": "PATCH", "delete": "DELETE"}
+        requests = [
+            (
+                methods[w.action],
+                api.write_url(
+                    methods[w.action], w.kind, w.target_id, self.kinds[w.kind].owned_fields
+                ),
+                None if w.action == "delete" else dict(w.fields),
+            )
+            for w in writes
+        ]
+        answers = await api.batch_write(client, requests)
+        return [_outcome(w, a, client) for w, a in zip(writes, answers, strict=True)]
 
     def sandbox_app(self, state_file: Path | None, **knobs: Any) -> Any:
         """The ServiceNow emulator, persisting to ``state_file``."""
@@ -130,6 +150,18 @@ class ServiceNowAdapter:
             )
         created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         return {"update-set.xml": render_update_set(items, name, created)}
+
+
+def _outcome(write: Write, answer: api.BatchAnswer, client: HttpClient) -> WriteOutcome:
+    if answer.status == 0 or answer.status in RETRYABLE:
+        return WriteOutcome(error=f"HTTP {answer.status or 'not serviced'}", retryable=True)
+    if write.action == "delete" and answer.status in (200, 204, 404):
+        return WriteOutcome(target_id=write.target_id)
+    result = answer.payload.get("result") if isinstance(answer.payload, dict) else None
+    if answer.status in (200, 201) and isinstance(result, dict) and result.get("sys_id"):
+        return WriteOutcome(target_id=str(result["sys_id"]))
+    detail = answer.payload.get("error") if isinstance(answer.payload, dict) else answer.payload
+    return WriteOutcome(error=client.redact(f"HTTP {answer.status}: {json.dumps(detail)[:300]}"))
 
 
 def _artifact_value(value: Any, ids: Mapping[tuple[str, tuple[str, ...]], str]) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from usm_config.http import (
+    AuthenticationError,
     HttpClient,
     HttpError,
     HttpStatusError,
@@ -45,6 +46,22 @@ BATCH_LIMIT = 50
 
 class ServiceNowError(HttpError):
     """The instance answered, but not in the way the Table API documents."""
+
+
+class _BatchRefused(Exception):
+    """The Batch API endpoint itself answered 404 or 403."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+# A failed sub-request raises the class HttpClient would raise for the same status on a GET.
+_SUB_REQUEST_ERRORS: dict[int, type[HttpStatusError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+}
 
 
 @dataclass
@@ -89,11 +106,15 @@ async def read_tables(
     while pending := [c for c in cursors if not c.done]:
         if use_batch:
             try:
-                await _batch_round(client, pending, rows)
-                continue
-            except (NotFoundError, PermissionDeniedError) as exc:
+                if await _batch_round(client, pending, rows):
+                    continue
+                # Nothing serviced: asking again would loop for ever.
+                log.debug("Batch API serviced no request; reading page by page")
+            except _BatchRefused as exc:
                 log.debug("Batch API unavailable (%s); reading page by page", exc.status)
-                use_batch = False
+            use_batch = False
+            # An earlier chunk of this round may have finished some tables already.
+            pending = [c for c in pending if not c.done]
         for cursor in pending:
             response = await client.request(
                 "GET", LIST_PATH.format(table=cursor.table), params=cursor.params()
@@ -106,7 +127,9 @@ async def read_tables(
 
 async def _batch_round(
     client: HttpClient, cursors: Sequence[_Cursor], rows: dict[str, list[dict[str, Any]]]
-) -> None:
+) -> int:
+    """One round of batched page reads; returns how many sub-requests were serviced."""
+    serviced = 0
     for start in range(0, len(cursors), BATCH_LIMIT):
         chunk = {str(i): c for i, c in enumerate(cursors[start : start + BATCH_LIMIT])}
         body = {
@@ -122,25 +145,49 @@ async def _batch_round(
             ],
         }
         # A batch of GETs changes nothing, so it is safe to retry like any read.
-        response = await client.request("POST", BATCH_PATH, json=body, idempotent=True)
+        try:
+            response = await client.request("POST", BATCH_PATH, json=body, idempotent=True)
+        except (NotFoundError, PermissionDeniedError) as exc:
+            raise _BatchRefused(exc.status) from None
         answer = response.json()
         served = {str(item.get("id")): item for item in answer.get("serviced_requests", [])}
         for rid, cursor in chunk.items():
             item = served.get(rid)
             if item is None:
                 continue  # unserviced (batch time quota): asked again next round
+            serviced += 1
             status = int(item.get("status_code", 0))
-            payload = json.loads(base64.b64decode(item.get("body") or b"e30=") or b"{}")
+            content = _sub_request_body(item, cursor.table)
             if status != 200:
-                message = json.dumps(payload.get("error", payload))[:300]
-                raise HttpStatusError(
-                    status, "GET", LIST_PATH.format(table=cursor.table), client.redact(message)
-                )
+                # Redact before HttpStatusError truncates, so no secret prefix survives a cut.
+                excerpt = client.redact(content[:50_000].decode("utf-8", "replace"))
+                cls = _SUB_REQUEST_ERRORS.get(status, HttpStatusError)
+                raise cls(status, "GET", LIST_PATH.format(table=cursor.table), excerpt)
+            try:
+                payload = json.loads(content) if content else {}
+            except ValueError:
+                raise ServiceNowError(
+                    f"reading {cursor.table}: the batch answer's body is not JSON"
+                ) from None
             page = _result_list(payload, cursor.table)
             rows[cursor.table].extend(page)
-            headers = {h["name"].lower(): h["value"] for h in item.get("headers", [])}
-            total = headers.get("x-total-count")
-            cursor.advance(len(page), int(total) if total is not None else None)
+            headers = {h["name"].lower(): h["value"] for h in item.get("headers") or []}
+            cursor.advance(len(page), _int_or_none(headers.get("x-total-count")))
+    return serviced
+
+
+def _sub_request_body(item: Mapping[str, Any], table: str) -> bytes:
+    try:
+        return base64.b64decode(item.get("body") or "", validate=True)
+    except (TypeError, ValueError):
+        raise ServiceNowError(f"reading {table}: the batch answer's body is not base64") from None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _result_list(payload: Any, table: str) -> list[dict[str, Any]]:
@@ -186,6 +233,67 @@ async def update_record(
 async def delete_record(client: HttpClient, table: str, sys_id: str) -> None:
     """DELETE one record (204)."""
     await client.request("DELETE", RECORD_PATH.format(table=table, sys_id=sys_id))
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """One sub-response of a Batch API call: ``status`` 0 means it was not serviced."""
+
+    status: int
+    payload: Any = None
+
+
+async def batch_write(
+    client: HttpClient, requests: Sequence[tuple[str, str, Mapping[str, Any] | None]]
+) -> list[BatchAnswer]:
+    """Send ``(method, path with query, JSON body)`` requests in one Batch API call.
+
+    The call is not idempotent: when its answer is lost the HTTP layer raises
+    ``UncertainWriteError`` and the caller checks every write on its own.
+    """
+    body = {
+        "batch_request_id": "write",
+        "rest_requests": [
+            {
+                "id": str(index),
+                "method": method,
+                "url": url,
+                "headers": [
+                    {"name": "Content-Type", "value": "application/json"},
+                    {"name": "Accept", "value": "application/json"},
+                ],
+                "exclude_response_headers": True,
+                **(
+                    {"body": base64.b64encode(json.dumps(payload).encode()).decode()}
+                    if payload is not None
+                    else {}
+                ),
+            }
+            for index, (method, url, payload) in enumerate(requests)
+        ],
+    }
+    response = await client.request("POST", BATCH_PATH, json=body)
+    served = {str(item.get("id")): item for item in response.json().get("serviced_requests", [])}
+    answers = []
+    for index in range(len(requests)):
+        item = served.get(str(index))
+        if item is None:
+            answers.append(BatchAnswer(0))
+            continue
+        raw = base64.b64decode(item.get("body") or b"")
+        answers.append(
+            BatchAnswer(int(item.get("status_code", 0)), json.loads(raw) if raw else None)
+        )
+    return answers
+
+
+def write_url(method: str, table: str, sys_id: str | None, fields: Sequence[str]) -> str:
+    """The Table API path (with query) of one write, as a Batch API sub-request names it."""
+    if method == "POST":
+        path = CREATE_PATH.format(table=table)
+    else:
+        path = RECORD_PATH.format(table=table, sys_id=sys_id)
+    return path if method == "DELETE" else f"{path}?{urlencode(_write_params(fields))}"
 
 
 def _write_params(fields: Sequence[str]) -> dict[str, str]:
