@@ -435,14 +435,14 @@ async def _apply(
             the_plan = make_plan(context, snapshot, prune=prune)
         click.echo(render_plan_text(the_plan, colour=sys.stdout.isatty()), nl=False)
         _guard_or_fail(the_plan, snapshot, limit)
-        if not any(c.writes for c in the_plan.changes):
+        if all(c.action == Action.MANUAL for c in the_plan.changes):
             click.echo("Nothing to apply.")
             return
         if saved is None and not auto_approve:
             if not sys.stdin.isatty():
                 raise Failure("refusing to apply without confirmation; pass --auto-approve")
             click.confirm("Apply these changes?", abort=True)
-        writes = sum(c.writes for c in the_plan.changes)
+        writes = sum(c.action != Action.MANUAL for c in the_plan.changes)
         with progress_bar(writes, "applying") as advance:
             result = await apply_changes(
                 context, client, the_plan, snapshot, parallelism=parallelism, on_progress=advance

@@ -27,8 +27,9 @@ from usm_config.http import HttpClient
 class Harness:
     """Plans and applies desired records to a :class:`MemoryTool`."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, adapter_class: type[MemoryAdapter] = MemoryAdapter) -> None:
         self.tool = MemoryTool()
+        self.adapter = adapter_class(self.tool)
         self.folder = folder
         self.lock_path = folder / "test.lock.json"
         self.journal_path = folder / "test.journal.jsonl"
@@ -50,7 +51,7 @@ class Harness:
         plan = self.plan(desired, prune=prune)
         lock = self.lock()
         live = self.live()
-        adapter = MemoryAdapter(self.tool, desired)
+        adapter = self.adapter
 
         async def run() -> ApplyResult:
             async with HttpClient("http://memory.invalid") as client:

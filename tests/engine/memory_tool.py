@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from usm_config.adapter import Write, WriteOutcome
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.records import Desired, KindSpec, Record, ref
 from usm_config.http import HttpClient, NotFoundError, UncertainWriteError
@@ -103,3 +104,41 @@ class MemoryAdapter:
         self.tool.writes += 1
         if self.tool.tables[kind].pop(target_id, None) is None:
             raise NotFoundError(404, "DELETE", f"/{kind}/{target_id}", "")
+
+
+class BatchMemoryAdapter(MemoryAdapter):
+    """The memory adapter with batch writes, and knobs to lose or refuse batches."""
+
+    batch_size = 3
+
+    def __init__(self, tool: MemoryTool, desired: Sequence[Record] = ()) -> None:
+        super().__init__(tool, desired)
+        self.batches = 0
+        self.lose_next_batches = 0
+        self.throttle_every_other = False
+        self.reject_names: set[str] = set()
+
+    async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
+        self.batches += 1
+        outcomes = []
+        for index, write in enumerate(writes):
+            if self.throttle_every_other and index % 2:
+                outcomes.append(WriteOutcome(error="HTTP 429", retryable=True))
+                continue
+            if write.fields.get("name") in self.reject_names:
+                outcomes.append(WriteOutcome(error="HTTP 403: ACL Exception"))
+                continue
+            if write.action == "create":
+                outcomes.append(WriteOutcome(target_id=self.tool.insert(write.kind, write.fields)))
+            elif write.action == "update":
+                assert write.target_id is not None
+                self.tool.tables[write.kind][write.target_id].update(write.fields)
+                outcomes.append(WriteOutcome(target_id=write.target_id))
+            else:
+                assert write.target_id is not None
+                self.tool.tables[write.kind].pop(write.target_id, None)
+                outcomes.append(WriteOutcome(target_id=write.target_id))
+        if self.lose_next_batches:
+            self.lose_next_batches -= 1
+            raise UncertainWriteError("POST", "/batch", RuntimeError("connection dropped"))
+        return outcomes

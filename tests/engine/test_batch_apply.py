@@ -1,0 +1,61 @@
+"""Batch writes: whole batches, lost batches, throttled and refused items."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import Harness
+from memory_tool import BatchMemoryAdapter, group, item
+
+DESIRED = [group(f"g{i}", uid=f"g:{i}") for i in range(7)] + [
+    item(f"i{i}", f"g{i}", uid=f"i:{i}") for i in range(7)
+]
+
+
+def batch_harness(tmp_path: Path) -> tuple[Harness, BatchMemoryAdapter]:
+    harness = Harness(tmp_path, BatchMemoryAdapter)
+    assert isinstance(harness.adapter, BatchMemoryAdapter)
+    return harness, harness.adapter
+
+
+def test_levels_go_in_batches(tmp_path: Path) -> None:
+    """14 creates in two levels of 7 take 3 batches each (batch size 3), and converge."""
+    harness, adapter = batch_harness(tmp_path)
+    result = harness.apply(DESIRED)
+    assert not result.failed
+    assert adapter.batches == 6
+    assert harness.plan(DESIRED).changes == ()
+
+
+def test_lost_batch_is_settled_record_by_record_without_duplicates(tmp_path: Path) -> None:
+    """A batch whose answer is lost was carried out: its records are found, not re-created."""
+    harness, adapter = batch_harness(tmp_path)
+    adapter.lose_next_batches = 2
+    result = harness.apply(DESIRED)
+    assert not result.failed
+    assert result.recovered_creates == 6
+    assert len(harness.tool.tables["group"]) == 7
+    assert len(harness.tool.tables["item"]) == 7
+    assert harness.plan(DESIRED).changes == ()
+
+
+def test_throttled_items_are_sent_again_on_their_own(tmp_path: Path) -> None:
+    """Items a batch did not carry out (429) are retried individually."""
+    harness, adapter = batch_harness(tmp_path)
+    adapter.throttle_every_other = True
+    result = harness.apply(DESIRED)
+    assert not result.failed
+    assert harness.plan(DESIRED).changes == ()
+
+
+def test_refused_item_fails_and_stops_before_the_next_level(tmp_path: Path) -> None:
+    """A refused write is reported; later levels are not attempted."""
+    harness, adapter = batch_harness(tmp_path)
+    adapter.reject_names = {"g3"}
+    result = harness.apply(DESIRED)
+    assert [c.key for c, _ in result.failed] == [("g3",)]
+    assert "ACL Exception" in result.failed[0][1]
+    assert harness.tool.tables["item"] == {}
+    adapter.reject_names = set()
+    assert not harness.apply(DESIRED).failed
+    assert harness.plan(DESIRED).changes == ()
