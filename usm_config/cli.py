@@ -514,7 +514,17 @@ def sandbox() -> None:
     show_default=True,
     help="SQLite file holding the emulator's records.",
 )
-def sandbox_serve(adapter_name: str, port: int, state: Path) -> None:
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False),
+    help="PEM certificate: serve HTTPS (some clients, e.g. pysnc, accept only https).",
+)
+@click.option(
+    "--tls-key", type=click.Path(exists=True, dir_okay=False), help="PEM key of --tls-cert."
+)
+def sandbox_serve(
+    adapter_name: str, port: int, state: Path, tls_cert: str | None, tls_key: str | None
+) -> None:
     """Serve an adapter's emulator on 127.0.0.1 for real clients.
 
     The ServiceNow emulator accepts basic auth admin/admin and OAuth client
@@ -523,16 +533,28 @@ def sandbox_serve(adapter_name: str, port: int, state: Path) -> None:
     \b
     Example:
       usm-config sandbox serve servicenow --port 8080
+      usm-config sandbox serve servicenow --port 8443 --tls-cert cert.pem --tls-key key.pem
     """
     from usm_config.sandbox.serve import serve  # noqa: PLC0415 (uvicorn loads only when serving)
 
+    if bool(tls_cert) != bool(tls_key):
+        raise Failure("--tls-cert and --tls-key go together")
     with handled_errors():
         adapter = load_adapter(adapter_name)
         if not isinstance(adapter, SupportsSandbox):
             raise Failure(f"adapter '{adapter_name}' has no sandbox")
         state.parent.mkdir(parents=True, exist_ok=True)
-        click.echo(f"serving the {adapter_name} sandbox on http://127.0.0.1:{port} (Ctrl+C stops)")
-        serve(adapter.sandbox_app(state), host="127.0.0.1", port=port)
+        scheme = "https" if tls_cert else "http"
+        click.echo(
+            f"serving the {adapter_name} sandbox on {scheme}://127.0.0.1:{port} (Ctrl+C stops)"
+        )
+        serve(
+            adapter.sandbox_app(state),
+            host="127.0.0.1",
+            port=port,
+            certfile=tls_cert,
+            keyfile=tls_key,
+        )
 
 
 @sandbox.command("reset")

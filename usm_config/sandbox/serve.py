@@ -53,20 +53,40 @@ def _install_log_filter() -> None:
         logger.addFilter(_DroppedResponseFilter())
 
 
-def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve ``app`` on ``host:port`` until interrupted. ``host`` must be a loopback address."""
+def serve(
+    app: ASGIApp,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+) -> None:
+    """Serve ``app`` on ``host:port`` until interrupted. ``host`` must be a loopback address.
+
+    With ``certfile`` and ``keyfile`` it speaks HTTPS (clients such as pysnc accept only
+    https URLs).
+    """
     _check_loopback(host)
     _install_log_filter()
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", ssl_certfile=certfile, ssl_keyfile=keyfile
+    )
 
 
 @contextlib.contextmanager
 def run_in_thread(
-    app: ASGIApp, port: int = 0, *, host: str = "127.0.0.1", startup_timeout: float = 10.0
+    app: ASGIApp,
+    port: int = 0,
+    *,
+    host: str = "127.0.0.1",
+    startup_timeout: float = 10.0,
+    certfile: str | None = None,
+    keyfile: str | None = None,
 ) -> Iterator[str]:
     """Serve ``app`` from a daemon thread for the duration of the block; yield its base URL.
 
     ``port=0`` picks a free port. The server is asked to exit and joined when the block ends.
+    With ``certfile`` and ``keyfile`` the server speaks HTTPS and the URL starts https://.
     """
     _check_loopback(host)
     _install_log_filter()
@@ -75,7 +95,14 @@ def run_in_thread(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port: int = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="usm-sandbox", daemon=True
@@ -90,7 +117,8 @@ def run_in_thread(
                 raise RuntimeError(f"the sandbox server did not start within {startup_timeout} s")
             time.sleep(0.01)
         url_host = f"[{host}]" if ":" in host else host
-        yield f"http://{url_host}:{bound_port}"
+        scheme = "https" if certfile else "http"
+        yield f"{scheme}://{url_host}:{bound_port}"
     finally:
         server.should_exit = True
         thread.join(timeout=startup_timeout)

@@ -161,7 +161,8 @@ def _outcome(write: Write, answer: api.BatchAnswer, client: HttpClient) -> Write
     if answer.status in (200, 201) and isinstance(result, dict) and result.get("sys_id"):
         return WriteOutcome(target_id=str(result["sys_id"]))
     detail = answer.payload.get("error") if isinstance(answer.payload, dict) else answer.payload
-    return WriteOutcome(error=client.redact(f"HTTP {answer.status}: {json.dumps(detail)[:300]}"))
+    # Mask before cutting, so no prefix of a secret survives the cut.
+    return WriteOutcome(error=client.redact(f"HTTP {answer.status}: {json.dumps(detail)}")[:300])
 
 
 def _artifact_value(value: Any, ids: Mapping[tuple[str, tuple[str, ...]], str]) -> str:

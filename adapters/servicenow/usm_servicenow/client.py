@@ -280,10 +280,15 @@ async def batch_write(
         if item is None:
             answers.append(BatchAnswer(0))
             continue
-        raw = base64.b64decode(item.get("body") or b"")
-        answers.append(
-            BatchAnswer(int(item.get("status_code", 0)), json.loads(raw) if raw else None)
-        )
+        status = _int_or_none(item.get("status_code")) or 0
+        try:
+            raw = base64.b64decode(item.get("body") or "", validate=True)
+            payload = json.loads(raw) if raw else None
+        except (TypeError, ValueError):
+            # An answer we cannot read says nothing about the write: settle it on its own.
+            answers.append(BatchAnswer(0))
+            continue
+        answers.append(BatchAnswer(status, payload))
     return answers
 
 

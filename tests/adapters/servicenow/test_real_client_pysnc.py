@@ -1,0 +1,71 @@
+"""A real ServiceNow client (pysnc) talks to the emulator served on 127.0.0.1 over HTTPS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+from pysnc import ServiceNowClient
+from pysnc.exceptions import AuthenticationException
+from usm_servicenow.sandbox import create_app
+
+from usm_config.sandbox.serve import run_in_thread
+
+
+@pytest.fixture
+def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
+    """The emulator on https://127.0.0.1:<free port>, and the CA file that trusts it."""
+    # requests lets these variables override an explicit CA file; the test CA must win.
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1", "localhost")
+    cert, key, ca = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    certificate.cert_chain_pems[0].write_to_path(str(cert))
+    certificate.private_key_pem.write_to_path(str(key))
+    authority.cert_pem.write_to_path(str(ca))
+    app = create_app(db_path=tmp_path / "state.sqlite3", extra_tables=["sys_user_group"])
+    with run_in_thread(app, certfile=str(cert), keyfile=str(key)) as url:
+        yield url, str(ca)
+
+
+def test_pysnc_inserts_queries_updates_and_deletes(served: tuple[str, str]) -> None:
+    """pysnc's GlideRecord round trip works against the emulator with its default login."""
+    url, ca = served
+    client = ServiceNowClient(url, ("admin", "admin"), verify=ca)
+
+    record = client.GlideRecord("sys_user_group")
+    record.initialize()
+    record.name = "Service desk"
+    record.description = "First line & more"
+    sys_id = record.insert()
+    assert sys_id and len(str(sys_id)) == 32
+
+    query = client.GlideRecord("sys_user_group")
+    query.add_query("name", "Service desk")
+    query.query()
+    assert [(str(r.sys_id), r.description) for r in query] == [(str(sys_id), "First line & more")]
+
+    existing = client.GlideRecord("sys_user_group")
+    assert existing.get(sys_id)
+    existing.description = "Updated"
+    existing.update()
+    again = client.GlideRecord("sys_user_group")
+    assert again.get(sys_id)
+    assert again.description == "Updated"
+
+    assert again.delete()
+    gone = client.GlideRecord("sys_user_group")
+    gone.query()
+    assert len(gone) == 0
+
+
+def test_pysnc_is_refused_with_wrong_credentials(served: tuple[str, str]) -> None:
+    """The emulator answers 401 like an instance does; pysnc raises its auth error."""
+    url, ca = served
+    client = ServiceNowClient(url, ("admin", "wrong"), verify=ca)
+    record = client.GlideRecord("sys_user_group")
+    with pytest.raises(AuthenticationException, match="User Not Authenticated"):
+        record.query()
