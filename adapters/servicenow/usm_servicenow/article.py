@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-
-import jinja2
-from markupsafe import Markup, escape
 
 from usm_config.blueprint.model import (
     Blueprint,
@@ -15,6 +11,7 @@ from usm_config.blueprint.model import (
 )
 from usm_config.blueprint.sequence import expand_path
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, CallType, ProcessId
+from usm_servicenow.templating import environment
 from usm_servicenow.values import knowledge_base_title, setting
 
 # ----------------------------------------------------------------------------- the article
@@ -100,25 +97,6 @@ class Article:
     matrix: MatrixView | None
     flow: str
     knowledge_base: str
-
-
-def _lines(text: str) -> Markup:
-    """Escape ``text`` and keep its line breaks as ``<br>``."""
-    return Markup("<br>").join(escape(line) for line in text.strip().splitlines())
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("usm_servicenow", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["lines"] = _lines
-    return env
 
 
 def _matrix_view(matrix: Matrix, title: str, names: tuple[str, str]) -> MatrixView:
@@ -233,5 +211,5 @@ def workflow_article(bp: Blueprint, wf: Workflow) -> Article:
 
 def render_workflow_article(bp: Blueprint, wf: Workflow) -> str:
     """The HTML body of a workflow's knowledge article (kb_knowledge.text)."""
-    template = _environment().get_template("kb_workflow.html.j2")
+    template = environment().get_template("kb_workflow.html.j2")
     return template.render(article=workflow_article(bp, wf))

@@ -13,15 +13,13 @@ same bytes.
 
 from __future__ import annotations
 
-import functools
 import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import jinja2
-from markupsafe import Markup, escape
+from usm_servicenow.templating import environment
 
 UpdateAction = Literal["INSERT_OR_UPDATE", "DELETE"]
 
@@ -121,35 +119,6 @@ def java_string_hash(text: str) -> int:
     return value - (1 << 32) if value & 0x80000000 else value
 
 
-def _xml_text(value: object) -> Markup:
-    """Escape element text; a carriage return becomes ``&#13;`` so parsers keep it."""
-    return Markup(str(escape(str(value))).replace("\r", "&#13;"))
-
-
-def _xml_attr(value: object) -> Markup:
-    """Escape an attribute value; line breaks and tabs become character references so that
-    attribute-value normalisation does not turn them into spaces."""
-    text = str(escape(str(value)))
-    for char, reference in (("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#9;")):
-        text = text.replace(char, reference)
-    return Markup(text)
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("usm_servicenow", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["xml"] = _xml_text
-    env.filters["attr"] = _xml_attr
-    return env
-
-
 def _check_text(where: str, value: str) -> None:
     bad = _NOT_XML.search(value)
     if bad:
@@ -190,7 +159,7 @@ def render_record_update(change: UpdateSetChange) -> str:
     columns = [
         _Column(name, values[name], change.display_values.get(name)) for name in sorted(values)
     ]
-    template = _environment().get_template("record_update.xml.j2")
+    template = environment().get_template("record_update.xml.j2")
     text = template.render(table=change.table, action=change.action, columns=columns)
     return text.rstrip("\n")
 
@@ -229,7 +198,7 @@ def render_update_set(
                 guid=derived_id("guid", set_id, update, change.action),
             )
         )
-    template = _environment().get_template("update_set.xml.j2")
+    template = environment().get_template("update_set.xml.j2")
     text = template.render(
         name=name,
         description=description,
