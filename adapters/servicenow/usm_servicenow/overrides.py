@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from usm_config.adapter import Problem
 from usm_config.blueprint.model import (
     Blueprint,
+    Customer,
     Overridable,
+    Service,
+    Team,
 )
 from usm_config.diagnostics import did_you_mean
 from usm_servicenow.mapping import build_records, name_clashes
@@ -92,27 +95,20 @@ def _setting_problems(
 def _query_problems(bp: Blueprint) -> Iterable[Problem]:
     """Names that SLA conditions put into encoded queries, which cannot escape '^'."""
     hint = "encoded queries cannot escape '^'; remove it from the name"
-    for i, svc in enumerate(bp.services):
-        if "^" in svc.name:
-            yield Problem(
-                ("services", i, "name"),
-                f"service name '{svc.name}' contains '^', which SLA conditions cannot match",
-                hint,
-            )
-    for i, customer in enumerate(bp.customers):
-        if "^" in customer.name:
-            yield Problem(
-                ("customers", i, "name"),
-                f"customer name '{customer.name}' contains '^', which SLA conditions cannot match",
-                hint,
-            )
-    for i, team in enumerate(bp.teams):
-        if "^" in team.name:
-            yield Problem(
-                ("teams", i, "name"),
-                f"team name '{team.name}' contains '^', which SLA conditions cannot match",
-                hint,
-            )
+    named: tuple[tuple[str, str, Sequence[Service | Customer | Team]], ...] = (
+        ("services", "service", bp.services),
+        ("customers", "customer", bp.customers),
+        ("teams", "team", bp.teams),
+    )
+    for collection, label, elements in named:
+        for i, element in enumerate(elements):
+            if "^" in element.name:
+                yield Problem(
+                    (collection, i, "name"),
+                    f"{label} name '{element.name}' contains '^', which SLA conditions cannot "
+                    "match",
+                    hint,
+                )
 
 
 def check_overrides(blueprint: Blueprint) -> list[Problem]:
