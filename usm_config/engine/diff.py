@@ -133,6 +133,7 @@ def compute_changes(
                         reason=f"the API cannot create {spec.label} records",
                         instructions=spec.manual_hint,
                         fields=record.fields,
+                        diff=_field_diff(record, None),
                         **common,
                     )
                 )
