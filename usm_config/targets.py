@@ -144,7 +144,9 @@ def load_targets(path: Path) -> TargetsFile:
     try:
         return TargetsFile.model_validate(to_plain(tree))
     except ValidationError as exc:
-        raise DiagnosticError(translate_errors(exc, dict(walk(tree)), TargetsFile)) from None
+        raise DiagnosticError(
+            translate_errors(exc, dict(walk(tree)), TargetsFile, hide_values=True)
+        ) from None
 
 
 def resolve_target(path: Path, name: str) -> ResolvedTarget:

@@ -34,6 +34,8 @@ _TYPE_WORDS = {
 }
 
 _PATTERN_HINTS = {
+    "[A-Za-z_][A-Za-z0-9_]*": "write the name of an environment variable (e.g. SN_PASSWORD), "
+    "never the credential itself",
     "[a-z0-9][a-z0-9-]": "ids use lower-case letters, digits and dashes, e.g. 'service-desk'",
     "\\d+d(": "write a duration such as '30m', '4h', '2d' or '1d4h'",
     "[01]\\d|2[0-3]": "write a time of day as 'HH:MM', e.g. '08:30'",
@@ -57,6 +59,20 @@ def _normalise_loc(loc: tuple[str | int, ...]) -> Loc:
             out.append(part)
         i += 1
     return tuple(out)
+
+
+def _fit_to_document(path: Loc, index: Mapping[Loc, Location]) -> Loc:
+    """Drop location parts pydantic adds that are not keys in the document (union tags)."""
+    out: Loc = ()
+    i = 0
+    while i < len(path):
+        candidate = (*out, path[i])
+        if candidate not in index and i + 1 < len(path) and (*out, path[i + 1]) in index:
+            i += 1
+            continue
+        out = candidate
+        i += 1
+    return out
 
 
 def format_path(path: Loc) -> str:
@@ -117,7 +133,20 @@ def _describe_input(value: Any) -> str:
     return f"'{shown}' (text)"
 
 
-def _message(error: ErrorDetails, path: Loc, root: type[BaseModel]) -> tuple[str, str]:
+def _hidden(value: Any) -> str:
+    return "the value" if isinstance(value, str) else _describe_input(value)
+
+
+def _message(
+    error: ErrorDetails, path: Loc, root: type[BaseModel], hide_values: bool = False
+) -> tuple[str, str]:
+    if hide_values:
+        message, hint = _message(error, path, root)
+        value = error.get("input")
+        if isinstance(value, str) and value:
+            shown = _describe_input(value)
+            message = message.replace(shown, _hidden(value)).replace(value, "***")
+        return message, hint
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
@@ -178,15 +207,23 @@ def _short_by_failed_entries(error: ErrorDetails) -> bool:
 
 
 def translate_errors(
-    exc: ValidationError, index: Mapping[Loc, Location], root: type[BaseModel] = Blueprint
+    exc: ValidationError,
+    index: Mapping[Loc, Location],
+    root: type[BaseModel] = Blueprint,
+    *,
+    hide_values: bool = False,
 ) -> list[Diagnostic]:
-    """One diagnostic per pydantic error, located via the source ``index``."""
+    """One diagnostic per pydantic error, located via the source ``index``.
+
+    With ``hide_values`` no text value is quoted back (a targets file may hold a pasted
+    secret where an environment variable name belongs).
+    """
     diagnostics = []
     for error in exc.errors(include_url=False):
         if _short_by_failed_entries(error):
             continue
-        path = _normalise_loc(error["loc"])
-        message, hint = _message(error, path, root)
+        path = _fit_to_document(_normalise_loc(error["loc"]), index)
+        message, hint = _message(error, path, root, hide_values)
         diagnostics.append(
             Diagnostic(
                 Severity.ERROR,

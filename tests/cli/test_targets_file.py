@@ -1,0 +1,60 @@
+"""targets.yaml: located errors, did-you-mean, and no pasted secret echoed back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from usm_config.diagnostics import DiagnosticError
+from usm_config.targets import load_targets, resolve_target
+
+PASTED = "Hunter2-Pasted-Secret!"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "targets.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_pasted_secret_is_not_echoed_and_the_fix_names_env_vars(tmp_path: Path) -> None:
+    """A credential written where a variable name belongs is refused without quoting it."""
+    path = write(
+        tmp_path,
+        "targets:\n  prod:\n    adapter: servicenow\n    url: https://x.service-now.com\n"
+        f'    auth: {{type: basic, username_env: SN_USER, password_env: "{PASTED}"}}\n',
+    )
+    with pytest.raises(DiagnosticError) as caught:
+        load_targets(path)
+    (diagnostic,) = caught.value.diagnostics
+    assert PASTED not in diagnostic.render()
+    assert (diagnostic.location.line, diagnostic.path) == (5, "targets.prod.auth.password_env")
+    assert "environment variable" in diagnostic.hint
+
+
+def test_unknown_key_and_bad_url_are_located(tmp_path: Path) -> None:
+    """Every problem of the file is reported at its line, with a did-you-mean."""
+    path = write(
+        tmp_path,
+        "targets:\n  prod:\n    adapter: servicenow\n    url: example.service-now.com\n"
+        "    parallelizm: 3\n",
+    )
+    with pytest.raises(DiagnosticError) as caught:
+        load_targets(path)
+    rendered = [(d.location.line, d.message) for d in caught.value.diagnostics]
+    assert rendered[0][0] == 4 and "is not a URL" in rendered[0][1]
+    assert rendered[1] == (5, "unknown key 'parallelizm' (did you mean 'parallelism'?)")
+
+
+def test_unknown_target_gets_a_suggestion(tmp_path: Path) -> None:
+    """A misspelt target name is answered with the closest one."""
+    path = write(tmp_path, 'targets:\n  sandbox:\n    adapter: servicenow\n    url: "sandbox:"\n')
+    with pytest.raises(DiagnosticError, match="did you mean 'sandbox'"):
+        resolve_target(path, "sandbx")
+
+
+def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
+    """No targets file: a clear message, not a traceback."""
+    with pytest.raises(DiagnosticError, match="no targets file found"):
+        load_targets(tmp_path / "targets.yaml")
