@@ -1,0 +1,1 @@
+"""The commands of the usm-config command line, one module per concern."""

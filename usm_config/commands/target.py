@@ -1,0 +1,268 @@
+"""plan and apply: commands that talk to a target."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from usm_config.adapter import (
+    SupportsArtifacts,
+)
+from usm_config.commands.common import (
+    EXIT_CHANGES,
+    PATH_ARG,
+    STRICT_OPT,
+    Failure,
+    context_for,
+    handled_errors,
+    target_options,
+)
+from usm_config.diagnostics import (
+    display_path,
+)
+from usm_config.engine.lock import write_atomic
+from usm_config.engine.plan import Action, Plan
+from usm_config.render.plan import render_json as render_plan_json
+from usm_config.render.plan import render_markdown
+from usm_config.render.plan import render_text as render_plan_text
+from usm_config.render.progress import progress_bar
+from usm_config.runner import (
+    Context,
+    Snapshot,
+    apply_changes,
+    guard,
+    make_plan,
+    open_client,
+    read_snapshot,
+    verify_saved_plan,
+)
+
+
+def _emit_plan(plan: Plan, output: str, out: Path | None) -> None:
+    if out is not None:
+        write_atomic(out, render_plan_json(plan))
+        click.echo(f"saved the plan to {display_path(out)}", err=True)
+    if output == "json":
+        click.echo(render_plan_json(plan), nl=False)
+    elif output == "markdown":
+        click.echo(render_markdown(plan), nl=False)
+    else:
+        click.echo(render_plan_text(plan, colour=sys.stdout.isatty()), nl=False)
+
+
+def _write_artifacts(context: Context, plan: Plan, snapshot: Snapshot, folder: Path) -> None:
+    adapter = context.adapter
+    if not isinstance(adapter, SupportsArtifacts):
+        raise Failure(f"adapter '{adapter.name}' writes no offline artifacts")
+    ids = {(r.kind, r.key): r.target_id for r in snapshot.live if r.target_id}
+    desired = adapter.compile(context.blueprint).records
+    files = adapter.artifacts(
+        plan.changes, desired, ids, f"usm-config {context.blueprint.organisation.name}"
+    )
+    for name, content in sorted(files.items()):
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        click.echo(f"wrote {display_path(path)}", err=True)
+
+
+def _guard_or_fail(plan: Plan, snapshot: Snapshot, limit: float) -> None:
+    violations = guard(plan, snapshot, limit)
+    if violations:
+        details = "; ".join(str(v) for v in violations)
+        raise Failure(
+            f"mass-change guard: {details}. The limit is {limit:.0%} of a kind; if this is "
+            "intended, raise it with --mass-change-limit"
+        )
+
+
+@click.command()
+@PATH_ARG
+@target_options
+@STRICT_OPT
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Plan format.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the plan as JSON, for 'apply --plan'.",
+)
+@click.option("--prune", is_flag=True, help="Plan deletes of managed records not in the blueprint.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on errors.",
+)
+@click.option(
+    "--artifacts",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write the plan as offline files (e.g. ServiceNow update-set XML) here.",
+)
+@click.option(
+    "--mass-change-limit",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Largest share of a kind the plan may delete or rewrite (default: the target's).",
+)
+def plan(
+    path: Path,
+    target_name: str,
+    targets_file: Path,
+    strict: bool,
+    output: str,
+    out: Path | None,
+    prune: bool,
+    detailed_exitcode: bool,
+    artifacts: Path | None,
+    mass_change_limit: float | None,
+) -> None:
+    """Show what apply would change in the target, without changing anything.
+
+    \b
+    Example:
+      usm-config plan blueprints/usm-reference.yaml --target sandbox
+      usm-config plan blueprints/examples/municipality --target prod --out plan.json
+      usm-config plan blueprints/examples/university.yaml -o markdown --detailed-exitcode
+    """
+    with handled_errors():
+        context = context_for(path, target_name, targets_file, strict)
+
+        async def run() -> tuple[Plan, Snapshot]:
+            async with open_client(context) as client:
+                snapshot = await read_snapshot(context, client)
+                return make_plan(context, snapshot, prune=prune), snapshot
+
+        the_plan, snapshot = asyncio.run(run())
+        _emit_plan(the_plan, output, out)
+        if artifacts is not None:
+            _write_artifacts(context, the_plan, snapshot, artifacts)
+        _guard_or_fail(
+            the_plan, snapshot, mass_change_limit or context.target.config.mass_change_limit
+        )
+    if detailed_exitcode and the_plan.has_changes:
+        sys.exit(EXIT_CHANGES)
+
+
+@click.command()
+@PATH_ARG
+@target_options
+@STRICT_OPT
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Apply this saved plan (from 'plan --out') instead of planning now.",
+)
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option("--prune", is_flag=True, help="Delete managed records that left the blueprint.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 32),
+    help="Concurrent writes within a level (default: the target's).",
+)
+@click.option(
+    "--mass-change-limit",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Largest share of a kind one apply may delete or rewrite (default: the target's).",
+)
+def apply(
+    path: Path,
+    target_name: str,
+    targets_file: Path,
+    strict: bool,
+    plan_file: Path | None,
+    auto_approve: bool,
+    prune: bool,
+    parallelism: int | None,
+    mass_change_limit: float | None,
+) -> None:
+    """Apply the blueprint to the target: plan, confirm, write, and prove convergence.
+
+    With --plan, applies exactly a saved plan, and refuses when the blueprint, the target or
+    the live records have changed since it was made.
+
+    \b
+    Example:
+      usm-config apply blueprints/usm-reference.yaml --target sandbox --auto-approve
+      usm-config apply blueprints/examples/municipality --target prod --plan plan.json
+    """
+    with handled_errors():
+        context = context_for(path, target_name, targets_file, strict)
+        config = context.target.config
+        limit = mass_change_limit or config.mass_change_limit
+        saved = _load_saved_plan(plan_file) if plan_file else None
+        if saved is not None:
+            prune = any(c.action == Action.DELETE for c in saved.changes)
+        asyncio.run(
+            _apply(context, saved, prune, auto_approve, parallelism or config.parallelism, limit)
+        )
+
+
+def _load_saved_plan(path: Path) -> Plan:
+    try:
+        return Plan.model_validate_json(path.read_bytes())
+    except ValueError as exc:
+        raise Failure(f"{display_path(path)} is not a saved usm-config plan ({exc})") from None
+
+
+async def _apply(
+    context: Context,
+    saved: Plan | None,
+    prune: bool,
+    auto_approve: bool,
+    parallelism: int,
+    limit: float,
+) -> None:
+    async with open_client(context) as client:
+        snapshot = await read_snapshot(context, client)
+        if saved is not None:
+            verify_saved_plan(context, saved, snapshot)
+            the_plan = saved
+        else:
+            the_plan = make_plan(context, snapshot, prune=prune)
+        click.echo(render_plan_text(the_plan, colour=sys.stdout.isatty()), nl=False)
+        _guard_or_fail(the_plan, snapshot, limit)
+        if all(c.action == Action.MANUAL for c in the_plan.changes):
+            click.echo("Nothing to apply.")
+            return
+        if saved is None and not auto_approve:
+            if not sys.stdin.isatty():
+                raise Failure("refusing to apply without confirmation; pass --auto-approve")
+            click.confirm("Apply these changes?", abort=True)
+        writes = sum(c.action != Action.MANUAL for c in the_plan.changes)
+        with progress_bar(writes, "applying") as advance:
+            result = await apply_changes(
+                context, client, the_plan, snapshot, parallelism=parallelism, on_progress=advance
+            )
+        for change, message in result.failed:
+            click.secho(f"  failed: {change.address}: {message}", fg="red", err=True)
+        click.echo(
+            f"Applied {len(result.done)} change(s); {len(result.manual)} manual step(s) pending"
+            + (
+                f"; {result.recovered_creates} lost response(s) recovered"
+                if result.recovered_creates
+                else ""
+            )
+            + "."
+        )
+        if result.failed:
+            raise Failure(f"{len(result.failed)} change(s) failed; fix the cause and apply again")
+        after = make_plan(context, await read_snapshot(context, client), prune=prune)
+        pending = [c for c in after.changes if c.action != Action.MANUAL]
+        if pending:
+            raise Failure(
+                f"the target did not converge: {len(pending)} change(s) remain after apply "
+                f"(first: {pending[0].address}: {pending[0].reason})"
+            )
+        click.echo(
+            "Converged: a fresh plan shows no changes"
+            + (f" other than {len(after.changes)} manual step(s)." if after.changes else ".")
+        )
