@@ -32,6 +32,10 @@ def cli(verbose: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if verbose:
+        # httpcore's DEBUG trace prints raw response headers, which no redactor sees (a server
+        # may echo credentials there); usm_config.http already logs every request, masked.
+        logging.getLogger("httpcore").setLevel(logging.INFO)
 
 
 for command in (validate, show, schema, plan, apply, adapters, sandbox):

@@ -224,7 +224,8 @@ def test_real_server_cuts_the_connection_after_the_commit() -> None:
     inner, app, log = wrap(FaultConfig(drop_after_commit=1.0, seed=3))
     with run_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=5) as client:
         assert base_url.startswith("http://127.0.0.1:")
-        with pytest.raises(httpx.RemoteProtocolError):
+        # Depending on timing the cut shows as a truncated body or as a reset connection.
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             client.post("/things", json={})
         # A 204 has no body to cut short; it must still break.
         with pytest.raises(httpx.TransportError):

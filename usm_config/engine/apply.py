@@ -27,6 +27,8 @@ from usm_config.http import HttpClient, NotFoundError, TransientError, Uncertain
 
 log = logging.getLogger(__name__)
 
+#: Least number of times a create is sent when its responses keep getting lost. The target's
+#: ``retries`` raises it: every attempt after a lost response looks the record up first.
 MAX_CREATE_ATTEMPTS = 3
 
 
@@ -246,7 +248,8 @@ class Applier:
 
     async def _create(self, change: Change, *, look_first: bool = False) -> str:
         fields = _resolve(change.fields, self.ids, change.address)
-        for attempt in range(1, MAX_CREATE_ATTEMPTS + 1):
+        attempts = max(MAX_CREATE_ATTEMPTS, self.client.retry.max_attempts)
+        for attempt in range(1, attempts + 1):
             if look_first:
                 # The response was lost; the record may exist. Look before creating again.
                 found = await self._find(change)
@@ -269,6 +272,6 @@ class Applier:
             self.result.recovered_creates += 1
             return found
         raise ApplyError(
-            f"{change.address}: the create's response was lost {MAX_CREATE_ATTEMPTS} times and "
+            f"{change.address}: the create's response was lost {attempts} times and "
             "the record is not there; try again later"
         )

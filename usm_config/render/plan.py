@@ -81,6 +81,7 @@ def _md_cell(value: Any) -> str:
 
 
 _ENV.filters["cell"] = _md_cell
+_ENV.filters["code"] = lambda text: str(text).replace("`", "'").replace("|", "\\|")
 
 
 def render_markdown(plan: Plan) -> str:

@@ -101,12 +101,20 @@ class ServiceNowAdapter:
         answers = await api.batch_write(client, requests)
         return [_outcome(w, a, client) for w, a in zip(writes, answers, strict=True)]
 
-    def sandbox_app(self, state_file: Path | None, **knobs: Any) -> Any:
-        """The ServiceNow emulator, persisting to ``state_file``."""
+    def sandbox_app(
+        self, state_file: Path | None, *, spec_path: Path | None = None, **knobs: Any
+    ) -> Any:
+        """The ServiceNow emulator, persisting to ``state_file``.
+
+        ``knobs`` are :class:`FaultConfig` fields; ``spec_path`` (an OpenAPI export of the
+        Table API) makes the emulator check every Table API request against it.
+        """
         from usm_servicenow.sandbox import create_app  # noqa: PLC0415 (starlette only when used)
 
         # A real instance has every table the adapter touches; so does the emulator.
-        return create_app(db_path=state_file, faults=FaultConfig(**knobs), extra_tables=KINDS)
+        return create_app(
+            db_path=state_file, faults=FaultConfig(**knobs), extra_tables=KINDS, spec_path=spec_path
+        )
 
     def sandbox_credentials(self) -> Mapping[str, str]:
         """Environment for logging in to a fresh sandbox (admin/admin)."""

@@ -31,10 +31,13 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[st
         yield url, str(ca)
 
 
-def test_pysnc_inserts_queries_updates_and_deletes(served: tuple[str, str]) -> None:
+def test_pysnc_inserts_queries_updates_and_deletes(
+    served: tuple[str, str], request: pytest.FixtureRequest
+) -> None:
     """pysnc's GlideRecord round trip works against the emulator with its default login."""
     url, ca = served
     client = ServiceNowClient(url, ("admin", "admin"), verify=ca)
+    request.addfinalizer(client.session.close)  # keep-alive would hold the server's shutdown
 
     record = client.GlideRecord("sys_user_group")
     record.initialize()
@@ -62,10 +65,13 @@ def test_pysnc_inserts_queries_updates_and_deletes(served: tuple[str, str]) -> N
     assert len(gone) == 0
 
 
-def test_pysnc_is_refused_with_wrong_credentials(served: tuple[str, str]) -> None:
+def test_pysnc_is_refused_with_wrong_credentials(
+    served: tuple[str, str], request: pytest.FixtureRequest
+) -> None:
     """The emulator answers 401 like an instance does; pysnc raises its auth error."""
     url, ca = served
     client = ServiceNowClient(url, ("admin", "wrong"), verify=ca)
+    request.addfinalizer(client.session.close)
     record = client.GlideRecord("sys_user_group")
     with pytest.raises(AuthenticationException, match="User Not Authenticated"):
         record.query()

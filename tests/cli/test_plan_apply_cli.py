@@ -1,0 +1,290 @@
+"""``usm-config plan`` and ``apply`` end to end on the embedded ServiceNow sandbox.
+
+Every test runs in its own folder with its own ``targets.yaml`` (passed with ``--targets``)
+and a small blueprint built on the reference library, so the sandbox state and the lock
+file live in ``tmp_path``. No output may hold a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from usm_servicenow.sandbox_store import RecordStore
+
+from usm_config.adapter import load_adapter
+from usm_config.blueprint.loader import load_blueprint
+from usm_config.cli import cli
+from usm_config.engine.records import Op
+
+REPO = Path(__file__).resolve().parents[2]
+FLOW = "Major incident notification"
+
+BLUEPRINT = """\
+usm: 1
+extends: usm-reference.yaml
+organisation: {id: tiny-org, name: Tiny Org, locale: en, timezone: Europe/London}
+customers:
+  - {id: staff, name: Staff, kind: internal}
+teams:
+  - {id: desk, name: Service Desk, kind: internal, email: desk@tiny.example}
+schedules:
+  - id: office
+    name: Office hours
+    timezone: Europe/London
+    spans:
+      - {days: [mon, tue, wed, thu, fri], start: "08:00", end: "18:00"}
+services:
+  - id: email
+    name: E-mail
+    description: Mail and calendars.
+    supported_by: [desk]
+    agreements:
+      service:
+        id: sa-email
+        customer: staff
+        service_hours: office
+        support_hours: office
+        channels: [portal, phone]
+        targets:
+          - {priority: p1, response: 30m, resolution: 4h}
+          - {priority: p2, response: 1h, resolution: 8h}
+          - {priority: p3, response: 4h, resolution: 3d}
+          - {priority: p4, response: 1d, resolution: 10d}
+"""
+WITH_FLOW = f"""\
+workflows:
+  - id: incident-without-change
+    x-servicenow: {{flow: "{FLOW}"}}
+"""
+
+TARGETS = """\
+targets:
+  sandbox:
+    adapter: servicenow
+    url: "sandbox:"
+    lock_dir: .usm-sandbox
+  prod:
+    adapter: servicenow
+    url: https://tiny.example.invalid
+    auth: {type: basic, username_env: USM_TEST_SN_USER, password_env: USM_TEST_SN_PASSWORD}
+"""
+
+
+class Workspace:
+    """A folder with a blueprint, a targets file and (once used) a sandbox."""
+
+    def __init__(self, folder: Path, *, flow: bool) -> None:
+        self.folder = folder
+        shutil.copy(REPO / "blueprints" / "usm-reference.yaml", folder / "usm-reference.yaml")
+        self.blueprint = folder / "tiny.yaml"
+        self.blueprint.write_text(BLUEPRINT + (WITH_FLOW if flow else ""), encoding="utf-8")
+        self.targets = folder / "targets.yaml"
+        self.targets.write_text(TARGETS, encoding="utf-8")
+
+    def run(
+        self, *args: str, targets: Path | None = None, env: Mapping[str, str | None] | None = None
+    ) -> Result:
+        """``usm-config ARGS BLUEPRINT --targets FILE`` (the blueprint only for commands that
+        take one); asserts that nothing crashed."""
+        argv = [*args, "--targets", str(targets or self.targets)]
+        result = CliRunner().invoke(cli, argv, env=env)
+        assert "Traceback" not in result.output
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result
+
+    def expected_summary(self) -> str:
+        """The summary line of a plan on an empty sandbox."""
+        loaded = load_blueprint(self.blueprint)
+        assert loaded.blueprint is not None
+        adapter = load_adapter("servicenow")
+        records = adapter.compile(loaded.blueprint).records
+        creates = sum(Op.CREATE in adapter.kinds[r.kind].operations for r in records)
+        return f"{creates} to create, 0 to update, 0 to delete, {len(records) - creates} manual"
+
+    def sandbox_store(self) -> RecordStore:
+        """The sandbox's records, to change them behind the tool's back."""
+        return RecordStore(self.folder / ".usm-sandbox" / "sandbox.sqlite3")
+
+    def insert(self, table: str, **fields: str) -> None:
+        store = self.sandbox_store()
+        try:
+            store.insert(table, {"sys_id": uuid.uuid4().hex, **fields})
+        finally:
+            store.close()
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.chdir(tmp_path)
+    return Workspace(tmp_path, flow=True)
+
+
+@pytest.fixture
+def ws_no_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.chdir(tmp_path)
+    return Workspace(tmp_path, flow=False)
+
+
+def test_plan_shows_the_changes_and_the_summary(ws: Workspace) -> None:
+    result = ws.run("plan", "tiny.yaml")
+    assert result.exit_code == 0, result.output
+    assert f"Plan: {ws.expected_summary()}." in result.stdout
+    assert re.search(r"1 manual", ws.expected_summary())
+    assert "sys_user_group[Service Desk]" in result.stdout
+    assert "cmdb_ci_service_business[E-mail]" in result.stdout
+    assert f"sys_hub_flow[{FLOW}]" in result.stdout
+    assert "Flow Designer" in result.stdout  # what to do by hand
+
+
+def test_detailed_exitcode_is_2_with_changes_and_0_once_applied(ws_no_flow: Workspace) -> None:
+    ws = ws_no_flow
+    assert ws.run("plan", "tiny.yaml", "--detailed-exitcode").exit_code == 2
+    applied = ws.run("apply", "tiny.yaml", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "Converged: a fresh plan shows no changes." in applied.stdout
+    after = ws.run("plan", "tiny.yaml", "--detailed-exitcode")
+    assert after.exit_code == 0, after.output
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 0 manual." in after.stdout
+
+
+def test_a_pending_manual_step_counts_as_a_change_until_it_is_done(ws: Workspace) -> None:
+    applied = ws.run("apply", "tiny.yaml", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "1 manual step(s) pending" in applied.stdout
+    pending = ws.run("plan", "tiny.yaml", "--detailed-exitcode")
+    assert pending.exit_code == 2
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 1 manual." in pending.stdout
+    ws.insert("sys_hub_flow", name=FLOW)  # someone builds the flow in Flow Designer
+    done = ws.run("plan", "tiny.yaml", "--detailed-exitcode")
+    assert done.exit_code == 0, done.output
+
+
+def test_apply_without_auto_approve_and_without_a_terminal_refuses(ws: Workspace) -> None:
+    result = ws.run("apply", "tiny.yaml")
+    assert result.exit_code == 1
+    assert "refusing to apply without confirmation; pass --auto-approve" in result.stderr
+    assert ws.expected_summary() in ws.run("plan", "tiny.yaml").stdout, "nothing was written"
+
+
+def test_a_saved_plan_applies_exactly_and_then_refuses_to_apply_again(ws: Workspace) -> None:
+    saved = ws.run("plan", "tiny.yaml", "--out", "plan.json")
+    assert saved.exit_code == 0, saved.output
+    assert "saved the plan to plan.json" in saved.stderr
+    assert json.loads(Path("plan.json").read_text(encoding="utf-8"))["format_version"] == 1
+
+    applied = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
+    assert applied.exit_code == 0, applied.output
+    assert "Converged" in applied.stdout
+
+    again = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
+    assert again.exit_code == 1
+    assert "has changed since the plan was made; plan again" in again.stderr
+
+
+def test_a_saved_plan_refuses_after_the_sandbox_changed(ws: Workspace) -> None:
+    assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
+    ws.insert("core_company", name="Changed behind our back")
+    result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: the live instance")
+    assert "has changed since the plan was made; plan again" in result.stderr
+    assert ws.expected_summary() in ws.run("plan", "tiny.yaml").stdout, "nothing was written"
+
+
+def test_a_saved_plan_refuses_after_the_blueprint_changed(ws: Workspace) -> None:
+    assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
+    text = ws.blueprint.read_text(encoding="utf-8").replace("Service Desk", "The Desk")
+    ws.blueprint.write_text(text, encoding="utf-8")
+    result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
+    assert result.exit_code == 1
+    assert "the blueprint has changed since the plan was made" in result.stderr
+
+
+def test_plan_as_json(ws: Workspace) -> None:
+    result = ws.run("plan", "tiny.yaml", "-o", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["format_version"] == 1
+    assert data["target"] == "sandbox"
+    assert data["adapter"] == "servicenow"
+    actions = {change["action"] for change in data["changes"]}
+    assert actions == {"create", "manual"}
+
+
+def test_plan_as_markdown(ws: Workspace) -> None:
+    result = ws.run("plan", "tiny.yaml", "-o", "markdown")
+    assert result.exit_code == 0, result.output
+    assert f"**{ws.expected_summary()}**" in result.stdout
+    assert "| action | count |" in result.stdout
+
+
+def test_plan_artifacts_are_an_update_set_that_parses(ws: Workspace) -> None:
+    result = ws.run("plan", "tiny.yaml", "--artifacts", "out")
+    assert result.exit_code == 0, result.output
+    xml = Path("out") / "update-set.xml"
+    assert "wrote out/update-set.xml" in result.stderr
+    root = ET.parse(xml).getroot()
+    assert len(list(root.iter())) > 10
+    assert "sys_user_group" in xml.read_text(encoding="utf-8")
+
+
+def test_an_unknown_target_gets_a_did_you_mean(ws: Workspace) -> None:
+    result = ws.run("plan", "tiny.yaml", "--target", "sandbx")
+    assert result.exit_code == 1
+    assert "unknown target 'sandbx' (did you mean 'sandbox'?)" in result.stderr
+
+
+def test_an_unknown_adapter_gets_a_did_you_mean(ws: Workspace) -> None:
+    targets = Path("bad-adapter.yaml")
+    targets.write_text(TARGETS.replace("adapter: servicenow", "adapter: servicenw"), "utf-8")
+    result = ws.run("plan", "tiny.yaml", targets=targets)
+    assert result.exit_code == 1
+    assert "unknown adapter 'servicenw' (did you mean 'servicenow'?)" in result.stderr
+
+
+def test_a_typo_in_targets_yaml_is_reported_where_it_is(ws: Workspace) -> None:
+    targets = Path("typo.yaml")
+    targets.write_text(TARGETS.replace("lock_dir:", "lock_dri:"), "utf-8")
+    result = ws.run("plan", "tiny.yaml", targets=targets)
+    assert result.exit_code == 1
+    line = next(line for line in result.stderr.splitlines() if "lock_dri" in line)
+    assert re.match(r"typo\.yaml:5:5: error", line), line
+    assert "did you mean 'lock_dir'" in line
+
+
+def test_a_missing_credential_names_the_variable(ws: Workspace) -> None:
+    env = {"USM_TEST_SN_USER": "robot", "USM_TEST_SN_PASSWORD": None}
+    result = ws.run("plan", "tiny.yaml", "--target", "prod", env=env)
+    assert result.exit_code == 1
+    assert "USM_TEST_SN_PASSWORD" in result.stderr
+    assert result.stderr.startswith("error: ")
+
+
+def test_adapters_lists_servicenow() -> None:
+    result = CliRunner().invoke(cli, ["adapters"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^servicenow\s", result.stdout, re.MULTILINE)
+    assert "Traceback" not in result.output
+
+
+def test_sandbox_reset_refuses_a_target_that_is_not_a_sandbox(ws: Workspace) -> None:
+    result = ws.run("sandbox", "reset", "tiny.yaml", "--target", "prod")
+    assert result.exit_code == 1
+    assert "target 'prod' is not a sandbox; refusing to reset it" in result.stderr
+
+
+def test_sandbox_reset_empties_a_sandbox_target(ws: Workspace) -> None:
+    assert ws.run("apply", "tiny.yaml", "--auto-approve").exit_code == 0
+    reset = ws.run("sandbox", "reset", "tiny.yaml", "--target", "sandbox")
+    assert reset.exit_code == 0, reset.output
+    assert not (ws.folder / ".usm-sandbox" / "tiny.sandbox.lock.json").exists()
+    assert ws.expected_summary() in ws.run("plan", "tiny.yaml").stdout
