@@ -13,9 +13,7 @@ from usm_config.commands.common import (
     STRICT_OPT,
     load_or_fail,
 )
-from usm_config.diagnostics import (
-    display_path,
-)
+from usm_config.diagnostics import display_path
 from usm_config.render.blueprint_text import render_text
 
 

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import click
 
-from usm_config.adapter import (
-    SupportsArtifacts,
-)
+from usm_config.adapter import SupportsArtifacts
 from usm_config.commands.common import (
     EXIT_CHANGES,
     PATH_ARG,
@@ -20,9 +18,7 @@ from usm_config.commands.common import (
     handled_errors,
     target_options,
 )
-from usm_config.diagnostics import (
-    display_path,
-)
+from usm_config.diagnostics import display_path
 from usm_config.engine.lock import write_atomic
 from usm_config.engine.plan import Action, Plan
 from usm_config.render.plan import render_json as render_plan_json
@@ -38,6 +34,12 @@ from usm_config.runner import (
     open_client,
     read_snapshot,
     verify_saved_plan,
+)
+
+MASS_CHANGE_OPT = click.option(
+    "--mass-change-limit",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Largest share of a kind one plan may delete or rewrite (default: the target's).",
 )
 
 
@@ -107,11 +109,7 @@ def _guard_or_fail(plan: Plan, snapshot: Snapshot, limit: float) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Also write the plan as offline files (e.g. ServiceNow update-set XML) here.",
 )
-@click.option(
-    "--mass-change-limit",
-    type=click.FloatRange(0, 1, min_open=True),
-    help="Largest share of a kind the plan may delete or rewrite (default: the target's).",
-)
+@MASS_CHANGE_OPT
 def plan(
     path: Path,
     target_name: str,
@@ -168,11 +166,7 @@ def plan(
     type=click.IntRange(1, 32),
     help="Concurrent writes within a level (default: the target's).",
 )
-@click.option(
-    "--mass-change-limit",
-    type=click.FloatRange(0, 1, min_open=True),
-    help="Largest share of a kind one apply may delete or rewrite (default: the target's).",
-)
+@MASS_CHANGE_OPT
 def apply(
     path: Path,
     target_name: str,

@@ -18,9 +18,7 @@ from usm_config.commands.common import (
     load_or_fail,
     target_options,
 )
-from usm_config.runner import (
-    Context,
-)
+from usm_config.runner import Context
 from usm_config.targets import resolve_target
 
 
