@@ -18,7 +18,7 @@ from usm_config import __version__
 from usm_config.adapter import Adapter, SupportsOverrideCheck, SupportsSandbox
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
-from usm_config.diagnostics import Diagnostic, DiagnosticError, Severity, SourceIndex, locate
+from usm_config.diagnostics import Diagnostic, Severity, SourceIndex, locate
 from usm_config.engine.apply import Applier, ApplyResult
 from usm_config.engine.diff import (
     GuardViolation,
@@ -39,6 +39,10 @@ SANDBOX_BASE_URL = "http://sandbox.usm-config.invalid"
 
 class PlanMismatch(Exception):
     """A saved plan no longer fits the blueprint, target or live records."""
+
+
+class NoSandbox(Exception):
+    """A ``sandbox:`` target names an adapter that ships no emulator."""
 
 
 @dataclass
@@ -112,17 +116,9 @@ async def open_client(context: Context) -> AsyncIterator[HttpClient]:
     if config.is_sandbox:
         adapter = context.adapter
         if not isinstance(adapter, SupportsSandbox):
-            raise DiagnosticError(
-                [
-                    Diagnostic(
-                        Severity.ERROR,
-                        "TGT004",
-                        f"adapter '{config.adapter}' has no sandbox",
-                        locate({}, ()),
-                        "",
-                        "use a real URL for this target",
-                    )
-                ]
+            raise NoSandbox(
+                f"target '{context.target.name}': adapter '{config.adapter}' has no sandbox; "
+                "give the target a real URL"
             )
         context.sandbox_state.parent.mkdir(parents=True, exist_ok=True)
         knobs = config.sandbox.model_dump()

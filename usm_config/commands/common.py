@@ -27,6 +27,7 @@ from usm_config.engine.lock import LockError
 from usm_config.http import HttpError, MissingCredentialError
 from usm_config.runner import (
     Context,
+    NoSandbox,
     PlanMismatch,
     check_overrides,
 )
@@ -118,6 +119,7 @@ def handled_errors() -> Iterator[None]:
         LockError,
         PlanMismatch,
         ApplyError,
+        NoSandbox,
     ) as exc:
         raise Failure(str(exc)) from None
 
