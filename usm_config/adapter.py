@@ -44,7 +44,6 @@ class Adapter(Protocol):
     name: str
     description: str
     kinds: Mapping[str, KindSpec]
-    token_path: str
 
     def compile(self, blueprint: Blueprint) -> Desired:
         """Translate the blueprint into desired records. Pure: no I/O, deterministic.

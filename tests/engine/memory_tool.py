@@ -58,7 +58,6 @@ class MemoryAdapter:
 
     name = "memory"
     description = "in-memory test tool"
-    token_path = "/token"
     kinds: Mapping[str, KindSpec] = KINDS
 
     def __init__(self, tool: MemoryTool, desired: Sequence[Record] = ()) -> None:

@@ -35,7 +35,6 @@ class ServiceNowAdapter:
 
     name = "servicenow"
     description = "ServiceNow: Table API writes, Batch API reads, update-set XML export"
-    token_path = "/oauth_token.do"
     #: Writes per Batch API call; the instance's batch time quota is 30 s by default.
     batch_size = 50
     kinds: Mapping[str, KindSpec] = KINDS
