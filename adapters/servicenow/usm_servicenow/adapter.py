@@ -34,7 +34,7 @@ class ServiceNowAdapter:
     """Writes a USM blueprint to ServiceNow through the Table API."""
 
     name = "servicenow"
-    description = "ServiceNow: Table API writes, Batch API reads, update-set XML export"
+    description = "ServiceNow: Table API and Batch API, update-set XML export"
     #: Writes per Batch API call; the instance's batch time quota is 30 s by default.
     batch_size = 50
     kinds: Mapping[str, KindSpec] = KINDS
