@@ -97,11 +97,6 @@ def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     )
 
 
-def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
-    """True when any diagnostic is an error."""
-    return any(d.severity == Severity.ERROR for d in diagnostics)
-
-
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest candidate, or an empty string."""
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)

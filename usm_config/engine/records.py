@@ -109,14 +109,3 @@ def fingerprint(value: Any) -> str:
     """A stable SHA-256 over JSON-serialisable data (sorted keys)."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def index_by_key(records: Iterable[Record]) -> dict[tuple[str, tuple[str, ...]], Record]:
-    """Index records by ``(kind, key)``."""
-    return {(r.kind, r.key): r for r in records}
-
-
-def owned_subset(fields: Mapping[str, JsonValue], owned: Iterable[str]) -> dict[str, JsonValue]:
-    """Keep only the fields the tool owns."""
-    keep = set(owned)
-    return {k: v for k, v in fields.items() if k in keep}
