@@ -10,18 +10,16 @@ and review the diff. A mismatch fails with a unified diff of expected against ac
 
 from __future__ import annotations
 
-import difflib
-import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import UPDATE_GOLDEN, assert_golden
 
 from usm_config.cli import cli
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "show"
-UPDATE = os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
 
 
 def _blueprints() -> list[Path]:
@@ -39,27 +37,9 @@ def _name(path: Path) -> str:
 
 
 def check_golden(golden: Path, actual: str) -> None:
-    """Compare ``actual`` with the golden file, or rewrite it when UPDATE_GOLDEN is set."""
-    if UPDATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        return
+    """Compare ``actual`` with a golden file of this module."""
     shown = golden.relative_to(REPO) if golden.is_relative_to(REPO) else golden
-    if not golden.exists():
-        pytest.fail(f"{shown} is missing; create it with UPDATE_GOLDEN=1")
-    expected = golden.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = difflib.unified_diff(
-            expected.splitlines(keepends=True),
-            actual.splitlines(keepends=True),
-            fromfile=f"{shown} (expected)",
-            tofile="actual",
-        )
-        pytest.fail(
-            "output differs from the golden file (rewrite with UPDATE_GOLDEN=1 if intended):\n"
-            + "".join(diff),
-            pytrace=False,
-        )
+    assert_golden(golden, actual, shown=str(shown))
 
 
 @pytest.mark.parametrize("output", ["text", "json"])
@@ -84,7 +64,7 @@ def test_every_golden_file_belongs_to_a_blueprint() -> None:
 def test_a_mismatch_reports_a_unified_diff(tmp_path: Path) -> None:
     golden = tmp_path / "golden.txt"
     golden.write_text("line one\nline two\n", encoding="utf-8")
-    if UPDATE:
+    if UPDATE_GOLDEN:
         pytest.skip("UPDATE_GOLDEN rewrites instead of comparing")
 
     with pytest.raises(pytest.fail.Exception) as failure:

@@ -12,6 +12,7 @@ import httpx
 import pydantic
 import pytest
 import respx
+from support import FakeSleep
 
 from usm_config.http import (
     AuthConfig,
@@ -34,14 +35,6 @@ BASE = "https://example.service-now.test"
 API = "/api/now/table/sys_user_group"
 TOKEN = "/oauth_token.do"
 AUTH_CONFIG: pydantic.TypeAdapter[AuthConfig] = pydantic.TypeAdapter(AuthConfig)
-
-
-class FakeSleep:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 class FakeClock:

@@ -12,6 +12,7 @@ import certifi
 import httpx
 import pytest
 import respx
+from support import FakeSleep
 
 from usm_config.http import (
     AuthenticationError,
@@ -28,16 +29,6 @@ from usm_config.http import (
 
 BASE = "https://example.service-now.test"
 TABLE = "/api/now/table/sys_user_group"
-
-
-class FakeSleep:
-    """Records back-off delays instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 def run(

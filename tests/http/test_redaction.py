@@ -13,6 +13,7 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 import respx
+from support import FakeSleep
 
 from usm_config.http import (
     BasicAuthConfig,
@@ -31,11 +32,6 @@ API = "/api/now/table/sys_user_group"
 PASSWORD = "S3cr3t/p@ss+word"
 USERPASS_B64 = base64.b64encode(f"svc.usm:{PASSWORD}".encode()).decode()
 SPELLINGS = [PASSWORD, quote(PASSWORD, safe=""), quote_plus(PASSWORD), USERPASS_B64]
-
-
-class FakeSleep:
-    async def __call__(self, delay: float) -> None:
-        pass
 
 
 def basic_client_secrets() -> tuple[httpx.Auth | None, list[str]]:

@@ -6,9 +6,7 @@ blueprint; ``UPDATE_GOLDEN=1 pytest …`` rewrites them after an intended change
 
 from __future__ import annotations
 
-import difflib
 import json
-import os
 from collections import Counter
 from importlib.resources import files
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 
 import pytest
 from pydantic import JsonValue
+from support import assert_golden as compare_golden
 from usm_servicenow.kinds import KINDS
 from usm_servicenow.mapping import compile_blueprint, record_counts
 from usm_servicenow.overrides import check_overrides
@@ -63,31 +62,8 @@ def _load(path: Path) -> Blueprint:
 
 
 def assert_golden(name: str, actual: str) -> None:
-    """Compare ``actual`` with golden file ``name``; UPDATE_GOLDEN=1 rewrites it."""
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    if not path.exists():
-        pytest.fail(f"golden file {path} is missing; run with UPDATE_GOLDEN=1 to create it")
-    expected = path.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = list(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                fromfile=f"golden/{name}",
-                tofile="compiled",
-            )
-        )
-        shown = "".join(diff[:300]) + (
-            f"\n... {len(diff) - 300} more lines" if len(diff) > 300 else ""
-        )
-        pytest.fail(
-            f"output differs from golden/{name} (UPDATE_GOLDEN=1 accepts it):\n{shown}",
-            pytrace=False,
-        )
+    """Compare ``actual`` with golden file ``name`` of this folder."""
+    compare_golden(GOLDEN / name, actual, shown=f"golden/{name}")
 
 
 def golden_json(desired: Desired) -> str:

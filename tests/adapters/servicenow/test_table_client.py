@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 import respx
+from support import FakeSleep
 from usm_servicenow import client as api
 from usm_servicenow.adapter import ADAPTER
 
@@ -33,16 +34,6 @@ from usm_config.http import (
 BASE = "https://example.service-now.test"
 BATCH = "/api/now/v1/batch"
 PASSWORD = "pa$$w0rd-Zq81"
-
-
-class FakeSleep:
-    """Records back-off delays instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 def run(

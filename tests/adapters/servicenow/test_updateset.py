@@ -5,12 +5,11 @@ The golden file ``golden/update-set.xml`` pins the exact bytes; ``UPDATE_GOLDEN=
 
 from __future__ import annotations
 
-import difflib
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from support import assert_golden as compare_golden
 from usm_servicenow.updateset import (
     UpdateSetChange,
     java_string_hash,
@@ -59,26 +58,8 @@ CHANGES = (
 
 
 def assert_golden(name: str, actual: str) -> None:
-    """Compare ``actual`` with golden file ``name``; UPDATE_GOLDEN=1 rewrites it."""
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(actual.encode("utf-8"))
-        return
-    if not path.exists():
-        pytest.fail(f"golden file {path} is missing; run with UPDATE_GOLDEN=1 to create it")
-    expected = path.read_bytes().decode("utf-8")
-    if actual != expected:
-        diff = difflib.unified_diff(
-            expected.splitlines(keepends=True),
-            actual.splitlines(keepends=True),
-            fromfile=f"golden/{name}",
-            tofile="rendered",
-        )
-        pytest.fail(
-            f"output differs from golden/{name} (UPDATE_GOLDEN=1 accepts it):\n{''.join(diff)}",
-            pytrace=False,
-        )
+    """Compare ``actual`` with golden file ``name`` of this folder."""
+    compare_golden(GOLDEN / name, actual, shown=f"golden/{name}")
 
 
 def _render() -> bytes:

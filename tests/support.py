@@ -1,0 +1,54 @@
+"""Helpers shared by test modules: golden files and a sleep that only records."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import pytest
+
+#: ``UPDATE_GOLDEN=1 pytest …`` rewrites golden files instead of comparing with them.
+UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
+DIFF_LINES = 300
+
+
+def assert_golden(path: Path, actual: str, *, shown: str | None = None) -> None:
+    """Compare ``actual`` with the golden file at ``path`` (bytes, UTF-8), or rewrite it.
+
+    A mismatch fails with a unified diff (cut after a few hundred lines).
+    """
+    label = shown or str(path)
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(actual.encode("utf-8"))
+        return
+    if not path.exists():
+        pytest.fail(f"golden file {label} is missing; create it with UPDATE_GOLDEN=1")
+    expected = path.read_bytes().decode("utf-8")
+    if actual != expected:
+        diff = list(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                fromfile=f"{label} (expected)",
+                tofile="actual",
+            )
+        )
+        more = f"\n... {len(diff) - DIFF_LINES} more lines" if len(diff) > DIFF_LINES else ""
+        pytest.fail(
+            f"output differs from {label} (UPDATE_GOLDEN=1 accepts it):\n"
+            + "".join(diff[:DIFF_LINES])
+            + more,
+            pytrace=False,
+        )
+
+
+class FakeSleep:
+    """Records back-off delays instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
