@@ -97,7 +97,7 @@ class Applier:
         writes = [c for c in ordered if c.action != Action.MANUAL]
         batching = isinstance(self.adapter, SupportsBatchWrites)
         for _, group in groupby(writes, key=lambda c: (c.action == Action.DELETE, c.level)):
-            level = [c for c in group if c.writes or c.action == Action.ADOPT]
+            level = list(group)
             if batching and len(level) > 1:
                 assert isinstance(self.adapter, SupportsBatchWrites)
                 size = max(1, self.adapter.batch_size)
