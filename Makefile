@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint clean
 
-$(STAMP): pyproject.toml adapters/servicenow/pyproject.toml
+$(STAMP): pyproject.toml adapters/servicenow/pyproject.toml adapters/jsm/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' -e adapters/servicenow
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e adapters/servicenow -e adapters/jsm
 	touch $(STAMP)
 
 REFERENCE := blueprints/usm-reference.yaml
@@ -25,7 +25,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict usm_config adapters/servicenow/usm_servicenow benchmarks
+	$(BIN)/mypy --strict usm_config adapters/servicenow/usm_servicenow adapters/jsm/usm_jsm benchmarks
 
 test: lint
 	$(BIN)/pytest

@@ -1,0 +1,1 @@
+"""usm-config adapter for Jira Service Management (Cloud)."""
