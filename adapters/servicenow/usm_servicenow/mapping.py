@@ -1,9 +1,10 @@
 """Blueprint → ServiceNow records: the pure half of the adapter.
 
 :func:`compile_blueprint` turns a blueprint into the records ServiceNow should hold (see
-``docs/adapters/servicenow.md`` for the table-by-table mapping); :func:`check_overrides`
-validates the blueprint's ``x-servicenow`` settings. Nothing here does I/O, reads a clock or
-draws a random number: the same blueprint always compiles to the same, sorted records.
+``docs/adapters/servicenow.md`` for the table-by-table mapping). Nothing here does I/O, reads a
+clock or draws a random number: the same blueprint always compiles to the same, sorted records.
+The blueprint's nesting is walked by :mod:`usm_config.compile.walk`, records are collected in a
+:class:`~usm_config.compile.sink.RecordSink`.
 
 Values are the strings the Table API returns with ``sysparm_exclude_reference_link=true``;
 references to other records are :func:`~usm_config.engine.records.ref` values, never sys_ids.
@@ -11,27 +12,19 @@ references to other records are :func:`~usm_config.engine.records.ref` values, n
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from pydantic import JsonValue
 
-from usm_config.adapter import Problem
-from usm_config.blueprint.model import (
-    Blueprint,
-    Category,
-    Process,
-    ResponseTarget,
-    Schedule,
-    Service,
-    SupportAgreement,
-    Team,
-)
+from usm_config.blueprint.model import Blueprint, Process, Service
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, CallType, ProcessId
-from usm_config.blueprint.validation_errors import format_path
-from usm_config.engine.records import Desired, Record, ref, ref_target
+from usm_config.compile import walk
+from usm_config.compile.sink import RecordSink
+from usm_config.compile.sink import record_counts as count_records
+from usm_config.compile.walk import AgreementKind, Lookups
+from usm_config.engine.records import Desired, ref
 from usm_servicenow.article import render_workflow_article
 from usm_servicenow.kinds import KINDS
 from usm_servicenow.values import (
@@ -51,6 +44,7 @@ from usm_servicenow.values import (
     PROBLEM_STATE_START,
     SPAN_ANCHOR,
     STOP_CONDITION,
+    TOOL,
     Fields,
     Path,
     article_title,
@@ -76,108 +70,47 @@ from usm_servicenow.values import (
 # ----------------------------------------------------------------------------- collecting
 
 
-@dataclass
-class _Out:
-    """Records as they are produced, with the blueprint path each one comes from."""
-
-    items: list[tuple[Record, Path]] = field(default_factory=list)
-
-    def add(self, kind: str, fields: Fields, uid: str, path: Path) -> Record:
-        spec = KINDS[kind]
-        unknown = set(fields) - set(spec.owned_fields)
-        if unknown:  # a programming error in this module, not a blueprint problem
-            raise AssertionError(f"{kind} does not own {sorted(unknown)}")
-        key = tuple(_key_text(fields[name]) for name in spec.key_fields)
-        record = Record(kind=kind, key=key, fields=fields, uid=uid, source=format_path(path))
-        self.items.append((record, path))
-        return record
-
-    def choice(
-        self,
-        column: str,
-        value: str,
-        label: str,
-        sequence: int,
-        uid: str,
-        at: Path,
-        parent: str = "",
-    ) -> None:
-        """Add a sys_choice for ``column`` ('table.element'); ``parent`` is its dependent_value."""
-        table, element = column.split(".")
-        self.add(
-            "sys_choice",
-            {
-                "name": table,
-                "element": element,
-                "value": value,
-                "label": label,
-                "sequence": str(sequence),
-                "language": "en",
-                "dependent_value": parent,
-                "inactive": "false",
-            },
-            uid,
-            at,
-        )
-
-
-def _key_text(value: JsonValue) -> str:
-    target = ref_target(value)
-    if target is not None:
-        return "/".join(target[1])
-    return "" if value is None else str(value)
-
-
-@dataclass(frozen=True)
-class _Lookups:
-    teams: dict[str, Team]
-    schedules: dict[str, Schedule]
-    customer_names: dict[str, str]
-    customer_kinds: dict[str, str]
-    priority_names: dict[str, str]
-    priority_values: dict[str, str]
-    categories: dict[CallType, dict[str, Category]]
-    first_category: dict[CallType, Category]
-
-
-def _flatten(categories: Iterable[Category]) -> Iterable[Category]:
-    for category in categories:
-        yield category
-        yield from _flatten(category.children)
-
-
-def _lookups(bp: Blueprint) -> _Lookups:
-    cls = bp.classification
-    categories = cls.categories if cls else {}
-    return _Lookups(
-        teams={t.id: t for t in bp.teams},
-        schedules={s.id: s for s in bp.schedules},
-        customer_names={c.id: c.name for c in bp.customers},
-        customer_kinds={c.id: c.kind for c in bp.customers},
-        priority_names={lvl.id: lvl.name for lvl in cls.priority.levels} if cls else {},
-        priority_values=priority_values(cls.priority) if cls else {},
-        categories={ct: {c.id: c for c in _flatten(cats)} for ct, cats in categories.items()},
-        first_category={ct: cats[0] for ct, cats in categories.items() if cats},
+def _choice(
+    out: RecordSink,
+    column: str,
+    value: str,
+    label: str,
+    sequence: int,
+    uid: str,
+    at: Path,
+    parent: str = "",
+) -> None:
+    """Add a sys_choice for ``column`` ('table.element'); ``parent`` is its dependent_value."""
+    table, element = column.split(".")
+    out.add(
+        "sys_choice",
+        {
+            "name": table,
+            "element": element,
+            "value": value,
+            "label": label,
+            "sequence": str(sequence),
+            "language": "en",
+            "dependent_value": parent,
+            "inactive": "false",
+        },
+        uid,
+        at,
     )
 
 
-def _team_name(lk: _Lookups, team_id: str | None) -> str | None:
-    team = lk.teams.get(team_id) if team_id else None
-    return team.name if team else None
-
-
-def _group_ref(lk: _Lookups, team_id: str | None) -> JsonValue:
-    name = _team_name(lk, team_id)
+def _group_ref(lk: Lookups, team_id: str | None) -> JsonValue:
+    name = lk.team_name(team_id)
     return ref("sys_user_group", (name,)) if name else ""
 
 
 # ----------------------------------------------------------------------------- the mapping
 
 
-def _teams(bp: Blueprint, out: _Out, companies: dict[str, tuple[Fields, str, Path]]) -> None:
+def _teams(bp: Blueprint, out: RecordSink, companies: dict[str, tuple[Fields, str, Path]]) -> None:
     group_types: set[str] = set()
-    for i, team in enumerate(bp.teams):
-        at: Path = ("teams", i)
+    for visit in walk.teams(bp):
+        team, at = visit.team, visit.path
         if team.kind == "supplier":
             description = join_parts(
                 sentence(f"Assignment group of the supplier {team.name}"),
@@ -233,33 +166,34 @@ def _company(
     )
 
 
-def _schedules(bp: Blueprint, out: _Out) -> None:
-    for i, schedule in enumerate(bp.schedules):
-        at: Path = ("schedules", i)
+def _schedules(bp: Blueprint, out: RecordSink) -> None:
+    for visit in walk.schedules(bp):
+        schedule = visit.schedule
         out.add(
             "cmn_schedule",
             {"name": schedule.name, "time_zone": schedule.timezone, "description": MANAGED},
             f"schedule:{schedule.id}",
-            at,
+            visit.path,
         )
         parent = ref("cmn_schedule", (schedule.name,))
-        for j, span in enumerate(schedule.spans):
+        for span in visit.spans:
             out.add(
                 "cmn_schedule_span",
                 {
                     "schedule": parent,
-                    "name": span_name(span),
+                    "name": span_name(span.span),
                     "type": "",
-                    "days_of_week": days_of_week(span.days),
-                    "start_date_time": schedule_date_time(SPAN_ANCHOR, span.start),
-                    "end_date_time": schedule_date_time(SPAN_ANCHOR, span.end),
+                    "days_of_week": days_of_week(span.span.days),
+                    "start_date_time": schedule_date_time(SPAN_ANCHOR, span.span.start),
+                    "end_date_time": schedule_date_time(SPAN_ANCHOR, span.span.end),
                     "repeat_type": "weekly",
                     "all_day": "false",
                 },
-                f"schedule:{schedule.id}:span:{j}",
-                (*at, "spans", j),
+                f"schedule:{schedule.id}:span:{span.index}",
+                span.path,
             )
-        for j, day in enumerate(schedule.holidays):
+        for holiday in visit.holidays:
+            day = holiday.day
             out.add(
                 "cmn_schedule_span",
                 {
@@ -273,7 +207,7 @@ def _schedules(bp: Blueprint, out: _Out) -> None:
                     "all_day": "true",
                 },
                 f"schedule:{schedule.id}:holiday:{day.isoformat()}",
-                (*at, "holidays", j),
+                holiday.path,
             )
 
 
@@ -286,10 +220,9 @@ def _service_description(svc: Service) -> str:
     )
 
 
-def _services(bp: Blueprint, lk: _Lookups, out: _Out) -> None:
-    for i, svc in enumerate(bp.services):
-        at: Path = ("services", i)
-        first_team = svc.supported_by[0] if svc.supported_by else None
+def _services(bp: Blueprint, lk: Lookups, choices: Mapping[str, str], out: RecordSink) -> None:
+    for visit in walk.services(bp):
+        svc = visit.service
         out.add(
             "cmdb_ci_service_business",
             {
@@ -300,20 +233,22 @@ def _services(bp: Blueprint, lk: _Lookups, out: _Out) -> None:
                 ),
                 "busines_criticality": setting(svc, "business_criticality", DEFAULT_CRITICALITY),
                 "operational_status": OPERATIONAL_STATUS[svc.status],
-                "support_group": _group_ref(lk, first_team),
+                "support_group": _group_ref(lk, lk.first_team(svc)),
             },
             f"service:{svc.id}",
-            at,
+            visit.path,
         )
-        _agreements(svc, at, lk, out)
+        _agreements(visit, lk, choices, out)
 
 
-def _agreements(svc: Service, at: Path, lk: _Lookups, out: _Out) -> None:
+def _agreements(
+    visit: walk.ServiceVisit, lk: Lookups, choices: Mapping[str, str], out: RecordSink
+) -> None:
+    svc = visit.service
     sa = svc.agreements.service
     if sa is None:
         return
-    sa_at: Path = (*at, "agreements", "service")
-    offering = offering_name(svc.name, lk.customer_names.get(sa.customer, sa.customer))
+    offering = offering_name(svc.name, lk.customer_name(sa.customer))
     hours = lk.schedules.get(sa.service_hours)
     support = lk.schedules.get(sa.support_hours)
     availability = (
@@ -321,14 +256,16 @@ def _agreements(svc: Service, at: Path, lk: _Lookups, out: _Out) -> None:
         if sa.availability is not None
         else ""
     )
+    customer = lk.customers.get(sa.customer)
+    agreements = list(walk.service_agreements(visit))
     out.add(
         "service_offering",
         {
             "name": offering,
             "parent": ref("cmdb_ci_service_business", (svc.name,)),
-            "support_group": _group_ref(lk, svc.supported_by[0] if svc.supported_by else None),
+            "support_group": _group_ref(lk, lk.first_team(svc)),
             "schedule": ref("cmn_schedule", (hours.name,)) if hours else "",
-            "consumer_type": lk.customer_kinds.get(sa.customer, "internal"),
+            "consumer_type": customer.kind if customer else "internal",
             "phase": OFFERING_PHASE[svc.status],
             "short_description": join_parts(
                 sentence(sa.description),
@@ -338,27 +275,15 @@ def _agreements(svc: Service, at: Path, lk: _Lookups, out: _Out) -> None:
             ),
         },
         f"offering:{sa.id}",
-        sa_at,
+        agreements[0].path,
     )
     clock = _Clock(
         offering=offering,
         schedule=ref("cmn_schedule", (support.name,)) if support else "",
         timezone=support.timezone if support else "",
     )
-    _slas(sa.id, "service", sa.targets, None, clock, sa_at, lk, out)
-    for kind in ("olas", "ucs"):
-        agreements: tuple[SupportAgreement, ...] = getattr(svc.agreements, kind)
-        for j, agreement in enumerate(agreements):
-            _slas(
-                agreement.id,
-                kind,
-                agreement.targets,
-                agreement.team,
-                clock,
-                (*at, "agreements", kind, j),
-                lk,
-                out,
-            )
+    for agreement in agreements:
+        _slas(agreement, clock, lk, choices, out)
 
 
 @dataclass(frozen=True)
@@ -371,31 +296,30 @@ class _Clock:
 
 
 def _slas(
-    agreement_id: str,
-    kind: str,
-    targets: Sequence[ResponseTarget],
-    team_id: str | None,
+    agreement: walk.AgreementVisit,
     clock: _Clock,
-    at: Path,
-    lk: _Lookups,
-    out: _Out,
+    lk: Lookups,
+    choices: Mapping[str, str],
+    out: RecordSink,
 ) -> None:
-    team = _team_name(lk, team_id)
+    team_id = agreement.team
+    team = lk.team_name(team_id)
     if team_id is not None and team is None:
         team = team_id
-    vendor = ref("core_company", (team,)) if kind == "ucs" and team else ""
-    for k, target in enumerate(targets):
-        priority = lk.priority_names.get(target.priority, target.priority)
-        value = lk.priority_values.get(target.priority, "")
+    kind = agreement.kind.value
+    vendor = ref("core_company", (team,)) if agreement.kind == AgreementKind.UC and team else ""
+    for target in agreement.targets:
+        priority = target.target.priority
+        value = choices.get(priority, "")
         for which in ("response", "resolution"):
             out.add(
                 "contract_sla",
                 {
-                    "name": sla_name(agreement_id, priority, which),
+                    "name": sla_name(agreement.id, lk.priority_name(priority), which),
                     "type": AGREEMENT_TYPE[kind],
                     "collection": "incident",
                     "target": which,
-                    "duration": glide_duration(getattr(target, which)),
+                    "duration": glide_duration(getattr(target.target, which)),
                     "schedule": clock.schedule,
                     "timezone_source": "sla.timezone",
                     "timezone": clock.timezone,
@@ -405,59 +329,42 @@ def _slas(
                     "active": "true",
                     "vendor": vendor,
                 },
-                f"sla:{agreement_id}:{target.priority}:{which}",
-                (*at, "targets", k),
+                f"sla:{agreement.id}:{priority}:{which}",
+                target.path,
             )
 
 
-def _descendants(
-    category: Category, at: Path, prefix: str = ""
-) -> Iterator[tuple[Category, Path, str]]:
-    """Every category below ``category``, with its path and a 'Child / Grandchild' label."""
-    for k, child in enumerate(category.children):
-        child_at: Path = (*at, "children", k)
-        label = f"{prefix} / {child.name}" if prefix else child.name
-        yield child, child_at, label
-        yield from _descendants(child, child_at, label)
-
-
-def _tree(
-    category: Category, parent: Category | None, at: Path
-) -> Iterator[tuple[Category, Category | None, Path]]:
-    """``category`` and everything below it, each with its parent and path."""
-    yield category, parent, at
-    for k, child in enumerate(category.children):
-        yield from _tree(child, category, (*at, "children", k))
-
-
 def _category_choices(
-    ct: CallType, table: str, nested: bool, cats: Sequence[Category], out: _Out
+    bp: Blueprint, ct: CallType, table: str, nested: bool, out: RecordSink
 ) -> None:
     """Top-level categories → <table>.category. Below them → <table>.subcategory (dependent on
     the top-level value) where the table has one, else more category values labelled
     'Parent / Child'. Levels deeper than a subcategory are flattened the same way."""
     sequence = 0
-    for j, top in enumerate(cats):
-        at: Path = ("classification", "categories", ct.value, j)
-        sequence += 1
-        uid = f"category:{ct.value}:{top.id}"
-        out.choice(f"{table}.category", top.id, top.name, sequence, uid, at)
-        for k, (child, child_at, label) in enumerate(_descendants(top, at), start=1):
-            uid = f"category:{ct.value}:{child.id}"
-            if nested:
-                out.choice(f"{table}.subcategory", child.id, label, k, uid, child_at, top.id)
-            else:
-                sequence += 1
-                full = f"{top.name} / {label}"
-                out.choice(f"{table}.category", child.id, full, sequence, uid, child_at)
+    below = 0
+    for visit in walk.categories(bp, ct):
+        category = visit.category
+        uid = f"category:{ct.value}:{category.id}"
+        if visit.depth == 0:
+            sequence += 1
+            below = 0
+            _choice(out, f"{table}.category", category.id, category.name, sequence, uid, visit.path)
+        elif nested:
+            below += 1
+            label = " / ".join(visit.trail[1:])
+            column = f"{table}.subcategory"
+            _choice(out, column, category.id, label, below, uid, visit.path, visit.top.id)
+        else:
+            sequence += 1
+            _choice(out, f"{table}.category", category.id, visit.label, sequence, uid, visit.path)
 
 
-def _classification(bp: Blueprint, lk: _Lookups, out: _Out) -> None:
+def _classification(bp: Blueprint, choices: Mapping[str, str], out: RecordSink) -> None:
     cls = bp.classification
     if cls is None:
         return
     for ct, (table, nested) in CATEGORY_CHOICES.items():
-        _category_choices(ct, table, nested, cls.categories.get(ct, ()), out)
+        _category_choices(bp, ct, table, nested, out)
     matrix = cls.priority
     at: Path = ("classification", "priority")
     impacts, urgencies = level_values(matrix.rows), level_values(matrix.columns)
@@ -468,11 +375,11 @@ def _classification(bp: Blueprint, lk: _Lookups, out: _Out) -> None:
         for j, level in enumerate(levels):
             value = values[level.id]
             uid = f"{element}:{level.id}"
-            out.choice(f"incident.{element}", value, level.name, int(value), uid, (*at, label, j))
+            _choice(out, f"incident.{element}", value, level.name, int(value), uid, (*at, label, j))
     for j, rank in enumerate(matrix.levels):
-        value = lk.priority_values[rank.id]
+        value = choices[rank.id]
         uid = f"priority:{rank.id}"
-        out.choice("incident.priority", value, rank.name, int(value), uid, (*at, "levels", j))
+        _choice(out, "incident.priority", value, rank.name, int(value), uid, (*at, "levels", j))
     order = 0
     for row in matrix.rows:
         for column in matrix.columns:
@@ -485,7 +392,7 @@ def _classification(bp: Blueprint, lk: _Lookups, out: _Out) -> None:
                 {
                     "impact": impacts[row.id],
                     "urgency": urgencies[column.id],
-                    "priority": lk.priority_values.get(result, ""),
+                    "priority": choices.get(result, ""),
                     "active": "true",
                     "order": str(order),
                 },
@@ -494,7 +401,7 @@ def _classification(bp: Blueprint, lk: _Lookups, out: _Out) -> None:
             )
 
 
-def _processes(bp: Blueprint, out: _Out) -> None:
+def _processes(bp: Blueprint, out: RecordSink) -> None:
     for i, process in enumerate(bp.processes):
         if process.id == ProcessId.IMPROVE:
             _problem_states(process, ("processes", i), out)
@@ -502,17 +409,17 @@ def _processes(bp: Blueprint, out: _Out) -> None:
             _change_model(process, ("processes", i), out)
 
 
-def _problem_states(process: Process, at: Path, out: _Out) -> None:
+def _problem_states(process: Process, at: Path, out: RecordSink) -> None:
     for j, step in enumerate(process.steps):
         value = str(PROBLEM_STATE_START + j)
         uid = f"step:improve:{step.key}"
-        out.choice("problem.state", value, step.name, j + 1, uid, (*at, "steps", j))
+        _choice(out, "problem.state", value, step.name, j + 1, uid, (*at, "steps", j))
     count = len(process.steps)
     value = str(PROBLEM_STATE_START + count)
-    out.choice("problem.state", value, KNOWN_ERROR_LABEL, count + 1, "status:known-error", at)
+    _choice(out, "problem.state", value, KNOWN_ERROR_LABEL, count + 1, "status:known-error", at)
 
 
-def _change_model(process: Process, at: Path, out: _Out) -> None:
+def _change_model(process: Process, at: Path, out: RecordSink) -> None:
     model = ref("chg_model", (CHANGE_MODEL,))
     out.add(
         "chg_model",
@@ -532,7 +439,7 @@ def _change_model(process: Process, at: Path, out: _Out) -> None:
     for j, (step, value) in enumerate(zip(process.steps, values, strict=True)):
         step_at: Path = (*at, "steps", j)
         uid = f"state:change:{step.key}"
-        out.choice("change_request.state", value, step.name, j + 1, uid, step_at)
+        _choice(out, "change_request.state", value, step.name, j + 1, uid, step_at)
         out.add(
             "sttrm_state",
             {
@@ -560,7 +467,7 @@ def _change_model(process: Process, at: Path, out: _Out) -> None:
             )
 
 
-def _call_types(bp: Blueprint, out: _Out) -> None:
+def _call_types(bp: Blueprint, out: RecordSink) -> None:
     if not bp.call_types:
         return
     out.add(
@@ -579,14 +486,13 @@ def _call_types(bp: Blueprint, out: _Out) -> None:
     for i, ct in enumerate(bp.call_types):
         column = f"{CALL_TYPE_TABLE}.{CALL_TYPE_COLUMN}"
         value = ct.id.value
-        out.choice(column, value, ct.name, i + 1, f"call-type:{value}", ("call_types", i))
+        _choice(out, column, value, ct.name, i + 1, f"call-type:{value}", ("call_types", i))
 
 
-def _catalog(bp: Blueprint, lk: _Lookups, out: _Out) -> None:
-    cls = bp.classification
-    categories = {ct: cls.categories.get(ct, ()) for ct in CATALOG_CALL_TYPES} if cls else {}
-    has_items = any(svc.requests for svc in bp.services)
-    if not has_items and not any(categories.values()):
+def _catalog(bp: Blueprint, lk: Lookups, out: RecordSink) -> None:
+    categories = [visit for ct in CATALOG_CALL_TYPES for visit in walk.categories(bp, ct)]
+    requests = list(walk.requests(bp))
+    if not requests and not categories:
         return
     org = bp.organisation
     title = catalog_title(bp)
@@ -603,52 +509,44 @@ def _catalog(bp: Blueprint, lk: _Lookups, out: _Out) -> None:
         "catalog",
         ("organisation",),
     )
-    for ct, cats in categories.items():
-        for j, cat in enumerate(cats):
-            at: Path = ("classification", "categories", ct.value, j)
-            for category, parent, category_at in _tree(cat, None, at):
-                out.add(
-                    "sc_category",
-                    {
-                        "title": category.name,
-                        "description": f"{CALL_TYPE_NAMES[ct][0]} category: {category.name}.",
-                        "sc_catalog": catalog,
-                        "parent": ref("sc_category", (parent.name,)) if parent else "",
-                        "active": "true",
-                    },
-                    f"category:{ct.value}:{category.id}",
-                    category_at,
-                )
-    for i, svc in enumerate(bp.services):
-        for j, item in enumerate(svc.requests):
-            ct = CallType(item.call_type)
-            home = (
-                lk.categories.get(ct, {}).get(item.category)
-                if item.category
-                else lk.first_category.get(ct)
-            )
-            team = item.team or (svc.supported_by[0] if svc.supported_by else None)
-            out.add(
-                "sc_cat_item",
-                {
-                    "name": item.name,
-                    "short_description": item.description or item.name,
-                    "description": (
-                        f"Part of the service {svc.name}; handled as a "
-                        f"{CALL_TYPE_NAMES[ct][0].lower()}."
-                    ),
-                    "category": ref("sc_category", (home.name,)) if home else "",
-                    "sc_catalogs": catalog,
-                    "group": _group_ref(lk, team),
-                    "active": "true",
-                    "type": "item",
-                },
-                f"request:{item.id}",
-                ("services", i, "requests", j),
-            )
+    for visit in categories:
+        category, parent = visit.category, visit.parent
+        out.add(
+            "sc_category",
+            {
+                "title": category.name,
+                "description": f"{CALL_TYPE_NAMES[visit.call_type][0]} category: {category.name}.",
+                "sc_catalog": catalog,
+                "parent": ref("sc_category", (parent.name,)) if parent else "",
+                "active": "true",
+            },
+            f"category:{visit.call_type.value}:{category.id}",
+            visit.path,
+        )
+    for request in requests:
+        item, svc = request.item, request.service
+        home = lk.request_category(item)
+        out.add(
+            "sc_cat_item",
+            {
+                "name": item.name,
+                "short_description": item.description or item.name,
+                "description": (
+                    f"Part of the service {svc.name}; handled as a "
+                    f"{CALL_TYPE_NAMES[CallType(item.call_type)][0].lower()}."
+                ),
+                "category": ref("sc_category", (home.name,)) if home else "",
+                "sc_catalogs": catalog,
+                "group": _group_ref(lk, lk.request_team(svc, item)),
+                "active": "true",
+                "type": "item",
+            },
+            f"request:{item.id}",
+            request.path,
+        )
 
 
-def _workflows(bp: Blueprint, out: _Out) -> None:
+def _workflows(bp: Blueprint, out: RecordSink) -> None:
     if not bp.workflows:
         return
     org = bp.organisation
@@ -666,8 +564,8 @@ def _workflows(bp: Blueprint, out: _Out) -> None:
     )
     base = ref("kb_knowledge_base", (title,))
     flows: set[str] = set()
-    for i, wf in enumerate(bp.workflows):
-        at: Path = ("workflows", i)
+    for visit in walk.workflows(bp):
+        wf, at = visit.workflow, visit.path
         out.add(
             "kb_knowledge",
             {
@@ -685,31 +583,28 @@ def _workflows(bp: Blueprint, out: _Out) -> None:
             out.add("sys_hub_flow", {"name": flow}, f"flow:{wf.id}", (*at, "x-servicenow", "flow"))
 
 
-def build_records(bp: Blueprint) -> list[tuple[Record, Path]]:
-    out = _Out()
-    lk = _lookups(bp)
+def compile_records(bp: Blueprint) -> RecordSink:
+    """Every record ``bp`` maps to, with its blueprint path, clashes included."""
+    out = RecordSink(KINDS, TOOL)
+    lk = Lookups.of(bp)
+    choices = priority_values(bp.classification.priority) if bp.classification else {}
     companies: dict[str, tuple[Fields, str, Path]] = {}
     _teams(bp, out, companies)
-    for i, customer in enumerate(bp.customers):
+    for visit in walk.customers(bp):
+        customer = visit.customer
         if customer.kind == "external":
-            _company(
-                companies,
-                customer.name,
-                "customer",
-                customer.description,
-                f"customer:{customer.id}",
-                ("customers", i),
-            )
+            uid = f"customer:{customer.id}"
+            _company(companies, customer.name, "customer", customer.description, uid, visit.path)
     for fields, uid, at in companies.values():
         out.add("core_company", fields, uid, at)
     _schedules(bp, out)
-    _services(bp, lk, out)
-    _classification(bp, lk, out)
+    _services(bp, lk, choices, out)
+    _classification(bp, choices, out)
     _processes(bp, out)
     _call_types(bp, out)
     _catalog(bp, lk, out)
     _workflows(bp, out)
-    return out.items
+    return out
 
 
 def _notes(bp: Blueprint) -> tuple[str, ...]:
@@ -732,41 +627,15 @@ def compile_blueprint(blueprint: Blueprint) -> Desired:
     """The records ServiceNow should hold for ``blueprint``, sorted by kind and key.
 
     Raises ``ValueError`` when two elements map onto the same record (for example two teams
-    with one name); :func:`check_overrides` reports those as problems first.
+    with one name); :func:`~usm_servicenow.overrides.check_overrides` reports those as
+    problems first.
     """
-    items = build_records(blueprint)
-    clashes = name_clashes(items)
-    if clashes:
-        raise ValueError("; ".join(p.message for p in clashes))
-    records = sorted((record for record, _ in items), key=lambda r: (r.kind, r.key))
-    return Desired(records=tuple(records), notes=_notes(blueprint))
-
-
-def name_clashes(items: Sequence[tuple[Record, Path]]) -> list[Problem]:
-    seen: dict[tuple[str, tuple[str, ...]], Path] = {}
-    problems = []
-    for record, path in items:
-        address = (record.kind, record.key)
-        if address in seen:
-            label = KINDS[record.kind].label
-            problems.append(
-                Problem(
-                    path,
-                    f"{format_path(path)} and {format_path(seen[address])} both become the "
-                    f"ServiceNow {label} '{'/'.join(record.key)}'",
-                    f"give them different names: ServiceNow identifies a {label} by "
-                    + ", ".join(KINDS[record.kind].key_fields),
-                )
-            )
-        else:
-            seen[address] = path
-    return problems
+    return compile_records(blueprint).desired(_notes(blueprint))
 
 
 def record_counts(desired: Desired) -> dict[str, int]:
     """Number of records per kind, in the adapter's kind order."""
-    counts = Counter(record.kind for record in desired.records)
-    return {kind: counts[kind] for kind in KINDS if counts[kind]}
+    return count_records(desired.records, KINDS)
 
 
-__all__ = ["compile_blueprint", "record_counts"]
+__all__ = ["compile_blueprint", "compile_records", "record_counts"]

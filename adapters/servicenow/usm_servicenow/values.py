@@ -17,8 +17,10 @@ from usm_config.blueprint.model import (
     duration_minutes,
 )
 from usm_config.blueprint.usm import CallType
+from usm_config.compile.settings import setting as read_setting
 
 ADAPTER = "servicenow"
+TOOL = "ServiceNow"
 Path = tuple[str | int, ...]
 Fields = dict[str, JsonValue]
 
@@ -31,24 +33,6 @@ CRITICALITIES = (
 CLASSIFICATIONS = ("Business Service", "Technical Service", "Application Service")
 DEFAULT_CRITICALITY = "3 - less critical"
 DEFAULT_CLASSIFICATION = "Business Service"
-
-#: ``x-servicenow`` keys per element: a tuple of allowed values, or ``None`` for free text.
-SERVICE_SETTINGS: dict[str, tuple[str, ...] | None] = {
-    "business_criticality": CRITICALITIES,
-    "service_classification": CLASSIFICATIONS,
-}
-TEAM_SETTINGS: dict[str, tuple[str, ...] | None] = {"group_type": None}
-WORKFLOW_SETTINGS: dict[str, tuple[str, ...] | None] = {"flow": None}
-ORGANISATION_SETTINGS: dict[str, tuple[str, ...] | None] = {
-    "catalog_title": None,
-    "knowledge_base_title": None,
-}
-_SETTINGS_HOME = {
-    **dict.fromkeys(SERVICE_SETTINGS, "services"),
-    **dict.fromkeys(TEAM_SETTINGS, "teams"),
-    **dict.fromkeys(WORKFLOW_SETTINGS, "workflows"),
-    **dict.fromkeys(ORGANISATION_SETTINGS, "the organisation"),
-}
 
 OPERATIONAL_STATUS = {"live": "1", "pipeline": "2", "retired": "6"}
 OFFERING_PHASE = {"live": "Catalog", "pipeline": "Pipeline", "retired": "Retired"}
@@ -170,8 +154,8 @@ def start_condition(priority: str, offering: str, group: str | None = None) -> s
 
 
 def setting(element: Overridable, key: str, default: str) -> str:
-    value = element.override(ADAPTER).get(key)
-    return value if isinstance(value, str) and value.strip() else default
+    """The text of ``x-servicenow.<key>`` on ``element``, or ``default``."""
+    return read_setting(element, ADAPTER, key, default)
 
 
 def catalog_title(blueprint: Blueprint) -> str:
