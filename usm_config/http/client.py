@@ -1,0 +1,435 @@
+"""The HTTP client of one target: :class:`HttpClient`.
+
+It wraps :class:`httpx.AsyncClient` with retries (see :mod:`usm_config.http.retry`), write
+safety for non-idempotent requests, request statistics, secret redaction and a debug line per
+attempt on the ``usm_config.http`` logger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import time
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from usm_config import __version__
+from usm_config._redact import SENSITIVE_HEADERS, Redactor
+from usm_config.http.auth import RedactorAware
+from usm_config.http.errors import (
+    BODY_EXCERPT_LIMIT,
+    STATUS_ERRORS,
+    AuthenticationError,
+    HttpError,
+    HttpStatusError,
+    TransientError,
+    UncertainWriteError,
+)
+from usm_config.http.paging import OffsetPaging, paginate
+from usm_config.http.retry import DEFAULT_RETRY, IDEMPOTENT_METHODS, RetryPolicy
+
+__all__ = ["LOGGER_NAME", "HttpClient", "RequestStats"]
+
+#: The logger every :class:`HttpClient` writes its per-attempt lines to by default.
+LOGGER_NAME = "usm_config.http"
+
+# Failures where the request provably never reached the server, so even a create may be resent.
+_NEVER_SENT: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+# Deterministic client-side failures: retrying cannot help.
+_NOT_TRANSIENT: tuple[type[httpx.TransportError], ...] = (
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
+
+
+@dataclass
+class RequestStats:
+    """Counters over everything a client put on the wire.
+
+    ``requests_sent`` and ``by_method`` count every request handed to the transport: each
+    retry and each OAuth token request included. ``retries`` counts back-off sleeps.
+    """
+
+    requests_sent: int = 0
+    retries: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+    by_status: dict[int, int] = field(default_factory=dict)
+    bytes_received: int = 0
+
+    def snapshot(self) -> dict[str, object]:
+        """A copy of the counters, safe to keep or serialise while the client goes on."""
+        return {
+            "requests_sent": self.requests_sent,
+            "retries": self.retries,
+            "by_method": dict(sorted(self.by_method.items())),
+            "by_status": dict(sorted(self.by_status.items())),
+            "bytes_received": self.bytes_received,
+        }
+
+
+class _RedactHttpxRecords(logging.Filter):
+    """Redacts httpx's own "HTTP Request: GET <url>" INFO lines with every live client's rules."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.redactors: weakref.WeakSet[Redactor] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redactors = list(self.redactors)
+        if redactors:
+            message = record.getMessage()
+            for redactor in redactors:
+                message = redactor.redact(message)
+            record.msg, record.args = message, None
+        return True
+
+
+_HTTPX_RECORDS = _RedactHttpxRecords()
+
+
+def _tls_verify(verify: bool | str) -> bool | ssl.SSLContext:
+    if not isinstance(verify, str):
+        return verify
+    # httpx 0.28 deprecates verify=<path>; build the context it would have built.
+    path = Path(verify)
+    if path.is_dir():
+        return ssl.create_default_context(capath=verify)
+    if not path.is_file():
+        raise FileNotFoundError(f"CA bundle not found: {verify}")
+    return ssl.create_default_context(cafile=verify)
+
+
+@dataclass(frozen=True)
+class _Retry:
+    delay: float
+    failure: BaseException
+    description: str
+    url: str
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    number: int
+    policy: RetryPolicy
+    started: float
+
+    def retry_note(self, delay: float) -> str:
+        if self.number >= self.policy.max_attempts:
+            return " (giving up)"
+        return f" (retry in {delay:.2f} s)"
+
+
+def _failed_request(exc: httpx.RequestError) -> httpx.Request | None:
+    try:
+        return exc.request
+    except RuntimeError:
+        return None
+
+
+class HttpClient:
+    """Async HTTP client for one target: retries, write safety, redaction and statistics.
+
+    Use as ``async with HttpClient(base_url, ...) as client``. ``secrets`` are masked in every
+    log record and exception the client produces, as are credential headers it sends and tokens
+    an :class:`OAuthTokenAuth` fetches. TLS is verified unless ``verify=False`` is passed;
+    ``verify`` may also be a CA bundle file or directory. ``sleep`` is awaited for every
+    back-off delay and between the polls of :mod:`usm_config.http.tasks` (tests inject a
+    fake).
+
+    Redirects are never followed: a ``303 See Other`` that starts an asynchronous task (Jira)
+    must reach the caller, see :mod:`usm_config.http.tasks`, and following a redirect to another
+    host would send it the credentials.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: bool | str = True,
+        timeout: float = 30.0,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        secrets: Iterable[str] = (),
+        headers: Mapping[str, str] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.redactor = Redactor(secrets)
+        self.stats = RequestStats()
+        self.retry = retry
+        self.sleep = sleep
+        self._log = logger or logging.getLogger(LOGGER_NAME)
+        password = httpx.URL(base_url).password
+        if password:
+            self.redactor.add(password)
+        default_headers = {"Accept": "application/json", "User-Agent": f"usm-config/{__version__}"}
+        default_headers.update(headers or {})
+        for name, value in default_headers.items():
+            self.redactor.add_header(name, value)
+        if isinstance(auth, RedactorAware):
+            auth.bind_redactor(self.redactor)
+        self.base_url = self.redact(base_url)
+        if verify is False:
+            self._log.warning("TLS certificate verification is disabled for %s", self.base_url)
+        httpx_logger = logging.getLogger("httpx")
+        if _HTTPX_RECORDS not in httpx_logger.filters:
+            httpx_logger.addFilter(_HTTPX_RECORDS)
+        _HTTPX_RECORDS.redactors.add(self.redactor)
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            auth=auth,
+            transport=transport,
+            verify=_tls_verify(verify),
+            timeout=timeout,
+            headers=default_headers,
+            follow_redirects=False,
+            event_hooks={"request": [self._count_request], "response": [self._count_response]},
+        )
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+        _HTTPX_RECORDS.redactors.discard(self.redactor)
+
+    def __repr__(self) -> str:
+        return f"<HttpClient {self.base_url}>"
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret this client knows about masked as ``***``."""
+        return self.redactor.redact(text)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        expected: Collection[int] = (),
+        retry: RetryPolicy | None = None,
+    ) -> httpx.Response:
+        """Send a request, retrying what is safe to retry; return a 2xx or ``expected`` response.
+
+        ``idempotent`` defaults to ``method in IDEMPOTENT_METHODS``. Idempotent requests are
+        retried on transport errors and on ``retry.retry_statuses``. Non-idempotent ones are
+        retried only when the server cannot have processed them (429, connect failures, an
+        OAuth token request that failed before the write was sent, a response matched by
+        ``retry.retry_when``); otherwise they raise :class:`UncertainWriteError`. Exhausted
+        retries raise :class:`TransientError`; other error statuses raise
+        :class:`HttpStatusError` or a subclass. A status in ``expected`` is returned as is, even
+        one that would otherwise be retried. ``retry`` replaces the client's policy for this
+        request only, e.g. ``dataclasses.replace(client.retry, retry_when=is_lock_conflict)``.
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        policy = retry or self.retry
+        for name, value in (headers or {}).items():
+            self.redactor.add_header(name, value)
+        attempts = policy.max_attempts
+        for attempt in range(1, attempts + 1):
+            request = self._client.build_request(
+                method, path, params=params, json=json, data=data, headers=headers
+            )
+            tried = _Attempt(attempt, policy, time.perf_counter())
+            try:
+                response = await self._client.send(request)
+            except httpx.RequestError as exc:
+                again = self._after_request_error(exc, request, idempotent=idempotent, tried=tried)
+            else:
+                outcome = self._after_response(
+                    response, request, idempotent=idempotent, expected=expected, tried=tried
+                )
+                if isinstance(outcome, httpx.Response):
+                    return outcome
+                again = outcome
+            if attempt == attempts:
+                raise TransientError(
+                    method, again.url, attempts, again.failure, description=again.description
+                ) from None
+            self.stats.retries += 1
+            await self.sleep(again.delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def get_json(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> Any:
+        """``GET path`` and return the decoded JSON body."""
+        return self.json_body(await self.request("GET", path, params=params, retry=retry))
+
+    def json_body(self, response: httpx.Response) -> Any:
+        """The decoded JSON body of ``response``; a redacted :class:`HttpError` if not JSON."""
+        try:
+            return response.json()
+        except ValueError:
+            content_type = response.headers.get("Content-Type", "no content type")
+            raise HttpError(
+                f"{response.request.method} {self.redact(str(response.request.url))} returned"
+                f" HTTP {response.status_code} with a non-JSON body ({content_type}):"
+                f" {' '.join(self._excerpt(response).split())[:200]}"
+            ) from None
+
+    async def paginate_offset(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None,
+        *,
+        limit_param: str,
+        offset_param: str,
+        page_size: int,
+        items: Callable[[Any], list[Any]],
+        total: Callable[[httpx.Response], int | None],
+    ) -> AsyncIterator[list[Any]]:
+        """Yield the non-empty pages of an offset-paged collection.
+
+        ``items`` extracts the rows from a decoded page; ``total`` reads the total row count
+        from the response (``None`` when unknown, see :func:`total_count_header`). This is
+        :func:`~usm_config.http.paging.paginate` with an :class:`OffsetPaging` whose rows and
+        total come from these two callables; see there for when the loop ends.
+        """
+        strategy = OffsetPaging(
+            item_key=None,
+            size_param=limit_param,
+            offset_param=offset_param,
+            page_size=page_size,
+            max_page_size=max(page_size, 1),
+            total_header=None,
+            items_of=items,
+            total_of=total,
+        )
+        async for page in paginate(self, path, strategy, params):
+            yield page.items
+
+    # ------------------------------------------------------------------ internals
+
+    async def _count_request(self, request: httpx.Request) -> None:
+        self.stats.requests_sent += 1
+        self.stats.by_method[request.method] = self.stats.by_method.get(request.method, 0) + 1
+
+    async def _count_response(self, response: httpx.Response) -> None:
+        status = response.status_code
+        self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
+
+    def _learn_credentials(self, request: httpx.Request) -> None:
+        # Covers auths that did not come from build_auth, e.g. a caller's own httpx.BasicAuth.
+        for name in SENSITIVE_HEADERS:
+            for value in request.headers.get_list(name):
+                self.redactor.add_header(name, value)
+
+    def _after_request_error(
+        self,
+        exc: httpx.RequestError,
+        request: httpx.Request,
+        *,
+        idempotent: bool,
+        tried: _Attempt,
+    ) -> _Retry:
+        """Classify a failed attempt: return how to retry it, or raise."""
+        failed = _failed_request(exc) or request
+        self._learn_credentials(failed)
+        method = request.method
+        url = self.redact(str(failed.url))
+        name = type(exc).__name__
+        detail = self.redact(str(exc))
+        description = f"{name}: {detail}" if detail else name
+        if not isinstance(exc, httpx.TransportError) or isinstance(exc, _NOT_TRANSIENT):
+            self._log_attempt(method, url, name, tried)
+            raise HttpError(f"{method} {url} failed: {description}") from None
+        # A failure on an auth sub-request (the token fetch) means the write itself was not sent.
+        if not idempotent and failed is request and not isinstance(exc, _NEVER_SENT):
+            self._log_attempt(method, url, name, tried, note=" (uncertain write)")
+            raise UncertainWriteError(method, url, exc, description=description) from None
+        delay = tried.policy.backoff(tried.number)
+        self._log_attempt(method, url, name, tried, note=tried.retry_note(delay))
+        return _Retry(delay, exc, description, url)
+
+    def _after_response(
+        self,
+        response: httpx.Response,
+        request: httpx.Request,
+        *,
+        idempotent: bool,
+        expected: Collection[int],
+        tried: _Attempt,
+    ) -> httpx.Response | _Retry:
+        """Classify a response: return it, return how to retry it, or raise."""
+        for sent in (*response.history, response):
+            self._learn_credentials(sent.request)
+            self.stats.bytes_received += len(sent.content)
+        method = request.method
+        status = response.status_code
+        url = self.redact(str(response.request.url))
+        # A response to another request is an OAuth token endpoint failure (see OAuthTokenAuth).
+        ours = response.request is request
+        if ours and (response.is_success or status in expected):
+            self._log_attempt(method, url, status, tried)
+            return response
+        error = self._status_error(response, auth_request=not ours)
+        policy = tried.policy
+        retryable = status in policy.retry_statuses and (idempotent or status == 429 or not ours)
+        if retryable or (ours and policy.is_unsent_refusal(response)):
+            wait = policy.server_delay(response)
+            delay = policy.backoff(tried.number) if wait is None else wait
+            self._log_attempt(method, url, status, tried, note=tried.retry_note(delay))
+            return _Retry(delay, error, str(error), url)
+        if ours and not idempotent and status >= 500:
+            self._log_attempt(method, url, status, tried, note=" (uncertain write)")
+            raise UncertainWriteError(method, url, error, description=str(error)) from None
+        self._log_attempt(method, url, status, tried)
+        raise error
+
+    def _status_error(self, response: httpx.Response, *, auth_request: bool) -> HttpStatusError:
+        status = response.status_code
+        if auth_request and 400 <= status < 500 and status != 429:
+            cls: type[HttpStatusError] = AuthenticationError
+        else:
+            cls = STATUS_ERRORS.get(status, HttpStatusError)
+        return cls(
+            status,
+            response.request.method,
+            self.redact(str(response.request.url)),
+            self._excerpt(response),
+        )
+
+    def _excerpt(self, response: httpx.Response) -> str:
+        # Redact before truncating so a secret cut at the limit cannot leak its prefix.
+        text = response.text[: 100 * BODY_EXCERPT_LIMIT]
+        return self.redact(text).strip()[:BODY_EXCERPT_LIMIT]
+
+    def _log_attempt(
+        self, method: str, url: str, outcome: int | str, tried: _Attempt, *, note: str = ""
+    ) -> None:
+        self._log.debug(
+            "%s %s -> %s in %.0f ms (attempt %d/%d)%s",
+            method,
+            url,
+            outcome,
+            (time.perf_counter() - tried.started) * 1000,
+            tried.number,
+            tried.policy.max_attempts,
+            note,
+        )
