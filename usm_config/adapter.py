@@ -8,8 +8,10 @@ built-in ones are separate distributions found exactly the way a third party's w
 
 Required surface (:class:`Adapter`): ``name``, ``kinds``, a pure ``compile`` and the I/O
 methods ``read``, ``create``, ``update``, ``delete`` and ``find``. Optional capabilities are
-separate protocols the engine probes with ``isinstance``: :class:`SupportsSandbox`,
-:class:`SupportsArtifacts` and :class:`SupportsOverrideCheck`.
+separate protocols probed with ``isinstance``: :class:`SupportsSandbox`,
+:class:`SupportsArtifacts`, :class:`SupportsOverrideCheck` and :class:`SupportsBatchWrites`.
+The I/O half and the batch-write types live in :mod:`usm_config.engine.contract` (the engine
+depends on nothing above it) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
-from usm_config.engine.records import Desired, KindSpec, Record
-from usm_config.http import HttpClient
+from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
+from usm_config.engine.records import Desired, Record
 
 ENTRY_POINT_GROUP = "usm_config.adapters"
 
@@ -38,12 +40,13 @@ class Problem:
 
 
 @runtime_checkable
-class Adapter(Protocol):
-    """What every adapter provides. Methods other than ``compile`` talk to the tool."""
+class Adapter(RecordIO, Protocol):
+    """What every adapter provides: a name, a pure ``compile``, and the engine's I/O methods
+    (:class:`~usm_config.engine.contract.RecordIO`: ``kinds``, ``read``, ``find``, ``create``,
+    ``update``, ``delete``)."""
 
     name: str
     description: str
-    kinds: Mapping[str, KindSpec]
 
     def compile(self, blueprint: Blueprint) -> Desired:
         """Translate the blueprint into desired records. Pure: no I/O, deterministic.
@@ -51,32 +54,6 @@ class Adapter(Protocol):
         Every element ends up as a record, or in a record of a read-only kind (a manual step):
         nothing is dropped silently.
         """
-        ...
-
-    async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
-        """Read every record of ``kinds`` (whole collections, paged, owned fields only).
-
-        Reference fields hold the tool's raw ids; the engine turns them into references.
-        """
-        ...
-
-    async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
-        """Read the records of ``kind`` whose natural key is ``key`` (after an uncertain write)."""
-        ...
-
-    async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
-        """Create one record. All-or-nothing: if it raises, the record must not exist,
-        unless the HTTP layer raised ``UncertainWriteError``."""
-        ...
-
-    async def update(
-        self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
-    ) -> Record:
-        """Write ``fields`` (changed owned fields only) to an existing record."""
-        ...
-
-    async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
-        """Delete a record. If it raises, the record is assumed to still exist."""
         ...
 
 
@@ -120,44 +97,6 @@ class SupportsOverrideCheck(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Write:
-    """One write of a batch: ``action`` is ``create``, ``update`` or ``delete``."""
-
-    action: str
-    kind: str
-    fields: Mapping[str, Any]
-    target_id: str | None = None
-
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    """What became of one write of a batch.
-
-    ``target_id`` is set when the write succeeded. Otherwise ``error`` says why; ``retryable``
-    marks writes that were not carried out (rate limited, not serviced) and may be sent again.
-    """
-
-    target_id: str | None = None
-    error: str = ""
-    retryable: bool = False
-
-
-@runtime_checkable
-class SupportsBatchWrites(Protocol):
-    """An adapter that can send many writes in one request (e.g. ServiceNow's Batch API)."""
-
-    batch_size: int
-
-    async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
-        """Send ``writes`` together; one outcome per write, in order.
-
-        Raises ``UncertainWriteError`` when the answer was lost: then any write may or may not
-        have been carried out, and the engine checks each one.
-        """
-        ...
-
-
 class AdapterNotFound(LookupError):
     """No installed adapter has the requested name."""
 
@@ -185,3 +124,20 @@ def load_adapter(name: str) -> Adapter:
     if adapter.name != name:
         raise AdapterNotFound(f"entry point '{name}' provides adapter '{adapter.name}'")
     return adapter
+
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Adapter",
+    "AdapterNotFound",
+    "Problem",
+    "RecordIO",
+    "SupportsArtifacts",
+    "SupportsBatchWrites",
+    "SupportsOverrideCheck",
+    "SupportsSandbox",
+    "Write",
+    "WriteOutcome",
+    "installed_adapters",
+    "load_adapter",
+]

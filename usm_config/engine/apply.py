@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from usm_config.adapter import Adapter, SupportsBatchWrites, Write, WriteOutcome
+from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
 from usm_config.engine.diff import live_key
 from usm_config.engine.journal import Journal
 from usm_config.engine.lock import Lock
@@ -70,7 +70,7 @@ class Applier:
 
     def __init__(
         self,
-        adapter: Adapter,
+        adapter: RecordIO,
         client: HttpClient,
         lock: Lock,
         journal: Journal,

@@ -1,0 +1,91 @@
+"""What the engine calls on an adapter: the I/O half of the adapter contract.
+
+The engine reads, finds and writes records through these protocols and nothing else, so it
+never depends on :mod:`usm_config.adapter` (which adds the blueprint-facing half: ``name``,
+``compile`` and the optional capabilities, and re-exports everything here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from usm_config.engine.records import KindSpec, Record
+from usm_config.http import HttpClient
+
+
+@runtime_checkable
+class RecordIO(Protocol):
+    """Reading and writing records of the kinds an adapter declares."""
+
+    kinds: Mapping[str, KindSpec]
+
+    async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
+        """Read every record of ``kinds`` (whole collections, paged, owned fields only).
+
+        Reference fields hold the tool's raw ids (a list of ids for a field that holds several
+        references); the engine turns them into references.
+        """
+        ...
+
+    async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
+        """Read the records of ``kind`` whose natural key may be ``key`` (after an uncertain
+        write). Extra candidates are fine: the engine keeps those whose key really matches."""
+        ...
+
+    async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
+        """Create one record. All-or-nothing: if it raises, the record must not exist,
+        unless the HTTP layer raised ``UncertainWriteError``."""
+        ...
+
+    async def update(
+        self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
+    ) -> Record:
+        """Write ``fields`` (changed owned fields only) to an existing record."""
+        ...
+
+    async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
+        """Delete a record. If it raises, the record is assumed to still exist."""
+        ...
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write of a batch: ``action`` is ``create``, ``update`` or ``delete``."""
+
+    action: str
+    kind: str
+    fields: Mapping[str, Any]
+    target_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What became of one write of a batch.
+
+    ``target_id`` is set when the write succeeded. Otherwise ``error`` says why; ``retryable``
+    marks writes that were not carried out (rate limited, not serviced) and may be sent again.
+    """
+
+    target_id: str | None = None
+    error: str = ""
+    retryable: bool = False
+
+
+@runtime_checkable
+class SupportsBatchWrites(Protocol):
+    """An adapter that can send many writes in one request (e.g. ServiceNow's Batch API)."""
+
+    batch_size: int
+
+    async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
+        """Send ``writes`` together; one outcome per write, in order.
+
+        Raises ``UncertainWriteError`` when the answer was lost: then any write may or may not
+        have been carried out, and the engine checks each one.
+        """
+        ...
+
+
+__all__ = ["RecordIO", "SupportsBatchWrites", "Write", "WriteOutcome"]
