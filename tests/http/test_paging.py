@@ -1,0 +1,381 @@
+"""paginate() against raw pages of every paging style, quirks included.
+
+Each case is a table of exchanges: the paging parameters the client must send and the raw
+response the server gives, then the items the caller must see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from support import FakeSleep
+
+from usm_config.http import (
+    HttpClient,
+    OffsetPaging,
+    PageBeanPaging,
+    PagedDtoPaging,
+    PaginationError,
+    PagingStrategy,
+    RetryPolicy,
+    TokenPaging,
+    TopdeskPaging,
+    UnpagedList,
+    collect_items,
+    paginate,
+)
+
+BASE = "https://tool.example.test"
+PATH = "/api/things"
+
+
+@dataclass(frozen=True)
+class Case:
+    strategy: PagingStrategy
+    exchanges: list[tuple[dict[str, str], httpx.Response]]
+    items: list[Any]
+
+
+def ok(body: Any, status: int = 200, total: int | None = None) -> httpx.Response:
+    headers = {} if total is None else {"X-Total-Count": str(total)}
+    return httpx.Response(status, json=body, headers=headers)
+
+
+CASES = {
+    # ---------------------------------------------------------------- ServiceNow offset/limit
+    "offset: short pages (ACL-hidden rows) do not end it before X-Total-Count": Case(
+        OffsetPaging(page_size=2),
+        [
+            ({"sysparm_limit": "2", "sysparm_offset": "0"}, ok({"result": [1]}, total=5)),
+            ({"sysparm_limit": "2", "sysparm_offset": "2"}, ok({"result": []}, total=5)),
+            ({"sysparm_limit": "2", "sysparm_offset": "4"}, ok({"result": [5]}, total=5)),
+        ],
+        [1, 5],
+    ),
+    "offset: without a total a short page is the last": Case(
+        OffsetPaging(page_size=2, total_header=None),
+        [
+            ({"sysparm_limit": "2", "sysparm_offset": "0"}, ok({"result": [1, 2]})),
+            ({"sysparm_limit": "2", "sysparm_offset": "2"}, ok({"result": [3]})),
+        ],
+        [1, 2, 3],
+    ),
+    # ---------------------------------------------------------------- Jira PageBean
+    "PageBean: isLast true ends it": Case(
+        PageBeanPaging(page_size=2),
+        [
+            (
+                {"startAt": "0", "maxResults": "2"},
+                ok({"startAt": 0, "maxResults": 2, "total": 3, "isLast": False, "values": [1, 2]}),
+            ),
+            (
+                {"startAt": "2", "maxResults": "2"},
+                ok({"startAt": 2, "maxResults": 2, "total": 3, "isLast": True, "values": [3]}),
+            ),
+        ],
+        [1, 2, 3],
+    ),
+    "PageBean: a silently capped maxResults advances startAt by the values received": Case(
+        PageBeanPaging(page_size=100),
+        [
+            (
+                {"startAt": "0", "maxResults": "100"},
+                ok({"startAt": 0, "maxResults": 2, "isLast": False, "values": ["a", "b"]}),
+            ),
+            (
+                {"startAt": "2", "maxResults": "100"},
+                ok({"startAt": 2, "maxResults": 2, "isLast": False, "values": ["c", "d"]}),
+            ),
+            (
+                {"startAt": "4", "maxResults": "100"},
+                ok({"startAt": 4, "maxResults": 2, "isLast": True, "values": ["e"]}),
+            ),
+        ],
+        ["a", "b", "c", "d", "e"],
+    ),
+    "PageBean: an unreliable total does not end it while isLast is false": Case(
+        PageBeanPaging(page_size=2),
+        [
+            (
+                {"startAt": "0", "maxResults": "2"},
+                ok({"startAt": 0, "maxResults": 2, "total": 2, "isLast": False, "values": [1, 2]}),
+            ),
+            (
+                {"startAt": "2", "maxResults": "2"},
+                ok({"startAt": 2, "maxResults": 2, "total": 2, "isLast": True, "values": [3]}),
+            ),
+        ],
+        [1, 2, 3],
+    ),
+    "PageBean: isLast false on a short page is believed": Case(
+        PageBeanPaging(page_size=3),
+        [
+            (
+                {"startAt": "0", "maxResults": "3"},
+                ok({"startAt": 0, "maxResults": 3, "isLast": False, "values": [1]}),
+            ),
+            (
+                {"startAt": "1", "maxResults": "3"},
+                ok({"startAt": 1, "maxResults": 3, "isLast": True, "values": [2]}),
+            ),
+        ],
+        [1, 2],
+    ),
+    "PageBean: without isLast, a page shorter than the returned maxResults is the last": Case(
+        PageBeanPaging(page_size=50),
+        [
+            (
+                {"startAt": "0", "maxResults": "50"},
+                ok({"startAt": 0, "maxResults": 2, "total": 99, "values": [1, 2]}),
+            ),
+            (
+                {"startAt": "2", "maxResults": "50"},
+                ok({"startAt": 2, "maxResults": 2, "total": 99, "values": [3]}),
+            ),
+        ],
+        [1, 2, 3],
+    ),
+    "PageBean: without isLast or maxResults, only an empty page ends it": Case(
+        PageBeanPaging(page_size=50),
+        [
+            ({"startAt": "0", "maxResults": "50"}, ok({"values": [1, 2]})),
+            ({"startAt": "2", "maxResults": "50"}, ok({"values": [3]})),
+            ({"startAt": "3", "maxResults": "50"}, ok({"values": []})),
+        ],
+        [1, 2, 3],
+    ),
+    "PageBean: an empty first page": Case(
+        PageBeanPaging(),
+        [
+            (
+                {"startAt": "0", "maxResults": "50"},
+                ok({"startAt": 0, "maxResults": 50, "total": 0, "isLast": False, "values": []}),
+            )
+        ],
+        [],
+    ),
+    # ---------------------------------------------------------------- JSM PagedDTO
+    "PagedDTO: size < limit with isLastPage false is not the end (capped limit)": Case(
+        PagedDtoPaging(page_size=100),
+        [
+            (
+                {"start": "0", "limit": "100"},
+                ok({"start": 0, "limit": 2, "size": 2, "isLastPage": False, "values": [1, 2]}),
+            ),
+            (
+                {"start": "2", "limit": "100"},
+                ok({"start": 2, "limit": 2, "size": 2, "isLastPage": False, "values": [3, 4]}),
+            ),
+            (
+                {"start": "4", "limit": "100"},
+                ok({"start": 4, "limit": 2, "size": 1, "isLastPage": True, "values": [5]}),
+            ),
+        ],
+        [1, 2, 3, 4, 5],
+    ),
+    "PagedDTO: a single last page with _links": Case(
+        PagedDtoPaging(),
+        [
+            (
+                {"start": "0", "limit": "50"},
+                ok(
+                    {
+                        "_links": {"base": BASE, "context": "", "self": f"{BASE}{PATH}"},
+                        "start": 0,
+                        "limit": 50,
+                        "size": 1,
+                        "isLastPage": True,
+                        "values": [{"id": "10"}],
+                    }
+                ),
+            )
+        ],
+        [{"id": "10"}],
+    ),
+    # ---------------------------------------------------------------- unpaged
+    "unpaged: a plain JSON list": Case(
+        UnpagedList(),
+        [({}, ok([{"id": "1"}, {"id": "2"}]))],
+        [{"id": "1"}, {"id": "2"}],
+    ),
+    "unpaged: a list under a key": Case(
+        UnpagedList(item_key="values"),
+        [({}, ok({"values": [7]}))],
+        [7],
+    ),
+    # ---------------------------------------------------------------- token paging
+    "token: nextPageToken is sent back until it is absent": Case(
+        TokenPaging(item_key="issues", page_size=2),
+        [
+            ({"maxResults": "2"}, ok({"issues": [1, 2], "nextPageToken": "t1"})),
+            (
+                {"maxResults": "2", "nextPageToken": "t1"},
+                ok({"issues": [3, 4], "nextPageToken": "t2"}),
+            ),
+            ({"maxResults": "2", "nextPageToken": "t2"}, ok({"issues": [5], "isLast": True})),
+        ],
+        [1, 2, 3, 4, 5],
+    ),
+    # ---------------------------------------------------------------- TOPdesk
+    "TOPdesk: 206 means more, 200 is the last page": Case(
+        TopdeskPaging(page_size=2),
+        [
+            ({"start": "0", "page_size": "2"}, ok([{"id": "a"}, {"id": "b"}], status=206)),
+            ({"start": "2", "page_size": "2"}, ok([{"id": "c"}, {"id": "d"}], status=206)),
+            ({"start": "4", "page_size": "2"}, ok([{"id": "e"}])),
+        ],
+        [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d"}, {"id": "e"}],
+    ),
+    "TOPdesk: 204 means none": Case(
+        TopdeskPaging(),
+        [({"start": "0", "page_size": "100"}, httpx.Response(204))],
+        [],
+    ),
+    "TOPdesk: a silently lowered page_size advances by the items received": Case(
+        TopdeskPaging(page_size=100),
+        [
+            ({"start": "0", "page_size": "100"}, ok([1, 2], status=206)),
+            ({"start": "2", "page_size": "100"}, ok([3])),
+        ],
+        [1, 2, 3],
+    ),
+    "TOPdesk: pageStart/pageSize with items under 'item'": Case(
+        TopdeskPaging(item_key="item", start_param="pageStart", size_param="pageSize", page_size=1),
+        [
+            ({"pageStart": "0", "pageSize": "1"}, ok({"item": ["p1"]}, status=206)),
+            ({"pageStart": "1", "pageSize": "1"}, ok({"item": ["p2"]})),
+        ],
+        ["p1", "p2"],
+    ),
+}
+
+
+def run_case(
+    strategy: PagingStrategy,
+    responses: list[httpx.Response],
+    params: Mapping[str, Any] | None = None,
+    *,
+    max_pages: int = 10_000,
+) -> tuple[list[Any], list[dict[str, str]]]:
+    """Collect every item; return them and the query of every request sent."""
+
+    async def main() -> list[Any]:
+        async with HttpClient(BASE, sleep=FakeSleep(), retry=RetryPolicy(max_attempts=1)) as client:
+            return await collect_items(client, PATH, strategy, params, max_pages=max_pages)
+
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        route = router.get(PATH).mock(side_effect=responses)
+        try:
+            items = asyncio.run(main())
+        finally:
+            sent = [dict(call.request.url.params) for call in route.calls]
+    return items, sent
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_paging_style(case: Case) -> None:
+    items, sent = run_case(case.strategy, [response for _, response in case.exchanges])
+    assert sent == [params for params, _ in case.exchanges]
+    assert items == case.items
+
+
+def test_caller_params_travel_with_every_page() -> None:
+    pages = [
+        ok({"startAt": 0, "maxResults": 1, "isLast": False, "values": [1]}),
+        ok({"startAt": 1, "maxResults": 1, "isLast": True, "values": [2]}),
+    ]
+    items, sent = run_case(PageBeanPaging(page_size=1), pages, {"expand": "values.transitions"})
+    assert items == [1, 2]
+    assert sent == [
+        {"expand": "values.transitions", "startAt": "0", "maxResults": "1"},
+        {"expand": "values.transitions", "startAt": "1", "maxResults": "1"},
+    ]
+
+
+def test_pages_carry_the_body_next_to_the_items() -> None:
+    body = {"isLast": True, "values": [{"id": "w1"}], "statuses": [{"id": "s1"}]}
+
+    async def main() -> list[Any]:
+        async with HttpClient(BASE, sleep=FakeSleep()) as client:
+            return [
+                page.body["statuses"] async for page in paginate(client, PATH, PageBeanPaging())
+            ]
+
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.get(PATH).mock(return_value=ok(body))
+        assert asyncio.run(main()) == [[{"id": "s1"}]]
+
+
+# --------------------------------------------------------------------------- guards
+
+NEVER_ENDING = {
+    "PagedDTO: isLastPage false on an empty page does not advance": (
+        PagedDtoPaging(),
+        [ok({"start": 0, "limit": 50, "size": 0, "isLastPage": False, "values": []})],
+        "repeats",
+    ),
+    "token: the same token again": (
+        TokenPaging(),
+        [ok({"values": [1], "nextPageToken": "same"})] * 2,
+        "repeats",
+    ),
+    "TOPdesk: 206 on an empty page": (
+        TopdeskPaging(),
+        [ok([], status=206)],
+        "repeats",
+    ),
+    "TOPdesk: 206 for ever, bounded by max_pages": (
+        TopdeskPaging(page_size=1),
+        [ok([n], status=206) for n in range(3)],
+        "more than 3 pages",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("strategy", "responses", "reason"), NEVER_ENDING.values(), ids=NEVER_ENDING.keys()
+)
+def test_a_server_that_never_ends_raises(
+    strategy: PagingStrategy, responses: list[httpx.Response], reason: str
+) -> None:
+    with pytest.raises(PaginationError, match=reason) as caught:
+        run_case(strategy, responses, max_pages=3)
+    assert caught.value.pages == len(responses)
+
+
+BAD_SHAPES = {
+    "unpaged object": (UnpagedList(), ok({"values": []}), "expected a list in the body, got dict"),
+    "PageBean list": (PageBeanPaging(), ok([1]), "expected a JSON object with 'values', got list"),
+    "PagedDTO no values": (PagedDtoPaging(), ok({"size": 0}), "expected a list in 'values'"),
+}
+
+
+@pytest.mark.parametrize(
+    ("strategy", "response", "message"), BAD_SHAPES.values(), ids=BAD_SHAPES.keys()
+)
+def test_a_page_of_unexpected_shape_raises(
+    strategy: PagingStrategy, response: httpx.Response, message: str
+) -> None:
+    with pytest.raises(PaginationError, match=message):
+        run_case(strategy, [response])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: PageBeanPaging(page_size=0),
+        lambda: PagedDtoPaging(page_size=1001),
+        lambda: TokenPaging(page_size=5001),
+        lambda: TopdeskPaging(page_size=101),
+        lambda: OffsetPaging(page_size=10_001),
+    ],
+)
+def test_page_size_outside_the_strategy_bounds_is_refused(make: Any) -> None:
+    with pytest.raises(ValueError, match="page_size must be between 1 and"):
+        make()
