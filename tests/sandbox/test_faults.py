@@ -73,16 +73,17 @@ def test_no_faults_passes_everything_through_and_logs_it() -> None:
 
     async def scenario(client: httpx.AsyncClient) -> list[int]:
         return [
-            (await client.get("/things", params={"a": "1"})).status_code,
-            (await client.post("/things", json={})).status_code,
+            (await client.get("/things", params=[("a", "1"), ("a", "2"), ("b", "")])).status_code,
+            (await client.post("/things", json={"name": "x", "n": [1, 2]})).status_code,
             (await client.get("/missing")).status_code,
         ]
 
     assert run(app, scenario) == [200, 201, 404]
     assert len(inner.handled) == 3
+    pairs = (("a", "1"), ("a", "2"), ("b", ""))
     assert log.entries() == [
-        LoggedRequest("GET", "/things", {"a": "1"}, 200, None),
-        LoggedRequest("POST", "/things", {}, 201, None),
+        LoggedRequest("GET", "/things", {"a": "2", "b": ""}, 200, None, pairs),
+        LoggedRequest("POST", "/things", {}, 201, None, (), {"name": "x", "n": [1, 2]}),
         LoggedRequest("GET", "/missing", {}, 404, None),
     ]
 
@@ -98,6 +99,7 @@ def test_rate_429_rejects_before_the_app_with_retry_after() -> None:
     assert response.headers["Retry-After"] == "2.5"
     assert response.json() == {"vendor_error": 429}
     assert inner.handled == []  # nothing reached the app, so nothing was written
+    assert [(e.status, e.injected_fault, e.body) for e in log] == [(429, "rate_429", {"x": 1})]
     assert log.count(injected_fault="rate_429", status=429) == 1
 
 

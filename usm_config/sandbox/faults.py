@@ -18,11 +18,17 @@ import asyncio
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from usm_config.sandbox.requestlog import RequestLog
+from usm_config.sandbox.requestlog import (
+    SUBREQUESTS_EXTENSION,
+    LoggedRequest,
+    RequestLog,
+    logged_body,
+    query_items,
+)
 
 __all__ = [
     "DROPPED_HEADER",
@@ -40,6 +46,9 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DROPPED_HEADER = "x-sandbox-dropped"
 #: ASGI scope extension set by the embedded transport (see :mod:`usm_config.sandbox.embedded`).
 EMBEDDED_EXTENSION = "usm_config.sandbox.embedded"
+
+#: Private scope extension carrying the request body read for the log.
+_BODY_EXTENSION = "usm_config.sandbox.faults.body"
 
 #: Builds the vendor's error response for a status: ``(body, headers)``.
 ErrorBody = Callable[[int], tuple[bytes, dict[str, str]]]
@@ -83,7 +92,10 @@ class FaultInjectionMiddleware:
     ``error_body(status)`` renders the vendor's error envelope for 429 and 503; the middleware
     adds ``Retry-After`` to a 429. Requests whose path starts with one of ``exempt_prefixes``
     (control endpoints) get no faults and are not logged. Every other request is appended to
-    ``request_log`` with the status sent and the fault injected, if any.
+    ``request_log`` with its query, its body, the status sent, the fault injected, if any, and
+    the sub-requests the app logged with :func:`~usm_config.sandbox.requestlog.log_subrequest`.
+    The request body is read in full before the app runs (and handed to it unchanged), so
+    even a request the app or a fault rejects unread is logged with its body.
     """
 
     def __init__(
@@ -107,6 +119,8 @@ class FaultInjectionMiddleware:
             await self.app(scope, receive, send)
             return
         faults = self.faults
+        if self.request_log is not None:
+            scope, receive = await self._prepare_logging(scope, receive)
         # Three draws per request whatever the rates, so one knob does not shift the others.
         draw_429, draw_5xx, draw_drop = (self._random.random() for _ in range(3))
         if faults.latency_ms:
@@ -193,8 +207,52 @@ class FaultInjectionMiddleware:
         await send({"type": "http.response.body", "body": body[: declared // 2], "more_body": True})
         raise ResponseDropped(f"{scope['method']} {scope['path']}: response dropped after commit")
 
+    @staticmethod
+    async def _prepare_logging(scope: Scope, receive: Receive) -> tuple[Scope, Receive]:
+        """Read the body for the log and make a place for sub-requests; replay the body."""
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        extensions: dict[str, Any] = {
+            **(scope.get("extensions") or {}),
+            SUBREQUESTS_EXTENSION: [],
+            _BODY_EXTENSION: body,
+        }
+        return {**scope, "extensions": extensions}, replay
+
     def _log(self, scope: Scope, status: int, fault: str | None) -> None:
         if self.request_log is None:
             return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), True))
-        self.request_log.record(scope["method"], scope["path"], query, status, fault)
+        extensions = scope.get("extensions") or {}
+        content_type = next(
+            (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"content-type"),
+            None,
+        )
+        items = query_items(scope.get("query_string", b""))
+        self.request_log.append(
+            LoggedRequest(
+                scope["method"],
+                scope["path"],
+                dict(items),
+                status,
+                fault,
+                items,
+                logged_body(extensions.get(_BODY_EXTENSION, b""), content_type),
+                tuple(extensions.get(SUBREQUESTS_EXTENSION, ())),
+            )
+        )

@@ -1,28 +1,67 @@
-"""Check requests against an OpenAPI 3 description: path, method and query parameter names.
+"""Check requests against OpenAPI 3 documents: path, method, query parameters and JSON body.
 
-Emulators use it to prove that an adapter sends only what the vendor's published spec allows.
-It deliberately checks names only: vendor exports often leave parameter schemas empty.
+Emulators use it to prove that an adapter sends only what the vendor's published spec allows:
+
+* the method and path must match an operation (templated paths, a concrete path winning over
+  a template that also matches);
+* every query parameter must be declared, required ones present, and a name may repeat only
+  where the parameter's schema is an array (``?id=1&id=2``);
+* a JSON body must be declared, present when required, and valid against the operation's
+  ``requestBody`` schema, ``$ref`` into ``components`` included. The schema check needs the
+  ``jsonschema`` package (a development dependency); without it bodies are checked for
+  presence only.
+
+Parameter values are not checked: vendor exports often leave parameter schemas empty. Large
+documents (Jira's platform spec is 2.4 MB) are loaded and indexed once per process per file
+(:meth:`OpenApiRequestChecker.from_file`, :meth:`OpenApiRequestChecker.from_files`); body
+validators are built on first use.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+import importlib.util
+import itertools
 import json
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
-__all__ = ["OpenApiRequestChecker"]
+__all__ = ["NO_BODY", "OpenApiRequestChecker", "body_schemas_checked"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_MAX_BODY_ERRORS = 5
+
+
+class _NoBody:
+    def __repr__(self) -> str:
+        return "NO_BODY"
+
+
+#: The request had no body (``None`` is a JSON ``null`` body).
+NO_BODY: Final = _NoBody()
+
+
+@functools.cache
+def body_schemas_checked() -> bool:
+    """Whether request bodies are validated against schemas (``jsonschema`` is installed)."""
+    return importlib.util.find_spec("jsonschema") is not None
 
 
 @dataclass(frozen=True)
 class _Operation:
     query_params: frozenset[str]
     required: frozenset[str]
+    repeatable: frozenset[str]
+    body_declared: bool
+    body_required: bool
+    #: JSON pointer of the application/json schema inside the document, if any.
+    body_schema_pointer: str | None
 
 
 @dataclass(frozen=True)
@@ -31,94 +70,105 @@ class _PathTemplate:
     pattern: re.Pattern[str]
     literal_segments: int
     operations: Mapping[str, _Operation]
+    index: _SpecIndex
 
 
-class OpenApiRequestChecker:
-    """Violations of an OpenAPI 3 document by a request's method, path and query names.
+@dataclass
+class _SpecIndex:
+    """One document's operations, and its body validators (built on first use)."""
 
-    ``extra_params`` adds parameters the spec omits but the vendor documents elsewhere; keys
-    are ``"*"`` (every operation), a method (``"GET"``) or a method and path template
-    (``"GET /api/now/table/{tableName}"``).
-    """
+    document: Mapping[str, Any]
+    templates: list[_PathTemplate] = field(default_factory=list)
+    _validators: dict[str, Any] = field(default_factory=dict)
+    _registry: Any = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _uri: str = ""
 
-    def __init__(
-        self,
-        spec: Mapping[str, Any],
-        *,
-        extra_params: Mapping[str, Collection[str]] | None = None,
-    ) -> None:
-        self.extra_params = {key.strip(): frozenset(v) for key, v in (extra_params or {}).items()}
-        servers = spec.get("servers") or [{}]
-        base = urlsplit(str(servers[0].get("url", ""))).path.rstrip("/")
-        components = spec.get("components", {}).get("parameters", {})
-        self._templates = [
-            self._compile(base + template, item, components)
-            for template, item in spec.get("paths", {}).items()
-        ]
-        # OpenAPI: a concrete path wins over a templated one that also matches.
-        self._templates.sort(key=lambda t: -t.literal_segments)
-
-    @classmethod
-    def from_file(
-        cls, path: str | Path, *, extra_params: Mapping[str, Collection[str]] | None = None
-    ) -> OpenApiRequestChecker:
-        """Load an OpenAPI 3 JSON document."""
-        spec = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(spec, dict) or not str(spec.get("openapi", "")).startswith("3."):
-            raise ValueError(f"{path} is not an OpenAPI 3 document")
-        return cls(spec, extra_params=extra_params)
-
-    def check(
-        self,
-        method: str,
-        path: str,
-        query_params: Iterable[str],
-        *,
-        allow_param: Callable[[str], bool] | None = None,
-    ) -> list[str]:
-        """Return the violations of one request (empty when it conforms).
-
-        ``query_params`` are the names sent (a mapping's keys work too). ``allow_param`` may
-        accept further names for this one call, e.g. a vendor's free-form filter parameters.
-        """
-        method = method.upper()
-        template = next((t for t in self._templates if t.pattern.fullmatch(path)), None)
-        if template is None:
-            return [f"{method} {path}: no path in the spec matches"]
-        operation = template.operations.get(method)
-        if operation is None:
-            allowed = ", ".join(sorted(template.operations)) or "none"
-            return [f"{method} {template.template}: method not allowed (spec allows {allowed})"]
-        extra = (
-            self.extra_params.get("*", frozenset())
-            | self.extra_params.get(method, frozenset())
-            | self.extra_params.get(f"{method} {template.template}", frozenset())
+    def body_errors(self, pointer: str, body: Any) -> list[str]:
+        validator = self._validator(pointer)
+        if validator is None:
+            return []
+        errors = sorted(
+            validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path]
         )
-        sent = list(dict.fromkeys(query_params))
-        violations = [
-            f"{method} {template.template}: query parameter '{name}' is not declared"
-            for name in sent
-            if name not in operation.query_params
-            and name not in extra
-            and not (allow_param is not None and allow_param(name))
-        ]
-        violations += [
-            f"{method} {template.template}: required query parameter '{name}' is missing"
-            for name in sorted(operation.required - set(sent))
-        ]
-        return violations
+        messages = []
+        for error in errors[:_MAX_BODY_ERRORS]:
+            where = "".join(f"[{p!r}]" for p in error.absolute_path) or "(root)"
+            message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+            messages.append(f"{where}: {message}")
+        return messages
 
-    @staticmethod
-    def _compile(
-        template: str, item: Mapping[str, Any], components: Mapping[str, Any]
-    ) -> _PathTemplate:
-        def resolve(param: Mapping[str, Any]) -> Mapping[str, Any]:
-            ref = param.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/components/parameters/"):
-                resolved: Mapping[str, Any] = components.get(ref.rsplit("/", 1)[1], {})
-                return resolved
-            return param
+    def _validator(self, pointer: str) -> Any:
+        if not body_schemas_checked():
+            return None
+        with self._lock:
+            if pointer not in self._validators:
+                self._validators[pointer] = self._build_validator(pointer)
+            return self._validators[pointer]
 
+    def _build_validator(self, pointer: str) -> Any:
+        # jsonschema is optional (a development dependency): imported only when installed.
+        from jsonschema import (  # type: ignore[import-untyped]  # noqa: PLC0415
+            Draft4Validator,
+            Draft202012Validator,
+        )
+        from referencing import Registry  # noqa: PLC0415
+        from referencing.jsonschema import DRAFT4, DRAFT202012  # noqa: PLC0415
+
+        openapi_30 = str(self.document.get("openapi", "")).startswith("3.0")
+        if self._registry is None:
+            self._uri = f"urn:usm-config:openapi:{next(_DOCUMENT_NUMBERS)}"
+            contents = _nullable_to_type(self.document) if openapi_30 else self.document
+            resource = (DRAFT4 if openapi_30 else DRAFT202012).create_resource(contents)
+            self._registry = Registry().with_resource(self._uri, resource)
+        # OpenAPI 3.0 schemas are a JSON Schema draft 4 dialect; 3.1 uses draft 2020-12.
+        validator_class = Draft4Validator if openapi_30 else Draft202012Validator
+        return validator_class({"$ref": f"{self._uri}#{pointer}"}, registry=self._registry)
+
+
+_DOCUMENT_NUMBERS = itertools.count(1)
+
+
+def _nullable_to_type(node: Any) -> Any:
+    """OpenAPI 3.0's ``nullable: true`` as JSON Schema: ``null`` added to the ``type``."""
+    if isinstance(node, list):
+        return [_nullable_to_type(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    converted = {key: _nullable_to_type(value) for key, value in node.items()}
+    if converted.get("nullable") is True and isinstance(converted.get("type"), str):
+        converted["type"] = [converted["type"], "null"]
+    return converted
+
+
+def _pointer_token(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _index(spec: Mapping[str, Any]) -> _SpecIndex:
+    """Index a document the index may keep (not changed by anyone afterwards)."""
+    index = _SpecIndex(spec)
+    document = index.document
+    servers = document.get("servers") or [{}]
+    base = urlsplit(str(servers[0].get("url", ""))).path.rstrip("/")
+    components = document.get("components", {})
+
+    def resolve(node: Any) -> Any:
+        # Follows local $refs ("#/components/parameters/page") to the node they name.
+        seen = 0
+        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and seen < 10:
+            ref: str = node["$ref"]
+            if not ref.startswith("#/"):
+                return node
+            target: Any = document
+            for escaped in ref[2:].split("/"):
+                token = escaped.replace("~1", "/").replace("~0", "~")
+                target = target.get(token, {}) if isinstance(target, Mapping) else {}
+            node, seen = target, seen + 1
+        return node
+
+    del components  # everything is resolved through the whole document
+    for template, item in document.get("paths", {}).items():
         shared = [resolve(p) for p in item.get("parameters", [])]
         operations: dict[str, _Operation] = {}
         for method in _METHODS:
@@ -127,11 +177,170 @@ class OpenApiRequestChecker:
                 continue
             params = [*shared, *(resolve(p) for p in operation.get("parameters", []))]
             query = [p for p in params if p.get("in") == "query"]
-            operations[method.upper()] = _Operation(
-                frozenset(str(p.get("name")) for p in query),
-                frozenset(str(p.get("name")) for p in query if p.get("required")),
+            body = resolve(operation.get("requestBody"))
+            media = next(
+                (
+                    m
+                    for m in (body or {}).get("content", {})
+                    if m.split(";")[0].strip() == "application/json" or m.endswith("+json")
+                ),
+                None,
             )
-        parts = re.split(r"(\{[^}/]+\})", template)
+            pointer = None
+            if media is not None and "schema" in body["content"][media]:
+                pointer = "/" + "/".join(
+                    _pointer_token(part)
+                    for part in (
+                        "paths",
+                        template,
+                        method,
+                        "requestBody",
+                        "content",
+                        media,
+                        "schema",
+                    )
+                )
+                if "$ref" in (operation.get("requestBody") or {}):
+                    ref = str(operation["requestBody"]["$ref"])[1:]
+                    pointer = (
+                        ref
+                        + "/"
+                        + "/".join(_pointer_token(part) for part in ("content", media, "schema"))
+                    )
+            operations[method.upper()] = _Operation(
+                query_params=frozenset(str(p.get("name")) for p in query),
+                required=frozenset(str(p.get("name")) for p in query if p.get("required")),
+                repeatable=frozenset(
+                    str(p.get("name"))
+                    for p in query
+                    if resolve(p.get("schema") or {}).get("type") == "array"
+                ),
+                body_declared=bool(body),
+                body_required=bool((body or {}).get("required")),
+                body_schema_pointer=pointer,
+            )
+        full = base + template
+        parts = re.split(r"(\{[^}/]+\})", full)
         regex = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
-        literal = sum(1 for seg in template.split("/") if seg and "{" not in seg)
-        return _PathTemplate(template, re.compile(regex), literal, operations)
+        literal = sum(1 for seg in full.split("/") if seg and "{" not in seg)
+        index.templates.append(_PathTemplate(full, re.compile(regex), literal, operations, index))
+    return index
+
+
+@functools.lru_cache(maxsize=16)
+def _index_file(path: str, mtime_ns: int, size: int) -> _SpecIndex:
+    spec = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(spec, dict) or not str(spec.get("openapi", "")).startswith("3."):
+        raise ValueError(f"{path} is not an OpenAPI 3 document")
+    return _index(spec)
+
+
+def _load(path: str | Path) -> _SpecIndex:
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    return _index_file(str(resolved), stat.st_mtime_ns, stat.st_size)
+
+
+class OpenApiRequestChecker:
+    """Violations of one or more OpenAPI 3 documents by a request.
+
+    ``spec`` is a document or a sequence of documents (e.g. Jira's platform and service desk
+    APIs); their paths are searched together. ``extra_params`` adds parameters the spec omits
+    but the vendor documents elsewhere; keys are ``"*"`` (every operation), a method
+    (``"GET"``) or a method and path template (``"GET /api/now/table/{tableName}"``). Extra
+    parameters may repeat.
+    """
+
+    def __init__(
+        self,
+        spec: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        extra_params: Mapping[str, Collection[str]] | None = None,
+    ) -> None:
+        documents = [spec] if isinstance(spec, Mapping) else list(spec)
+        self._init([_index(copy.deepcopy(dict(d))) for d in documents], extra_params)
+
+    def _init(
+        self, indexes: Sequence[_SpecIndex], extra_params: Mapping[str, Collection[str]] | None
+    ) -> None:
+        self.extra_params = {key.strip(): frozenset(v) for key, v in (extra_params or {}).items()}
+        # OpenAPI: a concrete path wins over a templated one that also matches.
+        self._templates = sorted(
+            (t for index in indexes for t in index.templates), key=lambda t: -t.literal_segments
+        )
+
+    @classmethod
+    def from_file(
+        cls, path: str | Path, *, extra_params: Mapping[str, Collection[str]] | None = None
+    ) -> OpenApiRequestChecker:
+        """Load an OpenAPI 3 JSON document (parsed and indexed once per process)."""
+        return cls.from_files(path, extra_params=extra_params)
+
+    @classmethod
+    def from_files(
+        cls, *paths: str | Path, extra_params: Mapping[str, Collection[str]] | None = None
+    ) -> OpenApiRequestChecker:
+        """Load several OpenAPI 3 JSON documents whose paths are checked together."""
+        checker = cls.__new__(cls)
+        checker._init([_load(path) for path in paths], extra_params)
+        return checker
+
+    def check(
+        self,
+        method: str,
+        path: str,
+        query: Iterable[str] | Iterable[tuple[str, str]] | Mapping[str, str],
+        *,
+        allow_param: Callable[[str], bool] | None = None,
+        body: Any = NO_BODY,
+    ) -> list[str]:
+        """Return the violations of one request (empty when it conforms).
+
+        ``query`` is what was sent: ``(name, value)`` pairs, names, or a mapping; a name
+        listed twice was repeated. ``allow_param`` may accept further names for this one call
+        (e.g. a vendor's free-form filter parameters); they may repeat. ``body`` is the
+        decoded JSON body, :data:`NO_BODY` when there was none.
+        """
+        method = method.upper()
+        template = next((t for t in self._templates if t.pattern.fullmatch(path)), None)
+        if template is None:
+            return [f"{method} {path}: no path in the spec matches"]
+        operation = template.operations.get(method)
+        where = f"{method} {template.template}"
+        if operation is None:
+            allowed = ", ".join(sorted(template.operations)) or "none"
+            return [f"{where}: method not allowed (spec allows {allowed})"]
+        extra = (
+            self.extra_params.get("*", frozenset())
+            | self.extra_params.get(method, frozenset())
+            | self.extra_params.get(f"{method} {template.template}", frozenset())
+        )
+        pairs = query.keys() if isinstance(query, Mapping) else query
+        sent = [name if isinstance(name, str) else name[0] for name in pairs]
+        violations: list[str] = []
+        for name in dict.fromkeys(sent):
+            free = name in extra or (allow_param is not None and allow_param(name))
+            if name not in operation.query_params and not free:
+                violations.append(f"{where}: query parameter '{name}' is not declared")
+            elif sent.count(name) > 1 and name not in operation.repeatable and not free:
+                violations.append(f"{where}: query parameter '{name}' is repeated but no array")
+        violations += [
+            f"{where}: required query parameter '{name}' is missing"
+            for name in sorted(operation.required - set(sent))
+        ]
+        return violations + self._body_violations(where, template.index, operation, body)
+
+    @staticmethod
+    def _body_violations(
+        where: str, index: _SpecIndex, operation: _Operation, body: Any
+    ) -> list[str]:
+        if body is NO_BODY:
+            return [f"{where}: request body is required"] if operation.body_required else []
+        if not operation.body_declared:
+            return [f"{where}: request body is not declared"]
+        if operation.body_schema_pointer is None:
+            return []
+        return [
+            f"{where}: request body {error}"
+            for error in index.body_errors(operation.body_schema_pointer, body)
+        ]
