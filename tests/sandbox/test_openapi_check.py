@@ -84,3 +84,98 @@ def test_rejects_a_document_that_is_not_openapi_3(tmp_path: Path) -> None:
     path.write_text(json.dumps({"swagger": "2.0", "paths": {}}))
     with pytest.raises(ValueError, match="not an OpenAPI 3"):
         OpenApiRequestChecker.from_file(path)
+
+
+JIRA = Path("/work/shared/specs/jira")
+PLATFORM = JIRA / "jira-platform-swagger-v3.v3.json"
+SERVICEDESK = JIRA / "jsm-servicedesk-swagger.v3.json"
+needs_jira = pytest.mark.skipif(
+    not (PLATFORM.is_file() and SERVICEDESK.is_file()), reason="Jira OpenAPI documents absent"
+)
+
+
+@needs_jira
+def test_jira_platform_and_service_desk_together_loaded_once() -> None:
+    checker = OpenApiRequestChecker.from_files(PLATFORM, SERVICEDESK)
+    again = OpenApiRequestChecker.from_files(PLATFORM, SERVICEDESK)
+    # The same indexed operations, not loaded again.
+    assert all(a is b for a, b in zip(again._templates, checker._templates, strict=True))
+    assert checker.check("GET", "/rest/servicedeskapi/servicedesk", [("start", "0")]) == []
+    issue = {"fields": {"summary": "Printer", "project": {"key": "ITSM"}}}
+    assert checker.check("POST", "/rest/api/3/issue", [], body=issue) == []
+    assert checker.check("POST", "/rest/api/3/issue", [], body={"fields": "Printer"}) == [
+        "POST /rest/api/3/issue: request body ['fields']: 'Printer' is not of type 'object'"
+    ]
+    assert checker.check("POST", "/rest/api/3/issue", []) == [
+        "POST /rest/api/3/issue: request body is required"
+    ]
+    # Array parameters may repeat (?id=1&id=2), others may not.
+    configuration = "/rest/api/3/app/field/customfield_1/context/configuration"
+    assert checker.check("GET", configuration, [("id", "1"), ("id", "2")]) == []
+    assert checker.check("GET", "/rest/api/3/issue/ITSM-1", [("expand", "a"), ("expand", "b")]) == [
+        "GET /rest/api/3/issue/{issueIdOrKey}: query parameter 'expand' is repeated but no array"
+    ]
+
+
+def test_bodies_refs_nullable_and_undeclared_bodies() -> None:
+    spec = {
+        "openapi": "3.0.1",
+        "components": {
+            "schemas": {
+                "Group": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "parent": {"type": "string", "nullable": True},
+                        "members": {"type": "array", "items": {"$ref": "#/components/schemas/M"}},
+                    },
+                },
+                "M": {"type": "object", "required": ["accountId"]},
+            },
+            "requestBodies": {
+                "Group": {
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Group"}}
+                    }
+                }
+            },
+        },
+        "paths": {
+            "/groups": {"post": {"requestBody": {"$ref": "#/components/requestBodies/Group"}}},
+            "/groups/{id}": {"delete": {}},
+        },
+    }
+    checker = OpenApiRequestChecker(spec)
+    good = {"name": "A", "parent": None, "members": [{"accountId": "1"}]}
+    assert checker.check("POST", "/groups", [], body=good) == []
+    assert checker.check("POST", "/groups", [], body={"members": [{}]}) == [
+        "POST /groups: request body ['members'][0]: 'accountId' is a required property"
+    ]
+    assert checker.check("DELETE", "/groups/1", [], body={}) == [
+        "DELETE /groups/{id}: request body is not declared"
+    ]
+    assert checker.check("POST", "/groups", []) == []  # the body is optional here
+
+
+def test_without_jsonschema_bodies_are_checked_for_presence_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from usm_config.sandbox import openapi_check
+
+    monkeypatch.setattr(openapi_check, "body_schemas_checked", lambda: False)
+    spec = {
+        "openapi": "3.0.1",
+        "paths": {
+            "/t": {
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                }
+            }
+        },
+    }
+    checker = OpenApiRequestChecker(spec)
+    assert checker.check("POST", "/t", [], body=[1, 2]) == []
+    assert checker.check("POST", "/t", []) == ["POST /t: request body is required"]

@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS store_meta (
 #: A record: field name → any JSON value. Treat as read-only; writes replace the whole dict.
 Row = dict[str, Any]
 #: Fills a fresh store with its out-of-box records (through the store's own methods).
-Seed = Callable[["RecordStore"], None]
+Seed = Callable[["RecordStore"], object]
 
 
 class DuplicateRecord(Exception):

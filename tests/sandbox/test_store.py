@@ -1,0 +1,102 @@
+"""RecordStore: JSON rows, persistence, id counters that never repeat, seeding once."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from usm_config.sandbox.store import DuplicateRecord, RecordStore
+
+
+def test_rows_hold_any_json_in_insertion_order_and_update_merge_delete() -> None:
+    store = RecordStore(tables=["projects"])
+    assert store.tables() == ["projects"]
+    assert store.rows("projects") == []
+    first = store.insert("projects", {"key": "ITSM", "lead": {"accountId": "a1"}, "n": 3})
+    second = store.insert("projects", {"key": "HR", "archived": False, "tags": ["x", None]})
+    assert first == {"id": "10000", "key": "ITSM", "lead": {"accountId": "a1"}, "n": 3}
+    assert second["id"] == "10001"
+    assert [r["key"] for r in store.rows("projects")] == ["ITSM", "HR"]
+    assert store.update("projects", "10000", {"key": "OPS"}) == {"id": "10000", "key": "OPS"}
+    assert store.merge("projects", "10001", {"archived": True})["tags"] == ["x", None]
+    assert store.columns("projects") == ["id", "key", "lead", "n", "archived", "tags"]
+    assert store.delete("projects", "10000") is True
+    assert store.delete("projects", "10000") is False
+    assert store.get("projects", "10000") is None
+    with pytest.raises(KeyError):
+        store.update("projects", "10000", {})
+    store.close()
+
+
+def test_explicit_ids_from_the_row_or_the_argument() -> None:
+    store = RecordStore(id_field="sys_id")
+    store.insert("groups", {"sys_id": "a" * 32, "name": "A"})
+    store.insert("groups", {"name": "B"}, id="b" * 32)
+    assert [r["sys_id"] for r in store.rows("groups")] == ["a" * 32, "b" * 32]
+    assert store.locate("b" * 32) == ("groups", {"sys_id": "b" * 32, "name": "B"})
+    assert store.locate("c" * 32) is None
+    with pytest.raises(DuplicateRecord):
+        store.insert("groups", {"sys_id": "a" * 32})
+    with pytest.raises(ValueError, match="is not the id"):
+        store.insert("groups", {"sys_id": "d" * 32}, id="e" * 32)
+    store.close()
+
+
+def test_ids_never_repeat_after_a_delete_or_a_restart(tmp_path: Path) -> None:
+    db = tmp_path / "state.sqlite3"
+    store = RecordStore(db)
+    assert [store.insert("issues", {"n": n})["id"] for n in range(3)] == ["10000", "10001", "10002"]
+    store.delete("issues", "10002")
+    assert store.next_id("issues") == "10003"
+    store.insert("issues", {"n": 9}, id="10050")
+    store.close()
+
+    reopened = RecordStore(db)
+    assert [r["n"] for r in reopened.rows("issues")] == [0, 1, 9]
+    assert reopened.insert("issues", {"n": 10})["id"] == "10051"
+    assert reopened.next_id("other") == "10000"  # counters are per table
+    reopened.reset()
+    assert reopened.tables() == []
+    assert reopened.next_id("issues") == "10000"  # a reset starts afresh
+    reopened.close()
+
+
+def test_seed_runs_on_a_new_database_and_after_reset_but_not_on_restart(tmp_path: Path) -> None:
+    runs: list[int] = []
+
+    def baseline(store: RecordStore) -> None:
+        runs.append(1)
+        store.insert("issuetype", {"name": "Incident"})
+        store.insert("issuetype", {"name": "Problem"})
+
+    db = tmp_path / "state.sqlite3"
+    store = RecordStore(db, tables=["issue"], seed=baseline)
+    store.insert("issuetype", {"name": "Custom"})
+    store.close()
+    reopened = RecordStore(db, tables=["issue"], seed=baseline)
+    assert [r["name"] for r in reopened.rows("issuetype")] == ["Incident", "Problem", "Custom"]
+    assert len(runs) == 1
+    reopened.reset()
+    assert [r["name"] for r in reopened.rows("issuetype")] == ["Incident", "Problem"]
+    assert reopened.rows("issue") == []
+    assert len(runs) == 2
+    reopened.close()
+
+
+def test_concurrent_inserts_draw_distinct_ids() -> None:
+    store = RecordStore()
+
+    def work() -> None:
+        for _ in range(50):
+            store.insert("t", {})
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [row["id"] for row in store.rows("t")]
+    assert sorted(ids) == [str(n) for n in range(10000, 10200)]
+    store.close()
