@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable, Mapping
 
 from usm_config.blueprint.model import (
     Blueprint,
-    Category,
     Matrix,
     ResponseTarget,
-    SupportAgreement,
+    ServiceAgreement,
+    Team,
     Workflow,
     duration_minutes,
 )
@@ -37,6 +37,7 @@ from usm_config.blueprint.usm import (
     ProcessId,
 )
 from usm_config.blueprint.validation_errors import format_path
+from usm_config.compile import walk
 from usm_config.diagnostics import Diagnostic, Severity, SourceIndex, did_you_mean, locate
 
 Path = tuple[str | int, ...]
@@ -192,8 +193,8 @@ def check_workflows(c: Checker) -> None:
                 "add it, or extend the reference library",
             )
     profiles = [p.id for p in c.blueprint.profiles]
-    for i, wf in enumerate(c.blueprint.workflows):
-        at: Path = ("workflows", i)
+    for wf_visit in walk.workflows(c.blueprint):
+        wf, at = wf_visit.workflow, wf_visit.path
         _check_workflow_path(c, at, wf)
         positions = {(s.process, s.step): s.position for s in wf.sequence}
         for j, tailoring in enumerate(wf.steps):
@@ -292,8 +293,8 @@ def check_services(c: Checker) -> None:
     categories = _category_ids(bp)
     supported: set[str] = set()
     seen_ids: dict[str, Path] = {}
-    for i, svc in enumerate(bp.services):
-        at: Path = ("services", i)
+    for visit in walk.services(bp):
+        svc, at = visit.service, visit.path
         if svc.owner:
             c.reference((*at, "owner"), svc.owner, "profile", profiles)
         if not svc.supported_by:
@@ -306,39 +307,17 @@ def check_services(c: Checker) -> None:
         for j, team_id in enumerate(svc.supported_by):
             c.reference((*at, "supported_by", j), team_id, "team", teams)
             supported.add(team_id)
-        sa = svc.agreements.service
-        if sa is None:
+        if svc.agreements.service is None:
             c.error(
                 "SVC001",
                 at,
                 f"service '{svc.id}' has no service agreement: without one it is not a service",
                 "add 'agreements: {service: {...}}' with the customer, hours and channels",
             )
-        else:
-            sa_at: Path = (*at, "agreements", "service")
-            _unique(c, seen_ids, sa.id, sa_at, "agreement")
-            c.reference((*sa_at, "customer"), sa.customer, "customer", customers)
-            c.reference((*sa_at, "service_hours"), sa.service_hours, "schedule", schedules)
-            c.reference((*sa_at, "support_hours"), sa.support_hours, "schedule", schedules)
-            _check_targets(c, sa_at, sa.targets, priorities, require_all=True)
-        for kind, expected in (("olas", "internal"), ("ucs", "supplier")):
-            agreements: tuple[SupportAgreement, ...] = getattr(svc.agreements, kind)
-            for j, agreement in enumerate(agreements):
-                ag_at: Path = (*at, "agreements", kind, j)
-                _unique(c, seen_ids, agreement.id, ag_at, "agreement")
-                known = c.reference((*ag_at, "team"), agreement.team, "team", teams)
-                if known and teams[agreement.team].kind != expected:
-                    c.error(
-                        "SVC003",
-                        (*ag_at, "team"),
-                        f"{kind[:-1].upper()} '{agreement.id}' is with "
-                        f"{teams[agreement.team].kind} team '{agreement.team}'; "
-                        f"{kind[:-1].upper()}s are made with {expected} teams",
-                        "move it to 'ucs'" if kind == "olas" else "move it to 'olas'",
-                    )
-                _check_targets(c, ag_at, agreement.targets, priorities, require_all=False)
-        for j, item in enumerate(svc.requests):
-            item_at: Path = (*at, "requests", j)
+        for agreement in walk.service_agreements(visit):
+            _check_agreement(c, agreement, seen_ids, teams, customers, schedules, priorities)
+        for request in walk.service_requests(visit):
+            item, item_at = request.item, request.path
             _unique(c, seen_ids, item.id, item_at, "request")
             if item.team:
                 c.reference((*item_at, "team"), item.team, "team", teams)
@@ -356,9 +335,10 @@ def check_services(c: Checker) -> None:
                 f"live service '{svc.id}' has no description",
                 "describe what the facility offers; tools show it to customers",
             )
-    for i, team in enumerate(bp.teams):
+    for team_visit in walk.teams(bp):
+        team = team_visit.team
         if team.coordinator:
-            c.reference(("teams", i, "coordinator"), team.coordinator, "profile", profiles)
+            c.reference((*team_visit.path, "coordinator"), team.coordinator, "profile", profiles)
         if bp.services and team.id not in supported and team.kind == "internal":
             used = any(a.team == team.id for s in bp.services for a in s.agreements.olas) or any(
                 r.team == team.id for s in bp.services for r in s.requests
@@ -366,10 +346,43 @@ def check_services(c: Checker) -> None:
             if not used:
                 c.warn(
                     "SVC006",
-                    ("teams", i),
+                    team_visit.path,
                     f"team '{team.id}' supports no service",
                     "add it to a service's 'supported_by', or remove it",
                 )
+
+
+def _check_agreement(
+    c: Checker,
+    visit: walk.AgreementVisit,
+    seen_ids: dict[str, Path],
+    teams: Mapping[str, Team],
+    customers: list[str],
+    schedules: list[str],
+    priorities: list[str],
+) -> None:
+    """The references and targets of one agreement; an OLA or UC binds the right kind of team."""
+    agreement, at = visit.agreement, visit.path
+    _unique(c, seen_ids, agreement.id, at, "agreement")
+    if isinstance(agreement, ServiceAgreement):
+        c.reference((*at, "customer"), agreement.customer, "customer", customers)
+        c.reference((*at, "service_hours"), agreement.service_hours, "schedule", schedules)
+        c.reference((*at, "support_hours"), agreement.support_hours, "schedule", schedules)
+        _check_targets(c, at, agreement.targets, priorities, require_all=True)
+        return
+    kind = visit.kind.value
+    expected = "internal" if visit.kind == walk.AgreementKind.OLA else "supplier"
+    known = c.reference((*at, "team"), agreement.team, "team", teams)
+    if known and teams[agreement.team].kind != expected:
+        c.error(
+            "SVC003",
+            (*at, "team"),
+            f"{kind[:-1].upper()} '{agreement.id}' is with "
+            f"{teams[agreement.team].kind} team '{agreement.team}'; "
+            f"{kind[:-1].upper()}s are made with {expected} teams",
+            "move it to 'ucs'" if kind == "olas" else "move it to 'olas'",
+        )
+    _check_targets(c, at, agreement.targets, priorities, require_all=False)
 
 
 def _unique(c: Checker, seen: dict[str, Path], ident: str, at: Path, kind: str) -> None:
@@ -422,12 +435,10 @@ def _check_targets(
 
 
 def _category_ids(bp: Blueprint) -> dict[CallType, list[str]]:
-    def flatten(cats: Iterable[Category]) -> list[str]:
-        return [i for cat in cats for i in (cat.id, *flatten(cat.children))]
-
-    if bp.classification is None:
-        return {}
-    return {ct: flatten(cats) for ct, cats in bp.classification.categories.items()}
+    ids: dict[CallType, list[str]] = {}
+    for visit in walk.categories(bp):
+        ids.setdefault(visit.call_type, []).append(visit.category.id)
+    return ids
 
 
 def check_classification(c: Checker) -> None:
