@@ -13,20 +13,25 @@ Route modules (``platform_*``, ``servicedesk``) each export ``ENDPOINTS``, a lis
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-from collections.abc import Callable, Collection, Iterable, Mapping
-from datetime import datetime
+import json
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from usm_config.sandbox.app import SpecGuard, build_emulator_app
+from usm_config.sandbox.auth import SandboxAuth, Unauthenticated
 from usm_config.sandbox.faults import FaultConfig
+from usm_config.sandbox.openapi_check import OpenApiRequestChecker
 from usm_config.sandbox.store import RecordStore
-from usm_jsm.sandbox.errors import JiraApiError, JsmApiError
+from usm_jsm.sandbox.errors import JiraApiError, JsmApiError, error_collection
 from usm_jsm.sandbox.site import TABLES, Endpoint, Handler, Site
 
 __all__ = ["DEFAULT_BEARER_TOKENS", "DEFAULT_USERS", "create_app"]
@@ -71,26 +76,86 @@ def _endpoints() -> list[Endpoint]:
     return found
 
 
-def _route(path: str, methods: list[str], handler: Handler, site: Site) -> Route:
+#: The vendor spec files checked when ``spec_dir`` is given.
+SPEC_FILES = ("jira-platform-swagger-v3.v3.json", "jsm-servicedesk-swagger.v3.json")
+_SERVICEDESK_API = "/rest/servicedeskapi/"
+_V2, _V3 = "/rest/api/2/", "/rest/api/3/"
+
+
+def _unauthenticated(path: str) -> Response:
+    message = "You are not authenticated. Authentication required to perform this operation."
+    if path.startswith(_SERVICEDESK_API):
+        return JsmApiError(401, message, "sd.rest.error.unauthorized").response()
+    return JiraApiError(
+        401, [message], headers={"WWW-Authenticate": 'Basic realm="protected-area"'}
+    ).response()
+
+
+def _route(path: str, methods: list[str], handler: Handler, site: Site, auth: SandboxAuth) -> Route:
+    """A route to ``handler`` for authenticated requests; errors rendered as Jira does."""
+
     async def run(request: Request) -> Response:
-        return await handler(request, site)
+        try:
+            request.scope["user"] = auth.authenticate(request.headers)
+        except Unauthenticated:
+            return _unauthenticated(request.url.path)
+        try:
+            return await handler(request, site)
+        except (JiraApiError, JsmApiError) as error:
+            return error.response()
 
     return Route(path, run, methods=methods)
 
 
-def _routes(endpoints: Iterable[Endpoint], site: Site) -> list[BaseRoute]:
+def _routes(endpoints: Iterable[Endpoint], site: Site, auth: SandboxAuth) -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     for endpoint in endpoints:
-        routes.append(_route(endpoint.path, list(endpoint.methods), endpoint.handler, site))
-        if endpoint.v2_read and endpoint.path.startswith("/rest/api/3/"):
-            v2_path = "/rest/api/2/" + endpoint.path.removeprefix("/rest/api/3/")
-            routes.append(_route(v2_path, ["GET"], endpoint.handler, site))
+        methods = list(endpoint.methods)
+        routes.append(_route(endpoint.path, methods, endpoint.handler, site, auth))
+        if endpoint.v2_read and endpoint.path.startswith(_V3):
+            v2_path = _V2 + endpoint.path.removeprefix(_V3)
+            routes.append(_route(v2_path, ["GET"], endpoint.handler, site, auth))
     return routes
 
 
-async def _jira_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, JiraApiError | JsmApiError)
-    return exc.response()
+class _JiraSpecGuard(SpecGuard):
+    """Checks ``/rest/api/2`` requests against the v3 operations (the same operation set)."""
+
+    async def check(
+        self,
+        request: Request,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        allow_param: Callable[[str], bool] | None = None,
+    ) -> list[str]:
+        path = path or request.url.path
+        if path.startswith(_V2):
+            path = _V3 + path.removeprefix(_V2)
+        return await super().check(request, method=method, path=path, allow_param=allow_param)
+
+
+def _spec_error(violations: Sequence[str]) -> Response:
+    return JSONResponse(error_collection(violations), status_code=400)
+
+
+def _fault_body(
+    now: Callable[[], datetime], retry_after_s: float
+) -> Callable[[int], tuple[bytes, dict[str, str]]]:
+    """Jira's 429 (with ``X-RateLimit-Reset``, jira.md §2) and 503 ErrorCollections."""
+
+    def render(status: int) -> tuple[bytes, dict[str, str]]:
+        headers = {"content-type": "application/json;charset=UTF-8"}
+        if status == 429:
+            reset = now() + timedelta(seconds=retry_after_s)
+            headers["x-ratelimit-reset"] = reset.strftime("%Y-%m-%dT%H:%MZ")
+            headers["ratelimit-reason"] = "jira-burst-based"
+            body = error_collection(["Rate limit exceeded."])
+        else:
+            body = error_collection(["Service Unavailable"])
+        return json.dumps(body).encode(), headers
+
+    return render
 
 
 def _seed(store: RecordStore) -> None:
@@ -120,10 +185,24 @@ def create_app(
     store = RecordStore(db_path, tables=TABLES, seed=_seed)
     site = Site(store, now=now, lock_conflict_rate=lock_conflict_rate)
     site.ensure_users(users)
-    app = Starlette(
-        routes=_routes(_endpoints(), site),
-        exception_handlers={JiraApiError: _jira_error, JsmApiError: _jira_error},
+    auth = SandboxAuth(dict(users), bearer_tokens=tuple(bearer_tokens))
+    checker = (
+        OpenApiRequestChecker.from_files(*(spec_dir / name for name in SPEC_FILES))
+        if spec_dir is not None
+        else None
+    )
+    # Jira sends Retry-After in whole seconds.
+    faults = dataclasses.replace(faults, retry_after_s=round(faults.retry_after_s))
+    ui = _optional_module("usm_jsm.sandbox.ui")
+    app = build_emulator_app(
+        _routes(_endpoints(), site, auth),
+        store=store,
+        error_body=_fault_body(site.now, faults.retry_after_s),
+        faults=faults,
+        spec=_JiraSpecGuard(checker),
+        spec_error=_spec_error,
+        control_routes=ui.control_routes(site) if ui is not None else (),
+        on_reset=lambda: site.ensure_users(users),
     )
     app.state.site = site
-    app.state.store = store
     return app
