@@ -10,12 +10,13 @@
   sub-request to the same Table API handlers;
 * ``POST /oauth_token.do`` (password, client_credentials and refresh_token grants) and basic
   auth; by default user ``admin``/``admin`` and OAuth client ``usm-config``/``sandbox-secret``;
-* fault injection (:class:`usm_config.sandbox.faults.FaultConfig`), a request log, optional
-  checking of every Table API request against the instance's OpenAPI export;
-* control endpoints without auth or faults: ``GET /_sandbox/requests``,
-  ``GET /_sandbox/spec_violations``, ``POST /_sandbox/reset``, ``GET /_sandbox/tables/{table}``.
+* optional checking of every Table API request (Batch API items included) against the
+  instance's OpenAPI export.
 
-``app.state`` holds ``store`` (:class:`.sandbox_store.RecordStore`), ``request_log``
+The app is built with :func:`usm_config.sandbox.app.build_emulator_app`, which adds fault
+injection, the request log (a batch's items are logged as sub-requests of the batch) and the
+control endpoints under ``/_sandbox/``. ``app.state`` holds ``store``
+(:class:`.sandbox_store.RecordStore`), ``request_log``
 (:class:`usm_config.sandbox.requestlog.RequestLog`) and ``spec_violations`` (``list[str]``).
 """
 
@@ -26,27 +27,27 @@ import binascii
 import hmac
 import json
 import re
-import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
-from usm_config.sandbox.faults import FaultConfig, FaultInjectionMiddleware
+from usm_config.sandbox.app import SpecGuard, build_emulator_app
+from usm_config.sandbox.auth import SandboxAuth, TokenRegistry, Unauthenticated
+from usm_config.sandbox.faults import FaultConfig
 from usm_config.sandbox.openapi_check import OpenApiRequestChecker
-from usm_config.sandbox.requestlog import RequestLog
+from usm_config.sandbox.requestlog import LoggedRequest, log_subrequest, logged_body, query_items
 from usm_servicenow.sandbox_query import Condition, EncodedQuery, parse_query, sort_rows
 from usm_servicenow.sandbox_store import DuplicateRecord, RecordStore, Row
 
@@ -122,7 +123,7 @@ _DISPLAY_FIELDS = ("name", "number", "label", "title")
 _SYS_ID = re.compile(r"[0-9a-f]{32}")
 _TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _VERSIONS = ("v1", "v2")
-_REFRESH_TTL = timedelta(days=100)
+_REFRESH_TTL_S = 100 * 24 * 3600
 _TABLE_TEMPLATE = "/api/now/table/{tableName}"
 _RECORD_TEMPLATE = "/api/now/table/{tableName}/{sys_id}"
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -196,16 +197,8 @@ def _flag(request: Request, name: str) -> bool:
     return request.query_params.get(name, "").lower() == "true"
 
 
-@dataclass
-class _Token:
-    user: str
-    client_id: str
-    expires: datetime
-
-
 @dataclass(frozen=True)
 class _Options:
-    users: Mapping[str, str]
     oauth_clients: Mapping[str, str]
     token_ttl_s: float
     read_only_tables: frozenset[str]
@@ -221,17 +214,17 @@ class _Emulator:
         self,
         store: RecordStore,
         options: _Options,
-        checker: OpenApiRequestChecker | None,
+        users: Mapping[str, str],
+        spec: SpecGuard,
         now: Callable[[], datetime],
     ) -> None:
         self.store = store
         self.options = options
-        self.checker = checker
+        self.spec = spec
         self.now = now
-        self.spec_violations: list[str] = []
-        self.request_log = RequestLog()
-        self.tokens: dict[str, _Token] = {}
-        self.refresh_tokens: dict[str, _Token] = {}
+        self.tokens = TokenRegistry(self._utcnow)
+        self.refresh_tokens = TokenRegistry(self._utcnow)
+        self.auth = SandboxAuth(users, issued=self.tokens)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -243,26 +236,15 @@ class _Emulator:
         return self._utcnow().strftime("%Y-%m-%d %H:%M:%S")
 
     def _authenticate(self, request: Request) -> str:
-        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "basic":
-            try:
-                decoded = base64.b64decode(credentials, validate=True).decode()
-            except (binascii.Error, UnicodeDecodeError):
-                decoded = ""
-            user, _, password = decoded.partition(":")
-            expected = self.options.users.get(user)
-            if expected is not None and hmac.compare_digest(expected, password):
-                return user
-        elif scheme.lower() == "bearer":
-            token = self.tokens.get(credentials.strip())
-            if token is not None and token.expires > self._utcnow():
-                return token.user
-        raise _ApiError(
-            401,
-            "User Not Authenticated",
-            "Required to provide Auth information",
-            {"WWW-Authenticate": 'Basic realm="Service-now"'},
-        )
+        try:
+            return self.auth.authenticate(request.headers)
+        except Unauthenticated:
+            raise _ApiError(
+                401,
+                "User Not Authenticated",
+                "Required to provide Auth information",
+                {"WWW-Authenticate": 'Basic realm="Service-now"'},
+            ) from None
 
     @staticmethod
     def _check_accept(request: Request) -> None:
@@ -297,9 +279,7 @@ class _Emulator:
             raise _ApiError(400, "Exception while reading request", "Expected a JSON object.")
         return body
 
-    def _check_spec(self, request: Request, method: str, has_sys_id: bool) -> None:
-        if self.checker is None:
-            return
+    async def _check_spec(self, request: Request, method: str, has_sys_id: bool) -> None:
         template = _RECORD_TEMPLATE if has_sys_id else _TABLE_TEMPLATE
         path = template.replace("{tableName}", request.path_params["table"]).replace(
             "{sys_id}", request.path_params.get("sys_id", "")
@@ -310,11 +290,10 @@ class _Emulator:
         def plain_filter(name: str) -> bool:
             return listing and not name.startswith("sysparm_")
 
-        violations = self.checker.check(
-            method, path, list(request.query_params.keys()), allow_param=plain_filter
+        violations = await self.spec.check(
+            request, method=method, path=path, allow_param=plain_filter
         )
         if violations:
-            self.spec_violations.extend(violations)
             raise _ApiError(400, "Request not allowed by the Table API spec", "; ".join(violations))
 
     def _check_write_allowed(self, table: str, operation: str) -> None:
@@ -339,7 +318,7 @@ class _Emulator:
     def _value(self, row: Row, field: str) -> str:
         """A field of ``row``, dot-walking through references (``assignment_group.name``)."""
         head, _, rest = field.partition(".")
-        value = row.get(head, "")
+        value = str(row.get(head, ""))
         if not rest:
             return value
         located = self.store.locate(value) if _SYS_ID.fullmatch(value) else None
@@ -453,7 +432,7 @@ class _Emulator:
         self._check_accept(request)
         table: str = request.path_params["table"]
         sys_id: str | None = request.path_params.get("sys_id")
-        self._check_spec(request, "GET" if method == "HEAD" else method, sys_id is not None)
+        await self._check_spec(request, "GET" if method == "HEAD" else method, sys_id is not None)
         if not _TABLE_NAME.fullmatch(table):
             raise _invalid_table(table)
         if (method not in ("GET", "HEAD", "POST") and sys_id is None) or (
@@ -566,7 +545,7 @@ class _Emulator:
                 row["sys_updated_on"] = self._timestamp()
                 row["sys_updated_by"] = user
                 row["sys_mod_count"] = str(int(current.get("sys_mod_count") or 0) + 1)
-            row = self.store.replace(table, row)
+            row = self.store.update(table, sys_id, row)
         if request.headers.get("x-no-response-body", "").lower() == "true":
             return Response(status_code=200)
         return JSONResponse({"result": self._render(request, table, [row])[0]})
@@ -586,21 +565,18 @@ class _Emulator:
         if secret is None or not hmac.compare_digest(secret, form.get("client_secret", "")):
             return denied
         grant = form.get("grant_type")
-        now = self._utcnow()
         if grant == "password":
             user = form.get("username", "")
-            expected = self.options.users.get(user)
-            if expected is None or not hmac.compare_digest(expected, form.get("password", "")):
+            if not self.auth.check_password(user, form.get("password", "")):
                 return denied
-            refresh = secrets.token_urlsafe(48)
-            self.refresh_tokens[refresh] = _Token(user, client_id, now + _REFRESH_TTL)
+            refresh = self.refresh_tokens.issue(user, ttl_s=_REFRESH_TTL_S, client_id=client_id)
         elif grant == "client_credentials":
             # The real instance acts as the client's configured "OAuth Application User".
             user, refresh = client_id, ""
         elif grant == "refresh_token":
             refresh = form.get("refresh_token", "")
-            known = self.refresh_tokens.get(refresh)
-            if known is None or known.client_id != client_id or known.expires <= now:
+            known = self.refresh_tokens.lookup(refresh)
+            if known is None or known.client_id != client_id:
                 return denied
             user = known.user
         else:
@@ -608,9 +584,8 @@ class _Emulator:
                 {"error": "unsupported_grant_type", "error_description": f"{grant}"},
                 status_code=400,
             )
-        access = secrets.token_urlsafe(48)
         ttl = self.options.token_ttl_s
-        self.tokens[access] = _Token(user, client_id, now + timedelta(seconds=ttl))
+        access = self.tokens.issue(user, ttl_s=ttl, client_id=client_id)
         body: dict[str, Any] = {
             "access_token": access,
             "refresh_token": refresh,
@@ -681,6 +656,19 @@ class _Emulator:
                 status, out_headers, out_body = await _call(
                     outer, method, url.path, url.query, headers, content
                 )
+            items = query_items(url.query)
+            log_subrequest(
+                outer.scope,
+                LoggedRequest(
+                    method,
+                    url.path,
+                    dict(items),
+                    status,
+                    None,
+                    items,
+                    logged_body(content, headers.get("content-type")),
+                ),
+            )
         item: dict[str, Any] = {
             "id": sub_id,
             "status_code": status,
@@ -698,31 +686,7 @@ class _Emulator:
                 item["error_message"] = HTTPStatus(status).phrase
         return item
 
-    # ------------------------------------------------------------------ control
-
-    async def control_requests(self, request: Request) -> Response:
-        """``GET /_sandbox/requests``: the request log."""
-        return JSONResponse({"requests": self.request_log.to_json()})
-
-    async def control_violations(self, request: Request) -> Response:
-        """``GET /_sandbox/spec_violations``."""
-        return JSONResponse({"spec_violations": list(self.spec_violations)})
-
-    async def control_reset(self, request: Request) -> Response:
-        """``POST /_sandbox/reset``: empty every table, the log and the violations."""
-        if request.method != "POST":
-            return JSONResponse({"error": "use POST"}, status_code=405)
-        self.store.reset()
-        self.request_log.clear()
-        self.spec_violations.clear()
-        return JSONResponse({"status": "reset"})
-
-    async def control_table(self, request: Request) -> Response:
-        """``GET /_sandbox/tables/{table}``: the stored records, unrendered."""
-        table = request.path_params["table"]
-        if not self.store.has_table(table):
-            return _invalid_table(table).response()
-        return JSONResponse({"result": self.store.records(table)})
+    # ------------------------------------------------------------------ fallback
 
     async def unknown_uri(self, request: Request) -> Response:
         """Anything else."""
@@ -776,7 +740,7 @@ async def _call(
     headers: Mapping[str, str],
     body: bytes,
 ) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Run one Batch sub-request through the app's router (no faults, not logged)."""
+    """Run one Batch sub-request through the app's router (no faults; the caller logs it)."""
     scope = {
         **{k: v for k, v in outer.scope.items() if k not in ("path_params", "endpoint", "route")},
         "method": method,
@@ -836,7 +800,7 @@ def create_app(
     returned. ``batch_max_requests``: sub-requests beyond it come back as unserviced ids.
     """
     store = RecordStore(db_path, tables=dict.fromkeys([*DEFAULT_TABLES, *extra_tables]))
-    checker = (
+    spec = SpecGuard(
         OpenApiRequestChecker.from_file(
             spec_path,
             # The export omits sysparm_offset on GET list, though the API documents it (§1.2).
@@ -846,7 +810,6 @@ def create_app(
         else None
     )
     options = _Options(
-        users=dict(users),
         oauth_clients=dict(oauth_clients),
         token_ttl_s=token_ttl_s,
         read_only_tables=frozenset(read_only_tables),
@@ -854,7 +817,7 @@ def create_app(
         hidden_rows={t: parse_query(q) for t, q in (hidden_rows or {}).items()},
         batch_max_requests=batch_max_requests,
     )
-    emulator = _Emulator(store, options, checker, now or (lambda: datetime.now(UTC)))
+    emulator = _Emulator(store, options, dict(users), spec, now or (lambda: datetime.now(UTC)))
 
     def route(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> Route:
         return Route(path, endpoint, methods=_ALL_METHODS)
@@ -866,23 +829,6 @@ def create_app(
         route("/api/now/table/{table}/{sys_id}", emulator.table_api),
         route("/api/now/{version}/table/{table}", emulator.table_api),
         route("/api/now/{version}/table/{table}/{sys_id}", emulator.table_api),
-        route("/_sandbox/requests", emulator.control_requests),
-        route("/_sandbox/spec_violations", emulator.control_violations),
-        route("/_sandbox/reset", emulator.control_reset),
-        route("/_sandbox/tables/{table}", emulator.control_table),
         route("/{path:path}", emulator.unknown_uri),
     ]
-    middleware = [
-        Middleware(
-            FaultInjectionMiddleware,
-            faults=faults,
-            error_body=_fault_body,
-            exempt_prefixes=("/_sandbox/",),
-            request_log=emulator.request_log,
-        )
-    ]
-    app = Starlette(routes=routes, middleware=middleware)
-    app.state.store = store
-    app.state.request_log = emulator.request_log
-    app.state.spec_violations = emulator.spec_violations
-    return app
+    return build_emulator_app(routes, store=store, error_body=_fault_body, faults=faults, spec=spec)
