@@ -1,0 +1,709 @@
+"""Blueprint → Jira Service Management records: the pure half of the adapter.
+
+:func:`compile_blueprint` turns a blueprint into the records a JSM site should hold (the table
+is in ``docs/adapters/jsm.md``). Nothing here does I/O: the same blueprint always compiles to
+the same sorted records.
+
+How USM lands in Jira (usm.md §6.2): one issue type per call type, and one Jira workflow per
+USM process, used by that call type's issue type. Jira maps exactly one workflow to an issue
+type, while a USM workflow's route is chosen at its fork step; so a fork hands the call over to
+the next process (a linked issue of that process's call type, as usm.md recommends) and the
+call waits in a "Waiting for <process>" status until it resumes. Each Jira workflow names in
+its description the USM workflows it carries, and its fork transitions name them too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from pydantic import JsonValue
+
+from usm_config.blueprint.model import Blueprint, Matrix, Process, Schedule
+from usm_config.blueprint.usm import (
+    CLOSE_STEP,
+    KNOWN_ERROR_STEP,
+    REVIEW_STEP,
+    CallStatus,
+    CallType,
+    ProcessId,
+)
+from usm_config.compile import walk
+from usm_config.compile.sink import RecordSink
+from usm_config.engine.records import Desired, ref
+from usm_jsm.kinds import KINDS
+from usm_jsm.values import (
+    CALL_STATUS_PROPERTY,
+    CASCADING,
+    CASCADING_SEARCHER,
+    DONE,
+    IN_PROGRESS,
+    PRIORITY_COLOURS,
+    SELECT,
+    SELECT_SEARCHER,
+    TODO,
+    TOOL,
+    by_name,
+    call_status,
+    join,
+    localised,
+    project_key,
+    sentence,
+    word,
+)
+
+Fields = dict[str, JsonValue]
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Names:
+    """Names of the elements other records refer to, in the blueprint's locale."""
+
+    def __init__(self, bp: Blueprint) -> None:
+        self.bp = bp
+        self.key = project_key(bp)
+        self.project = ref("project", (self.key,))
+        self.processes = {p.id: p for p in bp.processes}
+        self.call_types = {ct.id: localised(bp, ct.name, ct.name_nl) for ct in bp.call_types}
+        self.process_call_type = {ct.process: ct.id for ct in bp.call_types}
+
+    def process(self, process_id: ProcessId) -> str:
+        process = self.processes.get(process_id)
+        return localised(self.bp, process.name, process.name_nl) if process else process_id.value
+
+    def step(self, process: Process, index: int) -> str:
+        step = process.steps[index]
+        return localised(self.bp, step.name, step.name_nl)
+
+    def workflow(self, process_id: ProcessId) -> str:
+        return word(self.bp, "workflow", process=self.process(process_id))
+
+    def issue_type(self, call_type: CallType) -> JsonValue:
+        name = self.call_types.get(call_type)
+        return ref("issuetype", (name,)) if name else ""
+
+    def waiting(self, process_id: ProcessId) -> str:
+        return word(self.bp, "waiting", process=self.process(process_id))
+
+
+# ----------------------------------------------------------------------------- organisation
+
+
+def _project(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
+    org = bp.organisation
+    scheme = word(bp, "scheme", org=org.name)
+    sink.add(
+        "project",
+        {
+            "key": names.key,
+            "name": org.name,
+            "description": join(sentence(org.description), word(bp, "managed")),
+            "issueTypeScheme": ref("issuetypescheme", (scheme,)),
+            "workflowScheme": ref("workflowscheme", (scheme,)),
+        },
+        "project",
+        ("organisation",),
+    )
+
+
+def _people(bp: Blueprint, sink: RecordSink) -> None:
+    for team in walk.teams(bp):
+        sink.add("group", {"name": team.team.name}, f"team:{team.team.id}", team.path)
+    for customer in walk.customers(bp):
+        uid = f"customer:{customer.customer.id}"
+        sink.add("organization", {"name": customer.customer.name}, uid, customer.path)
+
+
+# ----------------------------------------------------------------------------- call types
+
+
+def _issue_types(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
+    if not bp.call_types:
+        return
+    issue_types = []
+    for i, ct in enumerate(bp.call_types):
+        name = names.call_types[ct.id]
+        issue_types.append(ref("issuetype", (name,)))
+        sink.add(
+            "issuetype",
+            {
+                "name": name,
+                "description": join(sentence(ct.description), word(bp, "managed")),
+                "hierarchyLevel": 0,
+            },
+            f"call-type:{ct.id.value}",
+            ("call_types", i),
+        )
+    sink.add(
+        "issuetypescheme",
+        {
+            "name": word(bp, "scheme", org=bp.organisation.name),
+            "description": join(word(bp, "all_issue_types") + ".", word(bp, "managed")),
+            "issueTypes": sorted(issue_types, key=str),
+        },
+        "issue-type-scheme",
+        ("call_types",),
+    )
+
+
+# ----------------------------------------------------------------------------- processes
+
+
+def _category(index: int, count: int) -> str:
+    if index == 0:
+        return TODO
+    return DONE if index == count - 1 else IN_PROGRESS
+
+
+def _fork_targets(bp: Blueprint) -> dict[ProcessId, dict[ProcessId, list[str]]]:
+    """Per process: the processes its fork hands over to, with the USM workflows that do so."""
+    out: dict[ProcessId, dict[ProcessId, list[str]]] = {}
+    for wf in bp.workflows:
+        for here, after in zip(wf.path, wf.path[1:], strict=False):
+            name = localised(bp, wf.name, wf.name_nl)
+            out.setdefault(here, {}).setdefault(after, []).append(name)
+    return out
+
+
+def _call_statuses(bp: Blueprint, process: Process) -> dict[str, CallStatus]:
+    """Step key → the USM call status the step sets (the review step: 'workflow fulfilled'
+    for the initiating process, which is the one a call type starts)."""
+    out: dict[str, CallStatus] = {}
+    for step in process.steps:
+        if step.key == REVIEW_STEP:
+            out[step.key] = CallStatus.WORKFLOW_FULFILLED
+        elif step.key == CLOSE_STEP:
+            out[step.key] = CallStatus.CLOSED
+        elif (process.id, step.key) == KNOWN_ERROR_STEP:
+            out[step.key] = CallStatus.KNOWN_ERROR
+    return out
+
+
+def _statuses(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
+    """Every step of every process is a global status; steps with one name share a status."""
+    seen: set[str] = set()
+    forks = _fork_targets(bp)
+    for i, process in enumerate(bp.processes):
+        for j, step in enumerate(process.steps):
+            name = names.step(process, j)
+            if name in seen:
+                continue
+            seen.add(name)
+            sink.add(
+                "status",
+                {
+                    "name": name,
+                    "statusCategory": _category(j, len(process.steps)),
+                    "description": join(sentence(step.description), word(bp, "managed")),
+                },
+                f"step:{process.id.value}:{step.key}",
+                ("processes", i, "steps", j),
+            )
+    waiting = sorted({after for targets in forks.values() for after in targets})
+    for after in waiting:
+        name = names.waiting(after)
+        if name in seen:
+            continue
+        seen.add(name)
+        index = next((i for i, p in enumerate(bp.processes) if p.id == after), 0)
+        sink.add(
+            "status",
+            {"name": name, "statusCategory": IN_PROGRESS, "description": word(bp, "managed")},
+            f"waiting:{after.value}",
+            ("processes", index),
+        )
+
+
+def _workflow(bp: Blueprint, names: _Names, process: Process, at: walk.Path) -> Fields:
+    steps = [names.step(process, j) for j in range(len(process.steps))]
+    statuses_of = _call_statuses(bp, process)
+    forks = _fork_targets(bp).get(process.id, {})
+    statuses: list[JsonValue] = []
+    for j, step in enumerate(process.steps):
+        properties: dict[str, JsonValue] = {}
+        if step.key in statuses_of:
+            properties[CALL_STATUS_PROPERTY] = call_status(bp, statuses_of[step.key].value)
+        statuses.append({"name": steps[j], "properties": properties})
+    transitions: list[JsonValue] = [
+        {"name": word(bp, "create"), "type": "INITIAL", "from": [], "to": steps[0]}
+    ]
+    for j in range(1, len(steps)):
+        transitions.append(
+            {"name": steps[j], "type": "DIRECTED", "from": [steps[j - 1]], "to": steps[j]}
+        )
+    fork = next((j for j, s in enumerate(process.steps) if s.fork), None)
+    for after, carried in sorted(forks.items()):
+        if fork is None or fork + 1 >= len(steps):
+            continue
+        waiting = names.waiting(after)
+        statuses.append({"name": waiting, "properties": {}})
+        transitions.append(
+            {
+                "name": word(bp, "hand_over", process=names.process(after)),
+                "type": "DIRECTED",
+                "from": [steps[fork]],
+                "to": waiting,
+                "description": word(bp, "carries", names=", ".join(sorted(carried))),
+            }
+        )
+        transitions.append(
+            {
+                "name": word(bp, "resume", process=names.process(after)),
+                "type": "DIRECTED",
+                "from": [waiting],
+                "to": steps[fork + 1],
+            }
+        )
+    carried_all = sorted(
+        {localised(bp, wf.name, wf.name_nl) for wf in bp.workflows if process.id in wf.path}
+    )
+    return {
+        "name": names.workflow(process.id),
+        "description": join(
+            sentence(process.description),
+            word(bp, "carries", names=", ".join(carried_all)) if carried_all else "",
+        ),
+        "statuses": sorted(statuses, key=by_name),
+        "transitions": sorted(transitions, key=by_name),
+    }
+
+
+def _workflows(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
+    if not bp.processes:
+        return
+    scheme_name = word(bp, "scheme", org=bp.organisation.name)
+    for i, process in enumerate(bp.processes):
+        at: walk.Path = ("processes", i)
+        sink.add("workflow", _workflow(bp, names, process, at), f"process:{process.id.value}", at)
+    default = names.workflow(
+        ProcessId.OPERATE if ProcessId.OPERATE in names.processes else bp.processes[0].id
+    )
+    sink.add(
+        "workflowscheme",
+        {
+            "name": scheme_name,
+            "description": join(word(bp, "all_issue_types") + ".", word(bp, "managed")),
+            "defaultWorkflow": default,
+        },
+        "workflow-scheme",
+        ("processes",),
+    )
+    scheme = ref("workflowscheme", (scheme_name,))
+    for i, ct in enumerate(bp.call_types):
+        if ct.process not in names.processes:
+            continue
+        sink.add(
+            "workflowscheme_mapping",
+            {
+                "scheme": scheme,
+                "issueType": names.issue_type(ct.id),
+                "workflow": names.workflow(ct.process),
+            },
+            f"call-type:{ct.id.value}:workflow",
+            ("call_types", i, "process"),
+        )
+
+
+# ----------------------------------------------------------------------------- classification
+
+
+def _select_field(
+    bp: Blueprint, sink: RecordSink, key: str, uid: str, at: walk.Path, cascading: bool = False
+) -> JsonValue:
+    name = word(bp, key)
+    sink.add(
+        "field",
+        {
+            "name": name,
+            "type": CASCADING if cascading else SELECT,
+            "searcherKey": CASCADING_SEARCHER if cascading else SELECT_SEARCHER,
+            "description": word(bp, "managed"),
+        },
+        uid,
+        at,
+    )
+    return ref("field", (name,))
+
+
+def _context(
+    bp: Blueprint,
+    sink: RecordSink,
+    field: JsonValue,
+    name: str,
+    issue_type: JsonValue,
+    project: JsonValue,
+    uid: str,
+    at: walk.Path,
+) -> JsonValue:
+    record = sink.add(
+        "field_context",
+        {
+            "field": field,
+            "name": name,
+            "description": word(bp, "managed"),
+            "issueType": issue_type,
+            "project": project,
+        },
+        uid,
+        at,
+    )
+    return ref("field_context", record.key)
+
+
+def _options(
+    sink: RecordSink, context: JsonValue, values: Sequence[tuple[str, str, walk.Path]]
+) -> None:
+    for value, uid, at in values:
+        sink.add("field_option", {"context": context, "value": value, "disabled": False}, uid, at)
+
+
+def _matrix_fields(
+    bp: Blueprint, names: _Names, sink: RecordSink, matrix: Matrix, which: str, at: walk.Path
+) -> None:
+    """The two scales of a matrix as select fields and its result as a rule (manual step)."""
+    rows, columns, result = (
+        ("impact", "urgency", None)
+        if which == "priority"
+        else ("effect", "likelihood", "risk_level")
+    )
+    issue_type: JsonValue = "" if which == "priority" else names.issue_type(CallType.RISK)
+    context_name = bp.organisation.name
+    for scale, levels, label in ((rows, matrix.rows, "rows"), (columns, matrix.columns, "columns")):
+        field = _select_field(bp, sink, scale, f"field:{which}:{scale}", (*at, label))
+        context = _context(
+            bp,
+            sink,
+            field,
+            context_name,
+            issue_type,
+            names.project,
+            f"context:{which}:{scale}",
+            (*at, label),
+        )
+        _options(
+            sink,
+            context,
+            [(lvl.name, f"{scale}:{lvl.id}", (*at, label, k)) for k, lvl in enumerate(levels)],
+        )
+    rank_names = {lvl.id: lvl.name for lvl in matrix.levels}
+    if result is not None:
+        field = _select_field(bp, sink, result, f"field:{which}:{result}", (*at, "levels"))
+        context = _context(
+            bp,
+            sink,
+            field,
+            context_name,
+            issue_type,
+            names.project,
+            f"context:{which}:{result}",
+            (*at, "levels"),
+        )
+        _options(
+            sink,
+            context,
+            [
+                (lvl.name, f"{result}:{lvl.id}", (*at, "levels", k))
+                for k, lvl in enumerate(matrix.levels)
+            ],
+        )
+    row_names = {lvl.id: lvl.name for lvl in matrix.rows}
+    column_names = {lvl.id: lvl.name for lvl in matrix.columns}
+    combinations: list[JsonValue] = [
+        f"{row_names[r]} × {column_names[c]} → {rank_names.get(v, v)}"
+        for r in (lvl.id for lvl in matrix.rows)
+        for c, v in sorted(
+            matrix.matrix.get(r, {}).items(),
+            key=lambda kv: list(column_names).index(kv[0]) if kv[0] in column_names else 99,
+        )
+        if c in column_names
+    ]
+    rule = "priority_rule" if which == "priority" else "risk_rule"
+    sink.add(
+        "automation_rule",
+        {
+            "project": names.project,
+            "name": word(bp, rule),
+            "trigger": f"{word(bp, rows)}, {word(bp, columns)}",
+            "result": "Priority" if which == "priority" else word(bp, "risk_level"),
+            "combinations": combinations,
+        },
+        f"rule:{which}",
+        (*at, "matrix"),
+    )
+
+
+def _priorities(bp: Blueprint, sink: RecordSink, matrix: Matrix, at: walk.Path) -> None:
+    for k, lvl in enumerate(sorted(matrix.levels, key=lambda level: level.rank)):
+        index = next(i for i, level in enumerate(matrix.levels) if level.id == lvl.id)
+        sink.add(
+            "priority",
+            {
+                "name": lvl.name,
+                "description": word(bp, "managed"),
+                "statusColor": PRIORITY_COLOURS[min(k, len(PRIORITY_COLOURS) - 1)],
+            },
+            f"priority:{lvl.id}",
+            (*at, "levels", index),
+        )
+
+
+def _categories(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
+    """One cascading select field; a context per call type (scoped to its issue type); top-level
+    categories are options, everything below them sub-options labelled 'Child / Grandchild'."""
+    visits = list(walk.categories(bp))
+    if not visits:
+        return
+    field = _select_field(
+        bp, sink, "category", "field:category", ("classification", "categories"), True
+    )
+    contexts: dict[CallType, JsonValue] = {}
+    options: dict[tuple[CallType, str], JsonValue] = {}
+    for visit in visits:
+        ct = visit.call_type
+        if ct not in contexts:
+            contexts[ct] = _context(
+                bp,
+                sink,
+                field,
+                names.call_types.get(ct, ct.value),
+                names.issue_type(ct),
+                names.project,
+                f"context:category:{ct.value}",
+                ("classification", "categories", ct.value),
+            )
+        uid = f"category:{ct.value}:{visit.category.id}"
+        if visit.depth == 0:
+            record = sink.add(
+                "field_option",
+                {"context": contexts[ct], "value": visit.category.name, "disabled": False},
+                uid,
+                visit.path,
+            )
+            options[(ct, visit.top.id)] = ref("field_option", record.key)
+        else:
+            sink.add(
+                "field_child_option",
+                {
+                    "parent": options[(ct, visit.top.id)],
+                    "value": " / ".join(visit.trail[1:]),
+                    "disabled": False,
+                },
+                uid,
+                visit.path,
+            )
+
+
+def _classification(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
+    cls = bp.classification
+    if cls is None:
+        return
+    _categories(bp, names, sink)
+    _priorities(bp, sink, cls.priority, ("classification", "priority"))
+    _matrix_fields(bp, names, sink, cls.priority, "priority", ("classification", "priority"))
+    _matrix_fields(bp, names, sink, cls.risk, "risk", ("classification", "risk"))
+
+
+# ----------------------------------------------------------------------------- services
+
+
+def _jql_text(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _services(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
+    for visit in walk.services(bp):
+        svc = visit.service
+        facility = svc.facility
+        sink.add(
+            "component",
+            {
+                "project": names.project,
+                "name": svc.name,
+                "description": join(
+                    sentence(svc.description),
+                    word(bp, "goods", items=", ".join(facility.goods)) if facility.goods else "",
+                    word(bp, "actions", items=", ".join(facility.actions))
+                    if facility.actions
+                    else "",
+                ),
+            },
+            f"service:{svc.id}",
+            visit.path,
+        )
+        request_names: list[JsonValue] = []
+        for item in walk.service_requests(visit):
+            request_names.append(item.item.name)
+            sink.add(
+                "requesttype",
+                {
+                    "project": names.project,
+                    "name": item.item.name,
+                    "description": sentence(item.item.description or item.item.name),
+                    "helpText": word(bp, "service_part", service=svc.name),
+                    "issueType": names.issue_type(CallType(item.item.call_type)),
+                },
+                f"request:{item.item.id}",
+                item.path,
+            )
+        if request_names:
+            sink.add(
+                "portal_group",
+                {
+                    "project": names.project,
+                    "name": svc.name,
+                    "requestTypes": sorted(request_names, key=str),
+                },
+                f"portal-group:{svc.id}",
+                (*visit.path, "requests"),
+            )
+
+
+def _queues(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
+    for i, ct in enumerate(bp.call_types):
+        name = names.call_types[ct.id]
+        sink.add(
+            "queue",
+            {
+                "project": names.project,
+                "name": word(bp, "open_queue", call_type=name),
+                "jql": (
+                    f"project = {names.key} AND issuetype = {_jql_text(name)} "
+                    "AND statusCategory != Done ORDER BY priority DESC, created ASC"
+                ),
+            },
+            f"queue:{ct.id.value}",
+            ("call_types", i),
+        )
+
+
+# ----------------------------------------------------------------------------- agreements
+
+
+def _hours(duration: str) -> str:
+    """A blueprint duration ('1d4h30m') as an SLA goal ('28h 30m'); a day is 24 hours."""
+    parts = {unit: int(n) for n, unit in re.findall(r"(\d+)([dhm])", duration)}
+    hours = parts.get("d", 0) * 24 + parts.get("h", 0)
+    minutes = parts.get("m", 0)
+    return join(f"{hours}h" if hours else "", f"{minutes}m" if minutes else "") or "0m"
+
+
+def _working_hours(schedule: Schedule) -> list[JsonValue]:
+    rows: list[JsonValue] = []
+    for day in _DAYS:
+        for span in schedule.spans:
+            if day in span.days:
+                rows.append(f"{day} {span.start}-{span.end}")
+    return rows
+
+
+def _calendars(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
+    for visit in walk.schedules(bp):
+        schedule = visit.schedule
+        sink.add(
+            "calendar",
+            {
+                "project": names.project,
+                "name": schedule.name,
+                "timeZone": schedule.timezone,
+                "workingHours": _working_hours(schedule),
+                "holidays": [day.isoformat() for day in schedule.holidays],
+            },
+            f"schedule:{schedule.id}",
+            visit.path,
+        )
+
+
+def _slas(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
+    """Two SLA metrics (response, resolution) per agreement kind and team, one goal per
+    agreement target: JQL on the service's component and the priority, on support hours."""
+    lookups = walk.Lookups.of(bp)
+    recover = names.processes.get(ProcessId.RECOVER)
+    second = names.step(recover, 1) if recover and len(recover.steps) > 1 else ""
+    review = (
+        next(
+            (names.step(recover, j) for j, s in enumerate(recover.steps) if s.key == REVIEW_STEP),
+            "",
+        )
+        if recover
+        else ""
+    )
+    metrics: dict[tuple[str, str], tuple[list[JsonValue], walk.Path]] = {}
+    for agreement in walk.agreements(bp):
+        sa = agreement.service.agreements.service
+        hours = lookups.schedules.get(sa.support_hours) if sa else None
+        team = lookups.team_name(agreement.team) or (agreement.team or "")
+        if agreement.kind == walk.AgreementKind.SERVICE:
+            suffix = ""
+        else:
+            suffix = word(
+                bp, "ola" if agreement.kind == walk.AgreementKind.OLA else "uc", team=team
+            )
+        for target in agreement.targets:
+            priority = lookups.priority_name(target.target.priority)
+            for which in ("response", "resolution"):
+                name = join(word(bp, which), f"({suffix})" if suffix else "")
+                goals, _ = metrics.setdefault((which, name), ([], target.path))
+                goals.append(
+                    f"component = {_jql_text(agreement.service.name)} AND priority = "
+                    f"{_jql_text(priority)}: {_hours(getattr(target.target, which))}"
+                    + (f" ({hours.name})" if hours else "")
+                )
+    for (which, name), (goals, at) in sorted(metrics.items()):
+        sink.add(
+            "sla",
+            {
+                "project": names.project,
+                "name": name,
+                "start": "Issue created",
+                "stop": f"Entered status: {second if which == 'response' else review}",
+                "pause": "",
+                "goals": sorted(goals, key=str),
+            },
+            f"sla:{which}:{name}",
+            at,
+        )
+
+
+# ----------------------------------------------------------------------------- compile
+
+
+def build(bp: Blueprint) -> RecordSink:
+    """Every record of ``bp``, with the blueprint path each one comes from."""
+    sink = RecordSink(KINDS, TOOL)
+    names = _Names(bp)
+    _project(bp, names, sink)
+    _people(bp, sink)
+    _issue_types(bp, names, sink)
+    _statuses(bp, names, sink)
+    _workflows(bp, names, sink)
+    _classification(bp, names, sink)
+    _services(bp, names, sink)
+    _queues(bp, names, sink)
+    _calendars(bp, names, sink)
+    _slas(bp, names, sink)
+    return sink
+
+
+def _notes(bp: Blueprint) -> Iterable[str]:
+    if bp.profiles:
+        yield (
+            f"{len(bp.profiles)} profile(s) appear in the RACI tables of the workflow guide "
+            "(plan --artifacts DIR); Jira project roles are permission settings and are not written"
+        )
+    if any(wf.steps for wf in bp.workflows):
+        yield (
+            "workflow tailoring (activities, RACI, work instructions) is written to the "
+            "workflow guide artifact (plan --artifacts DIR)"
+        )
+
+
+def compile_blueprint(bp: Blueprint) -> Desired:
+    """The records a JSM site should hold for ``bp``, sorted by kind and key.
+
+    Raises ``ValueError`` when two elements map onto one record; the adapter's override check
+    reports those as located problems first.
+    """
+    return build(bp).desired(tuple(_notes(bp)))
+
+
+__all__ = ["build", "compile_blueprint"]

@@ -1,0 +1,132 @@
+"""Fixed values of the Jira Service Management mapping: wording per locale, type keys, colours.
+
+Everything a Jira user sees follows the blueprint's locale (``en`` or ``nl``). USM's own names
+(processes, steps, call types, workflows) come from the blueprint; the words below are the
+adapter's own labels around them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from usm_config.blueprint.model import Blueprint
+from usm_config.compile.settings import setting
+
+Locale = Literal["en", "nl"]
+ADAPTER = "jsm"
+TOOL = "Jira Service Management"
+
+ITSM_TEMPLATE = "com.atlassian.servicedesk:simplified-it-service-management"
+SELECT = "com.atlassian.jira.plugin.system.customfieldtypes:select"
+SELECT_SEARCHER = "com.atlassian.jira.plugin.system.customfieldtypes:multiselectsearcher"
+CASCADING = "com.atlassian.jira.plugin.system.customfieldtypes:cascadingselect"
+CASCADING_SEARCHER = "com.atlassian.jira.plugin.system.customfieldtypes:cascadingselectsearcher"
+
+#: Jira status categories (``statusCategory`` of ``/rest/api/3/statuses``).
+TODO, IN_PROGRESS, DONE = "TODO", "IN_PROGRESS", "DONE"
+
+#: Workflow status property that carries the USM call status a step sets (jira.md §1.2:
+#: status ``properties`` are free string pairs kept with the workflow).
+CALL_STATUS_PROPERTY = "usm.call-status"
+
+#: Priority colours by rank (1 is handled first); Jira's own palette for its defaults.
+PRIORITY_COLOURS = ("#d04437", "#f15c75", "#f79232", "#707070", "#2a8735", "#999999")
+
+WORDS: dict[str, tuple[str, str]] = {
+    # key: (en, nl)
+    "managed": ("Managed by usm-config.", "Beheerd door usm-config."),
+    "impact": ("Impact", "Impact"),
+    "urgency": ("Urgency", "Urgentie"),
+    "category": ("USM category", "USM-categorie"),
+    "effect": ("Effect", "Effect"),
+    "likelihood": ("Likelihood", "Waarschijnlijkheid"),
+    "risk_level": ("Risk level", "Risiconiveau"),
+    "waiting": ("Waiting for {process}", "Wachten op {process}"),
+    "hand_over": ("Hand over to {process}", "Overdragen aan {process}"),
+    "resume": ("Resume after {process}", "Hervatten na {process}"),
+    "create": ("Create", "Aanmaken"),
+    "workflow": ("USM {process}", "USM {process}"),
+    "scheme": ("USM: {org}", "USM: {org}"),
+    "open_queue": ("{call_type}: open", "{call_type}: open"),
+    "response": ("Time to response", "Reactietijd"),
+    "resolution": ("Time to resolution", "Oplostijd"),
+    "ola": ("OLA {team}", "OLA {team}"),
+    "uc": ("UC {team}", "UC {team}"),
+    "priority_rule": (
+        "USM priority from impact and urgency",
+        "USM-prioriteit uit impact en urgentie",
+    ),
+    "risk_rule": (
+        "USM risk level from effect and likelihood",
+        "USM-risiconiveau uit effect en kans",
+    ),
+    "all_issue_types": ("All USM call types", "Alle USM-meldingsoorten"),
+    "carries": ("Carries the USM workflows: {names}.", "Draagt de USM-workflows: {names}."),
+    "sets_status": (
+        "Sets the USM call status '{status}'.",
+        "Zet de USM-meldingsstatus '{status}'.",
+    ),
+    "goods": ("Goods: {items}.", "Middelen: {items}."),
+    "actions": ("Actions: {items}.", "Handelingen: {items}."),
+    "service_part": ("Part of the service {service}.", "Onderdeel van de dienst {service}."),
+}
+
+CALL_STATUS_NL = {
+    "workflow fulfilled": "workflow vervuld",
+    "process fulfilled": "proces vervuld",
+    "closed": "gesloten",
+    "known error": "bekende fout",
+}
+
+
+def locale(bp: Blueprint) -> Locale:
+    """The blueprint's locale."""
+    return bp.organisation.locale
+
+
+def word(bp: Blueprint, key: str, **values: str) -> str:
+    """The adapter's label ``key`` in the blueprint's locale, with ``values`` filled in."""
+    en, nl = WORDS[key]
+    return (nl if locale(bp) == "nl" else en).format(**values)
+
+
+def localised(bp: Blueprint, name: str, name_nl: str | None) -> str:
+    """``name_nl`` for a Dutch blueprint when it has one, else ``name``."""
+    return name_nl if locale(bp) == "nl" and name_nl else name
+
+
+def call_status(bp: Blueprint, status: str) -> str:
+    """A USM call status in the blueprint's locale."""
+    return CALL_STATUS_NL.get(status, status) if locale(bp) == "nl" else status
+
+
+def project_key(bp: Blueprint) -> str:
+    """The service project's key: ``x-jsm.project_key`` or derived from the organisation id.
+
+    Jira keys are 2–10 characters, uppercase letters and digits, starting with a letter.
+    """
+    explicit = setting(bp.organisation, ADAPTER, "project_key", "")
+    if explicit:
+        return explicit
+    letters = re.sub(r"[^A-Za-z0-9]", "", bp.organisation.id).upper()
+    letters = letters.lstrip("0123456789") or "USM"
+    return letters[:10] if len(letters) >= 2 else (letters + "SM")[:10]
+
+
+def sentence(text: str | None) -> str:
+    """``text`` with a full stop at the end (empty stays empty)."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    return text if text[-1] in ".!?" else text + "."
+
+
+def by_name(item: object) -> str:
+    """Sort key of JSON objects by their ``name``."""
+    return str(item.get("name")) if isinstance(item, dict) else str(item)
+
+
+def join(*parts: str) -> str:
+    """Non-empty parts joined by a space."""
+    return " ".join(p for p in parts if p)
