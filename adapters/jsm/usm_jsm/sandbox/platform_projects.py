@@ -1,0 +1,358 @@
+"""Projects and components (jira.md §1.6, §1.8).
+
+A project row is the ``Project`` JSON core (``id, key, name, description, projectTypeKey,
+style, simplified, isPrivate, assigneeType, url``) with the lead as ``leadAccountId`` and the
+bookkeeping keys ``_workflowSchemeId``, ``_issueTypeSchemeId``, ``_issueCount`` (what
+``PUT /workflowscheme/project`` checks) and ``_template``. A component row is a
+``ProjectComponent`` without links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from usm_jsm.sandbox import itsm_template
+from usm_jsm.sandbox.errors import JiraApiError
+from usm_jsm.sandbox.paging import page_bean
+from usm_jsm.sandbox.platform_common import (
+    V3,
+    json_object,
+    no_content,
+    ok,
+    query_list,
+    rest_url,
+    user_json,
+)
+from usm_jsm.sandbox.platform_issuetypes import issue_type_json, scheme_of_project
+from usm_jsm.sandbox.site import (
+    COMPONENT,
+    ISSUE_TYPE,
+    ISSUE_TYPE_SCHEME,
+    PROJECT,
+    WORKFLOW_SCHEME,
+    Endpoint,
+    Row,
+    Site,
+    public,
+    require,
+)
+
+__all__ = ["ENDPOINTS", "PROJECT_TYPES"]
+
+#: Project type key → the template key prefixes of that type.
+PROJECT_TYPES: Mapping[str, tuple[str, ...]] = {
+    "software": ("com.pyxis.greenhopper.jira:",),
+    "service_desk": ("com.atlassian.servicedesk:",),
+    "business": ("com.atlassian.jira-core-project-templates:",),
+}
+#: Scheme ids that a template sets itself, so a request may not also give them (§1.6).
+_TEMPLATE_EXCLUSIVE = ("workflowScheme", "issueTypeScheme", "fieldConfigurationScheme")
+_KEY = re.compile(r"[A-Z][A-Z0-9_]{1,9}")
+_SUMMARY = ("id", "key", "name", "projectTypeKey", "simplified", "style", "isPrivate")
+_EXPANDABLE = ("description", "lead", "issueTypes", "url", "projectKeys")
+
+
+def _project(site: Site, request: Request) -> Row:
+    wanted = request.path_params["projectIdOrKey"]
+    return require(site.project(wanted), f"No project could be found with key '{wanted}'.")
+
+
+def _avatars(request: Request, project: Row) -> dict[str, str]:
+    base = str(request.base_url).rstrip("/")
+    url = f"{base}/rest/api/3/universal_avatar/view/type/project/avatar/10400"
+    return {size: f"{url}?size={size}" for size in ("48x48", "24x24", "16x16", "32x32")}
+
+
+def _project_json(
+    request: Request, site: Site, project: Row, expand: set[str] | None = None
+) -> dict[str, Any]:
+    """``Project``: the summary, plus every expandable part when ``expand`` is ``None``."""
+    shown = set(_EXPANDABLE) if expand is None else expand
+    body: dict[str, Any] = {
+        "expand": ",".join(_EXPANDABLE),
+        "self": rest_url(request, f"project/{project['id']}"),
+        **{key: project[key] for key in _SUMMARY if key in project},
+        "avatarUrls": _avatars(request, project),
+        "properties": {},
+    }
+    if "description" in shown:
+        body["description"] = project.get("description", "")
+    if "lead" in shown:
+        lead = site.user(project.get("leadAccountId", ""))
+        if lead is not None:
+            body["lead"] = user_json(request, lead)
+    if "issueTypes" in shown:
+        scheme = scheme_of_project(site, project)
+        types = [site.get(ISSUE_TYPE, i) for i in scheme.get("_issueTypeIds", [])]
+        body["issueTypes"] = [issue_type_json(request, t) for t in types if t is not None]
+    if "url" in shown and project.get("url"):
+        body["url"] = project["url"]
+    if "projectKeys" in shown:
+        body["projectKeys"] = [project["key"]]
+    if expand is None:
+        body["assigneeType"] = project.get("assigneeType", "UNASSIGNED")
+        body["components"] = [
+            _component_json(request, c)
+            for c in site.rows(COMPONENT)
+            if c["projectId"] == int(project["id"])
+        ]
+        body["versions"] = []
+        body["roles"] = {}
+    return body
+
+
+def _expand(request: Request) -> set[str]:
+    return {e.strip() for e in (request.query_params.get("expand") or "").split(",") if e.strip()}
+
+
+async def search_projects(request: Request, site: Site) -> Response:
+    ids = set(query_list(request, "id"))
+    keys = {k.upper() for k in query_list(request, "keys")}
+    query = (request.query_params.get("query") or "").casefold()
+    type_keys = set(query_list(request, "typeKey"))
+    rows = [
+        p
+        for p in site.rows(PROJECT)
+        if (not ids or p["id"] in ids)
+        and (not keys or p["key"] in keys)
+        and (query in p["key"].casefold() or query in p["name"].casefold())
+        and (not type_keys or p.get("projectTypeKey") in type_keys)
+    ]
+    order = (request.query_params.get("orderBy") or "key").lstrip("+")
+    field = order.lstrip("-")
+    if field in ("key", "name", "id"):
+        rows.sort(key=lambda p: str(p[field]).casefold(), reverse=order.startswith("-"))
+    values = [_project_json(request, site, p, _expand(request)) for p in rows]
+    return ok(page_bean(request, values, "GET /project/search"))
+
+
+async def all_projects(request: Request, site: Site) -> Response:
+    return ok([_project_json(request, site, p, _expand(request)) for p in site.rows(PROJECT)])
+
+
+async def get_project(request: Request, site: Site) -> Response:
+    return ok(_project_json(request, site, _project(site, request)))
+
+
+def _check_create(site: Site, body: Mapping[str, Any]) -> dict[str, str]:
+    """Jira's field errors for a create, keyed as Jira keys them."""
+    errors: dict[str, str] = {}
+    key, name = body.get("key"), body.get("name")
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        errors["projectKey"] = (
+            "Project keys must start with an uppercase letter, followed by one or more "
+            "uppercase alphanumeric characters, and be at most 10 characters."
+        )
+    elif site.find(PROJECT, key=key) is not None:
+        errors["projectKey"] = (
+            f"Project '{site.find(PROJECT, key=key)['name']}' uses this project key."  # type: ignore[index]
+        )
+    if not isinstance(name, str) or not name.strip():
+        errors["projectName"] = "You must specify a valid project name."
+    elif site.find(PROJECT, name=name) is not None:
+        errors["projectName"] = "A project with that name already exists."
+    if site.user(str(body.get("leadAccountId") or "")) is None:
+        errors["projectLead"] = "You must specify a valid project lead."
+    type_key = body.get("projectTypeKey")
+    template = body.get("projectTemplateKey")
+    if type_key not in PROJECT_TYPES:
+        errors["projectTypeKey"] = "You must specify a valid project type."
+    elif template is not None and not str(template).startswith(PROJECT_TYPES[str(type_key)]):
+        errors["projectTemplateKey"] = "The template does not match the project type."
+    return errors
+
+
+async def create_project(request: Request, site: Site) -> Response:
+    body = await json_object(request)
+    template = body.get("projectTemplateKey")
+    given = [name for name in _TEMPLATE_EXCLUSIVE if body.get(name) is not None]
+    if template is not None and given:
+        raise JiraApiError(400, [f"projectTemplateKey can't be combined with {', '.join(given)}."])
+    errors = _check_create(site, body)
+    if errors:
+        raise JiraApiError(400, [], errors)
+    scheme_id = body.get("workflowScheme")
+    if scheme_id is not None and site.get(WORKFLOW_SCHEME, str(scheme_id)) is None:
+        raise JiraApiError(400, [], {"workflowScheme": f"Workflow scheme {scheme_id} not found."})
+    type_scheme_id = body.get("issueTypeScheme")
+    if type_scheme_id is not None and site.get(ISSUE_TYPE_SCHEME, str(type_scheme_id)) is None:
+        raise JiraApiError(400, [], {"issueTypeScheme": f"Scheme {type_scheme_id} not found."})
+    row = site.insert(
+        PROJECT,
+        {
+            "key": body["key"],
+            "name": body["name"],
+            "description": body.get("description") or "",
+            "projectTypeKey": body["projectTypeKey"],
+            "simplified": False,
+            "style": "classic",
+            "isPrivate": False,
+            "assigneeType": body.get("assigneeType") or "UNASSIGNED",
+            "url": body.get("url") or "",
+            "leadAccountId": body["leadAccountId"],
+            "_workflowSchemeId": None if scheme_id is None else str(scheme_id),
+            "_issueTypeSchemeId": None if type_scheme_id is None else str(type_scheme_id),
+            "_issueCount": 0,
+            "_template": template,
+        },
+    )
+    if template == itsm_template.template()["templateKey"]:
+        itsm_template.instantiate(site, row)
+    # jira.md §1.6: the answer is partial; clients re-read the project.
+    return ok(
+        {
+            "self": rest_url(request, f"project/{row['id']}"),
+            "id": int(row["id"]),
+            "key": row["key"],
+        },
+        status=201,
+    )
+
+
+async def update_project(request: Request, site: Site) -> Response:
+    project = _project(site, request)
+    body = await json_object(request)
+    refused = [name for name in ("workflowScheme", "issueTypeScheme") if name in body]
+    if refused:
+        raise JiraApiError(400, [f"{', '.join(refused)} can't be changed here."])
+    changes: dict[str, Any] = {}
+    for field in ("name", "description", "assigneeType", "url"):
+        if field in body:
+            changes[field] = body[field]
+    if "leadAccountId" in body:
+        if site.user(str(body["leadAccountId"])) is None:
+            raise JiraApiError(400, [], {"projectLead": "You must specify a valid project lead."})
+        changes["leadAccountId"] = body["leadAccountId"]
+    if "key" in body and body["key"] != project["key"]:
+        if not isinstance(body["key"], str) or not _KEY.fullmatch(body["key"]):
+            raise JiraApiError(400, [], {"projectKey": "The project key is not valid."})
+        if site.find(PROJECT, key=body["key"]) is not None:
+            raise JiraApiError(400, [], {"projectKey": "The project key is in use."})
+        changes["key"] = body["key"]
+        for component in site.rows(COMPONENT):
+            if component["projectId"] == int(project["id"]):
+                site.replace(COMPONENT, {**component, "project": body["key"]})
+    row = site.replace(PROJECT, {**project, **changes})
+    return ok(_project_json(request, site, row))
+
+
+# ---------------------------------------------------------------------- components
+
+
+def _component_json(request: Request, row: Row) -> dict[str, Any]:
+    return {"self": rest_url(request, f"component/{row['id']}"), **public(row)}
+
+
+def _component(site: Site, request: Request) -> Row:
+    component_id = request.path_params["id"]
+    return require(
+        site.get(COMPONENT, component_id), f"The component with id {component_id} does not exist."
+    )
+
+
+def _check_component_name(site: Site, project_id: int, name: Any, other_than: str | None) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise JiraApiError(400, [], {"name": "The component name must not be empty."})
+    if len(name) > 255:
+        raise JiraApiError(400, [], {"name": "The component name must be at most 255 characters."})
+    clash = any(
+        row["projectId"] == project_id
+        and row["name"].casefold() == name.casefold()
+        and row["id"] != other_than
+        for row in site.rows(COMPONENT)
+    )
+    if clash:
+        raise JiraApiError(400, [], {"name": f"A component with the name {name} already exists."})
+    return name
+
+
+def _assignee(body: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    assignee_type = body.get("assigneeType", current.get("assigneeType", "PROJECT_DEFAULT"))
+    lead = body.get("leadAccountId", current.get("leadAccountId"))
+    changes: dict[str, Any] = {
+        "assigneeType": assignee_type,
+        "realAssigneeType": assignee_type if assignee_type != "PROJECT_DEFAULT" else "UNASSIGNED",
+        "isAssigneeTypeValid": True,
+    }
+    if lead:
+        changes["leadAccountId"] = lead
+    return changes
+
+
+async def create_component(request: Request, site: Site) -> Response:
+    body = await json_object(request)
+    project = site.project(str(body.get("project") or body.get("projectId") or ""))
+    if project is None:
+        raise JiraApiError(404, [], {"project": "The project is not found."})
+    project_id = int(project["id"])
+    name = _check_component_name(site, project_id, body.get("name"), None)
+    row = site.insert(
+        COMPONENT,
+        {
+            "name": name,
+            "description": body.get("description") or "",
+            "project": project["key"],
+            "projectId": project_id,
+            **_assignee(body, {}),
+        },
+    )
+    return ok(_component_json(request, row), status=201)
+
+
+async def get_component(request: Request, site: Site) -> Response:
+    return ok(_component_json(request, _component(site, request)))
+
+
+async def update_component(request: Request, site: Site) -> Response:
+    row = _component(site, request)
+    body = await json_object(request)
+    changes: dict[str, Any] = _assignee(body, row)
+    if "name" in body:
+        changes["name"] = _check_component_name(site, row["projectId"], body["name"], row["id"])
+    if "description" in body:
+        changes["description"] = body["description"] or ""
+    return ok(_component_json(request, site.replace(COMPONENT, {**row, **changes})))
+
+
+async def delete_component(request: Request, site: Site) -> Response:
+    row = _component(site, request)
+    site.delete(COMPONENT, row["id"])
+    return no_content()
+
+
+def _project_components(request: Request, site: Site) -> list[Row]:
+    project = _project(site, request)
+    return [c for c in site.rows(COMPONENT) if c["projectId"] == int(project["id"])]
+
+
+async def project_components_page(request: Request, site: Site) -> Response:
+    values = [
+        {**_component_json(request, c), "issueCount": 0} for c in _project_components(request, site)
+    ]
+    return ok(page_bean(request, values, "GET /project/{projectIdOrKey}/component"))
+
+
+async def project_components(request: Request, site: Site) -> Response:
+    return ok([_component_json(request, c) for c in _project_components(request, site)])
+
+
+_PROJECT = f"{V3}/project/{{projectIdOrKey}}"
+
+ENDPOINTS = [
+    Endpoint(f"{V3}/project/search", ("GET",), search_projects, v2_read=True),
+    Endpoint(f"{V3}/project", ("GET",), all_projects, v2_read=True),
+    Endpoint(f"{V3}/project", ("POST",), create_project),
+    Endpoint(_PROJECT, ("GET",), get_project, v2_read=True),
+    Endpoint(_PROJECT, ("PUT",), update_project),
+    Endpoint(f"{_PROJECT}/component", ("GET",), project_components_page, v2_read=True),
+    Endpoint(f"{_PROJECT}/components", ("GET",), project_components, v2_read=True),
+    Endpoint(f"{V3}/component", ("POST",), create_component),
+    Endpoint(f"{V3}/component/{{id}}", ("GET",), get_component, v2_read=True),
+    Endpoint(f"{V3}/component/{{id}}", ("PUT",), update_component),
+    Endpoint(f"{V3}/component/{{id}}", ("DELETE",), delete_component),
+]
