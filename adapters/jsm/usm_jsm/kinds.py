@@ -103,7 +103,9 @@ _SPECS = (
         name="priority",
         label="priority",
         key_fields=("name",),
-        owned_fields=("name", "description", "statusColor"),
+        # A blueprint level named like a default priority ("High") adopts it; its description
+        # is left as Jira wrote it.
+        owned_fields=("name", "statusColor"),
     ),
     KindSpec(
         name="field",

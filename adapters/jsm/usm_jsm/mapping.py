@@ -439,7 +439,6 @@ def _priorities(bp: Blueprint, sink: RecordSink, matrix: Matrix, at: walk.Path) 
             "priority",
             {
                 "name": lvl.name,
-                "description": word(bp, "managed"),
                 "statusColor": PRIORITY_COLOURS[min(k, len(PRIORITY_COLOURS) - 1)],
             },
             f"priority:{lvl.id}",

@@ -96,7 +96,6 @@ def parse_priorities(rows: Iterable[Row]) -> list[Record]:
             r["id"],
             {
                 "name": _text(r.get("name")),
-                "description": _text(r.get("description")),
                 "statusColor": _text(r.get("statusColor")),
             },
         )

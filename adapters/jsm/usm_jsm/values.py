@@ -30,8 +30,9 @@ TODO, IN_PROGRESS, DONE = "TODO", "IN_PROGRESS", "DONE"
 #: status ``properties`` are free string pairs kept with the workflow).
 CALL_STATUS_PROPERTY = "usm.call-status"
 
-#: Priority colours by rank (1 is handled first); Jira's own palette for its defaults.
-PRIORITY_COLOURS = ("#d04437", "#f15c75", "#f79232", "#707070", "#2a8735", "#999999")
+#: Priority colours by rank (1 is handled first): the colours of Jira's default priorities
+#: Highest … Lowest, spelled as Jira returns them.
+PRIORITY_COLOURS = ("#d04437", "#f15C75", "#f79232", "#707070", "#999999")
 
 WORDS: dict[str, tuple[str, str]] = {
     # key: (en, nl)

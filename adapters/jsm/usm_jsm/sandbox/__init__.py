@@ -1,7 +1,7 @@
 """A local emulator of Jira Cloud with Jira Service Management (not a mock: it keeps state).
 
 :func:`create_app` returns a Starlette app serving the platform REST API under
-``/rest/api/3`` (its reads also under ``/rest/api/2``) and the service desk API under
+``/rest/api/3`` (and the same under ``/rest/api/2``) and the service desk API under
 ``/rest/servicedeskapi``, over a :class:`usm_config.sandbox.store.RecordStore` that starts as a
 fresh site does. Basic auth is ``email:api_token`` (Cloud); Bearer is a Data Center personal
 access token.
@@ -55,6 +55,7 @@ _ROUTE_MODULES = (
     "usm_jsm.sandbox.platform_projects",
     "usm_jsm.sandbox.platform_groups",
     "usm_jsm.sandbox.servicedesk",
+    "usm_jsm.sandbox.organizations",
 )
 
 
@@ -112,9 +113,9 @@ def _routes(endpoints: Iterable[Endpoint], site: Site, auth: SandboxAuth) -> lis
     for endpoint in endpoints:
         methods = list(endpoint.methods)
         routes.append(_route(endpoint.path, methods, endpoint.handler, site, auth))
-        if endpoint.v2_read and endpoint.path.startswith(_V3):
+        if endpoint.path.startswith(_V3):
             v2_path = _V2 + endpoint.path.removeprefix(_V3)
-            routes.append(_route(v2_path, ["GET"], endpoint.handler, site, auth))
+            routes.append(_route(v2_path, methods, endpoint.handler, site, auth))
     return routes
 
 
