@@ -86,7 +86,7 @@ def test_rejects_a_document_that_is_not_openapi_3(tmp_path: Path) -> None:
         OpenApiRequestChecker.from_file(path)
 
 
-JIRA = Path("/work/shared/specs/jira")
+JIRA = Path(__file__).resolve().parents[3] / "shared/specs/jira"
 PLATFORM = JIRA / "jira-platform-swagger-v3.v3.json"
 SERVICEDESK = JIRA / "jsm-servicedesk-swagger.v3.json"
 needs_jira = pytest.mark.skipif(
