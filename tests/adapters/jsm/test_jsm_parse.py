@@ -1,0 +1,166 @@
+"""The pure read half: raw Jira and JSM responses → live records, against golden files.
+
+The raw responses are the vendor's own example responses for each read operation, taken at
+test time from the OpenAPI documents in ``../shared/specs/jira`` (never copied into the
+project). ``UPDATE_GOLDEN=1 pytest …`` rewrites the expected records after an intended change.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import assert_golden
+from usm_jsm import parse
+
+from usm_config.engine.records import Record
+
+SPECS = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "jira"
+PLATFORM = "jira-platform-swagger-v3.v3.json"
+SERVICE_DESK = "jsm-servicedesk-swagger.v3.json"
+GOLDEN = Path(__file__).parent / "golden" / "parse"
+
+
+@functools.cache
+def _spec(name: str) -> dict[str, Any]:
+    path = SPECS / name
+    if not path.exists():
+        pytest.skip(f"{path} is missing (shared/ sits beside the checkout in CI)")
+    spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return spec
+
+
+def example(spec: str, path: str) -> Any:
+    """The vendor's example 200 response of ``GET path``, decoded."""
+    content = _spec(spec)["paths"][path]["get"]["responses"]["200"]["content"]
+    raw = content["application/json"]["example"]
+    return json.loads(raw) if isinstance(raw, str) else raw
+
+
+def values(spec: str, path: str) -> list[Any]:
+    body = example(spec, path)
+    return list(body["values"]) if isinstance(body, dict) else list(body)
+
+
+def _api(path: str) -> str:
+    return f"/rest/api/3{path}"
+
+
+def _jsm(path: str) -> str:
+    return f"/rest/servicedeskapi{path}"
+
+
+CASES: dict[str, Callable[[], list[Record]]] = {
+    "groups": lambda: parse.parse_groups(values(PLATFORM, _api("/group/bulk"))),
+    "organizations": lambda: parse.parse_organizations(values(SERVICE_DESK, _jsm("/organization"))),
+    "issue-types": lambda: parse.parse_issue_types(values(PLATFORM, _api("/issuetype"))),
+    # The search example holds one team-managed status, left out; the workflow search example
+    # lists global ones in the same shape.
+    "statuses": lambda: parse.parse_statuses(
+        values(PLATFORM, _api("/statuses/search"))
+        + example(PLATFORM, _api("/workflows/search"))["statuses"]
+    ),
+    "priorities": lambda: parse.parse_priorities(values(PLATFORM, _api("/priority"))),
+    "fields": lambda: parse.parse_fields(values(PLATFORM, _api("/field/search"))),
+    "contexts": lambda: parse.parse_contexts(
+        "customfield_10000",
+        values(PLATFORM, _api("/field/{fieldId}/context")),
+        values(PLATFORM, _api("/field/{fieldId}/context/issuetypemapping")),
+        values(PLATFORM, _api("/field/{fieldId}/context/projectmapping")),
+    ),
+    "options": lambda: parse.parse_options(
+        "customfield_10000/10025",
+        values(PLATFORM, _api("/field/{fieldId}/context/{contextId}/option")),
+    ),
+    "workflows": lambda: parse.parse_workflows(
+        values(PLATFORM, _api("/workflows/search")),
+        example(PLATFORM, _api("/workflows/search")).get("statuses") or [],
+    ),
+    "workflow-schemes": lambda: parse.parse_workflow_schemes(
+        values(PLATFORM, _api("/workflowscheme"))
+    ),
+    "issue-type-schemes": lambda: parse.parse_issue_type_schemes(
+        values(PLATFORM, _api("/issuetypescheme")),
+        values(PLATFORM, _api("/issuetypescheme/mapping")),
+    ),
+    "projects": lambda: parse.parse_projects(
+        values(PLATFORM, _api("/project/search")),
+        parse.scheme_of_projects(
+            values(PLATFORM, _api("/issuetypescheme/project")), "issueTypeScheme"
+        ),
+        parse.scheme_of_projects(
+            values(PLATFORM, _api("/workflowscheme/project")), "workflowScheme"
+        ),
+    ),
+    "components": lambda: parse.parse_components(
+        "10000", values(PLATFORM, _api("/project/{projectIdOrKey}/component"))
+    ),
+    "request-types": lambda: parse.parse_request_types(
+        "10000", "28", values(SERVICE_DESK, _jsm("/servicedesk/{serviceDeskId}/requesttype"))
+    ),
+    "queues": lambda: parse.parse_queues(
+        "10000", "28", values(SERVICE_DESK, _jsm("/servicedesk/{serviceDeskId}/queue"))
+    ),
+    "portal-groups": lambda: parse.parse_portal_groups(
+        "10000",
+        "28",
+        values(SERVICE_DESK, _jsm("/servicedesk/{serviceDeskId}/requesttypegroup")),
+        values(SERVICE_DESK, _jsm("/servicedesk/{serviceDeskId}/requesttype")),
+    ),
+}
+
+
+def _dump(records: list[Record]) -> str:
+    rows = [{"kind": r.kind, "target_id": r.target_id, "fields": r.fields} for r in records]
+    return json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_vendor_examples_parse_to_golden_records(name: str) -> None:
+    records = CASES[name]()
+    assert records, f"the vendor example of {name} yields no record"
+    assert_golden(GOLDEN / f"{name}.json", _dump(records), shown=f"golden/parse/{name}.json")
+
+
+def test_team_managed_issue_types_and_project_statuses_are_left_out() -> None:
+    scoped = {"id": "1", "name": "Bug", "scope": {"type": "PROJECT", "project": {"id": "1"}}}
+    assert parse.parse_issue_types([scoped]) == []
+    project_status = {
+        "id": "2",
+        "name": "X",
+        "statusCategory": "TODO",
+        "scope": {"type": "PROJECT"},
+    }
+    assert parse.parse_statuses([project_status]) == []
+
+
+def test_cascading_children_point_at_their_parent() -> None:
+    rows = [{"id": "1", "value": "Hardware"}, {"id": "2", "value": "Laptop", "optionId": "1"}]
+    top, child = parse.parse_options("customfield_1/10", rows)
+    assert (top.kind, top.target_id) == ("field_option", "customfield_1/10/1")
+    assert child.kind == "field_child_option"
+    assert child.fields["parent"] == "customfield_1/10/1"
+
+
+def test_workflow_transitions_are_named_by_status_not_by_server_order() -> None:
+    statuses = [{"id": "10", "name": "Open"}, {"id": "11", "name": "Done"}]
+    workflow = {
+        "id": "w1",
+        "name": "W",
+        "statuses": [{"statusReference": "11"}, {"statusReference": "10"}],
+        "transitions": [
+            {"id": "2", "name": "Finish", "type": "DIRECTED", "toStatusReference": "11",
+             "links": [{"fromStatusReference": "10"}]},
+            {"id": "1", "name": "Create", "type": "INITIAL", "toStatusReference": "10"},
+        ],
+    }  # fmt: skip
+    (record,) = parse.parse_workflows([workflow], statuses)
+    assert [t["name"] for t in record.fields["transitions"]] == ["Create", "Finish"]  # type: ignore[index,union-attr]
+    assert record.fields["statuses"] == [
+        {"name": "Done", "properties": {}},
+        {"name": "Open", "properties": {}},
+    ]
