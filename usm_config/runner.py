@@ -24,12 +24,12 @@ from usm_config.engine.diff import (
     GuardViolation,
     compute_changes,
     mass_change_violations,
-    resolve_live_references,
 )
 from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Change, Plan
 from usm_config.engine.records import Record, fingerprint
+from usm_config.engine.references import resolve_live_references
 from usm_config.http import BasicAuthConfig, HttpClient, RetryPolicy, build_auth
 from usm_config.sandbox.embedded import EmbeddedTransport
 from usm_config.targets import ResolvedTarget

@@ -1,68 +1,15 @@
-"""Helpers for engine tests: plan and apply against the in-memory tool."""
+"""Engine tests import their helpers (memory_tool, memory_harness) from this folder."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from memory_tool import MemoryAdapter, MemoryTool
-
-from usm_config.engine.apply import (
-    Applier,
-    ApplyResult,
-)
-from usm_config.engine.diff import DiffResult, compute_changes, resolve_live_references
-from usm_config.engine.journal import Journal, recover
-from usm_config.engine.lock import Lock
-from usm_config.engine.records import Record
-from usm_config.http import HttpClient
-
-
-class Harness:
-    """Plans and applies desired records to a :class:`MemoryTool`."""
-
-    def __init__(self, folder: Path, adapter_class: type[MemoryAdapter] = MemoryAdapter) -> None:
-        self.tool = MemoryTool()
-        self.adapter = adapter_class(self.tool)
-        self.folder = folder
-        self.lock_path = folder / "test.lock.json"
-        self.journal_path = folder / "test.journal.jsonl"
-
-    def live(self) -> list[Record]:
-        adapter = MemoryAdapter(self.tool)
-        raw = asyncio.run(adapter.read(HttpClient("http://memory.invalid"), list(adapter.kinds)))
-        return resolve_live_references(raw, adapter.kinds)
-
-    def lock(self) -> Lock:
-        lock = Lock.load(self.lock_path, "test", "memory")
-        recover(self.journal_path, lock)
-        return lock
-
-    def plan(self, desired: Sequence[Record], *, prune: bool = False) -> DiffResult:
-        return compute_changes(desired, self.live(), MemoryAdapter.kinds, self.lock(), prune=prune)
-
-    def apply(self, desired: Sequence[Record], *, prune: bool = False) -> ApplyResult:
-        plan = self.plan(desired, prune=prune)
-        lock = self.lock()
-        live = self.live()
-        adapter = self.adapter
-
-        async def run() -> ApplyResult:
-            async with HttpClient("http://memory.invalid") as client:
-                with Journal(self.journal_path) as journal:
-                    applier = Applier(adapter, client, lock, journal, live, parallelism=3)
-                    result = await applier.run(plan.changes)
-                    lock.save()
-                    journal.clear()
-                    return result
-
-        return asyncio.run(run())
+from memory_harness import Harness
 
 
 @pytest.fixture

@@ -1,10 +1,16 @@
-"""An in-memory tool and adapter for engine tests: two kinds, one referencing the other."""
+"""An in-memory tool and adapter for engine tests.
+
+Groups; items, which point at one group (``group``) and at a list of groups (``watchers``);
+and flows, which the API cannot write (manual steps).
+"""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from pydantic import JsonValue
 
 from usm_config.adapter import Write, WriteOutcome
 from usm_config.blueprint.model import Blueprint
@@ -14,12 +20,18 @@ from usm_config.http import HttpClient, NotFoundError, UncertainWriteError
 KINDS: dict[str, KindSpec] = {
     "group": KindSpec("group", "group", ("name",), ("name", "email")),
     "item": KindSpec(
-        "item", "item", ("name",), ("name", "group", "order"), references={"group": "group"}
+        "item",
+        "item",
+        ("name",),
+        ("name", "group", "order", "watchers"),
+        references={"group": "group", "watchers": "group"},
     ),
     "flow": KindSpec(
         "flow", "flow", ("name",), ("name",), operations=frozenset(), manual_hint="build it"
     ),
 }
+#: Fields holding a list; an unset one reads as an empty list.
+LIST_FIELDS = frozenset({"watchers"})
 
 
 def group(name: str, email: str = "", uid: str | None = None) -> Record:
@@ -27,14 +39,21 @@ def group(name: str, email: str = "", uid: str | None = None) -> Record:
     return Record(kind="group", key=(name,), fields={"name": name, "email": email}, uid=uid)
 
 
-def item(name: str, group_name: str, order: str = "1", uid: str | None = None) -> Record:
-    """A desired item pointing at a group."""
-    return Record(
-        kind="item",
-        key=(name,),
-        fields={"name": name, "group": ref("group", (group_name,)), "order": order},
-        uid=uid,
-    )
+def item(
+    name: str,
+    group_name: str,
+    order: str = "1",
+    uid: str | None = None,
+    watchers: Iterable[str] = (),
+) -> Record:
+    """A desired item pointing at a group, and at the groups named in ``watchers``."""
+    fields: dict[str, JsonValue] = {
+        "name": name,
+        "group": ref("group", (group_name,)),
+        "order": order,
+        "watchers": [ref("group", (watcher,)) for watcher in watchers],
+    }
+    return Record(kind="item", key=(name,), fields=fields, uid=uid)
 
 
 class MemoryTool:
@@ -51,6 +70,16 @@ class MemoryTool:
         target_id = f"{kind}-{next(self._ids):04d}"
         self.tables[kind][target_id] = dict(row)
         return target_id
+
+    def check_references(self, kind: str, fields: Mapping[str, Any]) -> None:
+        """Refuse a write whose reference fields hold anything but ids of existing records."""
+        for name, target_kind in KINDS[kind].references.items():
+            if name not in fields:
+                continue
+            value = fields[name]
+            for target_id in value if isinstance(value, list) else [value]:
+                if not isinstance(target_id, str) or target_id not in self.tables[target_kind]:
+                    raise ValueError(f"{kind}.{name}: {target_id!r} is no {target_kind} id")
 
 
 class MemoryAdapter:
@@ -69,7 +98,7 @@ class MemoryAdapter:
 
     def _record(self, kind: str, target_id: str) -> Record:
         row = self.tool.tables[kind][target_id]
-        fields = {f: row.get(f, "") for f in KINDS[kind].owned_fields}
+        fields = {f: row.get(f, [] if f in LIST_FIELDS else "") for f in KINDS[kind].owned_fields}
         return Record(kind=kind, key=(), fields=fields, target_id=target_id)
 
     async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
@@ -84,6 +113,7 @@ class MemoryAdapter:
 
     async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
         self.tool.writes += 1
+        self.tool.check_references(kind, fields)
         target_id = self.tool.insert(kind, fields)
         if self.tool.lose_next_create_responses:
             self.tool.lose_next_create_responses -= 1
@@ -96,6 +126,7 @@ class MemoryAdapter:
         self.tool.writes += 1
         if target_id not in self.tool.tables[kind]:
             raise NotFoundError(404, "PATCH", f"/{kind}/{target_id}", "")
+        self.tool.check_references(kind, fields)
         self.tool.tables[kind][target_id].update(fields)
         return self._record(kind, target_id)
 
@@ -124,6 +155,7 @@ class BatchMemoryAdapter(MemoryAdapter):
             if self.throttle_every_other and index % 2:
                 outcomes.append(WriteOutcome(error="HTTP 429", retryable=True))
                 continue
+            self.tool.check_references(write.kind, write.fields)
             if write.fields.get("name") in self.reject_names:
                 outcomes.append(WriteOutcome(error="HTTP 403: ACL Exception"))
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Harness
+from memory_harness import Harness
 from memory_tool import BatchMemoryAdapter, group, item
 
 DESIRED = [group(f"g{i}", uid=f"g:{i}") for i in range(7)] + [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from conftest import Harness
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from memory_harness import Harness
 from memory_tool import group, item
 
 from usm_config.engine.records import Record
@@ -18,26 +18,31 @@ EMAILS = ["", "x@example.org", "y@example.org"]
 
 @st.composite
 def blueprints(draw: st.DrawFn) -> list[Record]:
-    """A random desired set: groups, and items pointing at those groups."""
+    """A random desired set: groups, and items pointing at one and at a list of those groups."""
     groups = draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=4))
     records = [group(g, draw(st.sampled_from(EMAILS)), uid=f"g:{g}") for g in groups]
     if groups:
         for name in draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=4)):
             target = draw(st.sampled_from(groups))
-            records.append(item(name, target, draw(st.sampled_from(["1", "2"])), uid=f"i:{name}"))
+            watchers = draw(st.lists(st.sampled_from(groups), unique=True, max_size=3))
+            order = draw(st.sampled_from(["1", "2"]))
+            records.append(item(name, target, order, uid=f"i:{name}", watchers=watchers))
     return records
 
 
 @st.composite
-def foreign_rows(draw: st.DrawFn) -> list[tuple[str, dict[str, str]]]:
-    """Records someone else created: unique names per kind, some with dangling references."""
-    rows: list[tuple[str, dict[str, str]]] = []
-    for kind in ("group", "item"):
-        for name in draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=3)):
-            if kind == "group":
-                rows.append((kind, {"name": name, "email": draw(st.sampled_from(EMAILS))}))
-            else:
-                rows.append((kind, {"name": name, "group": "group-9999", "order": "7"}))
+def foreign_rows(draw: st.DrawFn) -> list[tuple[str, dict[str, object]]]:
+    """Records someone else created: unique names per kind, items with dangling references
+    (also inside their lists) or with no list at all."""
+    rows: list[tuple[str, dict[str, object]]] = []
+    for name in draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=3)):
+        rows.append(("group", {"name": name, "email": draw(st.sampled_from(EMAILS))}))
+    for name in draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=3)):
+        row: dict[str, object] = {"name": name, "group": "group-9999", "order": "7"}
+        watchers = draw(st.none() | st.lists(st.sampled_from(["group-9998", "group-9999"])))
+        if watchers is not None:
+            row["watchers"] = watchers
+        rows.append(("item", row))
     return rows
 
 
@@ -49,7 +54,7 @@ def foreign_rows(draw: st.DrawFn) -> list[tuple[str, dict[str, str]]]:
 @given(earlier=blueprints(), foreign=foreign_rows(), desired=blueprints(), vanish=st.booleans())
 def test_apply_reaches_desired_from_random_live_states(
     earlier: list[Record],
-    foreign: list[tuple[str, dict[str, str]]],
+    foreign: list[tuple[str, dict[str, object]]],
     desired: list[Record],
     vanish: bool,
 ) -> None:
@@ -60,6 +65,10 @@ def test_apply_reaches_desired_from_random_live_states(
         if vanish and harness.tool.tables["group"]:
             first = sorted(harness.tool.tables["group"])[0]
             harness.tool.tables["group"][first]["email"] = "changed@example.org"
+        if vanish and harness.tool.tables["item"]:
+            first = sorted(harness.tool.tables["item"])[0]
+            row = harness.tool.tables["item"][first]
+            row["watchers"] = [*reversed(row["watchers"]), "group-9999"]
         for kind, row in foreign:
             harness.tool.insert(kind, row)
         foreign_untouched = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Harness
+from memory_harness import Harness
 from memory_tool import group, item
 
 from usm_config.engine.plan import Action

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from pydantic import JsonValue
-
 from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
-from usm_config.engine.diff import live_key
 from usm_config.engine.journal import Journal
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Action, Change
-from usm_config.engine.records import Record, ref, ref_target
+from usm_config.engine.records import Record
+from usm_config.engine.references import MissingReference, References
 from usm_config.http import HttpClient, NotFoundError, TransientError, UncertainWriteError
 
 log = logging.getLogger(__name__)
@@ -46,25 +44,6 @@ class ApplyResult:
     recovered_creates: int = 0
 
 
-def _resolve(
-    fields: Mapping[str, JsonValue], ids: Mapping[tuple[str, tuple[str, ...]], str], what: str
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in fields.items():
-        target = ref_target(value)
-        if target is None:
-            out[name] = value
-        elif target in ids:
-            out[name] = ids[target]
-        else:
-            kind, key = target
-            raise ApplyError(
-                f"{what}: field '{name}' refers to {kind}[{'/'.join(key)}], which does not exist "
-                "in the target"
-            )
-    return out
-
-
 class Applier:
     """Runs the writes of one plan through one adapter and client."""
 
@@ -83,9 +62,7 @@ class Applier:
         self.client = client
         self.lock = lock
         self.journal = journal
-        self.ids: dict[tuple[str, tuple[str, ...]], str] = {
-            (r.kind, r.key): r.target_id for r in live if r.target_id
-        }
+        self.references = References.of(live)
         self.semaphore = asyncio.Semaphore(parallelism)
         self.on_progress = on_progress
         self.result = ApplyResult()
@@ -145,15 +122,22 @@ class Applier:
         if change.action == Action.DELETE:
             if change.uid:
                 self.lock.remove(change.uid)
-            self.ids.pop((change.kind, change.key), None)
+            self.references.forget(change.kind, change.key)
             return
         assert target_id is not None
-        self.ids[(change.kind, change.key)] = target_id
+        self.references.learn(change.kind, change.key, target_id)
         if change.uid:
             self.lock.set(change.uid, change.kind, target_id, change.key)
 
+    def _tool_fields(self, change: Change) -> dict[str, Any]:
+        """The change's fields as the tool takes them: references as ids."""
+        try:
+            return self.references.to_ids(change.fields)
+        except MissingReference as exc:
+            raise ApplyError(f"{change.address}: {exc}") from None
+
     def _write(self, change: Change) -> Write:
-        fields = _resolve(change.fields, self.ids, change.address)
+        fields = self._tool_fields(change)
         action = {Action.CREATE: "create", Action.DELETE: "delete"}.get(change.action, "update")
         return Write(action, change.kind, fields, change.target_id)
 
@@ -207,7 +191,7 @@ class Applier:
             target_id = change.target_id
             assert target_id is not None
             if change.fields:
-                fields = _resolve(change.fields, self.ids, change.address)
+                fields = self._tool_fields(change)
                 await self.adapter.update(self.client, change.kind, target_id, fields)
         elif change.action == Action.DELETE:
             target_id = change.target_id
@@ -223,17 +207,7 @@ class Applier:
     def _same_key(self, change: Change, candidates: Iterable[Record]) -> list[Record]:
         """Keep the candidates whose natural key (references resolved) is the change's."""
         spec = self.adapter.kinds[change.kind]
-        by_id = {target_id: (kind, key) for (kind, key), target_id in self.ids.items()}
-        matches = []
-        for record in candidates:
-            fields = dict(record.fields)
-            for name, target_kind in spec.references.items():
-                known = by_id.get(str(fields.get(name)))
-                if known is not None and known[0] == target_kind:
-                    fields[name] = ref(target_kind, known[1])
-            if live_key(spec, fields) == change.key:
-                matches.append(record)
-        return matches
+        return [r for r in candidates if self.references.resolve(r, spec).key == change.key]
 
     async def _find(self, change: Change) -> str | None:
         found = self._same_key(
@@ -247,7 +221,7 @@ class Applier:
         return found[0].target_id if found else None
 
     async def _create(self, change: Change, *, look_first: bool = False) -> str:
-        fields = _resolve(change.fields, self.ids, change.address)
+        fields = self._tool_fields(change)
         attempts = max(MAX_CREATE_ATTEMPTS, self.client.retry.max_attempts)
         for attempt in range(1, attempts + 1):
             if look_first:

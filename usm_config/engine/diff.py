@@ -9,59 +9,13 @@ only for records the lock file lists.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-from pydantic import JsonValue
 
 from usm_config.engine.lock import Lock
 from usm_config.engine.order import kind_levels
 from usm_config.engine.plan import Action, Change, FieldChange
-from usm_config.engine.records import KindSpec, Op, Record, ref, ref_target
-
-
-def key_part(value: JsonValue) -> str:
-    """How one key field's value reads in a natural key (a reference by its target's key)."""
-    target = ref_target(value)
-    if target is not None:
-        return "/".join(target[1])
-    return "" if value is None else str(value)
-
-
-def live_key(spec: KindSpec, fields: Mapping[str, JsonValue]) -> tuple[str, ...]:
-    """The natural key of a record from its (reference-resolved) fields."""
-    return tuple(key_part(fields.get(name)) for name in spec.key_fields)
-
-
-def resolve_live_references(
-    records: Sequence[Record], kinds: Mapping[str, KindSpec]
-) -> list[Record]:
-    """Turn raw live records into comparable ones: references by natural key, keys computed.
-
-    Adapters return reference fields as the tool's ids. Kinds are resolved in dependency
-    order, so a key that contains a reference (a schedule span keyed by its schedule's name)
-    is computed after the record it points at. An id that points at no record read stays as
-    it is, so the diff shows it.
-    """
-    levels = kind_levels(kinds)
-    by_id: dict[str, Record] = {}
-    out: list[Record] = []
-    for record in sorted(records, key=lambda r: levels.get(r.kind, 0)):
-        spec = kinds.get(record.kind)
-        if spec is None:
-            out.append(record)
-            continue
-        fields = dict(record.fields)
-        for name, target_kind in spec.references.items():
-            value = fields.get(name)
-            target = by_id.get(value) if isinstance(value, str) else None
-            if target is not None and target.kind == target_kind:
-                fields[name] = ref(target_kind, target.key)
-        resolved = record.model_copy(update={"fields": fields, "key": live_key(spec, fields)})
-        if resolved.target_id:
-            by_id[resolved.target_id] = resolved
-        out.append(resolved)
-    return out
+from usm_config.engine.records import KindSpec, Op, Record, key_part
 
 
 def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]:
@@ -274,6 +228,6 @@ __all__ = [
     "DiffResult",
     "GuardViolation",
     "compute_changes",
+    "key_part",
     "mass_change_violations",
-    "resolve_live_references",
 ]

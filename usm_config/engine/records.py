@@ -3,8 +3,12 @@
 A :class:`Record` is one object in a target tool (an assignment group, an SLA definition, a
 choice), keyed by its kind's natural key. Desired records come from an adapter's pure compile
 step; live records from its read step. Field values are JSON values, compared with ``==``;
-a reference to another record is written as :func:`ref` so that the diff compares natural keys,
-never the tool's internal ids.
+a reference to another record is written as :func:`ref` (a field holding several references
+as a list of them) so that the diff compares natural keys, never the tool's internal ids.
+
+A record's natural key is computed by :func:`record_key` from its key fields, on both sides:
+adapters' compile steps call it for desired records, the engine for live records once their
+references are resolved (:mod:`usm_config.engine.references`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,21 @@ def ref_target(value: JsonValue) -> tuple[str, tuple[str, ...]] | None:
             if isinstance(kind, str) and isinstance(key, list):
                 return kind, tuple(str(k) for k in key)
     return None
+
+
+def key_part(value: JsonValue) -> str:
+    """How one key field's value reads in a natural key.
+
+    A reference reads as its target's key joined with ``/``, ``None`` as ``""``, anything else
+    as ``str(value)``. A list (of references or anything else) cannot be part of a natural key:
+    :class:`ValueError`.
+    """
+    if isinstance(value, list):
+        raise ValueError("a list cannot be part of a natural key")
+    target = ref_target(value)
+    if target is not None:
+        return "/".join(target[1])
+    return "" if value is None else str(value)
 
 
 class Record(BaseModel):
@@ -95,6 +114,20 @@ class KindSpec:
     def dependencies(self) -> set[str]:
         """Kinds that must exist before records of this kind can be written."""
         return {*self.references.values(), *self.depends_on} - {self.name}
+
+
+def record_key(spec: KindSpec, fields: Mapping[str, JsonValue]) -> tuple[str, ...]:
+    """The natural key of a record of ``spec`` from its fields (references as :func:`ref`).
+
+    Raises :class:`ValueError` naming the field when a key field holds a list.
+    """
+    parts = []
+    for name in spec.key_fields:
+        try:
+            parts.append(key_part(fields.get(name)))
+        except ValueError as exc:
+            raise ValueError(f"{spec.name}.{name}: {exc}") from None
+    return tuple(parts)
 
 
 @dataclass(frozen=True)

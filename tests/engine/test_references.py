@@ -1,0 +1,142 @@
+"""Keys and references: computed once, for both sides, single references and lists."""
+
+from __future__ import annotations
+
+import pytest
+from memory_harness import Harness
+from memory_tool import KINDS, group, item
+
+from usm_config.engine.plan import Action
+from usm_config.engine.records import KindSpec, Record, key_part, record_key, ref
+from usm_config.engine.references import MissingReference, References, resolve_live_references
+
+SPAN = KindSpec(
+    "span", "span", ("schedule", "day"), ("schedule", "day", "start"), {"schedule": "schedule"}
+)
+SCHEDULE = KindSpec("schedule", "schedule", ("name",), ("name",))
+BOTH = {"span": SPAN, "schedule": SCHEDULE}
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("Service Desk", "Service Desk"),
+        (None, ""),
+        (3, "3"),
+        (ref("schedule", ("Office", "Europe/Amsterdam")), "Office/Europe/Amsterdam"),
+    ],
+)
+def test_key_part_reads_values_and_references(value: object, text: str) -> None:
+    assert key_part(value) == text  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [[], ["a"], [ref("group", ("desk",))]])
+def test_a_list_cannot_be_part_of_a_key(value: list[object]) -> None:
+    with pytest.raises(ValueError, match="a list cannot be part of a natural key"):
+        key_part(value)  # type: ignore[arg-type]
+    spec = KindSpec("context", "context", ("name", "types"), ("name", "types"))
+    with pytest.raises(ValueError, match=r"^context\.types: a list"):
+        record_key(spec, {"name": "x", "types": value})  # type: ignore[dict-item]
+
+
+def test_record_key_follows_the_key_fields_in_order() -> None:
+    fields = {"start": "08:00", "day": "mon", "schedule": ref("schedule", ("Office",))}
+    assert record_key(SPAN, fields) == ("Office", "mon")
+    assert record_key(SPAN, {"day": "tue"}) == ("", "tue")
+
+
+def test_live_ids_become_references_and_keys_in_dependency_order() -> None:
+    raw = [
+        Record(kind="span", key=(), fields={"schedule": "s1", "day": "mon"}, target_id="x1"),
+        Record(kind="span", key=(), fields={"schedule": "zz", "day": "tue"}, target_id="x2"),
+        Record(kind="schedule", key=(), fields={"name": "Office"}, target_id="s1"),
+    ]
+    live = {r.target_id: r for r in resolve_live_references(raw, BOTH)}
+    assert live["s1"].key == ("Office",)
+    assert live["x1"].fields["schedule"] == ref("schedule", ("Office",))
+    assert live["x1"].key == ("Office", "mon")
+    assert live["x2"].fields["schedule"] == "zz", "an unknown id stays as it is"
+    assert live["x2"].key == ("zz", "tue")
+
+
+def test_ids_are_looked_up_per_kind() -> None:
+    """Two kinds may use the same id (Jira's numeric ids); a reference names its kind."""
+    raw = [
+        Record(kind="flow", key=(), fields={"name": "notify"}, target_id="10"),
+        Record(kind="group", key=(), fields={"name": "desk"}, target_id="10"),
+        Record(kind="item", key=(), fields={"name": "i", "group": "10"}, target_id="11"),
+    ]
+    (resolved,) = [r for r in resolve_live_references(raw, KINDS) if r.kind == "item"]
+    assert resolved.fields["group"] == ref("group", ("desk",))
+
+
+def test_a_list_of_ids_is_resolved_element_by_element_in_its_order() -> None:
+    raw = [
+        Record(kind="group", key=(), fields={"name": "desk"}, target_id="g1"),
+        Record(kind="group", key=(), fields={"name": "ops"}, target_id="g2"),
+        Record(
+            kind="item",
+            key=(),
+            fields={"name": "laptop", "group": "g1", "watchers": ["g2", "gone", "g1"]},
+            target_id="i1",
+        ),
+    ]
+    (laptop,) = [r for r in resolve_live_references(raw, KINDS) if r.kind == "item"]
+    assert laptop.fields["watchers"] == [ref("group", ("ops",)), "gone", ref("group", ("desk",))]
+
+
+def test_references_become_ids_also_inside_lists() -> None:
+    index = References()
+    index.learn("group", ("desk",), "g1")
+    index.learn("group", ("ops",), "g2")
+    fields = item("laptop", "desk", watchers=["ops", "desk"]).fields
+    assert index.to_ids(fields) == {
+        "name": "laptop",
+        "group": "g1",
+        "order": "1",
+        "watchers": ["g2", "g1"],
+    }
+    index.forget("group", ("ops",))
+    with pytest.raises(MissingReference, match=r"field 'watchers' refers to group\[ops\]"):
+        index.to_ids(fields)
+
+
+def test_of_matches_the_smallest_id_of_records_sharing_a_key() -> None:
+    live = [
+        Record(kind="group", key=("desk",), fields={}, target_id="g2"),
+        Record(kind="group", key=("desk",), fields={}, target_id="g1"),
+    ]
+    assert References.of(live).target_id("group", ("desk",)) == "g1"
+
+
+def test_apply_writes_lists_of_ids_and_converges(harness: Harness) -> None:
+    desired = [
+        group("desk", uid="g:desk"),
+        group("ops", uid="g:ops"),
+        item("laptop", "desk", uid="i:laptop", watchers=["ops", "desk"]),
+    ]
+    assert not harness.apply(desired).failed
+    ids = {row["name"]: target_id for target_id, row in harness.tool.tables["group"].items()}
+    (row,) = harness.tool.tables["item"].values()
+    assert row["watchers"] == [ids["ops"], ids["desk"]]
+    assert harness.plan(desired).changes == ()
+
+
+def test_lists_are_compared_in_the_order_given(harness: Harness) -> None:
+    groups = [group("desk", uid="g:desk"), group("ops", uid="g:ops")]
+    harness.apply([*groups, item("laptop", "desk", uid="i:laptop", watchers=["ops", "desk"])])
+    reordered = item("laptop", "desk", uid="i:laptop", watchers=["desk", "ops"])
+    (change,) = harness.plan([*groups, reordered]).changes
+    assert change.action == Action.UPDATE
+    assert [(d.field, d.after) for d in change.diff] == [("watchers", reordered.fields["watchers"])]
+
+
+def test_a_list_element_pointing_nowhere_fails_that_change(harness: Harness) -> None:
+    desired = [group("desk", uid="g:desk"), item("laptop", "desk", watchers=["nowhere"])]
+    result = harness.apply(desired)
+    ((change, message),) = result.failed
+    assert change.address == "item[laptop]"
+    assert message == (
+        "item[laptop]: field 'watchers' refers to group[nowhere], which does not exist in the "
+        "target"
+    )

@@ -1,0 +1,137 @@
+"""References both ways: the tool's ids on the wire, natural keys in the engine.
+
+Adapters stay thin: they read a reference field as the tool's id (or a list of ids, for a
+field holding several references) and write whatever the engine hands them. In between, every
+reference is ``ref(kind, key)`` (:func:`usm_config.engine.records.ref`), so the diff compares
+natural keys and a key that contains a reference (a schedule span keyed by its schedule) is
+computed the same way on both sides.
+
+:class:`References` is the one index between the two: :meth:`References.resolve` turns a raw
+live record's ids into references and computes its key (reading, and checking candidates
+after a lost response); :meth:`References.to_ids` turns a desired record's references into ids
+(writing). Lists are translated element by element and compared as given, in the order the
+adapter puts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import JsonValue
+
+from usm_config.engine.order import kind_levels
+from usm_config.engine.records import KindSpec, Record, record_key, ref, ref_target
+
+Address = tuple[str, tuple[str, ...]]
+
+
+class MissingReference(LookupError):
+    """A reference to write points at a record the target does not hold (yet)."""
+
+    def __init__(self, field: str, kind: str, key: tuple[str, ...]) -> None:
+        super().__init__(
+            f"field '{field}' refers to {kind}[{'/'.join(key)}], which does not exist in the target"
+        )
+        self.field, self.kind, self.key = field, kind, key
+
+
+class References:
+    """Which tool id each natural key has, and back, for the records of one target.
+
+    Ids are looked up per kind, so a tool whose ids are only unique within a kind (Jira's
+    numeric ids) works as well as one with global ids.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[Address, str] = {}
+        self._keys: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    @classmethod
+    def of(cls, records: Iterable[Record]) -> References:
+        """The index of resolved live ``records``; of records sharing a key, the smallest id
+        (the one the diff matches)."""
+        index = cls()
+        for record in sorted(records, key=lambda r: r.target_id or "", reverse=True):
+            if record.target_id:
+                index.learn(record.kind, record.key, record.target_id)
+        return index
+
+    @property
+    def ids(self) -> Mapping[Address, str]:
+        """``(kind, key)`` → tool id of every record known."""
+        return self._ids
+
+    def target_id(self, kind: str, key: tuple[str, ...]) -> str | None:
+        """The tool id of the record of ``kind`` with ``key``, if known."""
+        return self._ids.get((kind, key))
+
+    def learn(self, kind: str, key: tuple[str, ...], target_id: str) -> None:
+        """Record that the record of ``kind`` with ``key`` has ``target_id``."""
+        self._ids[(kind, key)] = target_id
+        self._keys[(kind, target_id)] = key
+
+    def forget(self, kind: str, key: tuple[str, ...]) -> None:
+        """Drop a record that no longer exists."""
+        target_id = self._ids.pop((kind, key), None)
+        if target_id is not None:
+            self._keys.pop((kind, target_id), None)
+
+    def resolve(self, record: Record, spec: KindSpec) -> Record:
+        """``record`` (raw, as an adapter read it) with ids turned into references and its key
+        computed. An id this index does not know stays as it is, so the diff shows it."""
+        fields = dict(record.fields)
+        for name, target_kind in spec.references.items():
+            if name in fields:
+                fields[name] = self._as_reference(fields[name], target_kind)
+        return record.model_copy(update={"fields": fields, "key": record_key(spec, fields)})
+
+    def _as_reference(self, value: JsonValue, kind: str) -> JsonValue:
+        if isinstance(value, list):
+            return [self._as_reference(item, kind) for item in value]
+        key = self._keys.get((kind, value)) if isinstance(value, str) else None
+        return value if key is None else ref(kind, key)
+
+    def to_ids(self, fields: Mapping[str, JsonValue]) -> dict[str, Any]:
+        """``fields`` with every reference (also inside a list) turned into the tool's id.
+
+        Raises :class:`MissingReference` for a reference to a record not known.
+        """
+        return {name: self._as_id(name, value) for name, value in fields.items()}
+
+    def _as_id(self, name: str, value: JsonValue) -> Any:
+        if isinstance(value, list):
+            return [self._as_id(name, item) for item in value]
+        target = ref_target(value)
+        if target is None:
+            return value
+        target_id = self._ids.get(target)
+        if target_id is None:
+            raise MissingReference(name, *target)
+        return target_id
+
+
+def resolve_live_references(
+    records: Sequence[Record], kinds: Mapping[str, KindSpec]
+) -> list[Record]:
+    """Raw live records made comparable: references by natural key, keys computed.
+
+    Kinds are resolved in dependency order, so a key that contains a reference is computed
+    after the record it points at. Records of kinds the adapter does not declare pass through.
+    """
+    levels = kind_levels(kinds)
+    index = References()
+    resolved: list[Record] = []
+    for record in sorted(records, key=lambda r: levels.get(r.kind, 0)):
+        spec = kinds.get(record.kind)
+        if spec is None:
+            resolved.append(record)
+            continue
+        comparable = index.resolve(record, spec)
+        if comparable.target_id:
+            index.learn(comparable.kind, comparable.key, comparable.target_id)
+        resolved.append(comparable)
+    return resolved
+
+
+__all__ = ["MissingReference", "References", "resolve_live_references"]
