@@ -77,8 +77,8 @@ async def get_task(request: Request, site: Site) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint(f"{V3}/serverInfo", ("GET",), server_info, v2_read=True),
-    Endpoint(f"{V3}/myself", ("GET",), myself, v2_read=True),
-    Endpoint(f"{V3}/user/search", ("GET",), user_search, v2_read=True),
-    Endpoint(f"{V3}/task/{{taskId}}", ("GET",), get_task, v2_read=True),
+    Endpoint(f"{V3}/serverInfo", ("GET",), server_info),
+    Endpoint(f"{V3}/myself", ("GET",), myself),
+    Endpoint(f"{V3}/user/search", ("GET",), user_search),
+    Endpoint(f"{V3}/task/{{taskId}}", ("GET",), get_task),
 ]

@@ -92,6 +92,6 @@ async def group_picker(request: Request, site: Site) -> Response:
 ENDPOINTS = [
     Endpoint(f"{V3}/group", ("POST",), create_group),
     Endpoint(f"{V3}/group", ("DELETE",), delete_group),
-    Endpoint(f"{V3}/group/bulk", ("GET",), bulk_groups, v2_read=True),
-    Endpoint(f"{V3}/groups/picker", ("GET",), group_picker, v2_read=True),
+    Endpoint(f"{V3}/group/bulk", ("GET",), bulk_groups),
+    Endpoint(f"{V3}/groups/picker", ("GET",), group_picker),
 ]

@@ -292,15 +292,15 @@ async def assign_to_project(request: Request, site: Site) -> Response:
 _SCHEME = f"{V3}/issuetypescheme/{{issueTypeSchemeId}}"
 
 ENDPOINTS = [
-    Endpoint(f"{V3}/issuetype", ("GET",), list_issue_types, v2_read=True),
+    Endpoint(f"{V3}/issuetype", ("GET",), list_issue_types),
     Endpoint(f"{V3}/issuetype", ("POST",), create_issue_type),
-    Endpoint(f"{V3}/issuetype/{{id}}", ("GET",), get_issue_type, v2_read=True),
+    Endpoint(f"{V3}/issuetype/{{id}}", ("GET",), get_issue_type),
     Endpoint(f"{V3}/issuetype/{{id}}", ("PUT",), update_issue_type),
     Endpoint(f"{V3}/issuetype/{{id}}", ("DELETE",), delete_issue_type),
-    Endpoint(f"{V3}/issuetypescheme", ("GET",), list_schemes, v2_read=True),
+    Endpoint(f"{V3}/issuetypescheme", ("GET",), list_schemes),
     Endpoint(f"{V3}/issuetypescheme", ("POST",), create_scheme),
-    Endpoint(f"{V3}/issuetypescheme/mapping", ("GET",), scheme_mappings, v2_read=True),
-    Endpoint(f"{V3}/issuetypescheme/project", ("GET",), project_schemes, v2_read=True),
+    Endpoint(f"{V3}/issuetypescheme/mapping", ("GET",), scheme_mappings),
+    Endpoint(f"{V3}/issuetypescheme/project", ("GET",), project_schemes),
     Endpoint(f"{V3}/issuetypescheme/project", ("PUT",), assign_to_project),
     Endpoint(_SCHEME, ("PUT",), update_scheme),
     Endpoint(_SCHEME, ("DELETE",), delete_scheme),

@@ -105,10 +105,10 @@ async def delete_priority(request: Request, site: Site) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint(f"{V3}/priority", ("GET",), list_priorities, v2_read=True),
+    Endpoint(f"{V3}/priority", ("GET",), list_priorities),
     Endpoint(f"{V3}/priority", ("POST",), create_priority),
-    Endpoint(f"{V3}/priority/search", ("GET",), search_priorities, v2_read=True),
-    Endpoint(f"{V3}/priority/{{id}}", ("GET",), get_priority, v2_read=True),
+    Endpoint(f"{V3}/priority/search", ("GET",), search_priorities),
+    Endpoint(f"{V3}/priority/{{id}}", ("GET",), get_priority),
     Endpoint(f"{V3}/priority/{{id}}", ("PUT",), update_priority),
     Endpoint(f"{V3}/priority/{{id}}", ("DELETE",), delete_priority),
 ]

@@ -344,15 +344,15 @@ async def project_components(request: Request, site: Site) -> Response:
 _PROJECT = f"{V3}/project/{{projectIdOrKey}}"
 
 ENDPOINTS = [
-    Endpoint(f"{V3}/project/search", ("GET",), search_projects, v2_read=True),
-    Endpoint(f"{V3}/project", ("GET",), all_projects, v2_read=True),
+    Endpoint(f"{V3}/project/search", ("GET",), search_projects),
+    Endpoint(f"{V3}/project", ("GET",), all_projects),
     Endpoint(f"{V3}/project", ("POST",), create_project),
-    Endpoint(_PROJECT, ("GET",), get_project, v2_read=True),
+    Endpoint(_PROJECT, ("GET",), get_project),
     Endpoint(_PROJECT, ("PUT",), update_project),
-    Endpoint(f"{_PROJECT}/component", ("GET",), project_components_page, v2_read=True),
-    Endpoint(f"{_PROJECT}/components", ("GET",), project_components, v2_read=True),
+    Endpoint(f"{_PROJECT}/component", ("GET",), project_components_page),
+    Endpoint(f"{_PROJECT}/components", ("GET",), project_components),
     Endpoint(f"{V3}/component", ("POST",), create_component),
-    Endpoint(f"{V3}/component/{{id}}", ("GET",), get_component, v2_read=True),
+    Endpoint(f"{V3}/component/{{id}}", ("GET",), get_component),
     Endpoint(f"{V3}/component/{{id}}", ("PUT",), update_component),
     Endpoint(f"{V3}/component/{{id}}", ("DELETE",), delete_component),
 ]

@@ -245,11 +245,11 @@ async def status_category(request: Request, site: Site) -> Response:
 ENDPOINTS = [
     Endpoint(f"{V3}/statuses", ("POST",), create_statuses),
     Endpoint(f"{V3}/statuses", ("PUT",), update_statuses),
-    Endpoint(f"{V3}/statuses", ("GET",), statuses_by_id, v2_read=True),
+    Endpoint(f"{V3}/statuses", ("GET",), statuses_by_id),
     Endpoint(f"{V3}/statuses", ("DELETE",), delete_statuses),
-    Endpoint(f"{V3}/statuses/search", ("GET",), search_statuses, v2_read=True),
-    Endpoint(f"{V3}/status", ("GET",), legacy_statuses, v2_read=True),
-    Endpoint(f"{V3}/status/{{idOrName}}", ("GET",), legacy_status, v2_read=True),
-    Endpoint(f"{V3}/statuscategory", ("GET",), status_categories, v2_read=True),
-    Endpoint(f"{V3}/statuscategory/{{idOrKey}}", ("GET",), status_category, v2_read=True),
+    Endpoint(f"{V3}/statuses/search", ("GET",), search_statuses),
+    Endpoint(f"{V3}/status", ("GET",), legacy_statuses),
+    Endpoint(f"{V3}/status/{{idOrName}}", ("GET",), legacy_status),
+    Endpoint(f"{V3}/statuscategory", ("GET",), status_categories),
+    Endpoint(f"{V3}/statuscategory/{{idOrKey}}", ("GET",), status_category),
 ]

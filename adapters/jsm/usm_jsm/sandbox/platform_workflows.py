@@ -435,6 +435,6 @@ ENDPOINTS = [
     Endpoint(f"{V3}/workflows/update", ("POST",), update_workflows),
     Endpoint(f"{V3}/workflows/update/validation", ("POST",), validate_update),
     Endpoint(f"{V3}/workflows", ("POST",), read_workflows),
-    Endpoint(f"{V3}/workflows/search", ("GET",), search_workflows, v2_read=True),
+    Endpoint(f"{V3}/workflows/search", ("GET",), search_workflows),
     Endpoint(f"{V3}/workflow/{{entityId}}", ("DELETE",), delete_workflow),
 ]

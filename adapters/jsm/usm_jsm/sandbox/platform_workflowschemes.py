@@ -238,11 +238,11 @@ async def assign_to_project(request: Request, site: Site) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint(f"{V3}/workflowscheme", ("GET",), list_schemes, v2_read=True),
+    Endpoint(f"{V3}/workflowscheme", ("GET",), list_schemes),
     Endpoint(f"{V3}/workflowscheme", ("POST",), create_scheme),
-    Endpoint(f"{V3}/workflowscheme/project", ("GET",), project_associations, v2_read=True),
+    Endpoint(f"{V3}/workflowscheme/project", ("GET",), project_associations),
     Endpoint(f"{V3}/workflowscheme/project", ("PUT",), assign_to_project),
-    Endpoint(f"{V3}/workflowscheme/{{id}}", ("GET",), get_scheme, v2_read=True),
+    Endpoint(f"{V3}/workflowscheme/{{id}}", ("GET",), get_scheme),
     Endpoint(f"{V3}/workflowscheme/{{id}}", ("PUT",), update_scheme),
     Endpoint(f"{V3}/workflowscheme/{{id}}", ("DELETE",), delete_scheme),
 ]

@@ -292,14 +292,13 @@ Handler = Callable[[Request, Site], Awaitable[Response]]
 class Endpoint:
     """One route: a path under the app root, its methods and its handler.
 
-    ``v2_read``: also serve a GET of a ``/rest/api/3`` path under ``/rest/api/2`` (the
-    ``jira`` package reads through version 2).
+    Platform routes under ``/rest/api/3`` are served under ``/rest/api/2`` too, as on Cloud
+    (the ``jira`` package and atlassian-python-api use version 2).
     """
 
     path: str
     methods: tuple[str, ...]
     handler: Handler
-    v2_read: bool = False
 
 
 def require(row: Row | None, message: str) -> Row:
