@@ -165,17 +165,23 @@ def _fork_targets(bp: Blueprint) -> dict[ProcessId, dict[ProcessId, list[str]]]:
     return out
 
 
-def _call_statuses(bp: Blueprint, process: Process) -> dict[str, CallStatus]:
-    """Step key → the USM call status the step sets (the review step: 'workflow fulfilled'
-    for the initiating process, which is the one a call type starts)."""
-    out: dict[str, CallStatus] = {}
+def _call_statuses(bp: Blueprint, process: Process) -> dict[str, tuple[CallStatus, ...]]:
+    """Step key → the USM call statuses the step sets. The review step sets 'workflow
+    fulfilled' on a call the process started and 'process fulfilled' on one handed over to
+    it; one Jira workflow serves both, so it names each that occurs on some USM path."""
+    review: list[CallStatus] = []
+    if any(wf.path[:1] == (process.id,) for wf in bp.workflows):
+        review.append(CallStatus.WORKFLOW_FULFILLED)
+    if any(process.id in wf.path[1:] for wf in bp.workflows):
+        review.append(CallStatus.PROCESS_FULFILLED)
+    out: dict[str, tuple[CallStatus, ...]] = {}
     for step in process.steps:
-        if step.key == REVIEW_STEP:
-            out[step.key] = CallStatus.WORKFLOW_FULFILLED
+        if step.key == REVIEW_STEP and review:
+            out[step.key] = tuple(review)
         elif step.key == CLOSE_STEP:
-            out[step.key] = CallStatus.CLOSED
+            out[step.key] = (CallStatus.CLOSED,)
         elif (process.id, step.key) == KNOWN_ERROR_STEP:
-            out[step.key] = CallStatus.KNOWN_ERROR
+            out[step.key] = (CallStatus.KNOWN_ERROR,)
     return out
 
 
@@ -222,7 +228,9 @@ def _workflow(bp: Blueprint, names: _Names, process: Process, at: walk.Path) -> 
     for j, step in enumerate(process.steps):
         properties: dict[str, JsonValue] = {}
         if step.key in statuses_of:
-            properties[CALL_STATUS_PROPERTY] = call_status(bp, statuses_of[step.key].value)
+            properties[CALL_STATUS_PROPERTY] = " / ".join(
+                call_status(bp, status.value) for status in statuses_of[step.key]
+            )
         statuses.append({"name": steps[j], "properties": properties})
     transitions: list[JsonValue] = [
         {"name": word(bp, "create"), "type": "INITIAL", "from": [], "to": steps[0]}

@@ -71,6 +71,27 @@ WORDS: dict[str, tuple[str, str]] = {
     "goods": ("Goods: {items}.", "Middelen: {items}."),
     "actions": ("Actions: {items}.", "Handelingen: {items}."),
     "service_part": ("Part of the service {service}.", "Onderdeel van de dienst {service}."),
+    "guide": ("USM workflows in Jira: {org}", "USM-workflows in Jira: {org}"),
+    "guide_intro": (
+        "Every USM call is an issue of its call type's issue type, handled in the Jira "
+        "workflow of that call type's process. At a fork the call is handed over to the next "
+        "process as a linked issue of that process's call type, and waits in 'Waiting for "
+        "<process>' until that issue is done.",
+        "Elke USM-call is een issue van het issuetype van zijn meldingsoort, afgehandeld in de "
+        "Jira-workflow van het proces van die meldingsoort. Bij een fork gaat de call als "
+        "gekoppeld issue van de meldingsoort van het volgende proces verder, en wacht hij in "
+        "'Wachten op <proces>' tot dat issue klaar is.",
+    ),
+    "jira_status": ("Jira status", "Jira-status"),
+    "manual_steps": ("Manual steps in Jira: {org}", "Handmatige stappen in Jira: {org}"),
+    "manual_intro": (
+        "The Jira Cloud REST API cannot write these; do them in Jira's settings with exactly "
+        "these values. Every plan checks what it can read again.",
+        "De REST API van Jira Cloud kan deze niet schrijven; voer ze in de instellingen van "
+        "Jira uit met precies deze waarden. Elk plan controleert opnieuw wat het kan lezen.",
+    ),
+    "no_manual_steps": ("No manual steps are pending.", "Er staan geen handmatige stappen open."),
+    "in_project": ("in project", "in project"),
 }
 
 CALL_STATUS_NL = {

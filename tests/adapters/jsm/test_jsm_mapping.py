@@ -150,6 +150,12 @@ def test_fork_hands_over_and_resumes() -> None:
     assert statuses["Review delivery and feedback"]["properties"] == {
         "usm.call-status": "workflow fulfilled"
     }
+    operate = _by(desired, "workflow")[("USM Operate",)]
+    review = next(
+        s for s in operate.fields["statuses"] if s["name"] == "Review delivery and feedback"
+    )  # type: ignore[index,union-attr]
+    # Operate starts workflow 5 and is handed calls by every other path.
+    assert review["properties"] == {"usm.call-status": "workflow fulfilled / process fulfilled"}  # type: ignore[index]
     improve = _by(desired, "workflow")[("USM Improve",)]
     marked = {str(s["name"]): s["properties"] for s in improve.fields["statuses"]}  # type: ignore[index,union-attr]
     assert marked["Determine the cause"] == {"usm.call-status": "known error"}
