@@ -26,6 +26,7 @@ from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
 from usm_config.engine.records import Desired, Record
+from usm_config.http import AuthConfig
 
 ENTRY_POINT_GROUP = "usm_config.adapters"
 
@@ -57,6 +58,20 @@ class Adapter(RecordIO, Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SandboxLogin:
+    """The login of a fresh sandbox: an auth config and the environment it reads.
+
+    ``auth`` names environment variables, as a target's ``auth`` does; ``environ`` gives them
+    the emulator's local default values (the real environment wins where both set one). For
+    example ``SandboxLogin(BasicAuthConfig(username_env="U", password_env="P"),
+    {"U": "admin", "P": "admin"})``.
+    """
+
+    auth: AuthConfig
+    environ: Mapping[str, str]
+
+
 @runtime_checkable
 class SupportsSandbox(Protocol):
     """An adapter that ships a local emulator of its tool."""
@@ -65,8 +80,8 @@ class SupportsSandbox(Protocol):
         """Return an ASGI app emulating the tool, persisting to ``state_file``."""
         ...
 
-    def sandbox_credentials(self) -> Mapping[str, str]:
-        """Environment variables (name → value) that log in to a fresh sandbox."""
+    def sandbox_credentials(self) -> SandboxLogin:
+        """How to log in to a fresh sandbox (used for ``sandbox:`` targets without auth)."""
         ...
 
 
@@ -132,6 +147,7 @@ __all__ = [
     "AdapterNotFound",
     "Problem",
     "RecordIO",
+    "SandboxLogin",
     "SupportsArtifacts",
     "SupportsBatchWrites",
     "SupportsOverrideCheck",

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from usm_config import __version__
 from usm_config.adapter import Adapter, SupportsOverrideCheck, SupportsSandbox
@@ -30,7 +29,7 @@ from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Change, Plan
 from usm_config.engine.records import Record, fingerprint
 from usm_config.engine.references import resolve_live_references
-from usm_config.http import BasicAuthConfig, HttpClient, RetryPolicy, build_auth
+from usm_config.http import AuthConfig, HttpClient, RetryPolicy, build_auth
 from usm_config.sandbox.embedded import EmbeddedTransport
 from usm_config.targets import ResolvedTarget
 
@@ -110,7 +109,7 @@ async def open_client(context: Context) -> AsyncIterator[HttpClient]:
     """Connect to the target: over HTTP, or to the embedded sandbox for ``sandbox:``."""
     config = context.target.config
     environ: Mapping[str, str] = context.environ
-    auth_config: Any = config.auth
+    auth_config: AuthConfig = config.auth
     transport = None
     base_url = config.url
     if config.is_sandbox:
@@ -126,11 +125,9 @@ async def open_client(context: Context) -> AsyncIterator[HttpClient]:
         transport = EmbeddedTransport(app)
         base_url = SANDBOX_BASE_URL
         if config.auth.type == "none":
-            environ = {**adapter.sandbox_credentials(), **environ}
-            names = list(adapter.sandbox_credentials())
-            auth_config = BasicAuthConfig(
-                type="basic", username_env=names[0], password_env=names[1]
-            )
+            login = adapter.sandbox_credentials()
+            environ = {**login.environ, **environ}
+            auth_config = login.auth
     auth, secrets = build_auth(auth_config, environ)
     verify: bool | str = (
         str(context.target.base_dir / config.ca_bundle) if config.ca_bundle else True

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from usm_config.adapter import Problem, Write, WriteOutcome
+from usm_config.adapter import Problem, SandboxLogin, Write, WriteOutcome
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import Desired, KindSpec, Record, ref_target
-from usm_config.http import HttpClient
+from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_servicenow import client as api
 from usm_servicenow.kinds import KINDS
@@ -115,9 +115,12 @@ class ServiceNowAdapter:
             db_path=state_file, faults=FaultConfig(**knobs), extra_tables=KINDS, spec_path=spec_path
         )
 
-    def sandbox_credentials(self) -> Mapping[str, str]:
-        """Environment for logging in to a fresh sandbox (admin/admin)."""
-        return {SANDBOX_USER_ENV: "admin", SANDBOX_PASSWORD_ENV: "admin"}
+    def sandbox_credentials(self) -> SandboxLogin:
+        """Basic auth admin/admin, the login of a fresh sandbox."""
+        return SandboxLogin(
+            BasicAuthConfig(username_env=SANDBOX_USER_ENV, password_env=SANDBOX_PASSWORD_ENV),
+            {SANDBOX_USER_ENV: "admin", SANDBOX_PASSWORD_ENV: "admin"},
+        )
 
     def artifacts(
         self,
