@@ -1,9 +1,10 @@
 """Collecting compiled records: keys, provenance, clashes, the final :class:`Desired`.
 
 A :class:`RecordSink` receives the records a mapping produces, each with the blueprint path
-it comes from. It computes each record's natural key from its kind's ``key_fields`` (a
-reference by its target's key), and finds *clashes*: two elements that become one record of
-the tool, which the adapter reports as problems before compile refuses them.
+it comes from. It computes each record's natural key with the engine's
+:func:`~usm_config.engine.records.record_key` (a reference by its target's key), and finds
+*clashes*: two elements that become one record of the tool, which the adapter reports as
+problems before compile refuses them.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from pydantic import JsonValue
 
 from usm_config.adapter import Problem
 from usm_config.blueprint.validation_errors import format_path
-from usm_config.engine.diff import key_part
-from usm_config.engine.records import Desired, KindSpec, Record
+from usm_config.engine.records import Desired, KindSpec, Record, record_key
 
 Path = tuple[str | int, ...]
 Fields = dict[str, JsonValue]
@@ -44,7 +44,7 @@ class RecordSink:
         missing = [name for name in spec.key_fields if name not in fields]
         if missing:
             raise AssertionError(f"{kind} needs its key fields {missing}")
-        key = tuple(key_part(fields[name]) for name in spec.key_fields)
+        key = record_key(spec, fields)
         record = Record(kind=kind, key=key, fields=fields, uid=uid, source=format_path(path))
         self._items.append((record, path))
         return record
