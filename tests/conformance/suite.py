@@ -487,7 +487,7 @@ class AdapterConformance:
         deletes = [c for c in plan.changes if c.action == Action.DELETE]
         assert {(c.kind, c.key) for c in deletes} == deletable
         managed = snapshot.lock.managed_ids()
-        assert all(c.target_id in managed for c in deletes)
+        assert all((c.kind, c.target_id) in managed for c in deletes)
         assert foreign.target_id not in {c.target_id for c in plan.changes}
 
         applied.converge(blueprint=smaller, prune=True)

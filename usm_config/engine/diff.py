@@ -54,10 +54,11 @@ def compute_changes(
     for r in sorted(live_list, key=lambda r: r.target_id or ""):
         if by_key.setdefault((r.kind, r.key), r) is not r:
             shared[(r.kind, r.key)] += 1
-    by_id = {r.target_id: r for r in live_list if r.target_id}
+    # Ids are unique within a kind only (Jira numbers each object type from 10000).
+    by_id = {(r.kind, r.target_id): r for r in live_list if r.target_id}
     managed = lock.managed_ids()
     resumed_uids = set(resumed)
-    matched: set[str] = set()
+    matched: set[tuple[str, str]] = set()
     changes: list[Change] = []
     notes: list[str] = []
 
@@ -65,13 +66,17 @@ def compute_changes(
         spec = kinds[record.kind]
         level = levels[record.kind]
         entry = lock.entries.get(record.uid) if record.uid else None
-        current = by_id.get(entry.target_id) if entry and entry.kind == record.kind else None
+        current = (
+            by_id.get((record.kind, entry.target_id))
+            if entry and entry.kind == record.kind
+            else None
+        )
         adopted = False
         if current is None:
             current = by_key.get((record.kind, record.key))
-            adopted = current is not None and current.target_id not in managed
+            adopted = current is not None and (current.kind, current.target_id) not in managed
         if current is not None and current.target_id:
-            matched.add(current.target_id)
+            matched.add((current.kind, current.target_id))
         common = {
             "kind": record.kind,
             "key": record.key,
@@ -151,7 +156,11 @@ def compute_changes(
             )
         )
 
-    orphans = [r for r in live_list if r.target_id in managed and r.target_id not in matched]
+    orphans = [
+        r
+        for r in live_list
+        if (r.kind, r.target_id) in managed and (r.kind, r.target_id) not in matched
+    ]
     deletes = []
     for record in orphans if prune else []:
         owner = kinds.get(record.kind)
@@ -163,7 +172,7 @@ def compute_changes(
                 action=action,
                 kind=record.kind,
                 key=record.key,
-                uid=managed[record.target_id or ""],
+                uid=managed[(record.kind, record.target_id or "")],
                 target_id=record.target_id,
                 reason="managed, no longer in the blueprint",
                 instructions="" if action == Action.DELETE else owner.manual_hint,

@@ -55,9 +55,12 @@ class Lock:
             raise LockError(f"{path}: the lock file belongs to target '{data.get('target')}'")
         return cls(path, target, adapter, entries)
 
-    def managed_ids(self) -> dict[str, str]:
-        """Map of target id → uid for every managed record."""
-        return {entry.target_id: uid for uid, entry in self.entries.items()}
+    def managed_ids(self) -> dict[tuple[str, str], str]:
+        """Map of (kind, target id) → uid for every managed record.
+
+        Ids are unique within a kind only: Jira numbers each object type from 10000.
+        """
+        return {(entry.kind, entry.target_id): uid for uid, entry in self.entries.items()}
 
     def set(self, uid: str, kind: str, target_id: str, key: tuple[str, ...]) -> None:
         """Record that ``uid`` is the record ``target_id``."""

@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from usm_config.adapter import Problem
+from usm_config.adapter import Problem, SandboxLogin
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.records import Desired, KindSpec, Record
-from usm_config.http import HttpClient
+from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_jsm import client as api
 from usm_jsm import parse
@@ -101,9 +101,12 @@ class JsmAdapter:
             lock_conflict_rate=lock_conflicts,
         )
 
-    def sandbox_credentials(self) -> Mapping[str, str]:
-        """Environment for logging in to a fresh sandbox."""
-        return {SANDBOX_USER_ENV: "admin@example.com", SANDBOX_TOKEN_ENV: "sandbox-token"}
+    def sandbox_credentials(self) -> SandboxLogin:
+        """Basic auth with the sandbox's e-mail address and API token, as on Cloud."""
+        return SandboxLogin(
+            BasicAuthConfig(username_env=SANDBOX_USER_ENV, password_env=SANDBOX_TOKEN_ENV),
+            {SANDBOX_USER_ENV: "admin@example.com", SANDBOX_TOKEN_ENV: "sandbox-token"},
+        )
 
 
 # ----------------------------------------------------------------------------- reading

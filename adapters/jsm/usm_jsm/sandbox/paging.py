@@ -46,6 +46,7 @@ PLATFORM_PAGE_LIMITS: Mapping[str, PageLimit] = {
     "GET /field/search": PageLimit(50, 50),
     "GET /field/{fieldId}/context": PageLimit(50, 100),
     "GET /field/{fieldId}/context/issuetypemapping": PageLimit(50, 100),
+    "GET /field/{fieldId}/context/projectmapping": PageLimit(50, 100),
     "GET /field/{fieldId}/context/{contextId}/option": PageLimit(100, 100),
     "GET /priority/search": PageLimit(50, 100),
     "GET /project/search": PageLimit(50, 100),

@@ -31,6 +31,7 @@ from usm_jsm.sandbox.site import (
     FIELD,
     FIELD_CONTEXT,
     FIELD_OPTION,
+    PROJECT,
     Endpoint,
     Row,
     Site,
@@ -318,6 +319,33 @@ async def issue_type_mappings(request: Request, site: Site) -> Response:
     return ok(page_bean(request, values, "GET /field/{fieldId}/context/issuetypemapping"))
 
 
+async def project_mappings(request: Request, site: Site) -> Response:
+    field = _custom_field(site, request)
+    values: list[dict[str, Any]] = []
+    for context in site.rows(FIELD_CONTEXT):
+        if context["_fieldId"] != field["id"]:
+            continue
+        if not context["_projectIds"]:
+            values.append({"contextId": context["id"], "isGlobalContext": True})
+        values.extend(
+            {"contextId": context["id"], "projectId": project_id}
+            for project_id in context["_projectIds"]
+        )
+    return ok(page_bean(request, values, "GET /field/{fieldId}/context/projectmapping"))
+
+
+async def assign_context_projects(request: Request, site: Site) -> Response:
+    field = _custom_field(site, request)
+    context = _context(site, request, field)
+    project_ids = ids_in(as_list(await json_object(request), "projectIds", required=True))
+    for project_id in project_ids:
+        if site.get(PROJECT, project_id) is None:
+            raise JiraApiError(404, [f"Project {project_id} not found."])
+    members = list(dict.fromkeys([*context["_projectIds"], *project_ids]))
+    site.replace(FIELD_CONTEXT, {**context, "_projectIds": members, "isGlobalContext": False})
+    return no_content()
+
+
 # ---------------------------------------------------------------------- options
 
 
@@ -418,6 +446,8 @@ ENDPOINTS = [
     Endpoint(f"{_FIELD}/context", ("GET",), list_contexts),
     Endpoint(f"{_FIELD}/context", ("POST",), create_context),
     Endpoint(f"{_FIELD}/context/issuetypemapping", ("GET",), issue_type_mappings),
+    Endpoint(f"{_FIELD}/context/projectmapping", ("GET",), project_mappings),
+    Endpoint(f"{_CONTEXT}/project", ("PUT",), assign_context_projects),
     Endpoint(_CONTEXT, ("PUT",), update_context),
     Endpoint(_CONTEXT, ("DELETE",), delete_context),
     Endpoint(f"{_CONTEXT}/issuetype", ("PUT",), add_context_issue_types),

@@ -189,6 +189,59 @@ async def update_scheme(request: Request, site: Site) -> Response:
     return ok(_scheme_json(request, row))
 
 
+async def _change_mapping(
+    request: Request, site: Site, workflow: str | None, draft_allowed: bool
+) -> Response:
+    """Map one issue type of a scheme to ``workflow`` (``None``: remove its mapping)."""
+    scheme = _scheme(site, request)
+    issue_type = request.path_params["issueType"]
+    if site.get(ISSUE_TYPE, issue_type) is None:
+        raise JiraApiError(400, [f"Issue type with id '{issue_type}' does not exist."])
+    mappings = dict(scheme.get("issueTypeMappings", {}))
+    if workflow is None:
+        mappings.pop(issue_type, None)
+    else:
+        if site.find(WORKFLOW, name=workflow) is None:
+            raise JiraApiError(400, [f"Workflow '{workflow}' does not exist."])
+        mappings[issue_type] = workflow
+    site.check_lock()
+    if mappings != scheme.get("issueTypeMappings", {}) and _is_active(site, scheme):
+        # As with the whole scheme: an active scheme changes only through a draft.
+        if not draft_allowed:
+            raise JiraApiError(
+                400,
+                [
+                    "The workflow scheme is active: set updateDraftIfNeeded to change its "
+                    "mappings in a draft."
+                ],
+            )
+        draft = {
+            "defaultWorkflow": scheme.get("defaultWorkflow") or "jira",
+            "issueTypeMappings": mappings,
+            "draft": True,
+            "originalDefaultWorkflow": scheme.get("defaultWorkflow") or "jira",
+            "originalIssueTypeMappings": dict(scheme.get("issueTypeMappings", {})),
+            "lastModified": site.timestamp(),
+        }
+        row = site.replace(WORKFLOW_SCHEME, {**scheme, "_draft": draft})
+        return ok(_scheme_json(request, {**row, **draft}))
+    row = site.replace(WORKFLOW_SCHEME, {**scheme, "issueTypeMappings": mappings})
+    return ok(_scheme_json(request, row))
+
+
+async def set_issue_type_workflow(request: Request, site: Site) -> Response:
+    body = await json_object(request)
+    workflow = body.get("workflow")
+    if not isinstance(workflow, str) or not workflow:
+        raise JiraApiError(400, [], {"workflow": "The workflow name is required."})
+    return await _change_mapping(request, site, workflow, bool(body.get("updateDraftIfNeeded")))
+
+
+async def delete_issue_type_workflow(request: Request, site: Site) -> Response:
+    draft = request.query_params.get("updateDraftIfNeeded", "").lower() == "true"
+    return await _change_mapping(request, site, None, draft)
+
+
 async def delete_scheme(request: Request, site: Site) -> Response:
     scheme = _scheme(site, request)
     if scheme.get("_default"):
@@ -245,4 +298,12 @@ ENDPOINTS = [
     Endpoint(f"{V3}/workflowscheme/{{id}}", ("GET",), get_scheme),
     Endpoint(f"{V3}/workflowscheme/{{id}}", ("PUT",), update_scheme),
     Endpoint(f"{V3}/workflowscheme/{{id}}", ("DELETE",), delete_scheme),
+    Endpoint(
+        f"{V3}/workflowscheme/{{id}}/issuetype/{{issueType}}", ("PUT",), set_issue_type_workflow
+    ),
+    Endpoint(
+        f"{V3}/workflowscheme/{{id}}/issuetype/{{issueType}}",
+        ("DELETE",),
+        delete_issue_type_workflow,
+    ),
 ]
