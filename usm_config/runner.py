@@ -3,13 +3,23 @@
 Nothing here decides what to change (that is :mod:`usm_config.engine.diff`) or how a tool
 stores it (that is the adapter); this module opens the connection, reads, plans, checks saved
 plans against the current state, applies, and proves convergence with a second plan.
+
+:class:`Session` is that sequence, written once; the command line, the conformance suite
+(:mod:`usm_config.testing`), the scenarios and the benchmark all run it::
+
+    async with Session.open(context) as session:
+        outcome = await session.run(prune=False, limit=0.5)
+    assert outcome.converged, outcome.remaining
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+import time
+import tracemalloc
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +36,7 @@ from usm_config.engine.diff import (
 )
 from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
-from usm_config.engine.plan import Change, Plan
+from usm_config.engine.plan import Action, Change, Plan
 from usm_config.engine.records import Record, fingerprint
 from usm_config.engine.references import resolve_live_references
 from usm_config.http import AuthConfig, HttpClient, RetryPolicy, build_auth
@@ -105,8 +115,15 @@ def check_overrides(context: Context, index: SourceIndex) -> list[Diagnostic]:
 
 
 @asynccontextmanager
-async def open_client(context: Context) -> AsyncIterator[HttpClient]:
-    """Connect to the target: over HTTP, or to the embedded sandbox for ``sandbox:``."""
+async def open_client(
+    context: Context, *, sleep: Callable[[float], Awaitable[None]] | None = None
+) -> AsyncIterator[HttpClient]:
+    """Connect to the target: over HTTP, or to the embedded sandbox for ``sandbox:``.
+
+    A ``sandbox:`` target without auth logs in with the adapter's
+    :meth:`~usm_config.adapter.SupportsSandbox.sandbox_credentials`. ``sleep`` waits out
+    retry back-offs (tests pass a faster one; the faults met do not depend on it).
+    """
     config = context.target.config
     environ: Mapping[str, str] = context.environ
     auth_config: AuthConfig = config.auth
@@ -140,6 +157,7 @@ async def open_client(context: Context) -> AsyncIterator[HttpClient]:
         timeout=config.timeout,
         retry=RetryPolicy(max_attempts=config.retries),
         secrets=secrets,
+        sleep=sleep or asyncio.sleep,
     ) as client:
         yield client
 
@@ -199,11 +217,6 @@ def make_plan(context: Context, snapshot: Snapshot, *, prune: bool) -> Plan:
     )
 
 
-def guard(plan: Plan, snapshot: Snapshot, limit: float) -> list[GuardViolation]:
-    """Mass-change violations of ``plan`` (empty when the plan is within ``limit``)."""
-    return mass_change_violations(plan.changes, snapshot.live, limit)
-
-
 def verify_saved_plan(context: Context, saved: Plan, snapshot: Snapshot) -> None:
     """Refuse a saved plan whose blueprint, target or live state has changed."""
     if saved.target_fingerprint != context.target_fingerprint():
@@ -218,30 +231,213 @@ def verify_saved_plan(context: Context, saved: Plan, snapshot: Snapshot) -> None
         )
 
 
-async def apply_changes(
-    context: Context,
-    client: HttpClient,
-    plan: Plan,
-    snapshot: Snapshot,
-    *,
-    parallelism: int,
-    on_progress: Callable[[Change], None] | None = None,
-) -> ApplyResult:
-    """Apply ``plan``; the lock is saved and the journal cleared even when a change fails."""
-    lock = snapshot.lock
-    with Journal(context.journal_path) as journal:
-        applier = Applier(
-            context.adapter,
-            client,
-            lock,
-            journal,
-            snapshot.live,
-            parallelism=parallelism,
-            on_progress=on_progress,
-        )
+@dataclass(frozen=True)
+class Phase:
+    """What one step of a session cost: requests put on the wire (retries and token requests
+    included), back-off retries, wall time, and peak memory when ``tracemalloc`` is tracing."""
+
+    name: str
+    requests: int
+    retries: int
+    seconds: float
+    peak_bytes: int | None = None
+
+
+class MassChangeRefused(Exception):
+    """A plan deletes or rewrites more of a kind than the mass-change limit allows."""
+
+    def __init__(self, violations: Sequence[GuardViolation], limit: float) -> None:
+        details = "; ".join(str(v) for v in violations)
+        super().__init__(f"mass-change guard: {details}. The limit is {limit:.0%} of a kind")
+        self.violations = tuple(violations)
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan and the snapshot it was computed from (or, for a saved plan, checked against)."""
+
+    plan: Plan
+    snapshot: Snapshot
+
+    def violations(self, limit: float) -> list[GuardViolation]:
+        """Mass-change violations of the plan (empty when it is within ``limit``, 0–1)."""
+        return mass_change_violations(self.plan.changes, self.snapshot.live, limit)
+
+    def check(self, limit: float) -> None:
+        """Raise :class:`MassChangeRefused` when the plan exceeds ``limit``."""
+        violations = self.violations(limit)
+        if violations:
+            raise MassChangeRefused(violations, limit)
+
+    @property
+    def steps(self) -> list[Change]:
+        """The changes apply carries out: everything but manual steps."""
+        return [c for c in self.plan.changes if c.action != Action.MANUAL]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What :meth:`Session.run` did.
+
+    ``applied`` is false when the plan held nothing to apply (manual steps at most); then
+    ``result`` lists only those manual steps and nothing was re-planned. ``after`` is the plan
+    made from a fresh read after a successful apply, ``None`` when a change failed.
+    """
+
+    planned: Planned
+    result: ApplyResult
+    applied: bool
+    after: Planned | None
+    phases: tuple[Phase, ...]
+
+    @property
+    def plan(self) -> Plan:
+        """The plan that was applied."""
+        return self.planned.plan
+
+    @property
+    def remaining(self) -> list[Change]:
+        """Changes other than manual steps in the plan after apply; empty once converged.
+
+        A converged target may still show manual steps: records of kinds the API cannot
+        create or change stay pending until someone makes them by hand.
+        """
+        return [] if self.after is None else self.after.steps
+
+    @property
+    def converged(self) -> bool:
+        """True when apply succeeded and a fresh plan has nothing left to apply."""
+        return self.after is not None and not self.result.failed and not self.remaining
+
+
+Progress = Callable[[int], AbstractContextManager[Callable[[Change], None]]]
+
+
+class Session:
+    """One blueprint and one open target: the plan → apply → re-plan sequence.
+
+    Open it with ``async with Session.open(context) as session``; then :meth:`run` does the
+    whole sequence (what ``usm-config apply`` does), or :meth:`plan` and :meth:`apply` do its
+    steps. Every step is measured in :attr:`phases`.
+    """
+
+    def __init__(self, context: Context, client: HttpClient) -> None:
+        self.context = context
+        self.client = client
+        self.phases: list[Phase] = []
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls, context: Context, *, sleep: Callable[[float], Awaitable[None]] | None = None
+    ) -> AsyncIterator[Session]:
+        """Connect to the target (see :func:`open_client`; ``sleep`` waits out back-offs)."""
+        async with open_client(context, sleep=sleep) as client:
+            yield cls(context, client)
+
+    @contextmanager
+    def _measured(self, name: str) -> Iterator[None]:
+        stats = self.client.stats
+        requests, retries = stats.requests_sent, stats.retries
+        tracing = tracemalloc.is_tracing()
+        if tracing:
+            tracemalloc.reset_peak()
+        start = time.perf_counter()
         try:
-            result = await applier.run(plan.changes)
+            yield
         finally:
-            lock.save()
-        journal.clear()
-    return result
+            self.phases.append(
+                Phase(
+                    name,
+                    stats.requests_sent - requests,
+                    stats.retries - retries,
+                    time.perf_counter() - start,
+                    tracemalloc.get_traced_memory()[1] if tracing else None,
+                )
+            )
+
+    async def read(self) -> Snapshot:
+        """Read the live records and the lock (see :func:`read_snapshot`)."""
+        return await read_snapshot(self.context, self.client)
+
+    async def plan(self, *, prune: bool = False, saved: Plan | None = None) -> Planned:
+        """Read the target and plan; with ``saved``, check that plan against what was read
+        instead (:class:`PlanMismatch` when it no longer fits)."""
+        with self._measured("plan"):
+            snapshot = await self.read()
+            if saved is not None:
+                verify_saved_plan(self.context, saved, snapshot)
+                return Planned(saved, snapshot)
+            return Planned(make_plan(self.context, snapshot, prune=prune), snapshot)
+
+    async def apply(
+        self,
+        planned: Planned,
+        *,
+        parallelism: int | None = None,
+        on_progress: Callable[[Change], None] | None = None,
+    ) -> ApplyResult:
+        """Apply exactly ``planned.plan``; the lock is saved and the journal cleared even
+        when a change fails. ``parallelism`` defaults to the target's."""
+        with self._measured("apply"), Journal(self.context.journal_path) as journal:
+            lock = planned.snapshot.lock
+            applier = Applier(
+                self.context.adapter,
+                self.client,
+                lock,
+                journal,
+                planned.snapshot.live,
+                parallelism=parallelism or self.context.target.config.parallelism,
+                on_progress=on_progress,
+            )
+            try:
+                result = await applier.run(planned.plan.changes)
+            finally:
+                lock.save()
+            journal.clear()
+        return result
+
+    async def run(
+        self,
+        *,
+        prune: bool = False,
+        saved: Plan | None = None,
+        limit: float | None = None,
+        parallelism: int | None = None,
+        on_plan: Callable[[Plan], None] | None = None,
+        approve: Callable[[Plan], bool] | None = None,
+        progress: Progress | None = None,
+        on_applied: Callable[[ApplyResult], None] | None = None,
+    ) -> RunOutcome:
+        """Plan (or check ``saved``), guard, apply, and re-plan to prove convergence.
+
+        In order: read and plan; ``on_plan(plan)``; refuse with :class:`MassChangeRefused`
+        when ``limit`` is given and exceeded; stop when nothing is to be applied; stop unless
+        ``approve(plan)`` (when given) says yes; apply, advancing the callback that
+        ``progress(number_of_steps)`` yields per change done; ``on_applied(result)``; and,
+        when no change failed, read and plan again (phase ``re-plan``). ``prune`` also applies
+        to the re-plan; for a saved plan it is taken from the plan (deletes mean prune).
+        """
+        first = len(self.phases)
+        if saved is not None:
+            prune = any(c.action == Action.DELETE for c in saved.changes)
+        planned = await self.plan(prune=prune, saved=saved)
+        if on_plan is not None:
+            on_plan(planned.plan)
+        if limit is not None:
+            planned.check(limit)
+        manual = [c for c in planned.plan.changes if c.action == Action.MANUAL]
+        if not planned.steps or (approve is not None and not approve(planned.plan)):
+            phases = tuple(self.phases[first:])
+            return RunOutcome(planned, ApplyResult(manual=manual), False, None, phases)
+        with progress(len(planned.steps)) if progress else nullcontext(None) as advance:
+            result = await self.apply(planned, parallelism=parallelism, on_progress=advance)
+        if on_applied is not None:
+            on_applied(result)
+        after = None
+        if not result.failed:
+            with self._measured("re-plan"):
+                snapshot = await self.read()
+                after = Planned(make_plan(self.context, snapshot, prune=prune), snapshot)
+        return RunOutcome(planned, result, True, after, tuple(self.phases[first:]))

@@ -288,3 +288,28 @@ def test_sandbox_reset_empties_a_sandbox_target(ws: Workspace) -> None:
     assert reset.exit_code == 0, reset.output
     assert not (ws.folder / ".usm-sandbox" / "tiny.sandbox.lock.json").exists()
     assert ws.expected_summary() in ws.run("plan", "tiny.yaml").stdout
+
+
+def test_apply_with_only_manual_steps_left_applies_nothing(ws: Workspace) -> None:
+    assert ws.run("apply", "tiny.yaml", "--auto-approve").exit_code == 0
+    again = ws.run("apply", "tiny.yaml", "--auto-approve")
+    assert again.exit_code == 0, again.output
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 1 manual." in again.stdout
+    assert again.stdout.endswith("Nothing to apply.\n")
+
+
+def test_the_mass_change_guard_refuses_and_says_how_to_allow_it(ws: Workspace) -> None:
+    assert ws.run("apply", "tiny.yaml", "--auto-approve").exit_code == 0
+    text = ws.blueprint.read_text(encoding="utf-8")
+    ws.blueprint.write_text(text[: text.index("services:")] + "services: []\n", "utf-8")
+    refused = ws.run("apply", "tiny.yaml", "--prune", "--auto-approve")
+    assert refused.exit_code == 1
+    assert "to delete" in refused.stdout, "the plan is shown before the refusal"
+    assert re.match(r"error: mass-change guard: \w+: \d+ of \d+ existing", refused.stderr)
+    assert refused.stderr.rstrip().endswith(
+        "of a kind; if this is intended, raise it with --mass-change-limit"
+    )
+    assert "Applied" not in refused.stdout
+    allowed = ws.run("apply", "tiny.yaml", "--prune", "--auto-approve", "--mass-change-limit", "1")
+    assert allowed.exit_code == 0, allowed.output
+    assert "Converged" in allowed.stdout

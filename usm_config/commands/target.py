@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -19,22 +21,14 @@ from usm_config.commands.common import (
     target_options,
 )
 from usm_config.diagnostics import display_path
+from usm_config.engine.apply import ApplyResult
 from usm_config.engine.lock import write_atomic
-from usm_config.engine.plan import Action, Plan
+from usm_config.engine.plan import Plan
 from usm_config.render.plan import render_json as render_plan_json
 from usm_config.render.plan import render_markdown
 from usm_config.render.plan import render_text as render_plan_text
 from usm_config.render.progress import progress_bar
-from usm_config.runner import (
-    Context,
-    Snapshot,
-    apply_changes,
-    guard,
-    make_plan,
-    open_client,
-    read_snapshot,
-    verify_saved_plan,
-)
+from usm_config.runner import Context, MassChangeRefused, Planned, RunOutcome, Session
 
 MASS_CHANGE_OPT = click.option(
     "--mass-change-limit",
@@ -55,14 +49,14 @@ def _emit_plan(plan: Plan, output: str, out: Path | None) -> None:
         click.echo(render_plan_text(plan, colour=sys.stdout.isatty()), nl=False)
 
 
-def _write_artifacts(context: Context, plan: Plan, snapshot: Snapshot, folder: Path) -> None:
+def _write_artifacts(context: Context, planned: Planned, folder: Path) -> None:
     adapter = context.adapter
     if not isinstance(adapter, SupportsArtifacts):
         raise Failure(f"adapter '{adapter.name}' writes no offline artifacts")
-    ids = {(r.kind, r.key): r.target_id for r in snapshot.live if r.target_id}
+    ids = {(r.kind, r.key): r.target_id for r in planned.snapshot.live if r.target_id}
     desired = adapter.compile(context.blueprint).records
     files = adapter.artifacts(
-        plan.changes, desired, ids, f"usm-config {context.blueprint.organisation.name}"
+        planned.plan.changes, desired, ids, f"usm-config {context.blueprint.organisation.name}"
     )
     for name, content in sorted(files.items()):
         path = folder / name
@@ -71,14 +65,13 @@ def _write_artifacts(context: Context, plan: Plan, snapshot: Snapshot, folder: P
         click.echo(f"wrote {display_path(path)}", err=True)
 
 
-def _guard_or_fail(plan: Plan, snapshot: Snapshot, limit: float) -> None:
-    violations = guard(plan, snapshot, limit)
-    if violations:
-        details = "; ".join(str(v) for v in violations)
-        raise Failure(
-            f"mass-change guard: {details}. The limit is {limit:.0%} of a kind; if this is "
-            "intended, raise it with --mass-change-limit"
-        )
+@contextlib.contextmanager
+def _guarded() -> Iterator[None]:
+    """A refused mass change says how to allow it."""
+    try:
+        yield
+    except MassChangeRefused as exc:
+        raise Failure(f"{exc}; if this is intended, raise it with --mass-change-limit") from None
 
 
 @click.command()
@@ -133,19 +126,17 @@ def plan(
     with handled_errors():
         context = context_for(path, target_name, targets_file, strict)
 
-        async def run() -> tuple[Plan, Snapshot]:
-            async with open_client(context) as client:
-                snapshot = await read_snapshot(context, client)
-                return make_plan(context, snapshot, prune=prune), snapshot
+        async def run() -> Planned:
+            async with Session.open(context) as session:
+                return await session.plan(prune=prune)
 
-        the_plan, snapshot = asyncio.run(run())
-        _emit_plan(the_plan, output, out)
+        planned = asyncio.run(run())
+        _emit_plan(planned.plan, output, out)
         if artifacts is not None:
-            _write_artifacts(context, the_plan, snapshot, artifacts)
-        _guard_or_fail(
-            the_plan, snapshot, mass_change_limit or context.target.config.mass_change_limit
-        )
-    if detailed_exitcode and the_plan.has_changes:
+            _write_artifacts(context, planned, artifacts)
+        with _guarded():
+            planned.check(mass_change_limit or context.target.config.mass_change_limit)
+    if detailed_exitcode and planned.plan.has_changes:
         sys.exit(EXIT_CHANGES)
 
 
@@ -193,11 +184,18 @@ def apply(
         config = context.target.config
         limit = mass_change_limit or config.mass_change_limit
         saved = _load_saved_plan(plan_file) if plan_file else None
-        if saved is not None:
-            prune = any(c.action == Action.DELETE for c in saved.changes)
-        asyncio.run(
-            _apply(context, saved, prune, auto_approve, parallelism or config.parallelism, limit)
-        )
+        with _guarded():
+            outcome = asyncio.run(
+                _apply(
+                    context,
+                    saved,
+                    prune,
+                    auto_approve,
+                    parallelism or config.parallelism,
+                    limit,
+                )
+            )
+        _report(outcome)
 
 
 def _load_saved_plan(path: Path) -> Plan:
@@ -207,6 +205,26 @@ def _load_saved_plan(path: Path) -> Plan:
         raise Failure(f"{display_path(path)} is not a saved usm-config plan ({exc})") from None
 
 
+def _confirm(plan: Plan) -> bool:
+    if not sys.stdin.isatty():
+        raise Failure("refusing to apply without confirmation; pass --auto-approve")
+    return click.confirm("Apply these changes?", abort=True)
+
+
+def _show_applied(result: ApplyResult) -> None:
+    for change, message in result.failed:
+        click.secho(f"  failed: {change.address}: {message}", fg="red", err=True)
+    click.echo(
+        f"Applied {len(result.done)} change(s); {len(result.manual)} manual step(s) pending"
+        + (
+            f"; {result.recovered_creates} lost response(s) recovered"
+            if result.recovered_creates
+            else ""
+        )
+        + "."
+    )
+
+
 async def _apply(
     context: Context,
     saved: Plan | None,
@@ -214,49 +232,38 @@ async def _apply(
     auto_approve: bool,
     parallelism: int,
     limit: float,
-) -> None:
-    async with open_client(context) as client:
-        snapshot = await read_snapshot(context, client)
-        if saved is not None:
-            verify_saved_plan(context, saved, snapshot)
-            the_plan = saved
-        else:
-            the_plan = make_plan(context, snapshot, prune=prune)
-        click.echo(render_plan_text(the_plan, colour=sys.stdout.isatty()), nl=False)
-        _guard_or_fail(the_plan, snapshot, limit)
-        if all(c.action == Action.MANUAL for c in the_plan.changes):
-            click.echo("Nothing to apply.")
-            return
-        if saved is None and not auto_approve:
-            if not sys.stdin.isatty():
-                raise Failure("refusing to apply without confirmation; pass --auto-approve")
-            click.confirm("Apply these changes?", abort=True)
-        writes = sum(c.action != Action.MANUAL for c in the_plan.changes)
-        with progress_bar(writes, "applying") as advance:
-            result = await apply_changes(
-                context, client, the_plan, snapshot, parallelism=parallelism, on_progress=advance
-            )
-        for change, message in result.failed:
-            click.secho(f"  failed: {change.address}: {message}", fg="red", err=True)
-        click.echo(
-            f"Applied {len(result.done)} change(s); {len(result.manual)} manual step(s) pending"
-            + (
-                f"; {result.recovered_creates} lost response(s) recovered"
-                if result.recovered_creates
-                else ""
-            )
-            + "."
+) -> RunOutcome:
+    async with Session.open(context) as session:
+        return await session.run(
+            prune=prune,
+            saved=saved,
+            limit=limit,
+            parallelism=parallelism,
+            on_plan=lambda plan: click.echo(
+                render_plan_text(plan, colour=sys.stdout.isatty()), nl=False
+            ),
+            approve=None if saved is not None or auto_approve else _confirm,
+            progress=lambda steps: progress_bar(steps, "applying"),
+            on_applied=_show_applied,
         )
-        if result.failed:
-            raise Failure(f"{len(result.failed)} change(s) failed; fix the cause and apply again")
-        after = make_plan(context, await read_snapshot(context, client), prune=prune)
-        pending = [c for c in after.changes if c.action != Action.MANUAL]
-        if pending:
-            raise Failure(
-                f"the target did not converge: {len(pending)} change(s) remain after apply "
-                f"(first: {pending[0].address}: {pending[0].reason})"
-            )
-        click.echo(
-            "Converged: a fresh plan shows no changes"
-            + (f" other than {len(after.changes)} manual step(s)." if after.changes else ".")
+
+
+def _report(outcome: RunOutcome) -> None:
+    if not outcome.applied:
+        click.echo("Nothing to apply.")
+        return
+    failed = outcome.result.failed
+    if failed:
+        raise Failure(f"{len(failed)} change(s) failed; fix the cause and apply again")
+    pending = outcome.remaining
+    if pending:
+        raise Failure(
+            f"the target did not converge: {len(pending)} change(s) remain after apply "
+            f"(first: {pending[0].address}: {pending[0].reason})"
         )
+    assert outcome.after is not None
+    manual = len(outcome.after.plan.changes)
+    click.echo(
+        "Converged: a fresh plan shows no changes"
+        + (f" other than {manual} manual step(s)." if manual else ".")
+    )
