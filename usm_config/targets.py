@@ -51,6 +51,13 @@ class SandboxKnobs(_Strict):
         0, ge=0, le=1, description="Share of writes whose response is lost after the commit."
     )
     retry_after_s: float = Field(1.0, ge=0, description="Retry-After sent with each 429.")
+    rate_409: float = Field(
+        0,
+        ge=0,
+        le=1,
+        description="Share of configuration writes refused with 409 because a lock or a running "
+        "task holds them (Jira's workflow, status and scheme writes).",
+    )
     seed: int | None = Field(None, description="Random seed for repeatable faults.")
 
 

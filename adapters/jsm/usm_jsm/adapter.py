@@ -93,7 +93,7 @@ class JsmAdapter:
         Jira OpenAPI documents every request is checked against."""
         from usm_jsm.sandbox import create_app  # noqa: PLC0415 (starlette only when used)
 
-        lock_conflicts = float(knobs.pop("lock_conflict_rate", 0.0) or 0.0)
+        lock_conflicts = float(knobs.pop("rate_409", 0.0) or 0.0)
         return create_app(
             db_path=state_file,
             faults=FaultConfig(**knobs),

@@ -110,6 +110,8 @@ class ServiceNowAdapter:
         """
         from usm_servicenow.sandbox import create_app  # noqa: PLC0415 (starlette only when used)
 
+        if knobs.pop("rate_409", 0):
+            raise ValueError("the ServiceNow sandbox has no lock conflicts: remove rate_409")
         # A real instance has every table the adapter touches; so does the emulator.
         return create_app(
             db_path=state_file, faults=FaultConfig(**knobs), extra_tables=KINDS, spec_path=spec_path
