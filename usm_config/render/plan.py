@@ -1,4 +1,5 @@
-"""Plan formats: coloured text for terminals, JSON for machines, Markdown for pull requests."""
+"""Plan formats: coloured text for terminals, a summary per kind for logs, JSON for machines,
+Markdown for pull requests."""
 
 from __future__ import annotations
 
@@ -57,6 +58,30 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
         lines.extend(_change_lines(change, colour))
     for note in plan.notes:
         lines.append(f"  note: {note}")
+    lines += ["", f"Plan: {plan.summary()}."]
+    return "\n".join(lines) + "\n"
+
+
+def render_summary(plan: Plan, *, colour: bool = False) -> str:
+    """One line per kind with its changes counted by action, then the manual steps by name:
+    the plan of a whole blueprint on one screen (for logs and demos)."""
+    lines = [f"Plan for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
+    if not plan.changes:
+        lines.append("No changes. The target matches the blueprint.")
+    counts: dict[str, dict[Action, int]] = {}
+    for change in plan.changes:
+        per_kind = counts.setdefault(change.kind, {})
+        per_kind[change.action] = per_kind.get(change.action, 0) + 1
+    width = max((len(kind) for kind in counts), default=0)
+    for kind, per_action in counts.items():
+        parts = [f"{SYMBOLS[a][0]}{n}" for a, n in sorted(per_action.items())]
+        lines.append(f"  {kind.ljust(width)}  {' '.join(parts)}")
+    manual = [c for c in plan.changes if c.action == Action.MANUAL]
+    if manual:
+        lines += ["", "  manual steps ('plan --output text' shows what to do):"]
+        for change in manual:
+            text = f"    ! {change.address}"
+            lines.append(click.style(text, fg=SYMBOLS[Action.MANUAL][1]) if colour else text)
     lines += ["", f"Plan: {plan.summary()}."]
     return "\n".join(lines) + "\n"
 
