@@ -43,10 +43,10 @@ def applied_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             f"    lock_dir: {folder}\n",
             encoding="utf-8",
         )
+        command = ["apply", str(UNIVERSITY), "--target", "site", "--targets", str(targets)]
         result = CliRunner().invoke(
             cli,
-            ["apply", str(UNIVERSITY), "--target", "site", "--targets", str(targets)]
-            + ["--auto-approve"],
+            [*command, "--auto-approve"],
             env={"JIRA_EMAIL": EMAIL, "JIRA_API_TOKEN": TOKEN},
         )
         assert result.exit_code == 0, result.output
