@@ -1,10 +1,7 @@
-"""Make the shared adapter conformance suite (``tests/conformance/suite.py``) importable."""
+"""pytest explains failing assertions of the conformance suite, as it does for test modules."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pytest
 
-CONFORMANCE = str(Path(__file__).resolve().parents[2] / "conformance")
-if CONFORMANCE not in sys.path:
-    sys.path.insert(0, CONFORMANCE)
+pytest.register_assert_rewrite("usm_config.testing")

@@ -1,14 +1,17 @@
-"""The ServiceNow adapter passes the shared adapter conformance suite (tests/conformance)."""
+"""The ServiceNow adapter passes the adapter conformance suite (usm_config.testing)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from suite import AdapterConformance
+from usm_config.testing import AdapterConformance
 
+REPO = Path(__file__).resolve().parents[3]
 # In CI the shared/ folder (vendor API descriptions) sits beside the checkout.
-TABLE_API_SPEC = Path(__file__).resolve().parents[3] / ".." / "shared/specs/servicenow/table.json"
+TABLE_API_SPEC = REPO.parent / "shared" / "specs" / "servicenow" / "table.json"
 
 
 class TestServiceNowConformance(AdapterConformance):
-    adapter_name, spec_path = "servicenow", TABLE_API_SPEC.resolve()
+    adapter_name = "servicenow"
+    blueprint = REPO / "blueprints" / "examples" / "municipality"
+    spec_path = TABLE_API_SPEC

@@ -1,0 +1,21 @@
+"""Test kit for usm-config adapters: the conformance suite and the harness it drives.
+
+``from usm_config.testing import AdapterConformance`` and subclass it (see
+:mod:`usm_config.testing.conformance`). This package imports pytest, which usm-config does not
+depend on: only test suites import it.
+"""
+
+from usm_config.testing.conformance import AdapterConformance
+from usm_config.testing.edits import with_renamed, without_services
+from usm_config.testing.harness import Harness, counts, duplicates, quick_sleep, steps
+
+__all__ = [
+    "AdapterConformance",
+    "Harness",
+    "counts",
+    "duplicates",
+    "quick_sleep",
+    "steps",
+    "with_renamed",
+    "without_services",
+]
