@@ -13,12 +13,10 @@ import argparse
 import asyncio
 import math
 import tempfile
-import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
@@ -35,13 +33,11 @@ from usm_config.blueprint.model import (
     TimeSpan,
 )
 from usm_config.engine.records import Record
-from usm_config.http import HttpClient
-from usm_config.runner import Context, apply_changes, make_plan, open_client, read_snapshot
+from usm_config.runner import Context, Phase, Session
 from usm_config.targets import ResolvedTarget, Target
 
 REFERENCE = Path(__file__).resolve().parent.parent / "blueprints" / "usm-reference.yaml"
 PAGE_SIZE = 1000
-T = TypeVar("T")
 
 
 def scaled_blueprint(services: int) -> Blueprint:
@@ -98,28 +94,22 @@ def scaled_blueprint(services: int) -> Blueprint:
     )
 
 
-async def measure(
-    label: str, action: Callable[[], Awaitable[T]], client: HttpClient
-) -> tuple[T, dict[str, Any]]:
-    """Run ``action`` and record requests, wall time and peak memory."""
-    before = client.stats.requests_sent
-    tracemalloc.reset_peak()
-    start = time.perf_counter()
-    result = await action()
-    seconds = time.perf_counter() - start
-    _, peak = tracemalloc.get_traced_memory()
-    return result, {
-        "step": label,
-        "requests": client.stats.requests_sent - before,
-        "seconds": seconds,
-        "peak_mib": peak / 1_048_576,
-    }
-
-
 def read_bound(live: list[Record], kinds: list[str]) -> int:
     """One request per page per kind (an empty kind still costs one request)."""
     per_kind = Counter(r.kind for r in live)
     return sum(max(1, math.ceil(per_kind.get(kind, 0) / PAGE_SIZE)) for kind in kinds)
+
+
+def report_row(label: str, phase: Phase, lower_bound: int) -> dict[str, Any]:
+    """One line of the report."""
+    peak = phase.peak_bytes or 0
+    return {
+        "step": label,
+        "requests": phase.requests,
+        "seconds": phase.seconds,
+        "peak_mib": peak / 1_048_576,
+        "lower_bound": lower_bound,
+    }
 
 
 async def run(services: int, latency_ms: float, parallelism: int) -> list[dict[str, Any]]:
@@ -137,44 +127,23 @@ async def run(services: int, latency_ms: float, parallelism: int) -> list[dict[s
             ),
             base_dir=Path(folder),
         )
-        blueprint_path = Path(folder) / "scaled.yaml"
-        context = Context(blueprint, blueprint_path, target, adapter)
-        rows = []
-        async with open_client(context) as client:
-            kinds = list(adapter.kinds)
-
-            async def plan_once() -> Any:
-                snapshot = await read_snapshot(context, client)
-                return snapshot, make_plan(context, snapshot, prune=False)
-
-            (snapshot, plan), row = await measure("plan (empty instance)", plan_once, client)
-            row["lower_bound"] = read_bound(snapshot.live, kinds)
-            rows.append(row)
-            writes = sum(c.writes for c in plan.changes)
-
-            async def apply_once() -> Any:
-                return await apply_changes(context, client, plan, snapshot, parallelism=parallelism)
-
-            result, row = await measure("apply", apply_once, client)
-            assert not result.failed, result.failed[:3]
-            row["lower_bound"] = writes
-            rows.append(row)
-
-            (snapshot, plan), row = await measure("plan (converged)", plan_once, client)
-            row["lower_bound"] = read_bound(snapshot.live, kinds)
-            rows.append(row)
-            pending = [c for c in plan.changes if c.action.value != "manual"]
-            assert not pending, f"not converged: {pending[:3]}"
-            rows.append(
-                {
-                    "step": "records",
-                    "requests": len(snapshot.live),
-                    "seconds": 0.0,
-                    "peak_mib": 0.0,
-                    "lower_bound": 0,
-                }
-            )
-    return rows
+        context = Context(blueprint, Path(folder) / "scaled.yaml", target, adapter)
+        async with Session.open(context) as session:
+            outcome = await session.run(parallelism=parallelism)
+        assert not outcome.result.failed, outcome.result.failed[:3]
+        assert outcome.converged, f"not converged: {outcome.remaining[:3]}"
+        assert outcome.after is not None
+        plan, apply, replan = outcome.phases
+        kinds = list(adapter.kinds)
+        live = outcome.after.snapshot.live
+        return [
+            report_row(
+                "plan (empty instance)", plan, read_bound(outcome.planned.snapshot.live, kinds)
+            ),
+            report_row("apply", apply, sum(c.writes for c in outcome.plan.changes)),
+            report_row("plan (converged)", replan, read_bound(live, kinds)),
+            {"step": "records", "requests": len(live), "lower_bound": 0},
+        ]
 
 
 def main() -> None:

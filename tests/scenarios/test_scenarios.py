@@ -31,7 +31,6 @@ Run them by hand with ``.venv/bin/pytest tests/scenarios -v`` (or
 from __future__ import annotations
 
 import asyncio
-import functools
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -42,15 +41,14 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ruamel.yaml import YAML
 
-from usm_config import runner
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
-from usm_config.engine.apply import ApplyResult
-from usm_config.engine.plan import Action, Plan
-from usm_config.http import RetryPolicy
-from usm_config.runner import Context, apply_changes, make_plan, open_client, read_snapshot
+from usm_config.engine.plan import Plan
+from usm_config.runner import Context, RunOutcome, Session
 from usm_config.targets import ResolvedTarget, Target
+from usm_config.testing.edits import with_renamed, without_services
+from usm_config.testing.harness import duplicates, quick_sleep, steps
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -111,31 +109,17 @@ def load_scenario(path: Path) -> Scenario:
     return Scenario.model_validate(YAML(typ="safe").load(path.read_text(encoding="utf-8")))
 
 
-def _replace(items: tuple[Any, ...], element_id: str, what: str, **update: Any) -> tuple[Any, ...]:
-    ids = [item.id for item in items]
-    if element_id not in ids:
-        raise ValueError(f"the blueprint has no {what} '{element_id}' (it has: {', '.join(ids)})")
-    return tuple(
-        item.model_copy(update=update) if item.id == element_id else item for item in items
-    )
-
-
 def edited(blueprint: Blueprint, edits: tuple[Edit, ...]) -> Blueprint:
     """``blueprint`` with ``edits`` applied in order."""
     for edit in edits:
         if edit.rename_team is not None:
-            teams = _replace(
-                blueprint.teams, edit.rename_team.id, "team", name=edit.rename_team.name
-            )
-            blueprint = blueprint.model_copy(update={"teams": teams})
+            rename = edit.rename_team
+            blueprint = with_renamed(blueprint, "teams", rename.id, rename.name)
         elif edit.rename_service is not None:
             rename = edit.rename_service
-            services = _replace(blueprint.services, rename.id, "service", name=rename.name)
-            blueprint = blueprint.model_copy(update={"services": services})
+            blueprint = with_renamed(blueprint, "services", rename.id, rename.name)
         elif edit.remove_service is not None:
-            _replace(blueprint.services, edit.remove_service, "service")
-            services = tuple(s for s in blueprint.services if s.id != edit.remove_service)
-            blueprint = blueprint.model_copy(update={"services": services})
+            blueprint = without_services(blueprint, edit.remove_service)
     return blueprint
 
 
@@ -149,10 +133,7 @@ def counts(plan: Plan) -> Counts:
 class Outcome:
     """What running one scenario produced."""
 
-    plan: Plan
-    result: ApplyResult
-    second: Plan
-    duplicates: dict[str, int]
+    run: RunOutcome
     journal_left: bool
 
 
@@ -181,34 +162,18 @@ class World:
 
     def _run_one(self, scenario: Scenario) -> Outcome:
         context = self.context(scenario)
-        parallelism = context.target.config.parallelism
 
-        async def main() -> Outcome:
-            async with open_client(context) as client:
-                snapshot = await read_snapshot(context, client)
-                plan = make_plan(context, snapshot, prune=scenario.prune)
-                result = await apply_changes(
-                    context, client, plan, snapshot, parallelism=parallelism
-                )
-                after = await read_snapshot(context, client)
-                second = make_plan(context, after, prune=scenario.prune)
-                seen = Counter(record.address for record in after.live)
-                duplicates = {address: n for address, n in seen.items() if n > 1}
-                return Outcome(plan, result, second, duplicates, context.journal_path.exists())
+        async def main() -> RunOutcome:
+            async with Session.open(context, sleep=quick_sleep) as session:
+                return await session.run(prune=scenario.prune)
 
-        return asyncio.run(main())
+        outcome = asyncio.run(main())
+        return Outcome(outcome, context.journal_path.exists())
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return World(tmp_path_factory.mktemp("scenarios"))
-
-
-@pytest.fixture(autouse=True)
-def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retry back-off in milliseconds: it only costs time, the faults do not depend on it."""
-    fast = functools.partial(RetryPolicy, backoff_base=0.002, backoff_max=0.02)
-    monkeypatch.setattr(runner, "RetryPolicy", fast)
 
 
 def test_the_scenarios_are_numbered_in_order() -> None:
@@ -224,13 +189,15 @@ def test_the_scenarios_are_numbered_in_order() -> None:
 def test_scenario(world: World, path: Path) -> None:
     scenario = load_scenario(path)
     outcome = world.run(path)
-    assert counts(outcome.plan) == scenario.expect.plan, scenario.description
-    assert outcome.result.failed == []
-    assert len(outcome.result.done) == sum(c.action != Action.MANUAL for c in outcome.plan.changes)
-    assert outcome.duplicates == {}
+    run = outcome.run
+    assert counts(run.plan) == scenario.expect.plan, scenario.description
+    assert run.result.failed == []
+    assert len(run.result.done) == len(steps(run.plan))
     assert not outcome.journal_left
-    assert counts(outcome.second) == scenario.expect.second_plan, [
-        f"{c.action} {c.address}: {c.reason}" for c in outcome.second.changes
+    assert run.after is not None
+    assert duplicates(run.after.snapshot.live) == {}
+    assert counts(run.after.plan) == scenario.expect.second_plan, [
+        f"{c.action} {c.address}: {c.reason}" for c in run.after.plan.changes
     ]
 
 
