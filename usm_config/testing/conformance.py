@@ -224,7 +224,8 @@ class AdapterConformance:
         _, outcome = applied_once
         assert outcome.result.failed == []
         assert len(outcome.result.done) == len(steps(outcome.plan))
-        assert outcome.result.manual == [c for c in outcome.plan.changes if c.action == "manual"]
+        manual = [c for c in outcome.plan.changes if c.action == Action.MANUAL]
+        assert outcome.result.manual == manual
         assert outcome.converged, outcome.remaining[:3]
         assert outcome.after is not None
         kinds = applied.adapter.kinds
