@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from usm_config.engine.lock import Lock
 from usm_config.engine.order import kind_levels
 from usm_config.engine.plan import Action, Change, FieldChange
-from usm_config.engine.records import KindSpec, Op, Record, key_part
+from usm_config.engine.records import KindSpec, Op, Record, key_part, reference_order
 
 
 def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]:
@@ -25,6 +25,17 @@ def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]
         for name, value in sorted(desired.fields.items())
         if before.get(name) != value
     )
+
+
+def _with_sets_in_order(record: Record, spec: KindSpec) -> Record:
+    """``record`` with every list of references in :func:`reference_order`, the order the
+    live side is resolved in (a list of references is a set)."""
+    lists = {
+        name: sorted(value, key=reference_order)
+        for name, value in record.fields.items()
+        if name in spec.references and isinstance(value, list)
+    }
+    return record.model_copy(update={"fields": {**record.fields, **lists}}) if lists else record
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,8 @@ def compute_changes(
     changes: list[Change] = []
     notes: list[str] = []
 
-    for record in sorted(desired, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key)):
+    ordered = sorted(desired, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key))
+    for record in (_with_sets_in_order(r, kinds[r.kind]) for r in ordered):
         spec = kinds[record.kind]
         level = levels[record.kind]
         entry = lock.entries.get(record.uid) if record.uid else None

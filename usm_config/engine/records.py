@@ -42,6 +42,13 @@ def ref_target(value: JsonValue) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
+def reference_order(value: JsonValue) -> tuple[int, tuple[str, ...]]:
+    """Sort key of one element of a list of references: by the referenced key, ids that point
+    at nothing known last. A list of references is a set, kept in this order on both sides."""
+    target = ref_target(value)
+    return (0, target[1]) if target is not None else (1, (str(value),))
+
+
 def key_part(value: JsonValue) -> str:
     """How one key field's value reads in a natural key.
 

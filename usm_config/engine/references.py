@@ -21,7 +21,14 @@ from typing import Any
 from pydantic import JsonValue
 
 from usm_config.engine.order import kind_levels
-from usm_config.engine.records import KindSpec, Record, record_key, ref, ref_target
+from usm_config.engine.records import (
+    KindSpec,
+    Record,
+    record_key,
+    ref,
+    ref_target,
+    reference_order,
+)
 
 Address = tuple[str, tuple[str, ...]]
 
@@ -88,7 +95,7 @@ class References:
 
     def _as_reference(self, value: JsonValue, kind: str) -> JsonValue:
         if isinstance(value, list):
-            return [self._as_reference(item, kind) for item in value]
+            return sorted((self._as_reference(item, kind) for item in value), key=reference_order)
         key = self._keys.get((kind, value)) if isinstance(value, str) else None
         return value if key is None else ref(kind, key)
 

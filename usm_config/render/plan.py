@@ -28,6 +28,9 @@ def short(value: Any) -> str:
     target = ref_target(value)
     if target is not None:
         return f"→ {target[0]}[{'/'.join(target[1])}]"
+    if isinstance(value, list) and value and all(ref_target(item) for item in value):
+        text = ", ".join(short(item) for item in value)
+        return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
     text = text.replace("\\n", " ")
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"

@@ -120,7 +120,7 @@ def _people(bp: Blueprint, sink: RecordSink) -> None:
 def _issue_types(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
     if not bp.call_types:
         return
-    issue_types = []
+    issue_types: list[JsonValue] = []
     for i, ct in enumerate(bp.call_types):
         name = names.call_types[ct.id]
         issue_types.append(ref("issuetype", (name,)))
@@ -139,7 +139,7 @@ def _issue_types(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
         {
             "name": word(bp, "scheme", org=bp.organisation.name),
             "description": join(word(bp, "all_issue_types") + ".", word(bp, "managed")),
-            "issueTypes": sorted(issue_types, key=str),
+            "issueTypes": issue_types,
         },
         "issue-type-scheme",
         ("call_types",),
