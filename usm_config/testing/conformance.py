@@ -29,7 +29,7 @@ Class attributes a subclass sets:
     The blueprint file or folder every test applies; the larger, the better. The suite edits
     it in memory: renames its first team or service, removes services.
 ``spec_path``
-    An API description the emulator checks every request against: it is passed as
+    An API description (a file, or a folder of them) the emulator checks every request against: it is passed as
     ``sandbox_app(state_file, spec_path=..., **knobs)`` and the app must list refused requests
     in ``app.state.spec_violations``. ``None`` (the default) skips the spec test; a path to a
     missing file skips it with a message and runs the others unchecked.
@@ -120,7 +120,7 @@ class AdapterConformance:
 
     @classmethod
     def _spec(cls) -> Path | None:
-        return cls.spec_path if cls.spec_path is not None and cls.spec_path.is_file() else None
+        return cls.spec_path if cls.spec_path is not None and cls.spec_path.exists() else None
 
     @classmethod
     def _harness(cls, loaded: tuple[Adapter, Blueprint], base_dir: Path, **kw: Any) -> Harness:
