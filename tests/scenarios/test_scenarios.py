@@ -1,8 +1,10 @@
-"""Run the numbered plan-and-apply scenarios in this folder, in order, against one sandbox.
+"""Run the numbered plan-and-apply scenarios of each adapter, in order, against one sandbox.
 
-Each ``NN_name.yaml`` file names a blueprint (relative to the repository root), optional edits
-of it, the settings of the ``sandbox:`` target (faults included), whether to prune, and the
-plan it expects before applying and after. The scenarios build on each other: they share
+Each folder here (``servicenow/``, ``jsm/``) holds one adapter's ``NN_name.yaml`` files. A file
+names a blueprint (relative to the repository root), optional edits of it, requests to the
+emulator's control endpoints (an administrator doing a manual step in the tool's UI), the
+settings of the ``sandbox:`` target (faults included), whether to prune, and the plan it
+expects before applying and after. The scenarios of a folder build on each other: they share
 one sandbox, one lock file and one journal in a temporary folder, so ``01`` renames what
 ``00`` created. Running one scenario alone runs the ones before it first.
 
@@ -15,6 +17,8 @@ Keys of a scenario file::
       - rename_team: {id: servicedesk, name: New name}
       - rename_service: {id: website, name: New name}
       - remove_service: woo-publicatie
+    sandbox_requests:               # sent to the emulator before planning (no auth, no faults)
+      - {method: POST, path: /_sandbox/ui/servicedesk/projectKey:ICT/queue, json: {name: Q}}
     target: {retries: 12, parallelism: 8, sandbox: {rate_429: 0.2, seed: 7}}
     prune: false
     expect:
@@ -37,11 +41,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ruamel.yaml import YAML
 
-from usm_config.adapter import load_adapter
+from usm_config.adapter import SupportsSandbox, load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Plan
@@ -52,7 +57,8 @@ from usm_config.testing.harness import duplicates, quick_sleep, steps
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-SCENARIOS = sorted(HERE.glob("[0-9][0-9]_*.yaml"))
+FOLDERS = sorted(p for p in HERE.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+SCENARIOS = [path for folder in FOLDERS for path in sorted(folder.glob("[0-9][0-9]_*.yaml"))]
 TARGET_NAME = "scenarios"
 
 
@@ -81,6 +87,14 @@ class Edit(_Strict):
         return self
 
 
+class SandboxRequest(_Strict):
+    """A request to the emulator's control endpoints, e.g. its UI simulator."""
+
+    method: str
+    path: str
+    json_body: dict[str, Any] | None = Field(None, alias="json")
+
+
 class Counts(_Strict):
     create: int = 0
     update: int = 0
@@ -96,9 +110,10 @@ class Expect(_Strict):
 
 class Scenario(_Strict):
     description: str
-    adapter: str = "servicenow"
+    adapter: str
     blueprint: str
     edits: tuple[Edit, ...] = ()
+    sandbox_requests: tuple[SandboxRequest, ...] = ()
     target: dict[str, Any] = Field(default_factory=dict)
     prune: bool = False
     expect: Expect
@@ -154,14 +169,34 @@ class World:
         return Context(blueprint, path, target, load_adapter(scenario.adapter), environ={})
 
     def run(self, path: Path) -> Outcome:
-        """Run the scenarios up to and including ``path`` that have not run yet."""
-        for earlier in SCENARIOS[: SCENARIOS.index(path) + 1]:
+        """Run the scenarios of ``path``'s folder up to and including it that have not run."""
+        own = [p for p in SCENARIOS if p.parent == path.parent]
+        for earlier in own[: own.index(path) + 1]:
             if earlier.name not in self.done:
                 self.done[earlier.name] = self._run_one(load_scenario(earlier))
         return self.done[path.name]
 
+    def _send(self, context: Context, requests: tuple[SandboxRequest, ...]) -> None:
+        """Send ``requests`` to the target's emulator, each expected to succeed."""
+        adapter = context.adapter
+        assert isinstance(adapter, SupportsSandbox)
+        app = adapter.sandbox_app(context.sandbox_state)
+
+        async def send() -> None:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as http:
+                for request in requests:
+                    response = await http.request(
+                        request.method, request.path, json=request.json_body
+                    )
+                    assert response.is_success, (request.path, response.text)
+
+        asyncio.run(send())
+
     def _run_one(self, scenario: Scenario) -> Outcome:
         context = self.context(scenario)
+        if scenario.sandbox_requests:
+            self._send(context, scenario.sandbox_requests)
 
         async def main() -> RunOutcome:
             async with Session.open(context, sleep=quick_sleep) as session:
@@ -172,32 +207,38 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return World(tmp_path_factory.mktemp("scenarios"))
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, World]:
+    """One sandbox per folder of scenarios."""
+    return {folder: World(tmp_path_factory.mktemp(folder.name)) for folder in FOLDERS}
 
 
 def test_the_scenarios_are_numbered_in_order() -> None:
-    assert len(SCENARIOS) >= 4
-    numbers = [int(path.name[:2]) for path in SCENARIOS]
-    assert numbers == list(range(len(SCENARIOS)))
-    for path in SCENARIOS:
-        scenario = load_scenario(path)
-        assert (REPO / scenario.blueprint).exists(), f"{path.name}: no {scenario.blueprint}"
+    assert {folder.name for folder in FOLDERS} >= {"servicenow", "jsm"}
+    for folder in FOLDERS:
+        own = [p for p in SCENARIOS if p.parent == folder]
+        assert len(own) >= 4, folder
+        assert [int(path.name[:2]) for path in own] == list(range(len(own)))
+        for path in own:
+            scenario = load_scenario(path)
+            assert scenario.adapter == folder.name, path
+            assert (REPO / scenario.blueprint).exists(), f"{path.name}: no {scenario.blueprint}"
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
-def test_scenario(world: World, path: Path) -> None:
+@pytest.mark.parametrize("path", SCENARIOS, ids=[f"{p.parent.name}/{p.stem}" for p in SCENARIOS])
+def test_scenario(worlds: dict[Path, World], path: Path) -> None:
     scenario = load_scenario(path)
-    outcome = world.run(path)
+    outcome = worlds[path.parent].run(path)
     run = outcome.run
     assert counts(run.plan) == scenario.expect.plan, scenario.description
     assert run.result.failed == []
     assert len(run.result.done) == len(steps(run.plan))
     assert not outcome.journal_left
-    assert run.after is not None
-    assert duplicates(run.after.snapshot.live) == {}
-    assert counts(run.after.plan) == scenario.expect.second_plan, [
-        f"{c.action} {c.address}: {c.reason}" for c in run.after.plan.changes
+    # A plan of manual steps only is not applied; it is then also the plan after.
+    after = run.after if run.applied else run.planned
+    assert after is not None
+    assert duplicates(after.snapshot.live) == {}
+    assert counts(after.plan) == scenario.expect.second_plan, [
+        f"{c.action} {c.address}: {c.reason}" for c in after.plan.changes
     ]
 
 

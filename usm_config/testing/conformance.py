@@ -29,7 +29,8 @@ Class attributes a subclass sets:
     The blueprint file or folder every test applies; the larger, the better. The suite edits
     it in memory: renames its first team or service, removes services.
 ``spec_path``
-    An API description (a file, or a folder of them) the emulator checks every request against: it is passed as
+    An API description (a file, or a folder of them) the emulator checks every request
+    against: it is passed as
     ``sandbox_app(state_file, spec_path=..., **knobs)`` and the app must list refused requests
     in ``app.state.spec_violations``. ``None`` (the default) skips the spec test; a path to a
     missing file skips it with a message and runs the others unchecked.
