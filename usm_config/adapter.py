@@ -25,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
-from usm_config.engine.records import Desired, Record
+from usm_config.engine.records import Desired
 from usm_config.http import AuthConfig
 
 ENTRY_POINT_GROUP = "usm_config.adapters"
@@ -87,18 +87,19 @@ class SupportsSandbox(Protocol):
 
 @runtime_checkable
 class SupportsArtifacts(Protocol):
-    """An adapter that can write a plan as offline files (e.g. ServiceNow update-set XML)."""
+    """An adapter that writes offline files next to a plan (ServiceNow update-set XML, the
+    JSM workflow guide and manual-step checklist)."""
 
     def artifacts(
         self,
+        blueprint: Blueprint,
         changes: Sequence[Any],
-        desired: Sequence[Record],
         ids: Mapping[tuple[str, tuple[str, ...]], str],
-        name: str,
     ) -> dict[str, bytes]:
-        """Render the plan's writes as files: file name → content.
+        """Render files for ``blueprint`` and the plan's ``changes``: file name → content.
 
-        ``desired`` holds the full desired records, ``ids`` the tool ids of live records.
+        ``ids`` are the tool ids of the live records by (kind, key). Pure: the adapter compiles
+        what it needs from ``blueprint`` itself.
         """
         ...
 

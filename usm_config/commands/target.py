@@ -54,10 +54,7 @@ def _write_artifacts(context: Context, planned: Planned, folder: Path) -> None:
     if not isinstance(adapter, SupportsArtifacts):
         raise Failure(f"adapter '{adapter.name}' writes no offline artifacts")
     ids = {(r.kind, r.key): r.target_id for r in planned.snapshot.live if r.target_id}
-    desired = adapter.compile(context.blueprint).records
-    files = adapter.artifacts(
-        planned.plan.changes, desired, ids, f"usm-config {context.blueprint.organisation.name}"
-    )
+    files = adapter.artifacts(context.blueprint, planned.plan.changes, ids)
     for name, content in sorted(files.items()):
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,11 +9,13 @@ from typing import Any
 
 from usm_config.adapter import Problem, SandboxLogin
 from usm_config.blueprint.model import Blueprint
+from usm_config.engine.plan import Change
 from usm_config.engine.records import Desired, KindSpec, Record
 from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_jsm import client as api
 from usm_jsm import parse
+from usm_jsm.guide import render_manual_steps, render_workflow_guide
 from usm_jsm.kinds import KINDS, UNREADABLE
 from usm_jsm.mapping import compile_blueprint
 from usm_jsm.overrides import check_overrides
@@ -83,6 +85,19 @@ class JsmAdapter:
     async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
         """Delete one record."""
         await _DELETE[kind](client, target_id)
+
+    def artifacts(
+        self,
+        blueprint: Blueprint,
+        changes: Sequence[Change],
+        ids: Mapping[tuple[str, tuple[str, ...]], str],
+    ) -> dict[str, bytes]:
+        """The workflow guide and the checklist of the plan's manual steps (Markdown)."""
+        del ids  # the files name objects, not ids
+        return {
+            "workflow-guide.md": render_workflow_guide(blueprint).encode("utf-8"),
+            "manual-steps.md": render_manual_steps(blueprint, changes).encode("utf-8"),
+        }
 
     # ------------------------------------------------------------------------- sandbox
 

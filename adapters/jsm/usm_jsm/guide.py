@@ -25,6 +25,12 @@ from usm_jsm.kinds import KINDS
 from usm_jsm.values import localised, word
 
 
+MANUAL_INTRO = (
+    "The Jira Cloud REST API cannot write these; do them in Jira's settings with exactly these "
+    "values. Every plan checks again what it can read."
+)
+
+
 def _cell(value: object) -> str:
     """Text for one Markdown table cell: one line, pipes escaped."""
     return " ".join(str(value).split()).replace("|", "\\|")
@@ -84,7 +90,9 @@ def _shown(value: JsonValue) -> Any:
 
 
 def render_manual_steps(bp: Blueprint, changes: Sequence[Change]) -> str:
-    """The manual steps among ``changes``, with every value in full."""
+    """The manual steps among ``changes``, with every value in full. The checklist is for the
+    administrator who runs usm-config, so it speaks English like the plan does; the values are
+    what Jira users will see, in the blueprint's locale."""
     steps = []
     for change in changes:
         if change.action != Action.MANUAL:
@@ -106,10 +114,8 @@ def render_manual_steps(bp: Blueprint, changes: Sequence[Change]) -> str:
         _environment()
         .get_template("manual_steps.md.j2")
         .render(
-            heading=word(bp, "manual_steps", org=bp.organisation.name),
-            intro=word(bp, "manual_intro"),
-            project_word=word(bp, "in_project"),
-            nothing=word(bp, "no_manual_steps"),
+            heading=f"Manual steps in Jira: {bp.organisation.name}",
+            intro=MANUAL_INTRO,
             steps=steps,
         )
     )

@@ -54,14 +54,13 @@ PORTAL_GROUP_HINT = (
 CALENDAR_HINT = (
     "Working-hours calendars have no public Cloud API. In Project settings > SLAs > Calendars, "
     "create the calendar with this time zone, these working hours and holidays. The public API "
-    "cannot read calendars either, so this step stays listed until the target sets "
-    "private_api: true."
+    "cannot read calendars either, so this step stays listed: check it by hand."
 )
 SLA_HINT = (
     "SLA metrics and goals have no public Cloud API (JSDCLOUD-15659). In Project settings > "
     "SLAs, create the metric with these start and stop conditions and one goal per line "
-    "(JQL, target, calendar). The public API cannot read SLA configuration, so this step stays "
-    "listed until the target sets private_api: true."
+    "(JQL, target, calendar). The public API cannot read SLA configuration either, so this step "
+    "stays listed: check it by hand."
 )
 AUTOMATION_HINT = (
     "Automation rules have no public REST API. In Project settings > Automation, create a rule "

@@ -83,15 +83,6 @@ WORDS: dict[str, tuple[str, str]] = {
         "'Wachten op <proces>' tot dat issue klaar is.",
     ),
     "jira_status": ("Jira status", "Jira-status"),
-    "manual_steps": ("Manual steps in Jira: {org}", "Handmatige stappen in Jira: {org}"),
-    "manual_intro": (
-        "The Jira Cloud REST API cannot write these; do them in Jira's settings with exactly "
-        "these values. Every plan checks what it can read again.",
-        "De REST API van Jira Cloud kan deze niet schrijven; voer ze in de instellingen van "
-        "Jira uit met precies deze waarden. Elk plan controleert opnieuw wat het kan lezen.",
-    ),
-    "no_manual_steps": ("No manual steps are pending.", "Er staan geen handmatige stappen open."),
-    "in_project": ("in project", "in project"),
 }
 
 CALL_STATUS_NL = {

@@ -126,16 +126,17 @@ class ServiceNowAdapter:
 
     def artifacts(
         self,
+        blueprint: Blueprint,
         changes: Sequence[Change],
-        desired: Sequence[Record],
         ids: Mapping[tuple[str, tuple[str, ...]], str],
-        name: str,
     ) -> dict[str, bytes]:
         """The plan's writes as one update-set XML file.
 
         Records carry their full desired owned fields (an update set replaces whole records);
         new records get stable sys_ids derived from their natural keys.
         """
+        desired = self.compile(blueprint).records
+        name = f"usm-config {blueprint.organisation.name}"
         all_ids = dict(ids)
         for change in changes:
             if change.action == Action.CREATE:
