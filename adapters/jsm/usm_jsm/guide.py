@@ -24,7 +24,6 @@ from usm_config.engine.records import ref_target
 from usm_jsm.kinds import KINDS
 from usm_jsm.values import localised, word
 
-
 MANUAL_INTRO = (
     "The Jira Cloud REST API cannot write these; do them in Jira's settings with exactly these "
     "values. Every plan checks again what it can read."
