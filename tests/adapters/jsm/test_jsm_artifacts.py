@@ -63,7 +63,7 @@ def test_plan_artifacts_list_every_manual_step_in_full(
     # The whole JQL, never cut to the width of a terminal.
     assert (
         '`project = NCS AND issuetype = "Service request" AND statusCategory != Done ORDER BY '
-        'priority DESC, created ASC`' in checklist
+        "priority DESC, created ASC`" in checklist
     )
     assert checklist.count("- [ ] **SLA metric `") >= 2
     assert "- [ ] **automation rule `USM priority from impact and urgency`**" in checklist
