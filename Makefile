@@ -15,12 +15,17 @@ $(STAMP): pyproject.toml adapters/servicenow/pyproject.toml adapters/jsm/pyproje
 
 REFERENCE := blueprints/usm-reference.yaml
 
+# The same blueprint on both embedded sandboxes: plan, apply, prove convergence. ServiceNow can
+# write everything, so its last plan is empty (--detailed-exitcode exits 0); JSM's public API
+# cannot write queues, SLAs, calendars or automation, so its last plan lists those manual steps.
 demo: $(STAMP)
 	$(BIN)/usm-config validate $(REFERENCE)
 	$(BIN)/usm-config sandbox reset $(REFERENCE) --target sandbox
-	$(BIN)/usm-config plan $(REFERENCE) --target sandbox
-	$(BIN)/usm-config apply $(REFERENCE) --target sandbox --auto-approve
-	$(BIN)/usm-config plan $(REFERENCE) --target sandbox --detailed-exitcode
+	$(BIN)/usm-config apply $(REFERENCE) --target sandbox --auto-approve -o summary
+	$(BIN)/usm-config plan $(REFERENCE) --target sandbox --detailed-exitcode -o summary
+	$(BIN)/usm-config sandbox reset $(REFERENCE) --target sandbox-jsm
+	$(BIN)/usm-config apply $(REFERENCE) --target sandbox-jsm --auto-approve -o summary
+	$(BIN)/usm-config plan $(REFERENCE) --target sandbox-jsm -o summary
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

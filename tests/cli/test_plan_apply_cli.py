@@ -227,6 +227,19 @@ def test_plan_as_markdown(ws: Workspace) -> None:
     assert "| action | count |" in result.stdout
 
 
+def test_plan_as_a_summary_counts_changes_per_kind(ws: Workspace) -> None:
+    result = ws.run("plan", "tiny.yaml", "-o", "summary")
+    assert result.exit_code == 0, result.output
+    assert f"Plan: {ws.expected_summary()}." in result.stdout
+    assert re.search(r"^  sys_user_group\s+\+1$", result.stdout, re.MULTILINE)
+    assert f"    ! sys_hub_flow[{FLOW}]" in result.stdout
+    assert "Flow Designer" not in result.stdout  # the details are in the text plan
+    applied = ws.run("apply", "tiny.yaml", "--auto-approve", "-o", "summary")
+    assert applied.exit_code == 0, applied.output
+    assert re.search(r"^  sys_user_group\s+\+1$", applied.stdout, re.MULTILINE)
+    assert "Converged" in applied.stdout
+
+
 def test_plan_artifacts_are_an_update_set_that_parses(ws: Workspace) -> None:
     result = ws.run("plan", "tiny.yaml", "--artifacts", "out")
     assert result.exit_code == 0, result.output
@@ -269,10 +282,11 @@ def test_a_missing_credential_names_the_variable(ws: Workspace) -> None:
     assert result.stderr.startswith("error: ")
 
 
-def test_adapters_lists_servicenow() -> None:
+def test_adapters_lists_servicenow_and_jsm() -> None:
     result = CliRunner().invoke(cli, ["adapters"])
     assert result.exit_code == 0, result.output
     assert re.search(r"^servicenow\s", result.stdout, re.MULTILINE)
+    assert re.search(r"^jsm\s.*sandbox", result.stdout, re.MULTILINE)
     assert "Traceback" not in result.output
 
 

@@ -25,7 +25,7 @@ from usm_config.engine.apply import ApplyResult
 from usm_config.engine.lock import write_atomic
 from usm_config.engine.plan import Plan
 from usm_config.render.plan import render_json as render_plan_json
-from usm_config.render.plan import render_markdown
+from usm_config.render.plan import render_markdown, render_summary
 from usm_config.render.plan import render_text as render_plan_text
 from usm_config.render.progress import progress_bar
 from usm_config.runner import Context, MassChangeRefused, Planned, RunOutcome, Session
@@ -45,6 +45,8 @@ def _emit_plan(plan: Plan, output: str, out: Path | None) -> None:
         click.echo(render_plan_json(plan), nl=False)
     elif output == "markdown":
         click.echo(render_markdown(plan), nl=False)
+    elif output == "summary":
+        click.echo(render_summary(plan, colour=sys.stdout.isatty()), nl=False)
     else:
         click.echo(render_plan_text(plan, colour=sys.stdout.isatty()), nl=False)
 
@@ -78,10 +80,10 @@ def _guarded() -> Iterator[None]:
 @click.option(
     "--output",
     "-o",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=click.Choice(["text", "summary", "json", "markdown"]),
     default="text",
     show_default=True,
-    help="Plan format.",
+    help="Plan format; 'summary' counts the changes per kind on one screen.",
 )
 @click.option(
     "--out",
@@ -148,6 +150,14 @@ def plan(
     help="Apply this saved plan (from 'plan --out') instead of planning now.",
 )
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "summary"]),
+    default="text",
+    show_default=True,
+    help="How the plan is shown before it is applied.",
+)
 @click.option("--prune", is_flag=True, help="Delete managed records that left the blueprint.")
 @click.option(
     "--parallelism",
@@ -162,6 +172,7 @@ def apply(
     strict: bool,
     plan_file: Path | None,
     auto_approve: bool,
+    output: str,
     prune: bool,
     parallelism: int | None,
     mass_change_limit: float | None,
@@ -188,6 +199,7 @@ def apply(
                     saved,
                     prune,
                     auto_approve,
+                    output,
                     parallelism or config.parallelism,
                     limit,
                 )
@@ -227,18 +239,18 @@ async def _apply(
     saved: Plan | None,
     prune: bool,
     auto_approve: bool,
+    output: str,
     parallelism: int,
     limit: float,
 ) -> RunOutcome:
+    render = render_summary if output == "summary" else render_plan_text
     async with Session.open(context) as session:
         return await session.run(
             prune=prune,
             saved=saved,
             limit=limit,
             parallelism=parallelism,
-            on_plan=lambda plan: click.echo(
-                render_plan_text(plan, colour=sys.stdout.isatty()), nl=False
-            ),
+            on_plan=lambda plan: click.echo(render(plan, colour=sys.stdout.isatty()), nl=False),
             approve=None if saved is not None or auto_approve else _confirm,
             progress=lambda steps: progress_bar(steps, "applying"),
             on_applied=_show_applied,
