@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -127,53 +128,75 @@ class JsmAdapter:
 # ----------------------------------------------------------------------------- reading
 
 
+_PLAIN_PARSERS: dict[str, Callable[[list[Any]], list[Record]]] = {
+    "group": parse.parse_groups,
+    "organization": parse.parse_organizations,
+    "issuetype": parse.parse_issue_types,
+    "priority": parse.parse_priorities,
+}
+
+
+async def _read_plain(client: HttpClient, kind: str) -> list[Record]:
+    return _PLAIN_PARSERS[kind](await api.read_plain(client, kind))
+
+
+async def _read_statuses(client: HttpClient) -> list[Record]:
+    return parse.parse_statuses(await api.read_statuses(client))
+
+
+async def _read_workflows(client: HttpClient) -> list[Record]:
+    return parse.parse_workflows(*await api.read_workflows(client))
+
+
+async def _read_workflow_schemes(client: HttpClient) -> list[Record]:
+    return parse.parse_workflow_schemes(await api.read_workflow_schemes(client))
+
+
+async def _read_issue_type_schemes(client: HttpClient) -> list[Record]:
+    return parse.parse_issue_type_schemes(*await api.read_issue_type_schemes(client))
+
+
 async def _read_site(client: HttpClient, wanted: set[str]) -> list[Record]:
-    out: list[Record] = []
-    plain = [k for k in ("group", "organization", "issuetype", "priority") if k in wanted]
-    rows = await asyncio.gather(*(api.read_plain(client, k) for k in plain))
-    parsers = {
-        "group": parse.parse_groups,
-        "organization": parse.parse_organizations,
-        "issuetype": parse.parse_issue_types,
-        "priority": parse.parse_priorities,
-    }
-    for kind, found in zip(plain, rows, strict=True):
-        out.extend(parsers[kind](found))
+    """Every collection of ``wanted``, the independent ones concurrently."""
+    reads: list[Awaitable[list[Record]]] = [
+        _read_plain(client, kind) for kind in _PLAIN_PARSERS if kind in wanted
+    ]
     if "status" in wanted:
-        out.extend(parse.parse_statuses(await api.read_statuses(client)))
+        reads.append(_read_statuses(client))
     if "workflow" in wanted:
-        workflows, statuses = await api.read_workflows(client)
-        out.extend(parse.parse_workflows(workflows, statuses))
+        reads.append(_read_workflows(client))
     if wanted & {"workflowscheme", "workflowscheme_mapping"}:
-        out.extend(parse.parse_workflow_schemes(await api.read_workflow_schemes(client)))
+        reads.append(_read_workflow_schemes(client))
     if "issuetypescheme" in wanted:
-        out.extend(parse.parse_issue_type_schemes(*await api.read_issue_type_schemes(client)))
+        reads.append(_read_issue_type_schemes(client))
     if wanted & {"field", "field_context", "field_option", "field_child_option"}:
-        out.extend(await _read_fields(client))
-    per_project = {"project", "component", "requesttype", "queue", "portal_group"}
-    if wanted & per_project:
-        out.extend(await _read_projects(client, wanted))
+        reads.append(_read_fields(client))
+    if wanted & {"project", "component", "requesttype", "queue", "portal_group"}:
+        reads.append(_read_projects(client, wanted))
+    return [record for found in await asyncio.gather(*reads) for record in found]
+
+
+async def _read_contexts(client: HttpClient, field_id: str) -> list[Record]:
+    contexts = parse.parse_contexts(field_id, *await api.contexts(client, field_id))
+    options = await asyncio.gather(
+        *(api.options(client, field_id, parse.split(str(c.target_id))[1]) for c in contexts)
+    )
+    out = list(contexts)
+    for context, rows in zip(contexts, options, strict=True):
+        out.extend(parse.parse_options(str(context.target_id), rows))
     return out
 
 
 async def _read_fields(client: HttpClient) -> list[Record]:
     fields = parse.parse_fields(await api.read_plain(client, "field"))
-    out: list[Record] = list(fields)
     managed = [
-        f
+        str(f.target_id)
         for f in fields
         if f.fields["name"] in FIELD_NAMES
         or any(marker in str(f.fields["description"]) for marker in WORDS["managed"])
     ]
-    for field in managed:
-        field_id = str(field.target_id)
-        contexts = parse.parse_contexts(field_id, *await api.contexts(client, field_id))
-        out.extend(contexts)
-        for context in contexts:
-            context_id = str(context.target_id)
-            rows = await api.options(client, field_id, parse.split(context_id)[1])
-            out.extend(parse.parse_options(context_id, rows))
-    return out
+    found = await asyncio.gather(*(_read_contexts(client, field_id) for field_id in managed))
+    return [*fields, *(record for records in found for record in records)]
 
 
 async def _read_projects(client: HttpClient, wanted: set[str]) -> list[Record]:
@@ -186,22 +209,35 @@ async def _read_projects(client: HttpClient, wanted: set[str]) -> list[Record]:
         parse.scheme_of_projects(workflow_rows, "workflowScheme"),
     )
     desks = {str(d["projectId"]): str(d["id"]) for d in await api.service_desks(client)}
-    for project in projects:
-        project_id, key = str(project["id"]), str(project["key"])
-        if "component" in wanted:
-            out.extend(parse.parse_components(project_id, await api.components(client, key)))
-        desk = desks.get(project_id)
-        if desk is None:
-            continue
-        request_types: list[Any] = []
-        if wanted & {"requesttype", "portal_group"}:
-            request_types = await api.request_types(client, desk)
-            out.extend(parse.parse_request_types(project_id, desk, request_types))
-        if "queue" in wanted:
-            out.extend(parse.parse_queues(project_id, desk, await api.queues(client, desk)))
-        if "portal_group" in wanted:
-            groups = await api.request_type_groups(client, desk)
-            out.extend(parse.parse_portal_groups(project_id, desk, groups, request_types))
+    found = await asyncio.gather(
+        *(
+            _read_project(client, wanted, project, desks.get(str(project["id"])))
+            for project in projects
+        )
+    )
+    return [*out, *(record for records in found for record in records)]
+
+
+async def _read_project(
+    client: HttpClient, wanted: set[str], project: Any, desk: str | None
+) -> list[Record]:
+    """The components of one project and, for a service project, its request types, queues
+    and portal groups."""
+    project_id, key = str(project["id"]), str(project["key"])
+    out: list[Record] = []
+    if "component" in wanted:
+        out.extend(parse.parse_components(project_id, await api.components(client, key)))
+    if desk is None:
+        return out
+    request_types: list[Any] = []
+    if wanted & {"requesttype", "portal_group"}:
+        request_types = await api.request_types(client, desk)
+        out.extend(parse.parse_request_types(project_id, desk, request_types))
+    if "queue" in wanted:
+        out.extend(parse.parse_queues(project_id, desk, await api.queues(client, desk)))
+    if "portal_group" in wanted:
+        groups = await api.request_type_groups(client, desk)
+        out.extend(parse.parse_portal_groups(project_id, desk, groups, request_types))
     return out
 
 
@@ -375,9 +411,17 @@ async def _update_project(client: HttpClient, target_id: str, fields: dict[str, 
     await _associate(client, target_id, fields)
 
 
+#: Project id → key per connection: a component is created with its project's key, and a
+#: project's key never changes while usm-config runs.
+_PROJECT_KEYS: weakref.WeakKeyDictionary[HttpClient, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
 async def _project_key(client: HttpClient, project_id: str) -> str:
-    body = await client.get_json(f"{api.API}/project/{project_id}")
-    return str(body["key"])
+    known = _PROJECT_KEYS.setdefault(client, {})
+    if project_id not in known:
+        body = await client.get_json(f"{api.API}/project/{project_id}")
+        known[project_id] = str(body["key"])
+    return known[project_id]
 
 
 async def _create_component(client: HttpClient, fields: dict[str, Any]) -> str:
