@@ -30,6 +30,9 @@ from usm_config.http import AuthConfig
 
 ENTRY_POINT_GROUP = "usm_config.adapters"
 
+#: The tool ids of live records by (kind, natural key).
+LiveIds = Mapping[tuple[str, tuple[str, ...]], str]
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -91,10 +94,7 @@ class SupportsArtifacts(Protocol):
     JSM workflow guide and manual-step checklist)."""
 
     def artifacts(
-        self,
-        blueprint: Blueprint,
-        changes: Sequence[Any],
-        ids: Mapping[tuple[str, tuple[str, ...]], str],
+        self, blueprint: Blueprint, changes: Sequence[Any], ids: LiveIds
     ) -> dict[str, bytes]:
         """Render files for ``blueprint`` and the plan's ``changes``: file name → content.
 
@@ -146,6 +146,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "Adapter",
     "AdapterNotFound",
+    "LiveIds",
     "Problem",
     "RecordIO",
     "SandboxLogin",

@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from usm_config.adapter import Problem, SandboxLogin
+from usm_config.adapter import LiveIds, SandboxLogin
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Change
-from usm_config.engine.records import Desired, KindSpec, Record
+from usm_config.engine.records import KindSpec, Record
 from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_jsm import client as api
@@ -47,14 +47,9 @@ class JsmAdapter:
     name = "jsm"
     description = "Jira Service Management Cloud: platform REST v3 and the JSM REST API"
     kinds: Mapping[str, KindSpec] = KINDS
-
-    def compile(self, blueprint: Blueprint) -> Desired:
-        """Translate the blueprint into JSM records (pure)."""
-        return compile_blueprint(blueprint)
-
-    def check_overrides(self, blueprint: Blueprint) -> list[Problem]:
-        """Validate every ``x-jsm`` setting and the names Jira would refuse."""
-        return check_overrides(blueprint)
+    #: The pure halves: blueprint → records, and the x-jsm checks.
+    compile = staticmethod(compile_blueprint)
+    check_overrides = staticmethod(check_overrides)
 
     # ------------------------------------------------------------------------- reading
 
@@ -88,10 +83,7 @@ class JsmAdapter:
         await _DELETE[kind](client, target_id)
 
     def artifacts(
-        self,
-        blueprint: Blueprint,
-        changes: Sequence[Change],
-        ids: Mapping[tuple[str, tuple[str, ...]], str],
+        self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds
     ) -> dict[str, bytes]:
         """The workflow guide and the checklist of the plan's manual steps (Markdown)."""
         del ids  # the files name objects, not ids

@@ -69,180 +69,96 @@ AUTOMATION_HINT = (
     "listed."
 )
 
+REF_PROJECT = {"project": "project"}
+
+# name, label, natural key, owned fields; then references, ordering and operations.
 _SPECS = (
+    KindSpec("group", "group", ("name",), ("name",), {}, (), CREATE_DELETE, GROUP_HINT),
     KindSpec(
-        name="group",
-        label="group",
-        key_fields=("name",),
-        owned_fields=("name",),
-        operations=CREATE_DELETE,
-        manual_hint=GROUP_HINT,
+        "organization", "customer organization", ("name",), ("name",), {}, (), CREATE_DELETE,
+        ORGANIZATION_HINT,
+    ),
+    KindSpec("issuetype", "issue type", ("name",), ("name", "description", "hierarchyLevel")),
+    KindSpec("status", "status", ("name",), ("name", "statusCategory", "description")),
+    # A level named like a default priority ("High") adopts it; its description stays Jira's.
+    KindSpec("priority", "priority", ("name",), ("name", "statusColor")),
+    KindSpec(
+        "field", "custom field", ("name",), ("name", "type", "searcherKey", "description"), {},
+        (), CREATE_UPDATE, FIELD_HINT,
+    ),
+    # Statuses are named inside the workflow; they must exist before it is written.
+    KindSpec(
+        "workflow", "workflow", ("name",), ("name", "description", "statuses", "transitions"),
+        {}, ("status",),
+    ),
+    # ``defaultWorkflow`` is a workflow name, as the classic scheme API takes it.
+    KindSpec(
+        "workflowscheme", "workflow scheme", ("name",), ("name", "description", "defaultWorkflow"),
+        {}, ("workflow",),
     ),
     KindSpec(
-        name="organization",
-        label="customer organization",
-        key_fields=("name",),
-        owned_fields=("name",),
-        operations=CREATE_DELETE,
-        manual_hint=ORGANIZATION_HINT,
+        "workflowscheme_mapping", "workflow scheme mapping", ("scheme", "issueType"),
+        ("scheme", "issueType", "workflow"),
+        {"scheme": "workflowscheme", "issueType": "issuetype"}, ("workflow",),
+    ),
+    # ``issueTypes`` is a list of references: Jira creates a scheme with its members.
+    KindSpec(
+        "issuetypescheme", "issue type scheme", ("name",), ("name", "description", "issueTypes"),
+        {"issueTypes": "issuetype"},
+    ),
+    # A project is associated with its schemes once they hold their items.
+    KindSpec(
+        "project", "service project", ("key",),
+        ("key", "name", "description", "issueTypeScheme", "workflowScheme"),
+        {"issueTypeScheme": "issuetypescheme", "workflowScheme": "workflowscheme"},
+        ("workflowscheme_mapping",), CREATE_UPDATE, PROJECT_HINT,
     ),
     KindSpec(
-        name="issuetype",
-        label="issue type",
-        key_fields=("name",),
-        owned_fields=("name", "description", "hierarchyLevel"),
+        "field_context", "custom field context", ("field", "name"),
+        ("field", "name", "description", "issueType", "project"),
+        {"field": "field", "issueType": "issuetype", **REF_PROJECT},
     ),
     KindSpec(
-        name="status",
-        label="status",
-        key_fields=("name",),
-        owned_fields=("name", "statusCategory", "description"),
+        "field_option", "custom field option", ("context", "value"),
+        ("context", "value", "disabled"), {"context": "field_context"},
     ),
     KindSpec(
-        name="priority",
-        label="priority",
-        key_fields=("name",),
-        # A blueprint level named like a default priority ("High") adopts it; its description
-        # is left as Jira wrote it.
-        owned_fields=("name", "statusColor"),
+        "field_child_option", "custom field sub-option", ("parent", "value"),
+        ("parent", "value", "disabled"), {"parent": "field_option"},
     ),
     KindSpec(
-        name="field",
-        label="custom field",
-        key_fields=("name",),
-        owned_fields=("name", "type", "searcherKey", "description"),
-        operations=CREATE_UPDATE,
-        manual_hint=FIELD_HINT,
+        "component", "component", ("project", "name"), ("project", "name", "description"),
+        REF_PROJECT,
     ),
     KindSpec(
-        name="workflow",
-        label="workflow",
-        key_fields=("name",),
-        owned_fields=("name", "description", "statuses", "transitions"),
-        # Statuses are named inside the workflow; they must exist before it is written.
-        depends_on=("status",),
+        "requesttype", "request type", ("project", "name"),
+        ("project", "name", "description", "helpText", "issueType"),
+        {**REF_PROJECT, "issueType": "issuetype"}, (), CREATE_DELETE, REQUEST_TYPE_HINT,
     ),
     KindSpec(
-        name="workflowscheme",
-        label="workflow scheme",
-        key_fields=("name",),
-        # ``defaultWorkflow`` is a workflow name, as the classic scheme API takes it.
-        owned_fields=("name", "description", "defaultWorkflow"),
-        depends_on=("workflow",),
+        "queue", "queue", ("project", "name"), ("project", "name", "jql"), REF_PROJECT, (),
+        MANUAL, QUEUE_HINT,
     ),
     KindSpec(
-        name="workflowscheme_mapping",
-        label="workflow scheme mapping",
-        key_fields=("scheme", "issueType"),
-        owned_fields=("scheme", "issueType", "workflow"),
-        references={"scheme": "workflowscheme", "issueType": "issuetype"},
-        depends_on=("workflow",),
+        "portal_group", "portal group", ("project", "name"), ("project", "name", "requestTypes"),
+        REF_PROJECT, ("requesttype",), MANUAL, PORTAL_GROUP_HINT,
     ),
     KindSpec(
-        name="issuetypescheme",
-        label="issue type scheme",
-        key_fields=("name",),
-        # ``issueTypes`` is a list of references: Jira creates a scheme with its members.
-        owned_fields=("name", "description", "issueTypes"),
-        references={"issueTypes": "issuetype"},
+        "calendar", "SLA calendar", ("project", "name"),
+        ("project", "name", "timeZone", "workingHours", "holidays"), REF_PROJECT, (), MANUAL,
+        CALENDAR_HINT,
     ),
     KindSpec(
-        name="project",
-        label="service project",
-        key_fields=("key",),
-        owned_fields=("key", "name", "description", "issueTypeScheme", "workflowScheme"),
-        references={"issueTypeScheme": "issuetypescheme", "workflowScheme": "workflowscheme"},
-        # A project is associated with its schemes once they hold their items.
-        depends_on=("workflowscheme_mapping",),
-        operations=CREATE_UPDATE,
-        manual_hint=PROJECT_HINT,
+        "sla", "SLA metric", ("project", "name"),
+        ("project", "name", "start", "stop", "pause", "goals"), REF_PROJECT,
+        ("calendar", "priority", "status"), MANUAL, SLA_HINT,
     ),
     KindSpec(
-        name="field_context",
-        label="custom field context",
-        key_fields=("field", "name"),
-        owned_fields=("field", "name", "description", "issueType", "project"),
-        references={"field": "field", "issueType": "issuetype", "project": "project"},
+        "automation_rule", "automation rule", ("project", "name"),
+        ("project", "name", "trigger", "result", "combinations"), REF_PROJECT,
+        ("field_option", "priority"), MANUAL, AUTOMATION_HINT,
     ),
-    KindSpec(
-        name="field_option",
-        label="custom field option",
-        key_fields=("context", "value"),
-        owned_fields=("context", "value", "disabled"),
-        references={"context": "field_context"},
-    ),
-    KindSpec(
-        name="field_child_option",
-        label="custom field sub-option",
-        key_fields=("parent", "value"),
-        owned_fields=("parent", "value", "disabled"),
-        references={"parent": "field_option"},
-    ),
-    KindSpec(
-        name="component",
-        label="component",
-        key_fields=("project", "name"),
-        owned_fields=("project", "name", "description"),
-        references={"project": "project"},
-    ),
-    KindSpec(
-        name="requesttype",
-        label="request type",
-        key_fields=("project", "name"),
-        owned_fields=("project", "name", "description", "helpText", "issueType"),
-        references={"project": "project", "issueType": "issuetype"},
-        operations=CREATE_DELETE,
-        manual_hint=REQUEST_TYPE_HINT,
-    ),
-    KindSpec(
-        name="queue",
-        label="queue",
-        key_fields=("project", "name"),
-        owned_fields=("project", "name", "jql"),
-        references={"project": "project"},
-        operations=MANUAL,
-        manual_hint=QUEUE_HINT,
-    ),
-    KindSpec(
-        name="portal_group",
-        label="portal group",
-        key_fields=("project", "name"),
-        owned_fields=("project", "name", "requestTypes"),
-        references={"project": "project"},
-        depends_on=("requesttype",),
-        operations=MANUAL,
-        manual_hint=PORTAL_GROUP_HINT,
-    ),
-    KindSpec(
-        name="calendar",
-        label="SLA calendar",
-        key_fields=("project", "name"),
-        owned_fields=("project", "name", "timeZone", "workingHours", "holidays"),
-        references={"project": "project"},
-        operations=MANUAL,
-        manual_hint=CALENDAR_HINT,
-    ),
-    KindSpec(
-        name="sla",
-        label="SLA metric",
-        key_fields=("project", "name"),
-        owned_fields=("project", "name", "start", "stop", "pause", "goals"),
-        references={"project": "project"},
-        depends_on=("calendar", "priority", "status"),
-        operations=MANUAL,
-        manual_hint=SLA_HINT,
-    ),
-    KindSpec(
-        name="automation_rule",
-        label="automation rule",
-        key_fields=("project", "name"),
-        owned_fields=("project", "name", "trigger", "result", "combinations"),
-        references={"project": "project"},
-        depends_on=("field_option", "priority"),
-        operations=MANUAL,
-        manual_hint=AUTOMATION_HINT,
-    ),
-)
+)  # fmt: skip
 
 KINDS: dict[str, KindSpec] = {spec.name: spec for spec in _SPECS}
 """Every kind the adapter knows, by name, in dependency order."""

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from usm_config.adapter import Problem, SandboxLogin, Write, WriteOutcome
+from usm_config.adapter import LiveIds, SandboxLogin, Write, WriteOutcome
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
-from usm_config.engine.records import Desired, KindSpec, Record, ref_target
+from usm_config.engine.records import KindSpec, Record, ref_target
 from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_servicenow import client as api
@@ -38,14 +38,9 @@ class ServiceNowAdapter:
     #: Writes per Batch API call; the instance's batch time quota is 30 s by default.
     batch_size = 50
     kinds: Mapping[str, KindSpec] = KINDS
-
-    def compile(self, blueprint: Blueprint) -> Desired:
-        """Translate the blueprint into ServiceNow records (pure)."""
-        return compile_blueprint(blueprint)
-
-    def check_overrides(self, blueprint: Blueprint) -> list[Problem]:
-        """Validate every ``x-servicenow`` setting."""
-        return check_overrides(blueprint)
+    #: The pure halves: blueprint → records, and the x-servicenow checks.
+    compile = staticmethod(compile_blueprint)
+    check_overrides = staticmethod(check_overrides)
 
     async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
         """Read every table of ``kinds`` in full (owned fields only)."""
@@ -125,10 +120,7 @@ class ServiceNowAdapter:
         )
 
     def artifacts(
-        self,
-        blueprint: Blueprint,
-        changes: Sequence[Change],
-        ids: Mapping[tuple[str, tuple[str, ...]], str],
+        self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds
     ) -> dict[str, bytes]:
         """The plan's writes as one update-set XML file.
 

@@ -45,6 +45,7 @@ from starlette.types import Message
 
 from usm_config.sandbox.app import SpecGuard, build_emulator_app
 from usm_config.sandbox.auth import SandboxAuth, TokenRegistry, Unauthenticated
+from usm_config.sandbox.errors import EmulatorError
 from usm_config.sandbox.faults import FaultConfig
 from usm_config.sandbox.openapi_check import OpenApiRequestChecker
 from usm_config.sandbox.requestlog import LoggedRequest, log_subrequest, logged_body, query_items
@@ -133,11 +134,10 @@ def error_envelope(
     status: int, message: str, detail: str | None, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     """The Table API error response: ``{"error": {"message", "detail"}, "status": "failure"}``."""
-    body = {"error": {"message": message, "detail": detail}, "status": "failure"}
-    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+    return _ApiError(status, message, detail, headers).response()
 
 
-class _ApiError(Exception):
+class _ApiError(EmulatorError):
     def __init__(
         self,
         status: int,
@@ -145,14 +145,11 @@ class _ApiError(Exception):
         detail: str | None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message, headers=headers)
         self.detail = detail
-        self.headers = headers
 
-    def response(self) -> JSONResponse:
-        return error_envelope(self.status, self.message, self.detail, self.headers)
+    def body(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "detail": self.detail}, "status": "failure"}
 
 
 def _not_found() -> _ApiError:

@@ -19,6 +19,7 @@ from usm_jsm.values import project_key
 
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
+from usm_config.compile import walk
 from usm_config.diagnostics import Severity
 from usm_config.engine.order import kind_levels
 from usm_config.engine.records import ALL_OPS, Desired, Record, ref_target
@@ -98,12 +99,7 @@ def test_every_element_ends_as_a_record_or_a_manual_step() -> None:
         assert bp.classification is not None
         expected |= {f"priority:{lvl.id}" for lvl in bp.classification.priority.levels}
         expected |= {"rule:priority", "rule:risk"}
-        for ct, tops in bp.classification.categories.items():
-            stack = list(tops)
-            while stack:
-                category = stack.pop()
-                expected.add(f"category:{ct.value}:{category.id}")
-                stack.extend(category.children)
+        expected |= {f"category:{v.call_type.value}:{v.category.id}" for v in walk.categories(bp)}
         assert expected <= uids, sorted(expected - uids)
         # Every step is a status of its process's workflow; every agreement target a goal.
         workflows = _by(desired, "workflow")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from starlette.responses import JSONResponse
+from usm_config.sandbox.errors import EmulatorError
 
 __all__ = ["JiraApiError", "JsmApiError", "error_collection"]
 
@@ -26,7 +26,7 @@ def error_collection(
     return {"errorMessages": list(error_messages), "errors": dict(errors or {})}
 
 
-class JiraApiError(Exception):
+class JiraApiError(EmulatorError):
     """A platform API error: ``status`` with an ``ErrorCollection`` body."""
 
     def __init__(
@@ -37,37 +37,24 @@ class JiraApiError(Exception):
         *,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__("; ".join([*error_messages, *(errors or {}).values()]))
-        self.status = status
+        message = "; ".join([*error_messages, *(errors or {}).values()])
+        super().__init__(status, message, headers=headers)
         self.error_messages = tuple(error_messages)
         self.errors = dict(errors or {})
-        self.headers = dict(headers or {})
 
     def body(self) -> dict[str, Any]:
         """The ``ErrorCollection`` of this error."""
         return error_collection(self.error_messages, self.errors)
 
-    def response(self) -> JSONResponse:
-        """The HTTP response Jira sends for this error."""
-        return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
 
-
-class JsmApiError(Exception):
+class JsmApiError(EmulatorError):
     """A service desk API error: ``status`` with the JSM ``errorMessage`` envelope."""
 
     def __init__(
-        self,
-        status: int,
-        message: str,
-        i18n_key: str,
-        *,
-        headers: Mapping[str, str] | None = None,
+        self, status: int, message: str, i18n_key: str, *, headers: Mapping[str, str] | None = None
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message, headers=headers)
         self.i18n_key = i18n_key
-        self.headers = dict(headers or {})
 
     def body(self) -> dict[str, Any]:
         """The JSM error body of this error."""
@@ -75,7 +62,3 @@ class JsmApiError(Exception):
             "errorMessage": self.message,
             "i18nErrorMessage": {"i18nKey": self.i18n_key, "parameters": []},
         }
-
-    def response(self) -> JSONResponse:
-        """The HTTP response JSM sends for this error."""
-        return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
