@@ -1,0 +1,134 @@
+"""Reading a Jira Cloud site: every collection the adapter manages, the independent ones
+concurrently; per project and per managed field where the API has no site-wide list."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from usm_config.engine.records import Record
+from usm_config.http import HttpClient
+from usm_jsm import client as api
+from usm_jsm import parse
+from usm_jsm.values import WORDS
+
+#: Custom fields whose contexts and options are read: the names the mapping gives its fields
+#: in every locale, and any field whose description says usm-config manages it.
+FIELD_NAMES = frozenset(
+    name
+    for key in ("impact", "urgency", "category", "effect", "likelihood", "risk_level")
+    for name in WORDS[key]
+)
+
+_PLAIN_PARSERS: dict[str, Callable[[list[Any]], list[Record]]] = {
+    "group": parse.parse_groups,
+    "organization": parse.parse_organizations,
+    "issuetype": parse.parse_issue_types,
+    "priority": parse.parse_priorities,
+}
+
+
+async def _read_plain(client: HttpClient, kind: str) -> list[Record]:
+    return _PLAIN_PARSERS[kind](await api.read_plain(client, kind))
+
+
+async def _read_statuses(client: HttpClient) -> list[Record]:
+    return parse.parse_statuses(await api.read_statuses(client))
+
+
+async def _read_workflows(client: HttpClient) -> list[Record]:
+    return parse.parse_workflows(*await api.read_workflows(client))
+
+
+async def _read_workflow_schemes(client: HttpClient) -> list[Record]:
+    return parse.parse_workflow_schemes(await api.read_workflow_schemes(client))
+
+
+async def _read_issue_type_schemes(client: HttpClient) -> list[Record]:
+    return parse.parse_issue_type_schemes(*await api.read_issue_type_schemes(client))
+
+
+async def read_site(client: HttpClient, wanted: set[str]) -> list[Record]:
+    """Every collection of ``wanted``, the independent ones concurrently."""
+    reads: list[Awaitable[list[Record]]] = [
+        _read_plain(client, kind) for kind in _PLAIN_PARSERS if kind in wanted
+    ]
+    if "status" in wanted:
+        reads.append(_read_statuses(client))
+    if "workflow" in wanted:
+        reads.append(_read_workflows(client))
+    if wanted & {"workflowscheme", "workflowscheme_mapping"}:
+        reads.append(_read_workflow_schemes(client))
+    if "issuetypescheme" in wanted:
+        reads.append(_read_issue_type_schemes(client))
+    if wanted & {"field", "field_context", "field_option", "field_child_option"}:
+        reads.append(_read_fields(client))
+    if wanted & {"project", "component", "requesttype", "queue", "portal_group"}:
+        reads.append(_read_projects(client, wanted))
+    return [record for found in await asyncio.gather(*reads) for record in found]
+
+
+async def _read_contexts(client: HttpClient, field_id: str) -> list[Record]:
+    contexts = parse.parse_contexts(field_id, *await api.contexts(client, field_id))
+    options = await asyncio.gather(
+        *(api.options(client, field_id, parse.split(str(c.target_id))[1]) for c in contexts)
+    )
+    out = list(contexts)
+    for context, rows in zip(contexts, options, strict=True):
+        out.extend(parse.parse_options(str(context.target_id), rows))
+    return out
+
+
+async def _read_fields(client: HttpClient) -> list[Record]:
+    fields = parse.parse_fields(await api.read_plain(client, "field"))
+    managed = [
+        str(f.target_id)
+        for f in fields
+        if f.fields["name"] in FIELD_NAMES
+        or any(marker in str(f.fields["description"]) for marker in WORDS["managed"])
+    ]
+    found = await asyncio.gather(*(_read_contexts(client, field_id) for field_id in managed))
+    return [*fields, *(record for records in found for record in records)]
+
+
+async def _read_projects(client: HttpClient, wanted: set[str]) -> list[Record]:
+    projects = await api.read_projects(client)
+    ids = [str(p["id"]) for p in projects]
+    issue_type_rows, workflow_rows = await api.project_schemes(client, ids)
+    out = parse.parse_projects(
+        projects,
+        parse.scheme_of_projects(issue_type_rows, "issueTypeScheme"),
+        parse.scheme_of_projects(workflow_rows, "workflowScheme"),
+    )
+    desks = {str(d["projectId"]): str(d["id"]) for d in await api.service_desks(client)}
+    found = await asyncio.gather(
+        *(
+            _read_project(client, wanted, project, desks.get(str(project["id"])))
+            for project in projects
+        )
+    )
+    return [*out, *(record for records in found for record in records)]
+
+
+async def _read_project(
+    client: HttpClient, wanted: set[str], project: Any, desk: str | None
+) -> list[Record]:
+    """The components of one project and, for a service project, its request types, queues
+    and portal groups."""
+    project_id, key = str(project["id"]), str(project["key"])
+    out: list[Record] = []
+    if "component" in wanted:
+        out.extend(parse.parse_components(project_id, await api.components(client, key)))
+    if desk is None:
+        return out
+    request_types: list[Any] = []
+    if wanted & {"requesttype", "portal_group"}:
+        request_types = await api.request_types(client, desk)
+        out.extend(parse.parse_request_types(project_id, desk, request_types))
+    if "queue" in wanted:
+        out.extend(parse.parse_queues(project_id, desk, await api.queues(client, desk)))
+    if "portal_group" in wanted:
+        groups = await api.request_type_groups(client, desk)
+        out.extend(parse.parse_portal_groups(project_id, desk, groups, request_types))
+    return out
