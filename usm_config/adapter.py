@@ -22,6 +22,8 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from pydantic import JsonValue
+
 from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
@@ -88,6 +90,31 @@ class SupportsSandbox(Protocol):
         ...
 
 
+class AdapterOptionError(ValueError):
+    """A target's ``options`` do not fit its adapter; the message names the option."""
+
+
+@runtime_checkable
+class SupportsOptions(Protocol):
+    """An adapter with settings per target (``options`` in ``targets.yaml``)."""
+
+    def configure(self, options: Mapping[str, JsonValue]) -> Adapter:
+        """This adapter with ``options``; raises :class:`AdapterOptionError` for an unknown
+        option or a bad value."""
+        ...
+
+
+def configured(adapter: Adapter, options: Mapping[str, JsonValue]) -> Adapter:
+    """``adapter`` with a target's ``options`` (itself when there are none)."""
+    if not options:
+        return adapter
+    if not isinstance(adapter, SupportsOptions):
+        raise AdapterOptionError(
+            f"adapter '{adapter.name}' takes no options; remove 'options' from the target"
+        )
+    return adapter.configure(options)
+
+
 @runtime_checkable
 class SupportsArtifacts(Protocol):
     """An adapter that writes offline files next to a plan (ServiceNow update-set XML, the
@@ -146,16 +173,19 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "Adapter",
     "AdapterNotFound",
+    "AdapterOptionError",
     "LiveIds",
     "Problem",
     "RecordIO",
     "SandboxLogin",
     "SupportsArtifacts",
     "SupportsBatchWrites",
+    "SupportsOptions",
     "SupportsOverrideCheck",
     "SupportsSandbox",
     "Write",
     "WriteOutcome",
+    "configured",
     "installed_adapters",
     "load_adapter",
 ]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from usm_config import __version__
-from usm_config.adapter import Adapter, SupportsOverrideCheck, SupportsSandbox
+from usm_config.adapter import Adapter, SupportsOverrideCheck, SupportsSandbox, configured
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
 from usm_config.diagnostics import Diagnostic, Severity, SourceIndex, locate
@@ -63,6 +63,10 @@ class Context:
     target: ResolvedTarget
     adapter: Adapter
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def __post_init__(self) -> None:
+        # The target's adapter options (``options`` in targets.yaml) shape the adapter.
+        self.adapter = configured(self.adapter, self.target.config.options)
 
     @property
     def state_dir(self) -> Path:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
 
 from usm_config.blueprint.validation_errors import translate_errors
 from usm_config.diagnostics import (
@@ -81,6 +81,11 @@ class Target(_Strict):
         None, description="Folder for lock and journal files (default: next to the blueprint)."
     )
     sandbox: SandboxKnobs = Field(default_factory=SandboxKnobs, description="Sandbox knobs.")
+    options: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="Settings of this target's adapter, checked by the adapter "
+        "(e.g. {private_api: true} for jsm).",
+    )
 
     @field_validator("url")
     @classmethod

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from usm_config.cli import cli
 from usm_config.diagnostics import DiagnosticError
 from usm_config.targets import load_targets, resolve_target
 
@@ -58,3 +60,21 @@ def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     """No targets file: a clear message, not a traceback."""
     with pytest.raises(DiagnosticError, match="no targets file found"):
         load_targets(tmp_path / "targets.yaml")
+
+
+def test_options_of_an_adapter_without_options_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An adapter that takes no options says so, plainly, instead of ignoring them."""
+    (tmp_path / "targets.yaml").write_text(
+        'targets:\n  sn: {adapter: servicenow, url: "sandbox:", options: {private_api: true}}\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    blueprint = Path(__file__).resolve().parents[2] / "blueprints" / "usm-reference.yaml"
+    result = CliRunner().invoke(cli, ["plan", str(blueprint), "-t", "sn"])
+    assert result.exit_code == 1
+    assert (
+        "adapter 'servicenow' takes no options; remove 'options' from the target" in result.output
+    )
+    assert "Traceback" not in result.output

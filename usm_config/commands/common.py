@@ -11,6 +11,7 @@ import click
 
 from usm_config.adapter import (
     AdapterNotFound,
+    AdapterOptionError,
     load_adapter,
 )
 from usm_config.blueprint.loader import LoadResult, load_blueprint
@@ -116,6 +117,7 @@ def handled_errors() -> Iterator[None]:
         HttpError,
         MissingCredentialError,
         AdapterNotFound,
+        AdapterOptionError,
         LockError,
         PlanMismatch,
         ApplyError,

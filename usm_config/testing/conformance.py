@@ -16,6 +16,7 @@ and the blueprint to apply (``pip install usm-config`` is all it takes, plus pyt
 and, so that pytest explains failing assertions of the suite, the folder's ``conftest.py``::
 
     import pytest
+from pydantic import JsonValue
 
     pytest.register_assert_rewrite("usm_config.testing")
 
@@ -34,6 +35,9 @@ Class attributes a subclass sets:
     ``sandbox_app(state_file, spec_path=..., **knobs)`` and the app must list refused requests
     in ``app.state.spec_violations``. ``None`` (the default) skips the spec test; a path to a
     missing file skips it with a message and runs the others unchecked.
+``target_options``
+    The adapter's target ``options`` every test runs with (see ``SupportsOptions``); empty by
+    default.
 ``flaky_knobs``, ``flaky_retries``, ``flaky_batch_size``
     The fault test's sandbox settings (:class:`usm_config.targets.SandboxKnobs`: 429s, 503s,
     responses lost after the commit, seed), the target's ``retries``, and the batch size used
@@ -60,8 +64,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from pydantic import JsonValue
 
-from usm_config.adapter import Adapter, SupportsBatchWrites, load_adapter
+from usm_config.adapter import Adapter, SupportsBatchWrites, configured, load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
@@ -108,6 +113,7 @@ class AdapterConformance:
     flaky_knobs: ClassVar[SandboxKnobs] = FLAKY
     flaky_retries: ClassVar[int] = 16
     flaky_batch_size: ClassVar[int] = 5
+    target_options: ClassVar[dict[str, JsonValue]] = {}
 
     # ------------------------------------------------------------------ fixtures
 
@@ -117,7 +123,8 @@ class AdapterConformance:
         """The adapter and the blueprint, loaded once per class."""
         result = load_blueprint(cls.blueprint)
         assert result.blueprint is not None, [d.render() for d in result.diagnostics]
-        return load_adapter(cls.adapter_name), result.blueprint
+        adapter = configured(load_adapter(cls.adapter_name), cls.target_options)
+        return adapter, result.blueprint
 
     @classmethod
     def _spec(cls) -> Path | None:
