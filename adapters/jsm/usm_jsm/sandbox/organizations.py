@@ -7,7 +7,6 @@ use answers 400 as Cloud does.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -15,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from usm_jsm.sandbox.errors import JsmApiError
 from usm_jsm.sandbox.paging import paged_dto
-from usm_jsm.sandbox.servicedesk import next_small_id, resolve_service_desk
+from usm_jsm.sandbox.servicedesk import json_body, next_small_id, resolve_service_desk
 from usm_jsm.sandbox.site import Endpoint, Row, Site
 
 API = "/rest/servicedeskapi"
@@ -35,18 +34,6 @@ def _json(request: Request, row: Row) -> dict[str, Any]:
     }
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        raise JsmApiError(
-            400, "The request body is not a JSON object.", "sd.rest.error.bad.request"
-        )
-    return body
-
-
 def _organization(site: Site, organization_id: object) -> Row:
     row = site.get(ORGANIZATION, str(organization_id))
     if row is None:
@@ -62,7 +49,7 @@ async def list_organizations(request: Request, site: Site) -> Response:
 
 
 async def create_organization(request: Request, site: Site) -> Response:
-    name = str((await _body(request)).get("name") or "").strip()
+    name = str((await json_body(request)).get("name") or "").strip()
     if not name:
         raise JsmApiError(400, "An organization needs a name.", "sd.rest.error.bad.request")
     if site.find(ORGANIZATION, name=name) is not None:
@@ -98,7 +85,7 @@ async def desk_organizations(request: Request, site: Site) -> Response:
 
 async def add_to_desk(request: Request, site: Site) -> Response:
     desk = resolve_service_desk(site, request.path_params["serviceDeskId"])
-    organization = _organization(site, (await _body(request)).get("organizationId"))
+    organization = _organization(site, (await json_body(request)).get("organizationId"))
     key = f"{desk['id']}/{organization['id']}"
     if site.get(DESK_ORGANIZATION, key) is None:
         link = {"id": key, "serviceDeskId": desk["id"], "organizationId": organization["id"]}
@@ -108,7 +95,7 @@ async def add_to_desk(request: Request, site: Site) -> Response:
 
 async def remove_from_desk(request: Request, site: Site) -> Response:
     desk = resolve_service_desk(site, request.path_params["serviceDeskId"])
-    organization = _organization(site, (await _body(request)).get("organizationId"))
+    organization = _organization(site, (await json_body(request)).get("organizationId"))
     site.delete(DESK_ORGANIZATION, f"{desk['id']}/{organization['id']}")
     return Response(status_code=204)
 

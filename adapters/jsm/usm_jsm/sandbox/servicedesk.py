@@ -245,7 +245,8 @@ def _queue_json(request: Request, row: Row, with_count: bool) -> dict[str, Any]:
     return body
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request) -> dict[str, Any]:
+    """The JSON object a service desk request carries; 400 in JSM's envelope otherwise."""
     raw = await request.body()
     try:
         body = json.loads(raw) if raw.strip() else None
@@ -316,7 +317,7 @@ async def all_request_types(request: Request, site: Site) -> Response:
 async def create_request_type(request: Request, site: Site) -> Response:
     _require_experimental(request, f"POST {_DESK}/requesttype")
     desk = _desk(request, site)
-    body = await _json_body(request)
+    body = await json_body(request)
     unknown = sorted(set(body) - {"name", "description", "helpText", "issueTypeId"})
     if unknown:
         # RequestTypeCreateDTO has no other properties; Cloud refuses e.g. groupIds, iconId.
