@@ -142,57 +142,8 @@ class OffsetPaging:
 
 
 @dataclass(frozen=True)
-class PageBeanPaging:
-    """Jira platform ``PageBean``: ``{startAt, maxResults, total, isLast, values}``.
-
-    ``total`` may change between pages and ``isLast`` is not returned by every operation
-    (https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/#pagination), so the
-    last page is one with ``isLast: true``, an empty one, or, when ``isLast`` is absent, one
-    shorter than the ``maxResults`` the server answered with. The server lowers
-    ``maxResults`` silently, so the next ``startAt`` is ``startAt + len(values)``.
-    """
-
-    item_key: str = "values"
-    start_param: str = "startAt"
-    size_param: str = "maxResults"
-    page_size: int = 50
-    max_page_size: int = 1000
-
-    def __post_init__(self) -> None:
-        _check_page_size(self.page_size, self.max_page_size)
-
-    def first_params(self) -> dict[str, Any]:
-        """``startAt = 0, maxResults = page_size``."""
-        return {self.start_param: 0, self.size_param: self.page_size}
-
-    def read_page(self, response: httpx.Response, body: Any, sent: Mapping[str, Any]) -> PageStep:
-        """See the class docstring."""
-        items = items_under(body, self.item_key)
-        is_last = body.get("isLast")
-        served_size = body.get("maxResults")
-        last = (
-            not items
-            or is_last is True
-            or (
-                not isinstance(is_last, bool)
-                and isinstance(served_size, int)
-                and len(items) < served_size
-            )
-        )
-        next_start = sent[self.start_param] + len(items)
-        return PageStep(items, None if last else {**sent, self.start_param: next_start})
-
-
-@dataclass(frozen=True)
-class PagedDtoPaging:
-    """Jira Service Management ``PagedDTO``: ``{start, limit, size, isLastPage, values}``.
-
-    The server caps ``limit`` silently, so a page with ``size < limit`` and
-    ``isLastPage: false`` is not the last one
-    (https://developer.atlassian.com/cloud/jira/service-desk/rest/intro/#pagination). The next
-    ``start`` is ``start`` plus the values received (what ``size`` counts). Without
-    ``isLastPage``, an empty page is the last one.
-    """
+class _StartAndSize:
+    """Paging by a start index and a page size, advancing by the items each page brought."""
 
     item_key: str = "values"
     start_param: str = "start"
@@ -204,16 +155,55 @@ class PagedDtoPaging:
         _check_page_size(self.page_size, self.max_page_size)
 
     def first_params(self) -> dict[str, Any]:
-        """``start = 0, limit = page_size``."""
+        """The start at 0 and the page size."""
         return {self.start_param: 0, self.size_param: self.page_size}
+
+    def _step(self, items: list[Any], last: bool, sent: Mapping[str, Any]) -> PageStep:
+        next_start = sent[self.start_param] + len(items)
+        return PageStep(items, None if last else {**sent, self.start_param: next_start})
+
+
+@dataclass(frozen=True)
+class PageBeanPaging(_StartAndSize):
+    """Jira platform ``PageBean``: ``{startAt, maxResults, total, isLast, values}``.
+
+    ``total`` may change between pages and ``isLast`` is not returned by every operation
+    (https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/#pagination), so the
+    last page is one with ``isLast: true``, an empty one, or, when ``isLast`` is absent, one
+    shorter than the ``maxResults`` the server answered with. The server lowers
+    ``maxResults`` silently, so the next ``startAt`` is ``startAt + len(values)``.
+    """
+
+    start_param: str = "startAt"
+    size_param: str = "maxResults"
+
+    def read_page(self, response: httpx.Response, body: Any, sent: Mapping[str, Any]) -> PageStep:
+        """See the class docstring."""
+        items = items_under(body, self.item_key)
+        is_last = body.get("isLast")
+        served_size = body.get("maxResults")
+        short = isinstance(served_size, int) and len(items) < served_size
+        last = not items or is_last is True or (not isinstance(is_last, bool) and short)
+        return self._step(items, last, sent)
+
+
+@dataclass(frozen=True)
+class PagedDtoPaging(_StartAndSize):
+    """Jira Service Management ``PagedDTO``: ``{start, limit, size, isLastPage, values}``.
+
+    The server caps ``limit`` silently, so a page with ``size < limit`` and
+    ``isLastPage: false`` is not the last one
+    (https://developer.atlassian.com/cloud/jira/service-desk/rest/intro/#pagination). The next
+    ``start`` is ``start`` plus the values received (what ``size`` counts). Without
+    ``isLastPage``, an empty page is the last one.
+    """
 
     def read_page(self, response: httpx.Response, body: Any, sent: Mapping[str, Any]) -> PageStep:
         """See the class docstring."""
         items = items_under(body, self.item_key)
         is_last = body.get("isLastPage")
         last = is_last is True or (not isinstance(is_last, bool) and not items)
-        next_start = sent[self.start_param] + len(items)
-        return PageStep(items, None if last else {**sent, self.start_param: next_start})
+        return self._step(items, last, sent)
 
 
 @dataclass(frozen=True)
