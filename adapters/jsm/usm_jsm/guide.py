@@ -85,6 +85,12 @@ def _shown(value: JsonValue) -> Any:
         return "/".join(target[1])
     if isinstance(value, list):
         return [str(_shown(item)) for item in value]
+    if isinstance(value, dict) and {"jql", "duration"} <= value.keys():
+        # An SLA goal, as the SLA settings page lists it: "JQL: target (calendar)".
+        calendar = f" ({value['calendar']})" if value.get("calendar") else ""
+        return f"{value['jql']}: {value['duration']}{calendar}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_shown(v)}" for k, v in sorted(value.items()))
     return "" if value is None else str(value)
 
 

@@ -595,9 +595,10 @@ def _hours(duration: str) -> str:
 
 
 def _working_hours(schedule: Schedule) -> list[JsonValue]:
+    """``"mon 08:00-17:00"`` per day and span, by day and start time (as a calendar lists them)."""
     rows: list[JsonValue] = []
     for day in _DAYS:
-        for span in schedule.spans:
+        for span in sorted(schedule.spans, key=lambda s: (str(s.start), str(s.end))):
             if day in span.days:
                 rows.append(f"{day} {span.start}-{span.end}")
     return rows
@@ -613,16 +614,29 @@ def _calendars(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
                 "name": schedule.name,
                 "timeZone": schedule.timezone,
                 "workingHours": _working_hours(schedule),
-                "holidays": [day.isoformat() for day in schedule.holidays],
+                "holidays": list[JsonValue](sorted({d.isoformat() for d in schedule.holidays})),
             },
             f"schedule:{schedule.id}",
             visit.path,
         )
 
 
+#: SLA conditions by the names Jira's SLA settings give them (usm_jsm.private).
+START_CONDITION = "Issue Created"
+STOP_CONDITION = "Entered Status: "
+
+
+def goal_order(goal: JsonValue) -> tuple[str, ...]:
+    """The order of an SLA metric's goals: by JQL, then target and calendar."""
+    fields = goal if isinstance(goal, dict) else {}
+    return tuple(str(fields.get(name, "")) for name in ("jql", "duration", "calendar"))
+
+
 def _slas(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
     """Two SLA metrics (response, resolution) per agreement kind and team, one goal per
-    agreement target: JQL on the service's component and the priority, on support hours."""
+    agreement target: ``{jql, duration, calendar}``, the JQL on the service's component and
+    the priority, the calendar the service's support hours. Start and stop are the names of
+    Jira's SLA conditions."""
     lookups = walk.Lookups.of(bp)
     recover = names.processes.get(ProcessId.RECOVER)
     second = names.step(recover, 1) if recover and len(recover.steps) > 1 else ""
@@ -634,7 +648,8 @@ def _slas(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
         if recover
         else ""
     )
-    metrics: dict[tuple[str, str], tuple[list[JsonValue], walk.Path]] = {}
+    # uid by agreement kind and team id, so renaming a team renames its metrics.
+    metrics: dict[tuple[str, str], tuple[list[JsonValue], walk.Path, str]] = {}
     for agreement in walk.agreements(bp):
         sa = agreement.service.agreements.service
         hours = lookups.schedules.get(sa.support_hours) if sa else None
@@ -649,24 +664,28 @@ def _slas(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
             priority = lookups.priority_name(target.target.priority)
             for which in ("response", "resolution"):
                 name = join(word(bp, which), f"({suffix})" if suffix else "")
-                goals, _ = metrics.setdefault((which, name), ([], target.path))
+                uid = f"sla:{which}:{agreement.kind.value}:{agreement.team or ''}"
+                goals, _, _ = metrics.setdefault((which, name), ([], target.path, uid))
                 goals.append(
-                    f"component = {_jql_text(agreement.service.name)} AND priority = "
-                    f"{_jql_text(priority)}: {_hours(getattr(target.target, which))}"
-                    + (f" ({hours.name})" if hours else "")
+                    {
+                        "jql": f"component = {_jql_text(agreement.service.name)} AND priority = "
+                        f"{_jql_text(priority)}",
+                        "duration": _hours(getattr(target.target, which)),
+                        "calendar": hours.name if hours else "",
+                    }
                 )
-    for (which, name), (goals, at) in sorted(metrics.items()):
+    for (which, name), (goals, at, uid) in sorted(metrics.items()):
         sink.add(
             "sla",
             {
                 "project": names.project,
                 "name": name,
-                "start": "Issue created",
-                "stop": f"Entered status: {second if which == 'response' else review}",
+                "start": START_CONDITION,
+                "stop": f"{STOP_CONDITION}{second if which == 'response' else review}",
                 "pause": "",
-                "goals": sorted(goals, key=str),
+                "goals": sorted(goals, key=goal_order),
             },
-            f"sla:{which}:{name}",
+            uid,
             at,
         )
 
@@ -713,4 +732,4 @@ def compile_blueprint(bp: Blueprint) -> Desired:
     return build(bp).desired(tuple(_notes(bp)))
 
 
-__all__ = ["build", "compile_blueprint"]
+__all__ = ["START_CONDITION", "STOP_CONDITION", "build", "compile_blueprint", "goal_order"]

@@ -226,3 +226,20 @@ def test_kinds_are_in_dependency_order() -> None:
     manual = {name for name, spec in KINDS.items() if not spec.operations}
     assert manual == {"queue", "portal_group", "calendar", "sla", "automation_rule"}
     assert manual >= UNREADABLE
+
+
+@pytest.mark.parametrize("path", BLUEPRINTS, ids=lambda p: p.stem)
+def test_sla_goals_name_compiled_calendars_and_status_steps(path: Path) -> None:
+    """What the internal SLA API needs (private_api): each goal a JQL, a target and a
+    calendar the blueprint compiles, and a stop condition on a compiled status."""
+    desired = compile_blueprint(_load(path))
+    calendars = {r.fields["name"] for r in desired.records if r.kind == "calendar"}
+    statuses = {r.fields["name"] for r in desired.records if r.kind == "status"}
+    for sla in _by(desired, "sla").values():
+        assert sla.fields["start"] == "Issue Created"
+        stop = str(sla.fields["stop"])
+        assert stop.startswith("Entered Status: ")
+        assert stop.removeprefix("Entered Status: ") in statuses
+        for goal in sla.fields["goals"]:  # type: ignore[union-attr]
+            assert isinstance(goal, dict) and set(goal) == {"jql", "duration", "calendar"}
+            assert goal["calendar"] in calendars | {""}
