@@ -6,39 +6,71 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from usm_config.adapter import LiveIds, SandboxLogin
+from pydantic import JsonValue
+
+from usm_config.adapter import AdapterOptionError, LiveIds, SandboxLogin
 from usm_config.blueprint.model import Blueprint
+from usm_config.diagnostics import did_you_mean
 from usm_config.engine.plan import Change
 from usm_config.engine.records import KindSpec, Record
 from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_jsm import writes
 from usm_jsm.guide import render_manual_steps, render_workflow_guide
-from usm_jsm.kinds import KINDS, UNREADABLE
+from usm_jsm.kinds import KINDS, PRIVATE_KINDS, PRIVATE_UNREADABLE, UNREADABLE
 from usm_jsm.mapping import compile_blueprint
 from usm_jsm.overrides import check_overrides
 from usm_jsm.reads import read_site
 
 #: Default login of a fresh sandbox (documented in the README); not a secret of any real site.
 SANDBOX_USER_ENV, SANDBOX_TOKEN_ENV = "USM_SANDBOX_JIRA_EMAIL", "USM_SANDBOX_JIRA_API_TOKEN"
+#: The target options the adapter takes (``options`` in targets.yaml).
+OPTIONS = ("private_api",)
 
 
 class JsmAdapter:
-    """Writes a USM blueprint to Jira Service Management Cloud through its public REST APIs."""
+    """Writes a USM blueprint to Jira Service Management Cloud through its public REST APIs.
+
+    With ``private_api`` (target option ``private_api: true``) it also writes and reads
+    queues, SLA calendars and SLA metrics through Jira's internal, unsupported endpoints
+    (:mod:`usm_jsm.private`).
+    """
 
     name = "jsm"
     description = "Jira Service Management Cloud: platform REST v3 and the JSM REST API"
-    kinds: Mapping[str, KindSpec] = KINDS
     #: The pure halves: blueprint → records, and the x-jsm checks.
     compile = staticmethod(compile_blueprint)
     check_overrides = staticmethod(check_overrides)
+
+    def __init__(self, *, private_api: bool = False) -> None:
+        self.private_api = private_api
+        self.kinds: Mapping[str, KindSpec] = PRIVATE_KINDS if private_api else KINDS
+        self._unreadable = PRIVATE_UNREADABLE if private_api else UNREADABLE
+        self._create = writes.PRIVATE_CREATE if private_api else writes.CREATE
+        self._update = writes.PRIVATE_UPDATE if private_api else writes.UPDATE
+        self._delete = writes.PRIVATE_DELETE if private_api else writes.DELETE
+
+    def configure(self, options: Mapping[str, JsonValue]) -> JsmAdapter:
+        """This adapter with a target's ``options``: only ``private_api`` (true or false)."""
+        for name in options:
+            if name not in OPTIONS:
+                raise AdapterOptionError(
+                    f"adapter 'jsm' has no option '{name}'{did_you_mean(name, OPTIONS)}; "
+                    f"the only option is private_api: true"
+                )
+        private_api = options.get("private_api", False)
+        if not isinstance(private_api, bool):
+            raise AdapterOptionError(
+                f"option 'private_api' of adapter 'jsm' must be true or false, not {private_api!r}"
+            )
+        return JsmAdapter(private_api=private_api)
 
     # ------------------------------------------------------------------------- reading
 
     async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
         """Read every kind of ``kinds`` (whole collections; per project and per managed field
         where the API has no site-wide list)."""
-        wanted = set(kinds) - UNREADABLE
+        wanted = set(kinds) - self._unreadable
         records = await read_site(client, wanted)
         return [r for r in records if r.kind in wanted]
 
@@ -50,19 +82,19 @@ class JsmAdapter:
 
     async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
         """Create one record."""
-        target_id = await writes.CREATE[kind](client, fields)
+        target_id = await self._create[kind](client, fields)
         return Record(kind=kind, key=(), fields=dict(fields), target_id=target_id)
 
     async def update(
         self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
     ) -> Record:
         """Write the changed fields of one record."""
-        await writes.UPDATE[kind](client, target_id, fields)
+        await self._update[kind](client, target_id, fields)
         return Record(kind=kind, key=(), fields=dict(fields), target_id=target_id)
 
     async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
         """Delete one record."""
-        await writes.DELETE[kind](client, target_id)
+        await self._delete[kind](client, target_id)
 
     def artifacts(
         self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds

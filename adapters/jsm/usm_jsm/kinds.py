@@ -11,11 +11,15 @@ type in an issue type scheme, a mapping of a workflow scheme) get a composite id
 Kinds without operations are manual steps: what the public Cloud API cannot write (jira.md
 §0, §1.9). Queues and portal groups are readable, so the next plan verifies them; calendars,
 SLA metrics and automation rules are not, so they stay listed until a later plan can read them.
+A target with ``private_api: true`` uses :data:`PRIVATE_KINDS` instead, where queues,
+calendars and SLA metrics are written and read through Jira's internal API.
 """
 
 from __future__ import annotations
 
-from usm_config.engine.records import KindSpec, Op
+import dataclasses
+
+from usm_config.engine.records import ALL_OPS, KindSpec, Op
 
 CREATE_DELETE = frozenset({Op.CREATE, Op.DELETE})
 CREATE_UPDATE = frozenset({Op.CREATE, Op.UPDATE})
@@ -165,3 +169,30 @@ KINDS: dict[str, KindSpec] = {spec.name: spec for spec in _SPECS}
 
 #: Kinds the public Cloud API cannot read: their manual steps stay listed (see the hints).
 UNREADABLE = frozenset({"calendar", "sla", "automation_rule"})
+
+# ----------------------------------------------------------------------------- private_api
+
+_UNSUPPORTED = (
+    "through Jira's internal API (target option private_api: true), which Atlassian neither "
+    "documents nor supports. If Jira refuses the write, do it by hand: "
+)
+PRIVATE_HINTS = {
+    "queue": "Queues are written " + _UNSUPPORTED + QUEUE_HINT,
+    "calendar": "SLA calendars are written " + _UNSUPPORTED + CALENDAR_HINT,
+    "sla": "SLA metrics are written " + _UNSUPPORTED + SLA_HINT,
+}
+
+#: The kinds of a target with ``private_api: true``: queues, SLA calendars and SLA metrics are
+#: written and read through Jira's internal endpoints (:mod:`usm_jsm.private`); automation
+#: rules have no API at all and stay manual.
+PRIVATE_KINDS: dict[str, KindSpec] = {
+    name: (
+        dataclasses.replace(spec, operations=ALL_OPS, manual_hint=PRIVATE_HINTS[name])
+        if name in PRIVATE_HINTS
+        else spec
+    )
+    for name, spec in KINDS.items()
+}
+
+#: What a ``private_api`` target cannot read: only the automation rules.
+PRIVATE_UNREADABLE = frozenset({"automation_rule"})

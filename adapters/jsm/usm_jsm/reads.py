@@ -10,7 +10,7 @@ from typing import Any
 from usm_config.engine.records import Record
 from usm_config.http import HttpClient
 from usm_jsm import client as api
-from usm_jsm import parse
+from usm_jsm import parse, private
 from usm_jsm.values import WORDS
 
 #: Custom fields whose contexts and options are read: the names the mapping gives its fields
@@ -50,7 +50,8 @@ async def _read_issue_type_schemes(client: HttpClient) -> list[Record]:
 
 
 async def read_site(client: HttpClient, wanted: set[str]) -> list[Record]:
-    """Every collection of ``wanted``, the independent ones concurrently."""
+    """Every collection of ``wanted``, the independent ones concurrently; calendars and SLA
+    metrics only through the internal API (:mod:`usm_jsm.private`), when asked for."""
     reads: list[Awaitable[list[Record]]] = [
         _read_plain(client, kind) for kind in _PLAIN_PARSERS if kind in wanted
     ]
@@ -64,7 +65,7 @@ async def read_site(client: HttpClient, wanted: set[str]) -> list[Record]:
         reads.append(_read_issue_type_schemes(client))
     if wanted & {"field", "field_context", "field_option", "field_child_option"}:
         reads.append(_read_fields(client))
-    if wanted & {"project", "component", "requesttype", "queue", "portal_group"}:
+    if wanted & {"project", "component", "requesttype", "queue", "portal_group", *_PRIVATE}:
         reads.append(_read_projects(client, wanted))
     return [record for found in await asyncio.gather(*reads) for record in found]
 
@@ -131,4 +132,25 @@ async def _read_project(
     if "portal_group" in wanted:
         groups = await api.request_type_groups(client, desk)
         out.extend(parse.parse_portal_groups(project_id, desk, groups, request_types))
+    if wanted & _PRIVATE:
+        out.extend(await _read_private(client, wanted, project_id, key))
+    return out
+
+
+#: Kinds only the internal API reads.
+_PRIVATE = frozenset({"calendar", "sla"})
+
+
+async def _read_private(
+    client: HttpClient, wanted: set[str], project_id: str, key: str
+) -> list[Record]:
+    """The calendars and SLA metrics of one service project (internal API)."""
+    calendars = await private.read_calendars(client, key)
+    out = []
+    if "calendar" in wanted:
+        out.extend(private.parse_calendars(project_id, key, calendars))
+    if "sla" in wanted:
+        metrics = await private.read_metrics(client, key)
+        names = private.calendar_names(calendars)
+        out.extend(private.parse_slas(project_id, key, metrics, names))
     return out

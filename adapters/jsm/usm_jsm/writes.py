@@ -14,7 +14,7 @@ from typing import Any
 
 from usm_config.http import HttpClient
 from usm_jsm import client as api
-from usm_jsm import parse
+from usm_jsm import parse, private
 from usm_jsm.payloads import workflow_request
 from usm_jsm.values import ITSM_TEMPLATE
 
@@ -395,4 +395,25 @@ DELETE: dict[str, Deleter] = {
     "field_option": _delete_option,
     "field_child_option": _delete_option,
     "requesttype": _delete_request_type,
+}
+
+#: With ``private_api``: the same tables plus queues, calendars and SLA metrics through Jira's
+#: internal API (:mod:`usm_jsm.private`).
+PRIVATE_CREATE: dict[str, Creator] = {
+    **CREATE,
+    "queue": private.create_queue,
+    "calendar": private.create_calendar,
+    "sla": private.create_sla,
+}
+PRIVATE_UPDATE: dict[str, Updater] = {
+    **UPDATE,
+    "queue": private.update_queue,
+    "calendar": private.update_calendar,
+    "sla": private.update_sla,
+}
+PRIVATE_DELETE: dict[str, Deleter] = {
+    **DELETE,
+    "queue": private.delete_queue,
+    "calendar": private.delete_calendar,
+    "sla": private.delete_sla,
 }
