@@ -1,7 +1,8 @@
 """The JSM adapter with ``private_api: true`` passes the adapter conformance suite.
 
 Queues, SLA calendars and SLA metrics are written through the emulator's internal endpoints
-and read back, so a converged plan holds only the automation rules as manual steps. The spec
+and read back, so a converged plan holds only the automation rules and the portal groups as
+manual steps. The spec
 check still covers every public request; the internal endpoints are in no OpenAPI document.
 """
 
@@ -10,33 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from jsm_conformance_base import JsmConformance
 from pydantic import JsonValue
 
 from usm_config.engine.plan import Action
 from usm_config.runner import RunOutcome
-from usm_config.targets import SandboxKnobs
-from usm_config.testing import AdapterConformance
 from usm_config.testing.harness import Harness
 
-REPO = Path(__file__).resolve().parents[3]
-JIRA_SPECS = REPO.parent / "shared" / "specs" / "jira"
 
-
-class TestJsmPrivateApiConformance(AdapterConformance):
-    adapter_name = "jsm"
+class TestJsmPrivateApiConformance(JsmConformance):
     target_options: ClassVar[dict[str, JsonValue]] = {"private_api": True}
-    blueprint = REPO / "blueprints" / "examples" / "municipality"
-    spec_path = JIRA_SPECS
-    flaky_knobs = SandboxKnobs(
-        rate_429=0.2,
-        rate_5xx=0.1,
-        drop_after_commit=0.1,
-        rate_409=0.2,
-        retry_after_s=0.001,
-        seed=20261127,
-    )
 
-    def test_only_the_automation_rules_stay_manual(
+    def test_only_automation_rules_and_portal_groups_stay_manual(
         self, applied_once: tuple[Path, RunOutcome], applied: Harness
     ) -> None:
         _, outcome = applied_once
