@@ -17,10 +17,19 @@ The file holds the *names* of environment variables, never credentials.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    field_validator,
+)
 
 from usm_config.blueprint.validation_errors import translate_errors
 from usm_config.diagnostics import (
@@ -35,6 +44,21 @@ from usm_config.http import AuthConfig, NoAuthConfig
 from usm_config.yamlsource import LMap, parse_file, to_plain, walk
 
 SANDBOX_URL = "sandbox:"
+# A target name becomes part of file names (lock, journal, sandbox state): no separators, no
+# leading dot, so it can never point outside the lock directory.
+TARGET_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+
+
+def _safe_name(name: str) -> str:
+    if not TARGET_NAME.fullmatch(name):
+        raise ValueError(
+            "a target name names lock and state files, so it may hold only letters, digits, "
+            "'-', '_' and '.' (not first), e.g. 'prod' or 'eu-test.2'"
+        )
+    return name
+
+
+TargetName = Annotated[str, AfterValidator(_safe_name)]
 
 
 class _Strict(BaseModel):
@@ -103,7 +127,9 @@ class Target(_Strict):
 class TargetsFile(_Strict):
     """The whole ``targets.yaml``."""
 
-    targets: dict[str, Target] = Field(description="Targets by name.")
+    targets: dict[TargetName, Target] = Field(
+        description="Targets by name: letters, digits, '-', '_' and '.' (not first)."
+    )
 
 
 class ResolvedTarget(BaseModel):
@@ -111,7 +137,7 @@ class ResolvedTarget(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    name: str
+    name: TargetName
     config: Target
     base_dir: Path
 

@@ -78,3 +78,56 @@ def test_options_of_an_adapter_without_options_are_refused(
         "adapter 'servicenow' takes no options; remove 'options' from the target" in result.output
     )
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "/tmp/abs", ".hidden", "..", "a\\\\b", "a b"])
+def test_a_target_name_that_is_not_a_plain_name_is_refused_where_it_is(
+    tmp_path: Path, name: str
+) -> None:
+    """Names become file names (lock, journal, sandbox state): only plain names pass."""
+    path = write(
+        tmp_path,
+        'targets:\n  ok: {adapter: servicenow, url: "sandbox:"}\n'
+        f'  "{name}": {{adapter: servicenow, url: "sandbox:"}}\n',
+    )
+    with pytest.raises(DiagnosticError) as caught:
+        load_targets(path)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.location.line == 3
+    assert diagnostic.render().startswith(f"{path}:3:3: error")
+    assert "may hold only letters, digits, '-', '_' and '.' (not first)" in diagnostic.message
+
+
+def test_plain_target_names_pass(tmp_path: Path) -> None:
+    names = ["prod", "eu-test.2", "_staging", "a.b.c"]
+    path = write(
+        tmp_path,
+        "targets:\n" + "".join(f'  {n}: {{adapter: servicenow, url: "sandbox:"}}\n' for n in names),
+    )
+    assert sorted(load_targets(path).targets) == sorted(names)
+
+
+def test_nothing_is_written_outside_the_lock_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A path as a target name is refused before any lock, journal or sandbox file exists."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "targets.yaml").write_text(
+        "targets:\n"
+        '  ../escape: {adapter: servicenow, url: "sandbox:", lock_dir: state}\n'
+        '  /tmp/escape: {adapter: servicenow, url: "sandbox:", lock_dir: state}\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(work)
+    blueprint = Path(__file__).resolve().parents[2] / "blueprints" / "usm-reference.yaml"
+    before = set(tmp_path.rglob("*"))
+    for name in ("../escape", "/tmp/escape"):
+        for command in (["plan"], ["apply", "--auto-approve"], ["sandbox", "reset"]):
+            argv = [*command, str(blueprint), "-t", name]
+            result = CliRunner().invoke(cli, argv)
+            assert result.exit_code == 1, result.output
+            assert "Traceback" not in result.output
+            assert "targets.yaml:2:3: error" in result.output
+    assert set(tmp_path.rglob("*")) == before
+    assert not Path("/tmp/escape.sqlite3").exists()
