@@ -29,6 +29,7 @@ from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
 from usm_config.diagnostics import Diagnostic, Severity, SourceIndex, locate
 from usm_config.engine.apply import Applier, ApplyResult
+from usm_config.engine.apply_lock import apply_lock, default_command
 from usm_config.engine.diff import (
     GuardViolation,
     compute_changes,
@@ -85,6 +86,16 @@ class Context:
     def journal_path(self) -> Path:
         """The apply journal of this blueprint and target."""
         return self.lock_path.with_suffix(".journal.jsonl")
+
+    def hold_apply_lock(self, command: str | None = None) -> AbstractContextManager[Path]:
+        """Hold this blueprint and target's apply lock (see :mod:`usm_config.engine.apply_lock`;
+        :class:`~usm_config.engine.apply_lock.ApplyLocked` when another process holds it)."""
+        return apply_lock(
+            self.lock_path,
+            blueprint=str(self.blueprint_path),
+            target=self.target.name,
+            command=command or default_command(),
+        )
 
     @property
     def sandbox_state(self) -> Path:
@@ -323,13 +334,16 @@ class Session:
 
     Open it with ``async with Session.open(context) as session``; then :meth:`run` does the
     whole sequence (what ``usm-config apply`` does), or :meth:`plan` and :meth:`apply` do its
-    steps. Every step is measured in :attr:`phases`.
+    steps. Every step is measured in :attr:`phases`. :meth:`run` and :meth:`apply` hold the
+    apply lock (:meth:`Context.hold_apply_lock`) from before the first read to the end; a
+    plan alone does not take it.
     """
 
     def __init__(self, context: Context, client: HttpClient) -> None:
         self.context = context
         self.client = client
         self.phases: list[Phase] = []
+        self._exclusive = False
 
     @classmethod
     @asynccontextmanager
@@ -361,6 +375,18 @@ class Session:
                 )
             )
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        if self._exclusive:  # run() holds it around apply()
+            yield
+            return
+        with self.context.hold_apply_lock():
+            self._exclusive = True
+            try:
+                yield
+            finally:
+                self._exclusive = False
+
     async def read(self) -> Snapshot:
         """Read the live records and the lock (see :func:`read_snapshot`)."""
         return await read_snapshot(self.context, self.client)
@@ -384,7 +410,11 @@ class Session:
     ) -> ApplyResult:
         """Apply exactly ``planned.plan``; the lock is saved and the journal cleared even
         when a change fails. ``parallelism`` defaults to the target's."""
-        with self._measured("apply"), Journal(self.context.journal_path) as journal:
+        with (
+            self._locked(),
+            self._measured("apply"),
+            Journal(self.context.journal_path) as journal,
+        ):
             lock = planned.snapshot.lock
             applier = Applier(
                 self.context.adapter,
@@ -423,6 +453,22 @@ class Session:
         when no change failed, read and plan again (phase ``re-plan``). ``prune`` also applies
         to the re-plan; for a saved plan it is taken from the plan (deletes mean prune).
         """
+        with self._locked():
+            return await self._run(
+                prune, saved, limit, parallelism, on_plan, approve, progress, on_applied
+            )
+
+    async def _run(
+        self,
+        prune: bool,
+        saved: Plan | None,
+        limit: float | None,
+        parallelism: int | None,
+        on_plan: Callable[[Plan], None] | None,
+        approve: Callable[[Plan], bool] | None,
+        progress: Progress | None,
+        on_applied: Callable[[ApplyResult], None] | None,
+    ) -> RunOutcome:
         first = len(self.phases)
         if saved is not None:
             prune = any(c.action == Action.DELETE for c in saved.changes)

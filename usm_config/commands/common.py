@@ -24,6 +24,7 @@ from usm_config.diagnostics import (
     sorted_diagnostics,
 )
 from usm_config.engine.apply import ApplyError
+from usm_config.engine.apply_lock import ApplyLocked
 from usm_config.engine.lock import LockError
 from usm_config.http import HttpError, MissingCredentialError
 from usm_config.runner import (
@@ -121,6 +122,7 @@ def handled_errors() -> Iterator[None]:
         LockError,
         PlanMismatch,
         ApplyError,
+        ApplyLocked,
         NoSandbox,
     ) as exc:
         raise Failure(str(exc)) from None

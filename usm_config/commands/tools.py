@@ -122,6 +122,7 @@ def sandbox_reset(path: Path, target_name: str, targets_file: Path) -> None:
             raise Failure(f"target '{target_name}' is not a sandbox; refusing to reset it")
         blueprint, _ = load_or_fail(path, strict=False)
         context = Context(blueprint, path, target, load_adapter(target.config.adapter))
-        for stale in (context.sandbox_state, context.lock_path, context.journal_path):
-            stale.unlink(missing_ok=True)
+        with context.hold_apply_lock():
+            for stale in (context.sandbox_state, context.lock_path, context.journal_path):
+                stale.unlink(missing_ok=True)
         click.echo(f"reset sandbox target '{target_name}'")

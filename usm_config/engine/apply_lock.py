@@ -1,0 +1,94 @@
+"""The apply lock: one apply per blueprint and target at a time on one machine.
+
+An operating-system advisory lock (``flock``) on ``<lock file>.apply-lock`` beside the lock
+file, taken without waiting. The operating system releases it when the holder ends, however it
+ends, so a crashed apply never leaves a stale lock; the file's content only names the last
+holder (pid, host, user, start time, command) for the message a refused apply prints.
+
+It covers one machine: two machines with two lock directories need a pipeline that runs one
+apply per target at a time (see README: In a GitOps pipeline).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import fcntl
+import getpass
+import json
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+SUFFIX = ".apply-lock"
+
+
+class ApplyLocked(Exception):
+    """Another process holds the apply lock of this blueprint and target."""
+
+
+def apply_lock_path(lock_file: Path) -> Path:
+    """The apply-lock file beside ``lock_file``."""
+    return lock_file.with_name(lock_file.name + SUFFIX)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())
+
+
+def _holder(command: str) -> dict[str, object]:
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "user": _user(),
+        "since": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "command": command,
+    }
+
+
+def _describe(path: Path) -> str:
+    try:
+        holder = json.loads(path.read_text(encoding="utf-8"))
+        return (
+            f"pid {holder['pid']} on host {holder['host']} by user {holder['user']} since "
+            f"{holder['since']}: {holder['command']}"
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return "holder unknown"
+
+
+def default_command() -> str:
+    """This process's command line, as the holder's ``command``."""
+    return " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+
+
+@contextlib.contextmanager
+def apply_lock(lock_file: Path, *, blueprint: str, target: str, command: str) -> Iterator[Path]:
+    """Hold the apply lock of ``lock_file`` for the block; yield the apply-lock file.
+
+    Raises :class:`ApplyLocked` at once, without waiting, when another process holds it.
+    """
+    path = apply_lock_path(lock_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ApplyLocked(
+                f"another apply of {blueprint} to target '{target}' is running "
+                f"({_describe(path)}); wait for it to finish and apply again. The lock is the "
+                f"operating system's and ends with that process; {path} only names its last "
+                "holder, so removing it does not help"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json.dumps(_holder(command), sort_keys=True) + "\n").encode(), 0)
+        os.fsync(fd)
+        yield path
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
