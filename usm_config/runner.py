@@ -37,7 +37,7 @@ from usm_config.engine.diff import (
 )
 from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
-from usm_config.engine.plan import Action, Change, Plan
+from usm_config.engine.plan import PLAN_FORMAT, Action, Change, Plan
 from usm_config.engine.records import Record, fingerprint
 from usm_config.engine.references import resolve_live_references
 from usm_config.http import AuthConfig, HttpClient, RetryPolicy, build_auth
@@ -49,6 +49,10 @@ SANDBOX_BASE_URL = "http://sandbox.usm-config.invalid"
 
 class PlanMismatch(Exception):
     """A saved plan no longer fits the blueprint, target or live records."""
+
+
+class PlanTampered(PlanMismatch):
+    """A saved plan was edited, or comes from another format or adapter."""
 
 
 class NoSandbox(Exception):
@@ -229,11 +233,39 @@ def make_plan(context: Context, snapshot: Snapshot, *, prune: bool) -> Plan:
         live_fingerprint=snapshot.fingerprint(),
         changes=result.changes,
         notes=(*desired.notes, *result.notes),
-    )
+    ).sealed()
+
+
+def check_saved_plan(context: Context, saved: Plan) -> None:
+    """Refuse a saved plan this tool did not write as it is: another ``format_version``, another
+    adapter, kinds the adapter does not have, or content that no longer matches its
+    ``plan_fingerprint``. Needs no connection; :class:`PlanTampered` says why."""
+    if saved.format_version != PLAN_FORMAT:
+        raise PlanTampered(
+            f"the plan is in format version {saved.format_version}; this usm-config applies "
+            f"format version {PLAN_FORMAT} only"
+        )
+    if saved.adapter != context.adapter.name:
+        raise PlanTampered(
+            f"the plan is for adapter '{saved.adapter}', target '{context.target.name}' uses "
+            f"'{context.adapter.name}'"
+        )
+    unknown = sorted({c.kind for c in saved.changes} - set(context.adapter.kinds))
+    if unknown:
+        raise PlanTampered(
+            f"the plan holds kinds adapter '{context.adapter.name}' does not have: "
+            + ", ".join(unknown)
+        )
+    if not saved.intact:
+        raise PlanTampered(
+            "the plan's content does not match its fingerprint: it was edited after it was saved"
+        )
 
 
 def verify_saved_plan(context: Context, saved: Plan, snapshot: Snapshot) -> None:
-    """Refuse a saved plan whose blueprint, target or live state has changed."""
+    """Refuse a saved plan that was edited (:func:`check_saved_plan`) or whose blueprint,
+    target or live state has changed."""
+    check_saved_plan(context, saved)
     if saved.target_fingerprint != context.target_fingerprint():
         raise PlanMismatch(
             f"the plan was made for target '{saved.target}', not for '{context.target.name}'"

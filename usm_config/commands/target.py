@@ -28,7 +28,15 @@ from usm_config.render.plan import render_json as render_plan_json
 from usm_config.render.plan import render_markdown, render_summary
 from usm_config.render.plan import render_text as render_plan_text
 from usm_config.render.progress import progress_bar
-from usm_config.runner import Context, MassChangeRefused, Planned, RunOutcome, Session
+from usm_config.runner import (
+    Context,
+    MassChangeRefused,
+    Planned,
+    PlanTampered,
+    RunOutcome,
+    Session,
+    check_saved_plan,
+)
 
 MASS_CHANGE_OPT = click.option(
     "--mass-change-limit",
@@ -191,7 +199,7 @@ def apply(
         context = context_for(path, target_name, targets_file, strict)
         config = context.target.config
         limit = mass_change_limit or config.mass_change_limit
-        saved = _load_saved_plan(plan_file) if plan_file else None
+        saved = _load_saved_plan(plan_file, context) if plan_file else None
         with _guarded():
             outcome = asyncio.run(
                 _apply(
@@ -207,11 +215,20 @@ def apply(
         _report(outcome)
 
 
-def _load_saved_plan(path: Path) -> Plan:
+def _load_saved_plan(path: Path, context: Context) -> Plan:
+    """Read a saved plan and refuse it, before connecting, unless it is intact."""
     try:
-        return Plan.model_validate_json(path.read_bytes())
+        saved = Plan.model_validate_json(path.read_bytes())
     except ValueError as exc:
         raise Failure(f"{display_path(path)} is not a saved usm-config plan ({exc})") from None
+    try:
+        check_saved_plan(context, saved)
+    except PlanTampered as exc:
+        raise Failure(
+            f"{display_path(path)} cannot be applied: {exc}. Make the plan again with "
+            "'usm-config plan --out' and apply that"
+        ) from None
+    return saved
 
 
 def _confirm(plan: Plan) -> bool:

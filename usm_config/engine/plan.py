@@ -3,7 +3,8 @@
 A plan is data. It is computed once by :func:`usm_config.engine.diff.compute_changes`, rendered
 by :mod:`usm_config.render.plan`, saved with ``plan --out``, and executed as it is by
 :mod:`usm_config.engine.apply`. Its fingerprints let a saved plan refuse to apply when the
-blueprint, the target or the live records it was computed from have changed since.
+blueprint, the target or the live records it was computed from have changed since, and its
+``plan_fingerprint`` (over everything else in the plan) when the saved file itself was edited.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections import Counter
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from usm_config.engine.records import fingerprint
 
 PLAN_FORMAT = 1
 
@@ -81,6 +84,21 @@ class Plan(BaseModel):
     live_fingerprint: str
     changes: tuple[Change, ...] = ()
     notes: tuple[str, ...] = ()
+    plan_fingerprint: str = ""
+
+    def content_fingerprint(self) -> str:
+        """SHA-256 over everything in the plan but ``plan_fingerprint``: the changes, the
+        format version, the adapter, the target and the other fingerprints."""
+        return fingerprint(self.model_dump(mode="json", exclude={"plan_fingerprint"}))
+
+    def sealed(self) -> Plan:
+        """This plan with ``plan_fingerprint`` set, as it is saved."""
+        return self.model_copy(update={"plan_fingerprint": self.content_fingerprint()})
+
+    @property
+    def intact(self) -> bool:
+        """True when ``plan_fingerprint`` still matches the plan's content."""
+        return bool(self.plan_fingerprint) and self.plan_fingerprint == self.content_fingerprint()
 
     def counts(self) -> Counter[Action]:
         """Number of changes per action."""
