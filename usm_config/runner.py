@@ -233,6 +233,7 @@ def make_plan(context: Context, snapshot: Snapshot, *, prune: bool) -> Plan:
         live_fingerprint=snapshot.fingerprint(),
         changes=result.changes,
         notes=(*desired.notes, *result.notes),
+        duplicates=result.duplicates,
     ).sealed()
 
 

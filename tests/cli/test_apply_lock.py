@@ -120,4 +120,4 @@ def test_two_applies_racing_create_every_record_once(ws: Workspace) -> None:
             assert out.endswith("Nothing to apply.\n"), (code, out, err)
     after = ws.run("plan", "tiny.yaml")
     assert "Plan: 0 to create, 0 to update, 0 to delete, 0 manual." in after.stdout
-    assert "share the key" not in after.stdout, after.stdout
+    assert "DUPLICATES" not in after.stdout, after.stdout

@@ -115,10 +115,38 @@ def test_lost_create_response_does_not_duplicate(harness: Harness) -> None:
 
 
 def test_records_sharing_a_key_are_reported_and_matched_stably(harness: Harness) -> None:
-    """Two unmanaged records with the same key: the smaller id is adopted, the other noted."""
+    """Two unmanaged records with the key of a desired one: the smaller id is adopted, and
+    both are reported as a duplicate, that id first."""
     first = harness.tool.insert("group", {"name": "desk", "email": ""})
-    harness.tool.insert("group", {"name": "desk", "email": ""})
+    second = harness.tool.insert("group", {"name": "desk", "email": ""})
     result = harness.plan([group("desk", uid="g:desk")])
     (change,) = result.changes
     assert change.target_id == first
-    assert any("2 group records share the key desk" in note for note in result.notes)
+    (duplicate,) = result.duplicates
+    assert (duplicate.kind, duplicate.key) == ("group", ("desk",))
+    assert duplicate.target_ids == tuple(sorted([first, second]))
+    assert not any("share the key" in note for note in result.notes)
+
+
+def test_a_duplicate_lists_the_managed_id_first(harness: Harness) -> None:
+    """The lock's record is the one a plan matches, whatever its id."""
+    harness.apply([group("desk", uid="g:desk")])
+    managed = harness.tool.tables["group"]
+    (kept,) = list(managed)
+    smaller = "group-0000"  # sorts before the managed id
+    assert smaller < kept
+    harness.tool.tables["group"][smaller] = {"name": "desk", "email": ""}
+    harness.tool.insert("group", {"name": "desk", "email": ""})
+    result = harness.plan([group("desk", uid="g:desk")])
+    assert result.changes == ()
+    (duplicate,) = result.duplicates
+    assert duplicate.target_ids[0] == kept and len(duplicate.target_ids) == 3
+
+
+def test_records_sharing_a_key_nobody_manages_are_only_noted(harness: Harness) -> None:
+    """Keys that neither the blueprint nor the lock hold are the tool's own business."""
+    harness.tool.insert("group", {"name": "other", "email": ""})
+    harness.tool.insert("group", {"name": "other", "email": ""})
+    result = harness.plan([group("desk", uid="g:desk")])
+    assert result.duplicates == ()
+    assert any("2 group records share the key other" in note for note in result.notes)

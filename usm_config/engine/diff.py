@@ -3,7 +3,8 @@
 Matching, in this order: the lock file (blueprint identity → tool id, so renames are updates),
 then the natural key (an unmanaged record with the same key is *adopted*, never duplicated).
 Only fields the desired record sets are compared. Deletes are planned only with ``prune`` and
-only for records the lock file lists.
+only for records the lock file lists. Live records that share the key of a record the
+blueprint or the lock manages are reported as :class:`~usm_config.engine.plan.Duplicate`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from usm_config.engine.lock import Lock
 from usm_config.engine.order import kind_levels
-from usm_config.engine.plan import Action, Change, FieldChange
+from usm_config.engine.plan import Action, Change, Duplicate, FieldChange
 from usm_config.engine.records import KindSpec, Op, Record, key_part, reference_order
 
 
@@ -40,10 +41,12 @@ def _with_sets_in_order(record: Record, spec: KindSpec) -> Record:
 
 @dataclass(frozen=True)
 class DiffResult:
-    """The ordered changes and notes about what was left alone."""
+    """The ordered changes, notes about what was left alone, and managed keys held by several
+    live records."""
 
     changes: tuple[Change, ...]
     notes: tuple[str, ...]
+    duplicates: tuple[Duplicate, ...] = ()
 
 
 def compute_changes(
@@ -61,10 +64,11 @@ def compute_changes(
     # When several live records share a key, the one with the smallest id is matched, so
     # repeated plans agree on which one that is; the others are reported.
     by_key: dict[tuple[str, tuple[str, ...]], Record] = {}
-    shared: Counter[tuple[str, tuple[str, ...]]] = Counter()
+    sharing: defaultdict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
     for r in sorted(live_list, key=lambda r: r.target_id or ""):
-        if by_key.setdefault((r.kind, r.key), r) is not r:
-            shared[(r.kind, r.key)] += 1
+        sharing[(r.kind, r.key)].append(r.target_id or "")
+        by_key.setdefault((r.kind, r.key), r)
+    desired_list = list(desired)
     # Ids are unique within a kind only (Jira numbers each object type from 10000).
     by_id = {(r.kind, r.target_id): r for r in live_list if r.target_id}
     managed = lock.managed_ids()
@@ -73,7 +77,7 @@ def compute_changes(
     changes: list[Change] = []
     notes: list[str] = []
 
-    ordered = sorted(desired, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key))
+    ordered = sorted(desired_list, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key))
     for record in (_with_sets_in_order(r, kinds[r.kind]) for r in ordered):
         spec = kinds[record.kind]
         level = levels[record.kind]
@@ -200,13 +204,24 @@ def compute_changes(
             f"{len(orphans)} managed record(s) are no longer in the blueprint and are left in "
             "place; run with --prune to delete them"
         )
-    notes.extend(
-        f"{count + 1} {kind} records share the key {'/'.join(key)}; only "
-        f"{by_key[(kind, key)].target_id} is matched, remove the others by hand"
-        for (kind, key), count in sorted(shared.items())
-    )
+    wanted = {(r.kind, r.key) for r in desired_list} | {
+        (e.kind, e.key) for e in lock.entries.values()
+    }
+    duplicates = []
+    for (kind, key), ids in sorted(sharing.items()):
+        if len(ids) < 2:
+            continue
+        if (kind, key) in wanted or any((kind, i) in managed for i in ids):
+            # The id this plan matches comes first: the lock's, else the smallest (as by_key).
+            ids.sort(key=lambda i: (kind, i) not in managed)
+            duplicates.append(Duplicate(kind=kind, key=key, target_ids=tuple(ids)))
+        else:
+            notes.append(
+                f"{len(ids)} {kind} records share the key {'/'.join(key)}; only {ids[0]} is "
+                "matched, remove the others by hand"
+            )
     deletes.sort(key=lambda c: (-c.level, c.kind, c.key))
-    return DiffResult(tuple(changes + deletes), tuple(notes))
+    return DiffResult(tuple(changes + deletes), tuple(notes), tuple(duplicates))
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,26 @@ class Change(BaseModel):
         )
 
 
+class Duplicate(BaseModel):
+    """Several live records of a kind the plan manages that share one natural key.
+
+    Two applies at once (from two machines, which one apply lock cannot see) create each new
+    record twice. ``target_ids[0]`` is the one the plan matches (the lock file's, else the
+    smallest id); the others need removing by hand.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    key: tuple[str, ...]
+    target_ids: tuple[str, ...]
+
+    @property
+    def address(self) -> str:
+        """``kind[key]`` as shown to people."""
+        return f"{self.kind}[{'/'.join(self.key)}]"
+
+
 class Plan(BaseModel):
     """A complete, saveable plan for one blueprint and one target."""
 
@@ -84,6 +104,7 @@ class Plan(BaseModel):
     live_fingerprint: str
     changes: tuple[Change, ...] = ()
     notes: tuple[str, ...] = ()
+    duplicates: tuple[Duplicate, ...] = ()
     plan_fingerprint: str = ""
 
     def content_fingerprint(self) -> str:
@@ -106,8 +127,9 @@ class Plan(BaseModel):
 
     @property
     def has_changes(self) -> bool:
-        """True when applying would write something or a manual step is pending."""
-        return bool(self.changes)
+        """True when applying would write something, a manual step is pending, or live records
+        share a key (:class:`Duplicate`): all of them are drift someone has to act on."""
+        return bool(self.changes or self.duplicates)
 
     def summary(self) -> str:
         """Terraform-like summary line."""
@@ -118,4 +140,6 @@ class Plan(BaseModel):
         )
         if c[Action.ADOPT]:
             text += f", {c[Action.ADOPT]} to adopt"
+        if self.duplicates:
+            text += f", {len(self.duplicates)} duplicated"
         return text

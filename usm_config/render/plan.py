@@ -21,6 +21,8 @@ SYMBOLS = {
     Action.MANUAL: ("!", "magenta"),
 }
 VALUE_WIDTH = 72
+NO_CHANGES = "No changes. The target matches the blueprint."
+NO_CHANGES_BUT_DUPLICATES = "No changes to apply, but the target holds duplicates (see below)."
 
 
 def short(value: Any) -> str:
@@ -52,15 +54,33 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
     return lines
 
 
+def _duplicate_lines(plan: Plan, colour: bool) -> list[str]:
+    """The duplicates block: shown in text and summary, above the summary line."""
+    if not plan.duplicates:
+        return []
+    head = (
+        f"  DUPLICATES: {len(plan.duplicates)} key(s) are shared by several live records "
+        "(another apply ran at the same time, e.g. from another machine); keep the first id, "
+        "the one this plan matches, and remove the others by hand:"
+    )
+    lines = ["", click.style(head, fg="red", bold=True) if colour else head]
+    for duplicate in plan.duplicates:
+        ids = ", ".join(duplicate.target_ids)
+        text = f"    !! {duplicate.address}: {len(duplicate.target_ids)} records ({ids})"
+        lines.append(click.style(text, fg="red") if colour else text)
+    return lines
+
+
 def render_text(plan: Plan, *, colour: bool = False) -> str:
     """The Terraform-like plan for people."""
     lines = [f"Plan for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
     if not plan.changes:
-        lines.append("No changes. The target matches the blueprint.")
+        lines.append(NO_CHANGES if not plan.duplicates else NO_CHANGES_BUT_DUPLICATES)
     for change in plan.changes:
         lines.extend(_change_lines(change, colour))
     for note in plan.notes:
         lines.append(f"  note: {note}")
+    lines += _duplicate_lines(plan, colour)
     lines += ["", f"Plan: {plan.summary()}."]
     return "\n".join(lines) + "\n"
 
@@ -70,7 +90,7 @@ def render_summary(plan: Plan, *, colour: bool = False) -> str:
     the plan of a whole blueprint on one screen (for logs and demos)."""
     lines = [f"Plan for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
     if not plan.changes:
-        lines.append("No changes. The target matches the blueprint.")
+        lines.append(NO_CHANGES if not plan.duplicates else NO_CHANGES_BUT_DUPLICATES)
     counts: dict[str, dict[Action, int]] = {}
     for change in plan.changes:
         per_kind = counts.setdefault(change.kind, {})
@@ -85,6 +105,7 @@ def render_summary(plan: Plan, *, colour: bool = False) -> str:
         for change in manual:
             text = f"    ! {change.address}"
             lines.append(click.style(text, fg=SYMBOLS[Action.MANUAL][1]) if colour else text)
+    lines += _duplicate_lines(plan, colour)
     lines += ["", f"Plan: {plan.summary()}."]
     return "\n".join(lines) + "\n"
 
