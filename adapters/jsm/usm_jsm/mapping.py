@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import JsonValue
 
-from usm_config.blueprint.model import Blueprint, Matrix, Process, Schedule
+from usm_config.blueprint.model import Blueprint, Level, Matrix, Process, Rank, Schedule
 from usm_config.blueprint.usm import (
     CLOSE_STEP,
     KNOWN_ERROR_STEP,
@@ -375,14 +375,19 @@ def _matrix_fields(
         else ("effect", "likelihood", "risk_level")
     )
     issue_type: JsonValue = "" if which == "priority" else names.issue_type(CallType.RISK)
-    context_name = bp.organisation.name
-    for scale, levels, label in ((rows, matrix.rows, "rows"), (columns, matrix.columns, "columns")):
+    scales: list[tuple[str, Sequence[Level | Rank], str]] = [
+        (rows, matrix.rows, "rows"),
+        (columns, matrix.columns, "columns"),
+    ]
+    if result is not None:
+        scales.append((result, matrix.levels, "levels"))
+    for scale, levels, label in scales:
         field = _select_field(bp, sink, scale, f"field:{which}:{scale}", (*at, label))
         context = _context(
             bp,
             sink,
             field,
-            context_name,
+            bp.organisation.name,
             issue_type,
             names.project,
             f"context:{which}:{scale}",
@@ -394,26 +399,6 @@ def _matrix_fields(
             [(lvl.name, f"{scale}:{lvl.id}", (*at, label, k)) for k, lvl in enumerate(levels)],
         )
     rank_names = {lvl.id: lvl.name for lvl in matrix.levels}
-    if result is not None:
-        field = _select_field(bp, sink, result, f"field:{which}:{result}", (*at, "levels"))
-        context = _context(
-            bp,
-            sink,
-            field,
-            context_name,
-            issue_type,
-            names.project,
-            f"context:{which}:{result}",
-            (*at, "levels"),
-        )
-        _options(
-            sink,
-            context,
-            [
-                (lvl.name, f"{result}:{lvl.id}", (*at, "levels", k))
-                for k, lvl in enumerate(matrix.levels)
-            ],
-        )
     row_names = {lvl.id: lvl.name for lvl in matrix.rows}
     column_names = {lvl.id: lvl.name for lvl in matrix.columns}
     combinations: list[JsonValue] = [
