@@ -20,11 +20,12 @@ from usm_config.http import (
     HttpError,
     HttpStatusError,
     NotFoundError,
+    OffsetPaging,
     PermissionDeniedError,
     RetryPolicy,
     TransientError,
     UncertainWriteError,
-    total_count_header,
+    paginate,
 )
 
 BASE = "https://example.service-now.test"
@@ -346,16 +347,11 @@ def paged(rows_by_offset: dict[int, list[int]], total: int | None) -> Callable[.
 
 def collect(route_path: str, page_size: int) -> Callable[[HttpClient], Awaitable[list[list[int]]]]:
     async def pages(client: HttpClient) -> list[list[int]]:
+        strategy = OffsetPaging(page_size=page_size)
         return [
-            page
-            async for page in client.paginate_offset(
-                route_path,
-                {"sysparm_query": "ORDERBYsys_id"},
-                limit_param="sysparm_limit",
-                offset_param="sysparm_offset",
-                page_size=page_size,
-                items=lambda body: body["result"],
-                total=total_count_header(),
+            page.items
+            async for page in paginate(
+                client, route_path, strategy, {"sysparm_query": "ORDERBYsys_id"}
             )
         ]
 

@@ -298,6 +298,27 @@ def test_caller_params_travel_with_every_page() -> None:
     ]
 
 
+def test_repeated_caller_params_stay_repeated_on_every_page() -> None:
+    """Jira reads several projects' schemes at once: ``?projectId=1&projectId=2``."""
+    pages = [
+        ok({"startAt": 0, "maxResults": 1, "isLast": False, "values": [1]}),
+        ok({"startAt": 1, "maxResults": 1, "isLast": True, "values": [2]}),
+    ]
+    projects = httpx.QueryParams([("projectId", "1"), ("projectId", "2")])
+
+    async def main() -> list[Any]:
+        async with HttpClient(BASE, sleep=FakeSleep(), retry=RetryPolicy(max_attempts=1)) as client:
+            return await collect_items(client, PATH, PageBeanPaging(page_size=1), projects)
+
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        route = router.get(PATH).mock(side_effect=pages)
+        assert asyncio.run(main()) == [1, 2]
+    assert [call.request.url.params.multi_items() for call in route.calls] == [
+        [("projectId", "1"), ("projectId", "2"), ("startAt", "0"), ("maxResults", "1")],
+        [("projectId", "1"), ("projectId", "2"), ("startAt", "1"), ("maxResults", "1")],
+    ]
+
+
 def test_pages_carry_the_body_next_to_the_items() -> None:
     body = {"isLast": True, "values": [{"id": "w1"}], "statuses": [{"id": "s1"}]}
 

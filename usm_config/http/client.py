@@ -12,7 +12,7 @@ import logging
 import ssl
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,6 @@ from usm_config.http.errors import (
     TransientError,
     UncertainWriteError,
 )
-from usm_config.http.paging import OffsetPaging, paginate
 from usm_config.http.retry import DEFAULT_RETRY, IDEMPOTENT_METHODS, RetryPolicy
 
 __all__ = ["LOGGER_NAME", "HttpClient", "RequestStats"]
@@ -292,37 +291,6 @@ class HttpClient:
                 f" HTTP {response.status_code} with a non-JSON body ({content_type}):"
                 f" {' '.join(self._excerpt(response).split())[:200]}"
             ) from None
-
-    async def paginate_offset(
-        self,
-        path: str,
-        params: Mapping[str, Any] | None,
-        *,
-        limit_param: str,
-        offset_param: str,
-        page_size: int,
-        items: Callable[[Any], list[Any]],
-        total: Callable[[httpx.Response], int | None],
-    ) -> AsyncIterator[list[Any]]:
-        """Yield the non-empty pages of an offset-paged collection.
-
-        ``items`` extracts the rows from a decoded page; ``total`` reads the total row count
-        from the response (``None`` when unknown, see :func:`total_count_header`). This is
-        :func:`~usm_config.http.paging.paginate` with an :class:`OffsetPaging` whose rows and
-        total come from these two callables; see there for when the loop ends.
-        """
-        strategy = OffsetPaging(
-            item_key=None,
-            size_param=limit_param,
-            offset_param=offset_param,
-            page_size=page_size,
-            max_page_size=max(page_size, 1),
-            total_header=None,
-            items_of=items,
-            total_of=total,
-        )
-        async for page in paginate(self, path, strategy, params):
-            yield page.items
 
     # ------------------------------------------------------------------ internals
 

@@ -104,8 +104,6 @@ class OffsetPaging:
     records that already exist. Without a total, a page shorter than ``page_size`` is the
     last one. ``page_size`` must not exceed the server's own cap, or rows between the cap and
     ``page_size`` are skipped.
-
-    ``items_of`` and ``total_of``, when given, replace ``item_key`` and ``total_header``.
     """
 
     item_key: str | None = "result"
@@ -114,8 +112,6 @@ class OffsetPaging:
     page_size: int = 1000
     max_page_size: int = 10_000
     total_header: str | None = "X-Total-Count"
-    items_of: Callable[[Any], list[Any]] | None = None
-    total_of: Callable[[httpx.Response], int | None] | None = None
 
     def __post_init__(self) -> None:
         _check_page_size(self.page_size, self.max_page_size)
@@ -126,7 +122,7 @@ class OffsetPaging:
 
     def read_page(self, response: httpx.Response, body: Any, sent: Mapping[str, Any]) -> PageStep:
         """See the class docstring."""
-        items = self.items_of(body) if self.items_of else items_under(body, self.item_key)
+        items = items_under(body, self.item_key)
         total = self._total(response)
         # A server that ignores the limit and sends more has served those rows too.
         offset = sent[self.offset_param] + max(self.page_size, len(items))
@@ -134,8 +130,6 @@ class OffsetPaging:
         return PageStep(items, None if last else {**sent, self.offset_param: offset})
 
     def _total(self, response: httpx.Response) -> int | None:
-        if self.total_of is not None:
-            return self.total_of(response)
         if self.total_header is None:
             return None
         return total_count_header(self.total_header)(response)
@@ -307,15 +301,17 @@ async def paginate(
 ) -> AsyncIterator[Page]:
     """Yield the non-empty pages of the collection at ``path``, paged by ``strategy``.
 
-    ``params`` are sent with every request, next to the strategy's paging parameters. Every
+    ``params`` are sent with every request, next to the strategy's paging parameters; pass
+    :class:`httpx.QueryParams` to repeat a parameter (``?projectId=1&projectId=2``). Every
     request goes through :meth:`HttpClient.request` (retries and redaction included). Raises
     :class:`PaginationError` when a page has an unexpected shape, when the next request would
     repeat the last one (a server that does not advance), or when more than ``max_pages``
     pages would be read.
     """
+    fixed = httpx.QueryParams(params or {})
     paging = strategy.first_params()
     for number in range(1, max_pages + 1):
-        response = await client.request("GET", path, params={**(params or {}), **paging})
+        response = await client.request("GET", path, params=fixed.merge(paging))
         body = client.json_body(response) if response.content else None
         url = client.redact(str(response.request.url))
         try:

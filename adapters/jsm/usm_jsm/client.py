@@ -256,28 +256,10 @@ async def project_schemes(
     if not project_ids:
         return [], []
     ids = httpx.QueryParams([("projectId", pid) for pid in project_ids])
-    issue_type = await _all_pages(client, f"{API}/issuetypescheme/project", ids)
+    issue_type = await collect_items(client, f"{API}/issuetypescheme/project", PAGE_BEAN, ids)
     response = await client.request("GET", f"{API}/workflowscheme/project", params=ids)
     workflow = list((client.json_body(response) or {}).get("values") or [])
     return issue_type, workflow
-
-
-async def _all_pages(client: HttpClient, path: str, params: httpx.QueryParams) -> list[Any]:
-    """A PageBean collection read with repeated query parameters (which ``paginate`` merges)."""
-    out: list[Any] = []
-    start = 0
-    while True:
-        response = await client.request(
-            "GET",
-            path,
-            params=params.merge({"startAt": start, "maxResults": 50}),
-        )
-        body = client.json_body(response)
-        values = list(body.get("values") or [])
-        out.extend(values)
-        if not values or body.get("isLast", True):
-            return out
-        start += len(values)
 
 
 async def myself(client: HttpClient) -> str:
