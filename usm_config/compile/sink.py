@@ -16,7 +16,7 @@ from pydantic import JsonValue
 
 from usm_config.adapter import Problem
 from usm_config.blueprint.validation_errors import format_path
-from usm_config.engine.records import Desired, KindSpec, Record, record_key, reference_order
+from usm_config.engine.records import Desired, KindSpec, Record, record_key, sets_in_order
 
 Path = tuple[str | int, ...]
 Fields = dict[str, JsonValue]
@@ -46,12 +46,7 @@ class RecordSink:
             raise AssertionError(f"{kind} needs its key fields {missing}")
         key = record_key(spec, fields)
         # A list of references is a set, kept in the order the engine reads it back in.
-        fields = {
-            name: sorted(value, key=reference_order)
-            if name in spec.references and isinstance(value, list)
-            else value
-            for name, value in fields.items()
-        }
+        fields = sets_in_order(spec, fields)
         record = Record(kind=kind, key=key, fields=fields, uid=uid, source=format_path(path))
         self._items.append((record, path))
         return record

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from usm_config.engine.lock import Lock
 from usm_config.engine.order import kind_levels
 from usm_config.engine.plan import Action, Change, Duplicate, FieldChange
-from usm_config.engine.records import KindSpec, Op, Record, key_part, reference_order
+from usm_config.engine.records import KindSpec, Op, Record, sets_in_order
 
 
 def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]:
@@ -29,14 +29,8 @@ def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]
 
 
 def _with_sets_in_order(record: Record, spec: KindSpec) -> Record:
-    """``record`` with every list of references in :func:`reference_order`, the order the
-    live side is resolved in (a list of references is a set)."""
-    lists = {
-        name: sorted(value, key=reference_order)
-        for name, value in record.fields.items()
-        if name in spec.references and isinstance(value, list)
-    }
-    return record.model_copy(update={"fields": {**record.fields, **lists}}) if lists else record
+    """``record`` as the live side holds it: lists of references in the engine's order."""
+    return record.model_copy(update={"fields": sets_in_order(spec, record.fields)})
 
 
 @dataclass(frozen=True)
@@ -264,6 +258,5 @@ __all__ = [
     "DiffResult",
     "GuardViolation",
     "compute_changes",
-    "key_part",
     "mass_change_violations",
 ]

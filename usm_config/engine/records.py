@@ -49,6 +49,17 @@ def reference_order(value: JsonValue) -> tuple[int, tuple[str, ...]]:
     return (0, target[1]) if target is not None else (1, (str(value),))
 
 
+def sets_in_order(spec: KindSpec, fields: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
+    """``fields`` with every list of references in :func:`reference_order`: how both sides of
+    a diff hold a list of references, which is a set."""
+    return {
+        name: sorted(value, key=reference_order)
+        if name in spec.references and isinstance(value, list)
+        else value
+        for name, value in fields.items()
+    }
+
+
 def key_part(value: JsonValue) -> str:
     """How one key field's value reads in a natural key.
 
