@@ -1,12 +1,17 @@
-"""Helpers shared by test modules: golden files and a sleep that only records."""
+"""Helpers shared by test modules: golden files, a sleep that only records, a client runner."""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from usm_config.http import HttpClient, RetryPolicy
 
 #: ``UPDATE_GOLDEN=1 pytest …`` rewrites golden files instead of comparing with them.
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
@@ -52,3 +57,21 @@ class FakeSleep:
 
     async def __call__(self, delay: float) -> None:
         self.delays.append(delay)
+
+
+def run_client(
+    base_url: str,
+    test: Callable[[HttpClient], Awaitable[Any]],
+    *,
+    sleep: FakeSleep | None = None,
+    retry: RetryPolicy | None = None,
+) -> Any:
+    """Run ``test`` with an :class:`HttpClient` on ``base_url`` whose back-off only records."""
+
+    async def main() -> Any:
+        async with HttpClient(
+            base_url, sleep=sleep or FakeSleep(), retry=retry or RetryPolicy()
+        ) as client:
+            return await test(client)
+
+    return asyncio.run(main())

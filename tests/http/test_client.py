@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import random
 import ssl
 from collections.abc import Awaitable, Callable
@@ -12,7 +12,7 @@ import certifi
 import httpx
 import pytest
 import respx
-from support import FakeSleep
+from support import FakeSleep, run_client
 
 from usm_config.http import (
     AuthenticationError,
@@ -32,19 +32,8 @@ BASE = "https://example.service-now.test"
 TABLE = "/api/now/table/sys_user_group"
 
 
-def run(
-    test: Callable[[HttpClient], Awaitable[Any]],
-    *,
-    sleep: FakeSleep | None = None,
-    retry: RetryPolicy | None = None,
-) -> Any:
-    async def main() -> Any:
-        async with HttpClient(
-            BASE, sleep=sleep or FakeSleep(), retry=retry or RetryPolicy()
-        ) as client:
-            return await test(client)
-
-    return asyncio.run(main())
+#: Run a test with a client on BASE (see support.run_client).
+run = functools.partial(run_client, BASE)
 
 
 @pytest.fixture

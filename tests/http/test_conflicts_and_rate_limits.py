@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import functools
 import random
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 import respx
-from support import FakeSleep
+from support import FakeSleep, run_client
 
 from usm_config.http import (
     HttpClient,
@@ -28,19 +27,8 @@ WORKFLOWS = "/rest/api/3/workflows/create"
 LOCKED = RetryPolicy(retry_when=is_lock_conflict)
 
 
-def run(
-    test: Callable[[HttpClient], Awaitable[Any]],
-    *,
-    sleep: FakeSleep | None = None,
-    retry: RetryPolicy | None = None,
-) -> Any:
-    async def main() -> Any:
-        async with HttpClient(
-            BASE, sleep=sleep or FakeSleep(), retry=retry or RetryPolicy()
-        ) as client:
-            return await test(client)
-
-    return asyncio.run(main())
+#: Run a test with a client on BASE (see support.run_client).
+run = functools.partial(run_client, BASE)
 
 
 @pytest.fixture(autouse=True)
