@@ -72,8 +72,7 @@ def _issue_type(site: Site, request: Request) -> Row:
 
 
 def _check_unique(site: Site, name: str, other_than: str | None) -> None:
-    clash = site.find(ISSUE_TYPE, name=name)
-    if clash is not None and clash["id"] != other_than:
+    if site.name_taken(ISSUE_TYPE, name, other_than):
         raise JiraApiError(409, [f"An issue type with the name '{name}' already exists."])
 
 
@@ -193,8 +192,7 @@ async def update_scheme(request: Request, site: Site) -> Response:
     changes: dict[str, Any] = {}
     if "name" in body:
         name = string_field(body, "name", required=True, max_length=255)
-        clash = site.find(ISSUE_TYPE_SCHEME, name=name)
-        if clash is not None and clash["id"] != scheme["id"]:
+        if site.name_taken(ISSUE_TYPE_SCHEME, name, scheme["id"]):
             raise JiraApiError(409, [f"An issue type scheme with the name '{name}' exists."])
         changes["name"] = name
     if "description" in body:

@@ -37,8 +37,7 @@ def _priority(site: Site, request: Request) -> Row:
 
 
 def _check_name(site: Site, name: str, other_than: str | None) -> None:
-    clash = site.find(PRIORITY, name=name)
-    if clash is not None and clash["id"] != other_than:
+    if site.name_taken(PRIORITY, name, other_than):
         raise JiraApiError(400, [], {"name": f"The priority name '{name}' is already used."})
 
 

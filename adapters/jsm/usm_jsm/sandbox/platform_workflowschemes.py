@@ -115,8 +115,7 @@ def _mappings(site: Site, body: Mapping[str, Any], current: Mapping[str, Any]) -
 def _check_name(site: Site, name: Any, other_than: str | None) -> str:
     if not isinstance(name, str) or not name.strip():
         raise JiraApiError(400, [], {"name": "The workflow scheme name must not be empty."})
-    clash = site.find(WORKFLOW_SCHEME, name=name)
-    if clash is not None and clash["id"] != other_than:
+    if site.name_taken(WORKFLOW_SCHEME, name, other_than):
         raise JiraApiError(400, [f"A workflow scheme with the name '{name}' already exists."])
     return name
 

@@ -172,6 +172,12 @@ class Site:
             None,
         )
 
+    def name_taken(self, table: str, name: object, other_than: str | None = None) -> bool:
+        """Whether a row of ``table`` other than ``other_than`` is called ``name`` (Jira
+        compares names case-insensitively)."""
+        clash = self.find(table, name=name)
+        return clash is not None and clash["id"] != other_than
+
     def insert(self, table: str, row: Row, row_id: str | None = None) -> Row:
         """Add ``row`` keyed by ``row_id``, else its ``id``, else the next numeric id."""
         return self.store.insert(table, row, row_id)
