@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from usm_jsm.sandbox.errors import JiraApiError
-from usm_jsm.sandbox.site import USER, Row, Site
+from usm_jsm.sandbox.site import PROJECT, USER, Row, Site
 
 __all__ = [
     "V3",
@@ -96,6 +96,24 @@ def query_list(request: Request, name: str) -> list[str]:
     for raw in request.query_params.getlist(name):
         values.extend(part.strip() for part in raw.split(",") if part.strip())
     return values
+
+
+def projects_by_scheme(
+    request: Request, site: Site, scheme_of: Callable[[Site, Row], Row]
+) -> list[tuple[Row, list[str]]]:
+    """The projects of the repeated ``projectId`` parameter grouped by the scheme ``scheme_of``
+    gives each (unknown projects left out), as the scheme association reads answer; 400
+    without a ``projectId``."""
+    project_ids = query_list(request, "projectId")
+    if not project_ids:
+        raise JiraApiError(400, [], {"projectId": "The projectId parameter is required."})
+    groups: dict[str, tuple[Row, list[str]]] = {}
+    for project_id in project_ids:
+        project = site.get(PROJECT, project_id)
+        if project is not None:
+            scheme = scheme_of(site, project)
+            groups.setdefault(scheme["id"], (scheme, []))[1].append(project_id)
+    return list(groups.values())
 
 
 def current_user(request: Request, site: Site) -> Row:

@@ -22,6 +22,7 @@ from usm_jsm.sandbox.platform_common import (
     json_object,
     no_content,
     ok,
+    projects_by_scheme,
     query_list,
     rest_url,
     string_field,
@@ -258,18 +259,9 @@ async def scheme_mappings(request: Request, site: Site) -> Response:
 
 
 async def project_schemes(request: Request, site: Site) -> Response:
-    project_ids = query_list(request, "projectId")
-    if not project_ids:
-        raise JiraApiError(400, [], {"projectId": "The projectId parameter is required."})
-    groups: dict[str, tuple[Row, list[str]]] = {}
-    for project_id in project_ids:
-        project = site.get(PROJECT, project_id)
-        if project is not None:
-            scheme = scheme_of_project(site, project)
-            groups.setdefault(scheme["id"], (scheme, []))[1].append(project_id)
     values = [
         {"issueTypeScheme": _scheme_json(scheme), "projectIds": ids}
-        for scheme, ids in groups.values()
+        for scheme, ids in projects_by_scheme(request, site, scheme_of_project)
     ]
     return ok(page_bean(request, values, "GET /issuetypescheme/project"))
 

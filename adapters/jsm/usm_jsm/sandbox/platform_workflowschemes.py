@@ -16,7 +16,14 @@ from starlette.responses import Response
 
 from usm_jsm.sandbox.errors import JiraApiError
 from usm_jsm.sandbox.paging import page_bean
-from usm_jsm.sandbox.platform_common import V3, json_object, no_content, ok, query_list, rest_url
+from usm_jsm.sandbox.platform_common import (
+    V3,
+    json_object,
+    no_content,
+    ok,
+    projects_by_scheme,
+    rest_url,
+)
 from usm_jsm.sandbox.site import (
     ISSUE_TYPE,
     PROJECT,
@@ -253,19 +260,9 @@ async def delete_scheme(request: Request, site: Site) -> Response:
 
 
 async def project_associations(request: Request, site: Site) -> Response:
-    project_ids = query_list(request, "projectId")
-    if not project_ids:
-        raise JiraApiError(400, [], {"projectId": "The projectId parameter is required."})
-    groups: dict[str, tuple[Row, list[str]]] = {}
-    for project_id in project_ids:
-        project = site.get(PROJECT, project_id)
-        if project is None:
-            continue
-        scheme = scheme_of_project(site, project)
-        groups.setdefault(scheme["id"], (scheme, []))[1].append(project_id)
     values = [
         {"projectIds": ids, "workflowScheme": _scheme_json(request, scheme)}
-        for scheme, ids in groups.values()
+        for scheme, ids in projects_by_scheme(request, site, scheme_of_project)
     ]
     return ok({"values": values})
 
