@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint clean
 
-$(STAMP): pyproject.toml adapters/servicenow/pyproject.toml adapters/jsm/pyproject.toml
+$(STAMP): pyproject.toml adapters/servicenow/pyproject.toml adapters/jsm/pyproject.toml adapters/topdesk/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' -e adapters/servicenow -e adapters/jsm
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e adapters/servicenow -e adapters/jsm -e adapters/topdesk
 	touch $(STAMP)
 
 REFERENCE := blueprints/usm-reference.yaml
@@ -30,7 +30,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict usm_config adapters/servicenow/usm_servicenow adapters/jsm/usm_jsm benchmarks
+	$(BIN)/mypy --strict usm_config adapters/servicenow/usm_servicenow adapters/jsm/usm_jsm adapters/topdesk/usm_topdesk benchmarks
 
 test: lint
 	$(BIN)/pytest

@@ -1,0 +1,1 @@
+"""usm-config adapter for TOPdesk."""
