@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Sequence
@@ -15,10 +16,33 @@ from usm_config.commands.common import EXIT_ERROR, EXIT_OK
 from usm_config.commands.target import apply, plan
 from usm_config.commands.tools import adapters, sandbox
 
+VERBOSE_FLAGS = ("-v", "--verbose")
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class _Cli(click.Group):
+    """The command group; ``-v/--verbose`` is taken before or after the command's name
+    (``usm-config plan ... -v`` as well as ``usm-config -v plan ...``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        if any(arg in VERBOSE_FLAGS for arg in args[:end]):
+            args = [a for a in args[:end] if a not in VERBOSE_FLAGS] + args[end:]
+            args.insert(0, "--verbose")
+        return super().parse_args(ctx, args)
+
+
+@click.group(
+    cls=_Cli,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="usm-config")
-@click.option("-v", "--verbose", is_flag=True, help="Log HTTP requests and decisions to stderr.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Log one line per HTTP request, and the engine's decisions, to stderr "
+    "(before or after the command).",
+)
 def cli(verbose: bool) -> None:
     """Describe USM service management once; plan and apply it to ITSM tools.
 
@@ -33,9 +57,13 @@ def cli(verbose: bool) -> None:
         stream=sys.stderr,
     )
     if verbose:
-        # httpcore's DEBUG trace prints raw response headers, which no redactor sees (a server
-        # may echo credentials there); usm_config.http already logs every request, masked.
-        logging.getLogger("httpcore").setLevel(logging.INFO)
+        # usm_config.http logs each request once, masked, with its timing and attempt; httpx's
+        # own line would repeat it, httpcore's trace prints raw headers no redactor sees (a
+        # server may echo credentials there), and asyncio's debug lines say nothing of ours.
+        ctx = click.get_current_context()
+        for noisy in map(logging.getLogger, ("httpx", "httpcore", "asyncio")):
+            ctx.call_on_close(functools.partial(noisy.setLevel, noisy.level))
+            noisy.setLevel(logging.WARNING)
 
 
 for command in (validate, show, schema, plan, apply, adapters, sandbox):
@@ -52,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
-        if "--verbose" in sys.argv or "-v" in sys.argv:
+        if any(arg in VERBOSE_FLAGS for arg in sys.argv):
             raise
         click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("run again with --verbose for details, and please report it", err=True)

@@ -8,6 +8,7 @@ fetches, caches and refreshes its own token through the client's transport.
 from __future__ import annotations
 
 import base64
+import logging
 import math
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -19,6 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from usm_config._redact import Redactor
 from usm_config.http.errors import HttpError, MissingCredentialError
+
+#: Token requests travel inside the auth flow, which the client's own per-request log line does
+#: not see; they are logged here, on the same logger, one line each.
+_log = logging.getLogger("usm_config.http")
 
 __all__ = [
     "AuthConfig",
@@ -207,14 +212,20 @@ class OAuthTokenAuth(httpx.Auth):
                 **self._client_form,
             }
             response = yield self._token_request(url, form)
+            self._log_token_request(response, "refresh")
             if response.is_success:
                 return self._accept(response, previous)
             # An expired or revoked refresh token is not fatal: fall back to a new grant.
         response = yield self._token_request(url, self._grant_form)
+        self._log_token_request(response, "grant")
         if not response.is_success:
             self._token = None
             return None
         return self._accept(response, None)
+
+    def _log_token_request(self, response: httpx.Response, grant: str) -> None:
+        url = self._redactor.redact(str(response.request.url))
+        _log.debug("POST %s -> %s (OAuth token %s)", url, response.status_code, grant)
 
     @staticmethod
     def _token_request(url: httpx.URL, form: dict[str, str]) -> httpx.Request:
