@@ -24,7 +24,7 @@ PAD = 7
 ROW_GAP = 22
 HEADER_SIZE = 14
 LABEL_SIZE = 13
-NOTE_SIZE = 11
+NOTE_SIZE = 12
 LINE_HEIGHT = 1.35  # of the font size; the glyphs of DejaVu Sans span 1.17 em
 
 
@@ -53,7 +53,7 @@ class Box:
     """A rectangle with text: a lane header, a step or a clock label.
 
     ``kind`` is 'lane', 'step' or 'clock'; ``classes`` are extra CSS classes ('fork',
-    'resume', 'status'); ``position`` is the step's position in the sequence (0 otherwise).
+    'resume', 'sets-status'); ``position`` is the step's position in the sequence (0 otherwise).
     """
 
     kind: str
@@ -182,7 +182,7 @@ def layout_flow(flow: Flow) -> Layout:
             for name, on in (
                 ("fork", bool(step.hands_over_to)),
                 ("resume", bool(step.resumes_after)),
-                ("status", bool(step.status)),
+                ("sets-status", bool(step.status)),
             )
             if on
         )

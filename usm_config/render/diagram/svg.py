@@ -20,28 +20,28 @@ PROCESS_COLOURS = {
     "operate": "#2c7a45",
     "improve": "#6a3fb5",
 }
-PROCESS_STYLE = " ".join(f".p-{p} {{ fill: {c}; }}" for p, c in PROCESS_COLOURS.items())
+PROCESS_STYLE = " ".join(f".p-{p}, .d-p-{p} {{ fill: {c}; }}" for p, c in PROCESS_COLOURS.items())
 STYLE = f"""
 text {{ font-family: {FONT}; fill: #1b1f24; }}
-.lane {{ fill: #f3f5f8; }}
-.lane.alt {{ fill: #e6ecf3; }}
-.box {{ fill: #ffffff; stroke: #55657a; stroke-width: 1.2; }}
-.box.lane-header {{ stroke: none; }}
-.header {{ fill: #ffffff; font-weight: bold; }}
-.box.fork {{ stroke: #b3541e; stroke-width: 2.4; }}
-.box.resume {{ stroke: #2e6f40; stroke-width: 2.4; }}
-.box.clock {{ fill: #fff8e1; stroke: #9a7b1c; }}
-.note {{ fill: #3d4a5a; }}
-.status {{ fill: #6b2d8f; font-weight: bold; }}
-.clock {{ font-weight: bold; }}
-.c-next, .c-fork, .c-resume {{ fill: none; stroke: #55657a; stroke-width: 1.4; }}
-.c-fork {{ stroke: #b3541e; stroke-dasharray: 5 3; }}
-.c-resume {{ stroke: #2e6f40; stroke-dasharray: 5 3; }}
-.c-clock {{ fill: none; stroke: #9a7b1c; stroke-width: 3; }}
-.c-tick {{ fill: none; stroke: #9a7b1c; stroke-width: 1; stroke-dasharray: 2 3; }}
-.m-start {{ fill: #9a7b1c; }}
-.m-stop {{ fill: #ffffff; stroke: #9a7b1c; stroke-width: 2; }}
-a:focus .box, a:hover .box {{ stroke-width: 3; }}
+.d-lane {{ fill: #f3f5f8; }}
+.d-lane.d-alt {{ fill: #e6ecf3; }}
+.d-box {{ fill: #ffffff; stroke: #55657a; stroke-width: 1.2; }}
+.d-box.d-header {{ stroke: none; }}
+.t-header {{ fill: #ffffff; font-weight: bold; }}
+.d-box.d-fork {{ stroke: #b3541e; stroke-width: 2.4; }}
+.d-box.d-resume {{ stroke: #2e6f40; stroke-width: 2.4; }}
+.d-box.d-clock {{ fill: #fff8e1; stroke: #9a7b1c; }}
+.t-note {{ fill: #3d4a5a; }}
+.t-status {{ fill: #6b2d8f; font-weight: bold; }}
+.t-clock {{ font-weight: bold; }}
+.d-next, .d-fork-edge, .d-resume-edge {{ fill: none; stroke: #55657a; stroke-width: 1.4; }}
+.d-fork-edge {{ stroke: #b3541e; stroke-dasharray: 5 3; }}
+.d-resume-edge {{ stroke: #2e6f40; stroke-dasharray: 5 3; }}
+.d-clock-bar {{ fill: none; stroke: #9a7b1c; stroke-width: 3; }}
+.d-tick {{ fill: none; stroke: #9a7b1c; stroke-width: 1; stroke-dasharray: 2 3; }}
+.d-start {{ fill: #9a7b1c; }}
+.d-stop {{ fill: #ffffff; stroke: #9a7b1c; stroke-width: 2; }}
+a:focus .d-box, a:hover .d-box {{ stroke-width: 3; }}
 {PROCESS_STYLE}
 """
 
@@ -52,13 +52,13 @@ def _num(value: float) -> str:
 
 def _text(line: TextLine) -> str:
     return (
-        f'<text class="{line.role}" x="{_num(line.x)}" y="{_num(line.baseline)}" '
+        f'<text class="t-{line.role}" x="{_num(line.x)}" y="{_num(line.baseline)}" '
         f'font-size="{_num(line.size)}">{escape(line.text)}</text>'
     )
 
 
 def _box(box: Box, extra: str = "") -> str:
-    classes = " ".join(("box", extra or box.kind, *box.classes))
+    classes = " ".join(f"d-{name}" for name in ("box", extra or box.kind, *box.classes))
     rect = (
         f'<rect class="{classes}" x="{_num(box.x)}" y="{_num(box.y)}" '
         f'width="{_num(box.width)}" height="{_num(box.height)}" rx="4"/>'
@@ -85,26 +85,28 @@ def render_svg(layout: Layout, step_href: str | None = None, ident: str = "wf") 
         'fill="#55657a"/></marker></defs>',
     ]
     for index, lane in enumerate(layout.lanes):
-        alt = " alt" if index % 2 else ""
+        alt = " d-alt" if index % 2 else ""
         out.append(
-            f'<rect class="lane{alt}" x="{_num(lane.x)}" y="{_num(lane.y)}" '
+            f'<rect class="d-lane{alt}" x="{_num(lane.x)}" y="{_num(lane.y)}" '
             f'width="{_num(lane.width)}" height="{_num(layout.lane_height)}"/>'
         )
     for connector in layout.connectors:
         points = " ".join(f"{_num(x)},{_num(y)}" for x, y in connector.points)
         end = f' marker-end="url(#{arrow})"' if connector.kind in ("next", "fork", "resume") else ""
-        out.append(f'<polyline class="c-{connector.kind}" points="{points}"{end}/>')
+        css = {"fork": "fork-edge", "resume": "resume-edge", "clock": "clock-bar"}
+        kind = css.get(connector.kind, connector.kind)
+        out.append(f'<polyline class="d-{kind}" points="{points}"{end}/>')
     for marker in layout.markers:
         if marker.kind == "start":
             out.append(
-                f'<circle class="m-start" cx="{_num(marker.x)}" cy="{_num(marker.y)}" r="5"/>'
+                f'<circle class="d-start" cx="{_num(marker.x)}" cy="{_num(marker.y)}" r="5"/>'
             )
         else:
             out.append(
-                f'<rect class="m-stop" x="{_num(marker.x - 4.5)}" y="{_num(marker.y - 4.5)}" '
+                f'<rect class="d-stop" x="{_num(marker.x - 4.5)}" y="{_num(marker.y - 4.5)}" '
                 'width="9" height="9"/>'
             )
-    out.extend(_box(lane, "lane-header") for lane in layout.lanes)
+    out.extend(_box(lane, "header") for lane in layout.lanes)
     for step in layout.steps:
         if step_href is None:
             out.append(f"<g>{_box(step)}</g>")
