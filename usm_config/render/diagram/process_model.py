@@ -83,7 +83,7 @@ def render_process_model(
 ) -> str:
     """The figure as inline SVG; ``names`` are the processes' names in the page's language."""
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="process-model" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="process-model" role="group" '
         f'width="{_num(WIDTH)}" height="{_num(HEIGHT)}" viewBox="0 0 {_num(WIDTH)} '
         f'{_num(HEIGHT)}" aria-labelledby="pm-title">',
         f'<title id="pm-title">{escape(title)}</title>',

@@ -73,8 +73,10 @@ def render_svg(layout: Layout, step_href: str | None = None, ident: str = "wf") 
     can share one page.
     """
     arrow = f"{ident}-arrow"
+    # With links inside, the diagram is a group: assistive technology must reach the links.
+    role = "img" if step_href is None else "group"
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" role="{role}" '
         f'width="{_num(layout.width)}" height="{_num(layout.height)}" '
         f'viewBox="0 0 {_num(layout.width)} {_num(layout.height)}" '
         f"aria-labelledby={quoteattr(ident + '-title')}>",
