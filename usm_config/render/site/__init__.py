@@ -1,0 +1,1 @@
+"""The catalogue: a static HTML site of a blueprint (``usm-config docs``)."""
