@@ -13,6 +13,7 @@ import click
 from usm_config import __version__
 from usm_config.commands.blueprint import schema, show, validate
 from usm_config.commands.common import EXIT_ERROR, EXIT_OK
+from usm_config.commands.export import export
 from usm_config.commands.target import apply, plan
 from usm_config.commands.tools import adapters, sandbox
 
@@ -66,7 +67,7 @@ def cli(verbose: bool) -> None:
             noisy.setLevel(logging.WARNING)
 
 
-for command in (validate, show, schema, plan, apply, adapters, sandbox):
+for command in (validate, show, schema, plan, apply, export, adapters, sandbox):
     cli.add_command(command)
 
 

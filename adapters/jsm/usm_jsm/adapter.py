@@ -13,9 +13,11 @@ from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.plan import Change
 from usm_config.engine.records import KindSpec, Record
+from usm_config.export.model import Exported
 from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_jsm import writes
+from usm_jsm.export import export_records
 from usm_jsm.guide import render_manual_steps, render_workflow_guide
 from usm_jsm.kinds import KINDS, PRIVATE_KINDS, PRIVATE_UNREADABLE, UNREADABLE
 from usm_jsm.mapping import compile_blueprint
@@ -95,6 +97,11 @@ class JsmAdapter:
     async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
         """Delete one record."""
         await self._delete[kind](client, target_id)
+
+    def export(self, live: Sequence[Record], reference: Blueprint) -> Exported:
+        """The site's USM project as a blueprint layer over ``reference`` (see
+        :mod:`usm_jsm.export`)."""
+        return export_records(live, reference)
 
     def artifacts(
         self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds

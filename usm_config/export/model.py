@@ -1,0 +1,55 @@
+"""What an adapter's inverse returns: a blueprint layer and what did not fit it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The sections of a blueprint document, in the order the blueprint model lists them.
+SECTIONS = (
+    "organisation",
+    "profiles",
+    "customers",
+    "teams",
+    "schedules",
+    "services",
+    "call_types",
+    "processes",
+    "workflows",
+    "classification",
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something of the live tool the exported blueprint does not hold, or holds by a guess.
+
+    ``record`` is the record it came from (``kind[key]``, with the tool's id when it has one);
+    ``message`` says what was left out or assumed, and why.
+    """
+
+    record: str
+    message: str
+    target_id: str | None = None
+
+    def render(self) -> str:
+        """One line for people: ``record (id): message``."""
+        where = f"{self.record} ({self.target_id})" if self.target_id else self.record
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Exported:
+    """A blueprint layer over the USM reference, as plain YAML data, and the findings.
+
+    ``document`` holds only what differs from the reference (an organisation, its customers,
+    teams, services, and the tailorings of call types, processes and classification); its
+    ``extends`` is filled in by whoever writes it, since only they know where the file goes.
+    """
+
+    document: dict[str, Any]
+    findings: tuple[Finding, ...] = field(default=())
+
+    def sections(self) -> list[str]:
+        """The document's sections that hold something, in blueprint order."""
+        return [s for s in SECTIONS if self.document.get(s)]
