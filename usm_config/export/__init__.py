@@ -9,6 +9,6 @@ blueprint directory (or into an existing one, keeping its comments), and
 :mod:`usm_config.export.locking` hands the exported blueprint the records it describes.
 """
 
-from usm_config.export.model import Exported, Finding
+from usm_config.export.model import Exported, Finding, FindingKind
 
-__all__ = ["Exported", "Finding"]
+__all__ = ["Exported", "Finding", "FindingKind"]

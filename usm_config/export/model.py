@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 #: The sections of a blueprint document, in the order the blueprint model lists them.
@@ -20,6 +21,24 @@ SECTIONS = (
 )
 
 
+class FindingKind(StrEnum):
+    """What a finding means for a migration."""
+
+    PLATFORM = "platform"
+    """The tool's own record (a default group, a template's status): not the organisation's."""
+    LEFT_OUT = "left-out"
+    """The organisation's record that is not USM's: it does not travel with the blueprint."""
+    UNREADABLE = "unreadable"
+    """Configuration the tool holds where its API cannot read it: lost to the export."""
+    ASSUMED = "assumed"
+    """Carried over with a value the tool does not keep (say, a team's kind)."""
+
+    @property
+    def lost(self) -> bool:
+        """True when the organisation's configuration does not reach the blueprint."""
+        return self in (FindingKind.LEFT_OUT, FindingKind.UNREADABLE)
+
+
 @dataclass(frozen=True)
 class Finding:
     """Something of the live tool the exported blueprint does not hold, or holds by a guess.
@@ -31,6 +50,7 @@ class Finding:
     record: str
     message: str
     target_id: str | None = None
+    kind: FindingKind = FindingKind.LEFT_OUT
 
     def render(self) -> str:
         """One line for people: ``record (id): message``."""

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from usm_config.export.model import Exported
+from usm_config.export.model import Exported, FindingKind
 from usm_config.export.verify import Fidelity
+
+_SECTIONS = (
+    (FindingKind.UNREADABLE, "Lost: what the tool's API cannot read"),
+    (FindingKind.LEFT_OUT, "Left out: the organisation's records that are not USM's"),
+    (FindingKind.ASSUMED, "Carried over by assumption: check these"),
+    (FindingKind.PLATFORM, "Left out: the tool's own records"),
+)
 
 
 def render_export_report(exported: Exported, fidelity: Fidelity, origin: str) -> str:
@@ -29,13 +36,17 @@ def render_export_report(exported: Exported, fidelity: Fidelity, origin: str) ->
         lines += ["## Manual steps that stay pending", ""]
         lines += [f"- `{change.address}`" for change in fidelity.pending]
         lines.append("")
-    grouped: defaultdict[str, list[str]] = defaultdict(list)
-    for finding in exported.findings:
-        where = f"`{finding.record}`" + (f" ({finding.target_id})" if finding.target_id else "")
-        grouped[finding.message].append(where)
-    if grouped:
-        lines += ["## Findings: what the blueprint does not hold, or holds by assumption", ""]
-        for message, records in grouped.items():
-            lines.append(f"- {message}: {', '.join(records)}")
-        lines.append("")
+    for kind, title in _SECTIONS:
+        grouped: defaultdict[str, list[str]] = defaultdict(list)
+        for finding in exported.findings:
+            if finding.kind == kind:
+                where = f"`{finding.record}`"
+                grouped[finding.message].append(
+                    where + (f" ({finding.target_id})" if finding.target_id else "")
+                )
+        if grouped:
+            lines += [f"## {title}", ""]
+            for message, records in grouped.items():
+                lines += [f"- {message}", f"  - {', '.join(records)}"]
+            lines.append("")
     return "\n".join(lines)

@@ -20,10 +20,13 @@ SLA metrics and automation rules, so schedules and agreements cannot come back).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
 from pydantic import JsonValue
@@ -31,7 +34,7 @@ from pydantic import JsonValue
 from usm_config.blueprint.model import Blueprint, Category, Level, Process, ProcessStep, Rank
 from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, ProcessId
 from usm_config.engine.records import Record, ref_target
-from usm_config.export.model import Exported, Finding
+from usm_config.export.model import Exported, Finding, FindingKind
 from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, WORDS, Locale
 
 #: Groups every Cloud site has (jira.md §1.7): the site's administrators and the product
@@ -92,9 +95,9 @@ class _Site:
     def use(self, record: Record) -> None:
         self.used.add((record.kind, record.key))
 
-    def find(self, record: Record, message: str) -> None:
+    def find(self, record: Record, message: str, kind: FindingKind = FindingKind.LEFT_OUT) -> None:
         self.use(record)
-        self.findings.append(Finding(record.address, message, record.target_id))
+        self.findings.append(Finding(record.address, message, record.target_id, kind))
 
 
 def _refers_to(value: JsonValue, kind: str, key: tuple[str, ...]) -> bool:
@@ -163,7 +166,7 @@ def _teams(site: _Site) -> list[dict[str, Any]]:
     for record in site.of("group"):
         name = _text(record, "name")
         if _PLATFORM_GROUPS.match(name):
-            site.find(record, "one of Jira's own groups, not a USM team")
+            site.find(record, "one of Jira's own groups, not a USM team", FindingKind.PLATFORM)
             continue
         site.use(record)
         teams.append({"id": slug(name), "name": name, "kind": "internal"})
@@ -173,6 +176,7 @@ def _teams(site: _Site) -> list[dict[str, Any]]:
                 "group[*]",
                 "Jira keeps no team kind, e-mail address or coordinator: every team is exported "
                 "as an internal team; mark suppliers with 'kind: supplier'",
+                kind=FindingKind.ASSUMED,
             )
         )
     return teams
@@ -190,6 +194,7 @@ def _customers(site: _Site) -> list[dict[str, Any]]:
                 "organization[*]",
                 "JSM keeps no customer kind: every customer is exported as internal; mark "
                 "external ones with 'kind: external'",
+                kind=FindingKind.ASSUMED,
             )
         )
     return customers
@@ -631,6 +636,7 @@ def _services(site: _Site, project: _Project, by_issue_type: Mapping[str, CallTy
                 "a component holds no lifecycle, supporting teams or agreements: every service "
                 "is exported in the pipeline; add 'supported_by' and 'agreements', then set "
                 "'status: live'",
+                kind=FindingKind.ASSUMED,
             )
         )
     for record in site.of("requesttype"):
@@ -640,7 +646,8 @@ def _services(site: _Site, project: _Project, by_issue_type: Mapping[str, CallTy
         issue_type = ref_target(record.fields.get("issueType"))
         call_type = by_issue_type.get(issue_type[1][0]) if issue_type else None
         if not match or match.group("service") not in services:
-            site.find(record, "a request type that belongs to no USM service")
+            if not _is_platform(record):
+                site.find(record, "a request type that belongs to no USM service")
             continue
         if call_type not in (CallType.SERVICE_REQUEST, CallType.WISH):
             site.find(record, "a request type for a call type USM requests cannot have")
@@ -714,8 +721,69 @@ def _left_out(site: _Site, project: _Project | None) -> None:
             continue
         if record.kind == "queue" and project and _is_usm_queue(record, project):
             continue
-        reason = _LEFT_OUT.get(record.kind, "not part of a USM blueprint")
-        site.findings.append(Finding(record.address, reason, record.target_id))
+        if _is_platform(record):
+            reason = "created by Jira or its IT service management template, not USM's"
+            kind = FindingKind.PLATFORM
+        else:
+            reason = _LEFT_OUT.get(record.kind, "not part of a USM blueprint")
+            kind = FindingKind.LEFT_OUT
+        site.findings.append(Finding(record.address, reason, record.target_id, kind))
+
+
+#: Where a kind's records keep the names Jira gives its own objects, in the sandbox's baseline
+#: files (a new Cloud site, and what the IT service management template adds; their sources are
+#: noted in the files).
+_BASELINE_TABLES = {
+    "status": ("site", "status"),
+    "priority": ("site", "priority"),
+    "issuetype": ("site", "issuetype"),
+    "issuetypescheme": ("site", "issuetypescheme"),
+    "workflow": ("site", "workflow"),
+    "workflowscheme": ("site", "workflowscheme"),
+    "field": ("site", "field"),
+}
+_TEMPLATE_LISTS = {
+    "status": "statuses",
+    "issuetype": "issueTypes",
+    "workflow": "workflows",
+    "requesttype": "requestTypes",
+    "portal_group": "requestTypeGroups",
+    "queue": "queues",
+}
+
+
+@cache
+def _platform_names() -> dict[str, tuple[re.Pattern[str], ...]]:
+    data = files("usm_jsm") / "data"
+    site = json.loads((data / "site-baseline.json").read_text(encoding="utf-8"))["tables"]
+    template = json.loads((data / "itsm-template.json").read_text(encoding="utf-8"))
+    names: defaultdict[str, list[str]] = defaultdict(list)
+    for kind, (_, table) in _BASELINE_TABLES.items():
+        names[kind] += [str(row.get("name")) for row in site.get(table, []) if row.get("name")]
+    for kind, key in _TEMPLATE_LISTS.items():
+        for item in template.get(key, []):
+            name = item.get("name") if isinstance(item, dict) else item
+            if isinstance(name, str):
+                names[kind].append(name)
+    # Template objects are named after the project: "{key}: … workflow …", "{key}: … scheme".
+    names["workflowscheme"].append("{key}: Jira Service Management IT Support Workflow Scheme")
+    names["issuetypescheme"].append("{key}: Jira Service Management Issue Type Scheme")
+    return {
+        kind: tuple(_pattern(n.replace("{key}", "{project}")) for n in sorted(set(found)))
+        for kind, found in names.items()
+    }
+
+
+def _is_platform(record: Record) -> bool:
+    if record.kind == "group":
+        return bool(_PLATFORM_GROUPS.match(_text(record, "name")))
+    if record.kind == "field_context":
+        return _text(record, "name").startswith("Default Configuration Scheme")
+    if record.kind == "workflowscheme_mapping":
+        scheme = record.key[0] if record.key else ""
+        return any(p.match(scheme) for p in _platform_names().get("workflowscheme", ()))
+    name = _text(record, "name") or (record.key[-1] if record.key else "")
+    return any(p.match(name) for p in _platform_names().get(record.kind, ()))
 
 
 def _is_usm_queue(record: Record, project: _Project) -> bool:
@@ -730,7 +798,11 @@ def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
     site = _Site(list(live))
     project = _find_project(site, reference)
     if project is None:
-        _left_out(site, None)
+        document: dict[str, Any] = {
+            "organisation": {"id": "exported-jsm-site", "name": "Exported JSM site"},
+            "customers": _customers(site),
+            "teams": _teams(site),
+        }
         site.findings.insert(
             0,
             Finding(
@@ -739,11 +811,7 @@ def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
                 "<organisation>'); the export holds the site's teams and customers only",
             ),
         )
-        document: dict[str, Any] = {
-            "organisation": {"id": "exported-jsm-site", "name": "Exported JSM site"},
-            "customers": _customers(site),
-            "teams": _teams(site),
-        }
+        _left_out(site, None)
         return Exported(_prune(document), tuple(site.findings))
     locale = project.locale
     descriptions = _status_descriptions(site, locale)
@@ -766,7 +834,7 @@ def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
         "processes": processes,
         "classification": _classification(site, reference, locale, by_issue_type),
     }
-    site.findings.append(Finding("calendar[*], sla[*]", _READ_NOTHING))
+    site.findings.append(Finding("calendar[*], sla[*]", _READ_NOTHING, kind=FindingKind.UNREADABLE))
     _left_out(site, project)
     return Exported(_prune(document), tuple(site.findings))
 
