@@ -14,6 +14,7 @@ from usm_config import __version__
 from usm_config.commands.blueprint import schema, show, validate
 from usm_config.commands.common import EXIT_ERROR, EXIT_OK
 from usm_config.commands.export import export
+from usm_config.commands.migrate import migrate
 from usm_config.commands.target import apply, plan
 from usm_config.commands.tools import adapters, sandbox
 
@@ -67,7 +68,7 @@ def cli(verbose: bool) -> None:
             noisy.setLevel(logging.WARNING)
 
 
-for command in (validate, show, schema, plan, apply, export, adapters, sandbox):
+for command in (validate, show, schema, plan, apply, export, migrate, adapters, sandbox):
     cli.add_command(command)
 
 

@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 
 from support import assert_golden
+from usm_jsm.export import export_records
 
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.engine.records import Record
 from usm_config.export.model import FindingKind
-from usm_jsm.export import export_records
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

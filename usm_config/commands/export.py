@@ -76,14 +76,14 @@ def export(
         if not isinstance(adapter, SupportsExport):
             raise Failure(f"adapter '{adapter.name}' cannot export yet")
         context = Context(reference, out, target, adapter)
-        live = asyncio.run(_read(context))
+        live = asyncio.run(read_live(context))
         exported = adapter.export(live, reference)
         origin = f"target '{target.name}' ({adapter.name}, {target.config.url})"
         try:
             written = write_directory(exported, out, extends=base, origin=origin)
         except ExportTargetError as exc:
             raise Failure(str(exc)) from None
-        blueprint = _load_export(out)
+        blueprint = load_export(out)
         fidelity = check_export(context.adapter, blueprint, live)
         write_atomic(out / REPORT, render_export_report(exported, fidelity, origin))
         for path in written:
@@ -98,13 +98,15 @@ def export(
             click.echo(f"adopted {count} record(s) in {display_path(lock.path)}")
 
 
-async def _read(context: Context) -> list[Record]:
+async def read_live(context: Context) -> list[Record]:
+    """The live records of the context's target, as plan reads them."""
     async with Session.open(context) as session:
         snapshot = await session.read()
     return snapshot.live
 
 
-def _load_export(out: Path) -> Blueprint:
+def load_export(out: Path) -> Blueprint:
+    """Load an exported blueprint; a diagnostic error here is a defect of the export."""
     result = load_blueprint(out)
     errors = [d for d in result.diagnostics if d.severity == Severity.ERROR]
     if result.blueprint is None or errors:

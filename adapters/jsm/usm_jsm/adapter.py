@@ -40,6 +40,8 @@ class JsmAdapter:
 
     name = "jsm"
     description = "Jira Service Management Cloud: platform REST v3 and the JSM REST API"
+    #: Blueprint sections written to the workflow guide artifact rather than to records.
+    artifact_sections = ("workflows", "profiles")
     #: The pure halves: blueprint → records, and the x-jsm checks.
     compile = staticmethod(compile_blueprint)
     check_overrides = staticmethod(check_overrides)
