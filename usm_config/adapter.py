@@ -146,9 +146,14 @@ class SupportsOverrideCheck(Protocol):
 class SupportsExport(Protocol):
     """An adapter that can read a live tool back into a blueprint (``usm-config export``)."""
 
-    def export(self, live: Sequence[Record], reference: Blueprint) -> Exported:
+    def export(
+        self, live: Sequence[Record], reference: Blueprint, *, scope: Blueprint | None = None
+    ) -> Exported:
         """The inverse of ``compile``: ``live`` (as ``read`` returns it, references resolved)
         as a blueprint layer over ``reference``, the USM library it builds on. Pure.
+
+        Where one tool holds several organisations (JSM projects), ``scope`` picks the one a
+        blueprint compiles to; without it the adapter picks one and says so in a finding.
 
         Whatever the layer cannot hold (a record that is not USM's, a value the tool keeps
         where the API cannot read it) is a :class:`~usm_config.export.model.Finding`, so that

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from usm_config.adapter import SupportsExport, load_adapter
+from usm_config.adapter import Adapter, SupportsExport, load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
 from usm_config.commands.common import (
@@ -21,6 +21,7 @@ from usm_config.diagnostics import Severity, display_path
 from usm_config.engine.lock import Lock, write_atomic
 from usm_config.engine.records import Record
 from usm_config.export.model import Exported
+from usm_config.export.onto import pull
 from usm_config.export.report import render_export_report
 from usm_config.export.verify import Fidelity, adopt, check_export
 from usm_config.export.writer import ExportTargetError, write_directory
@@ -35,8 +36,13 @@ REPORT = "export-report.md"
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
-    required=True,
     help="Folder to write the blueprint directory to (created; an earlier export is replaced).",
+)
+@click.option(
+    "--onto",
+    type=click.Path(exists=True, path_type=Path),
+    help="Instead of --out: update this existing blueprint (file or folder) in place, keeping "
+    "its comments, key order and files; review the change with 'git diff'.",
 )
 @click.option(
     "--extends",
@@ -54,7 +60,12 @@ REPORT = "export-report.md"
     "describes from now on (its first plan then shows no adoptions).",
 )
 def export(
-    target_name: str, targets_file: Path, out: Path, base: Path, adopt_records: bool
+    target_name: str,
+    targets_file: Path,
+    out: Path | None,
+    onto: Path | None,
+    base: Path,
+    adopt_records: bool,
 ) -> None:
     """Read a target's live configuration back into a USM blueprint directory.
 
@@ -64,21 +75,34 @@ def export(
     with the record it came from in export-report.md, next to how exactly the export compiles
     back onto the live records.
 
+    With --onto, a change made in the tool's UI is pulled into an existing blueprint instead:
+    only values that differ change, new elements are appended to the file holding their
+    section, and elements the tool no longer has are kept and listed.
+
     \b
     Example:
       usm-config export --target sandbox-jsm --out exported/
       usm-config plan exported/ --target sandbox-jsm
+      usm-config export --target sandbox-jsm --onto exported/
     """
+    if (out is None) == (onto is None):
+        raise click.UsageError("give either --out DIR or --onto BLUEPRINT")
     with handled_errors():
         reference, _ = load_or_fail(base, strict=False)
         target = resolve_target(targets_file, target_name)
         adapter = load_adapter(target.config.adapter)
         if not isinstance(adapter, SupportsExport):
             raise Failure(f"adapter '{adapter.name}' cannot export yet")
-        context = Context(reference, out, target, adapter)
+        context = Context(reference, out or onto or base, target, adapter)
         live = asyncio.run(read_live(context))
-        exported = adapter.export(live, reference)
         origin = f"target '{target.name}' ({adapter.name}, {target.config.url})"
+        if onto is not None:
+            existing, _ = load_or_fail(onto, strict=False)
+            exported = adapter.export(live, reference, scope=existing)
+            _pull(exported, onto, live, context.adapter)
+            return
+        exported = adapter.export(live, reference)
+        assert out is not None
         try:
             written = write_directory(exported, out, extends=base, origin=origin)
         except ExportTargetError as exc:
@@ -116,6 +140,19 @@ def load_export(out: Path) -> Blueprint:
             "the adapter's export, please report it with the files"
         )
     return result.blueprint
+
+
+def _pull(exported: Exported, onto: Path, live: list[Record], adapter: Adapter) -> None:
+    load_or_fail(onto, strict=False)
+    result = pull(exported, onto, exported.assumed)
+    for path in result.files:
+        click.echo(f"updated {display_path(path)}", err=True)
+    for label in result.missing:
+        click.echo(f"  not in the tool (kept): {label}", err=True)
+    blueprint, _ = load_or_fail(onto, strict=False)
+    fidelity = check_export(adapter, blueprint, live)
+    click.echo(f"Pulled into {display_path(onto)}: {result.summary()}.")
+    click.echo(f"Compiled back onto the target: {fidelity.summary()}.")
 
 
 def _summarise(exported: Exported, fidelity: Fidelity) -> None:

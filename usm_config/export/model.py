@@ -69,6 +69,9 @@ class Exported:
 
     document: dict[str, Any]
     findings: tuple[Finding, ...] = field(default=())
+    assumed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per section, the keys filled in by assumption (the tool keeps no such value); pulling
+    an export into an existing blueprint leaves those keys as the blueprint has them."""
 
     def sections(self) -> list[str]:
         """The document's sections that hold something, in blueprint order."""

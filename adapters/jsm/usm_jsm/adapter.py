@@ -23,6 +23,7 @@ from usm_jsm.kinds import KINDS, PRIVATE_KINDS, PRIVATE_UNREADABLE, UNREADABLE
 from usm_jsm.mapping import compile_blueprint
 from usm_jsm.overrides import check_overrides
 from usm_jsm.reads import read_site
+from usm_jsm.values import project_key
 
 #: Default login of a fresh sandbox (documented in the README); not a secret of any real site.
 SANDBOX_USER_ENV, SANDBOX_TOKEN_ENV = "USM_SANDBOX_JIRA_EMAIL", "USM_SANDBOX_JIRA_API_TOKEN"
@@ -100,10 +101,12 @@ class JsmAdapter:
         """Delete one record."""
         await self._delete[kind](client, target_id)
 
-    def export(self, live: Sequence[Record], reference: Blueprint) -> Exported:
-        """The site's USM project as a blueprint layer over ``reference`` (see
-        :mod:`usm_jsm.export`)."""
-        return export_records(live, reference)
+    def export(
+        self, live: Sequence[Record], reference: Blueprint, *, scope: Blueprint | None = None
+    ) -> Exported:
+        """The site's USM project (``scope``'s, when given) as a blueprint layer over
+        ``reference`` (see :mod:`usm_jsm.export`)."""
+        return export_records(live, reference, project_key(scope) if scope else None)
 
     def artifacts(
         self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds

@@ -120,19 +120,26 @@ class _Project:
     scheme: str
 
 
-def _find_project(site: _Site, reference: Blueprint) -> _Project | None:
-    """The service project whose workflow scheme is a usm-config one ("USM: <name>")."""
+def _find_project(site: _Site, reference: Blueprint, key: str | None) -> _Project | None:
+    """The service project whose workflow scheme is a usm-config one ("USM: <name>"): the
+    one with ``key`` when given, else the first by key."""
     scheme_pattern = _pattern(WORDS["scheme"][0])
     candidates = []
     for record in site.of("project"):
         target = ref_target(record.fields.get("workflowScheme"))
         if target and scheme_pattern.match(target[1][0] if target[1] else ""):
             candidates.append((record, target[1][0]))
-    if not candidates:
+    if key is not None:
+        candidates.sort(key=lambda c: _text(c[0], "key") != key)
+    if not candidates or (key is not None and _text(candidates[0][0], "key") != key):
         return None
     record, scheme = candidates[0]
     for other, _ in candidates[1:]:
-        site.find(other, "another USM project on the site; export exports one project")
+        site.find(
+            other,
+            "another USM project on the site; an export holds one project (export the other "
+            "onto its own blueprint)",
+        )
     return _Project(record, _text(record, "key"), _detect_locale(site, reference), scheme)
 
 
@@ -300,7 +307,7 @@ def _step_list(
                 step["name_nl"] = base.name_nl
         if name == fork:
             step["fork"] = True
-        description = descriptions.get(name) or (base.description if base else None)
+        description = descriptions.get(name)
         if description:
             step["description"] = description
         steps.append(step)
@@ -654,7 +661,9 @@ def _services(site: _Site, project: _Project, by_issue_type: Mapping[str, CallTy
             continue
         site.use(record)
         name = _text(record, "name")
-        item: dict[str, Any] = {"id": slug(name), "name": name, "call_type": call_type.value}
+        item: dict[str, Any] = {"id": slug(name), "name": name}
+        if call_type != CallType.SERVICE_REQUEST:  # the blueprint's default
+            item["call_type"] = call_type.value
         description = _text(record, "description")
         if description and description != _sentence(name):
             item["description"] = description
@@ -793,10 +802,21 @@ def _is_usm_queue(record: Record, project: _Project) -> bool:
     )
 
 
-def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
-    """The site's USM configuration as a blueprint layer over ``reference``."""
+#: What the export fills in without the site keeping it (see the findings of kind "assumed").
+_ASSUMED: dict[str, tuple[str, ...]] = {
+    "teams": ("kind",),
+    "customers": ("kind",),
+    "services": ("status",),
+}
+
+
+def export_records(
+    live: Iterable[Record], reference: Blueprint, project_key: str | None = None
+) -> Exported:
+    """The site's USM configuration as a blueprint layer over ``reference``: the USM project
+    with ``project_key`` when given, else the first."""
     site = _Site(list(live))
-    project = _find_project(site, reference)
+    project = _find_project(site, reference, project_key)
     if project is None:
         document: dict[str, Any] = {
             "organisation": {"id": "exported-jsm-site", "name": "Exported JSM site"},
@@ -812,7 +832,7 @@ def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
             ),
         )
         _left_out(site, None)
-        return Exported(_prune(document), tuple(site.findings))
+        return Exported(_prune(document), tuple(site.findings), dict(_ASSUMED))
     locale = project.locale
     descriptions = _status_descriptions(site, locale)
     processes, workflows = _steps(site, reference, locale, descriptions)
@@ -836,7 +856,10 @@ def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
     }
     site.findings.append(Finding("calendar[*], sla[*]", _READ_NOTHING, kind=FindingKind.UNREADABLE))
     _left_out(site, project)
-    return Exported(_prune(document), tuple(site.findings))
+    # Jira shows one name per step: the other language's name is the reference's, or a copy.
+    other: tuple[str, ...] = ("name",) if locale == "nl" else ("name_nl",)
+    assumed = {**_ASSUMED, "steps": other}
+    return Exported(_prune(document), tuple(site.findings), assumed)
 
 
 def _prune(document: dict[str, Any]) -> dict[str, Any]:
