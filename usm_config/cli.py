@@ -11,6 +11,7 @@ from typing import NoReturn
 import click
 
 from usm_config import __version__
+from usm_config.commands.assess import assess
 from usm_config.commands.blueprint import schema, show, validate
 from usm_config.commands.common import EXIT_ERROR, EXIT_OK
 from usm_config.commands.export import export
@@ -68,7 +69,7 @@ def cli(verbose: bool) -> None:
             noisy.setLevel(logging.WARNING)
 
 
-for command in (validate, show, schema, plan, apply, export, migrate, adapters, sandbox):
+for command in (validate, show, schema, plan, apply, export, migrate, assess, adapters, sandbox):
     cli.add_command(command)
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from usm_config.export.assess import Evidence
 
 #: The sections of a blueprint document, in the order the blueprint model lists them.
 SECTIONS = (
@@ -72,6 +75,8 @@ class Exported:
     assumed: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Per section, the keys filled in by assumption (the tool keeps no such value); pulling
     an export into an existing blueprint leaves those keys as the blueprint has them."""
+    evidence: Evidence | None = None
+    """What the export found that tells how USM-like the tool is (``usm-config assess``)."""
 
     def sections(self) -> list[str]:
         """The document's sections that hold something, in blueprint order."""

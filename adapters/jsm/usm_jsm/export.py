@@ -34,6 +34,7 @@ from pydantic import JsonValue
 from usm_config.blueprint.model import Blueprint, Category, Level, Process, ProcessStep, Rank
 from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, ProcessId
 from usm_config.engine.records import Record, ref_target
+from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.model import Exported, Finding, FindingKind
 from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, WORDS, Locale
 
@@ -802,6 +803,72 @@ def _is_usm_queue(record: Record, project: _Project) -> bool:
     )
 
 
+#: The workflows Jira's IT service management template creates, by the USM process they come
+#: closest to (jira.md §2): what a site set up from the template has instead of USM's.
+_TEMPLATE_PROCESSES = (
+    (re.compile(r"Incident Management workflow"), ProcessId.RECOVER),
+    (re.compile(r"Change Management workflow"), ProcessId.CHANGE),
+    (re.compile(r"Service Request Fulfilment workflow"), ProcessId.OPERATE),
+    (re.compile(r"Problem Management workflow"), ProcessId.IMPROVE),
+)
+
+_UNREADABLE_FOR_ASSESS = (
+    "service agreements, SLA targets and schedules cannot be assessed: JSM's public API "
+    "cannot read SLA metrics or calendars",
+)
+
+
+def _states_in_order(workflow: Record) -> tuple[str, ...]:
+    """A workflow's statuses in the order a call can first reach them from the initial one."""
+    transitions = [t for t in _list(workflow.fields.get("transitions")) if isinstance(t, dict)]
+    names = [
+        str(s.get("name")) for s in _list(workflow.fields.get("statuses")) if isinstance(s, dict)
+    ]
+    order: list[str] = [str(t.get("to")) for t in transitions if t.get("type") == "INITIAL"]
+    for current in order:
+        for t in transitions:
+            sources = [str(x) for x in _list(t.get("from"))]
+            target = str(t.get("to"))
+            if (current in sources or not sources) and target not in order:
+                order.append(target)
+    return tuple(order + [n for n in names if n not in order])
+
+
+def _evidence(site: _Site, reference: Blueprint, locale: Locale) -> Evidence:
+    """Per USM process, the workflow that carries it: a "USM <process>" one, else the IT
+    template's closest (see :data:`_TEMPLATE_PROCESSES`)."""
+    processes: dict[ProcessId, ProcessEvidence] = {}
+    waiting = _pattern(_words("waiting", locale))
+    hand_over = _pattern(_words("hand_over", locale))
+    by_name = {_localised(locale, p.name, p.name_nl): p for p in reference.processes}
+    for record in site.of("workflow"):
+        name = _text(record, "name")
+        matched = _process_of_workflow(name, reference, locale)
+        if matched is not None:
+            process_id, process = matched
+            states, _ = _ordered_steps(record, waiting)
+            targets = []
+            for t in _list(record.fields.get("transitions")):
+                found = hand_over.match(str(t.get("name"))) if isinstance(t, dict) else None
+                if found and found.group("process") in by_name:
+                    targets.append(by_name[found.group("process")].id)
+            base = [_localised(locale, s.name, s.name_nl) for s in process.steps]
+            processes[process_id] = ProcessEvidence(
+                process_id,
+                record.address,
+                tuple(states),
+                usm=len(states) >= len(base),
+                hands_over_to=tuple(targets),
+            )
+            continue
+        for pattern, process_id in _TEMPLATE_PROCESSES:
+            if pattern.search(name) and process_id not in processes:
+                processes[process_id] = ProcessEvidence(
+                    process_id, record.address, _states_in_order(record)
+                )
+    return Evidence(tuple(processes.values()), (), _UNREADABLE_FOR_ASSESS)
+
+
 #: What the export fills in without the site keeping it (see the findings of kind "assumed").
 _ASSUMED: dict[str, tuple[str, ...]] = {
     "teams": ("kind",),
@@ -832,7 +899,8 @@ def export_records(
             ),
         )
         _left_out(site, None)
-        return Exported(_prune(document), tuple(site.findings), dict(_ASSUMED))
+        evidence = _evidence(site, reference, reference.organisation.locale)
+        return Exported(_prune(document), tuple(site.findings), dict(_ASSUMED), evidence)
     locale = project.locale
     descriptions = _status_descriptions(site, locale)
     processes, workflows = _steps(site, reference, locale, descriptions)
@@ -859,7 +927,8 @@ def export_records(
     # Jira shows one name per step: the other language's name is the reference's, or a copy.
     other: tuple[str, ...] = ("name",) if locale == "nl" else ("name_nl",)
     assumed = {**_ASSUMED, "steps": other}
-    return Exported(_prune(document), tuple(site.findings), assumed)
+    evidence = _evidence(site, reference, locale)
+    return Exported(_prune(document), tuple(site.findings), assumed, evidence)
 
 
 def _prune(document: dict[str, Any]) -> dict[str, Any]:
