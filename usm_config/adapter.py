@@ -9,7 +9,8 @@ built-in ones are separate distributions found exactly the way a third party's w
 Required surface (:class:`Adapter`): ``name``, ``kinds``, a pure ``compile`` and the I/O
 methods ``read``, ``create``, ``update``, ``delete`` and ``find``. Optional capabilities are
 separate protocols probed with ``isinstance``: :class:`SupportsSandbox`,
-:class:`SupportsArtifacts`, :class:`SupportsOverrideCheck` and :class:`SupportsBatchWrites`.
+:class:`SupportsArtifacts`, :class:`SupportsOverrideCheck`, :class:`SupportsExport` and
+:class:`SupportsBatchWrites`.
 The I/O half and the batch-write types live in :mod:`usm_config.engine.contract` (the engine
 depends on nothing above it) and are re-exported here.
 """
@@ -27,7 +28,8 @@ from pydantic import JsonValue
 from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
-from usm_config.engine.records import Desired
+from usm_config.engine.records import Desired, Record
+from usm_config.export.model import Exported
 from usm_config.http import AuthConfig
 
 ENTRY_POINT_GROUP = "usm_config.adapters"
@@ -140,6 +142,26 @@ class SupportsOverrideCheck(Protocol):
         ...
 
 
+@runtime_checkable
+class SupportsExport(Protocol):
+    """An adapter that can read a live tool back into a blueprint (``usm-config export``)."""
+
+    def export(
+        self, live: Sequence[Record], reference: Blueprint, *, scope: Blueprint | None = None
+    ) -> Exported:
+        """The inverse of ``compile``: ``live`` (as ``read`` returns it, references resolved)
+        as a blueprint layer over ``reference``, the USM library it builds on. Pure.
+
+        Where one tool holds several organisations (JSM projects), ``scope`` picks the one a
+        blueprint compiles to; without it the adapter picks one and says so in a finding.
+
+        Whatever the layer cannot hold (a record that is not USM's, a value the tool keeps
+        where the API cannot read it) is a :class:`~usm_config.export.model.Finding`, so that
+        nothing is dropped silently.
+        """
+        ...
+
+
 class AdapterNotFound(LookupError):
     """No installed adapter has the requested name."""
 
@@ -180,6 +202,7 @@ __all__ = [
     "SandboxLogin",
     "SupportsArtifacts",
     "SupportsBatchWrites",
+    "SupportsExport",
     "SupportsOptions",
     "SupportsOverrideCheck",
     "SupportsSandbox",

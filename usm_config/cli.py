@@ -11,9 +11,12 @@ from typing import NoReturn
 import click
 
 from usm_config import __version__
+from usm_config.commands.assess import assess
 from usm_config.commands.blueprint import schema, show, validate
 from usm_config.commands.common import EXIT_ERROR, EXIT_OK
 from usm_config.commands.docs import docs
+from usm_config.commands.export import export
+from usm_config.commands.migrate import migrate
 from usm_config.commands.target import apply, plan
 from usm_config.commands.tools import adapters, sandbox
 
@@ -67,7 +70,8 @@ def cli(verbose: bool) -> None:
             noisy.setLevel(logging.WARNING)
 
 
-for command in (validate, show, schema, docs, plan, apply, adapters, sandbox):
+COMMANDS = (validate, show, schema, docs, plan, apply, export, migrate, assess, adapters, sandbox)
+for command in COMMANDS:
     cli.add_command(command)
 
 

@@ -679,6 +679,34 @@ CHECK_CASES: tuple[Case, ...] = (
         ("[]", "[service-desk]"),
     ),
     case(
+        "SVC001",
+        "live-until-agreed",
+        """
+        services:
+          - id: chat  # <-
+            name: Chat
+            description: Instant messaging for every employee.
+            supported_by: [service-desk]
+        """,
+        "service 'chat' has no service agreement",
+        # In the pipeline the service is still being specified in Agree: no agreement yet.
+        ("supported_by: [service-desk]", "supported_by: [service-desk]\n    status: pipeline"),
+    ),
+    case(
+        "SVC002",
+        "live-until-supported",
+        """
+        services:
+          - id: chat  # <-
+            name: Chat
+            description: Instant messaging for every employee.
+            status: live
+        """,
+        "service 'chat' has no supporting team",
+        ("status: live", "status: pipeline"),
+        also=("SVC001",),
+    ),
+    case(
         "SVC003",
         "ola-with-supplier",
         EMAIL_AGREEMENTS

@@ -297,7 +297,10 @@ def check_services(c: Checker) -> None:
         svc, at = visit.service, visit.path
         if svc.owner:
             c.reference((*at, "owner"), svc.owner, "profile", profiles)
-        if not svc.supported_by:
+        # A service in the pipeline is still being specified in Agree, which is where its
+        # agreement and supporting teams come from; a retired one has given them up.
+        live = svc.status == "live"
+        if live and not svc.supported_by:
             c.error(
                 "SVC002",
                 at,
@@ -307,7 +310,7 @@ def check_services(c: Checker) -> None:
         for j, team_id in enumerate(svc.supported_by):
             c.reference((*at, "supported_by", j), team_id, "team", teams)
             supported.add(team_id)
-        if svc.agreements.service is None:
+        if live and svc.agreements.service is None:
             c.error(
                 "SVC001",
                 at,

@@ -13,14 +13,17 @@ from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.plan import Change
 from usm_config.engine.records import KindSpec, Record
+from usm_config.export.model import Exported
 from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_jsm import writes
+from usm_jsm.export import export_records
 from usm_jsm.guide import render_manual_steps, render_workflow_guide
 from usm_jsm.kinds import KINDS, PRIVATE_KINDS, PRIVATE_UNREADABLE, UNREADABLE
 from usm_jsm.mapping import compile_blueprint
 from usm_jsm.overrides import check_overrides
 from usm_jsm.reads import read_site
+from usm_jsm.values import project_key
 
 #: Default login of a fresh sandbox (documented in the README); not a secret of any real site.
 SANDBOX_USER_ENV, SANDBOX_TOKEN_ENV = "USM_SANDBOX_JIRA_EMAIL", "USM_SANDBOX_JIRA_API_TOKEN"
@@ -38,6 +41,8 @@ class JsmAdapter:
 
     name = "jsm"
     description = "Jira Service Management Cloud: platform REST v3 and the JSM REST API"
+    #: Blueprint sections written to the workflow guide artifact rather than to records.
+    artifact_sections = ("workflows", "profiles")
     #: The pure halves: blueprint → records, and the x-jsm checks.
     compile = staticmethod(compile_blueprint)
     check_overrides = staticmethod(check_overrides)
@@ -95,6 +100,13 @@ class JsmAdapter:
     async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
         """Delete one record."""
         await self._delete[kind](client, target_id)
+
+    def export(
+        self, live: Sequence[Record], reference: Blueprint, *, scope: Blueprint | None = None
+    ) -> Exported:
+        """The site's USM project (``scope``'s, when given) as a blueprint layer over
+        ``reference`` (see :mod:`usm_jsm.export`)."""
+        return export_records(live, reference, project_key(scope) if scope else None)
 
     def artifacts(
         self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds

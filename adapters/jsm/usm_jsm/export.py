@@ -1,0 +1,938 @@
+"""Jira Service Management records → a USM blueprint layer: the inverse of :mod:`usm_jsm.mapping`.
+
+Pure. The site is read as ``plan`` reads it; :func:`export_records` finds the service project
+usm-config (or an administrator) set up the USM way, and turns what it holds back into the
+blueprint elements the mapping would have written it from, as a layer over the USM reference:
+
+- the project → the organisation (its key under ``x-jsm``), organizations → customers, groups
+  that are not Jira's own → teams, components → services (goods and actions from the
+  description), request types "Part of the service …" → the service's request items;
+- the USM workflow scheme's issue types → call type names, the statuses of each "USM <process>"
+  workflow in transition order → the process's steps (a renamed or added step becomes a
+  process tailoring), the "Hand over" transition → the fork step;
+- the select fields → the impact, urgency, effect, likelihood and risk level names, the
+  cascading "USM category" field → the categories per call type.
+
+Everything else on the site is a :class:`~usm_config.export.model.Finding` naming its record:
+Jira's own objects, objects of other projects, and what the public API cannot read (calendars,
+SLA metrics and automation rules, so schedules and agreements cannot come back).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from pydantic import JsonValue
+
+from usm_config.blueprint.model import Blueprint, Category, Level, Process, ProcessStep, Rank
+from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, ProcessId
+from usm_config.engine.records import Record, ref_target
+from usm_config.export.assess import Evidence, ProcessEvidence
+from usm_config.export.model import Exported, Finding, FindingKind
+from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, WORDS, Locale
+
+#: Groups every Cloud site has (jira.md §1.7): the site's administrators and the product
+#: access groups, which are named after the product and the site.
+_PLATFORM_GROUPS = re.compile(
+    r"^(administrators|site-admins|atlassian-addons-admin|trusted-users|"
+    r"(jira|confluence|bitbucket|statuspage|opsgenie|compass)-.*)$"
+)
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(name: str) -> str:
+    """A blueprint id made from a display name: lower case, words joined by ``-``."""
+    text = _SLUG.sub("-", name.lower()).strip("-")
+    return text or "unnamed"
+
+
+def _words(key: str, locale: Locale) -> str:
+    en, nl = WORDS[key]
+    return nl if locale == "nl" else en
+
+
+def _strip_suffix(text: str, suffix: str) -> str:
+    text = text.strip()
+    return text[: -len(suffix)].strip() if suffix and text.endswith(suffix) else text
+
+
+def _localised(locale: Locale, name: str, name_nl: str | None) -> str:
+    return name_nl if locale == "nl" and name_nl else name
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A regular expression matching a ``WORDS`` template, one group per placeholder."""
+    parts = re.split(r"\{(\w+)\}", template)
+    out = ""
+    for i, part in enumerate(parts):
+        out += re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+    return re.compile(f"^{out}$")
+
+
+@dataclass
+class _Site:
+    """The live records by kind and key, and which of them the export has used."""
+
+    records: Sequence[Record]
+    by_kind: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+    used: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for record in self.records:
+            self.by_kind[record.kind].append(record)
+
+    def of(self, kind: str) -> list[Record]:
+        return sorted(self.by_kind.get(kind, []), key=lambda r: r.key)
+
+    def use(self, record: Record) -> None:
+        self.used.add((record.kind, record.key))
+
+    def find(self, record: Record, message: str, kind: FindingKind = FindingKind.LEFT_OUT) -> None:
+        self.use(record)
+        self.findings.append(Finding(record.address, message, record.target_id, kind))
+
+
+def _refers_to(value: JsonValue, kind: str, key: tuple[str, ...]) -> bool:
+    return ref_target(value) == (kind, key)
+
+
+def _text(record: Record, name: str) -> str:
+    value = record.fields.get(name)
+    return value if isinstance(value, str) else ""
+
+
+# ----------------------------------------------------------------------------- the project
+
+
+@dataclass(frozen=True)
+class _Project:
+    record: Record
+    key: str
+    locale: Locale
+    scheme: str
+
+
+def _find_project(site: _Site, reference: Blueprint, key: str | None) -> _Project | None:
+    """The service project whose workflow scheme is a usm-config one ("USM: <name>"): the
+    one with ``key`` when given, else the first by key."""
+    scheme_pattern = _pattern(WORDS["scheme"][0])
+    candidates = []
+    for record in site.of("project"):
+        target = ref_target(record.fields.get("workflowScheme"))
+        if target and scheme_pattern.match(target[1][0] if target[1] else ""):
+            candidates.append((record, target[1][0]))
+    if key is not None:
+        candidates.sort(key=lambda c: _text(c[0], "key") != key)
+    if not candidates or (key is not None and _text(candidates[0][0], "key") != key):
+        return None
+    record, scheme = candidates[0]
+    for other, _ in candidates[1:]:
+        site.find(
+            other,
+            "another USM project on the site; an export holds one project (export the other "
+            "onto its own blueprint)",
+        )
+    return _Project(record, _text(record, "key"), _detect_locale(site, reference), scheme)
+
+
+def _detect_locale(site: _Site, reference: Blueprint) -> Locale:
+    """Dutch when the USM workflows carry the Dutch process names ("USM Herstellen")."""
+    names = {_text(r, "name") for r in site.of("workflow")}
+    dutch = {
+        WORDS["workflow"][1].format(process=p.name_nl) for p in reference.processes if p.name_nl
+    }
+    return "nl" if names & dutch else "en"
+
+
+def _organisation(site: _Site, project: _Project) -> dict[str, Any]:
+    record = project.record
+    site.use(record)
+    name = _text(record, "name")
+    description = _strip_suffix(_text(record, "description"), _words("managed", project.locale))
+    organisation: dict[str, Any] = {"id": slug(name), "name": name}
+    if description:
+        organisation["description"] = description
+    organisation["locale"] = project.locale
+    organisation["x-jsm"] = {"project_key": project.key}
+    return organisation
+
+
+# ----------------------------------------------------------------------------- people
+
+
+def _teams(site: _Site) -> list[dict[str, Any]]:
+    teams = []
+    for record in site.of("group"):
+        name = _text(record, "name")
+        if _PLATFORM_GROUPS.match(name):
+            site.find(record, "one of Jira's own groups, not a USM team", FindingKind.PLATFORM)
+            continue
+        site.use(record)
+        teams.append({"id": slug(name), "name": name, "kind": "internal"})
+    if teams:
+        site.findings.append(
+            Finding(
+                "group[*]",
+                "Jira keeps no team kind, e-mail address or coordinator: every team is exported "
+                "as an internal team; mark suppliers with 'kind: supplier'",
+                kind=FindingKind.ASSUMED,
+            )
+        )
+    return teams
+
+
+def _customers(site: _Site) -> list[dict[str, Any]]:
+    customers = []
+    for record in site.of("organization"):
+        site.use(record)
+        name = _text(record, "name")
+        customers.append({"id": slug(name), "name": name, "kind": "internal"})
+    if customers:
+        site.findings.append(
+            Finding(
+                "organization[*]",
+                "JSM keeps no customer kind: every customer is exported as internal; mark "
+                "external ones with 'kind: external'",
+                kind=FindingKind.ASSUMED,
+            )
+        )
+    return customers
+
+
+# ----------------------------------------------------------------------------- processes
+
+
+def _process_of_workflow(
+    name: str, reference: Blueprint, locale: Locale
+) -> tuple[ProcessId, Process] | None:
+    pattern = _pattern(_words("workflow", locale))
+    match = pattern.match(name)
+    if not match:
+        return None
+    for process in reference.processes:
+        if match.group("process") == _localised(locale, process.name, process.name_nl):
+            return process.id, process
+    return None
+
+
+def _ordered_steps(workflow: Record, waiting: re.Pattern[str]) -> tuple[list[str], str | None]:
+    """The workflow's statuses in step order (from the initial transition along the
+    single-step transitions), and the fork step (where a "Hand over" transition starts)."""
+    transitions = [t for t in _list(workflow.fields.get("transitions")) if isinstance(t, dict)]
+    first = next((str(t.get("to")) for t in transitions if t.get("type") == "INITIAL"), None)
+    following: dict[str, str] = {}
+    fork = None
+    for t in transitions:
+        sources = _list(t.get("from"))
+        target = str(t.get("to"))
+        if t.get("type") == "INITIAL" or len(sources) != 1:
+            continue
+        if waiting.match(target):
+            fork = str(sources[0])
+            continue
+        if waiting.match(str(sources[0])):
+            continue
+        following.setdefault(str(sources[0]), target)
+    order: list[str] = []
+    current = first
+    while current is not None and current not in order:
+        order.append(current)
+        current = following.get(current)
+    return order, fork
+
+
+def _list(value: JsonValue) -> list[JsonValue]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _steps(
+    site: _Site, reference: Blueprint, locale: Locale, descriptions: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], dict[ProcessId, str]]:
+    """Process tailorings for every USM workflow whose steps differ from the reference's, and
+    the Jira workflow name of each process found."""
+    waiting = _pattern(_words("waiting", locale))
+    tailorings: list[dict[str, Any]] = []
+    found: dict[ProcessId, str] = {}
+    for record in site.of("workflow"):
+        name = _text(record, "name")
+        matched = _process_of_workflow(name, reference, locale)
+        if matched is None:
+            continue
+        process_id, process = matched
+        site.use(record)
+        found[process_id] = name
+        live, fork = _ordered_steps(record, waiting)
+        base = [_localised(locale, s.name, s.name_nl) for s in process.steps]
+        if live == base and (
+            fork is None or (fork in base and process.steps[base.index(fork)].fork)
+        ):
+            continue
+        steps = _step_list(process, live, fork, locale, descriptions, _call_status_of(record))
+        tailorings.append({"id": process_id.value, "steps": steps})
+    return tailorings, found
+
+
+def _step_list(
+    process: Process,
+    live: Sequence[str],
+    fork: str | None,
+    locale: Locale,
+    descriptions: Mapping[str, str],
+    call_statuses: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """The live steps as a ``steps`` list, each on the reference step it stands for."""
+    bases = _align(process, live, fork, locale, call_statuses)
+    steps: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for name, base in zip(live, bases, strict=True):
+        key = base.key if base else slug(name)
+        while key in used:
+            key += "-2"
+        used.add(key)
+        step: dict[str, Any] = {"key": key}
+        if locale == "nl":
+            step["name"] = base.name if base else name
+            step["name_nl"] = name
+        else:
+            step["name"] = name
+            if base and base.name_nl:
+                step["name_nl"] = base.name_nl
+        if name == fork:
+            step["fork"] = True
+        description = descriptions.get(name)
+        if description:
+            step["description"] = description
+        steps.append(step)
+    return steps
+
+
+def _align(
+    process: Process,
+    live: Sequence[str],
+    fork: str | None,
+    locale: Locale,
+    call_statuses: Mapping[str, str],
+) -> list[ProcessStep | None]:
+    """The reference step each live step stands for: by position when there are as many;
+    otherwise by name, by the call status a step sets (the review, close and known-error
+    steps), and by place (the first, the last, the fork). A step that matches none is new."""
+    if len(live) == len(process.steps):
+        return list(process.steps)
+    by_name = {_localised(locale, s.name, s.name_nl): s for s in process.steps}
+    by_key = {s.key: s for s in process.steps}
+    out: list[ProcessStep | None] = []
+    for i, name in enumerate(live):
+        base = by_name.get(name)
+        status = call_statuses.get(name, "")
+        if base is None and i == 0:
+            base = process.steps[0]
+        elif base is None and i == len(live) - 1:
+            base = process.steps[-1]
+        elif base is None and name == fork:
+            base = next((s for s in process.steps if s.fork), None)
+        elif base is None and any(w in status for w in _FULFILLED):
+            base = by_key.get(REVIEW_STEP)
+        elif base is None and any(w in status for w in _KNOWN_ERROR):
+            base = by_key.get(KNOWN_ERROR_STEP[1]) if process.id == KNOWN_ERROR_STEP[0] else None
+        out.append(base)
+    return out
+
+
+#: How the review and known-error steps' call statuses read, in both locales.
+_FULFILLED = ("workflow fulfilled", "process fulfilled", "workflow vervuld", "proces vervuld")
+_KNOWN_ERROR = ("known error", "bekende fout")
+
+
+def _call_status_of(workflow: Record) -> dict[str, str]:
+    """Status name → the ``usm.call-status`` property the workflow gives it."""
+    out = {}
+    for status in _list(workflow.fields.get("statuses")):
+        properties = status.get("properties") if isinstance(status, dict) else None
+        if isinstance(status, dict) and isinstance(properties, dict):
+            value = properties.get(CALL_STATUS_PROPERTY)
+            if isinstance(value, str):
+                out[str(status.get("name"))] = value
+    return out
+
+
+def _status_descriptions(site: _Site, locale: Locale) -> dict[str, str]:
+    managed = _words("managed", locale)
+    out = {}
+    for record in site.of("status"):
+        text = _strip_suffix(_text(record, "description"), managed)
+        if text:
+            out[_text(record, "name")] = text
+    return out
+
+
+# ----------------------------------------------------------------------------- call types
+
+
+def _call_types(
+    site: _Site,
+    reference: Blueprint,
+    locale: Locale,
+    project: _Project,
+    workflows: Mapping[ProcessId, str],
+) -> tuple[list[dict[str, Any]], dict[str, CallType]]:
+    """Call type tailorings (renamed issue types) and the call type of each issue type name."""
+    process_of_workflow = {name: process for process, name in workflows.items()}
+    call_type_of_process = {ct.process: ct for ct in reference.call_types}
+    out: list[dict[str, Any]] = []
+    by_issue_type: dict[str, CallType] = {}
+    for record in site.of("workflowscheme_mapping"):
+        target = ref_target(record.fields.get("scheme"))
+        if target != ("workflowscheme", (project.scheme,)):
+            continue
+        process = process_of_workflow.get(_text(record, "workflow"))
+        issue_type = ref_target(record.fields.get("issueType"))
+        if process is None or issue_type is None or process not in call_type_of_process:
+            continue
+        site.use(record)
+        call_type = call_type_of_process[process]
+        name = issue_type[1][0]
+        by_issue_type[name] = call_type.id
+        if name != _localised(locale, call_type.name, call_type.name_nl):
+            out.append({"id": call_type.id.value, ("name_nl" if locale == "nl" else "name"): name})
+    managed = _words("managed", locale)
+    for record in site.of("issuetype"):
+        if _text(record, "name") in by_issue_type:
+            site.use(record)
+            ct = by_issue_type[_text(record, "name")]
+            description = _strip_suffix(_text(record, "description"), managed)
+            base = next(c for c in reference.call_types if c.id == ct)
+            if description and description != _sentence(base.description):
+                entry = next((e for e in out if e["id"] == ct.value), None)
+                if entry is None:
+                    entry = {"id": ct.value}
+                    out.append(entry)
+                entry["description"] = description
+    for kind in ("issuetypescheme", "workflowscheme"):
+        for record in site.of(kind):
+            if _text(record, "name") == project.scheme:
+                site.use(record)
+    return sorted(out, key=lambda e: str(e["id"])), by_issue_type
+
+
+def _sentence(text: str | None) -> str:
+    text = (text or "").strip()
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+# ----------------------------------------------------------------------------- classification
+
+
+def _context_options(site: _Site, field_name: str, context_name: str | None) -> list[str] | None:
+    """The option values of the field's context (the project's one when ``context_name`` is
+    None: any context not named "Default Configuration Scheme …")."""
+    contexts = [
+        r
+        for r in site.of("field_context")
+        if _refers_to(r.fields.get("field"), "field", (field_name,))
+        and (context_name is None or _text(r, "name") == context_name)
+        and not _text(r, "name").startswith("Default Configuration Scheme")
+    ]
+    if not contexts:
+        return None
+    context = contexts[0]
+    site.use(context)
+    for record in site.of("field"):
+        if _text(record, "name") == field_name:
+            site.use(record)
+    values = []
+    for record in site.records:
+        if record.kind == "field_option" and _refers_to(
+            record.fields.get("context"), "field_context", context.key
+        ):
+            site.use(record)
+            values.append(_text(record, "value"))
+    return values
+
+
+def _levels(
+    site: _Site, locale: Locale, word_key: str, base: Sequence[Level | Rank]
+) -> list[dict[str, Any]] | None:
+    """The levels of a scale, renamed after the live select field's options (by position),
+    or None when they match the reference."""
+    values = _context_options(site, _words(word_key, locale), None)
+    if values is None:
+        return None
+    names = [lvl.name for lvl in base]
+    if sorted(values) == sorted(names):
+        return None
+    if len(values) != len(base):
+        return None
+    out = []
+    for level, value in zip(base, sorted(values, key=_position(names)), strict=True):
+        entry = level.model_dump(mode="json", exclude_none=True)
+        entry["name"] = value
+        out.append(entry)
+    return out
+
+
+def _position(names: Sequence[str]) -> Any:
+    return lambda value: names.index(value) if value in names else len(names)
+
+
+def _categories(
+    site: _Site,
+    reference: Blueprint,
+    locale: Locale,
+    by_issue_type: Mapping[str, CallType],
+) -> dict[str, list[dict[str, Any]]] | None:
+    field_name = _words("category", locale)
+    fields = [
+        r for r in site.of("field") if _text(r, "name") == field_name and r.fields.get("type")
+    ]
+    if not fields or _text(fields[0], "type") != CASCADING:
+        return None
+    site.use(fields[0])
+    out: dict[str, list[dict[str, Any]]] = {}
+    for context in site.of("field_context"):
+        if not _refers_to(context.fields.get("field"), "field", (field_name,)):
+            continue
+        call_type = by_issue_type.get(_text(context, "name"))
+        if call_type is None:
+            continue
+        site.use(context)
+        base = (
+            reference.classification.categories.get(call_type, ())
+            if reference.classification
+            else ()
+        )
+        out[call_type.value] = _in_order(_category_tree(site, context.key, base), base)
+    if reference.classification is not None:
+        base_all = {
+            ct.value: [_category_data(c) for c in cats]
+            for ct, cats in reference.classification.categories.items()
+        }
+        if out == base_all:
+            return None
+    return out
+
+
+def _in_order(tree: list[dict[str, Any]], base: Sequence[Category]) -> list[dict[str, Any]]:
+    """``tree`` in the reference's order (new categories after the known ones, by name)."""
+    order = [c.name for c in base]
+    known = {c.name: c for c in base}
+    out = []
+    for node in sorted(tree, key=lambda n: (_position(order)(n["name"]), n["name"])):
+        parent = known.get(node["name"])
+        children = node.get("children")
+        if children:
+            kids = _in_order(children, parent.children if parent else ())
+            out.append({**node, "children": kids})
+        else:
+            out.append(node)
+    return out
+
+
+def _category_data(category: Category) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": category.id, "name": category.name}
+    if category.children:
+        data["children"] = [_category_data(c) for c in category.children]
+    return data
+
+
+def _category_tree(
+    site: _Site, context_key: tuple[str, ...], base: Sequence[Category]
+) -> list[dict[str, Any]]:
+    base_by_name = {c.name: c for c in base}
+    tops: list[dict[str, Any]] = []
+    for option in site.of("field_option"):
+        if not _refers_to(option.fields.get("context"), "field_context", context_key):
+            continue
+        site.use(option)
+        name = _text(option, "value")
+        known = base_by_name.get(name)
+        top: dict[str, Any] = {"id": known.id if known else slug(name), "name": name}
+        children: dict[str, dict[str, Any]] = {}
+        for child in site.of("field_child_option"):
+            if not _refers_to(child.fields.get("parent"), "field_option", option.key):
+                continue
+            site.use(child)
+            _place(children, _text(child, "value").split(" / "), known)
+        if children:
+            top["children"] = _tree_list(children)
+        tops.append(top)
+    order = [c.name for c in base]
+    return sorted(tops, key=lambda t: (_position(order)(t["name"]), t["name"]))
+
+
+def _place(tree: dict[str, dict[str, Any]], trail: list[str], base: Category | None) -> None:
+    name, rest = trail[0], trail[1:]
+    known = next((c for c in (base.children if base else ()) if c.name == name), None)
+    node = tree.setdefault(
+        name, {"id": known.id if known else slug(name), "name": name, "_children": {}}
+    )
+    if rest:
+        _place(node["_children"], rest, known)
+
+
+def _tree_list(tree: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for node in tree.values():
+        entry = {"id": node["id"], "name": node["name"]}
+        if node["_children"]:
+            entry["children"] = _tree_list(node["_children"])
+        out.append(entry)
+    return out
+
+
+def _classification(
+    site: _Site, reference: Blueprint, locale: Locale, by_issue_type: Mapping[str, CallType]
+) -> dict[str, Any]:
+    cls = reference.classification
+    if cls is None:
+        return {}
+    out: dict[str, Any] = {}
+    categories = _categories(site, reference, locale, by_issue_type)
+    if categories is not None:
+        out["categories"] = categories
+    for matrix_key, scales in (
+        ("priority", (("rows", "impact"), ("columns", "urgency"))),
+        ("risk", (("rows", "effect"), ("columns", "likelihood"), ("levels", "risk_level"))),
+    ):
+        matrix = getattr(cls, matrix_key)
+        changed: dict[str, Any] = {}
+        for attribute, word_key in scales:
+            levels = _levels(site, locale, word_key, getattr(matrix, attribute))
+            if levels is not None:
+                changed[attribute] = levels
+        if changed:
+            whole = matrix.model_dump(mode="json", exclude_none=True)
+            whole.update(changed)
+            out[matrix_key] = whole
+    priorities = {_text(r, "name"): r for r in site.of("priority")}
+    for level in cls.priority.levels:
+        if level.name in priorities:
+            site.use(priorities[level.name])
+    return out
+
+
+# ----------------------------------------------------------------------------- services
+
+
+def _services(site: _Site, project: _Project, by_issue_type: Mapping[str, CallType]) -> list[Any]:
+    locale = project.locale
+    goods = _pattern(_words("goods", locale).replace("{items}.", "{items}"))
+    actions = _pattern(_words("actions", locale).replace("{items}.", "{items}"))
+    part_of = _pattern(_words("service_part", locale))
+    services: dict[str, dict[str, Any]] = {}
+    for record in site.of("component"):
+        if not _refers_to(record.fields.get("project"), "project", (project.key,)):
+            continue
+        site.use(record)
+        name = _text(record, "name")
+        service: dict[str, Any] = {"id": slug(name), "name": name}
+        service.update(_facility(_text(record, "description"), goods, actions))
+        service["status"] = "pipeline"
+        services[name] = service
+    if services:
+        site.findings.append(
+            Finding(
+                "component[*]",
+                "a component holds no lifecycle, supporting teams or agreements: every service "
+                "is exported in the pipeline; add 'supported_by' and 'agreements', then set "
+                "'status: live'",
+                kind=FindingKind.ASSUMED,
+            )
+        )
+    for record in site.of("requesttype"):
+        if not _refers_to(record.fields.get("project"), "project", (project.key,)):
+            continue
+        match = part_of.match(_text(record, "helpText"))
+        issue_type = ref_target(record.fields.get("issueType"))
+        call_type = by_issue_type.get(issue_type[1][0]) if issue_type else None
+        if not match or match.group("service") not in services:
+            if not _is_platform(record):
+                site.find(record, "a request type that belongs to no USM service")
+            continue
+        if call_type not in (CallType.SERVICE_REQUEST, CallType.WISH):
+            site.find(record, "a request type for a call type USM requests cannot have")
+            continue
+        site.use(record)
+        name = _text(record, "name")
+        item: dict[str, Any] = {"id": slug(name), "name": name}
+        if call_type != CallType.SERVICE_REQUEST:  # the blueprint's default
+            item["call_type"] = call_type.value
+        description = _text(record, "description")
+        if description and description != _sentence(name):
+            item["description"] = description
+        services[match.group("service")].setdefault("requests", []).append(item)
+    for record in site.of("portal_group"):
+        if _text(record, "name") in services:
+            site.use(record)
+    return list(services.values())
+
+
+def _facility(description: str, goods: re.Pattern[str], actions: re.Pattern[str]) -> dict[str, Any]:
+    """Split a component description into the service description, goods and actions."""
+    sentences = re.split(r"(?<=\.) (?=\S)", description.strip())
+    out: dict[str, Any] = {}
+    facility: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for text in sentences:
+        g, a = goods.match(text.rstrip(".")), actions.match(text.rstrip("."))
+        if g:
+            facility["goods"] = g.group("items").split(", ")
+        elif a:
+            facility["actions"] = a.group("items").split(", ")
+        else:
+            rest.append(text)
+    if rest:
+        out["description"] = " ".join(rest)
+    if facility:
+        out["facility"] = facility
+    return out
+
+
+# ----------------------------------------------------------------------------- the rest
+
+#: Why records the export does not use are left out, by kind.
+_LEFT_OUT: Mapping[str, str] = {
+    "project": "a project that is not set up the USM way",
+    "status": "a status no USM workflow uses",
+    "workflow": "a workflow that is not one of the USM process workflows",
+    "workflowscheme": "a workflow scheme that is not the USM project's",
+    "workflowscheme_mapping": "a workflow scheme mapping that is not the USM project's",
+    "issuetype": "an issue type that is not a USM call type",
+    "issuetypescheme": "an issue type scheme that is not the USM project's",
+    "priority": "a priority the USM priority levels do not use",
+    "field": "a field that is not one of the USM classification fields",
+    "field_context": "a field context of another project, or Jira's default context",
+    "field_option": "an option of a field that is not USM's",
+    "field_child_option": "an option of a field that is not USM's",
+    "component": "a component of another project",
+    "requesttype": "a request type of another project",
+    "portal_group": "a portal group that is not named after a USM service",
+    "queue": "a queue that is not one of the USM call type queues",
+}
+
+_READ_NOTHING = (
+    "Schedules, service agreements, OLAs and UCs are not exported: JSM's public API cannot "
+    "read SLA calendars or SLA metrics (jira.md §1.9). Add 'schedules' and each service's "
+    "'agreements' to the exported blueprint by hand."
+)
+
+
+def _left_out(site: _Site, project: _Project | None) -> None:
+    for record in site.records:
+        if (record.kind, record.key) in site.used:
+            continue
+        if record.kind == "queue" and project and _is_usm_queue(record, project):
+            continue
+        if _is_platform(record):
+            reason = "created by Jira or its IT service management template, not USM's"
+            kind = FindingKind.PLATFORM
+        else:
+            reason = _LEFT_OUT.get(record.kind, "not part of a USM blueprint")
+            kind = FindingKind.LEFT_OUT
+        site.findings.append(Finding(record.address, reason, record.target_id, kind))
+
+
+#: Where a kind's records keep the names Jira gives its own objects, in the sandbox's baseline
+#: files (a new Cloud site, and what the IT service management template adds; their sources are
+#: noted in the files).
+_BASELINE_TABLES = {
+    "status": ("site", "status"),
+    "priority": ("site", "priority"),
+    "issuetype": ("site", "issuetype"),
+    "issuetypescheme": ("site", "issuetypescheme"),
+    "workflow": ("site", "workflow"),
+    "workflowscheme": ("site", "workflowscheme"),
+    "field": ("site", "field"),
+}
+_TEMPLATE_LISTS = {
+    "status": "statuses",
+    "issuetype": "issueTypes",
+    "workflow": "workflows",
+    "requesttype": "requestTypes",
+    "portal_group": "requestTypeGroups",
+    "queue": "queues",
+}
+
+
+@cache
+def _platform_names() -> dict[str, tuple[re.Pattern[str], ...]]:
+    data = files("usm_jsm") / "data"
+    site = json.loads((data / "site-baseline.json").read_text(encoding="utf-8"))["tables"]
+    template = json.loads((data / "itsm-template.json").read_text(encoding="utf-8"))
+    names: defaultdict[str, list[str]] = defaultdict(list)
+    for kind, (_, table) in _BASELINE_TABLES.items():
+        names[kind] += [str(row.get("name")) for row in site.get(table, []) if row.get("name")]
+    for kind, key in _TEMPLATE_LISTS.items():
+        for item in template.get(key, []):
+            name = item.get("name") if isinstance(item, dict) else item
+            if isinstance(name, str):
+                names[kind].append(name)
+    # Template objects are named after the project: "{key}: … workflow …", "{key}: … scheme".
+    names["workflowscheme"].append("{key}: Jira Service Management IT Support Workflow Scheme")
+    names["issuetypescheme"].append("{key}: Jira Service Management Issue Type Scheme")
+    return {
+        kind: tuple(_pattern(n.replace("{key}", "{project}")) for n in sorted(set(found)))
+        for kind, found in names.items()
+    }
+
+
+def _is_platform(record: Record) -> bool:
+    if record.kind == "group":
+        return bool(_PLATFORM_GROUPS.match(_text(record, "name")))
+    if record.kind == "field_context":
+        return _text(record, "name").startswith("Default Configuration Scheme")
+    if record.kind == "workflowscheme_mapping":
+        scheme = record.key[0] if record.key else ""
+        return any(p.match(scheme) for p in _platform_names().get("workflowscheme", ()))
+    name = _text(record, "name") or (record.key[-1] if record.key else "")
+    return any(p.match(name) for p in _platform_names().get(record.kind, ()))
+
+
+def _is_usm_queue(record: Record, project: _Project) -> bool:
+    pattern = _pattern(_words("open_queue", project.locale))
+    return _refers_to(record.fields.get("project"), "project", (project.key,)) and bool(
+        pattern.match(_text(record, "name"))
+    )
+
+
+#: The workflows Jira's IT service management template creates, by the USM process they come
+#: closest to (jira.md §2): what a site set up from the template has instead of USM's.
+_TEMPLATE_PROCESSES = (
+    (re.compile(r"Incident Management workflow"), ProcessId.RECOVER),
+    (re.compile(r"Change Management workflow"), ProcessId.CHANGE),
+    (re.compile(r"Service Request Fulfilment workflow"), ProcessId.OPERATE),
+    (re.compile(r"Problem Management workflow"), ProcessId.IMPROVE),
+)
+
+_UNREADABLE_FOR_ASSESS = (
+    "service agreements, SLA targets and schedules cannot be assessed: JSM's public API "
+    "cannot read SLA metrics or calendars",
+)
+
+
+def _states_in_order(workflow: Record) -> tuple[str, ...]:
+    """A workflow's statuses in the order a call can first reach them from the initial one."""
+    transitions = [t for t in _list(workflow.fields.get("transitions")) if isinstance(t, dict)]
+    names = [
+        str(s.get("name")) for s in _list(workflow.fields.get("statuses")) if isinstance(s, dict)
+    ]
+    order: list[str] = [str(t.get("to")) for t in transitions if t.get("type") == "INITIAL"]
+    for current in order:
+        for t in transitions:
+            sources = [str(x) for x in _list(t.get("from"))]
+            target = str(t.get("to"))
+            if (current in sources or not sources) and target not in order:
+                order.append(target)
+    return tuple(order + [n for n in names if n not in order])
+
+
+def _evidence(site: _Site, reference: Blueprint, locale: Locale) -> Evidence:
+    """Per USM process, the workflow that carries it: a "USM <process>" one, else the IT
+    template's closest (see :data:`_TEMPLATE_PROCESSES`)."""
+    processes: dict[ProcessId, ProcessEvidence] = {}
+    waiting = _pattern(_words("waiting", locale))
+    hand_over = _pattern(_words("hand_over", locale))
+    by_name = {_localised(locale, p.name, p.name_nl): p for p in reference.processes}
+    for record in site.of("workflow"):
+        name = _text(record, "name")
+        matched = _process_of_workflow(name, reference, locale)
+        if matched is not None:
+            process_id, process = matched
+            states, _ = _ordered_steps(record, waiting)
+            targets = []
+            for t in _list(record.fields.get("transitions")):
+                found = hand_over.match(str(t.get("name"))) if isinstance(t, dict) else None
+                if found and found.group("process") in by_name:
+                    targets.append(by_name[found.group("process")].id)
+            base = [_localised(locale, s.name, s.name_nl) for s in process.steps]
+            processes[process_id] = ProcessEvidence(
+                process_id,
+                record.address,
+                tuple(states),
+                usm=len(states) >= len(base),
+                hands_over_to=tuple(targets),
+            )
+            continue
+        for pattern, process_id in _TEMPLATE_PROCESSES:
+            if pattern.search(name) and process_id not in processes:
+                processes[process_id] = ProcessEvidence(
+                    process_id, record.address, _states_in_order(record)
+                )
+    return Evidence(tuple(processes.values()), (), _UNREADABLE_FOR_ASSESS)
+
+
+#: What the export fills in without the site keeping it (see the findings of kind "assumed").
+_ASSUMED: dict[str, tuple[str, ...]] = {
+    "teams": ("kind",),
+    "customers": ("kind",),
+    "services": ("status",),
+}
+
+
+def export_records(
+    live: Iterable[Record], reference: Blueprint, project_key: str | None = None
+) -> Exported:
+    """The site's USM configuration as a blueprint layer over ``reference``: the USM project
+    with ``project_key`` when given, else the first."""
+    site = _Site(list(live))
+    project = _find_project(site, reference, project_key)
+    if project is None:
+        document: dict[str, Any] = {
+            "organisation": {"id": "exported-jsm-site", "name": "Exported JSM site"},
+            "customers": _customers(site),
+            "teams": _teams(site),
+        }
+        site.findings.insert(
+            0,
+            Finding(
+                "project[*]",
+                "no service project set up the USM way (a workflow scheme named 'USM: "
+                "<organisation>'); the export holds the site's teams and customers only",
+            ),
+        )
+        _left_out(site, None)
+        evidence = _evidence(site, reference, reference.organisation.locale)
+        return Exported(_prune(document), tuple(site.findings), dict(_ASSUMED), evidence)
+    locale = project.locale
+    descriptions = _status_descriptions(site, locale)
+    processes, workflows = _steps(site, reference, locale, descriptions)
+    call_types, by_issue_type = _call_types(site, reference, locale, project, workflows)
+    for record in site.of("status"):
+        if any(
+            isinstance(s, dict) and s.get("name") == _text(record, "name")
+            for w in site.of("workflow")
+            if (w.kind, w.key) in site.used
+            for s in _list(w.fields.get("statuses"))
+        ):
+            site.use(record)
+    document = {
+        "organisation": _organisation(site, project),
+        "customers": _customers(site),
+        "teams": _teams(site),
+        "services": _services(site, project, by_issue_type),
+        "call_types": call_types,
+        "processes": processes,
+        "classification": _classification(site, reference, locale, by_issue_type),
+    }
+    site.findings.append(Finding("calendar[*], sla[*]", _READ_NOTHING, kind=FindingKind.UNREADABLE))
+    _left_out(site, project)
+    # Jira shows one name per step: the other language's name is the reference's, or a copy.
+    other: tuple[str, ...] = ("name",) if locale == "nl" else ("name_nl",)
+    assumed = {**_ASSUMED, "steps": other}
+    evidence = _evidence(site, reference, locale)
+    return Exported(_prune(document), tuple(site.findings), assumed, evidence)
+
+
+def _prune(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if value}
+
+
+__all__ = ["export_records", "slug"]

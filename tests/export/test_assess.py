@@ -1,0 +1,77 @@
+"""``usm-config assess``: scores per process and workflow, with reasons, golden-filed.
+
+Three sites: a fresh one (nothing of USM), one set up by hand from Jira's IT template (its
+incident workflow stands in for Recover, with other states than USM's steps), and one the
+university example was applied to (every workflow supported; Recover's steps renamed).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from support import assert_golden
+from test_export_jsm_pure import legacy_records
+from usm_jsm.export import export_records
+
+from usm_config.blueprint.loader import load_blueprint
+from usm_config.cli import cli
+from usm_config.export.assess import assess
+from usm_config.export.assess_render import render_text
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(REPO / "blueprints", tmp_path / "blueprints")
+    (tmp_path / "targets.yaml").write_text(
+        'targets:\n  jsm: {adapter: jsm, url: "sandbox:", lock_dir: state}\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*argv: str) -> Result:
+    result = CliRunner().invoke(cli, list(argv))
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def test_a_site_set_up_from_the_it_template() -> None:
+    reference = load_blueprint(REPO / "blueprints" / "usm-reference.yaml").blueprint
+    assert reference is not None
+    exported = export_records(legacy_records(), reference)
+    assert exported.evidence is not None
+    assessment = assess(reference, exported.evidence, "legacy JSM site")
+    recover = next(s for s in assessment.processes if s.name == "Recover")
+    assert 40 <= recover.score < 100
+    assert any("more" in r or "fewer" in r for r in recover.reasons)
+    # Recover alone carries none of the eight paths: each also needs Operate or Change.
+    assert [s.score for s in assessment.workflows] == [0] * 8
+    assert_golden(GOLDEN / "assess-jsm-legacy-site.txt", render_text(assessment))
+
+
+def test_a_fresh_site_supports_no_workflow(workspace: Path) -> None:
+    result = run("assess", "-t", "jsm", "-o", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "USM fit 0/100: 0 of 8 workflows supported end to end" in result.stdout
+    assert_golden(GOLDEN / "assess-jsm-fresh-site.md", result.stdout)
+
+
+def test_the_university_site_supports_every_workflow(workspace: Path) -> None:
+    source = "blueprints/examples/university.yaml"
+    assert run("apply", source, "-t", "jsm", "--auto-approve").exit_code == 0
+    result = run("assess", "-t", "jsm", "-o", "json", "--out", "suggested")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [w["score"] for w in data["workflows"]] == [100] * 8
+    recover = next(p for p in data["processes"] if p["name"] == "Recover")
+    assert any("renamed" in r for r in recover["reasons"])
+    assert run("validate", "suggested").exit_code == 0
+    html = run("assess", "-t", "jsm", "-o", "html")
+    assert html.stdout.startswith("<!DOCTYPE html>")

@@ -1,0 +1,124 @@
+"""``usm-config export`` on the JSM sandbox: apply an example, export it, plan the export.
+
+The round trip holds when the exported blueprint, planned against the site it came from,
+changes nothing: every record it compiles to is on the site as it is, and the only entries
+left are manual steps that were pending for the original blueprint too (queues and portal
+groups are manual on JSM). The exported files and the findings are golden files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from support import assert_golden
+
+from usm_config.cli import cli
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+#: Jira gives workflows and groups random UUIDs; the golden files show where one stood.
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+EXAMPLES = {
+    "university": REPO / "blueprints" / "examples" / "university.yaml",
+    "municipality": REPO / "blueprints" / "examples" / "municipality",
+}
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "blueprints").mkdir()
+    shutil.copy(REPO / "blueprints" / "usm-reference.yaml", tmp_path / "blueprints")
+    shutil.copytree(REPO / "blueprints" / "examples", tmp_path / "blueprints" / "examples")
+    shutil.copytree(REPO / "schema", tmp_path / "schema")
+    (tmp_path / "targets.yaml").write_text(
+        'targets:\n  jsm: {adapter: jsm, url: "sandbox:", lock_dir: state}\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*argv: str) -> Result:
+    result = CliRunner().invoke(cli, list(argv))
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def plan_json(path: str) -> dict[str, object]:
+    result = run("plan", path, "-t", "jsm", "-o", "json")
+    assert result.exit_code == 0, result.output
+    start = result.stdout.index("{")
+    data = json.loads(result.stdout[start:])
+    assert isinstance(data, dict)
+    return data
+
+
+def addresses(plan: dict[str, object], action: str) -> set[str]:
+    changes = plan["changes"]
+    assert isinstance(changes, list)
+    return {f"{c['kind']}[{'/'.join(c['key'])}]" for c in changes if c["action"] == action}
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_apply_export_plan_changes_nothing(workspace: Path, example: str) -> None:
+    source = str(EXAMPLES[example].relative_to(REPO))
+    applied = run("apply", source, "-t", "jsm", "--auto-approve", "-o", "summary")
+    assert applied.exit_code == 0, applied.output
+    pending_before = addresses(plan_json(source), "manual")
+
+    exported = run("export", "-t", "jsm", "--out", "exported", "--adopt")
+    assert exported.exit_code == 0, exported.output
+    assert "0 differ, 0 would be created" in exported.output
+
+    valid = run("validate", "exported")
+    assert valid.exit_code == 0, valid.output
+    plan = plan_json("exported")
+    actions = {c["action"] for c in plan["changes"]}  # type: ignore[union-attr]
+    assert actions <= {"manual"}, plan["changes"]
+    assert addresses(plan, "manual") <= pending_before
+    assert not plan["duplicates"]
+
+    for name in sorted(p.name for p in (workspace / "exported").iterdir()):
+        text = (workspace / "exported" / name).read_text(encoding="utf-8")
+        assert_golden(GOLDEN / f"jsm-{example}" / name, UUID.sub("<uuid>", text))
+
+
+def test_export_without_adopt_leaves_only_adoptions_without_changes(workspace: Path) -> None:
+    source = "blueprints/examples/university.yaml"
+    assert run("apply", source, "-t", "jsm", "--auto-approve", "-o", "summary").exit_code == 0
+    assert run("export", "-t", "jsm", "--out", "exported").exit_code == 0
+    plan = plan_json("exported")
+    assert {c["action"] for c in plan["changes"]} <= {"manual", "adopt"}  # type: ignore[union-attr]
+    assert all(not c["diff"] for c in plan["changes"] if c["action"] == "adopt")  # type: ignore[union-attr]
+
+
+def test_export_of_a_fresh_site_lists_what_is_not_usm(workspace: Path) -> None:
+    exported = run("export", "-t", "jsm", "--out", "exported")
+    assert exported.exit_code == 0, exported.output
+    assert run("validate", "exported").exit_code == 0
+    report = (workspace / "exported" / "export-report.md").read_text(encoding="utf-8")
+    assert "no service project set up the USM way" in report
+    assert "one of Jira's own groups, not a USM team" in report
+    assert_golden(GOLDEN / "jsm-fresh-site" / "export-report.md", UUID.sub("<uuid>", report))
+
+
+def test_export_refuses_a_folder_of_another_blueprint(workspace: Path) -> None:
+    target = workspace / "mine"
+    target.mkdir()
+    (target / "services.yaml").write_text("services: []\n", encoding="utf-8")
+    (target / "extra.yaml").write_text("teams: []\n", encoding="utf-8")
+    result = run("export", "-t", "jsm", "--out", "mine")
+    assert result.exit_code == 1
+    assert "already holds other blueprint files (extra.yaml)" in result.output
+    assert (target / "extra.yaml").exists()
+
+
+def test_export_refuses_a_file_as_out(workspace: Path) -> None:
+    (workspace / "plain").write_text("x", encoding="utf-8")
+    result = run("export", "-t", "jsm", "--out", "plain")
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output

@@ -1,0 +1,163 @@
+"""export: read a live target back into a blueprint directory."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from usm_config.adapter import Adapter, SupportsExport, load_adapter
+from usm_config.blueprint.loader import load_blueprint
+from usm_config.blueprint.model import Blueprint
+from usm_config.commands.common import (
+    Failure,
+    handled_errors,
+    load_or_fail,
+    print_diagnostics,
+    target_options,
+)
+from usm_config.diagnostics import Severity, display_path
+from usm_config.engine.lock import Lock, write_atomic
+from usm_config.engine.records import Record
+from usm_config.export.model import Exported
+from usm_config.export.onto import pull
+from usm_config.export.report import render_export_report
+from usm_config.export.verify import Fidelity, adopt, check_export
+from usm_config.export.writer import ExportTargetError, write_directory
+from usm_config.runner import Context, Session
+from usm_config.targets import resolve_target
+
+REPORT = "export-report.md"
+
+
+@click.command()
+@target_options
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to write the blueprint directory to (created; an earlier export is replaced).",
+)
+@click.option(
+    "--onto",
+    type=click.Path(exists=True, path_type=Path),
+    help="Instead of --out: update this existing blueprint (file or folder) in place, keeping "
+    "its comments, key order and files; review the change with 'git diff'.",
+)
+@click.option(
+    "--extends",
+    "base",
+    type=click.Path(exists=True, path_type=Path),
+    default=Path("blueprints/usm-reference.yaml"),
+    show_default=True,
+    help="The USM library the export builds on; only what differs from it is written.",
+)
+@click.option(
+    "--adopt",
+    "adopt_records",
+    is_flag=True,
+    help="Also write the exported blueprint's lock file, so it manages the records it "
+    "describes from now on (its first plan then shows no adoptions).",
+)
+def export(
+    target_name: str,
+    targets_file: Path,
+    out: Path | None,
+    onto: Path | None,
+    base: Path,
+    adopt_records: bool,
+) -> None:
+    """Read a target's live configuration back into a USM blueprint directory.
+
+    The blueprint extends the USM reference and holds what the tool has: the organisation,
+    customers, teams, services with their request items, and the tailored call types, process
+    steps and classification. What the tool's API cannot read, or what is not USM's, is listed
+    with the record it came from in export-report.md, next to how exactly the export compiles
+    back onto the live records.
+
+    With --onto, a change made in the tool's UI is pulled into an existing blueprint instead:
+    only values that differ change, new elements are appended to the file holding their
+    section, and elements the tool no longer has are kept and listed.
+
+    \b
+    Example:
+      usm-config export --target sandbox-jsm --out exported/
+      usm-config plan exported/ --target sandbox-jsm
+      usm-config export --target sandbox-jsm --onto exported/
+    """
+    if (out is None) == (onto is None):
+        raise click.UsageError("give either --out DIR or --onto BLUEPRINT")
+    with handled_errors():
+        reference, _ = load_or_fail(base, strict=False)
+        target = resolve_target(targets_file, target_name)
+        adapter = load_adapter(target.config.adapter)
+        if not isinstance(adapter, SupportsExport):
+            raise Failure(f"adapter '{adapter.name}' cannot export yet")
+        context = Context(reference, out or onto or base, target, adapter)
+        live = asyncio.run(read_live(context))
+        origin = f"target '{target.name}' ({adapter.name}, {target.config.url})"
+        if onto is not None:
+            existing, _ = load_or_fail(onto, strict=False)
+            exported = adapter.export(live, reference, scope=existing)
+            _pull(exported, onto, live, context.adapter)
+            return
+        exported = adapter.export(live, reference)
+        assert out is not None
+        try:
+            written = write_directory(exported, out, extends=base, origin=origin)
+        except ExportTargetError as exc:
+            raise Failure(str(exc)) from None
+        blueprint = load_export(out)
+        fidelity = check_export(context.adapter, blueprint, live)
+        write_atomic(out / REPORT, render_export_report(exported, fidelity, origin))
+        for path in written:
+            click.echo(f"wrote {display_path(path)}", err=True)
+        click.echo(f"wrote {display_path(out / REPORT)}", err=True)
+        _summarise(exported, fidelity)
+        if adopt_records:
+            exported_context = Context(blueprint, out, target, adapter)
+            lock = Lock.load(exported_context.lock_path, target.name, adapter.name)
+            count = adopt(exported_context.adapter, blueprint, live, lock)
+            lock.save()
+            click.echo(f"adopted {count} record(s) in {display_path(lock.path)}")
+
+
+async def read_live(context: Context) -> list[Record]:
+    """The live records of the context's target, as plan reads them."""
+    async with Session.open(context) as session:
+        snapshot = await session.read()
+    return snapshot.live
+
+
+def load_export(out: Path) -> Blueprint:
+    """Load an exported blueprint; a diagnostic error here is a defect of the export."""
+    result = load_blueprint(out)
+    errors = [d for d in result.diagnostics if d.severity == Severity.ERROR]
+    if result.blueprint is None or errors:
+        print_diagnostics(result.diagnostics)
+        raise Failure(
+            f"the export in {display_path(out)} is not a valid blueprint; this is a defect of "
+            "the adapter's export, please report it with the files"
+        )
+    return result.blueprint
+
+
+def _pull(exported: Exported, onto: Path, live: list[Record], adapter: Adapter) -> None:
+    load_or_fail(onto, strict=False)
+    result = pull(exported, onto, exported.assumed)
+    for path in result.files:
+        click.echo(f"updated {display_path(path)}", err=True)
+    for label in result.missing:
+        click.echo(f"  not in the tool (kept): {label}", err=True)
+    blueprint, _ = load_or_fail(onto, strict=False)
+    fidelity = check_export(adapter, blueprint, live)
+    click.echo(f"Pulled into {display_path(onto)}: {result.summary()}.")
+    click.echo(f"Compiled back onto the target: {fidelity.summary()}.")
+
+
+def _summarise(exported: Exported, fidelity: Fidelity) -> None:
+    click.echo(
+        f"Exported {', '.join(exported.sections())}; {len(exported.findings)} finding(s) in "
+        f"{REPORT}."
+    )
+    click.echo(f"Compiled back onto the target: {fidelity.summary()}.")

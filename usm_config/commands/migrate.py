@@ -1,0 +1,191 @@
+"""migrate: export one target, plan (and apply) the result on another, with a fidelity report."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from usm_config.adapter import Adapter, SupportsExport, load_adapter
+from usm_config.blueprint.model import Blueprint
+from usm_config.commands.common import (
+    EXIT_CHANGES,
+    Failure,
+    handled_errors,
+    load_or_fail,
+)
+from usm_config.commands.export import load_export, read_live
+from usm_config.commands.target import apply as apply_command
+from usm_config.diagnostics import display_path
+from usm_config.engine.lock import write_atomic
+from usm_config.engine.plan import Plan
+from usm_config.export.fidelity import FidelityReport, land
+from usm_config.export.fidelity_render import RENDERERS
+from usm_config.export.model import Exported
+from usm_config.export.writer import ExportTargetError, write_directory
+from usm_config.runner import Context, Session
+from usm_config.targets import ResolvedTarget, resolve_target
+
+
+@click.command()
+@click.option("--from", "source_name", required=True, help="Target to export from.")
+@click.option("--to", "target_name", required=True, help="Target to plan (and apply) on.")
+@click.option(
+    "--targets",
+    "targets_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("targets.yaml"),
+    show_default=True,
+    help="The targets file.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Keep the exported blueprint in this folder (by default it is discarded, unless "
+    "--apply needs it).",
+)
+@click.option(
+    "--extends",
+    "base",
+    type=click.Path(exists=True, path_type=Path),
+    default=Path("blueprints/usm-reference.yaml"),
+    show_default=True,
+    help="The USM library the export builds on.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(sorted(RENDERERS)),
+    default="text",
+    show_default=True,
+    help="Format of the fidelity report.",
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the fidelity report to this file (in the --output format).",
+)
+@click.option(
+    "--apply",
+    "do_apply",
+    is_flag=True,
+    help="Apply the exported blueprint to the --to target (needs --out), with apply's "
+    "confirmation.",
+)
+@click.option("--auto-approve", is_flag=True, help="With --apply: apply without asking.")
+def migrate(
+    source_name: str,
+    target_name: str,
+    targets_file: Path,
+    out: Path | None,
+    base: Path,
+    output: str,
+    report: Path | None,
+    do_apply: bool,
+    auto_approve: bool,
+) -> None:
+    """Carry one tool's configuration to another: export, plan, and report the fidelity.
+
+    Reads the --from target back into a blueprint (as export does), compiles it for the --to
+    target's adapter and plans it there. The fidelity report says, element by element, how it
+    lands: as an API record, a manual step, an artifact, or not at all (and why), after what
+    the export could not read. Exits 2 when anything is lost, 0 when everything arrives.
+
+    To review before writing: keep the blueprint with --out, then 'plan DIR --out plan.json'
+    and 'apply DIR --plan plan.json' on the --to target, as with any blueprint.
+
+    \b
+    Example:
+      usm-config migrate --from sandbox-jsm --to sandbox
+      usm-config migrate --from sandbox-jsm --to sandbox --out migrated/ -o markdown
+    """
+    with handled_errors():
+        reference, _ = load_or_fail(base, strict=False)
+        source = resolve_target(targets_file, source_name)
+        target = resolve_target(targets_file, target_name)
+        source_adapter = load_adapter(source.config.adapter)
+        if not isinstance(source_adapter, SupportsExport):
+            raise Failure(f"adapter '{source_adapter.name}' cannot export yet")
+        target_adapter = load_adapter(target.config.adapter)
+        if do_apply and out is None:
+            raise Failure("--apply applies the exported blueprint: keep it with --out DIR")
+        live = asyncio.run(read_live(Context(reference, base, source, source_adapter)))
+        exported = source_adapter.export(live, reference)
+        origin = f"target '{source.name}' ({source_adapter.name})"
+        with _folder(out) as folder:
+            try:
+                write_directory(exported, folder, extends=base, origin=origin)
+            except ExportTargetError as exc:
+                raise Failure(str(exc)) from None
+            blueprint = load_export(folder)
+            context = Context(blueprint, folder, target, target_adapter)
+            plan = asyncio.run(_plan(context))
+            fidelity = _report(source, target, context.adapter, blueprint, exported, plan)
+            text = RENDERERS[output](fidelity)
+            click.echo(text, nl=False)
+            if report is not None:
+                write_atomic(report, text)
+                click.echo(f"wrote {display_path(report)}", err=True)
+            if out is not None:
+                click.echo(f"the exported blueprint is in {display_path(out)}", err=True)
+        if do_apply:
+            click.get_current_context().invoke(
+                apply_command,
+                path=out,
+                target_name=target_name,
+                targets_file=targets_file,
+                strict=False,
+                plan_file=None,
+                auto_approve=auto_approve,
+                output="summary",
+                prune=False,
+                parallelism=None,
+                mass_change_limit=None,
+            )
+    if fidelity.lost:
+        sys.exit(EXIT_CHANGES)
+
+
+@contextmanager
+def _folder(out: Path | None) -> Iterator[Path]:
+    if out is not None:
+        yield out
+        return
+    with tempfile.TemporaryDirectory(prefix="usm-migrate-") as tmp:
+        yield Path(tmp) / "exported"
+
+
+async def _plan(context: Context) -> Plan:
+    async with Session.open(context) as session:
+        planned = await session.plan()
+    return planned.plan
+
+
+def _report(
+    source: ResolvedTarget,
+    target: ResolvedTarget,
+    adapter: Adapter,
+    blueprint: Blueprint,
+    exported: Exported,
+    plan: Plan,
+) -> FidelityReport:
+    desired = adapter.compile(blueprint)
+    landings = land(
+        blueprint,
+        desired.records,
+        adapter.kinds,
+        artifact_sections=getattr(adapter, "artifact_sections", ()),
+    )
+    return FidelityReport(
+        source=f"'{source.name}' ({source.config.adapter})",
+        target=f"'{target.name}' ({target.config.adapter})",
+        lost_on_export=tuple(f for f in exported.findings if f.kind.lost),
+        elements=tuple(landings),
+        plan_summary=plan.summary(),
+        notes=desired.notes,
+    )
