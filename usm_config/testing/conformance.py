@@ -38,6 +38,11 @@ Class attributes a subclass sets:
 ``target_options``
     The adapter's target ``options`` every test runs with (see ``SupportsOptions``); empty by
     default.
+``reference``
+    The USM library the blueprint builds on (``blueprints/usm-reference.yaml``). For an adapter
+    that can export (``SupportsExport``), the suite applies the blueprint, exports the sandbox
+    over this reference and checks that the export compiles back onto exactly what was
+    applied. ``None`` (the default) skips that test.
 ``flaky_knobs``, ``flaky_retries``, ``flaky_batch_size``
     The fault test's sandbox settings (:class:`usm_config.targets.SandboxKnobs`: 429s, 503s,
     responses lost after the commit, seed), the target's ``retries``, and the batch size used
@@ -66,12 +71,20 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import JsonValue
 
-from usm_config.adapter import Adapter, SupportsBatchWrites, configured, load_adapter
+from usm_config.adapter import (
+    Adapter,
+    SupportsBatchWrites,
+    SupportsExport,
+    configured,
+    load_adapter,
+)
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import Op, Record, record_key
 from usm_config.engine.references import References
+from usm_config.export.verify import check_export
+from usm_config.export.writer import write_directory
 from usm_config.http import HttpClient
 from usm_config.runner import PlanMismatch, RunOutcome, verify_saved_plan
 from usm_config.targets import SandboxKnobs
@@ -114,6 +127,7 @@ class AdapterConformance:
     flaky_retries: ClassVar[int] = 16
     flaky_batch_size: ClassVar[int] = 5
     target_options: ClassVar[dict[str, JsonValue]] = {}
+    reference: ClassVar[Path | None] = None
 
     # ------------------------------------------------------------------ fixtures
 
@@ -265,6 +279,25 @@ class AdapterConformance:
                 if found.fields.get(name) != value
             ]
         assert problems == []
+
+    def test_an_export_compiles_back_onto_what_was_applied(
+        self, applied: Harness, tmp_path: Path
+    ) -> None:
+        adapter = applied.adapter
+        if not isinstance(adapter, SupportsExport) or self.reference is None:
+            pytest.skip("the adapter cannot export, or the suite names no USM reference")
+        reference = load_blueprint(self.reference).blueprint
+        assert reference is not None
+        live = applied.live()
+        exported = adapter.export(live, reference)
+        out = tmp_path / "exported"
+        write_directory(exported, out, extends=self.reference, origin="the sandbox")
+        result = load_blueprint(out)
+        assert result.blueprint is not None, [d.render() for d in result.diagnostics]
+        fidelity = check_export(adapter, result.blueprint, live)
+        wrong = [(c.address, c.diff) for c in (*fidelity.differs, *fidelity.invented)]
+        assert fidelity.exact, wrong[:5]
+        assert fidelity.matched, "the export reproduced nothing"
 
     def _a_rename(self, harness: Harness) -> tuple[Blueprint, dict[str, Record]]:
         """A blueprint whose first team (or service) is renamed, and the live records whose

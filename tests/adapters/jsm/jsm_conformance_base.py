@@ -18,6 +18,7 @@ class JsmConformance(AdapterConformance):
     adapter_name = "jsm"
     blueprint = REPO / "blueprints" / "examples" / "municipality"
     spec_path = JIRA_SPECS
+    reference = REPO / "blueprints" / "usm-reference.yaml"
     flaky_knobs = SandboxKnobs(
         rate_429=0.2,
         rate_5xx=0.1,
