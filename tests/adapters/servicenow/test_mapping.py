@@ -477,7 +477,7 @@ def test_processes_become_states(desired: Desired) -> None:
         if r.kind == "sys_choice" and r.key[:2] == ("problem", "state")
     }
     assert states["101"] == "Identify risks"
-    assert states["107"] == "Evaluate and close"
+    assert states["107"] == "Evaluate & close"
     assert states["108"] == "Known error"
     model = _one(desired, "chg_model", "USM change")
     assert model.fields["table_name"] == "change_request"
@@ -485,9 +485,9 @@ def test_processes_become_states(desired: Desired) -> None:
     assert first.fields["initial_state"] == "true"
     assert first.fields["sttrm_model"] == ref("chg_model", ("USM change",))
     assert _one(desired, "sttrm_state", "USM change", "3").fields["initial_state"] == "false"
-    transition = _one(desired, "sttrm_state_transition", "Accept request for change to Classify")
+    transition = _one(desired, "sttrm_state_transition", "Accept RFC to Classify")
     assert transition.fields == {
-        "name": "Accept request for change to Classify",
+        "name": "Accept RFC to Classify",
         "from_state": ref("sttrm_state", ("USM change", "-5")),
         "to_state": ref("sttrm_state", ("USM change", "-4")),
         "automatic": "false",
@@ -530,7 +530,7 @@ def test_workflows_become_articles_and_flows(desired: Desired) -> None:
     assert 'style="padding-left: 2em">Accept service request' in text
     assert "workflow fulfilled" in text and "process fulfilled" in text
     # Risk-triggered workflows show the risk matrix.
-    risk = _one(desired, "kb_knowledge", "USM workflow 8: Risks handled by operations")
+    risk = _one(desired, "kb_knowledge", "USM workflow 8: Risks that can be handled by operations")
     assert "Risk classification" in str(risk.fields["text"])
     assert "Risk classification" not in text
     # Two workflows name one flow: one read-only record.
