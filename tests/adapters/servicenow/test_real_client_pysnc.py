@@ -61,6 +61,7 @@ def test_pysnc_inserts_queries_updates_and_deletes(
 
     assert again.delete()
     gone = client.GlideRecord("sys_user_group")
+    gone.add_query("name", "Service desk")
     gone.query()
     assert len(gone) == 0
 
