@@ -162,7 +162,7 @@ def test_the_municipality_reads_back_on_amsterdam_time(municipality: list[Record
         if r.kind == "cmn_schedule_span" and r.key == ("Kantooruren (ma–vr 08:00–17:00)", r.key[1])
     ]
     weekly = [r for r in spans if r.fields["repeat_type"] == "weekly"]
-    assert [r.fields["start_date_time"][-6:] for r in weekly] == ["080000"]
+    assert [str(r.fields["start_date_time"])[-6:] for r in weekly] == ["080000"]
 
 
 def _without_batch(adapter: Adapter) -> Adapter:
