@@ -2,8 +2,9 @@
 
 This module is data, not configuration: a blueprint may rename and tailor what is here, and the
 checks in :mod:`usm_config.blueprint.checks` compare a blueprint against it. The structure
-(process order, step order, fork steps, workflow paths) follows the USM workflow templates; all
-wording is this project's own.
+(process order, step order, fork steps, workflow paths) and the names of processes, steps and
+workflows, in English and Dutch, follow the USM workflow templates; descriptions are this
+project's own.
 """
 
 from __future__ import annotations
