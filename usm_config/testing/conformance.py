@@ -409,6 +409,7 @@ class AdapterConformance:
         lock = json.loads(empty.lock_path.read_text(encoding="utf-8"))["records"]
         for uid, target_id in adopted.items():
             assert lock[uid]["id"] == target_id
+            assert lock[uid].get("adopted") is True, "the lock remembers whose record it was"
 
     # ------------------------------------------------------------------ saved plans
 
