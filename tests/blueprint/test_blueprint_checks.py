@@ -199,7 +199,7 @@ CHECK_CASES: tuple[Case, ...] = (
               - {key: review, name: Review delivery and feedback}
               - {key: close, name: Evaluate and close}
         """,
-        "process 'operate' must start with step 'accept' (Accept service request), not 'intake'",
+        "process 'operate' must start with step 'accept' (Accept service requests), not 'intake'",
         ("key: intake", "key: accept"),
     ),
     case(
@@ -210,7 +210,7 @@ CHECK_CASES: tuple[Case, ...] = (
               - {key: execute, name: Execute the activities}
               - {key: review, name: Review delivery and feedback}  # <-
         """,
-        "process 'operate' must end with step 'close' (Evaluate and close), not 'review'",
+        "process 'operate' must end with step 'close' (Evaluate & close), not 'review'",
         ("feedback}  # <-", "feedback}\n      - {key: close, name: Evaluate and close}"),
     ),
     case(

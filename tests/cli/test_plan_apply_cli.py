@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from usm_servicenow.sandbox_baseline import baseline
 from usm_servicenow.sandbox_store import RecordStore
 
 from usm_config.adapter import load_adapter
@@ -102,13 +103,27 @@ class Workspace:
         return result
 
     def expected_summary(self) -> str:
-        """The summary line of a plan on an empty sandbox."""
+        """The summary line of a plan on a fresh sandbox: what it holds out of the box is
+        adopted, the rest created (or a manual step)."""
         loaded = load_blueprint(self.blueprint)
         assert loaded.blueprint is not None
         adapter = load_adapter("servicenow")
         records = adapter.compile(loaded.blueprint).records
-        creates = sum(Op.CREATE in adapter.kinds[r.kind].operations for r in records)
-        return f"{creates} to create, 0 to update, 0 to delete, {len(records) - creates} manual"
+        out_of_box = {
+            (table, tuple(str(row[f]) for f in adapter.kinds[table].key_fields))
+            for table, rows in baseline()["tables"].items()
+            if table in adapter.kinds
+            and not set(adapter.kinds[table].key_fields) & set(adapter.kinds[table].references)
+            for row in rows
+        }
+        adopts = sum((r.kind, r.key) in out_of_box for r in records)
+        creates = sum(
+            Op.CREATE in adapter.kinds[r.kind].operations and (r.kind, r.key) not in out_of_box
+            for r in records
+        )
+        manual = len(records) - creates - adopts
+        text = f"{creates} to create, 0 to update, 0 to delete, {manual} manual"
+        return text + (f", {adopts} to adopt" if adopts else "")
 
     def sandbox_store(self) -> RecordStore:
         """The sandbox's records, to change them behind the tool's back."""
@@ -217,7 +232,7 @@ def test_plan_as_json(ws: Workspace) -> None:
     assert data["target"] == "sandbox"
     assert data["adapter"] == "servicenow"
     actions = {change["action"] for change in data["changes"]}
-    assert actions == {"create", "manual"}
+    assert actions == {"create", "manual", "adopt"}  # adopt: the sandbox's out-of-box records
 
 
 def test_plan_as_markdown(ws: Workspace) -> None:
@@ -231,12 +246,13 @@ def test_plan_as_a_summary_counts_changes_per_kind(ws: Workspace) -> None:
     result = ws.run("plan", "tiny.yaml", "-o", "summary")
     assert result.exit_code == 0, result.output
     assert f"Plan: {ws.expected_summary()}." in result.stdout
-    assert re.search(r"^  sys_user_group\s+\+1$", result.stdout, re.MULTILINE)
+    # The team 'Service Desk' takes over the sandbox's out-of-box group of that name.
+    assert re.search(r"^  sys_user_group\s+=1$", result.stdout, re.MULTILINE)
     assert f"    ! sys_hub_flow[{FLOW}]" in result.stdout
     assert "Flow Designer" not in result.stdout  # the details are in the text plan
     applied = ws.run("apply", "tiny.yaml", "--auto-approve", "-o", "summary")
     assert applied.exit_code == 0, applied.output
-    assert re.search(r"^  sys_user_group\s+\+1$", applied.stdout, re.MULTILINE)
+    assert re.search(r"^  sys_user_group\s+=1$", applied.stdout, re.MULTILINE)
     assert "Converged" in applied.stdout
 
 

@@ -108,7 +108,9 @@ def test_workflow_3_forks_and_resumes_as_usm_says(reference: Blueprint, locale: 
 def test_dutch_names_come_from_name_nl_and_usm(reference: Blueprint) -> None:
     article = workflow_article(reference, _workflow(reference, 4), "nl")
     assert article.locale == "nl"
-    assert article.title == "USM-workflow 4: Incident zonder wijziging van beheerde infrastructuur"
+    assert article.title == (
+        "USM-workflow 4: Incident dat géén wijziging van beheerde infrastructuur vergt"
+    )
     assert article.trigger == "Incident"
     assert article.kind == "reactief"
     assert article.path == "Herstellen → Uitvoeren"
@@ -125,9 +127,9 @@ def test_the_blueprints_locale_is_the_default(municipality: Blueprint) -> None:
     names = {(row.process_id, row.step): row.name for row in article.sequence}
     # A step name tailored in the workflow is shown as written; others come from name_nl.
     assert names[(ProcessId.CHANGE, "cab-review")] == "Wijzigingsoverleg over de invoering"
-    assert names[(ProcessId.CHANGE, "plan")] == "Plannen en accorderen"
+    assert names[(ProcessId.CHANGE, "plan")] == "Plannen & accorderen"
     assert names[(ProcessId.AGREE, "specify")] == "Dienst specificeren met de afdeling"
-    assert names[(ProcessId.AGREE, "offer")] == "Opstellen aanbod"
+    assert names[(ProcessId.AGREE, "offer")] == "Opstellen offerte"
 
 
 def test_tailored_steps_resolve_raci_to_profile_names(municipality: Blueprint) -> None:

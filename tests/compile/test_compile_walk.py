@@ -266,3 +266,24 @@ def test_lookups_of_a_shipped_blueprint(loaded: LoadResult) -> None:
     assert {ct: len(ids) for ct, ids in lk.categories.items()} == {
         ct: sum(1 for v in walk.categories(bp, ct)) for ct in lk.categories
     }
+
+
+SPANS = [{"days": ["mon"], "start": "08:00", "end": "17:00"}]
+
+
+def test_a_schedule_runs_in_its_own_time_zone_else_the_organisations() -> None:
+    bp = Blueprint.model_validate(
+        {
+            "usm": 1,
+            "organisation": {"id": "o", "name": "O", "timezone": "Europe/Amsterdam"},
+            "schedules": [
+                {"id": "own", "name": "Own", "timezone": "Europe/London", "spans": SPANS},
+                {"id": "unset", "name": "Unset", "spans": SPANS},
+                {"id": "utc", "name": "UTC", "timezone": "UTC", "spans": SPANS},
+            ],
+        }
+    )
+    zones = {s.id: walk.schedule_timezone(bp, s) for s in bp.schedules}
+    # The model's 'UTC' default is no choice; a schedule that says UTC means it.
+    assert zones == {"own": "Europe/London", "unset": "Europe/Amsterdam", "utc": "UTC"}
+    assert walk.schedule_timezone(bp, None) == "Europe/Amsterdam"

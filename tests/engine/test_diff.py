@@ -58,6 +58,26 @@ def test_unmanaged_record_with_same_key_is_adopted(harness: Harness) -> None:
     assert harness.plan([group("desk", "x@x.org", uid="g:desk")]).changes == ()
 
 
+def test_changes_to_an_adopted_record_say_usm_config_did_not_create_it(
+    harness: Harness,
+) -> None:
+    """The lock remembers an adoption, so every later update or prune says whose record it
+    is: an out-of-box record stays recognisable after it was taken over."""
+    harness.tool.insert("group", {"name": "desk", "email": "x@x.org"})
+    harness.apply([group("desk", "y@x.org", uid="g:desk"), group("ops", uid="g:ops")])
+    assert harness.lock().entries["g:desk"].adopted
+    assert not harness.lock().entries["g:ops"].adopted
+    assert '"adopted": true' in harness.lock().to_json()
+    (update,) = harness.plan([group("desk", "z@x.org", uid="g:desk")]).changes
+    assert update.action == Action.UPDATE
+    assert update.reason == "fields differ; an adopted record usm-config did not create"
+    harness.apply([group("desk", "z@x.org", uid="g:desk"), group("ops", uid="g:ops")])
+    assert harness.lock().entries["g:desk"].adopted  # an update keeps the mark
+    (prune,) = harness.plan([group("ops", uid="g:ops")], prune=True).changes
+    assert (prune.action, prune.key) == (Action.DELETE, ("desk",))
+    assert prune.reason.endswith("; an adopted record usm-config did not create")
+
+
 def test_prune_deletes_only_managed_records(harness: Harness) -> None:
     """Without --prune nothing is deleted; with it only lock-listed records go."""
     harness.tool.insert("group", {"name": "foreign", "email": ""})

@@ -2,8 +2,9 @@
 
 This module is data, not configuration: a blueprint may rename and tailor what is here, and the
 checks in :mod:`usm_config.blueprint.checks` compare a blueprint against it. The structure
-(process order, step order, fork steps, workflow paths) follows the USM workflow templates; all
-wording is this project's own.
+(process order, step order, fork steps, workflow paths) and the names of processes, steps and
+workflows, in English and Dutch, follow the USM workflow templates; descriptions are this
+project's own.
 """
 
 from __future__ import annotations
@@ -101,14 +102,14 @@ PROCESSES: dict[ProcessId, CanonicalProcess] = {
         "Afspreken",
         CallType.WISH,
         _steps(
-            ("accept", "Accept wish", "Aannemen wens"),
+            ("accept", "Accept wishes", "Aannemen wensen"),
             ("classify", "Classify", "Classificeren"),
-            ("specify", "Specify the service", "Specificeren dienst"),
-            ("offer", "Draft the offer", "Opstellen aanbod"),
+            ("specify", "Specify the service", "Specificeer de service"),
+            ("offer", "Draft offer", "Opstellen offerte"),
             ("negotiate", "Negotiate", "Onderhandelen"),
-            ("realize", "Realize the agreement", "Realiseren", True),
-            ("review", "Review delivery and feedback", "Toetsen oplevering en terugkoppelen"),
-            ("close", "Evaluate and close", "Evalueren en afsluiten"),
+            ("realize", "Realize", "Realiseren", True),
+            ("review", "Review delivery & feedback", "Toetsen oplevering & terugkoppelen"),
+            ("close", "Evaluate & close", "Evalueren & afsluiten"),
         ),
     ),
     ProcessId.CHANGE: CanonicalProcess(
@@ -117,15 +118,15 @@ PROCESSES: dict[ProcessId, CanonicalProcess] = {
         "Wijzigen",
         CallType.REQUEST_FOR_CHANGE,
         _steps(
-            ("accept", "Accept request for change", "Aannemen wijzigingsverzoek"),
+            ("accept", "Accept RFC", "Aannemen RFC"),
             ("classify", "Classify", "Classificeren"),
-            ("plan", "Plan and authorise", "Plannen en accorderen"),
-            ("prepare", "Prepare the change", "Voorbereiden wijziging"),
-            ("test", "Test and release", "Testen en vrijgeven"),
+            ("plan", "Plan & agree", "Plannen & accorderen"),
+            ("prepare", "Prepare change", "Voorbereiden wijziging"),
+            ("test", "Test & release", "Testen & vrijgeven"),
             ("deploy", "Deploy", "Implementeren", True),
-            ("review", "Review delivery and feedback", "Toetsen oplevering en terugkoppelen"),
-            ("update-mir", "Update the managed infrastructure register", "Bijwerken BIR"),
-            ("close", "Evaluate and close", "Evalueren en afsluiten"),
+            ("review", "Review delivery & feedback", "Toetsen oplevering & terugkoppelen"),
+            ("update-mir", "Update CMDB/MIR", "Bijwerken BIR"),
+            ("close", "Evaluate & close", "Evalueren & afsluiten"),
         ),
     ),
     ProcessId.RECOVER: CanonicalProcess(
@@ -138,9 +139,9 @@ PROCESSES: dict[ProcessId, CanonicalProcess] = {
             ("classify", "Classify", "Classificeren"),
             ("analyze", "Analyze", "Analyseren"),
             ("prepare", "Prepare recovery", "Voorbereiden herstel"),
-            ("recover", "Recover the service", "Herstellen", True),
-            ("review", "Review delivery and feedback", "Toetsen oplevering en terugkoppelen"),
-            ("close", "Evaluate and close", "Evalueren en afsluiten"),
+            ("recover", "Recover", "Herstellen", True),
+            ("review", "Review delivery & feedback", "Toetsen oplevering & terugkoppelen"),
+            ("close", "Evaluate & close", "Evalueren & afsluiten"),
         ),
     ),
     ProcessId.OPERATE: CanonicalProcess(
@@ -149,12 +150,12 @@ PROCESSES: dict[ProcessId, CanonicalProcess] = {
         "Uitvoeren",
         CallType.SERVICE_REQUEST,
         _steps(
-            ("accept", "Accept service request", "Aannemen serviceverzoek"),
+            ("accept", "Accept service requests", "Aannemen service requests"),
             ("classify", "Classify", "Classificeren"),
             ("plan", "Plan the activities", "Plannen werkzaamheden"),
-            ("execute", "Execute the activities", "Uitvoeren werkzaamheden"),
-            ("review", "Review delivery and feedback", "Toetsen oplevering en terugkoppelen"),
-            ("close", "Evaluate and close", "Evalueren en afsluiten"),
+            ("execute", "Execute activities", "Uitvoeren werkzaamheden"),
+            ("review", "Review delivery & feedback", "Toetsen oplevering & terugkoppelen"),
+            ("close", "Evaluate & close", "Evalueren & afsluiten"),
         ),
     ),
     ProcessId.IMPROVE: CanonicalProcess(
@@ -165,11 +166,11 @@ PROCESSES: dict[ProcessId, CanonicalProcess] = {
         _steps(
             ("identify", "Identify risks", "Identificeren risico's"),
             ("classify", "Classify", "Classificeren"),
-            ("determine-cause", "Determine the cause", "Vaststellen oorzaak"),
-            ("select-measure", "Select a measure", "Selecteren maatregel"),
-            ("deploy-measure", "Deploy the measure", "Doorvoeren maatregel", True),
-            ("review", "Review delivery and feedback", "Toetsen oplevering en terugkoppelen"),
-            ("close", "Evaluate and close", "Evalueren en afsluiten"),
+            ("determine-cause", "Determine cause", "Vaststellen oorzaak"),
+            ("select-measure", "Select measure", "Selecteren maatregel"),
+            ("deploy-measure", "Deploy measure", "Doorvoeren maatregel", True),
+            ("review", "Review delivery & feedback", "Toetsen oplevering & terugkoppelen"),
+            ("close", "Evaluate & close", "Evalueren & afsluiten"),
         ),
     ),
 }
@@ -217,7 +218,7 @@ WORKFLOWS: tuple[CanonicalWorkflow, ...] = (
         3,
         "incident-with-change",
         "Incident with changes to managed resources",
-        "Incident met wijziging van beheerde infrastructuur",
+        "Incident dat een wijziging van de beheerde infrastructuur vergt",
         CallType.INCIDENT,
         False,
         (_R, _C, _O),
@@ -226,7 +227,7 @@ WORKFLOWS: tuple[CanonicalWorkflow, ...] = (
         4,
         "incident-without-change",
         "Incident without changes to managed resources",
-        "Incident zonder wijziging van beheerde infrastructuur",
+        "Incident dat géén wijziging van beheerde infrastructuur vergt",
         CallType.INCIDENT,
         False,
         (_R, _O),
@@ -236,7 +237,7 @@ WORKFLOWS: tuple[CanonicalWorkflow, ...] = (
         6,
         "risk-with-agreement-change",
         "Risks with changes to agreements",
-        "Risico afgehandeld met aanpassing van de overeenkomst",
+        "Risico's die worden afgehandeld met een aanpassing van de overeenkomst",
         CallType.RISK,
         True,
         (_I, _A, _C, _O),
@@ -245,7 +246,7 @@ WORKFLOWS: tuple[CanonicalWorkflow, ...] = (
         7,
         "risk-with-resource-change",
         "Risks with changes to managed resources",
-        "Risico afgehandeld met wijziging van beheerde infrastructuur",
+        "Risico's die worden afgehandeld met een wijziging van beheerde infrastructuur",
         CallType.RISK,
         True,
         (_I, _C, _O),
@@ -253,8 +254,8 @@ WORKFLOWS: tuple[CanonicalWorkflow, ...] = (
     CanonicalWorkflow(
         8,
         "risk-handled-by-operations",
-        "Risks handled by operations",
-        "Risico afgehandeld door Uitvoeren",
+        "Risks that can be handled by operations",
+        "Risico's die worden afgehandeld door Uitvoeren",
         CallType.RISK,
         True,
         (_I, _O),

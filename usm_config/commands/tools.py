@@ -71,18 +71,31 @@ def sandbox() -> None:
 @click.option(
     "--tls-key", type=click.Path(exists=True, dir_okay=False), help="PEM key of --tls-cert."
 )
+@click.option(
+    "--spec",
+    type=click.Path(exists=True, path_type=Path),
+    help="The vendor's API description (a file, or a folder of them): every request, each "
+    "sub-request of a batch too, is checked against it and answered 400 where it breaks it.",
+)
 def sandbox_serve(
-    adapter_name: str, port: int, state: Path, tls_cert: str | None, tls_key: str | None
+    adapter_name: str,
+    port: int,
+    state: Path,
+    tls_cert: str | None,
+    tls_key: str | None,
+    spec: Path | None,
 ) -> None:
     """Serve an adapter's emulator on 127.0.0.1 for real clients.
 
     The ServiceNow emulator accepts basic auth admin/admin and OAuth client
-    usm-config / sandbox-secret.
+    usm-config / sandbox-secret. GET /_sandbox/requests lists every request it answered
+    (with a batch's sub-requests), GET /_sandbox/spec_violations what --spec refused.
 
     \b
     Example:
       usm-config sandbox serve servicenow --port 8080
       usm-config sandbox serve servicenow --port 8443 --tls-cert cert.pem --tls-key key.pem
+      usm-config sandbox serve servicenow --spec ../shared/specs/servicenow/table.json
     """
     from usm_config.sandbox.serve import serve  # noqa: PLC0415 (uvicorn loads only when serving)
 
@@ -97,8 +110,9 @@ def sandbox_serve(
         click.echo(
             f"serving the {adapter_name} sandbox on {scheme}://127.0.0.1:{port} (Ctrl+C stops)"
         )
+        app = adapter.sandbox_app(state, spec_path=spec) if spec else adapter.sandbox_app(state)
         serve(
-            adapter.sandbox_app(state),
+            app,
             host="127.0.0.1",
             port=port,
             certfile=tls_cert,

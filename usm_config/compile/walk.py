@@ -138,6 +138,15 @@ def schedules(bp: Blueprint) -> Iterator[ScheduleVisit]:
         yield ScheduleVisit(schedule, ("schedules", i))
 
 
+def schedule_timezone(bp: Blueprint, schedule: Schedule | None) -> str:
+    """The IANA time zone ``schedule`` runs in: its own when the blueprint sets one, else the
+    organisation's (also when there is no schedule). The model's own default ('UTC') is only a
+    default, never a choice the organisation made."""
+    if schedule is not None and "timezone" in schedule.model_fields_set:
+        return schedule.timezone
+    return bp.organisation.timezone
+
+
 # ----------------------------------------------------------------------------- services
 
 

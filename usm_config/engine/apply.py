@@ -16,6 +16,7 @@ from itertools import groupby
 from typing import Any
 
 from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
+from usm_config.engine.diff import ADOPTED_REASON
 from usm_config.engine.journal import Journal
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Action, Change
@@ -127,7 +128,8 @@ class Applier:
         assert target_id is not None
         self.references.learn(change.kind, change.key, target_id)
         if change.uid:
-            self.lock.set(change.uid, change.kind, target_id, change.key)
+            adopted = change.action == Action.ADOPT and change.reason == ADOPTED_REASON
+            self.lock.set(change.uid, change.kind, target_id, change.key, adopted=adopted)
 
     def _tool_fields(self, change: Change) -> dict[str, Any]:
         """The change's fields as the tool takes them: references as ids."""

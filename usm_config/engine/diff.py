@@ -18,6 +18,12 @@ from usm_config.engine.order import kind_levels
 from usm_config.engine.plan import Action, Change, Duplicate, FieldChange
 from usm_config.engine.records import KindSpec, Op, Record, sets_in_order
 
+#: Why a plan takes over a live record: one it did not create, or one an interrupted apply did.
+ADOPTED_REASON = "an unmanaged record with the same key exists; taking it over"
+RESUMED_REASON = "created by an interrupted apply; taking it over"
+#: Added to the reason of every change to an adopted record, which usm-config did not create.
+NOT_OURS = "an adopted record usm-config did not create"
+
 
 def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]:
     before = live.fields if live else {}
@@ -126,11 +132,7 @@ def compute_changes(
                 changes.append(
                     Change(
                         action=Action.ADOPT,
-                        reason=(
-                            "created by an interrupted apply; taking it over"
-                            if record.uid in resumed_uids
-                            else "an unmanaged record with the same key exists; taking it over"
-                        ),
+                        reason=(RESUMED_REASON if record.uid in resumed_uids else ADOPTED_REASON),
                         target_id=current.target_id,
                         fields={d.field: d.after for d in diff},
                         diff=diff,
@@ -155,10 +157,13 @@ def compute_changes(
             )
             continue
         renamed = any(d.field in spec.key_fields for d in diff)
+        reason = "renamed in the blueprint" if renamed else "fields differ"
+        if entry is not None and entry.adopted:
+            reason += f"; {NOT_OURS}"
         changes.append(
             Change(
                 action=Action.UPDATE,
-                reason="renamed in the blueprint" if renamed else "fields differ",
+                reason=reason,
                 target_id=current.target_id,
                 fields={d.field: d.after for d in diff},
                 diff=diff,
@@ -177,14 +182,18 @@ def compute_changes(
         if owner is None:
             continue
         action = Action.DELETE if Op.DELETE in owner.operations else Action.MANUAL
+        uid = managed[(record.kind, record.target_id or "")]
+        reason = "managed, no longer in the blueprint"
+        if lock.entries[uid].adopted:
+            reason += f"; {NOT_OURS}"
         deletes.append(
             Change(
                 action=action,
                 kind=record.kind,
                 key=record.key,
-                uid=managed[(record.kind, record.target_id or "")],
+                uid=uid,
                 target_id=record.target_id,
-                reason="managed, no longer in the blueprint",
+                reason=reason,
                 instructions="" if action == Action.DELETE else owner.manual_hint,
                 diff=tuple(
                     FieldChange(field=k, before=v, after=None)

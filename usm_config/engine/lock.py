@@ -20,11 +20,13 @@ LOCK_FORMAT = 1
 
 @dataclass(frozen=True)
 class LockEntry:
-    """One managed record."""
+    """One managed record; ``adopted`` when usm-config took it over rather than created it
+    (an out-of-box record, or one made by hand)."""
 
     kind: str
     target_id: str
     key: tuple[str, ...]
+    adopted: bool = False
 
 
 @dataclass
@@ -44,7 +46,7 @@ class Lock:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             entries = {
-                uid: LockEntry(e["kind"], e["id"], tuple(e["key"]))
+                uid: LockEntry(e["kind"], e["id"], tuple(e["key"]), bool(e.get("adopted")))
                 for uid, e in data["records"].items()
             }
         except (ValueError, KeyError, TypeError) as exc:
@@ -62,9 +64,13 @@ class Lock:
         """
         return {(entry.kind, entry.target_id): uid for uid, entry in self.entries.items()}
 
-    def set(self, uid: str, kind: str, target_id: str, key: tuple[str, ...]) -> None:
-        """Record that ``uid`` is the record ``target_id``."""
-        self.entries[uid] = LockEntry(kind, target_id, key)
+    def set(
+        self, uid: str, kind: str, target_id: str, key: tuple[str, ...], *, adopted: bool = False
+    ) -> None:
+        """Record that ``uid`` is the record ``target_id``; an adopted record stays adopted."""
+        before = self.entries.get(uid)
+        kept = before is not None and before.target_id == target_id and before.adopted
+        self.entries[uid] = LockEntry(kind, target_id, key, adopted or kept)
 
     def remove(self, uid: str) -> None:
         """Forget a record (after it was deleted)."""
@@ -77,7 +83,12 @@ class Lock:
             "target": self.target,
             "adapter": self.adapter,
             "records": {
-                uid: {"kind": e.kind, "id": e.target_id, "key": list(e.key)}
+                uid: {
+                    "kind": e.kind,
+                    "id": e.target_id,
+                    "key": list(e.key),
+                    **({"adopted": True} if e.adopted else {}),
+                }
                 for uid, e in sorted(self.entries.items())
             },
         }

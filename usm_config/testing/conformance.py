@@ -371,7 +371,7 @@ class AdapterConformance:
 
         kept = applied.plan(blueprint=smaller)
         assert "delete" not in counts(kept)
-        assert all(c.reason != PRUNE_REASON for c in kept.changes)
+        assert all(not c.reason.startswith(PRUNE_REASON) for c in kept.changes)
         assert any("--prune" in note for note in kept.notes)
 
         template = self._foreign_candidate(applied, gone)
@@ -386,7 +386,7 @@ class AdapterConformance:
             assert foreign.target_id
 
         planned = applied.planned(blueprint=smaller, prune=True)
-        pruned = [c for c in planned.plan.changes if c.reason == PRUNE_REASON]
+        pruned = [c for c in planned.plan.changes if c.reason.startswith(PRUNE_REASON)]
         assert {address(c) for c in pruned if c.action == Action.DELETE} == deletable
         assert {address(c) for c in pruned if c.action == Action.MANUAL} == by_hand
         assert all((c.kind, c.target_id) in managed_ids for c in pruned)
@@ -442,6 +442,7 @@ class AdapterConformance:
         lock = json.loads(empty.lock_path.read_text(encoding="utf-8"))["records"]
         for uid, target_id in adopted.items():
             assert lock[uid]["id"] == target_id
+            assert lock[uid].get("adopted") is True, "the lock remembers whose record it was"
 
     # ------------------------------------------------------------------ saved plans
 

@@ -597,7 +597,7 @@ def _calendars(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
             {
                 "project": names.project,
                 "name": schedule.name,
-                "timeZone": schedule.timezone,
+                "timeZone": walk.schedule_timezone(bp, schedule),
                 "workingHours": _working_hours(schedule),
                 "holidays": list[JsonValue](sorted({d.isoformat() for d in schedule.holidays})),
             },

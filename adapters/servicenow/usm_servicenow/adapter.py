@@ -96,12 +96,19 @@ class ServiceNowAdapter:
         return [_outcome(w, a, client) for w, a in zip(writes, answers, strict=True)]
 
     def sandbox_app(
-        self, state_file: Path | None, *, spec_path: Path | None = None, **knobs: Any
+        self,
+        state_file: Path | None,
+        *,
+        spec_path: Path | None = None,
+        batch_api: bool = True,
+        **knobs: Any,
     ) -> Any:
-        """The ServiceNow emulator, persisting to ``state_file``.
+        """The ServiceNow emulator, persisting to ``state_file``; a new one holds the records
+        of a fresh instance.
 
         ``knobs`` are :class:`FaultConfig` fields; ``spec_path`` (an OpenAPI export of the
-        Table API) makes the emulator check every Table API request against it.
+        Table API) makes the emulator check every Table API request against it;
+        ``batch_api=False`` makes it an instance without the Batch API.
         """
         from usm_servicenow.sandbox import create_app  # noqa: PLC0415 (starlette only when used)
 
@@ -109,7 +116,11 @@ class ServiceNowAdapter:
             raise ValueError("the ServiceNow sandbox has no lock conflicts: remove rate_409")
         # A real instance has every table the adapter touches; so does the emulator.
         return create_app(
-            db_path=state_file, faults=FaultConfig(**knobs), extra_tables=KINDS, spec_path=spec_path
+            db_path=state_file,
+            faults=FaultConfig(**knobs),
+            extra_tables=KINDS,
+            spec_path=spec_path,
+            batch_api=batch_api,
         )
 
     def sandbox_credentials(self) -> SandboxLogin:

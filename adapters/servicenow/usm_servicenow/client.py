@@ -10,7 +10,10 @@ before ACL filtering and pages can come back short while more rows exist.
 The first pages of all tables go out together in one Batch API request
 (https://www.servicenow.com/docs/bundle/zurich-api-reference/page/integrate/inbound-rest/concept/batch-api.html),
 and later pages in one batch per round, so a plan costs about as many requests as the largest
-table has pages. If the instance refuses the Batch API, reads fall back to one request per page.
+table has pages. An instance without the Batch API, or a user who may not use it, answers 403,
+404 or 400 "Requested URI does not represent any resource" (the Table API's answer to a URL
+that names no resource, r_RESTAPIHTTPResponseCodes); then reads and writes fall back to one
+Table API request each, for the rest of the client's life, and say so once.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from usm_config.http import (
     AuthenticationError,
@@ -49,11 +53,39 @@ class ServiceNowError(HttpError):
 
 
 class _BatchRefused(Exception):
-    """The Batch API endpoint itself answered 404 or 403."""
+    """The Batch API endpoint itself answered 404, 403 or 400 'no resource'."""
 
     def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
+
+
+_NO_RESOURCE = "Requested URI does not represent any resource"
+#: Clients whose instance refused the Batch API: they use the Table API alone from then on.
+_WITHOUT_BATCH: weakref.WeakSet[HttpClient] = weakref.WeakSet()
+
+
+def _refused(exc: HttpStatusError) -> bool:
+    """True when the Batch API endpoint's error says the API is not there for this user."""
+    if isinstance(exc, NotFoundError | PermissionDeniedError):
+        return True
+    return exc.status == 400 and _NO_RESOURCE in exc.body_excerpt
+
+
+def _without_batch(client: HttpClient, status: int) -> None:
+    if client not in _WITHOUT_BATCH:
+        _WITHOUT_BATCH.add(client)
+        log.warning(
+            "%s refused the Batch API (HTTP %d); reading and writing with one Table API "
+            "request each",
+            client.base_url,
+            status,
+        )
+
+
+def batch_available(client: HttpClient) -> bool:
+    """False once the instance behind ``client`` has refused the Batch API."""
+    return client not in _WITHOUT_BATCH
 
 
 # A failed sub-request raises the class HttpClient would raise for the same status on a GET.
@@ -102,7 +134,7 @@ async def read_tables(
     """Read whole tables: ``{table: (fields, encoded filter)}`` → ``{table: rows}``."""
     cursors = [_Cursor(t, fields, _query(where)) for t, (fields, where) in tables.items()]
     rows: dict[str, list[dict[str, Any]]] = {t: [] for t in tables}
-    use_batch = True
+    use_batch = batch_available(client)
     while pending := [c for c in cursors if not c.done]:
         if use_batch:
             try:
@@ -111,7 +143,7 @@ async def read_tables(
                 # Nothing serviced: asking again would loop for ever.
                 log.debug("Batch API serviced no request; reading page by page")
             except _BatchRefused as exc:
-                log.debug("Batch API unavailable (%s); reading page by page", exc.status)
+                _without_batch(client, exc.status)
             use_batch = False
             # An earlier chunk of this round may have finished some tables already.
             pending = [c for c in pending if not c.done]
@@ -147,8 +179,10 @@ async def _batch_round(
         # A batch of GETs changes nothing, so it is safe to retry like any read.
         try:
             response = await client.request("POST", BATCH_PATH, json=body, idempotent=True)
-        except (NotFoundError, PermissionDeniedError) as exc:
-            raise _BatchRefused(exc.status) from None
+        except HttpStatusError as exc:
+            if _refused(exc):
+                raise _BatchRefused(exc.status) from None
+            raise
         answer = response.json()
         served = {str(item.get("id")): item for item in answer.get("serviced_requests", [])}
         for rid, cursor in chunk.items():
@@ -249,8 +283,12 @@ async def batch_write(
     """Send ``(method, path with query, JSON body)`` requests in one Batch API call.
 
     The call is not idempotent: when its answer is lost the HTTP layer raises
-    ``UncertainWriteError`` and the caller checks every write on its own.
+    ``UncertainWriteError`` and the caller checks every write on its own. When the instance
+    refuses the Batch API (nothing was written), the writes go one by one through the Table
+    API instead (:func:`write_one`), and so do all later ones.
     """
+    if not batch_available(client):
+        return [await write_one(client, *request) for request in requests]
     body = {
         "batch_request_id": "write",
         "rest_requests": [
@@ -272,7 +310,13 @@ async def batch_write(
             for index, (method, url, payload) in enumerate(requests)
         ],
     }
-    response = await client.request("POST", BATCH_PATH, json=body)
+    try:
+        response = await client.request("POST", BATCH_PATH, json=body)
+    except HttpStatusError as exc:
+        if not _refused(exc):
+            raise
+        _without_batch(client, exc.status)
+        return [await write_one(client, *request) for request in requests]
     served = {str(item.get("id")): item for item in response.json().get("serviced_requests", [])}
     answers = []
     for index in range(len(requests)):
@@ -290,6 +334,31 @@ async def batch_write(
             continue
         answers.append(BatchAnswer(status, payload))
     return answers
+
+
+async def write_one(
+    client: HttpClient, method: str, url: str, payload: Mapping[str, Any] | None
+) -> BatchAnswer:
+    """One write of a refused batch as its own Table API request, answered like a sub-request.
+
+    A failed write becomes its status and error body, as the batch would have reported it;
+    an answer lost after the commit still raises ``UncertainWriteError``, which the caller
+    settles like a lost batch.
+    """
+    path, _, query = url.partition("?")
+    params = dict(parse_qsl(query))
+    try:
+        if payload is None:
+            response = await client.request(method, path, params=params)
+        else:
+            response = await client.request(method, path, params=params, json=dict(payload))
+    except HttpStatusError as exc:
+        try:
+            detail: Any = json.loads(exc.body_excerpt)
+        except ValueError:
+            detail = {"error": {"message": exc.body_excerpt}}
+        return BatchAnswer(exc.status, detail)
+    return BatchAnswer(response.status_code, response.json() if response.content else None)
 
 
 def write_url(method: str, table: str, sys_id: str | None, fields: Sequence[str]) -> str:

@@ -19,7 +19,7 @@ from datetime import timedelta
 from pydantic import JsonValue
 
 from usm_config.blueprint.model import Blueprint, Process, Service
-from usm_config.blueprint.usm import CALL_TYPE_NAMES, CallType, ProcessId
+from usm_config.blueprint.usm import CallType, ProcessId
 from usm_config.compile import walk
 from usm_config.compile.sink import RecordSink
 from usm_config.compile.sink import record_counts as count_records
@@ -27,6 +27,7 @@ from usm_config.compile.walk import AgreementKind, Lookups
 from usm_config.engine.records import Desired, ref
 from usm_servicenow.article import render_workflow_article
 from usm_servicenow.kinds import KINDS
+from usm_servicenow.sandbox_baseline import platform_choices
 from usm_servicenow.values import (
     AGREEMENT_TYPE,
     CALL_TYPE_COLUMN,
@@ -36,20 +37,19 @@ from usm_servicenow.values import (
     CHANGE_MODEL,
     DEFAULT_CLASSIFICATION,
     DEFAULT_CRITICALITY,
-    KNOWN_ERROR_LABEL,
-    MANAGED,
+    KNOWN_ERROR_VALUE,
     OFFERING_PHASE,
     OPERATIONAL_STATUS,
     PAUSE_CONDITION,
-    PROBLEM_STATE_START,
     SPAN_ANCHOR,
+    STATE_TABLES,
     STOP_CONDITION,
     TOOL,
     Fields,
     Path,
     article_title,
+    call_type_name,
     catalog_title,
-    change_state_values,
     days_of_week,
     glide_duration,
     holiday_name,
@@ -64,6 +64,9 @@ from usm_servicenow.values import (
     sla_name,
     span_name,
     start_condition,
+    state_values,
+    step_name,
+    word,
     yes,
 )
 
@@ -99,6 +102,15 @@ def _choice(
     )
 
 
+def _platform_label(column: str, value: str) -> str | None:
+    """The base system's label of choice ``value`` of ``column`` ('table.element'), if any.
+
+    Such a choice is the platform's: the adapter uses its value and never writes its label.
+    """
+    table, element = column.split(".")
+    return platform_choices().get((table, element), {}).get(value)
+
+
 def _group_ref(lk: Lookups, team_id: str | None) -> JsonValue:
     name = lk.team_name(team_id)
     return ref("sys_user_group", (name,)) if name else ""
@@ -113,7 +125,7 @@ def _teams(bp: Blueprint, out: RecordSink, companies: dict[str, tuple[Fields, st
         team, at = visit.team, visit.path
         if team.kind == "supplier":
             description = join_parts(
-                sentence(f"Assignment group of the supplier {team.name}"),
+                sentence(word(bp, "supplier_group", name=team.name)),
                 sentence(team.description),
             )
             _company(companies, team.name, "supplier", team.description, f"supplier:{team.id}", at)
@@ -171,7 +183,13 @@ def _schedules(bp: Blueprint, out: RecordSink) -> None:
         schedule = visit.schedule
         out.add(
             "cmn_schedule",
-            {"name": schedule.name, "time_zone": schedule.timezone, "description": MANAGED},
+            {
+                "name": schedule.name,
+                # Spans are wall-clock times in this zone; an empty zone would float with
+                # each user's own, and 'UTC' would move an Amsterdam day by one or two hours.
+                "time_zone": walk.schedule_timezone(bp, schedule),
+                "description": word(bp, "managed"),
+            },
             f"schedule:{schedule.id}",
             visit.path,
         )
@@ -211,12 +229,12 @@ def _schedules(bp: Blueprint, out: RecordSink) -> None:
             )
 
 
-def _service_description(svc: Service) -> str:
+def _service_description(bp: Blueprint, svc: Service) -> str:
     facility = svc.facility
     return join_parts(
         sentence(svc.description),
-        f"Goods: {', '.join(facility.goods)}." if facility.goods else "",
-        f"Actions: {', '.join(facility.actions)}." if facility.actions else "",
+        word(bp, "goods", items=", ".join(facility.goods)) if facility.goods else "",
+        word(bp, "actions", items=", ".join(facility.actions)) if facility.actions else "",
     )
 
 
@@ -227,7 +245,7 @@ def _services(bp: Blueprint, lk: Lookups, choices: Mapping[str, str], out: Recor
             "cmdb_ci_service_business",
             {
                 "name": svc.name,
-                "short_description": _service_description(svc),
+                "short_description": _service_description(bp, svc),
                 "service_classification": setting(
                     svc, "service_classification", DEFAULT_CLASSIFICATION
                 ),
@@ -238,11 +256,15 @@ def _services(bp: Blueprint, lk: Lookups, choices: Mapping[str, str], out: Recor
             f"service:{svc.id}",
             visit.path,
         )
-        _agreements(visit, lk, choices, out)
+        _agreements(bp, visit, lk, choices, out)
 
 
 def _agreements(
-    visit: walk.ServiceVisit, lk: Lookups, choices: Mapping[str, str], out: RecordSink
+    bp: Blueprint,
+    visit: walk.ServiceVisit,
+    lk: Lookups,
+    choices: Mapping[str, str],
+    out: RecordSink,
 ) -> None:
     svc = visit.service
     sa = svc.agreements.service
@@ -252,7 +274,12 @@ def _agreements(
     hours = lk.schedules.get(sa.service_hours)
     support = lk.schedules.get(sa.support_hours)
     availability = (
-        f"Availability: {sa.availability:g}% during {hours.name if hours else 'service hours'}."
+        word(
+            bp,
+            "availability",
+            value=f"{sa.availability:g}",
+            hours=hours.name if hours else word(bp, "service_hours"),
+        )
         if sa.availability is not None
         else ""
     )
@@ -269,9 +296,9 @@ def _agreements(
             "phase": OFFERING_PHASE[svc.status],
             "short_description": join_parts(
                 sentence(sa.description),
-                f"Channels: {', '.join(sa.channels)}.",
+                word(bp, "channels", items=", ".join(sa.channels)),
                 availability,
-                f"Support hours: {support.name}." if support else "",
+                word(bp, "support_hours", name=support.name) if support else "",
             ),
         },
         f"offering:{sa.id}",
@@ -280,7 +307,8 @@ def _agreements(
     clock = _Clock(
         offering=offering,
         schedule=ref("cmn_schedule", (support.name,)) if support else "",
-        timezone=support.timezone if support else "",
+        # The SLA clock runs in the support hours' zone (the organisation's without them).
+        timezone=walk.schedule_timezone(bp, support),
     )
     for agreement in agreements:
         _slas(agreement, clock, lk, choices, out)
@@ -342,21 +370,35 @@ def _category_choices(
     'Parent / Child'. Levels deeper than a subcategory are flattened the same way."""
     sequence = 0
     below = 0
+    column = f"{table}.category"
     for visit in walk.categories(bp, ct):
         category = visit.category
         uid = f"category:{ct.value}:{category.id}"
         if visit.depth == 0:
             sequence += 1
             below = 0
-            _choice(out, f"{table}.category", category.id, category.name, sequence, uid, visit.path)
+            value = category_value(column, category.id, category.name)
+            if _platform_label(column, value) is None:
+                _choice(out, column, value, category.name, sequence, uid, visit.path)
         elif nested:
             below += 1
             label = " / ".join(visit.trail[1:])
-            column = f"{table}.subcategory"
-            _choice(out, column, category.id, label, below, uid, visit.path, visit.top.id)
+            parent = category_value(column, visit.top.id, visit.top.name)
+            sub = f"{table}.subcategory"
+            _choice(out, sub, category.id, label, below, uid, visit.path, parent)
         else:
             sequence += 1
-            _choice(out, f"{table}.category", category.id, visit.label, sequence, uid, visit.path)
+            value = category_value(column, category.id, visit.label)
+            if _platform_label(column, value) is None:
+                _choice(out, column, value, visit.label, sequence, uid, visit.path)
+
+
+def category_value(column: str, category_id: str, label: str) -> str:
+    """The choice value of a category: its id, or ``usm_<id>`` when the platform already has
+    that value with another label (writing ours would relabel the platform's). A category
+    labelled like the platform's choice of the same value is that choice."""
+    platform = _platform_label(column, category_id)
+    return f"usm_{category_id}" if platform not in (None, label) else category_id
 
 
 def _classification(bp: Blueprint, choices: Mapping[str, str], out: RecordSink) -> None:
@@ -375,11 +417,15 @@ def _classification(bp: Blueprint, choices: Mapping[str, str], out: RecordSink) 
         for j, level in enumerate(levels):
             value = values[level.id]
             uid = f"{element}:{level.id}"
-            _choice(out, f"incident.{element}", value, level.name, int(value), uid, (*at, label, j))
+            field = f"incident.{element}"
+            # Level n is the platform's value n where it has one (its label stays).
+            if _platform_label(field, value) is None:
+                _choice(out, field, value, level.name, int(value), uid, (*at, label, j))
     for j, rank in enumerate(matrix.levels):
         value = choices[rank.id]
         uid = f"priority:{rank.id}"
-        _choice(out, "incident.priority", value, rank.name, int(value), uid, (*at, "levels", j))
+        if _platform_label("incident.priority", value) is None:
+            _choice(out, "incident.priority", value, rank.name, int(value), uid, (*at, "levels", j))
     order = 0
     for row in matrix.rows:
         for column in matrix.columns:
@@ -404,23 +450,38 @@ def _classification(bp: Blueprint, choices: Mapping[str, str], out: RecordSink) 
 def _processes(bp: Blueprint, out: RecordSink) -> None:
     for i, process in enumerate(bp.processes):
         if process.id == ProcessId.IMPROVE:
-            _problem_states(process, ("processes", i), out)
+            _problem_states(bp, process, ("processes", i), out)
         elif process.id == ProcessId.CHANGE:
-            _change_model(process, ("processes", i), out)
+            _change_model(bp, process, ("processes", i), out)
 
 
-def _problem_states(process: Process, at: Path, out: RecordSink) -> None:
-    for j, step in enumerate(process.steps):
-        value = str(PROBLEM_STATE_START + j)
-        uid = f"step:improve:{step.key}"
-        _choice(out, "problem.state", value, step.name, j + 1, uid, (*at, "steps", j))
-    count = len(process.steps)
-    value = str(PROBLEM_STATE_START + count)
-    _choice(out, "problem.state", value, KNOWN_ERROR_LABEL, count + 1, "status:known-error", at)
+def _step_names(bp: Blueprint, process: Process) -> list[str]:
+    return [step_name(bp, process.id, s.key, s.name, s.name_nl) for s in process.steps]
 
 
-def _change_model(process: Process, at: Path, out: RecordSink) -> None:
+def _problem_states(bp: Blueprint, process: Process, at: Path, out: RecordSink) -> None:
+    """Improve steps → problem.state: the platform's states where the meaning fits
+    (values.PROBLEM_STATES, never relabelled), new values in the 900s for the others."""
+    names = _step_names(bp, process)
+    values = state_values(process.id, [s.key for s in process.steps])
+    for j, (step, (value, platform)) in enumerate(zip(process.steps, values, strict=True)):
+        if not platform:
+            uid = f"step:improve:{step.key}"
+            _choice(out, "problem.state", value, names[j], j + 1, uid, (*at, "steps", j))
+    # Known error follows the step that sets it (USM: the cause is known).
+    label = word(bp, "known_error")
+    after = next(
+        (j for j, s in enumerate(process.steps) if s.key == "determine-cause"), len(values) - 1
+    )
+    _choice(out, "problem.state", KNOWN_ERROR_VALUE, label, after + 2, "status:known-error", at)
+
+
+def _change_model(bp: Blueprint, process: Process, at: Path, out: RecordSink) -> None:
+    """Change steps → the change model 'USM change': one model state per step (named after
+    the step) on a change_request.state value, the platform's where the meaning fits
+    (values.CHANGE_STATES, never relabelled), a new one in the 900s otherwise."""
     model = ref("chg_model", (CHANGE_MODEL,))
+    names = _step_names(bp, process)
     out.add(
         "chg_model",
         {
@@ -429,22 +490,24 @@ def _change_model(process: Process, at: Path, out: RecordSink) -> None:
             "state_field": "state",
             "active": "true",
             "description": join_parts(
-                sentence(process.description), "The steps of the USM Change process.", MANAGED
+                sentence(process.description), word(bp, "change_model"), word(bp, "managed")
             ),
         },
         "process:change",
         at,
     )
-    values = change_state_values(len(process.steps))
-    for j, (step, value) in enumerate(zip(process.steps, values, strict=True)):
+    states = state_values(process.id, [s.key for s in process.steps])
+    values = [value for value, _ in states]
+    for j, (step, (value, platform)) in enumerate(zip(process.steps, states, strict=True)):
         step_at: Path = (*at, "steps", j)
-        uid = f"state:change:{step.key}"
-        _choice(out, "change_request.state", value, step.name, j + 1, uid, step_at)
+        if not platform:
+            uid = f"state:change:{step.key}"
+            _choice(out, "change_request.state", value, names[j], j + 1, uid, step_at)
         out.add(
             "sttrm_state",
             {
                 "sttrm_model": model,
-                "state_label": step.name,
+                "state_label": names[j],
                 "state_value": value,
                 "state_sequence": str((j + 1) * 100),
                 "initial_state": yes(j == 0),
@@ -457,7 +520,7 @@ def _change_model(process: Process, at: Path, out: RecordSink) -> None:
             out.add(
                 "sttrm_state_transition",
                 {
-                    "name": f"{before.name} to {step.name}",
+                    "name": word(bp, "transition", before=names[j - 1], after=names[j]),
                     "from_state": ref("sttrm_state", (CHANGE_MODEL, values[j - 1])),
                     "to_state": ref("sttrm_state", (CHANGE_MODEL, value)),
                     "automatic": "false",
@@ -475,7 +538,7 @@ def _call_types(bp: Blueprint, out: RecordSink) -> None:
         {
             "name": CALL_TYPE_TABLE,
             "element": CALL_TYPE_COLUMN,
-            "column_label": "USM call type",
+            "column_label": word(bp, "call_type_column"),
             "internal_type": "string",
             "max_length": "40",
             "choice": "1",
@@ -486,7 +549,8 @@ def _call_types(bp: Blueprint, out: RecordSink) -> None:
     for i, ct in enumerate(bp.call_types):
         column = f"{CALL_TYPE_TABLE}.{CALL_TYPE_COLUMN}"
         value = ct.id.value
-        _choice(out, column, value, ct.name, i + 1, f"call-type:{value}", ("call_types", i))
+        label = call_type_name(bp, ct.id)
+        _choice(out, column, value, label, i + 1, f"call-type:{value}", ("call_types", i))
 
 
 def _catalog(bp: Blueprint, lk: Lookups, out: RecordSink) -> None:
@@ -502,7 +566,9 @@ def _catalog(bp: Blueprint, lk: Lookups, out: RecordSink) -> None:
         {
             "title": title,
             "description": join_parts(
-                sentence(org.description), f"Service requests and wishes of {org.name}.", MANAGED
+                sentence(org.description),
+                word(bp, "catalog_description", org=org.name),
+                word(bp, "managed"),
             ),
             "active": "true",
         },
@@ -515,7 +581,12 @@ def _catalog(bp: Blueprint, lk: Lookups, out: RecordSink) -> None:
             "sc_category",
             {
                 "title": category.name,
-                "description": f"{CALL_TYPE_NAMES[visit.call_type][0]} category: {category.name}.",
+                "description": word(
+                    bp,
+                    "category",
+                    call_type=call_type_name(bp, visit.call_type),
+                    name=category.name,
+                ),
                 "sc_catalog": catalog,
                 "parent": ref("sc_category", (parent.name,)) if parent else "",
                 "active": "true",
@@ -531,9 +602,11 @@ def _catalog(bp: Blueprint, lk: Lookups, out: RecordSink) -> None:
             {
                 "name": item.name,
                 "short_description": item.description or item.name,
-                "description": (
-                    f"Part of the service {svc.name}; handled as a "
-                    f"{CALL_TYPE_NAMES[CallType(item.call_type)][0].lower()}."
+                "description": word(
+                    bp,
+                    "item",
+                    service=svc.name,
+                    call_type=call_type_name(bp, CallType(item.call_type)).lower(),
                 ),
                 "category": ref("sc_category", (home.name,)) if home else "",
                 "sc_catalogs": catalog,
@@ -555,8 +628,9 @@ def _workflows(bp: Blueprint, out: RecordSink) -> None:
         "kb_knowledge_base",
         {
             "title": title,
-            "description": f"The eight USM workflows of {org.name}: steps, roles and "
-            f"instructions. {MANAGED}",
+            "description": join_parts(
+                word(bp, "knowledge_base_description", org=org.name), word(bp, "managed")
+            ),
             "active": "true",
         },
         "knowledge-base",
@@ -569,7 +643,7 @@ def _workflows(bp: Blueprint, out: RecordSink) -> None:
         out.add(
             "kb_knowledge",
             {
-                "short_description": article_title(wf),
+                "short_description": article_title(bp, wf),
                 "kb_knowledge_base": base,
                 "workflow_state": "published",
                 "text": render_workflow_article(bp, wf),
@@ -607,8 +681,48 @@ def compile_records(bp: Blueprint) -> RecordSink:
     return out
 
 
-def _notes(bp: Blueprint) -> tuple[str, ...]:
+def _platform_notes(bp: Blueprint) -> list[str]:
+    """Which USM names use a base-system choice as it is (its label is left alone)."""
     notes = []
+    for process in bp.processes:
+        if process.id not in STATE_TABLES:
+            continue
+        table = STATE_TABLES[process.id][0]
+        states = state_values(process.id, [s.key for s in process.steps])
+        shared = [
+            f"{name} → {value} '{_platform_label(f'{table}.state', value)}'"
+            for name, (value, platform) in zip(_step_names(bp, process), states, strict=True)
+            if platform
+        ]
+        if shared:
+            notes.append(
+                f"{table}.state: the {process.name} steps use the platform's states "
+                f"{'; '.join(shared)} (their labels are left as they are)"
+            )
+    cls = bp.classification
+    if cls is not None:
+        matrix = cls.priority
+        columns = (
+            ("impact", matrix.rows, level_values(matrix.rows)),
+            ("urgency", matrix.columns, level_values(matrix.columns)),
+            ("priority", matrix.levels, priority_values(matrix)),
+        )
+        for element, levels, values in columns:
+            shared = [
+                f"{level.name} → {values[level.id]} '{label}'"
+                for level in levels
+                if (label := _platform_label(f"incident.{element}", values[level.id]))
+            ]
+            if shared:
+                notes.append(
+                    f"incident.{element}: the levels use the platform's values "
+                    f"{'; '.join(shared)} (their labels are left as they are)"
+                )
+    return notes
+
+
+def _notes(bp: Blueprint) -> tuple[str, ...]:
+    notes = _platform_notes(bp)
     if bp.profiles:
         notes.append(
             f"{len(bp.profiles)} profile(s) appear in the knowledge articles' RACI tables; "

@@ -49,6 +49,7 @@ from usm_config.sandbox.errors import EmulatorError
 from usm_config.sandbox.faults import FaultConfig
 from usm_config.sandbox.openapi_check import OpenApiRequestChecker
 from usm_config.sandbox.requestlog import LoggedRequest, log_subrequest, logged_body, query_items
+from usm_servicenow.sandbox_baseline import TableTree, seed
 from usm_servicenow.sandbox_query import Condition, EncodedQuery, parse_query, sort_rows
 from usm_servicenow.sandbox_store import DuplicateRecord, RecordStore, Row
 
@@ -61,8 +62,13 @@ __all__ = [
     "error_envelope",
 ]
 
-#: Tables that exist (empty) in a fresh sandbox, so reading them gives ``[]``, not a 404.
+#: Tables that exist in a fresh sandbox (besides the baseline's), so reading them gives
+#: ``[]``, not a 404.
 DEFAULT_TABLES = (
+    "task",
+    "incident",
+    "change_request",
+    "cmdb_ci",
     "sys_user_group",
     "sys_user",
     "sys_user_role",
@@ -202,6 +208,7 @@ class _Options:
     forbidden_writes: frozenset[tuple[str, str]]
     hidden_rows: Mapping[str, EncodedQuery]
     batch_max_requests: int
+    batch_api: bool
 
 
 class _Emulator:
@@ -214,8 +221,10 @@ class _Emulator:
         users: Mapping[str, str],
         spec: SpecGuard,
         now: Callable[[], datetime],
+        tree: TableTree,
     ) -> None:
         self.store = store
+        self.tree = tree
         self.options = options
         self.spec = spec
         self.now = now
@@ -321,9 +330,26 @@ class _Emulator:
         located = self.store.locate(value) if _SYS_ID.fullmatch(value) else None
         return "" if located is None else self._value(located[1], rest)
 
+    def _columns(self, table: str) -> list[str]:
+        """The columns of ``table``: its own and those it inherits from its parents."""
+        names: list[str] = []
+        for owner in [*reversed(self.tree.ancestors(table)), table]:
+            names.extend(self.tree.declared.get(owner, ()))
+            names.extend(self.store.columns(owner))
+        return list(dict.fromkeys(names))
+
     def _known(self, table: str) -> Callable[[str], bool]:
-        columns = set(self.store.columns(table))
+        columns = set(self._columns(table))
         return lambda field: field.partition(".")[0] in columns
+
+    def _rows(self, table: str) -> list[Row]:
+        """The records of ``table`` and of every table extending it (a parent table's read
+        returns its children's records, each with its ``sys_class_name``)."""
+        return [row for t in self.tree.family(table) for row in self.store.records(t)]
+
+    def _home(self, table: str, sys_id: str) -> str | None:
+        """The table (``table`` or one extending it) that stores record ``sys_id``."""
+        return next((t for t in self.tree.family(table) if self.store.get(t, sys_id)), None)
 
     def _reference_table(self, table: str, field: str, value: str) -> str | None:
         if field == "sys_id" or not _SYS_ID.fullmatch(value):
@@ -350,15 +376,17 @@ class _Emulator:
         exclude_links = _flag(request, "sysparm_exclude_reference_link")
         base = str(request.base_url).rstrip("/")
         fields = self._fields_param(request, table)
-        columns = self.store.columns(table)
+        columns = self._columns(table)
+        own = set(columns)
+
+        def names(row: Row) -> list[str]:
+            # A child record read through its parent table shows the parent's columns only.
+            extra = [k for k in row if k in own or k.startswith("sys_")]
+            return list(dict.fromkeys([*columns, *extra]))
+
         return [
             self._render_one(
-                table,
-                row,
-                fields if fields is not None else list(dict.fromkeys([*columns, *row])),
-                mode,
-                exclude_links,
-                base,
+                table, row, fields if fields is not None else names(row), mode, exclude_links, base
             )
             for row in rows
         ]
@@ -455,12 +483,13 @@ class _Emulator:
         if method == "DELETE":
             self._row(table, sys_id)
             self._check_write_allowed(table, "delete")
-            self.store.delete(table, sys_id)
+            self.store.delete(self._home(table, sys_id) or table, sys_id)
             return Response(status_code=204)
         raise _ApiError(405, "Method not Supported", f"{method} is not supported here")
 
     def _row(self, table: str, sys_id: str) -> Row:
-        row = self.store.get(table, sys_id)
+        home = self._home(table, sys_id)
+        row = self.store.get(home, sys_id) if home else None
         if row is None or self._hidden(table, row):
             raise _not_found()
         return row
@@ -479,7 +508,7 @@ class _Emulator:
         # defaults to false), conditions on fields the table does not have are dropped
         # silently: a typo widens the result instead of failing.
         query = query.and_(plain).restrict(self._known(table))
-        rows = self.store.records(table)
+        rows = self._rows(table)
         if query.groups:
             rows = [row for row in rows if self._matches(query, row)]
         rows = sort_rows(rows, query.order_by, self._value)
@@ -510,6 +539,7 @@ class _Emulator:
         row: Row = {
             "sys_id": sys_id or uuid.uuid4().hex,
             **self._incoming(body),
+            "sys_class_name": table,
             "sys_created_on": stamp,
             "sys_created_by": user,
             "sys_updated_on": stamp,
@@ -533,6 +563,7 @@ class _Emulator:
     async def _update(self, request: Request, table: str, sys_id: str, user: str) -> Response:
         current = self._row(table, sys_id)
         self._check_write_allowed(table, "update")
+        table = self._home(table, sys_id) or table
         changes = self._incoming(await self._record_body(request))
         row = {**current, **changes}
         # (inference) Like GlideRecord.update(), a write that changes nothing is not a
@@ -598,6 +629,10 @@ class _Emulator:
 
     async def batch(self, request: Request) -> Response:
         """``POST /api/now/v1/batch`` (servicenow.md §1.9)."""
+        if not self.options.batch_api:
+            # An instance without the Batch API (or a user who may not use it) answers like
+            # for any URL that names no REST resource (r_RESTAPIHTTPResponseCodes).
+            return _unknown_uri(request).response()
         try:
             if request.method != "POST":
                 raise _ApiError(405, "Method not Supported", f"{request.method} is not supported")
@@ -691,9 +726,7 @@ class _Emulator:
 
 
 def _unknown_uri(request: Request) -> _ApiError:
-    return _ApiError(
-        400, f"Requested URI does not represent any resource: {request.url.path}", None
-    )
+    return _ApiError(400, "Requested URI does not represent any resource", None)
 
 
 def _int_param(request: Request, name: str, default: int, *, minimum: int) -> int:
@@ -780,6 +813,8 @@ def create_app(
     forbidden_writes: Collection[tuple[str, str]] = (),
     hidden_rows: Mapping[str, str] | None = None,
     batch_max_requests: int = 100,
+    batch_api: bool = True,
+    baseline: bool = True,
 ) -> Starlette:
     """Build a ServiceNow emulator app.
 
@@ -795,8 +830,16 @@ def create_app(
     ``hidden_rows``: table → encoded query of rows an ACL hides: they count in
     ``X-Total-Count`` and take their place in a page (so pages come back short) but are never
     returned. ``batch_max_requests``: sub-requests beyond it come back as unserviced ids.
+    ``batch_api=False`` answers the Batch API like an instance without it: 400 "Requested URI
+    does not represent any resource". ``baseline`` seeds a fresh store with the out-of-box
+    records of :mod:`.sandbox_baseline`; ``False`` starts it empty.
     """
-    store = RecordStore(db_path, tables=dict.fromkeys([*DEFAULT_TABLES, *extra_tables]))
+    tree = TableTree.from_baseline()
+    store = RecordStore(
+        db_path,
+        tables=dict.fromkeys([*DEFAULT_TABLES, *sorted(tree.tables()), *extra_tables]),
+        seed=seed if baseline else None,
+    )
     spec = SpecGuard(
         OpenApiRequestChecker.from_file(
             spec_path,
@@ -813,8 +856,11 @@ def create_app(
         forbidden_writes=frozenset(forbidden_writes),
         hidden_rows={t: parse_query(q) for t, q in (hidden_rows or {}).items()},
         batch_max_requests=batch_max_requests,
+        batch_api=batch_api,
     )
-    emulator = _Emulator(store, options, dict(users), spec, now or (lambda: datetime.now(UTC)))
+    emulator = _Emulator(
+        store, options, dict(users), spec, now or (lambda: datetime.now(UTC)), tree
+    )
 
     def route(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> Route:
         return Route(path, endpoint, methods=_ALL_METHODS)

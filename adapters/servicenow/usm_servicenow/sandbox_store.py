@@ -20,12 +20,19 @@ class RecordStore(store.RecordStore):
     """Tables of records keyed by their 32-hex ``sys_id``, persisted in SQLite.
 
     ``db_path=None`` keeps everything in memory; ``tables`` exist (empty) from the start and
-    after a reset. Insert a record with its ``sys_id`` set; :meth:`locate` finds the table of
-    any sys_id, which is unique across the instance.
+    after a reset; ``seed`` fills a fresh store with out-of-box records. Insert a record with
+    its ``sys_id`` set; :meth:`locate` finds the table of any sys_id, which is unique across
+    the instance.
     """
 
-    def __init__(self, db_path: str | Path | None = None, *, tables: Iterable[str] = ()) -> None:
-        super().__init__(db_path, tables=tables, id_field="sys_id")
+    def __init__(
+        self,
+        db_path: str | Path | None = None,
+        *,
+        tables: Iterable[str] = (),
+        seed: store.Seed | None = None,
+    ) -> None:
+        super().__init__(db_path, tables=tables, id_field="sys_id", seed=seed)
 
     def records(self, table: str) -> list[Row]:
         """The records of ``table`` in insertion order (the Table API's word for rows)."""

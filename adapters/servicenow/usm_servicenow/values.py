@@ -1,4 +1,9 @@
-"""Constants and value formats of the ServiceNow mapping (pure helpers)."""
+"""Constants and value formats of the ServiceNow mapping (pure helpers).
+
+Everything an instance user sees follows the blueprint's locale (``en`` or ``nl``): USM's own
+names come from the blueprint (``name_nl`` in Dutch, else USM's Dutch wording in
+:mod:`usm_config.blueprint.usm`); :data:`WORDS` are the adapter's own phrases around them.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from usm_config.blueprint.model import (
     Workflow,
     duration_minutes,
 )
-from usm_config.blueprint.usm import CallType
+from usm_config.blueprint.usm import CALL_TYPE_NAMES, PROCESSES, CallType, ProcessId
 from usm_config.compile.settings import setting as read_setting
 
 ADAPTER = "servicenow"
@@ -49,13 +54,35 @@ CATEGORY_CHOICES: dict[CallType, tuple[str, bool]] = {
 CATALOG_CALL_TYPES = (CallType.WISH, CallType.SERVICE_REQUEST)
 
 CHANGE_MODEL = "USM change"
-#: Change steps are numbered from the platform's first change state (-5 = New) upwards;
-#: 4 (Canceled) is left to the platform.
-CHANGE_STATE_START = -5
-CHANGE_STATE_RESERVED = frozenset({4})
-#: Improve steps become problem states 101, 102, ...; "Known error" follows the last step.
-PROBLEM_STATE_START = 101
-KNOWN_ERROR_LABEL = "Known error"
+#: USM steps that share the meaning of a base-system state use that state as it is: its
+#: value, and its label, which the adapter never changes (servicenow.md §2.3). Step key →
+#: state value; the comment is the platform's label.
+CHANGE_STATES: dict[str, str] = {
+    "accept": "-5",  # New
+    "classify": "-4",  # Assess
+    "plan": "-3",  # Authorize
+    "prepare": "-2",  # Scheduled
+    "deploy": "-1",  # Implement
+    "review": "0",  # Review
+    "close": "3",  # Closed
+}
+PROBLEM_STATES: dict[str, str] = {
+    "identify": "101",  # New
+    "classify": "102",  # Assess
+    "determine-cause": "103",  # Root Cause Analysis
+    "deploy-measure": "104",  # Fix in Progress
+    "review": "106",  # Resolved
+    "close": "107",  # Closed
+}
+STATE_TABLES: dict[ProcessId, tuple[str, dict[str, str]]] = {
+    ProcessId.CHANGE: ("change_request", CHANGE_STATES),
+    ProcessId.IMPROVE: ("problem", PROBLEM_STATES),
+}
+#: Steps without such a state get a new value in the 900s, which no base-system state list
+#: uses (task 1–8, change_request -5–4, problem 101–107): 900 + the step's position. The
+#: Improve status "known error" is 900 itself.
+USM_STATE_BASE = 900
+KNOWN_ERROR_VALUE = str(USM_STATE_BASE)
 
 CALL_TYPE_TABLE = "task"
 CALL_TYPE_COLUMN = "u_usm_call_type"
@@ -64,6 +91,76 @@ CALL_TYPE_COLUMN = "u_usm_call_type"
 SPAN_ANCHOR = date(2000, 1, 3)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MANAGED = "Managed by usm-config."
+WORDS: dict[str, tuple[str, str]] = {
+    # key: (en, nl)
+    "managed": (MANAGED, "Beheerd door usm-config."),
+    "known_error": ("Known error", "Bekende fout"),
+    "call_type_column": ("USM call type", "USM-meldingsoort"),
+    "catalog": ("{org} services", "Diensten van {org}"),
+    "catalog_description": (
+        "Service requests and wishes of {org}.",
+        "Serviceverzoeken en wensen van {org}.",
+    ),
+    "knowledge_base": ("{org} workflows", "Workflows van {org}"),
+    "knowledge_base_description": (
+        "The eight USM workflows of {org}: steps, roles and instructions.",
+        "De acht USM-workflows van {org}: stappen, rollen en instructies.",
+    ),
+    "category": ("{call_type} category: {name}.", "Categorie van {call_type}: {name}."),
+    "item": (
+        "Part of the service {service}; handled as a {call_type}.",
+        "Onderdeel van de dienst {service}; afgehandeld als {call_type}.",
+    ),
+    "change_model": (
+        "The steps of the USM Change process.",
+        "De stappen van het USM-proces Wijzigen.",
+    ),
+    "transition": ("{before} to {after}", "{before} naar {after}"),
+    "supplier_group": (
+        "Assignment group of the supplier {name}",
+        "Toewijzingsgroep van de leverancier {name}",
+    ),
+    "goods": ("Goods: {items}.", "Middelen: {items}."),
+    "actions": ("Actions: {items}.", "Handelingen: {items}."),
+    "channels": ("Channels: {items}.", "Kanalen: {items}."),
+    "availability": (
+        "Availability: {value}% during {hours}.",
+        "Beschikbaarheid: {value}% tijdens {hours}.",
+    ),
+    "service_hours": ("service hours", "de servicetijden"),
+    "support_hours": ("Support hours: {name}.", "Ondersteuningstijden: {name}."),
+}
+
+
+def locale(bp: Blueprint) -> str:
+    """The blueprint's locale."""
+    return bp.organisation.locale
+
+
+def word(bp: Blueprint, key: str, **values: str) -> str:
+    """The adapter's phrase ``key`` in the blueprint's locale, with ``values`` filled in."""
+    en, nl = WORDS[key]
+    return (nl if locale(bp) == "nl" else en).format(**values)
+
+
+def localised(bp: Blueprint, name: str, name_nl: str | None) -> str:
+    """``name_nl`` for a Dutch blueprint when it has one, else ``name``."""
+    return name_nl if locale(bp) == "nl" and name_nl else name
+
+
+def step_name(bp: Blueprint, process: ProcessId, key: str, name: str, name_nl: str | None) -> str:
+    """A process step's name in the blueprint's locale (USM's Dutch name when none is given)."""
+    canon = next((s.name_nl for s in PROCESSES[process].steps if s.key == key), None)
+    return localised(bp, name, name_nl or canon)
+
+
+def call_type_name(bp: Blueprint, call_type: CallType) -> str:
+    """The name of a call type in the blueprint's locale, as the blueprint gives it."""
+    defined = next((ct for ct in bp.call_types if ct.id == call_type), None)
+    en, nl = CALL_TYPE_NAMES[call_type]
+    if defined is None:
+        return nl if locale(bp) == "nl" else en
+    return localised(bp, defined.name, defined.name_nl or nl)
 
 
 # ----------------------------------------------------------------------------- value helpers
@@ -134,15 +231,18 @@ def priority_values(matrix: Matrix) -> dict[str, str]:
     return {level.id: str(i) for i, (_, level) in enumerate(ordered, start=1)}
 
 
-def change_state_values(count: int) -> list[str]:
-    """Deterministic change_request state values for ``count`` steps: -5, -4, …, 3, 5, …"""
-    values: list[str] = []
-    value = CHANGE_STATE_START
-    while len(values) < count:
-        if value not in CHANGE_STATE_RESERVED:
-            values.append(str(value))
-        value += 1
-    return values
+def state_values(process: ProcessId, keys: Sequence[str]) -> list[tuple[str, bool]]:
+    """The state value of each step (by key, in order) and whether it is the platform's.
+
+    A step whose meaning a base-system state shares uses it (:data:`CHANGE_STATES`,
+    :data:`PROBLEM_STATES`); any other step gets ``900 + position`` (1-based).
+    """
+    platform = STATE_TABLES[process][1]
+    out = []
+    for position, key in enumerate(keys, start=1):
+        value = platform.get(key)
+        out.append((value, True) if value else (str(USM_STATE_BASE + position), False))
+    return out
 
 
 def start_condition(priority: str, offering: str, group: str | None = None) -> str:
@@ -159,19 +259,23 @@ def setting(element: Overridable, key: str, default: str) -> str:
 
 
 def catalog_title(blueprint: Blueprint) -> str:
-    """Title of the service catalog: ``x-servicenow.catalog_title`` or '<name> services'."""
+    """Title of the service catalog: ``x-servicenow.catalog_title`` or '<name> services'
+    ('Diensten van <name>' in Dutch)."""
     org = blueprint.organisation
-    return setting(org, "catalog_title", f"{org.name} services")
+    return setting(org, "catalog_title", word(blueprint, "catalog", org=org.name))
 
 
 def knowledge_base_title(blueprint: Blueprint) -> str:
-    """Title of the knowledge base: ``x-servicenow.knowledge_base_title`` or '<name> workflows'."""
+    """Title of the knowledge base: ``x-servicenow.knowledge_base_title`` or '<name> workflows'
+    ('Workflows van <name>' in Dutch)."""
     org = blueprint.organisation
-    return setting(org, "knowledge_base_title", f"{org.name} workflows")
+    return setting(org, "knowledge_base_title", word(blueprint, "knowledge_base", org=org.name))
 
 
-def article_title(workflow: Workflow) -> str:
-    """Short description of a workflow's knowledge article."""
+def article_title(blueprint: Blueprint, workflow: Workflow) -> str:
+    """Short description of a workflow's knowledge article, in the blueprint's locale."""
+    if locale(blueprint) == "nl":
+        return f"USM-workflow {workflow.number}: {workflow.name_nl or workflow.name}"
     return f"USM workflow {workflow.number}: {workflow.name}"
 
 

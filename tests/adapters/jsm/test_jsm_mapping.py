@@ -138,30 +138,30 @@ def test_fork_hands_over_and_resumes() -> None:
     desired = compile_blueprint(_load(REFERENCE))
     recover = _by(desired, "workflow")[("USM Recover",)]
     transitions = {str(t["name"]): t for t in recover.fields["transitions"]}  # type: ignore[index,union-attr]
-    assert transitions["Hand over to Change"]["from"] == ["Recover the service"]
+    assert transitions["Hand over to Change"]["from"] == ["Recover"]
     assert transitions["Hand over to Change"]["to"] == "Waiting for Change"
-    assert transitions["Resume after Operate"]["to"] == "Review delivery and feedback"
+    assert transitions["Resume after Operate"]["to"] == "Review delivery & feedback"
     assert transitions["Create"]["type"] == "INITIAL"
     statuses = {str(s["name"]): s for s in recover.fields["statuses"]}  # type: ignore[index,union-attr]
-    assert statuses["Review delivery and feedback"]["properties"] == {
+    assert statuses["Review delivery & feedback"]["properties"] == {
         "usm.call-status": "workflow fulfilled"
     }
     operate = _by(desired, "workflow")[("USM Operate",)]
     review = next(
-        s for s in operate.fields["statuses"] if s["name"] == "Review delivery and feedback"
+        s for s in operate.fields["statuses"] if s["name"] == "Review delivery & feedback"
     )  # type: ignore[index,union-attr]
     # Operate starts workflow 5 and is handed calls by every other path.
     assert review["properties"] == {"usm.call-status": "workflow fulfilled / process fulfilled"}  # type: ignore[index]
     improve = _by(desired, "workflow")[("USM Improve",)]
     marked = {str(s["name"]): s["properties"] for s in improve.fields["statuses"]}  # type: ignore[index,union-attr]
-    assert marked["Determine the cause"] == {"usm.call-status": "known error"}
+    assert marked["Determine cause"] == {"usm.call-status": "known error"}
 
 
 def test_status_categories() -> None:
     statuses = _by(compile_blueprint(_load(REFERENCE)), "status")
     assert statuses[("Accept incident",)].fields["statusCategory"] == "TODO"
     assert statuses[("Classify",)].fields["statusCategory"] == "IN_PROGRESS"
-    assert statuses[("Evaluate and close",)].fields["statusCategory"] == "DONE"
+    assert statuses[("Evaluate & close",)].fields["statusCategory"] == "DONE"
 
 
 @pytest.mark.parametrize(

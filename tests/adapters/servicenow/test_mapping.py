@@ -19,17 +19,19 @@ from usm_servicenow.kinds import KINDS
 from usm_servicenow.mapping import compile_blueprint, record_counts
 from usm_servicenow.overrides import check_overrides
 from usm_servicenow.values import (
-    change_state_values,
+    PROBLEM_STATES,
     days_of_week,
     glide_duration,
     priority_values,
     schedule_date_time,
     span_name,
     start_condition,
+    state_values,
 )
 
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
+from usm_config.blueprint.usm import PROCESSES, ProcessId
 from usm_config.diagnostics import Severity
 from usm_config.engine.order import kind_levels
 from usm_config.engine.records import ALL_OPS, Desired, Op, Record, ref, ref_target
@@ -117,9 +119,22 @@ def test_span_names_and_times() -> None:
     assert schedule_date_time(date(2026, 12, 31), "24:00") == "20270101T000000"
 
 
-def test_change_state_values_skip_canceled() -> None:
-    assert change_state_values(9) == ["-5", "-4", "-3", "-2", "-1", "0", "1", "2", "3"]
-    assert change_state_values(11)[-2:] == ["5", "6"]
+def test_state_values_use_platform_states_and_the_900s_for_the_rest() -> None:
+    keys = [s.key for s in PROCESSES[ProcessId.CHANGE].steps]
+    assert state_values(ProcessId.CHANGE, keys) == [
+        ("-5", True),
+        ("-4", True),
+        ("-3", True),
+        ("-2", True),
+        ("905", False),
+        ("-1", True),
+        ("0", True),
+        ("908", False),
+        ("3", True),
+    ]
+    keys = [s.key for s in PROCESSES[ProcessId.IMPROVE].steps]
+    values = [value for value, _ in state_values(ProcessId.IMPROVE, keys)]
+    assert values == ["101", "102", "103", "904", "104", "106", "107"]
 
 
 def test_start_condition_dot_walks() -> None:
@@ -458,7 +473,9 @@ def test_priority_scales_and_matrix(rich: Blueprint, desired: Desired) -> None:
     assert (
         _one(desired, "sys_choice", "incident", "impact", "4", "en", "").fields["label"] == "None"
     )
-    assert _one(desired, "sys_choice", "incident", "urgency", "1", "en", "").uid == "urgency:high"
+    # Levels 1-3 are the platform's impact and urgency values: used, never relabelled.
+    assert not [r for r in desired.records if r.kind == "sys_choice" and r.key[1] == "urgency"]
+    assert "High → 1 '1 - High'" in " ".join(desired.notes)
     rule = _one(desired, "dl_u_priority", "2", "1")  # impact medium × urgency high
     assert rule.fields == {
         "impact": "2",
@@ -476,24 +493,31 @@ def test_processes_become_states(desired: Desired) -> None:
         for r in desired.records
         if r.kind == "sys_choice" and r.key[:2] == ("problem", "state")
     }
-    assert states["101"] == "Identify risks"
-    assert states["107"] == "Evaluate and close"
-    assert states["108"] == "Known error"
+    # The platform's states (101 New ... 107 Closed) are used as they are, never relabelled.
+    assert states == {"904": "Select measure", "900": "Known error"}
     model = _one(desired, "chg_model", "USM change")
     assert model.fields["table_name"] == "change_request"
     first = _one(desired, "sttrm_state", "USM change", "-5")
     assert first.fields["initial_state"] == "true"
     assert first.fields["sttrm_model"] == ref("chg_model", ("USM change",))
     assert _one(desired, "sttrm_state", "USM change", "3").fields["initial_state"] == "false"
-    transition = _one(desired, "sttrm_state_transition", "Accept request for change to Classify")
+    transition = _one(desired, "sttrm_state_transition", "Accept RFC to Classify")
     assert transition.fields == {
-        "name": "Accept request for change to Classify",
+        "name": "Accept RFC to Classify",
         "from_state": ref("sttrm_state", ("USM change", "-5")),
         "to_state": ref("sttrm_state", ("USM change", "-4")),
         "automatic": "false",
     }
-    label = _one(desired, "sys_choice", "change_request", "state", "0", "en", "")
-    assert label.fields["label"] == "Deploy"
+    assert _one(desired, "sttrm_state", "USM change", "-1").fields["state_label"] == "Deploy"
+    changes = {
+        r.fields["value"]: r.fields["label"]
+        for r in desired.records
+        if r.kind == "sys_choice" and r.key[:2] == ("change_request", "state")
+    }
+    assert changes == {"905": "Test & release", "908": "Update CMDB/MIR"}
+    notes = " ".join(desired.notes)
+    assert "Accept RFC → -5 'New'" in notes
+    assert "Identify risks → 101 'New'" in notes
 
 
 def test_call_types_get_a_column_that_is_never_dropped(desired: Desired) -> None:
@@ -530,7 +554,7 @@ def test_workflows_become_articles_and_flows(desired: Desired) -> None:
     assert 'style="padding-left: 2em">Accept service request' in text
     assert "workflow fulfilled" in text and "process fulfilled" in text
     # Risk-triggered workflows show the risk matrix.
-    risk = _one(desired, "kb_knowledge", "USM workflow 8: Risks handled by operations")
+    risk = _one(desired, "kb_knowledge", "USM workflow 8: Risks that can be handled by operations")
     assert "Risk classification" in str(risk.fields["text"])
     assert "Risk classification" not in text
     # Two workflows name one flow: one read-only record.
@@ -571,9 +595,15 @@ def test_every_element_ends_up_somewhere(rich: Blueprint, desired: Desired) -> N
             category = stack.pop()
             expected.add(f"category:{ct.value}:{category.id}")
             stack.extend(category.children)
+    notes = " ".join(desired.notes)
     for process in rich.processes:
         if process.id.value == "improve":
-            expected |= {f"step:improve:{s.key}" for s in process.steps}
+            # A step on a platform state is in the plan notes; the others are new states.
+            for step in process.steps:
+                if step.key in PROBLEM_STATES:
+                    assert f"{step.name} → {PROBLEM_STATES[step.key]} '" in notes
+                else:
+                    expected.add(f"step:improve:{step.key}")
         if process.id.value == "change":
             expected |= {f"step:change:{s.key}" for s in process.steps}
     assert expected <= uids, sorted(expected - uids)

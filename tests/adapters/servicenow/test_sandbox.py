@@ -1,9 +1,15 @@
-"""The ServiceNow emulator: Table API, queries, auth, OAuth, Batch API, faults, persistence."""
+"""The ServiceNow emulator: Table API, queries, auth, OAuth, Batch API, faults, persistence.
+
+These tests exercise the APIs on an instance without out-of-box records (``baseline=False``),
+so that counts and orders are the tests' own; ``test_sandbox_baseline`` covers the records a
+fresh sandbox holds and the table hierarchy.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterator
@@ -14,7 +20,8 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
-from usm_servicenow.sandbox import create_app, error_envelope
+from usm_servicenow import sandbox
+from usm_servicenow.sandbox import error_envelope
 
 from usm_config.sandbox.embedded import EmbeddedTransport
 from usm_config.sandbox.faults import FaultConfig
@@ -26,6 +33,7 @@ SPEC = Path("/work/shared/specs/servicenow/table.json")
 SYS_ID = re.compile(r"[0-9a-f]{32}")
 STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 
+create_app = functools.partial(sandbox.create_app, baseline=False)
 Scenario = Callable[[httpx.AsyncClient], Awaitable[Any]]
 
 
@@ -105,6 +113,7 @@ def test_crud_round_trip_keeps_strings_and_sys_fields() -> None:
             "name": "Service Desk",
             "active": "true",
             "order": "3",
+            "sys_class_name": "sys_user_group",
             "sys_created_on": "2026-03-01 12:00:00",
             "sys_created_by": "admin",
             "sys_updated_on": "2026-03-01 12:00:00",

@@ -533,8 +533,21 @@ def test_an_invalid_table_in_a_batch_is_not_found_with_the_vendor_message() -> N
 # --------------------------------------------------------------------------- fallback
 
 
-@pytest.mark.parametrize("status", [404, 403])
-def test_a_refused_batch_api_falls_back_to_page_by_page_gets(status: int, small_pages: int) -> None:
+NO_RESOURCE = {"error": {"message": "Requested URI does not represent any resource"}}
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (404, {"error": {"message": "not allowed"}}),
+        (403, {"error": {"message": "not allowed"}}),
+        # An instance without the Batch API (servicenow.md §1.6: 400, URI doesn't match).
+        (400, NO_RESOURCE),
+    ],
+)
+def test_a_refused_batch_api_falls_back_to_page_by_page_gets(
+    status: int, body: dict[str, Any], small_pages: int
+) -> None:
     tables = {"sys_user_group": (("name", "email"), ""), "core_company": (("name",), "")}
     pages = {
         ("sys_user_group", "0"): (rows_of("g", 0, 2), 3),
@@ -549,9 +562,7 @@ def test_a_refused_batch_api_falls_back_to_page_by_page_gets(status: int, small_
         return httpx.Response(200, json={"result": rows}, headers={"X-Total-Count": str(total)})
 
     with respx.mock(base_url=BASE, assert_all_called=True) as router:
-        batch = router.post(BATCH).mock(
-            return_value=httpx.Response(status, json={"error": {"message": "not allowed"}})
-        )
+        batch = router.post(BATCH).mock(return_value=httpx.Response(status, json=body))
         get = router.get(path__regex=r"^/api/now/v2/table/").mock(side_effect=answer)
         rows, client = run(lambda c: api.read_tables(c, tables))
     assert rows == {"sys_user_group": rows_of("g", 0, 3), "core_company": rows_of("c", 0, 1)}
@@ -588,6 +599,55 @@ def test_a_batch_refused_in_a_later_chunk_reads_only_the_unfinished_tables(
     assert rows == {"a": rows_of("a", 0, 1), "b": rows_of("b", 0, 1)}
     assert get.call_count == 1
     assert client.stats.requests_sent == 3
+
+
+def test_another_400_on_the_batch_api_is_not_a_fallback() -> None:
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.post(BATCH).mock(
+            return_value=httpx.Response(400, json={"error": {"message": "Invalid body"}})
+        )
+        exc = expect_error(lambda c: api.read_tables(c, {"t": ((), "")}))
+    assert isinstance(exc, HttpStatusError) and exc.status == 400
+
+
+def test_writes_of_a_refused_batch_go_one_by_one_and_later_batches_are_not_tried() -> None:
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        batch = router.post(BATCH).mock(return_value=httpx.Response(400, json=NO_RESOURCE))
+        created = router.post("/api/now/table/sys_user_group").mock(
+            return_value=httpx.Response(201, json={"result": {"sys_id": "a" * 32}})
+        )
+        deleted = router.delete(f"/api/now/table/sys_user_group/{'b' * 32}").mock(
+            return_value=httpx.Response(204)
+        )
+        refused = router.patch(f"/api/now/table/sys_user_group/{'c' * 32}").mock(
+            return_value=httpx.Response(
+                403, json={"error": {"message": "Operation Failed"}, "status": "failure"}
+            )
+        )
+
+        async def writes(client: Any) -> Any:
+            first = await api.batch_write(
+                client,
+                [
+                    ("POST", "/api/now/table/sys_user_group?sysparm_fields=sys_id", {"name": "x"}),
+                    ("DELETE", f"/api/now/table/sys_user_group/{'b' * 32}", None),
+                ],
+            )
+            second = await api.batch_write(
+                client,
+                [("PATCH", f"/api/now/table/sys_user_group/{'c' * 32}", {"name": "y"})],
+            )
+            return first, second
+
+        (first, second), _ = run(writes)
+    assert batch.call_count == 1
+    assert [a.status for a in first] == [201, 204]
+    assert first[0].payload == {"result": {"sys_id": "a" * 32}}
+    assert created.calls[0].request.url.params["sysparm_fields"] == "sys_id"
+    assert deleted.call_count == 1
+    assert second[0].status == 403
+    assert second[0].payload["error"]["message"] == "Operation Failed"
+    assert refused.call_count == 1
 
 
 def test_a_401_on_the_batch_api_is_not_a_fallback() -> None:
