@@ -52,7 +52,15 @@ class PlanMismatch(Exception):
 
 
 class PlanTampered(PlanMismatch):
-    """A saved plan was edited, or comes from another format or adapter."""
+    """A saved plan was edited, or comes from another format or adapter.
+
+    ``at`` is the place in the plan's JSON it is about, ``code`` the diagnostic code for it.
+    """
+
+    def __init__(self, message: str, at: tuple[str | int, ...], code: str) -> None:
+        super().__init__(message)
+        self.at = at
+        self.code = code
 
 
 class NoSandbox(Exception):
@@ -205,10 +213,11 @@ class Snapshot:
 async def read_snapshot(context: Context, client: HttpClient) -> Snapshot:
     """Read every kind the adapter manages, and the lock (with any journal folded in)."""
     adapter = context.adapter
+    # The lock and the journal first: a damaged one stops before the target is read.
+    lock = Lock.load(context.lock_path, context.target.name, adapter.name, adapter.kinds)
+    unconfirmed = recover(context.journal_path, lock, adapter.kinds)
     raw = await adapter.read(client, list(adapter.kinds))
     live = resolve_live_references(raw, adapter.kinds)
-    lock = Lock.load(context.lock_path, context.target.name, adapter.name)
-    unconfirmed = recover(context.journal_path, lock)
     return Snapshot(live, lock, [u.uid for u in unconfirmed if u.uid])
 
 
@@ -244,22 +253,31 @@ def check_saved_plan(context: Context, saved: Plan) -> None:
     if saved.format_version != PLAN_FORMAT:
         raise PlanTampered(
             f"the plan is in format version {saved.format_version}; this usm-config applies "
-            f"format version {PLAN_FORMAT} only"
+            f"format version {PLAN_FORMAT} only",
+            ("format_version",),
+            "PLAN002",
         )
     if saved.adapter != context.adapter.name:
         raise PlanTampered(
             f"the plan is for adapter '{saved.adapter}', target '{context.target.name}' uses "
-            f"'{context.adapter.name}'"
+            f"'{context.adapter.name}'",
+            ("adapter",),
+            "PLAN003",
         )
     unknown = sorted({c.kind for c in saved.changes} - set(context.adapter.kinds))
     if unknown:
+        first = next(i for i, c in enumerate(saved.changes) if c.kind in unknown)
         raise PlanTampered(
             f"the plan holds kinds adapter '{context.adapter.name}' does not have: "
-            + ", ".join(unknown)
+            + ", ".join(unknown),
+            ("changes", first, "kind"),
+            "PLAN004",
         )
     if not saved.intact:
         raise PlanTampered(
-            "the plan's content does not match its fingerprint: it was edited after it was saved"
+            "the plan's content does not match its fingerprint: it was edited after it was saved",
+            ("plan_fingerprint",),
+            "PLAN005",
         )
 
 
@@ -446,7 +464,11 @@ class Session:
         with (
             self._locked(),
             self._measured("apply"),
-            Journal(self.context.journal_path) as journal,
+            Journal(
+                self.context.journal_path,
+                target=self.context.target.name,
+                adapter=self.context.adapter.name,
+            ) as journal,
         ):
             lock = planned.snapshot.lock
             applier = Applier(

@@ -51,7 +51,7 @@ class Harness:
 
         async def run() -> ApplyResult:
             async with HttpClient("http://memory.invalid") as client:
-                with Journal(self.journal_path) as journal:
+                with Journal(self.journal_path, target="test", adapter="memory") as journal:
                     applier = Applier(adapter, client, lock, journal, live, parallelism=3)
                     result = await applier.run(plan.changes)
                     lock.save()

@@ -25,7 +25,6 @@ from usm_config.diagnostics import (
 )
 from usm_config.engine.apply import ApplyError
 from usm_config.engine.apply_lock import ApplyLocked
-from usm_config.engine.lock import LockError
 from usm_config.http import HttpError, MissingCredentialError
 from usm_config.runner import (
     Context,
@@ -119,13 +118,19 @@ def handled_errors() -> Iterator[None]:
         MissingCredentialError,
         AdapterNotFound,
         AdapterOptionError,
-        LockError,
         PlanMismatch,
         ApplyError,
         ApplyLocked,
         NoSandbox,
     ) as exc:
         raise Failure(str(exc)) from None
+    except OSError as exc:
+        # A file the command writes (a saved plan, artifacts, the lock) cannot be written.
+        where = f"{display_path(exc.filename)}: " if exc.filename else ""
+        raise Failure(
+            f"{where}{exc.strerror or exc}; check that the path names a file in a folder this "
+            "user can write"
+        ) from None
 
 
 def context_for(path: Path, target_name: str, targets_file: Path, strict: bool) -> Context:

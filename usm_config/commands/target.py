@@ -23,7 +23,8 @@ from usm_config.commands.common import (
 from usm_config.diagnostics import display_path
 from usm_config.engine.apply import ApplyResult
 from usm_config.engine.lock import write_atomic
-from usm_config.engine.plan import Plan
+from usm_config.engine.plan import PLAN_FIX, Plan, read_plan
+from usm_config.jsonsource import located
 from usm_config.render.plan import render_json as render_plan_json
 from usm_config.render.plan import render_markdown, render_summary
 from usm_config.render.plan import render_text as render_plan_text
@@ -154,7 +155,7 @@ def plan(
 @click.option(
     "--plan",
     "plan_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     help="Apply this saved plan (from 'plan --out') instead of planning now.",
 )
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
@@ -216,18 +217,12 @@ def apply(
 
 
 def _load_saved_plan(path: Path, context: Context) -> Plan:
-    """Read a saved plan and refuse it, before connecting, unless it is intact."""
-    try:
-        saved = Plan.model_validate_json(path.read_bytes())
-    except ValueError as exc:
-        raise Failure(f"{display_path(path)} is not a saved usm-config plan ({exc})") from None
+    """Read a saved plan and refuse it, located, before connecting, unless it is intact."""
+    saved, text = read_plan(path)
     try:
         check_saved_plan(context, saved)
     except PlanTampered as exc:
-        raise Failure(
-            f"{display_path(path)} cannot be applied: {exc}. Make the plan again with "
-            "'usm-config plan --out' and apply that"
-        ) from None
+        raise located(path, text, exc.at, exc.code, str(exc), PLAN_FIX) from None
     return saved
 
 
