@@ -44,7 +44,7 @@ def read_text(path: Path, what: str, fix: str) -> str:
             "FILE001",
             Location(shown),
             f"the {what} is a folder, not a file",
-            f"move the folder aside; {fix}",
+            fix,
         )
     try:
         data = path.read_bytes()

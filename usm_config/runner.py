@@ -210,6 +210,14 @@ class Snapshot:
         )
 
 
+def check_state_files(context: Context) -> None:
+    """Read the lock file and the journal without connecting: a damaged one is refused
+    (:class:`~usm_config.diagnostics.DiagnosticError`, located) before the target is opened."""
+    adapter = context.adapter
+    lock = Lock.load(context.lock_path, context.target.name, adapter.name, adapter.kinds)
+    recover(context.journal_path, lock, adapter.kinds)
+
+
 async def read_snapshot(context: Context, client: HttpClient) -> Snapshot:
     """Read every kind the adapter manages, and the lock (with any journal folded in)."""
     adapter = context.adapter

@@ -87,7 +87,7 @@ def test_a_folder_given_as_the_saved_plan_is_refused(ws: Workspace) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith(
         "plan.json: error[FILE001] the saved plan is a folder, not a file\n"
-        "    fix: move the folder aside; make the plan again"
+        "    fix: make the plan again"
     ), result.stderr
 
 

@@ -31,6 +31,7 @@ from usm_config.runner import (
     NoSandbox,
     PlanMismatch,
     check_overrides,
+    check_state_files,
 )
 from usm_config.targets import resolve_target
 
@@ -141,4 +142,5 @@ def context_for(path: Path, target_name: str, targets_file: Path, strict: bool) 
     problems = check_overrides(context, result.index)
     if problems:
         raise DiagnosticError(problems)
+    check_state_files(context)
     return context
