@@ -35,6 +35,7 @@ from usm_config.engine.diff import (
     compute_changes,
     mass_change_violations,
 )
+from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import PLAN_FORMAT, Action, Change, Plan
@@ -466,10 +467,16 @@ class Session:
         *,
         parallelism: int | None = None,
         on_progress: Callable[[Change], None] | None = None,
+        stop: StopRequest | None = None,
     ) -> ApplyResult:
         """Apply exactly ``planned.plan``; the lock is saved and the journal cleared even
-        when a change fails. ``parallelism`` defaults to the target's."""
+        when a change fails. ``parallelism`` defaults to the target's.
+
+        With ``stop``, SIGINT and SIGTERM ask the apply to stop while it writes (see
+        :mod:`usm_config.engine.interrupt`): the writes in flight finish and are journaled,
+        and the result says ``stopped``."""
         with (
+            stop.on_signals() if stop is not None else nullcontext(),
             self._locked(),
             self._measured("apply"),
             Journal(
@@ -487,6 +494,7 @@ class Session:
                 planned.snapshot.live,
                 parallelism=parallelism or self.context.target.config.parallelism,
                 on_progress=on_progress,
+                stop=stop,
             )
             try:
                 result = await applier.run(planned.plan.changes)
@@ -506,6 +514,7 @@ class Session:
         approve: Callable[[Plan], bool] | None = None,
         progress: Progress | None = None,
         on_applied: Callable[[ApplyResult], None] | None = None,
+        stop: StopRequest | None = None,
     ) -> RunOutcome:
         """Plan (or check ``saved``), guard, apply, and re-plan to prove convergence.
 
@@ -515,10 +524,12 @@ class Session:
         ``progress(number_of_steps)`` yields per change done; ``on_applied(result)``; and,
         when no change failed, read and plan again (phase ``re-plan``). ``prune`` also applies
         to the re-plan; for a saved plan it is taken from the plan (deletes mean prune).
+        With ``stop`` (see :meth:`apply`), an apply stopped by a signal ends the run there:
+        no ``on_applied``, no re-plan.
         """
         with self._locked():
             return await self._run(
-                prune, saved, limit, parallelism, on_plan, approve, progress, on_applied
+                prune, saved, limit, parallelism, on_plan, approve, progress, on_applied, stop
             )
 
     async def _run(
@@ -531,6 +542,7 @@ class Session:
         approve: Callable[[Plan], bool] | None,
         progress: Progress | None,
         on_applied: Callable[[ApplyResult], None] | None,
+        stop: StopRequest | None,
     ) -> RunOutcome:
         first = len(self.phases)
         if saved is not None:
@@ -545,7 +557,11 @@ class Session:
             phases = tuple(self.phases[first:])
             return RunOutcome(planned, ApplyResult(manual=manual), False, None, phases)
         with progress(len(planned.steps)) if progress else nullcontext(None) as advance:
-            result = await self.apply(planned, parallelism=parallelism, on_progress=advance)
+            result = await self.apply(
+                planned, parallelism=parallelism, on_progress=advance, stop=stop
+            )
+        if result.stopped:
+            return RunOutcome(planned, result, True, None, tuple(self.phases[first:]))
         if on_applied is not None:
             on_applied(result)
         after = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from usm_config.commands.common import (
 )
 from usm_config.diagnostics import display_path
 from usm_config.engine.apply import ApplyResult
+from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.lock import write_atomic
 from usm_config.engine.plan import PLAN_FIX, Plan, read_plan
 from usm_config.jsonsource import located
@@ -201,6 +203,7 @@ def apply(
         config = context.target.config
         limit = mass_change_limit or config.mass_change_limit
         saved = _load_saved_plan(plan_file, context) if plan_file else None
+        stop = StopRequest(on_request=_stopping)
         with _guarded():
             outcome = asyncio.run(
                 _apply(
@@ -211,9 +214,10 @@ def apply(
                     output,
                     parallelism or config.parallelism,
                     limit,
+                    stop,
                 )
             )
-        _report(outcome)
+        _report(outcome, stop)
 
 
 def _load_saved_plan(path: Path, context: Context) -> Plan:
@@ -254,6 +258,7 @@ async def _apply(
     output: str,
     parallelism: int,
     limit: float,
+    stop: StopRequest,
 ) -> RunOutcome:
     render = render_summary if output == "summary" else render_plan_text
     async with Session.open(context) as session:
@@ -266,10 +271,26 @@ async def _apply(
             approve=None if saved is not None or auto_approve else _confirm,
             progress=lambda steps: progress_bar(steps, "applying"),
             on_applied=_show_applied,
+            stop=stop,
         )
 
 
-def _report(outcome: RunOutcome) -> None:
+def _stopping(signum: int) -> None:
+    click.echo(
+        f"{signal.Signals(signum).name}: stopping once the writes in flight are done "
+        "(send it again to stop at once)",
+        err=True,
+    )
+
+
+def _report(outcome: RunOutcome, stop: StopRequest) -> None:
+    if outcome.result.stopped:
+        click.echo(
+            f"stopped: {len(outcome.result.done)} of {len(outcome.planned.steps)} changes "
+            "applied and journaled; run apply again to resume",
+            err=True,
+        )
+        sys.exit(stop.exit_code)
     if not outcome.applied:
         click.echo("Nothing to apply.")
         return
