@@ -106,3 +106,13 @@ def test_a_journal_cut_short_by_a_crash_is_read(ws: Workspace, tail: str) -> Non
     Path(JOURNAL).write_text(good + tail, encoding="utf-8")
     result = ws.run("plan", "tiny.yaml")
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_folder_where_the_apply_lock_belongs_is_refused(ws: Workspace) -> None:
+    Path(LOCK + ".apply-lock").mkdir()
+    result = ws.run("apply", "tiny.yaml", "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {LOCK}.apply-lock: Is a directory; check that the path names a file in a "
+        "folder this user can write\n"
+    )
