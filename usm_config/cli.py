@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
 import sys
@@ -21,22 +22,55 @@ from usm_config.commands.target import apply, plan
 from usm_config.commands.tools import adapters, sandbox
 
 VERBOSE_FLAGS = ("-v", "--verbose")
+DETAILED_EXITCODE = "--detailed-exitcode"
 
 
-class _Cli(click.Group):
-    """The command group; ``-v/--verbose`` is taken before or after the command's name
-    (``usm-config plan ... -v`` as well as ``usm-config -v plan ...``)."""
+def _asks_for_detailed_exit_codes(args: Sequence[str]) -> bool:
+    """True when ``--detailed-exitcode`` (or a misspelling of it) is among ``args``."""
+    return any(
+        difflib.get_close_matches(arg.split("=", 1)[0], [DETAILED_EXITCODE], cutoff=0.8)
+        for arg in args
+        if arg.startswith("--")
+    )
+
+
+class UsmGroup(click.Group):
+    """The command group.
+
+    ``-v/--verbose`` is taken before or after the command's name (``usm-config plan ... -v``
+    as well as ``usm-config -v plan ...``). Under ``--detailed-exitcode`` a usage error exits
+    1, not 2: there exit code 2 means "the plan has changes", and a nightly drift check must not
+    read a misspelt option or a missing path as drift.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[DETAILED_EXITCODE] = _asks_for_detailed_exit_codes(args)
         end = args.index("--") if "--" in args else len(args)
         if any(arg in VERBOSE_FLAGS for arg in args[:end]):
             args = [a for a in args[:end] if a not in VERBOSE_FLAGS] + args[end:]
             args.insert(0, "--verbose")
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            self._not_two(ctx, exc)
+            raise
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            self._not_two(ctx, exc)
+            raise
+
+    @staticmethod
+    def _not_two(ctx: click.Context, exc: click.UsageError) -> None:
+        if ctx.meta.get(DETAILED_EXITCODE):
+            # click declares exit_code on the class; this one error exits 1.
+            vars(exc)["exit_code"] = EXIT_ERROR
 
 
 @click.group(
-    cls=_Cli,
+    cls=UsmGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="usm-config")

@@ -35,6 +35,7 @@ from usm_config.engine.diff import (
     compute_changes,
     mass_change_violations,
 )
+from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import PLAN_FORMAT, Action, Change, Plan
@@ -52,7 +53,15 @@ class PlanMismatch(Exception):
 
 
 class PlanTampered(PlanMismatch):
-    """A saved plan was edited, or comes from another format or adapter."""
+    """A saved plan was edited, or comes from another format or adapter.
+
+    ``at`` is the place in the plan's JSON it is about, ``code`` the diagnostic code for it.
+    """
+
+    def __init__(self, message: str, at: tuple[str | int, ...], code: str) -> None:
+        super().__init__(message)
+        self.at = at
+        self.code = code
 
 
 class NoSandbox(Exception):
@@ -202,13 +211,22 @@ class Snapshot:
         )
 
 
+def check_state_files(context: Context) -> None:
+    """Read the lock file and the journal without connecting: a damaged one is refused
+    (:class:`~usm_config.diagnostics.DiagnosticError`, located) before the target is opened."""
+    adapter = context.adapter
+    lock = Lock.load(context.lock_path, context.target.name, adapter.name, adapter.kinds)
+    recover(context.journal_path, lock, adapter.kinds)
+
+
 async def read_snapshot(context: Context, client: HttpClient) -> Snapshot:
     """Read every kind the adapter manages, and the lock (with any journal folded in)."""
     adapter = context.adapter
+    # The lock and the journal first: a damaged one stops before the target is read.
+    lock = Lock.load(context.lock_path, context.target.name, adapter.name, adapter.kinds)
+    unconfirmed = recover(context.journal_path, lock, adapter.kinds)
     raw = await adapter.read(client, list(adapter.kinds))
     live = resolve_live_references(raw, adapter.kinds)
-    lock = Lock.load(context.lock_path, context.target.name, adapter.name)
-    unconfirmed = recover(context.journal_path, lock)
     return Snapshot(live, lock, [u.uid for u in unconfirmed if u.uid])
 
 
@@ -244,22 +262,31 @@ def check_saved_plan(context: Context, saved: Plan) -> None:
     if saved.format_version != PLAN_FORMAT:
         raise PlanTampered(
             f"the plan is in format version {saved.format_version}; this usm-config applies "
-            f"format version {PLAN_FORMAT} only"
+            f"format version {PLAN_FORMAT} only",
+            ("format_version",),
+            "PLAN002",
         )
     if saved.adapter != context.adapter.name:
         raise PlanTampered(
             f"the plan is for adapter '{saved.adapter}', target '{context.target.name}' uses "
-            f"'{context.adapter.name}'"
+            f"'{context.adapter.name}'",
+            ("adapter",),
+            "PLAN003",
         )
     unknown = sorted({c.kind for c in saved.changes} - set(context.adapter.kinds))
     if unknown:
+        first = next(i for i, c in enumerate(saved.changes) if c.kind in unknown)
         raise PlanTampered(
             f"the plan holds kinds adapter '{context.adapter.name}' does not have: "
-            + ", ".join(unknown)
+            + ", ".join(unknown),
+            ("changes", first, "kind"),
+            "PLAN004",
         )
     if not saved.intact:
         raise PlanTampered(
-            "the plan's content does not match its fingerprint: it was edited after it was saved"
+            "the plan's content does not match its fingerprint: it was edited after it was saved",
+            ("plan_fingerprint",),
+            "PLAN005",
         )
 
 
@@ -440,13 +467,23 @@ class Session:
         *,
         parallelism: int | None = None,
         on_progress: Callable[[Change], None] | None = None,
+        stop: StopRequest | None = None,
     ) -> ApplyResult:
         """Apply exactly ``planned.plan``; the lock is saved and the journal cleared even
-        when a change fails. ``parallelism`` defaults to the target's."""
+        when a change fails. ``parallelism`` defaults to the target's.
+
+        With ``stop``, SIGINT and SIGTERM ask the apply to stop while it writes (see
+        :mod:`usm_config.engine.interrupt`): the writes in flight finish and are journaled,
+        and the result says ``stopped``."""
         with (
+            stop.on_signals() if stop is not None else nullcontext(),
             self._locked(),
             self._measured("apply"),
-            Journal(self.context.journal_path) as journal,
+            Journal(
+                self.context.journal_path,
+                target=self.context.target.name,
+                adapter=self.context.adapter.name,
+            ) as journal,
         ):
             lock = planned.snapshot.lock
             applier = Applier(
@@ -457,6 +494,7 @@ class Session:
                 planned.snapshot.live,
                 parallelism=parallelism or self.context.target.config.parallelism,
                 on_progress=on_progress,
+                stop=stop,
             )
             try:
                 result = await applier.run(planned.plan.changes)
@@ -476,6 +514,7 @@ class Session:
         approve: Callable[[Plan], bool] | None = None,
         progress: Progress | None = None,
         on_applied: Callable[[ApplyResult], None] | None = None,
+        stop: StopRequest | None = None,
     ) -> RunOutcome:
         """Plan (or check ``saved``), guard, apply, and re-plan to prove convergence.
 
@@ -485,10 +524,12 @@ class Session:
         ``progress(number_of_steps)`` yields per change done; ``on_applied(result)``; and,
         when no change failed, read and plan again (phase ``re-plan``). ``prune`` also applies
         to the re-plan; for a saved plan it is taken from the plan (deletes mean prune).
+        With ``stop`` (see :meth:`apply`), an apply stopped by a signal ends the run there:
+        no ``on_applied``, no re-plan.
         """
         with self._locked():
             return await self._run(
-                prune, saved, limit, parallelism, on_plan, approve, progress, on_applied
+                prune, saved, limit, parallelism, on_plan, approve, progress, on_applied, stop
             )
 
     async def _run(
@@ -501,6 +542,7 @@ class Session:
         approve: Callable[[Plan], bool] | None,
         progress: Progress | None,
         on_applied: Callable[[ApplyResult], None] | None,
+        stop: StopRequest | None,
     ) -> RunOutcome:
         first = len(self.phases)
         if saved is not None:
@@ -515,7 +557,11 @@ class Session:
             phases = tuple(self.phases[first:])
             return RunOutcome(planned, ApplyResult(manual=manual), False, None, phases)
         with progress(len(planned.steps)) if progress else nullcontext(None) as advance:
-            result = await self.apply(planned, parallelism=parallelism, on_progress=advance)
+            result = await self.apply(
+                planned, parallelism=parallelism, on_progress=advance, stop=stop
+            )
+        if result.stopped:
+            return RunOutcome(planned, result, True, None, tuple(self.phases[first:]))
         if on_applied is not None:
             on_applied(result)
         after = None

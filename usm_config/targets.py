@@ -31,6 +31,7 @@ from pydantic import (
     field_validator,
 )
 
+from usm_config.adapter import installed_adapters
 from usm_config.blueprint.validation_errors import translate_errors
 from usm_config.diagnostics import (
     Diagnostic,
@@ -41,6 +42,15 @@ from usm_config.diagnostics import (
     display_path,
 )
 from usm_config.http import AuthConfig, NoAuthConfig
+from usm_config.target_checks import (
+    Loc,
+    TargetChecker,
+    check_adapter,
+    check_ca_bundle,
+    check_lock_dir,
+    check_sandbox_knobs,
+    check_url,
+)
 from usm_config.yamlsource import LMap, parse_file, to_plain, walk
 
 SANDBOX_URL = "sandbox:"
@@ -104,6 +114,11 @@ class Target(_Strict):
     lock_dir: str | None = Field(
         None, description="Folder for lock and journal files (default: next to the blueprint)."
     )
+    allow_insecure_http: bool = Field(
+        False,
+        description="Allow credentials over plain http:// to another machine (a URL whose "
+        "connection is protected otherwise, e.g. by a tunnel). Off: such a target is refused.",
+    )
     sandbox: SandboxKnobs = Field(default_factory=SandboxKnobs, description="Sandbox knobs.")
     options: dict[str, JsonValue] = Field(
         default_factory=dict,
@@ -115,7 +130,10 @@ class Target(_Strict):
     @classmethod
     def _url(cls, value: str) -> str:
         if value != SANDBOX_URL and not value.startswith(("https://", "http://")):
-            raise ValueError(f"'{value}' is not a URL; write https://… or 'sandbox:'")
+            raise ValueError(
+                f"'{value}' is not a URL; fix: write the instance's address (https://…) "
+                "or 'sandbox:'"
+            )
         return value.rstrip("/")
 
     @property
@@ -179,12 +197,33 @@ def load_targets(path: Path) -> TargetsFile:
         raise DiagnosticError(diagnostics)
     if diagnostics:
         raise DiagnosticError(diagnostics)
+    index = dict(walk(tree))
     try:
-        return TargetsFile.model_validate(to_plain(tree))
+        targets = TargetsFile.model_validate(to_plain(tree))
     except ValidationError as exc:
-        raise DiagnosticError(
-            translate_errors(exc, dict(walk(tree)), TargetsFile, hide_values=True)
-        ) from None
+        raise DiagnosticError(translate_errors(exc, index, TargetsFile, hide_values=True)) from None
+    problems = _check(targets, index, path.parent)
+    if problems:
+        raise DiagnosticError(problems)
+    return targets
+
+
+def _check(targets: TargetsFile, index: dict[Loc, Location], base_dir: Path) -> list[Diagnostic]:
+    """The checks of :mod:`usm_config.target_checks` on every target."""
+    checker = TargetChecker(index, base_dir)
+    installed = installed_adapters()
+    for name, target in targets.targets.items():
+        at: Loc = ("targets", name)
+        check_adapter(checker, at, target.adapter, installed)
+        if not target.is_sandbox:
+            check_url(checker, at, target.url, target.auth.type, target.allow_insecure_http)
+            if "sandbox" in target.model_fields_set:
+                check_sandbox_knobs(checker, at)
+        if target.ca_bundle is not None:
+            check_ca_bundle(checker, at, target.ca_bundle)
+        if target.lock_dir is not None:
+            check_lock_dir(checker, at, target.lock_dir)
+    return checker.diagnostics
 
 
 def resolve_target(path: Path, name: str) -> ResolvedTarget:

@@ -392,6 +392,20 @@ CHECK_CASES: tuple[Case, ...] = (
         ("true", "false"),
     ),
     case(
+        "USM018",
+        "ninth-workflow-on-a-used-path",
+        """
+        workflows:
+          - id: routine-work
+            number: 5
+            name: Routine work
+            trigger: service-request
+            path: [operate]  # <-
+        """,
+        "workflow 'routine-work' follows path operate, which workflow 'operate' already follows",
+        ("id: routine-work", "id: operate"),
+    ),
+    case(
         "USM020",
         "call-type-starts-other-process",
         """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -81,11 +82,10 @@ def test_a_tampered_saved_plan_is_refused_before_any_write(ws: Workspace, tamper
     refused = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
     assert refused.exit_code == 1
     assert refused.stdout == "", "refused before the target was read"
-    assert refused.stderr.startswith("error: plan.json cannot be applied: "), refused.stderr
-    assert reason in refused.stderr
-    assert refused.stderr.rstrip().endswith(
-        "Make the plan again with 'usm-config plan --out' and apply that"
-    )
+    first, fix = refused.stderr.splitlines()[:2]
+    assert re.match(r"plan\.json:\d+:\d+: error\[PLAN00\d\] ", first), refused.stderr
+    assert reason in first
+    assert fix == "    fix: make the plan again with 'usm-config plan --out FILE' and apply that"
     assert ws.expected_summary() in ws.run("plan", "tiny.yaml").stdout, "nothing was written"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from memory_tool import MemoryAdapter, MemoryTool
@@ -13,8 +13,10 @@ from usm_config.engine.apply import (
     ApplyResult,
 )
 from usm_config.engine.diff import DiffResult, compute_changes
+from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
+from usm_config.engine.plan import Change
 from usm_config.engine.records import Record
 from usm_config.engine.references import resolve_live_references
 from usm_config.http import HttpClient
@@ -43,7 +45,14 @@ class Harness:
     def plan(self, desired: Sequence[Record], *, prune: bool = False) -> DiffResult:
         return compute_changes(desired, self.live(), MemoryAdapter.kinds, self.lock(), prune=prune)
 
-    def apply(self, desired: Sequence[Record], *, prune: bool = False) -> ApplyResult:
+    def apply(
+        self,
+        desired: Sequence[Record],
+        *,
+        prune: bool = False,
+        stop: StopRequest | None = None,
+        on_progress: Callable[[Change], None] | None = None,
+    ) -> ApplyResult:
         plan = self.plan(desired, prune=prune)
         lock = self.lock()
         live = self.live()
@@ -51,8 +60,17 @@ class Harness:
 
         async def run() -> ApplyResult:
             async with HttpClient("http://memory.invalid") as client:
-                with Journal(self.journal_path) as journal:
-                    applier = Applier(adapter, client, lock, journal, live, parallelism=3)
+                with Journal(self.journal_path, target="test", adapter="memory") as journal:
+                    applier = Applier(
+                        adapter,
+                        client,
+                        lock,
+                        journal,
+                        live,
+                        parallelism=3,
+                        stop=stop,
+                        on_progress=on_progress,
+                    )
                     result = await applier.run(plan.changes)
                     lock.save()
                     journal.clear()

@@ -6,7 +6,7 @@ are stable so that tests and users can refer to them:
 
 ===========  ==========================================================================
 USM001-006   the five processes: present, trigger, first/last step and fork kept
-USM010-017   the eight workflows: path, number, trigger, tailoring, RACI, SLA clocks
+USM010-018   the eight workflows: path, number, trigger, tailoring, RACI, SLA clocks, one each
 USM020       the five call types
 REF001       a reference that does not resolve
 SVC001-006   services: agreement, supporting team, OLA/UC parties, targets
@@ -51,15 +51,33 @@ class Checker:
         self.index = index
         self.diagnostics: list[Diagnostic] = []
 
-    def report(self, severity: Severity, code: str, path: Path, message: str, hint: str) -> None:
-        """Record one finding at ``path``."""
+    def report(
+        self,
+        severity: Severity,
+        code: str,
+        path: Path,
+        message: str,
+        hint: str,
+        related: tuple[Path, ...] = (),
+    ) -> None:
+        """Record one finding at ``path`` (and the other places it concerns, ``related``)."""
         self.diagnostics.append(
-            Diagnostic(severity, code, message, locate(self.index, path), format_path(path), hint)
+            Diagnostic(
+                severity,
+                code,
+                message,
+                locate(self.index, path),
+                format_path(path),
+                hint,
+                tuple(locate(self.index, other) for other in related),
+            )
         )
 
-    def error(self, code: str, path: Path, message: str, hint: str) -> None:
+    def error(
+        self, code: str, path: Path, message: str, hint: str, related: tuple[Path, ...] = ()
+    ) -> None:
         """Record an error."""
-        self.report(Severity.ERROR, code, path, message, hint)
+        self.report(Severity.ERROR, code, path, message, hint, related)
 
     def warn(self, code: str, path: Path, message: str, hint: str) -> None:
         """Record a warning."""
@@ -193,9 +211,21 @@ def check_workflows(c: Checker) -> None:
                 "add it, or extend the reference library",
             )
     profiles = [p.id for p in c.blueprint.profiles]
+    first_on_path: dict[tuple[ProcessId, ...], tuple[str, Path]] = {}
     for wf_visit in walk.workflows(c.blueprint):
         wf, at = wf_visit.workflow, wf_visit.path
         _check_workflow_path(c, at, wf)
+        if wf.path in WORKFLOW_BY_PATH and wf.path in first_on_path:
+            other, other_at = first_on_path[wf.path]
+            c.error(
+                "USM018",
+                (*at, "path"),
+                f"workflow '{wf.id}' follows path {' → '.join(wf.path)}, which workflow "
+                f"'{other}' already follows; USM has one workflow per path",
+                f"to tailor workflow '{other}', give this entry its id '{other}'; else remove it",
+                ((*other_at, "path"),),
+            )
+        first_on_path.setdefault(wf.path, (wf.id, at))
         positions = {(s.process, s.step): s.position for s in wf.sequence}
         for j, tailoring in enumerate(wf.steps):
             if (tailoring.process, tailoring.step) not in positions:

@@ -479,9 +479,18 @@ class Blueprint(Overridable):
     @field_validator("usm", mode="before")
     @classmethod
     def _known_format(cls, value: Any) -> Any:
+        # 'usm: true' and 'usm: 1.0' equal 1 in Python, but they are not a format number.
+        if type(value) is not int:
+            shown = "empty" if value is None else repr(value)
+            if isinstance(value, bool):
+                shown = str(value).lower()
+            raise ValueError(
+                f"the blueprint format is a whole number, not {shown}; fix: write "
+                f"'usm: {BLUEPRINT_FORMAT}'"
+            )
         if value != BLUEPRINT_FORMAT:
             raise ValueError(
-                f"unsupported blueprint format {value!r}; this version reads format "
+                f"unsupported blueprint format {value}; this version reads format "
                 f"{BLUEPRINT_FORMAT}"
             )
         return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -42,6 +43,15 @@ _PATTERN_HINTS = {
     "[RACI]": "write one or more of the letters R, A, C, I, e.g. 'A' or 'RA'",
     "[^@\\s]+@": "write an e-mail address such as 'team@example.org'",
 }
+
+
+# pydantic names an enum member by its repr (``<CallType.WISH: 'wish'>``); people write 'wish'.
+_ENUM_REPR = re.compile(r"<[A-Za-z_][\w.]*: ('[^']*'|\"[^\"]*\"|[^>]*)>")
+
+
+def plain_enums(text: str) -> str:
+    """Replace every enum repr in ``text`` by the value written in YAML."""
+    return _ENUM_REPR.sub(r"\1", text)
 
 
 def _normalise_loc(loc: tuple[str | int, ...]) -> Loc:
@@ -175,7 +185,7 @@ def _message(
         hint = next((h for p, h in _PATTERN_HINTS.items() if p in pattern), f"match {pattern}")
         return f"{_describe_input(value)} is not valid here", hint
     if kind in ("literal_error", "enum"):
-        expected = str(ctx.get("expected", ""))
+        expected = plain_enums(str(ctx.get("expected", "")))
         options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
         suggestion = did_you_mean(str(value), options)
         return (
@@ -188,7 +198,9 @@ def _message(
             "add at least one entry" if kind == "too_short" else "remove entries"
         )
     if kind == "value_error":
-        return str(ctx.get("error", error["msg"])), "correct the value"
+        # A validator may say how to fix the value after '; fix: '.
+        text, _, fix = str(ctx.get("error", error["msg"])).partition("; fix: ")
+        return text, fix or "correct the value"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{_describe_input(value)}: {error['msg'].lower()}", "choose a value in range"
     return error["msg"], "correct the value"
@@ -223,7 +235,7 @@ def translate_errors(
         if _short_by_failed_entries(error):
             continue
         path = _fit_to_document(_normalise_loc(error["loc"]), index)
-        message, hint = _message(error, path, root, hide_values)
+        message, hint = (plain_enums(text) for text in _message(error, path, root, hide_values))
         diagnostics.append(
             Diagnostic(
                 Severity.ERROR,

@@ -25,13 +25,13 @@ from usm_config.diagnostics import (
 )
 from usm_config.engine.apply import ApplyError
 from usm_config.engine.apply_lock import ApplyLocked
-from usm_config.engine.lock import LockError
 from usm_config.http import HttpError, MissingCredentialError
 from usm_config.runner import (
     Context,
     NoSandbox,
     PlanMismatch,
     check_overrides,
+    check_state_files,
 )
 from usm_config.targets import resolve_target
 
@@ -119,13 +119,19 @@ def handled_errors() -> Iterator[None]:
         MissingCredentialError,
         AdapterNotFound,
         AdapterOptionError,
-        LockError,
         PlanMismatch,
         ApplyError,
         ApplyLocked,
         NoSandbox,
     ) as exc:
         raise Failure(str(exc)) from None
+    except OSError as exc:
+        # A file the command writes (a saved plan, artifacts, the lock) cannot be written.
+        where = f"{display_path(exc.filename)}: " if exc.filename else ""
+        raise Failure(
+            f"{where}{exc.strerror or exc}; check that the path names a file in a folder this "
+            "user can write"
+        ) from None
 
 
 def context_for(path: Path, target_name: str, targets_file: Path, strict: bool) -> Context:
@@ -136,4 +142,5 @@ def context_for(path: Path, target_name: str, targets_file: Path, strict: bool) 
     problems = check_overrides(context, result.index)
     if problems:
         raise DiagnosticError(problems)
+    check_state_files(context)
     return context

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +23,10 @@ from usm_config.commands.common import (
 )
 from usm_config.diagnostics import display_path
 from usm_config.engine.apply import ApplyResult
+from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.lock import write_atomic
-from usm_config.engine.plan import Plan
+from usm_config.engine.plan import PLAN_FIX, Plan, read_plan
+from usm_config.jsonsource import located
 from usm_config.render.plan import render_json as render_plan_json
 from usm_config.render.plan import render_markdown, render_summary
 from usm_config.render.plan import render_text as render_plan_text
@@ -154,7 +157,7 @@ def plan(
 @click.option(
     "--plan",
     "plan_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     help="Apply this saved plan (from 'plan --out') instead of planning now.",
 )
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
@@ -200,6 +203,7 @@ def apply(
         config = context.target.config
         limit = mass_change_limit or config.mass_change_limit
         saved = _load_saved_plan(plan_file, context) if plan_file else None
+        stop = StopRequest(on_request=_stopping)
         with _guarded():
             outcome = asyncio.run(
                 _apply(
@@ -210,24 +214,19 @@ def apply(
                     output,
                     parallelism or config.parallelism,
                     limit,
+                    stop,
                 )
             )
-        _report(outcome)
+        _report(outcome, stop)
 
 
 def _load_saved_plan(path: Path, context: Context) -> Plan:
-    """Read a saved plan and refuse it, before connecting, unless it is intact."""
-    try:
-        saved = Plan.model_validate_json(path.read_bytes())
-    except ValueError as exc:
-        raise Failure(f"{display_path(path)} is not a saved usm-config plan ({exc})") from None
+    """Read a saved plan and refuse it, located, before connecting, unless it is intact."""
+    saved, text = read_plan(path)
     try:
         check_saved_plan(context, saved)
     except PlanTampered as exc:
-        raise Failure(
-            f"{display_path(path)} cannot be applied: {exc}. Make the plan again with "
-            "'usm-config plan --out' and apply that"
-        ) from None
+        raise located(path, text, exc.at, exc.code, str(exc), PLAN_FIX) from None
     return saved
 
 
@@ -259,6 +258,7 @@ async def _apply(
     output: str,
     parallelism: int,
     limit: float,
+    stop: StopRequest,
 ) -> RunOutcome:
     render = render_summary if output == "summary" else render_plan_text
     async with Session.open(context) as session:
@@ -271,10 +271,26 @@ async def _apply(
             approve=None if saved is not None or auto_approve else _confirm,
             progress=lambda steps: progress_bar(steps, "applying"),
             on_applied=_show_applied,
+            stop=stop,
         )
 
 
-def _report(outcome: RunOutcome) -> None:
+def _stopping(signum: int) -> None:
+    click.echo(
+        f"{signal.Signals(signum).name}: stopping once the writes in flight are done "
+        "(send it again to stop at once)",
+        err=True,
+    )
+
+
+def _report(outcome: RunOutcome, stop: StopRequest) -> None:
+    if outcome.result.stopped:
+        click.echo(
+            f"stopped: {len(outcome.result.done)} of {len(outcome.planned.steps)} changes "
+            "applied and journaled; run apply again to resume",
+            err=True,
+        )
+        sys.exit(stop.exit_code)
     if not outcome.applied:
         click.echo("Nothing to apply.")
         return

@@ -17,6 +17,7 @@ from typing import Any
 
 from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
 from usm_config.engine.diff import ADOPTED_REASON
+from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.journal import Journal
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Action, Change
@@ -43,6 +44,8 @@ class ApplyResult:
     manual: list[Change] = field(default_factory=list)
     failed: list[tuple[Change, str]] = field(default_factory=list)
     recovered_creates: int = 0
+    stopped: bool = False
+    """True when a :class:`~usm_config.engine.interrupt.StopRequest` ended the apply early."""
 
 
 class Applier:
@@ -58,8 +61,10 @@ class Applier:
         *,
         parallelism: int = 4,
         on_progress: Callable[[Change], None] | None = None,
+        stop: StopRequest | None = None,
     ) -> None:
         self.adapter = adapter
+        self.stop = stop
         self.client = client
         self.lock = lock
         self.journal = journal
@@ -75,6 +80,8 @@ class Applier:
         writes = [c for c in ordered if c.action != Action.MANUAL]
         batching = isinstance(self.adapter, SupportsBatchWrites)
         for _, group in groupby(writes, key=lambda c: (c.action == Action.DELETE, c.level)):
+            if self._stopping:
+                break
             level = list(group)
             if batching and len(level) > 1:
                 assert isinstance(self.adapter, SupportsBatchWrites)
@@ -85,10 +92,18 @@ class Applier:
                 await asyncio.gather(*(self._guarded(change) for change in level))
             if self.result.failed:
                 break
+        self.result.stopped = self._stopping
         return self.result
+
+    @property
+    def _stopping(self) -> bool:
+        """True once a stop was asked for: no write starts after that."""
+        return self.stop is not None and self.stop.requested
 
     async def _guarded(self, change: Change, *, look_first: bool = False) -> None:
         async with self.semaphore:
+            if self._stopping:
+                return
             try:
                 await self._apply(change, look_first=look_first)
             except Exception as exc:  # reported per change; the apply stops after this level
@@ -146,6 +161,8 @@ class Applier:
     async def _batch(self, chunk: list[Change]) -> None:
         """Send a chunk in one request; what the batch could not settle goes one by one."""
         assert isinstance(self.adapter, SupportsBatchWrites)
+        if self._stopping:
+            return
         prepared: list[tuple[Change, Write]] = []
         for change in chunk:
             if change.action == Action.ADOPT and not change.fields:
@@ -159,10 +176,12 @@ class Applier:
                 self._fail(change, exc)
         if not prepared:
             return
-        for change, _ in prepared:
-            self._begin(change)
         outcomes: list[WriteOutcome | None]
         async with self.semaphore:
+            if self._stopping:
+                return
+            for change, _ in prepared:
+                self._begin(change)
             try:
                 outcomes = list(
                     await self.adapter.write_batch(self.client, [w for _, w in prepared])

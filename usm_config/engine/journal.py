@@ -1,21 +1,76 @@
 """The apply journal: a durable log that makes a killed apply safe to resume.
 
-Before a write is sent, a ``begin`` line is appended and flushed to disk; when it succeeds, a
-``done`` line with the tool's id follows. The lock file is only rewritten at the end of an
-apply, so after a crash the journal is the truth: :func:`recover` folds finished writes into
-the lock, and reports creates that were begun but not confirmed, which the next plan finds
-again by natural key (and adopts) instead of creating them twice.
+The first line names the journal's format, target and adapter. Before a write is sent, a
+``begin`` line is appended and flushed to disk; when it succeeds, a ``done`` line with the
+tool's id follows. The lock file is only rewritten at the end of an apply, so after a crash the
+journal is the truth: :func:`recover` folds finished writes into the lock, and reports creates
+that were begun but not confirmed, which the next plan finds again by natural key (and adopts)
+instead of creating them twice.
+
+Only a last line without its line break is a crash's doing (cut short while it was written,
+so the write it announced was never sent, or its ``done`` is unknown); anything else that is
+not a line this module writes is refused, located, instead of being guessed at.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Annotated, Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from usm_config.blueprint.validation_errors import translate_errors
+from usm_config.diagnostics import Diagnostic, DiagnosticError, Location, Severity, display_path
 from usm_config.engine.lock import Lock
+from usm_config.engine.plan import Action
+from usm_config.jsonsource import json_index, read_text, refusal
+
+JOURNAL_FORMAT = 1
+#: What to do about a journal that cannot be used.
+JOURNAL_FIX = (
+    "move the journal aside and run plan: records the interrupted apply created are taken "
+    "over by their natural key"
+)
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Start(_Entry):
+    """The first line: what wrote the journal."""
+
+    event: Literal["start"]
+    format: int = Field(strict=True)
+    target: str
+    adapter: str
+
+
+class Begin(_Entry):
+    """A write is about to be sent."""
+
+    event: Literal["begin"]
+    change: str
+    action: Action
+    uid: str | None
+    kind: str
+    key: tuple[str, ...]
+
+
+class Done(_Entry):
+    """A write succeeded; ``target_id`` is the record's id in the tool."""
+
+    event: Literal["done"]
+    change: str
+    target_id: str | None
+
+
+Entry = Annotated[Start | Begin | Done, Field(discriminator="event")]
+_ENTRY: TypeAdapter[Start | Begin | Done] = TypeAdapter(Entry)
 
 
 @dataclass(frozen=True)
@@ -29,15 +84,21 @@ class Unconfirmed:
 
 
 class Journal:
-    """Append-only JSON-lines log of one apply."""
+    """Append-only JSON-lines log of one apply of ``adapter`` to ``target``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, target: str, adapter: str) -> None:
         self.path = path
+        self.target = target
+        self.adapter = adapter
         self._handle: IO[str] | None = None
 
     def __enter__(self) -> Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._handle = self.path.open("a", encoding="utf-8")
+        if self._handle.tell() == 0:
+            self.write(
+                event="start", format=JOURNAL_FORMAT, target=self.target, adapter=self.adapter
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -57,26 +118,111 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
 
-def recover(path: Path, lock: Lock) -> list[Unconfirmed]:
-    """Fold a previous apply's journal into ``lock``; return its unconfirmed writes."""
-    if not path.exists():
+def recover(path: Path, lock: Lock, kinds: Collection[str] | None = None) -> list[Unconfirmed]:
+    """Fold a previous apply's journal into ``lock``; return its unconfirmed writes.
+
+    Raises :class:`~usm_config.diagnostics.DiagnosticError`, located at the line, for a journal
+    of another format, target or adapter, of a kind not in ``kinds`` (when given), or with a
+    line that is not one :class:`Journal` writes.
+    """
+    if not path.exists() and not path.is_symlink():
         return []
-    begun: dict[str, dict[str, Any]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue  # a line cut short by the crash
-        change = entry.get("change")
-        if entry.get("event") == "begin":
-            begun[change] = entry
-        elif entry.get("event") == "done":
-            started = begun.pop(change, entry)
-            uid = started.get("uid")
-            if uid and started.get("action") == "delete":
-                lock.remove(uid)
-            elif uid and entry.get("target_id"):
-                lock.set(uid, started["kind"], entry["target_id"], tuple(started["key"]))
-    return [
-        Unconfirmed(e.get("uid"), e["kind"], tuple(e["key"]), e["action"]) for e in begun.values()
-    ]
+    text = read_text(path, "journal", JOURNAL_FIX)
+    lines = text.split("\n")
+    if lines[-1] and not _is_json(lines[-1]):
+        lines.pop()  # cut short by a crash while it was written: see the module docstring
+    begun: dict[str, Begin] = {}
+    started = False
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        entry = _parse(path, number, line)
+        if not started:
+            if not isinstance(entry, Start):
+                raise _refuse(path, number, "the journal does not start with its 'start' line")
+            _check_start(path, number, entry, lock)
+            started = True
+        elif isinstance(entry, Start):
+            _check_start(path, number, entry, lock)
+        elif isinstance(entry, Begin):
+            if kinds is not None and entry.kind not in kinds:
+                raise _refuse(
+                    path,
+                    number,
+                    f"the journal begins a write of kind '{entry.kind}', which adapter "
+                    f"'{lock.adapter}' does not have",
+                )
+            begun[entry.change] = entry
+        else:
+            begin = begun.pop(entry.change, None)
+            if begin is None:
+                raise _refuse(
+                    path, number, f"'done' for {entry.change}, which no 'begin' line started"
+                )
+            if begin.uid and begin.action == Action.DELETE:
+                lock.remove(begin.uid)
+            elif begin.uid and entry.target_id:
+                lock.set(begin.uid, begin.kind, entry.target_id, begin.key)
+    return [Unconfirmed(b.uid, b.kind, b.key, b.action.value) for b in begun.values()]
+
+
+def _is_json(line: str) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def _refuse(path: Path, line: int, message: str) -> DiagnosticError:
+    return refusal("JRNL001", Location(display_path(path), line, 1), message, JOURNAL_FIX)
+
+
+def _parse(path: Path, number: int, line: str) -> Start | Begin | Done:
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        column = getattr(exc, "colno", 1)
+        raise refusal(
+            "JRNL001",
+            Location(display_path(path), number, column),
+            "this line of the journal is not JSON: the journal is damaged",
+            JOURNAL_FIX,
+        ) from None
+    try:
+        return _ENTRY.validate_python(data)
+    except ValidationError as exc:
+        shown = display_path(path)
+        index = {
+            key: Location(shown, number, where.column)
+            for key, where in json_index(line, shown).items()
+        }
+        first = translate_errors(exc, index, Begin)[0]
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    Severity.ERROR,
+                    "JRNL001",
+                    f"not a line the journal writes: {first.message}",
+                    first.location,
+                    first.path,
+                    JOURNAL_FIX,
+                )
+            ]
+        ) from None
+
+
+def _check_start(path: Path, number: int, start: Start, lock: Lock) -> None:
+    if start.format != JOURNAL_FORMAT:
+        raise _refuse(
+            path,
+            number,
+            f"the journal is in format {start.format}; this usm-config reads format "
+            f"{JOURNAL_FORMAT}",
+        )
+    for key, expected in (("target", lock.target), ("adapter", lock.adapter)):
+        found = getattr(start, key)
+        if found != expected:
+            raise _refuse(
+                path, number, f"the journal belongs to {key} '{found}', not to {key} '{expected}'"
+            )

@@ -12,10 +12,42 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from usm_config.blueprint.validation_errors import translate_errors
+from usm_config.diagnostics import Diagnostic, DiagnosticError, Severity, display_path
+from usm_config.jsonsource import json_index, load_json, located, read_text
+
 LOCK_FORMAT = 1
+#: What to do about a lock file that cannot be used.
+LOCK_FIX = (
+    "restore the lock file from version control; if that is not possible, move it aside and "
+    "run plan: records it listed are taken over again by their natural key"
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _RecordEntry(_Strict):
+    kind: str
+    id: str
+    key: tuple[str, ...]
+    adopted: bool = Field(False, strict=True)
+
+
+class LockFile(_Strict):
+    """The JSON shape of a lock file, as :meth:`Lock.to_json` writes it."""
+
+    format: int = Field(strict=True)
+    target: str
+    adapter: str
+    records: dict[str, _RecordEntry]
 
 
 @dataclass(frozen=True)
@@ -39,22 +71,58 @@ class Lock:
     entries: dict[str, LockEntry] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path, target: str, adapter: str) -> Lock:
-        """Read the lock file; a missing file is an empty lock."""
-        if not path.exists():
+    def load(
+        cls, path: Path, target: str, adapter: str, kinds: Collection[str] | None = None
+    ) -> Lock:
+        """Read the lock file; a missing file is an empty lock.
+
+        Raises :class:`~usm_config.diagnostics.DiagnosticError`, located in the file, when it
+        is not a lock file of this format, ``target`` and ``adapter``, or lists a kind not in
+        ``kinds`` (when given).
+        """
+        if not path.exists() and not path.is_symlink():
             return cls(path, target, adapter)
+        text = read_text(path, "lock file", LOCK_FIX)
+        data = load_json(path, text, "lock file", LOCK_FIX)
+        if isinstance(data, dict) and data.get("format", LOCK_FORMAT) != LOCK_FORMAT:
+            raise located(
+                path,
+                text,
+                ("format",),
+                "LOCK002",
+                f"the lock file is in format {json.dumps(data['format'])}; this usm-config "
+                f"reads format {LOCK_FORMAT}",
+                "use the usm-config release that wrote it, or " + LOCK_FIX.split("; ", 1)[1],
+            )
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            entries = {
-                uid: LockEntry(e["kind"], e["id"], tuple(e["key"]), bool(e.get("adopted")))
-                for uid, e in data["records"].items()
-            }
-        except (ValueError, KeyError, TypeError) as exc:
-            raise LockError(
-                f"{path}: the lock file is damaged ({exc}); restore it from version control"
-            ) from exc
-        if data.get("target") not in (None, target):
-            raise LockError(f"{path}: the lock file belongs to target '{data.get('target')}'")
+            parsed = LockFile.model_validate(data)
+        except ValidationError as exc:
+            raise _shape_error(path, text, exc) from None
+        for key, expected in (("target", target), ("adapter", adapter)):
+            found = getattr(parsed, key)
+            if found != expected:
+                raise located(
+                    path,
+                    text,
+                    (key,),
+                    "LOCK003",
+                    f"the lock file belongs to {key} '{found}', not to {key} '{expected}'",
+                    f"check --target and lock_dir in the targets file; {LOCK_FIX}",
+                )
+        for uid, entry in parsed.records.items():
+            if kinds is not None and entry.kind not in kinds:
+                raise located(
+                    path,
+                    text,
+                    ("records", uid, "kind"),
+                    "LOCK004",
+                    f"the lock file lists a record of kind '{entry.kind}', which adapter "
+                    f"'{adapter}' does not have",
+                    LOCK_FIX,
+                )
+        entries = {
+            uid: LockEntry(e.kind, e.id, e.key, e.adopted) for uid, e in parsed.records.items()
+        }
         return cls(path, target, adapter, entries)
 
     def managed_ids(self) -> dict[tuple[str, str], str]:
@@ -99,8 +167,22 @@ class Lock:
         write_atomic(self.path, self.to_json())
 
 
-class LockError(Exception):
-    """The lock file cannot be used."""
+def _shape_error(path: Path, text: str, exc: ValidationError) -> DiagnosticError:
+    """The first problems of a lock file that is not in the shape usm-config writes."""
+    index = json_index(text, display_path(path))
+    return DiagnosticError(
+        [
+            Diagnostic(
+                Severity.ERROR,
+                "LOCK001",
+                f"not what a lock file holds: {d.message}",
+                d.location,
+                d.path,
+                LOCK_FIX,
+            )
+            for d in translate_errors(exc, index, LockFile)[:5]
+        ]
+    )
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -9,14 +9,21 @@ blueprint, the target or the live records it was computed from have changed sinc
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from enum import StrEnum
+from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
+from usm_config.blueprint.validation_errors import translate_errors
+from usm_config.diagnostics import Diagnostic, DiagnosticError, Severity, display_path
 from usm_config.engine.records import fingerprint
+from usm_config.jsonsource import json_index, load_json, located, read_text
 
 PLAN_FORMAT = 1
+#: What to do about a saved plan that cannot be applied.
+PLAN_FIX = "make the plan again with 'usm-config plan --out FILE' and apply that"
 
 
 class Action(StrEnum):
@@ -143,3 +150,41 @@ class Plan(BaseModel):
         if self.duplicates:
             text += f", {len(self.duplicates)} duplicated"
         return text
+
+
+def read_plan(path: Path) -> tuple[Plan, str]:
+    """Read a saved plan (``plan --out``); return it and its text, for locating problems.
+
+    Raises :class:`~usm_config.diagnostics.DiagnosticError`, located in the file, when it is
+    not a saved plan of this format. What fits the target is :func:`usm_config.runner.
+    check_saved_plan`'s to say.
+    """
+    text = read_text(path, "saved plan", PLAN_FIX)
+    data = load_json(path, text, "saved plan", PLAN_FIX)
+    if isinstance(data, dict) and data.get("format_version", PLAN_FORMAT) != PLAN_FORMAT:
+        raise located(
+            path,
+            text,
+            ("format_version",),
+            "PLAN002",
+            f"the plan is in format version {json.dumps(data['format_version'])}; this "
+            f"usm-config applies format version {PLAN_FORMAT} only",
+            PLAN_FIX,
+        )
+    try:
+        return Plan.model_validate(data), text
+    except ValidationError as exc:
+        index = json_index(text, display_path(path))
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    Severity.ERROR,
+                    "PLAN001",
+                    f"not what a saved plan holds: {d.message}",
+                    d.location,
+                    d.path,
+                    PLAN_FIX,
+                )
+                for d in translate_errors(exc, index, Plan)[:5]
+            ]
+        ) from None
