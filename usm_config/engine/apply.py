@@ -71,7 +71,7 @@ class Applier:
         """Apply ``changes`` (already in plan order); stop after the first failing level."""
         ordered = list(changes)
         self.result.manual = [c for c in ordered if c.action == Action.MANUAL]
-        writes = [c for c in ordered if c.action != Action.MANUAL]
+        writes = [c for c in ordered if c.action.is_step]
         batching = isinstance(self.adapter, SupportsBatchWrites)
         for _, group in groupby(writes, key=lambda c: (c.action == Action.DELETE, c.level)):
             level = list(group)
@@ -113,6 +113,7 @@ class Applier:
             uid=change.uid,
             kind=change.kind,
             key=list(change.key),
+            applied=change.applied,
         )
 
     def _finish(self, change: Change, target_id: str | None) -> None:
@@ -127,7 +128,7 @@ class Applier:
         assert target_id is not None
         self.references.learn(change.kind, change.key, target_id)
         if change.uid:
-            self.lock.set(change.uid, change.kind, target_id, change.key)
+            self.lock.set(change.uid, change.kind, target_id, change.key, change.applied)
 
     def _tool_fields(self, change: Change) -> dict[str, Any]:
         """The change's fields as the tool takes them: references as ids."""

@@ -28,6 +28,15 @@ class Unconfirmed:
     action: str
 
 
+@dataclass(frozen=True)
+class Recovered:
+    """What a previous apply's journal held: how many writes it confirmed (now in the lock),
+    and the writes it began without confirming."""
+
+    confirmed: int
+    unconfirmed: list[Unconfirmed]
+
+
 class Journal:
     """Append-only JSON-lines log of one apply."""
 
@@ -57,11 +66,12 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
 
-def recover(path: Path, lock: Lock) -> list[Unconfirmed]:
-    """Fold a previous apply's journal into ``lock``; return its unconfirmed writes."""
+def recover(path: Path, lock: Lock) -> Recovered:
+    """Fold a previous apply's journal into ``lock``; say what it confirmed and what not."""
     if not path.exists():
-        return []
+        return Recovered(0, [])
     begun: dict[str, dict[str, Any]] = {}
+    confirmed = 0
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             entry = json.loads(line)
@@ -71,12 +81,20 @@ def recover(path: Path, lock: Lock) -> list[Unconfirmed]:
         if entry.get("event") == "begin":
             begun[change] = entry
         elif entry.get("event") == "done":
+            confirmed += 1
             started = begun.pop(change, entry)
             uid = started.get("uid")
             if uid and started.get("action") == "delete":
                 lock.remove(uid)
             elif uid and entry.get("target_id"):
-                lock.set(uid, started["kind"], entry["target_id"], tuple(started["key"]))
-    return [
+                lock.set(
+                    uid,
+                    started["kind"],
+                    entry["target_id"],
+                    tuple(started["key"]),
+                    started.get("applied"),
+                )
+    unconfirmed = [
         Unconfirmed(e.get("uid"), e["kind"], tuple(e["key"]), e["action"]) for e in begun.values()
     ]
+    return Recovered(confirmed, unconfirmed)

@@ -5,6 +5,14 @@ One lock file per blueprint and target, committed next to the blueprint. It maps
 service is an update rather than a delete plus create, and ``--prune`` only ever deletes records
 listed here. It holds ids only, never credentials. Writes are atomic (temp file + rename) and
 the JSON is sorted with one entry per line, so Git diffs stay readable.
+
+Each entry also keeps ``applied``, a fingerprint of the blueprint's fields last applied to the
+record (or found already in place): when the blueprint still has those fields and the record
+differs, the tool changed, not the blueprint (drift). Entries of lock files written before
+``applied`` existed have none until the next apply.
+
+The lock files of other blueprints for the same target in the same folder *claim* their
+records (:func:`other_claims`): a plan never adopts or changes them without ``--take-over``.
 """
 
 from __future__ import annotations
@@ -12,7 +20,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 LOCK_FORMAT = 1
@@ -25,6 +34,7 @@ class LockEntry:
     kind: str
     target_id: str
     key: tuple[str, ...]
+    applied: str | None = None
 
 
 @dataclass
@@ -44,7 +54,7 @@ class Lock:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             entries = {
-                uid: LockEntry(e["kind"], e["id"], tuple(e["key"]))
+                uid: LockEntry(e["kind"], e["id"], tuple(e["key"]), e.get("applied"))
                 for uid, e in data["records"].items()
             }
         except (ValueError, KeyError, TypeError) as exc:
@@ -62,9 +72,31 @@ class Lock:
         """
         return {(entry.kind, entry.target_id): uid for uid, entry in self.entries.items()}
 
-    def set(self, uid: str, kind: str, target_id: str, key: tuple[str, ...]) -> None:
-        """Record that ``uid`` is the record ``target_id``."""
-        self.entries[uid] = LockEntry(kind, target_id, key)
+    def set(
+        self,
+        uid: str,
+        kind: str,
+        target_id: str,
+        key: tuple[str, ...],
+        applied: str | None = None,
+    ) -> None:
+        """Record that ``uid`` is the record ``target_id``, with ``applied`` the fingerprint of
+        the fields written (when unknown, a fingerprint the entry already has is kept)."""
+        previous = self.entries.get(uid)
+        if applied is None and previous is not None and previous.target_id == target_id:
+            applied = previous.applied
+        self.entries[uid] = LockEntry(kind, target_id, key, applied)
+
+    def learn(self, applied: Mapping[str, str]) -> bool:
+        """Set the ``applied`` fingerprints of managed records found in line with the blueprint
+        (uid → fingerprint); True when an entry changed."""
+        changed = False
+        for uid, value in applied.items():
+            entry = self.entries.get(uid)
+            if entry is not None and entry.applied != value:
+                self.entries[uid] = replace(entry, applied=value)
+                changed = True
+        return changed
 
     def remove(self, uid: str) -> None:
         """Forget a record (after it was deleted)."""
@@ -78,6 +110,7 @@ class Lock:
             "adapter": self.adapter,
             "records": {
                 uid: {"kind": e.kind, "id": e.target_id, "key": list(e.key)}
+                | ({"applied": e.applied} if e.applied else {})
                 for uid, e in sorted(self.entries.items())
             },
         }
@@ -90,6 +123,33 @@ class Lock:
 
 class LockError(Exception):
     """The lock file cannot be used."""
+
+
+def other_claims(lock: Lock) -> dict[tuple[str, str], Path]:
+    """The records other blueprints' lock files for the same target claim: (kind, target id)
+    → the lock file. They are the ``<name>.<target>.lock.json`` files beside ``lock``'s.
+
+    Only lock files in that one folder are seen: targets several blueprints are applied to set
+    ``lock_dir`` so that every blueprint's lock file lands there.
+    """
+    claims: dict[tuple[str, str], Path] = {}
+    suffix = f".{lock.target}.lock.json"
+    folder = lock.path.parent
+    if not folder.is_dir():
+        return claims
+    for path in sorted(folder.glob(f"*{suffix}")):
+        if path.resolve() == lock.path.resolve() or not path.is_file():
+            continue
+        try:
+            named = json.loads(path.read_text(encoding="utf-8")).get("target")
+        except (ValueError, AttributeError):
+            named = None  # Lock.load says what is wrong with it
+        if named not in (None, lock.target):
+            continue  # a lock of a target whose name ends like this one's (``x.<target>``)
+        other = Lock.load(path, lock.target, lock.adapter)
+        for entry in other.entries.values():
+            claims.setdefault((entry.kind, entry.target_id), path)
+    return claims
 
 
 def write_atomic(path: Path, text: str) -> None:
