@@ -4,6 +4,7 @@ and how the plan counts them."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from memory_harness import Harness
@@ -12,7 +13,7 @@ from memory_tool import MemoryAdapter, group, item
 from usm_config.engine.diff import applied_fingerprint, compute_changes
 from usm_config.engine.lock import Lock, other_claims
 from usm_config.engine.plan import Action, Change, Origin, Plan
-from usm_config.engine.records import Record
+from usm_config.engine.records import Op, Record
 from usm_config.runner import plan_differences
 
 DESK = group("desk", "desk@x.org", uid="g:desk")
@@ -194,3 +195,17 @@ def test_plan_differences_name_the_records_whose_change_differs(harness: Harness
         )
 
     assert plan_differences(as_plan(before), as_plan(after)) == ["group[desk] (create → adopt)"]
+
+
+def test_drift_on_a_kind_the_api_cannot_update_is_a_manual_step_marked_drift(
+    harness: Harness,
+) -> None:
+    harness.apply([DESK])
+    edit_in_the_tool(harness, "group", email="someone@else.org")
+    kinds = {**MemoryAdapter.kinds}
+    kinds["group"] = replace(kinds["group"], operations=frozenset({Op.CREATE}))
+    (change,) = compute_changes([DESK], harness.live(), kinds, harness.lock()).changes
+    assert change.action == Action.MANUAL and change.is_drift
+    assert change.reason == (
+        "changed in the tool since the last apply; the API cannot update group records"
+    )

@@ -198,14 +198,19 @@ def compute_changes(
             if through_lock and record.uid and entry is not None and entry.applied != applied:
                 in_line[record.uid] = applied
             continue
+        origin = Origin.DRIFT if drift else Origin.BLUEPRINT
         if Op.UPDATE not in spec.operations:
+            cannot = f"the API cannot update {spec.label} records"
             changes.append(
                 Change(
                     action=Action.MANUAL,
-                    reason=f"the API cannot update {spec.label} records",
+                    reason=f"changed in the tool since the last apply; {cannot}"
+                    if drift
+                    else cannot,
                     instructions=spec.manual_hint,
                     target_id=current.target_id,
                     diff=diff,
+                    origin=origin,
                     **common,
                 )
             )
@@ -222,7 +227,7 @@ def compute_changes(
                 target_id=current.target_id,
                 fields={d.field: d.after for d in diff},
                 diff=diff,
-                origin=Origin.DRIFT if drift else Origin.BLUEPRINT,
+                origin=origin,
                 **common,
             )
         )
