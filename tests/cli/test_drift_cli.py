@@ -69,7 +69,13 @@ def test_an_edit_in_the_tool_is_drift_and_plan_drift_exits_3(ws: Workspace) -> N
 
     drift = ws.run("plan", "tiny.yaml", "--drift")
     assert drift.exit_code == EXIT_DRIFT == 3
-    assert "sys_user_group[Service Desk]  update [drift]" in drift.stdout
+    assert drift.stdout == (
+        "Drift for target 'sandbox' (servicenow) from tiny.yaml\n\n"
+        "  ~ sys_user_group[Service Desk]  update [drift]: changed in the tool since the last "
+        "apply; the blueprint's values go back\n"
+        "      email: 'someone@else.example' → 'desk@tiny.example'\n\n"
+        "Drift: 0 to create, 1 to update, 0 to delete, 0 manual; 1 of them drift.\n"
+    )
 
     markdown = ws.run("plan", "tiny.yaml", "-o", "markdown")
     assert "**[drift] 1 change(s) come from the tool, not from the blueprint:**" in markdown.stdout

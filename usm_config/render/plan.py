@@ -111,9 +111,12 @@ def _duplicate_lines(plan: Plan, colour: bool) -> list[str]:
     return lines
 
 
+def _what(plan: Plan) -> str:
+    return "Drift" if plan.drift_only else "Plan"
+
+
 def _heading(plan: Plan) -> list[str]:
-    what = "Drift" if plan.drift_only else "Plan"
-    lines = [f"{what} for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
+    lines = [f"{_what(plan)} for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
     if not plan.changes and plan.drift_only:
         lines.append(NO_DRIFT if not plan.duplicates else NO_CHANGES_BUT_DUPLICATES)
     elif not plan.changes:
@@ -129,7 +132,7 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
     for note in plan.notes:
         lines.append(f"  note: {note}")
     lines += _duplicate_lines(plan, colour)
-    lines += ["", f"Plan: {plan.summary()}."]
+    lines += ["", f"{_what(plan)}: {plan.summary()}."]
     return "\n".join(lines) + "\n"
 
 
@@ -157,7 +160,7 @@ def render_summary(plan: Plan, *, colour: bool = False) -> str:
             text = f"    {SYMBOLS[change.action][0]} {change.address}"
             lines.append(click.style(text, fg=SYMBOLS[change.action][1]) if colour else text)
     lines += _duplicate_lines(plan, colour)
-    lines += ["", f"Plan: {plan.summary()}."]
+    lines += ["", f"{_what(plan)}: {plan.summary()}."]
     return "\n".join(lines) + "\n"
 
 
