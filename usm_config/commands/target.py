@@ -44,7 +44,8 @@ EXIT_DRIFT = 3
 TAKE_OVER_OPT = click.option(
     "--take-over",
     is_flag=True,
-    help="Adopt records another blueprint's lock file manages; they leave that lock file.",
+    help="Adopt records another blueprint's lock file manages (apply moves them to this "
+    "blueprint's lock file).",
 )
 
 MASS_CHANGE_OPT = click.option(
