@@ -36,7 +36,8 @@ from usm_config.engine.diff import (
     mass_change_violations,
 )
 from usm_config.engine.journal import Journal, recover
-from usm_config.engine.lock import Lock, other_claims
+from usm_config.engine.lock import Lock
+from usm_config.engine.ownership import other_claims
 from usm_config.engine.plan import PLAN_FORMAT, Action, Change, Plan
 from usm_config.engine.records import Record, fingerprint
 from usm_config.engine.references import resolve_live_references
@@ -187,7 +188,7 @@ class Snapshot:
 
     ``resumed`` are the uids of writes a previous apply's journal began without confirming,
     ``confirmed`` how many writes it confirmed (folded into ``lock``), and ``claims`` the
-    records other blueprints' lock files manage (see :func:`~usm_config.engine.lock.other_claims`).
+    records other blueprints' lock files manage (:mod:`usm_config.engine.ownership`).
     """
 
     live: list[Record]

@@ -11,7 +11,8 @@ from memory_harness import Harness
 from memory_tool import MemoryAdapter, group, item
 
 from usm_config.engine.diff import applied_fingerprint, compute_changes
-from usm_config.engine.lock import Lock, other_claims
+from usm_config.engine.lock import Lock
+from usm_config.engine.ownership import other_claims
 from usm_config.engine.plan import Action, Change, Origin, Plan
 from usm_config.engine.records import Op, Record
 from usm_config.runner import plan_differences
@@ -144,6 +145,22 @@ def test_other_claims_reads_the_other_lock_files_of_the_same_target(tmp_path: Pa
     elsewhere.save()
     (tmp_path / "theirs.stage.lock.json").write_text("{}", encoding="utf-8")
     assert other_claims(mine) == {("group", "2"): tmp_path / "theirs.prod.lock.json"}
+
+
+def test_what_another_blueprints_journal_confirmed_is_claimed_too(tmp_path: Path) -> None:
+    """An interrupted apply of another blueprint owns what it created."""
+    mine = Lock(tmp_path / "mine.prod.lock.json", "prod", "memory")
+    theirs = tmp_path / "theirs.prod.lock.json"
+    Lock(theirs, "prod", "memory").save()
+    journal = tmp_path / "theirs.prod.lock.journal.jsonl"
+    begin = {"event": "begin", "change": "c", "action": "create", "uid": "g:b"}
+    done = {"event": "done", "change": "c", "target_id": "7"}
+    journal.write_text(
+        json.dumps({**begin, "kind": "group", "key": ["b"]}) + "\n" + json.dumps(done) + "\n",
+        encoding="utf-8",
+    )
+    assert other_claims(mine) == {("group", "7"): theirs}
+    assert json.loads(theirs.read_text(encoding="utf-8"))["records"] == {}, "nothing written"
 
 
 def test_summary_counts_an_adoption_that_changes_fields_as_an_update(harness: Harness) -> None:

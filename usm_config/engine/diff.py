@@ -72,7 +72,7 @@ def compute_changes(
     """Plan the changes that turn ``live`` into ``desired``. Pure; ``lock`` is only read.
 
     ``claims`` maps (kind, target id) to the lock file of another blueprint that manages the
-    record (:func:`~usm_config.engine.lock.other_claims`); ``take_over`` adopts those too.
+    record (:func:`~usm_config.engine.ownership.other_claims`); ``take_over`` adopts those too.
     """
     claims = claims or {}
     levels = kind_levels(kinds)

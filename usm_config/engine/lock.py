@@ -12,7 +12,8 @@ differs, the tool changed, not the blueprint (drift). Entries of lock files writ
 ``applied`` existed have none until the next apply.
 
 The lock files of other blueprints for the same target in the same folder *claim* their
-records (:func:`other_claims`): a plan never adopts or changes them without ``--take-over``.
+records (:mod:`usm_config.engine.ownership`): a plan never adopts or changes them without
+``--take-over``.
 """
 
 from __future__ import annotations
@@ -123,33 +124,6 @@ class Lock:
 
 class LockError(Exception):
     """The lock file cannot be used."""
-
-
-def other_claims(lock: Lock) -> dict[tuple[str, str], Path]:
-    """The records other blueprints' lock files for the same target claim: (kind, target id)
-    → the lock file. They are the ``<name>.<target>.lock.json`` files beside ``lock``'s.
-
-    Only lock files in that one folder are seen: targets several blueprints are applied to set
-    ``lock_dir`` so that every blueprint's lock file lands there.
-    """
-    claims: dict[tuple[str, str], Path] = {}
-    suffix = f".{lock.target}.lock.json"
-    folder = lock.path.parent
-    if not folder.is_dir():
-        return claims
-    for path in sorted(folder.glob(f"*{suffix}")):
-        if path.resolve() == lock.path.resolve() or not path.is_file():
-            continue
-        try:
-            named = json.loads(path.read_text(encoding="utf-8")).get("target")
-        except (ValueError, AttributeError):
-            named = None  # Lock.load says what is wrong with it
-        if named not in (None, lock.target):
-            continue  # a lock of a target whose name ends like this one's (``x.<target>``)
-        other = Lock.load(path, lock.target, lock.adapter)
-        for entry in other.entries.values():
-            claims.setdefault((entry.kind, entry.target_id), path)
-    return claims
 
 
 def write_atomic(path: Path, text: str) -> None:
