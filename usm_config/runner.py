@@ -38,6 +38,7 @@ from usm_config.engine.diff import (
 from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
+from usm_config.engine.ownership import other_claims
 from usm_config.engine.plan import PLAN_FORMAT, Action, Change, Plan
 from usm_config.engine.records import Record, fingerprint
 from usm_config.engine.references import resolve_live_references
@@ -192,11 +193,18 @@ async def open_client(
 
 @dataclass
 class Snapshot:
-    """Live records and the lock as read at one moment."""
+    """Live records and the lock as read at one moment.
+
+    ``resumed`` are the uids of writes a previous apply's journal began without confirming,
+    ``confirmed`` how many writes it confirmed (folded into ``lock``), and ``claims`` the
+    records other blueprints' lock files manage (:mod:`usm_config.engine.ownership`).
+    """
 
     live: list[Record]
     lock: Lock
     resumed: list[str]
+    confirmed: int = 0
+    claims: dict[tuple[str, str], Path] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """Identity of the live state the plan is based on."""
@@ -207,8 +215,19 @@ class Snapshot:
                     key=lambda row: (row[0], row[1]),
                 ),
                 "lock": self.lock.to_json(),
+                "claims": sorted([k, i, str(p)] for (k, i), p in self.claims.items()),
             }
         )
+
+    def resuming(self) -> str | None:
+        """What the journal of an interrupted apply held, as announced to people; ``None``
+        when there was none."""
+        if not self.confirmed and not self.resumed:
+            return None
+        text = f"resuming: {self.confirmed} writes of a previous apply were confirmed"
+        if self.resumed:
+            text += f"; {len(self.resumed)} were begun without an answer and are looked up by key"
+        return text
 
 
 def check_state_files(context: Context) -> None:
@@ -220,17 +239,26 @@ def check_state_files(context: Context) -> None:
 
 
 async def read_snapshot(context: Context, client: HttpClient) -> Snapshot:
-    """Read every kind the adapter manages, and the lock (with any journal folded in)."""
+    """Read every kind the adapter manages, the lock (with any journal folded in) and the
+    claims of the other blueprints' lock files beside it."""
     adapter = context.adapter
     # The lock and the journal first: a damaged one stops before the target is read.
     lock = Lock.load(context.lock_path, context.target.name, adapter.name, adapter.kinds)
-    unconfirmed = recover(context.journal_path, lock, adapter.kinds)
+    recovered = recover(context.journal_path, lock, adapter.kinds)
     raw = await adapter.read(client, list(adapter.kinds))
     live = resolve_live_references(raw, adapter.kinds)
-    return Snapshot(live, lock, [u.uid for u in unconfirmed if u.uid])
+    return Snapshot(
+        live,
+        lock,
+        [u.uid for u in recovered.unconfirmed if u.uid],
+        recovered.confirmed,
+        other_claims(lock),
+    )
 
 
-def make_plan(context: Context, snapshot: Snapshot, *, prune: bool) -> Plan:
+def make_plan(
+    context: Context, snapshot: Snapshot, *, prune: bool, take_over: bool = False
+) -> Planned:
     """Compile the blueprint and diff it against the snapshot. Pure."""
     desired = context.adapter.compile(context.blueprint)
     result = compute_changes(
@@ -240,8 +268,10 @@ def make_plan(context: Context, snapshot: Snapshot, *, prune: bool) -> Plan:
         snapshot.lock,
         prune=prune,
         resumed=snapshot.resumed,
+        claims=snapshot.claims,
+        take_over=take_over,
     )
-    return Plan(
+    plan = Plan(
         tool_version=__version__,
         target=context.target.name,
         adapter=context.adapter.name,
@@ -253,6 +283,7 @@ def make_plan(context: Context, snapshot: Snapshot, *, prune: bool) -> Plan:
         notes=(*desired.notes, *result.notes),
         duplicates=result.duplicates,
     ).sealed()
+    return Planned(plan, snapshot, result.in_line)
 
 
 def check_saved_plan(context: Context, saved: Plan) -> None:
@@ -290,19 +321,63 @@ def check_saved_plan(context: Context, saved: Plan) -> None:
         )
 
 
+#: How many records a refused saved plan names.
+NAMED_DIFFERENCES = 5
+
+
+def plan_differences(saved: Plan, now: Plan) -> list[str]:
+    """The records whose change differs between ``saved`` and ``now``, as ``kind[key]``
+    followed by what each plan does with it (``create → nothing`` when it is no longer needed)."""
+
+    def by_record(plan: Plan) -> dict[tuple[str, tuple[str, ...]], Change]:
+        return {(c.kind, c.key): c for c in plan.changes}
+
+    before, after = by_record(saved), by_record(now)
+    lines = []
+    for name in sorted(before.keys() | after.keys()):
+        old, new = before.get(name), after.get(name)
+        if old is not None and new is not None and old == new:
+            continue
+        change = new or old
+        assert change is not None
+        was = old.action.value if old else "nothing"
+        becomes = new.action.value if new else "nothing"
+        lines.append(f"{change.address} ({was} → {becomes})" if was != becomes else change.address)
+    return lines
+
+
+def _what_changed(context: Context, saved: Plan, snapshot: Snapshot) -> str:
+    """The records a plan made now would treat differently from ``saved``."""
+    prune = any(c.action == Action.DELETE for c in saved.changes)
+    take_over = any(c.action == Action.ADOPT and c.owner for c in saved.changes)
+    now = make_plan(context, snapshot, prune=prune, take_over=take_over).plan
+    differences = plan_differences(saved, now)
+    if not differences:
+        return " (no planned change differs now: records the plan does not touch changed)"
+    shown = ", ".join(differences[:NAMED_DIFFERENCES])
+    more = len(differences) - NAMED_DIFFERENCES
+    return f". {len(differences)} planned change(s) differ now: {shown}" + (
+        f" and {more} more" if more > 0 else ""
+    )
+
+
 def verify_saved_plan(context: Context, saved: Plan, snapshot: Snapshot) -> None:
     """Refuse a saved plan that was edited (:func:`check_saved_plan`) or whose blueprint,
-    target or live state has changed."""
+    target or live state has changed; the refusal names the records whose change differs."""
     check_saved_plan(context, saved)
     if saved.target_fingerprint != context.target_fingerprint():
         raise PlanMismatch(
             f"the plan was made for target '{saved.target}', not for '{context.target.name}'"
         )
     if saved.blueprint_fingerprint != context.blueprint_fingerprint():
-        raise PlanMismatch("the blueprint has changed since the plan was made; plan again")
+        raise PlanMismatch(
+            "the blueprint has changed since the plan was made; plan again"
+            + _what_changed(context, saved, snapshot)
+        )
     if saved.live_fingerprint != snapshot.fingerprint():
         raise PlanMismatch(
-            "the live instance (or the lock file) has changed since the plan was made; plan again"
+            "the live instance (or the lock file) has changed since the plan was made; "
+            "plan again" + _what_changed(context, saved, snapshot)
         )
 
 
@@ -330,10 +405,14 @@ class MassChangeRefused(Exception):
 
 @dataclass(frozen=True)
 class Planned:
-    """A plan and the snapshot it was computed from (or, for a saved plan, checked against)."""
+    """A plan and the snapshot it was computed from (or, for a saved plan, checked against).
+
+    ``in_line`` maps managed records that already match the blueprint to the ``applied``
+    fingerprint their lock entry should hold (empty for a saved plan)."""
 
     plan: Plan
     snapshot: Snapshot
+    in_line: Mapping[str, str] = field(default_factory=dict)
 
     def violations(self, limit: float) -> list[GuardViolation]:
         """Mass-change violations of the plan (empty when it is within ``limit``, 0–1)."""
@@ -347,8 +426,19 @@ class Planned:
 
     @property
     def steps(self) -> list[Change]:
-        """The changes apply carries out: everything but manual steps."""
-        return [c for c in self.plan.changes if c.action != Action.MANUAL]
+        """The changes apply carries out: neither manual steps nor other blueprints' records."""
+        return [c for c in self.plan.changes if c.action.is_step]
+
+    def settle(self, journal: Path) -> None:
+        """Save what this plan found out in the lock file, when it holds nothing to apply: the
+        ``applied`` fingerprints of the records in line with the blueprint (drift on them shows
+        from the next plan on) and a previous apply's journal (which is then removed)."""
+        lock = self.snapshot.lock
+        resumed = self.snapshot.confirmed or self.snapshot.resumed
+        if lock.learn(self.in_line) or resumed:
+            lock.save()
+        if resumed:
+            journal.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -387,6 +477,31 @@ class RunOutcome:
 
 
 Progress = Callable[[int], AbstractContextManager[Callable[[Change], None]]]
+
+
+def release_taken_over(context: Context, done: Sequence[Change]) -> None:
+    """Remove the records this apply took over (``--take-over``) from their previous owners'
+    lock files, holding each one's apply lock while it is rewritten, so that the other
+    blueprint sees them as owned from now on instead of writing them back."""
+    taken: dict[str, set[tuple[str, str]]] = {}
+    for change in done:
+        if change.action == Action.ADOPT and change.owner and change.target_id:
+            taken.setdefault(change.owner, set()).add((change.kind, change.target_id))
+    for owner, records in sorted(taken.items()):
+        path = Path(owner)
+        if path.parent.resolve() != context.lock_path.parent.resolve():
+            continue  # only lock files beside this one claim records (see other_claims)
+        with apply_lock(
+            path,
+            blueprint=str(context.blueprint_path),
+            target=context.target.name,
+            command=default_command(),
+        ):
+            other = Lock.load(path, context.target.name, context.adapter.name)
+            for uid, entry in list(other.entries.items()):
+                if (entry.kind, entry.target_id) in records:
+                    other.remove(uid)
+            other.save()
 
 
 class Session:
@@ -451,15 +566,18 @@ class Session:
         """Read the live records and the lock (see :func:`read_snapshot`)."""
         return await read_snapshot(self.context, self.client)
 
-    async def plan(self, *, prune: bool = False, saved: Plan | None = None) -> Planned:
+    async def plan(
+        self, *, prune: bool = False, saved: Plan | None = None, take_over: bool = False
+    ) -> Planned:
         """Read the target and plan; with ``saved``, check that plan against what was read
-        instead (:class:`PlanMismatch` when it no longer fits)."""
+        instead (:class:`PlanMismatch` when it no longer fits). ``take_over`` adopts records
+        other blueprints' lock files manage."""
         with self._measured("plan"):
             snapshot = await self.read()
             if saved is not None:
                 verify_saved_plan(self.context, saved, snapshot)
                 return Planned(saved, snapshot)
-            return Planned(make_plan(self.context, snapshot, prune=prune), snapshot)
+            return make_plan(self.context, snapshot, prune=prune, take_over=take_over)
 
     async def apply(
         self,
@@ -501,6 +619,7 @@ class Session:
             finally:
                 lock.save()
             journal.clear()
+            release_taken_over(self.context, result.done)
         return result
 
     async def run(
@@ -514,59 +633,87 @@ class Session:
         approve: Callable[[Plan], bool] | None = None,
         progress: Progress | None = None,
         on_applied: Callable[[ApplyResult], None] | None = None,
+        take_over: bool = False,
+        on_resume: Callable[[str], None] | None = None,
         stop: StopRequest | None = None,
     ) -> RunOutcome:
         """Plan (or check ``saved``), guard, apply, and re-plan to prove convergence.
 
-        In order: read and plan; ``on_plan(plan)``; refuse with :class:`MassChangeRefused`
+        In order: read and plan (``take_over`` adopts records other blueprints manage);
+        ``on_resume(message)`` when the read folded in the journal of an interrupted apply
+        (:meth:`Snapshot.resuming`); ``on_plan(plan)``; refuse with :class:`MassChangeRefused`
         when ``limit`` is given and exceeded; stop when nothing is to be applied; stop unless
         ``approve(plan)`` (when given) says yes; apply, advancing the callback that
         ``progress(number_of_steps)`` yields per change done; ``on_applied(result)``; and,
-        when no change failed, read and plan again (phase ``re-plan``). ``prune`` also applies
-        to the re-plan; for a saved plan it is taken from the plan (deletes mean prune).
+        when no change failed, read and plan again (phase ``re-plan``). ``prune`` and
+        ``take_over`` also apply to the re-plan; for a saved plan they are taken from the plan.
+        The ``applied`` fingerprints of managed records found in line with the blueprint (by
+        the re-plan, or by the plan when there is nothing to apply) go into the lock file.
         With ``stop`` (see :meth:`apply`), an apply stopped by a signal ends the run there:
         no ``on_applied``, no re-plan.
         """
         with self._locked():
             return await self._run(
-                prune, saved, limit, parallelism, on_plan, approve, progress, on_applied, stop
+                _RunOptions(prune, take_over, limit, parallelism, stop),
+                saved,
+                _Callbacks(on_plan, approve, progress, on_applied, on_resume),
             )
 
     async def _run(
-        self,
-        prune: bool,
-        saved: Plan | None,
-        limit: float | None,
-        parallelism: int | None,
-        on_plan: Callable[[Plan], None] | None,
-        approve: Callable[[Plan], bool] | None,
-        progress: Progress | None,
-        on_applied: Callable[[ApplyResult], None] | None,
-        stop: StopRequest | None,
+        self, options: _RunOptions, saved: Plan | None, callbacks: _Callbacks
     ) -> RunOutcome:
         first = len(self.phases)
+        prune, take_over = options.prune, options.take_over
         if saved is not None:
             prune = any(c.action == Action.DELETE for c in saved.changes)
-        planned = await self.plan(prune=prune, saved=saved)
-        if on_plan is not None:
-            on_plan(planned.plan)
-        if limit is not None:
-            planned.check(limit)
+            take_over = any(c.action == Action.ADOPT and c.owner for c in saved.changes)
+        planned = await self.plan(prune=prune, saved=saved, take_over=take_over)
+        message = planned.snapshot.resuming()
+        if message and callbacks.on_resume is not None:
+            callbacks.on_resume(message)
+        if callbacks.on_plan is not None:
+            callbacks.on_plan(planned.plan)
+        if options.limit is not None:
+            planned.check(options.limit)
         manual = [c for c in planned.plan.changes if c.action == Action.MANUAL]
-        if not planned.steps or (approve is not None and not approve(planned.plan)):
+        if not planned.steps:
+            planned.settle(self.context.journal_path)
+        if not planned.steps or (
+            callbacks.approve is not None and not callbacks.approve(planned.plan)
+        ):
             phases = tuple(self.phases[first:])
             return RunOutcome(planned, ApplyResult(manual=manual), False, None, phases)
+        progress = callbacks.progress
         with progress(len(planned.steps)) if progress else nullcontext(None) as advance:
             result = await self.apply(
-                planned, parallelism=parallelism, on_progress=advance, stop=stop
+                planned, parallelism=options.parallelism, on_progress=advance, stop=options.stop
             )
         if result.stopped:
             return RunOutcome(planned, result, True, None, tuple(self.phases[first:]))
-        if on_applied is not None:
-            on_applied(result)
+        if callbacks.on_applied is not None:
+            callbacks.on_applied(result)
         after = None
         if not result.failed:
             with self._measured("re-plan"):
                 snapshot = await self.read()
-                after = Planned(make_plan(self.context, snapshot, prune=prune), snapshot)
+                after = make_plan(self.context, snapshot, prune=prune, take_over=take_over)
+            after.settle(self.context.journal_path)
         return RunOutcome(planned, result, True, after, tuple(self.phases[first:]))
+
+
+@dataclass(frozen=True)
+class _RunOptions:
+    prune: bool
+    take_over: bool
+    limit: float | None
+    parallelism: int | None
+    stop: StopRequest | None
+
+
+@dataclass(frozen=True)
+class _Callbacks:
+    on_plan: Callable[[Plan], None] | None
+    approve: Callable[[Plan], bool] | None
+    progress: Progress | None
+    on_applied: Callable[[ApplyResult], None] | None
+    on_resume: Callable[[str], None] | None

@@ -23,6 +23,7 @@ from usm_servicenow.sandbox_store import RecordStore
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.cli import cli
+from usm_config.engine.plan import PLAN_FORMAT
 from usm_config.engine.records import Op
 
 REPO = Path(__file__).resolve().parents[2]
@@ -194,7 +195,9 @@ def test_a_saved_plan_applies_exactly_and_then_refuses_to_apply_again(ws: Worksp
     saved = ws.run("plan", "tiny.yaml", "--out", "plan.json")
     assert saved.exit_code == 0, saved.output
     assert "saved the plan to plan.json" in saved.stderr
-    assert json.loads(Path("plan.json").read_text(encoding="utf-8"))["format_version"] == 1
+    assert (
+        json.loads(Path("plan.json").read_text(encoding="utf-8"))["format_version"] == PLAN_FORMAT
+    )
 
     applied = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
     assert applied.exit_code == 0, applied.output
@@ -228,7 +231,7 @@ def test_plan_as_json(ws: Workspace) -> None:
     result = ws.run("plan", "tiny.yaml", "-o", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["format_version"] == 1
+    assert data["format_version"] == PLAN_FORMAT
     assert data["target"] == "sandbox"
     assert data["adapter"] == "servicenow"
     actions = {change["action"] for change in data["changes"]}

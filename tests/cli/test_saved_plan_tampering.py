@@ -14,7 +14,7 @@ from test_plan_apply_cli import Workspace
 
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
-from usm_config.engine.plan import Plan
+from usm_config.engine.plan import PLAN_FORMAT, Plan
 from usm_config.runner import Context, PlanTampered, check_saved_plan
 from usm_config.targets import ResolvedTarget, Target
 
@@ -43,7 +43,7 @@ def remove_a_change(plan: dict[str, Any]) -> None:
 
 
 def another_format(plan: dict[str, Any]) -> None:
-    plan["format_version"] = 2
+    plan["format_version"] = PLAN_FORMAT + 1
 
 
 def an_unknown_kind(plan: dict[str, Any]) -> None:
@@ -54,7 +54,10 @@ TAMPERINGS: dict[str, tuple[Edit, str]] = {
     "edited field": (edit_a_field, "does not match its fingerprint: it was edited"),
     "injected change": (inject_a_change, "does not match its fingerprint: it was edited"),
     "removed change": (remove_a_change, "does not match its fingerprint: it was edited"),
-    "format version": (another_format, "format version 2; this usm-config applies format"),
+    "format version": (
+        another_format,
+        f"format version {PLAN_FORMAT + 1}; this usm-config applies format",
+    ),
     "unknown kind": (an_unknown_kind, "kinds adapter 'servicenow' does not have: sys_script"),
 }
 

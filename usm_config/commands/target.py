@@ -25,7 +25,7 @@ from usm_config.diagnostics import display_path
 from usm_config.engine.apply import ApplyResult
 from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.lock import write_atomic
-from usm_config.engine.plan import PLAN_FIX, Plan, read_plan
+from usm_config.engine.plan import PLAN_FIX, Action, Plan, read_plan
 from usm_config.jsonsource import located
 from usm_config.render.plan import render_json as render_plan_json
 from usm_config.render.plan import render_markdown, render_summary
@@ -39,6 +39,16 @@ from usm_config.runner import (
     RunOutcome,
     Session,
     check_saved_plan,
+)
+
+#: ``plan --drift`` exit code when the tool drifted from what was applied.
+EXIT_DRIFT = 3
+
+TAKE_OVER_OPT = click.option(
+    "--take-over",
+    is_flag=True,
+    help="Adopt records another blueprint's lock file manages (apply moves them to this "
+    "blueprint's lock file).",
 )
 
 MASS_CHANGE_OPT = click.option(
@@ -112,6 +122,13 @@ def _guarded() -> Iterator[None]:
     type=click.Path(file_okay=False, path_type=Path),
     help="Also write the plan as offline files (e.g. ServiceNow update-set XML) here.",
 )
+@click.option(
+    "--drift",
+    is_flag=True,
+    help=f"Show only drift (records changed in the tool since the last apply); exit 0 "
+    f"without drift, {EXIT_DRIFT} with drift, 1 on errors.",
+)
+@TAKE_OVER_OPT
 @MASS_CHANGE_OPT
 def plan(
     path: Path,
@@ -123,6 +140,8 @@ def plan(
     prune: bool,
     detailed_exitcode: bool,
     artifacts: Path | None,
+    drift: bool,
+    take_over: bool,
     mass_change_limit: float | None,
 ) -> None:
     """Show what apply would change in the target, without changing anything.
@@ -132,15 +151,25 @@ def plan(
       usm-config plan blueprints/usm-reference.yaml --target sandbox
       usm-config plan blueprints/examples/municipality --target prod --out plan.json
       usm-config plan blueprints/examples/university.yaml -o markdown --detailed-exitcode
+      usm-config plan blueprints/examples/municipality --target prod --drift
     """
     with handled_errors():
+        if drift and (out or artifacts or detailed_exitcode):
+            raise Failure(
+                "--drift shows drift only and has its own exit code; it cannot be combined "
+                "with --out, --artifacts or --detailed-exitcode"
+            )
         context = context_for(path, target_name, targets_file, strict)
 
         async def run() -> Planned:
             async with Session.open(context) as session:
-                return await session.plan(prune=prune)
+                return await session.plan(prune=prune, take_over=take_over)
 
         planned = asyncio.run(run())
+        _announce_resume(planned)
+        if drift:
+            _emit_plan(planned.plan.only_drift(), output, None)
+            sys.exit(EXIT_DRIFT if planned.plan.has_drift else 0)
         _emit_plan(planned.plan, output, out)
         if artifacts is not None:
             _write_artifacts(context, planned, artifacts)
@@ -148,6 +177,12 @@ def plan(
             planned.check(mass_change_limit or context.target.config.mass_change_limit)
     if detailed_exitcode and planned.plan.has_changes:
         sys.exit(EXIT_CHANGES)
+
+
+def _announce_resume(planned: Planned) -> None:
+    message = planned.snapshot.resuming()
+    if message:
+        click.echo(message, err=True)
 
 
 @click.command()
@@ -175,6 +210,7 @@ def plan(
     type=click.IntRange(1, 32),
     help="Concurrent writes within a level (default: the target's).",
 )
+@TAKE_OVER_OPT
 @MASS_CHANGE_OPT
 def apply(
     path: Path,
@@ -186,6 +222,7 @@ def apply(
     output: str,
     prune: bool,
     parallelism: int | None,
+    take_over: bool,
     mass_change_limit: float | None,
 ) -> None:
     """Apply the blueprint to the target: plan, confirm, write, and prove convergence.
@@ -214,6 +251,7 @@ def apply(
                     output,
                     parallelism or config.parallelism,
                     limit,
+                    take_over,
                     stop,
                 )
             )
@@ -258,6 +296,7 @@ async def _apply(
     output: str,
     parallelism: int,
     limit: float,
+    take_over: bool,
     stop: StopRequest,
 ) -> RunOutcome:
     render = render_summary if output == "summary" else render_plan_text
@@ -271,6 +310,8 @@ async def _apply(
             approve=None if saved is not None or auto_approve else _confirm,
             progress=lambda steps: progress_bar(steps, "applying"),
             on_applied=_show_applied,
+            take_over=take_over,
+            on_resume=lambda message: click.echo(message, err=True),
             stop=stop,
         )
 
@@ -304,8 +345,12 @@ def _report(outcome: RunOutcome, stop: StopRequest) -> None:
             f"(first: {pending[0].address}: {pending[0].reason})"
         )
     assert outcome.after is not None
-    manual = len(outcome.after.plan.changes)
+    after = outcome.after.plan.counts()
+    left = [
+        f"{after[Action.MANUAL]} manual step(s)" if after[Action.MANUAL] else "",
+        f"{after[Action.OWNED]} record(s) another blueprint owns" if after[Action.OWNED] else "",
+    ]
+    others = " and ".join(part for part in left if part)
     click.echo(
-        "Converged: a fresh plan shows no changes"
-        + (f" other than {manual} manual step(s)." if manual else ".")
+        "Converged: a fresh plan shows no changes" + (f" other than {others}." if others else ".")
     )

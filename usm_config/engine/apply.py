@@ -77,7 +77,7 @@ class Applier:
         """Apply ``changes`` (already in plan order); stop after the first failing level."""
         ordered = list(changes)
         self.result.manual = [c for c in ordered if c.action == Action.MANUAL]
-        writes = [c for c in ordered if c.action != Action.MANUAL]
+        writes = [c for c in ordered if c.action.is_step]
         batching = isinstance(self.adapter, SupportsBatchWrites)
         for _, group in groupby(writes, key=lambda c: (c.action == Action.DELETE, c.level)):
             if self._stopping:
@@ -129,6 +129,7 @@ class Applier:
             uid=change.uid,
             kind=change.kind,
             key=list(change.key),
+            applied=change.applied,
         )
 
     def _finish(self, change: Change, target_id: str | None) -> None:
@@ -144,7 +145,9 @@ class Applier:
         self.references.learn(change.kind, change.key, target_id)
         if change.uid:
             adopted = change.action == Action.ADOPT and change.reason == ADOPTED_REASON
-            self.lock.set(change.uid, change.kind, target_id, change.key, adopted=adopted)
+            self.lock.set(
+                change.uid, change.kind, target_id, change.key, change.applied, adopted=adopted
+            )
 
     def _tool_fields(self, change: Change) -> dict[str, Any]:
         """The change's fields as the tool takes them: references as ids."""

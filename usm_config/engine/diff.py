@@ -5,18 +5,26 @@ then the natural key (an unmanaged record with the same key is *adopted*, never 
 Only fields the desired record sets are compared. Deletes are planned only with ``prune`` and
 only for records the lock file lists. Live records that share the key of a record the
 blueprint or the lock manages are reported as :class:`~usm_config.engine.plan.Duplicate`.
+
+A record another blueprint's lock file claims is never adopted: it is planned as
+:attr:`~usm_config.engine.plan.Action.OWNED` (nothing is written), or, with ``take_over``, as
+an adoption naming the previous owner. A difference on a managed record whose blueprint fields
+are the ones last applied (the lock entry's ``applied`` fingerprint) comes from the tool and
+is marked :attr:`~usm_config.engine.plan.Origin.DRIFT`, as is a managed record gone from the
+tool.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from usm_config.engine.lock import Lock
 from usm_config.engine.order import kind_levels
-from usm_config.engine.plan import Action, Change, Duplicate, FieldChange
-from usm_config.engine.records import KindSpec, Op, Record, sets_in_order
+from usm_config.engine.plan import Action, Change, Duplicate, FieldChange, Origin
+from usm_config.engine.records import KindSpec, Op, Record, fingerprint, sets_in_order
 
 #: Why a plan takes over a live record: one it did not create, or one an interrupted apply did.
 ADOPTED_REASON = "an unmanaged record with the same key exists; taking it over"
@@ -39,14 +47,21 @@ def _with_sets_in_order(record: Record, spec: KindSpec) -> Record:
     return record.model_copy(update={"fields": sets_in_order(spec, record.fields)})
 
 
+def applied_fingerprint(record: Record) -> str:
+    """Fingerprint of a desired record's fields, as the lock file keeps what was applied."""
+    return fingerprint(record.fields)
+
+
 @dataclass(frozen=True)
 class DiffResult:
-    """The ordered changes, notes about what was left alone, and managed keys held by several
-    live records."""
+    """The ordered changes, notes about what was left alone, managed keys held by several
+    live records, and the ``applied`` fingerprints of managed records that already match the
+    blueprint but whose lock entry does not say so yet (uid → fingerprint)."""
 
     changes: tuple[Change, ...]
     notes: tuple[str, ...]
     duplicates: tuple[Duplicate, ...] = ()
+    in_line: Mapping[str, str] = field(default_factory=dict)
 
 
 def compute_changes(
@@ -57,8 +72,15 @@ def compute_changes(
     *,
     prune: bool = False,
     resumed: Iterable[str] = (),
+    claims: Mapping[tuple[str, str], Path] | None = None,
+    take_over: bool = False,
 ) -> DiffResult:
-    """Plan the changes that turn ``live`` into ``desired``. Pure; ``lock`` is only read."""
+    """Plan the changes that turn ``live`` into ``desired``. Pure; ``lock`` is only read.
+
+    ``claims`` maps (kind, target id) to the lock file of another blueprint that manages the
+    record (:func:`~usm_config.engine.ownership.other_claims`); ``take_over`` adopts those too.
+    """
+    claims = claims or {}
     levels = kind_levels(kinds)
     live_list = list(live)
     # When several live records share a key, the one with the smallest id is matched, so
@@ -76,6 +98,8 @@ def compute_changes(
     matched: set[tuple[str, str]] = set()
     changes: list[Change] = []
     notes: list[str] = []
+    in_line: dict[str, str] = {}
+    shared: defaultdict[Path, list[str]] = defaultdict(list)
 
     ordered = sorted(desired_list, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key))
     for record in (_with_sets_in_order(r, kinds[r.kind]) for r in ordered):
@@ -88,17 +112,23 @@ def compute_changes(
             else None
         )
         adopted = False
+        through_lock = current is not None
         if current is None:
             current = by_key.get((record.kind, record.key))
             adopted = current is not None and (current.kind, current.target_id) not in managed
         if current is not None and current.target_id:
             matched.add((current.kind, current.target_id))
+        claimed_by = claims.get((current.kind, current.target_id or "")) if current else None
+        if claimed_by is not None and through_lock:
+            shared[claimed_by].append(record.address)  # both lock files list it; this one wins here
+        applied = applied_fingerprint(record)
         common = {
             "kind": record.kind,
             "key": record.key,
             "uid": record.uid,
             "source": record.source,
             "level": level,
+            "applied": applied,
         }
         if current is None:
             if Op.CREATE not in spec.operations:
@@ -114,50 +144,88 @@ def compute_changes(
                 )
                 continue
             reason = "not present in the target"
+            origin = Origin.BLUEPRINT
             if entry is not None:
                 reason = "managed record is gone from the target; it is created again"
+                origin = Origin.DRIFT
             changes.append(
                 Change(
                     action=Action.CREATE,
                     reason=reason,
                     fields=record.fields,
                     diff=_field_diff(record, None),
+                    origin=origin,
                     **common,
                 )
             )
             continue
         diff = _field_diff(record, current)
+        if adopted and claimed_by is not None and spec.operations and not take_over:
+            changes.append(
+                Change(
+                    action=Action.OWNED,
+                    reason=(
+                        f"managed by another blueprint's lock file {claimed_by}; left alone "
+                        "(--take-over adopts it)"
+                    ),
+                    target_id=current.target_id,
+                    diff=diff,
+                    owner=str(claimed_by),
+                    **common,
+                )
+            )
+            continue
         if adopted:
             if spec.operations and (not diff or Op.UPDATE in spec.operations):
+                if claimed_by is not None:
+                    reason = (
+                        f"managed by another blueprint's lock file {claimed_by}; taking it over"
+                    )
+                elif record.uid in resumed_uids:
+                    reason = RESUMED_REASON
+                else:
+                    reason = ADOPTED_REASON
                 changes.append(
                     Change(
                         action=Action.ADOPT,
-                        reason=(RESUMED_REASON if record.uid in resumed_uids else ADOPTED_REASON),
+                        reason=reason,
                         target_id=current.target_id,
                         fields={d.field: d.after for d in diff},
                         diff=diff,
+                        owner=None if claimed_by is None else str(claimed_by),
                         **common,
                     )
                 )
                 continue
             if not spec.operations:
                 continue  # read-only kind: present is all a manual step needs
+        drift = through_lock and entry is not None and entry.applied == applied
         if not diff:
+            if through_lock and record.uid and entry is not None and entry.applied != applied:
+                in_line[record.uid] = applied
             continue
+        origin = Origin.DRIFT if drift else Origin.BLUEPRINT
         if Op.UPDATE not in spec.operations:
+            cannot = f"the API cannot update {spec.label} records"
             changes.append(
                 Change(
                     action=Action.MANUAL,
-                    reason=f"the API cannot update {spec.label} records",
+                    reason=f"changed in the tool since the last apply; {cannot}"
+                    if drift
+                    else cannot,
                     instructions=spec.manual_hint,
                     target_id=current.target_id,
                     diff=diff,
+                    origin=origin,
                     **common,
                 )
             )
             continue
         renamed = any(d.field in spec.key_fields for d in diff)
-        reason = "renamed in the blueprint" if renamed else "fields differ"
+        if drift:
+            reason = "changed in the tool since the last apply; the blueprint's values go back"
+        else:
+            reason = "renamed in the blueprint" if renamed else "fields differ"
         if entry is not None and entry.adopted:
             reason += f"; {NOT_OURS}"
         changes.append(
@@ -167,6 +235,7 @@ def compute_changes(
                 target_id=current.target_id,
                 fields={d.field: d.after for d in diff},
                 diff=diff,
+                origin=origin,
                 **common,
             )
         )
@@ -223,8 +292,13 @@ def compute_changes(
                 f"{len(ids)} {kind} records share the key {'/'.join(key)}; only {ids[0]} is "
                 "matched, remove the others by hand"
             )
+    for path, addresses in sorted(shared.items()):
+        notes.append(
+            f"{len(addresses)} record(s) this lock file manages are also in {path} (first: "
+            f"{addresses[0]}): two blueprints write them; remove them from one of the blueprints"
+        )
     deletes.sort(key=lambda c: (-c.level, c.kind, c.key))
-    return DiffResult(tuple(changes + deletes), tuple(notes), tuple(duplicates))
+    return DiffResult(tuple(changes + deletes), tuple(notes), tuple(duplicates), in_line)
 
 
 @dataclass(frozen=True)
@@ -254,7 +328,7 @@ def mass_change_violations(
     existing = Counter(r.kind for r in live)
     touched: dict[str, int] = defaultdict(int)
     for change in changes:
-        if change.action in (Action.DELETE, Action.UPDATE):
+        if change.action == Action.DELETE or change.rewrites:
             touched[change.kind] += 1
     return [
         GuardViolation(kind, count, existing[kind])
@@ -266,6 +340,7 @@ def mass_change_violations(
 __all__ = [
     "DiffResult",
     "GuardViolation",
+    "applied_fingerprint",
     "compute_changes",
     "mass_change_violations",
 ]

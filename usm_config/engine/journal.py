@@ -59,6 +59,9 @@ class Begin(_Entry):
     uid: str | None
     kind: str
     key: tuple[str, ...]
+    applied: str | None = None
+    """The fingerprint of the blueprint's fields the write puts in place (see
+    :class:`~usm_config.engine.lock.LockEntry`)."""
 
 
 class Done(_Entry):
@@ -81,6 +84,15 @@ class Unconfirmed:
     kind: str
     key: tuple[str, ...]
     action: str
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What a previous apply's journal held: how many writes it confirmed (now in the lock),
+    and the writes it began without confirming."""
+
+    confirmed: int
+    unconfirmed: list[Unconfirmed]
 
 
 class Journal:
@@ -118,20 +130,21 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
 
-def recover(path: Path, lock: Lock, kinds: Collection[str] | None = None) -> list[Unconfirmed]:
-    """Fold a previous apply's journal into ``lock``; return its unconfirmed writes.
+def recover(path: Path, lock: Lock, kinds: Collection[str] | None = None) -> Recovered:
+    """Fold a previous apply's journal into ``lock``; say what it confirmed and what not.
 
     Raises :class:`~usm_config.diagnostics.DiagnosticError`, located at the line, for a journal
     of another format, target or adapter, of a kind not in ``kinds`` (when given), or with a
     line that is not one :class:`Journal` writes.
     """
     if not path.exists() and not path.is_symlink():
-        return []
+        return Recovered(0, [])
     text = read_text(path, "journal", JOURNAL_FIX)
     lines = text.split("\n")
     if lines[-1] and not _is_json(lines[-1]):
         lines.pop()  # cut short by a crash while it was written: see the module docstring
     begun: dict[str, Begin] = {}
+    confirmed = 0
     started = False
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -159,11 +172,13 @@ def recover(path: Path, lock: Lock, kinds: Collection[str] | None = None) -> lis
                 raise _refuse(
                     path, number, f"'done' for {entry.change}, which no 'begin' line started"
                 )
+            confirmed += 1
             if begin.uid and begin.action == Action.DELETE:
                 lock.remove(begin.uid)
             elif begin.uid and entry.target_id:
-                lock.set(begin.uid, begin.kind, entry.target_id, begin.key)
-    return [Unconfirmed(b.uid, b.kind, b.key, b.action.value) for b in begun.values()]
+                lock.set(begin.uid, begin.kind, entry.target_id, begin.key, begin.applied)
+    unconfirmed = [Unconfirmed(b.uid, b.kind, b.key, b.action.value) for b in begun.values()]
+    return Recovered(confirmed, unconfirmed)
 
 
 def _is_json(line: str) -> bool:

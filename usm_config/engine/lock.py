@@ -5,6 +5,15 @@ One lock file per blueprint and target, committed next to the blueprint. It maps
 service is an update rather than a delete plus create, and ``--prune`` only ever deletes records
 listed here. It holds ids only, never credentials. Writes are atomic (temp file + rename) and
 the JSON is sorted with one entry per line, so Git diffs stay readable.
+
+Each entry also keeps ``applied``, a fingerprint of the blueprint's fields last applied to the
+record (or found already in place): when the blueprint still has those fields and the record
+differs, the tool changed, not the blueprint (drift). Entries of lock files written before
+``applied`` existed have none until the next apply.
+
+The lock files of other blueprints for the same target in the same folder *claim* their
+records (:mod:`usm_config.engine.ownership`): a plan never adopts or changes them without
+``--take-over``.
 """
 
 from __future__ import annotations
@@ -12,8 +21,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -39,6 +48,7 @@ class _RecordEntry(_Strict):
     id: str
     key: tuple[str, ...]
     adopted: bool = Field(False, strict=True)
+    applied: str | None = None
 
 
 class LockFile(_Strict):
@@ -59,6 +69,7 @@ class LockEntry:
     target_id: str
     key: tuple[str, ...]
     adopted: bool = False
+    applied: str | None = None
 
 
 @dataclass
@@ -121,7 +132,8 @@ class Lock:
                     LOCK_FIX,
                 )
         entries = {
-            uid: LockEntry(e.kind, e.id, e.key, e.adopted) for uid, e in parsed.records.items()
+            uid: LockEntry(e.kind, e.id, e.key, e.adopted, e.applied)
+            for uid, e in parsed.records.items()
         }
         return cls(path, target, adapter, entries)
 
@@ -133,12 +145,35 @@ class Lock:
         return {(entry.kind, entry.target_id): uid for uid, entry in self.entries.items()}
 
     def set(
-        self, uid: str, kind: str, target_id: str, key: tuple[str, ...], *, adopted: bool = False
+        self,
+        uid: str,
+        kind: str,
+        target_id: str,
+        key: tuple[str, ...],
+        applied: str | None = None,
+        *,
+        adopted: bool = False,
     ) -> None:
-        """Record that ``uid`` is the record ``target_id``; an adopted record stays adopted."""
-        before = self.entries.get(uid)
-        kept = before is not None and before.target_id == target_id and before.adopted
-        self.entries[uid] = LockEntry(kind, target_id, key, adopted or kept)
+        """Record that ``uid`` is the record ``target_id``, with ``applied`` the fingerprint of
+        the fields written (when unknown, a fingerprint the entry already has is kept); an
+        adopted record stays adopted."""
+        previous = self.entries.get(uid)
+        same = previous is not None and previous.target_id == target_id
+        if applied is None and same and previous is not None:
+            applied = previous.applied
+        kept = same and previous is not None and previous.adopted
+        self.entries[uid] = LockEntry(kind, target_id, key, adopted or kept, applied)
+
+    def learn(self, applied: Mapping[str, str]) -> bool:
+        """Set the ``applied`` fingerprints of managed records found in line with the blueprint
+        (uid → fingerprint); True when an entry changed."""
+        changed = False
+        for uid, value in applied.items():
+            entry = self.entries.get(uid)
+            if entry is not None and entry.applied != value:
+                self.entries[uid] = replace(entry, applied=value)
+                changed = True
+        return changed
 
     def remove(self, uid: str) -> None:
         """Forget a record (after it was deleted)."""
@@ -156,6 +191,7 @@ class Lock:
                     "id": e.target_id,
                     "key": list(e.key),
                     **({"adopted": True} if e.adopted else {}),
+                    **({"applied": e.applied} if e.applied else {}),
                 }
                 for uid, e in sorted(self.entries.items())
             },

@@ -5,6 +5,12 @@ by :mod:`usm_config.render.plan`, saved with ``plan --out``, and executed as it 
 :mod:`usm_config.engine.apply`. Its fingerprints let a saved plan refuse to apply when the
 blueprint, the target or the live records it was computed from have changed since, and its
 ``plan_fingerprint`` (over everything else in the plan) when the saved file itself was edited.
+
+Each change says where its difference comes from (:class:`Origin`): the blueprint (someone
+edited the YAML) or drift (someone edited the record in the tool since the last apply, which
+the lock file's fingerprint of what was applied tells apart). Records another blueprint's lock
+file manages are never written without ``--take-over``; the plan lists them as
+:attr:`Action.OWNED` with the owner's lock file.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from usm_config.diagnostics import Diagnostic, DiagnosticError, Severity, displa
 from usm_config.engine.records import fingerprint
 from usm_config.jsonsource import json_index, load_json, located, read_text
 
-PLAN_FORMAT = 1
+#: 2: changes carry ``origin``, ``applied`` and ``owner``.
+PLAN_FORMAT = 2
 #: What to do about a saved plan that cannot be applied.
 PLAN_FIX = "make the plan again with 'usm-config plan --out FILE' and apply that"
 
@@ -34,6 +41,19 @@ class Action(StrEnum):
     DELETE = "delete"
     ADOPT = "adopt"
     MANUAL = "manual"
+    OWNED = "owned"
+
+    @property
+    def is_step(self) -> bool:
+        """True for what apply carries out: not manual steps, not records of other blueprints."""
+        return self not in (Action.MANUAL, Action.OWNED)
+
+
+class Origin(StrEnum):
+    """Where a change's difference comes from."""
+
+    BLUEPRINT = "blueprint"
+    DRIFT = "drift"
 
 
 class FieldChange(BaseModel):
@@ -47,7 +67,14 @@ class FieldChange(BaseModel):
 
 
 class Change(BaseModel):
-    """One step of a plan."""
+    """One step of a plan.
+
+    ``origin`` is :attr:`Origin.DRIFT` when the blueprint is what was last applied to the
+    record and the tool changed it since (or a managed record is gone from the tool).
+    ``applied`` is the fingerprint of the desired record's fields: apply stores it in the lock
+    file, where the next plan compares against it. ``owner`` is the lock file of the blueprint
+    that manages the record: for :attr:`Action.OWNED`, and for an adoption that takes it over.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -62,6 +89,9 @@ class Change(BaseModel):
     source: str | None = None
     level: int = 0
     instructions: str = ""
+    origin: Origin = Origin.BLUEPRINT
+    applied: str | None = None
+    owner: str | None = None
 
     @property
     def address(self) -> str:
@@ -74,6 +104,17 @@ class Change(BaseModel):
         return self.action in (Action.CREATE, Action.UPDATE, Action.DELETE) or (
             self.action == Action.ADOPT and bool(self.diff)
         )
+
+    @property
+    def rewrites(self) -> bool:
+        """True when applying the change rewrites fields of an existing record: an update, or
+        an adoption that changes fields (counted as an update)."""
+        return self.action == Action.UPDATE or (self.action == Action.ADOPT and bool(self.diff))
+
+    @property
+    def is_drift(self) -> bool:
+        """True when the difference comes from the tool, not from the blueprint."""
+        return self.origin == Origin.DRIFT
 
 
 class Duplicate(BaseModel):
@@ -112,6 +153,7 @@ class Plan(BaseModel):
     changes: tuple[Change, ...] = ()
     notes: tuple[str, ...] = ()
     duplicates: tuple[Duplicate, ...] = ()
+    drift_only: bool = False
     plan_fingerprint: str = ""
 
     def content_fingerprint(self) -> str:
@@ -134,21 +176,51 @@ class Plan(BaseModel):
 
     @property
     def has_changes(self) -> bool:
-        """True when applying would write something, a manual step is pending, or live records
-        share a key (:class:`Duplicate`): all of them are drift someone has to act on."""
-        return bool(self.changes or self.duplicates)
+        """True when applying would write something, a manual step is pending, a record another
+        blueprint owns differs from this blueprint, or live records share a key
+        (:class:`Duplicate`): all of them are something someone has to act on."""
+        return bool(self.duplicates) or any(
+            c.action != Action.OWNED or c.diff for c in self.changes
+        )
+
+    @property
+    def drift(self) -> tuple[Change, ...]:
+        """The changes that come from the tool rather than from the blueprint."""
+        return tuple(c for c in self.changes if c.is_drift)
+
+    @property
+    def has_drift(self) -> bool:
+        """True when the tool changed since the last apply: drift changes or duplicates."""
+        return bool(self.drift or self.duplicates)
+
+    def only_drift(self) -> Plan:
+        """This plan with only its drift (changes from the tool, and duplicates), sealed."""
+        update = {"changes": self.drift, "notes": (), "drift_only": True}
+        return self.model_copy(update=update).sealed()
 
     def summary(self) -> str:
-        """Terraform-like summary line."""
+        """Terraform-like summary line. An adoption that changes fields counts as an update
+        too, since it rewrites a record that exists."""
         c = self.counts()
+        adoptions_with_updates = sum(
+            1 for change in self.changes if change.action == Action.ADOPT and change.rewrites
+        )
+        updates = c[Action.UPDATE] + adoptions_with_updates
         text = (
-            f"{c[Action.CREATE]} to create, {c[Action.UPDATE]} to update, "
+            f"{c[Action.CREATE]} to create, {updates} to update, "
             f"{c[Action.DELETE]} to delete, {c[Action.MANUAL]} manual"
         )
         if c[Action.ADOPT]:
             text += f", {c[Action.ADOPT]} to adopt"
+            if adoptions_with_updates:
+                text += f" ({adoptions_with_updates} of them updated)"
+        if c[Action.OWNED]:
+            text += f", {c[Action.OWNED]} owned by another blueprint"
         if self.duplicates:
             text += f", {len(self.duplicates)} duplicated"
+        drift = len(self.drift) + len(self.duplicates)
+        if drift:
+            text += f"; {drift} of them drift"
         return text
 
 

@@ -1,9 +1,16 @@
 """Plan formats: coloured text for terminals, a summary per kind for logs, JSON for machines,
-Markdown for pull requests."""
+Markdown for pull requests.
+
+Drift (a change that comes from the tool, not from the blueprint) is marked ``[drift]`` in text
+and Markdown and counted in the summary line. A long text field (several lines, or longer than
+:data:`LONG_TEXT`) that changes is shown as a unified line diff instead of two cut values.
+"""
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from typing import Any
 
 import click
@@ -19,10 +26,16 @@ SYMBOLS = {
     Action.DELETE: ("-", "red"),
     Action.ADOPT: ("=", "cyan"),
     Action.MANUAL: ("!", "magenta"),
+    Action.OWNED: ("#", "blue"),
 }
 VALUE_WIDTH = 72
+#: A string longer than this (or with a line break) that changes is shown as a line diff.
+LONG_TEXT = 80
+#: Unchanged lines shown around each changed part of a long text.
+DIFF_CONTEXT = 2
 NO_CHANGES = "No changes. The target matches the blueprint."
 NO_CHANGES_BUT_DUPLICATES = "No changes to apply, but the target holds duplicates (see below)."
+NO_DRIFT = "No drift. The target's managed records hold what was last applied."
 
 
 def short(value: Any) -> str:
@@ -38,9 +51,26 @@ def short(value: Any) -> str:
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
 
 
+def text_diff(before: Any, after: Any) -> list[str] | None:
+    """A unified line diff of two values when either is a long text (hunk headers and ``-``,
+    ``+``, `` `` lines, without file headers); ``None`` for anything else."""
+    texts = [value for value in (before, after) if isinstance(value, str)]
+    if not texts or any(not isinstance(v, str | None) for v in (before, after)):
+        return None
+    if not any("\n" in text or len(text) > LONG_TEXT for text in texts):
+        return None
+    old = (before or "").splitlines()
+    new = (after or "").splitlines()
+    return list(difflib.unified_diff(old, new, lineterm="", n=DIFF_CONTEXT))[2:]
+
+
+def _tag(change: Change) -> str:
+    return " [drift]" if change.is_drift else ""
+
+
 def _change_lines(change: Change, colour: bool) -> list[str]:
     symbol, fg = SYMBOLS[change.action]
-    head = f"  {symbol} {change.address}  {change.action}: {change.reason}"
+    head = f"  {symbol} {change.address}  {change.action}{_tag(change)}: {change.reason}"
     lines = [click.style(head, fg=fg) if colour else head]
     if change.action == Action.MANUAL and change.instructions:
         lines.append(f"      to do: {change.instructions}")
@@ -49,9 +79,19 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
             lines.append(f"      {item.field} = {short(item.after)}")
         elif change.action == Action.DELETE:
             continue
+        elif (diff := text_diff(item.before, item.after)) is not None:
+            lines.append(f"      {item.field}:")
+            lines.extend(_diff_line(line, colour) for line in diff)
         else:
             lines.append(f"      {item.field}: {short(item.before)} → {short(item.after)}")
     return lines
+
+
+def _diff_line(line: str, colour: bool) -> str:
+    text = f"        {line}"
+    if not colour or line[:1] not in "-+":
+        return text
+    return click.style(text, fg="red" if line.startswith("-") else "green")
 
 
 def _duplicate_lines(plan: Plan, colour: bool) -> list[str]:
@@ -71,26 +111,35 @@ def _duplicate_lines(plan: Plan, colour: bool) -> list[str]:
     return lines
 
 
+def _what(plan: Plan) -> str:
+    return "Drift" if plan.drift_only else "Plan"
+
+
+def _heading(plan: Plan) -> list[str]:
+    lines = [f"{_what(plan)} for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
+    if not plan.changes and plan.drift_only:
+        lines.append(NO_DRIFT if not plan.duplicates else NO_CHANGES_BUT_DUPLICATES)
+    elif not plan.changes:
+        lines.append(NO_CHANGES if not plan.duplicates else NO_CHANGES_BUT_DUPLICATES)
+    return lines
+
+
 def render_text(plan: Plan, *, colour: bool = False) -> str:
     """The Terraform-like plan for people."""
-    lines = [f"Plan for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
-    if not plan.changes:
-        lines.append(NO_CHANGES if not plan.duplicates else NO_CHANGES_BUT_DUPLICATES)
+    lines = _heading(plan)
     for change in plan.changes:
         lines.extend(_change_lines(change, colour))
     for note in plan.notes:
         lines.append(f"  note: {note}")
     lines += _duplicate_lines(plan, colour)
-    lines += ["", f"Plan: {plan.summary()}."]
+    lines += ["", f"{_what(plan)}: {plan.summary()}."]
     return "\n".join(lines) + "\n"
 
 
 def render_summary(plan: Plan, *, colour: bool = False) -> str:
     """One line per kind with its changes counted by action, then the manual steps by name:
     the plan of a whole blueprint on one screen (for logs and demos)."""
-    lines = [f"Plan for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
-    if not plan.changes:
-        lines.append(NO_CHANGES if not plan.duplicates else NO_CHANGES_BUT_DUPLICATES)
+    lines = _heading(plan)
     counts: dict[str, dict[Action, int]] = {}
     for change in plan.changes:
         per_kind = counts.setdefault(change.kind, {})
@@ -105,8 +154,13 @@ def render_summary(plan: Plan, *, colour: bool = False) -> str:
         for change in manual:
             text = f"    ! {change.address}"
             lines.append(click.style(text, fg=SYMBOLS[Action.MANUAL][1]) if colour else text)
+    if plan.drift and not plan.drift_only:
+        lines += ["", "  drift, changed in the tool since the last apply (see 'plan --drift'):"]
+        for change in plan.drift:
+            text = f"    {SYMBOLS[change.action][0]} {change.address}"
+            lines.append(click.style(text, fg=SYMBOLS[change.action][1]) if colour else text)
     lines += _duplicate_lines(plan, colour)
-    lines += ["", f"Plan: {plan.summary()}."]
+    lines += ["", f"{_what(plan)}: {plan.summary()}."]
     return "\n".join(lines) + "\n"
 
 
@@ -129,8 +183,18 @@ def _md_cell(value: Any) -> str:
     return short(value).replace("|", "\\|").replace("`", "'")
 
 
+def _md_fence(lines: list[str]) -> str:
+    """A fenced ``diff`` block holding ``lines``: the fence is longer than any run of
+    backticks in them."""
+    runs = [len(run) for line in lines for run in re.findall("`+", line)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return "\n".join([f"{fence}diff", *lines, fence])
+
+
 _ENV.filters["cell"] = _md_cell
 _ENV.filters["code"] = lambda text: str(text).replace("`", "'").replace("|", "\\|")
+_ENV.filters["fence"] = _md_fence
+_ENV.globals["text_diff"] = text_diff
 
 
 def render_markdown(plan: Plan) -> str:

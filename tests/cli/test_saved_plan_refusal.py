@@ -1,0 +1,62 @@
+"""A saved plan that no longer fits is refused, and the refusal names the records whose
+planned change differs now, so a reviewer sees what moved under the approved plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_plan_apply_cli import Workspace
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.chdir(tmp_path)
+    return Workspace(tmp_path, flow=False)
+
+
+def test_a_record_made_in_the_tool_since_is_named(ws: Workspace) -> None:
+    assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
+    ws.insert("sys_user_group", name="Service Desk", email="desk@tiny.example")
+    result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: the live instance (or the lock file) has changed since the plan was made; "
+        "plan again. 1 planned change(s) differ now: sys_user_group[Service Desk] "
+        "(create → adopt)\n"
+    )
+
+
+def test_an_edit_of_the_blueprint_names_the_records_it_changes(ws: Workspace) -> None:
+    assert ws.run("apply", "tiny.yaml", "--auto-approve").exit_code == 0
+    text = ws.blueprint.read_text(encoding="utf-8").replace("Mail and calendars.", "Mail.")
+    ws.blueprint.write_text(text, encoding="utf-8")
+    assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
+    ws.blueprint.write_text(text.replace("Mail.", "Mail, calendars."), encoding="utf-8")
+    result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "error: the blueprint has changed since the plan was made; plan again. 1 planned "
+        "change(s) differ now: cmdb_ci_service_business[E-mail]\n"
+    )
+
+
+def test_many_differences_are_cut_to_the_first_five(ws: Workspace) -> None:
+    assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
+    assert ws.run("apply", "tiny.yaml", "--auto-approve").exit_code == 0
+    result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
+    assert result.exit_code == 1
+    message = result.stderr
+    assert "planned change(s) differ now: " in message
+    assert message.count("(create → nothing)") == 5
+    assert message.rstrip().endswith(" more")
+
+
+def test_a_change_elsewhere_in_the_tool_says_no_planned_change_differs(ws: Workspace) -> None:
+    assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
+    ws.insert("core_company", name="Changed behind our back")
+    result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
+    assert result.exit_code == 1
+    assert "(no planned change differs now: records the plan does not touch changed)" in (
+        result.stderr
+    )
