@@ -111,20 +111,32 @@ class Workspace:
         adapter = load_adapter("servicenow")
         records = adapter.compile(loaded.blueprint).records
         out_of_box = {
-            (table, tuple(str(row[f]) for f in adapter.kinds[table].key_fields))
+            (table, tuple(str(row[f]) for f in adapter.kinds[table].key_fields)): row
             for table, rows in baseline()["tables"].items()
             if table in adapter.kinds
             and not set(adapter.kinds[table].key_fields) & set(adapter.kinds[table].references)
             for row in rows
         }
-        adopts = sum((r.kind, r.key) in out_of_box for r in records)
+        adopted = [r for r in records if (r.kind, r.key) in out_of_box]
+        # An adoption that rewrites fields of the out-of-box record also counts as an update.
+        updated = sum(
+            any(
+                not isinstance(value, dict) and str(out_of_box[(r.kind, r.key)].get(f)) != value
+                for f, value in r.fields.items()
+            )
+            for r in adopted
+        )
         creates = sum(
             Op.CREATE in adapter.kinds[r.kind].operations and (r.kind, r.key) not in out_of_box
             for r in records
         )
-        manual = len(records) - creates - adopts
-        text = f"{creates} to create, 0 to update, 0 to delete, {manual} manual"
-        return text + (f", {adopts} to adopt" if adopts else "")
+        manual = len(records) - creates - len(adopted)
+        text = f"{creates} to create, {updated} to update, 0 to delete, {manual} manual"
+        if adopted:
+            text += f", {len(adopted)} to adopt"
+        if updated:
+            text += f" ({updated} of them updated)"
+        return text
 
     def sandbox_store(self) -> RecordStore:
         """The sandbox's records, to change them behind the tool's back."""
