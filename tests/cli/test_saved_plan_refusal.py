@@ -17,12 +17,12 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
 
 def test_a_record_made_in_the_tool_since_is_named(ws: Workspace) -> None:
     assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
-    ws.insert("sys_user_group", name="Service Desk", email="desk@tiny.example")
+    ws.insert("cmdb_ci_service_business", name="E-mail")
     result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
     assert result.exit_code == 1
     assert result.stderr == (
         "error: the live instance (or the lock file) has changed since the plan was made; "
-        "plan again. 1 planned change(s) differ now: sys_user_group[Service Desk] "
+        "plan again. 1 planned change(s) differ now: cmdb_ci_service_business[E-mail] "
         "(create → adopt)\n"
     )
 

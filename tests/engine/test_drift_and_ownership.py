@@ -11,6 +11,7 @@ from memory_harness import Harness
 from memory_tool import MemoryAdapter, group, item
 
 from usm_config.engine.diff import applied_fingerprint, compute_changes
+from usm_config.engine.journal import JOURNAL_FORMAT
 from usm_config.engine.lock import Lock
 from usm_config.engine.ownership import other_claims
 from usm_config.engine.plan import Action, Change, Origin, Plan
@@ -155,10 +156,9 @@ def test_what_another_blueprints_journal_confirmed_is_claimed_too(tmp_path: Path
     journal = tmp_path / "theirs.prod.lock.journal.jsonl"
     begin = {"event": "begin", "change": "c", "action": "create", "uid": "g:b"}
     done = {"event": "done", "change": "c", "target_id": "7"}
-    journal.write_text(
-        json.dumps({**begin, "kind": "group", "key": ["b"]}) + "\n" + json.dumps(done) + "\n",
-        encoding="utf-8",
-    )
+    start = {"event": "start", "format": JOURNAL_FORMAT, "target": "prod", "adapter": "memory"}
+    lines = [start, {**begin, "kind": "group", "key": ["b"]}, done]
+    journal.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     assert other_claims(mine) == {("group", "7"): theirs}
     assert json.loads(theirs.read_text(encoding="utf-8"))["records"] == {}, "nothing written"
 

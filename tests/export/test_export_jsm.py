@@ -70,15 +70,19 @@ def test_apply_export_plan_changes_nothing(workspace: Path, example: str) -> Non
     assert applied.exit_code == 0, applied.output
     pending_before = addresses(plan_json(source), "manual")
 
-    exported = run("export", "-t", "jsm", "--out", "exported", "--adopt")
+    exported = run("export", "-t", "jsm", "--out", "exported")
     assert exported.exit_code == 0, exported.output
     assert "0 differ, 0 would be created" in exported.output
 
     valid = run("validate", "exported")
     assert valid.exit_code == 0, valid.output
+    # The records stay with the blueprint that applied them: the export agrees with it on
+    # every one (owned, no difference) and leaves only the manual steps that were pending.
     plan = plan_json("exported")
-    actions = {c["action"] for c in plan["changes"]}  # type: ignore[union-attr]
-    assert actions <= {"manual"}, plan["changes"]
+    changes = plan["changes"]
+    assert isinstance(changes, list)
+    assert {c["action"] for c in changes} <= {"manual", "owned"}, changes
+    assert all(not c["diff"] for c in changes if c["action"] == "owned")
     assert addresses(plan, "manual") <= pending_before
     assert not plan["duplicates"]
 
@@ -87,13 +91,36 @@ def test_apply_export_plan_changes_nothing(workspace: Path, example: str) -> Non
         assert_golden(GOLDEN / f"jsm-{example}" / name, UUID.sub("<uuid>", text))
 
 
-def test_export_without_adopt_leaves_only_adoptions_without_changes(workspace: Path) -> None:
+def test_export_adopt_manages_a_site_no_blueprint_claims(workspace: Path) -> None:
     source = "blueprints/examples/university.yaml"
     assert run("apply", source, "-t", "jsm", "--auto-approve", "-o", "summary").exit_code == 0
-    assert run("export", "-t", "jsm", "--out", "exported").exit_code == 0
+    # The blueprint that set the site up is gone; only the site is left.
+    (workspace / "state" / "university.jsm.lock.json").unlink()
+
+    without = run("export", "-t", "jsm", "--out", "exported")
+    assert without.exit_code == 0, without.output
     plan = plan_json("exported")
-    assert {c["action"] for c in plan["changes"]} <= {"manual", "adopt"}  # type: ignore[union-attr]
-    assert all(not c["diff"] for c in plan["changes"] if c["action"] == "adopt")  # type: ignore[union-attr]
+    changes = plan["changes"]
+    assert isinstance(changes, list)
+    assert {c["action"] for c in changes} <= {"manual", "adopt"}
+    assert all(not c["diff"] for c in changes if c["action"] == "adopt")
+
+    adopted = run("export", "-t", "jsm", "--out", "exported", "--adopt")
+    assert adopted.exit_code == 0, adopted.output
+    assert "adopted 165 record(s) in state/exported.jsm.lock.json" in adopted.output
+    assert {c["action"] for c in plan_json("exported")["changes"]} <= {"manual"}  # type: ignore[union-attr]
+
+
+def test_export_adopt_leaves_records_another_blueprint_manages(workspace: Path) -> None:
+    source = "blueprints/examples/university.yaml"
+    assert run("apply", source, "-t", "jsm", "--auto-approve", "-o", "summary").exit_code == 0
+    result = run("export", "-t", "jsm", "--out", "exported", "--adopt")
+    assert result.exit_code == 0, result.output
+    assert "adopted 0 record(s)" in result.output
+    assert (
+        "165 record(s) stay with another blueprint's lock file state/university.jsm.lock.json; "
+        "plan --take-over adopts them" in result.output
+    )
 
 
 def test_export_of_a_fresh_site_lists_what_is_not_usm(workspace: Path) -> None:

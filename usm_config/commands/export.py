@@ -57,7 +57,8 @@ REPORT = "export-report.md"
     "adopt_records",
     is_flag=True,
     help="Also write the exported blueprint's lock file, so it manages the records it "
-    "describes from now on (its first plan then shows no adoptions).",
+    "describes from now on (its first plan then shows no adoptions); records another "
+    "blueprint's lock file manages stay with it.",
 )
 def export(
     target_name: str,
@@ -117,9 +118,14 @@ def export(
         if adopt_records:
             exported_context = Context(blueprint, out, target, adapter)
             lock = Lock.load(exported_context.lock_path, target.name, adapter.name)
-            count = adopt(exported_context.adapter, blueprint, live, lock)
+            count, left = adopt(exported_context.adapter, blueprint, live, lock)
             lock.save()
             click.echo(f"adopted {count} record(s) in {display_path(lock.path)}")
+            for owner, number in sorted(left.items()):
+                click.echo(
+                    f"{number} record(s) stay with another blueprint's lock file "
+                    f"{display_path(owner)}; plan --take-over adopts them"
+                )
 
 
 async def read_live(context: Context) -> list[Record]:

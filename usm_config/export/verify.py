@@ -8,6 +8,7 @@ change *differs* (what the inverse could not carry over); one it would create is
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from usm_config.adapter import Adapter
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.diff import compute_changes
 from usm_config.engine.lock import Lock
+from usm_config.engine.ownership import other_claims
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import Record
 
@@ -62,17 +64,28 @@ def check_export(adapter: Adapter, blueprint: Blueprint, live: Iterable[Record])
     )
 
 
-def adopt(adapter: Adapter, blueprint: Blueprint, live: Iterable[Record], lock: Lock) -> int:
+def adopt(
+    adapter: Adapter, blueprint: Blueprint, live: Iterable[Record], lock: Lock
+) -> tuple[int, dict[Path, int]]:
     """Record in ``lock`` every live record the blueprint describes, so that it manages them
-    (the first plan then shows no adoptions). Returns how many were recorded."""
+    (the first plan then shows no adoptions), except records another blueprint's lock file
+    beside it manages: those stay with their owner (:mod:`usm_config.engine.ownership`).
+    Returns how many were recorded, and how many were left to each other lock file."""
     by_key = {(r.kind, r.key): r for r in live if r.target_id}
+    claims = other_claims(lock)
     count = 0
+    left: Counter[Path] = Counter()
     for record in adapter.compile(blueprint).records:
         found = by_key.get((record.kind, record.key))
-        if record.uid and found is not None and found.target_id:
-            lock.set(record.uid, record.kind, found.target_id, record.key)
-            count += 1
-    return count
+        if not record.uid or found is None or not found.target_id:
+            continue
+        owner = claims.get((record.kind, found.target_id))
+        if owner is not None:
+            left[owner] += 1
+            continue
+        lock.set(record.uid, record.kind, found.target_id, record.key, adopted=True)
+        count += 1
+    return count, dict(left)
 
 
 def _changes_it(change: Change | None) -> bool:
