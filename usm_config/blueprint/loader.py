@@ -259,8 +259,8 @@ class _Loader:
                     self.diagnostics.append(
                         _error(
                             "LOAD012",
-                            f"'omit' names {name} '{ident}', which the blueprint it is laid over does "
-                            f"not have{did_you_mean(str(ident), known)}",
+                            f"'omit' names {name} '{ident}', which the blueprint it is laid "
+                            f"over does not have{did_you_mean(str(ident), known)}",
                             entry.location,
                             "name an id of the blueprints this layer is laid over",
                         )
