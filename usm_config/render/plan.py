@@ -71,9 +71,15 @@ def _duplicate_lines(plan: Plan, colour: bool) -> list[str]:
     return lines
 
 
+def _header(plan: Plan) -> str:
+    """The first line: target, adapter, blueprint and the overlays laid over it."""
+    overlays = f" with overlay(s) {', '.join(plan.overlays)}" if plan.overlays else ""
+    return f"Plan for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}{overlays}"
+
+
 def render_text(plan: Plan, *, colour: bool = False) -> str:
     """The Terraform-like plan for people."""
-    lines = [f"Plan for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
+    lines = [_header(plan), ""]
     if not plan.changes:
         lines.append(NO_CHANGES if not plan.duplicates else NO_CHANGES_BUT_DUPLICATES)
     for change in plan.changes:
@@ -88,7 +94,7 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
 def render_summary(plan: Plan, *, colour: bool = False) -> str:
     """One line per kind with its changes counted by action, then the manual steps by name:
     the plan of a whole blueprint on one screen (for logs and demos)."""
-    lines = [f"Plan for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
+    lines = [_header(plan), ""]
     if not plan.changes:
         lines.append(NO_CHANGES if not plan.duplicates else NO_CHANGES_BUT_DUPLICATES)
     counts: dict[str, dict[Action, int]] = {}
