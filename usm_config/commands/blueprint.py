@@ -7,11 +7,15 @@ from pathlib import Path
 
 import click
 
+from usm_config.api import make_context, normalised
 from usm_config.blueprint.schema import blueprint_schema_text
 from usm_config.commands.common import (
     PATH_ARG,
     STRICT_OPT,
+    handled_errors,
     load_or_fail,
+    overlay_options,
+    target_for,
 )
 from usm_config.diagnostics import display_path
 from usm_config.render.blueprint_text import render_text
@@ -19,25 +23,35 @@ from usm_config.render.blueprint_text import render_text
 
 @click.command()
 @PATH_ARG
+@overlay_options
 @STRICT_OPT
-def validate(path: Path, strict: bool) -> None:
+def validate(path: Path, target_name: str | None, targets_file: Path, strict: bool) -> None:
     """Check a blueprint file or directory; exit 0 when valid, 1 when not.
 
-    Every problem is reported with file:line:column, what is wrong and how to fix it.
+    Every problem is reported with file:line:column, what is wrong and how to fix it. With
+    --target, the target's overlays are laid over the blueprint and the merged result is
+    checked, including the target adapter's x-<adapter> settings.
 
     \b
     Example:
       usm-config validate blueprints/examples/municipality --strict
+      usm-config validate blueprints/examples/municipality --target sandbox-prod
     """
-    blueprint, result = load_or_fail(path, strict=strict)
+    target = target_for(target_name, targets_file)
+    blueprint, result = load_or_fail(path, strict=strict, target=target)
+    if target is not None:
+        with handled_errors():
+            make_context(result, path, target)
+    overlays = f" with the overlays of target '{target.name}'" if target else ""
     click.echo(
-        f"{display_path(path)}: valid ({len(blueprint.services)} services, "
+        f"{display_path(path)}{overlays}: valid ({len(blueprint.services)} services, "
         f"{len(blueprint.workflows)} workflows, {len(result.files)} file(s))"
     )
 
 
 @click.command()
 @PATH_ARG
+@overlay_options
 @STRICT_OPT
 @click.option(
     "--output",
@@ -47,7 +61,9 @@ def validate(path: Path, strict: bool) -> None:
     show_default=True,
     help="Readable summary, or the normalised blueprint as JSON.",
 )
-def show(path: Path, strict: bool, output: str) -> None:
+def show(
+    path: Path, target_name: str | None, targets_file: Path, strict: bool, output: str
+) -> None:
     """Show a blueprint: services, and workflows with their expanded step sequences.
 
     The JSON output is the normalised blueprint (all 'extends' resolved, sequences filled
@@ -56,12 +72,11 @@ def show(path: Path, strict: bool, output: str) -> None:
     \b
     Example:
       usm-config show blueprints/usm-reference.yaml --output json > reference.json
+      usm-config show blueprints/examples/municipality --target sandbox-test
     """
-    blueprint, _ = load_or_fail(path, strict=strict)
+    blueprint, _ = load_or_fail(path, strict=strict, target=target_for(target_name, targets_file))
     if output == "json":
-        data = blueprint.model_dump(mode="json", by_alias=True, exclude_none=True)
-        data.pop("extends", None)
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(normalised(blueprint), indent=2, ensure_ascii=False))
     else:
         click.echo(render_text(blueprint, display_path(path)), nl=False)
 
