@@ -9,15 +9,18 @@ import click
 
 from usm_config.api import make_context, normalised
 from usm_config.blueprint.schema import blueprint_schema_text
+from usm_config.blueprint.schema_check import check_files
 from usm_config.commands.common import (
     PATH_ARG,
     STRICT_OPT,
+    Failure,
     handled_errors,
     load_or_fail,
     overlay_options,
+    print_diagnostics,
     target_for,
 )
-from usm_config.diagnostics import display_path
+from usm_config.diagnostics import Severity, display_path
 from usm_config.render.blueprint_text import render_text
 
 
@@ -87,19 +90,46 @@ def show(
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the schema to this file instead of standard output.",
 )
-def schema(out: Path | None) -> None:
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Check each FILE on its own against the schema instead (as editors do); exit 1 on "
+    "any problem.",
+)
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def schema(out: Path | None, check: bool, files: tuple[Path, ...]) -> None:
     """Print the blueprint's JSON Schema (draft 2020-12) for editors and CI.
 
     Editors with the YAML language server pick it up from a first line such as
-    '# yaml-language-server: $schema=../schema/usm-blueprint.schema.json'.
+    '# yaml-language-server: $schema=../schema/usm-blueprint.schema.json'. With --check,
+    each FILE (a blueprint file, a file of a blueprint directory, an overlay) is checked on
+    its own against the schema, every problem located (the pre-commit hook does this).
 
     \b
     Example:
       usm-config schema --out schema/usm-blueprint.schema.json
+      usm-config schema --check blueprints/examples/university.yaml
     """
+    if check:
+        if out is not None:
+            raise Failure("--check and --out do not go together")
+        _check_schema(files)
+        return
+    if files:
+        raise Failure("FILES are checked only with --check")
     text = blueprint_schema_text()
     if out is None:
         click.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
         click.echo(f"wrote {display_path(out)}")
+
+
+def _check_schema(files: tuple[Path, ...]) -> None:
+    diagnostics = check_files(files)
+    print_diagnostics(diagnostics)
+    if any(d.severity == Severity.ERROR for d in diagnostics):
+        raise Failure(
+            f"{len({d.location.file for d in diagnostics})} file(s) do not match the schema"
+        )
+    click.echo(f"{len(files)} file(s) match the schema")
