@@ -38,6 +38,8 @@ def test_each_environment_merges_its_overlay(workspace: Path) -> None:
     assert services["woo-publicatie"].status == "live"
     assert {s.id: s for s in base.services}["woo-publicatie"].status == "pipeline"
 
+    shown = _run("show", MUNICIPALITY, "--target", "sandbox-prod")[1]
+    assert shown.splitlines()[0].endswith(f"{MUNICIPALITY} with overlay(s) {OVERLAYS}/prod.yaml")
     assert "woo-publicatie" not in {s.id for s in prod.services}
     assert len(prod.services) == len(base.services) - 1
     assert prod.teams == base.teams

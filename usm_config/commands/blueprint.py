@@ -77,11 +77,14 @@ def show(
       usm-config show blueprints/usm-reference.yaml --output json > reference.json
       usm-config show blueprints/examples/municipality --target sandbox-test
     """
-    blueprint, _ = load_or_fail(path, strict=strict, target=target_for(target_name, targets_file))
+    target = target_for(target_name, targets_file)
+    blueprint, _ = load_or_fail(path, strict=strict, target=target)
     if output == "json":
         click.echo(json.dumps(normalised(blueprint), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_text(blueprint, display_path(path)), nl=False)
+        overlays = [display_path(p) for p in target.overlay_paths] if target else []
+        label = display_path(path) + (f" with overlay(s) {', '.join(overlays)}" if overlays else "")
+        click.echo(render_text(blueprint, label), nl=False)
 
 
 @click.command()
