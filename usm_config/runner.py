@@ -27,7 +27,7 @@ from usm_config import __version__
 from usm_config.adapter import Adapter, SupportsOverrideCheck, SupportsSandbox, configured
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
-from usm_config.diagnostics import Diagnostic, Severity, SourceIndex, locate
+from usm_config.diagnostics import Diagnostic, Severity, SourceIndex, display_path, locate
 from usm_config.engine.apply import Applier, ApplyResult
 from usm_config.engine.apply_lock import apply_lock, default_command
 from usm_config.engine.diff import (
@@ -276,6 +276,7 @@ def make_plan(
         target=context.target.name,
         adapter=context.adapter.name,
         blueprint=str(context.blueprint_path),
+        overlays=tuple(display_path(path) for path in context.target.overlay_paths),
         blueprint_fingerprint=context.blueprint_fingerprint(),
         target_fingerprint=context.target_fingerprint(),
         live_fingerprint=snapshot.fingerprint(),

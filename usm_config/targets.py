@@ -120,6 +120,11 @@ class Target(_Strict):
         "connection is protected otherwise, e.g. by a tunnel). Off: such a target is refused.",
     )
     sandbox: SandboxKnobs = Field(default_factory=SandboxKnobs, description="Sandbox knobs.")
+    overlays: tuple[str, ...] = Field(
+        (),
+        description="Blueprint layers laid over the blueprint for this target, in order "
+        "(paths relative to the targets file): what differs in this environment.",
+    )
     options: dict[str, JsonValue] = Field(
         default_factory=dict,
         description="Settings of this target's adapter, checked by the adapter "
@@ -158,6 +163,11 @@ class ResolvedTarget(BaseModel):
     name: TargetName
     config: Target
     base_dir: Path
+
+    @property
+    def overlay_paths(self) -> tuple[Path, ...]:
+        """The target's overlays, as paths."""
+        return tuple(self.base_dir / overlay for overlay in self.config.overlays)
 
     def state_dir(self, blueprint: Path) -> Path:
         """Folder for the lock, journal and sandbox state."""

@@ -4,12 +4,17 @@ Loading happens in layers. The files of one directory form a single layer: their
 are concatenated and an id written twice is an error reported at both places. A layer may
 ``extends:`` other blueprints; those are loaded first and the layer is laid over them: an
 element whose id already exists in a base is a *tailoring*, and the keys it sets replace the
-base's keys of that element. Every problem found is returned as a located diagnostic; nothing
-here raises on bad input.
+base's keys of that element, and ``omit:`` leaves elements of its bases out by id.
+
+*Overlays* (a target's ``overlays:`` in ``targets.yaml``) are layers laid over the whole
+blueprint, in order, with the same rules: what one environment changes, written in one file.
+
+Every problem found is returned as a located diagnostic; nothing here raises on bad input.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +30,7 @@ from usm_config.diagnostics import (
     Location,
     Severity,
     SourceIndex,
+    did_you_mean,
     display_path,
     locate,
 )
@@ -154,13 +160,128 @@ class _Loader:
         if not trees:
             return None
         layer = self._combine(trees)
+        omit = _pop(layer, "omit")
         bases = self._bases(layer, trees)
         if not bases:
+            if omit is not None:
+                self.diagnostics.append(
+                    _error(
+                        "LOAD010",
+                        "'omit' leaves out elements of a base, but this blueprint has none",
+                        omit[0],
+                        "remove 'omit', or use it in a blueprint that 'extends' another or in "
+                        "an overlay",
+                    )
+                )
             return layer
         merged = bases[0]
         for base in bases[1:]:
             merged = _overlay(merged, base)
-        return _overlay(merged, layer)
+        return self._lay(merged, layer, omit)
+
+    def overlay(self, blueprint: LMap | None, path: Path) -> LMap | None:
+        """Lay the overlay at ``path`` (a file or directory) over ``blueprint``."""
+        if not path.exists():
+            self.diagnostics.append(
+                _error(
+                    "LOAD001",
+                    f"no such overlay file or directory: {display_path(path)}",
+                    Location(display_path(path)),
+                    "check the target's 'overlays' in the targets file (paths start at the "
+                    "targets file's folder)",
+                )
+            )
+            return None
+        trees = [t for t in (self._parse(f) for f in self._files(path)) if t is not None]
+        if not trees:
+            return None
+        layer = self._combine(trees)
+        omit = _pop(layer, "omit")
+        extends = _pop(layer, "extends")
+        if extends is not None:
+            self.diagnostics.append(
+                _error(
+                    "LOAD009",
+                    "an overlay cannot use 'extends': it is laid over the blueprint it is "
+                    "used with",
+                    extends[0],
+                    "remove 'extends'; write in the overlay only what differs in this environment",
+                )
+            )
+        if blueprint is None:
+            return None
+        return self._lay(blueprint, layer, omit)
+
+    def _lay(self, base: LMap, layer: LMap, omit: tuple[Location, LNode] | None) -> LMap:
+        if omit is not None:
+            base = self._omitted(base, layer, *omit)
+        return _overlay(base, layer)
+
+    def _omitted(self, base: LMap, layer: LMap, where: Location, omit: LNode) -> LMap:
+        """``base`` without the elements ``omit`` names, each of which must exist in it."""
+        hint = "write e.g. 'omit: {services: [old-intranet]}': collections and their ids"
+        if not isinstance(omit, LMap):
+            self.diagnostics.append(
+                _error("LOAD011", "'omit' takes a mapping of collections to ids", where, hint)
+            )
+            return base
+        result = LMap(base.location, dict(base.values), dict(base.keys))
+        for name, ids in omit.values.items():
+            if name not in COLLECTIONS:
+                self.diagnostics.append(
+                    _error(
+                        "LOAD011",
+                        f"'omit' cannot leave out '{name}'{did_you_mean(name, COLLECTIONS)}",
+                        omit.keys[name],
+                        f"name one of: {', '.join(COLLECTIONS)}",
+                    )
+                )
+                continue
+            collection = result.values.get(name)
+            items = list(collection.items) if isinstance(collection, LSeq) else []
+            known = {ident: i for i, item in enumerate(items) if (ident := _id_of(item))}
+            written = layer.values.get(name)
+            tailored = (
+                {ident for item in _as_list(written) if (ident := _id_of(item))}
+                if written is not None
+                else set()
+            )
+            drop: set[int] = set()
+            for entry in _as_list(ids):
+                ident = entry.value if isinstance(entry, LScalar) else None
+                if not isinstance(ident, str | int) or isinstance(ident, bool):
+                    self.diagnostics.append(
+                        _error(
+                            "LOAD011", f"'omit.{name}' takes a list of ids", entry.location, hint
+                        )
+                    )
+                elif str(ident) not in known:
+                    self.diagnostics.append(
+                        _error(
+                            "LOAD012",
+                            f"'omit' names {name} '{ident}', which the blueprint it is laid "
+                            f"over does not have{did_you_mean(str(ident), known)}",
+                            entry.location,
+                            "name an id of the blueprints this layer is laid over",
+                        )
+                    )
+                elif str(ident) in tailored:
+                    self.diagnostics.append(
+                        _error(
+                            "LOAD013",
+                            f"{name} '{ident}' is both left out ('omit') and tailored in this "
+                            "layer",
+                            entry.location,
+                            "either omit the element or tailor it, not both",
+                        )
+                    )
+                else:
+                    drop.add(known[str(ident)])
+            if isinstance(collection, LSeq):
+                result.values[name] = LSeq(
+                    collection.location, [item for i, item in enumerate(items) if i not in drop]
+                )
+        return result
 
     def _combine(self, trees: list[LMap]) -> LMap:
         """Join the files of one layer; a key or id written twice is an error."""
@@ -217,12 +338,11 @@ class _Loader:
                 seen[ident] = where
 
     def _bases(self, layer: LMap, trees: list[LMap]) -> list[LMap]:
-        extends = layer.values.pop("extends", None)
-        layer.keys.pop("extends", None)
-        if extends is None:
+        popped = _pop(layer, "extends")
+        if popped is None:
             return []
         bases = []
-        for entry in _as_list(extends):
+        for entry in _as_list(popped[1]):
             if not (isinstance(entry, LScalar) and isinstance(entry.value, str) and entry.value):
                 self.diagnostics.append(
                     _error(
@@ -238,6 +358,15 @@ class _Loader:
             if base is not None:
                 bases.append(base)
         return bases
+
+
+def _pop(layer: LMap, key: str) -> tuple[Location, LNode] | None:
+    """Take ``key`` out of ``layer``: where it is written, and its value."""
+    value = layer.values.pop(key, None)
+    where = layer.keys.pop(key, None)
+    if value is None or where is None:
+        return None
+    return where, value
 
 
 def _as_list(node: LNode) -> list[LNode]:
@@ -299,10 +428,16 @@ def _with_sequences(blueprint: Blueprint) -> Blueprint:
     return blueprint.model_copy(update={"workflows": tuple(workflows)})
 
 
-def load_blueprint(path: Path | str) -> LoadResult:
-    """Load, merge and validate the blueprint at ``path`` and run the semantic checks."""
+def load_blueprint(path: Path | str, overlays: Sequence[Path] = ()) -> LoadResult:
+    """Load, merge and validate the blueprint at ``path`` and run the semantic checks.
+
+    ``overlays`` (files or directories) are laid over it in order before validation, so the
+    checks see the merged result and locate each problem in the file that wrote it.
+    """
     loader = _Loader()
     tree = loader.load(Path(path))
+    for overlay in overlays:
+        tree = loader.overlay(tree, overlay)
     result = LoadResult(None, loader.diagnostics, files=loader.files)
     if tree is None or any(d.severity == Severity.ERROR for d in loader.diagnostics):
         return result

@@ -461,6 +461,38 @@ class Blueprint(Overridable):
             }
         ),
     ] = Field((), description="Blueprint files or directories this one builds on (relative paths).")
+    omit: Annotated[
+        dict[str, tuple[str, ...]],
+        # The loader applies 'omit' while laying a layer over its bases, before validation.
+        WithJsonSchema(
+            {
+                "type": "object",
+                "properties": {
+                    name: {
+                        "type": "array",
+                        "items": {"type": "string", "minLength": 1},
+                        "description": f"Ids of {name} to leave out.",
+                    }
+                    for name in (
+                        "profiles",
+                        "customers",
+                        "teams",
+                        "schedules",
+                        "services",
+                        "call_types",
+                        "processes",
+                        "workflows",
+                    )
+                },
+                "additionalProperties": False,
+            }
+        ),
+    ] = Field(
+        default_factory=dict,
+        exclude=True,
+        description="Elements of the blueprints this layer builds on (or, in an overlay, of "
+        "the blueprint) to leave out, by collection and id, e.g. {services: [old-intranet]}.",
+    )
     organisation: Organisation = Field(
         description="Who the blueprint is for: id, name, language and default time zone."
     )

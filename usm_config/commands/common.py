@@ -12,9 +12,9 @@ import click
 from usm_config.adapter import (
     AdapterNotFound,
     AdapterOptionError,
-    load_adapter,
 )
-from usm_config.blueprint.loader import LoadResult, load_blueprint
+from usm_config.api import failed, load_result, make_context
+from usm_config.blueprint.loader import LoadResult
 from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import (
     Diagnostic,
@@ -30,10 +30,9 @@ from usm_config.runner import (
     Context,
     NoSandbox,
     PlanMismatch,
-    check_overrides,
     check_state_files,
 )
-from usm_config.targets import resolve_target
+from usm_config.targets import ResolvedTarget, resolve_target
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -60,16 +59,17 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
         click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
 
 
-def load_or_fail(path: Path, *, strict: bool) -> tuple[Blueprint, LoadResult]:
-    """Load a blueprint, print its diagnostics, and fail (exit 1) on any error."""
-    result = load_blueprint(path)
-    diagnostics = [
-        d.as_warning_error() if strict and d.severity == Severity.WARNING else d
-        for d in result.diagnostics
-    ]
-    print_diagnostics(diagnostics)
-    if result.blueprint is None or any(d.severity == Severity.ERROR for d in diagnostics):
-        raise Failure(f"{display_path(path)} is not a valid blueprint")
+def load_or_fail(
+    path: Path, *, strict: bool, target: ResolvedTarget | None = None
+) -> tuple[Blueprint, LoadResult]:
+    """Load a blueprint (with ``target``'s overlays laid over it), print its diagnostics, and
+    fail (exit 1) on any error."""
+    result = load_result(path, target, strict=strict)
+    print_diagnostics(result.diagnostics)
+    if failed(result):
+        overlays = f" with the overlays of target '{target.name}'" if target else ""
+        raise Failure(f"{display_path(path)}{overlays} is not a valid blueprint")
+    assert result.blueprint is not None
     return result.blueprint, result
 
 
@@ -97,6 +97,24 @@ TARGET_OPTS = [
         help="The targets file.",
     ),
 ]
+
+
+def overlay_options(func: Any) -> Any:
+    """Add an optional --target (whose overlays are laid over the blueprint) and --targets."""
+    return click.option(
+        "--target",
+        "-t",
+        "target_name",
+        help="Lay this target's overlays (see targets.yaml) over the blueprint first.",
+    )(TARGET_OPTS[1](func))
+
+
+def target_for(target_name: str | None, targets_file: Path) -> ResolvedTarget | None:
+    """The named target, or None; a bad targets file or name fails with its diagnostics."""
+    if target_name is None:
+        return None
+    with handled_errors():
+        return resolve_target(targets_file, target_name)
 
 
 def target_options(func: Any) -> Any:
@@ -135,12 +153,9 @@ def handled_errors() -> Iterator[None]:
 
 
 def context_for(path: Path, target_name: str, targets_file: Path, strict: bool) -> Context:
-    blueprint, result = load_or_fail(path, strict=strict)
     target = resolve_target(targets_file, target_name)
-    adapter = load_adapter(target.config.adapter)
-    context = Context(blueprint, path, target, adapter)
-    problems = check_overrides(context, result.index)
-    if problems:
-        raise DiagnosticError(problems)
+    _, result = load_or_fail(path, strict=strict, target=target)
+    context = make_context(result, path, target)
+    # A damaged lock file or journal is refused before the target is opened.
     check_state_files(context)
     return context

@@ -149,7 +149,7 @@ def plan(
     \b
     Example:
       usm-config plan blueprints/usm-reference.yaml --target sandbox
-      usm-config plan blueprints/examples/municipality --target prod --out plan.json
+      usm-config plan blueprints/examples/municipality --target sandbox-prod --out plan.json
       usm-config plan blueprints/examples/university.yaml -o markdown --detailed-exitcode
       usm-config plan blueprints/examples/municipality --target prod --drift
     """
@@ -233,7 +233,7 @@ def apply(
     \b
     Example:
       usm-config apply blueprints/usm-reference.yaml --target sandbox --auto-approve
-      usm-config apply blueprints/examples/municipality --target prod --plan plan.json
+      usm-config apply blueprints/examples/municipality --target sandbox-prod --plan plan.json
     """
     with handled_errors():
         context = context_for(path, target_name, targets_file, strict)

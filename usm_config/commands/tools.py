@@ -49,7 +49,7 @@ def sandbox() -> None:
     \b
     Example:
       usm-config sandbox serve servicenow --port 8080
-      usm-config sandbox reset --target sandbox
+      usm-config sandbox reset blueprints/usm-reference.yaml --target sandbox
     """
 
 

@@ -147,6 +147,8 @@ class Plan(BaseModel):
     target: str
     adapter: str
     blueprint: str
+    #: The target's overlays laid over ``blueprint``, in order (``overlays`` in targets.yaml).
+    overlays: tuple[str, ...] = ()
     blueprint_fingerprint: str
     target_fingerprint: str
     live_fingerprint: str

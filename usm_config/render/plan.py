@@ -116,7 +116,11 @@ def _what(plan: Plan) -> str:
 
 
 def _heading(plan: Plan) -> list[str]:
-    lines = [f"{_what(plan)} for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}", ""]
+    """The first line (target, adapter, blueprint and the overlays laid over it), and what
+    an empty plan means."""
+    overlays = f" with overlay(s) {', '.join(plan.overlays)}" if plan.overlays else ""
+    first = f"{_what(plan)} for target '{plan.target}' ({plan.adapter}) from {plan.blueprint}"
+    lines = [first + overlays, ""]
     if not plan.changes and plan.drift_only:
         lines.append(NO_DRIFT if not plan.duplicates else NO_CHANGES_BUT_DUPLICATES)
     elif not plan.changes:

@@ -8,7 +8,7 @@ Emulators use it to prove that an adapter sends only what the vendor's published
   where the parameter's schema is an array (``?id=1&id=2``);
 * a JSON body must be declared, present when required, and valid against the operation's
   ``requestBody`` schema, ``$ref`` into ``components`` included. The schema check needs the
-  ``jsonschema`` package (a development dependency); without it bodies are checked for
+  ``jsonschema`` package (a dependency of usm-config); without it bodies are checked for
   presence only.
 
 Parameter values are not checked: vendor exports often leave parameter schemas empty. Large
@@ -107,7 +107,7 @@ class _SpecIndex:
             return self._validators[pointer]
 
     def _build_validator(self, pointer: str) -> Any:
-        # jsonschema is optional (a development dependency): imported only when installed.
+        # jsonschema is imported only when a body schema is first checked.
         from jsonschema import (  # type: ignore[import-untyped]  # noqa: PLC0415
             Draft4Validator,
             Draft202012Validator,
