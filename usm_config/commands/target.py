@@ -151,7 +151,7 @@ def plan(
       usm-config plan blueprints/usm-reference.yaml --target sandbox
       usm-config plan blueprints/examples/municipality --target sandbox-prod --out plan.json
       usm-config plan blueprints/examples/university.yaml -o markdown --detailed-exitcode
-      usm-config plan blueprints/examples/municipality --target prod --drift
+      usm-config plan blueprints/examples/municipality --target sandbox-prod --drift
     """
     with handled_errors():
         if drift and (out or artifacts or detailed_exitcode):
