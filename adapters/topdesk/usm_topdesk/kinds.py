@@ -74,7 +74,7 @@ _SPECS = (
         {"branch": "branch"},
     ),
     KindSpec("service", "service", ("name",), ("name",), {}, (), CREATE_ONLY, SERVICE_HINT),
-    KindSpec("knowledge_folder", "knowledge folder", ("title",), ("title",)),
+    KindSpec("knowledge_folder", "knowledge folder", ("title",), ("title", "language")),
     KindSpec(
         "knowledge_item", "knowledge item", ("title",),
         ("title", "folder", "language", "content", "translation"),

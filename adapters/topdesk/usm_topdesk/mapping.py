@@ -226,8 +226,13 @@ def article(bp: Blueprint, index: int, lang: Locale) -> tuple[str, str]:
 def _knowledge(bp: Blueprint, out: Build) -> None:
     if not bp.workflows:
         return
-    folder = out.add("knowledge_folder", {"title": word(bp, "folder")}, "folder", ("workflows",))
     lang = locale(bp)
+    folder = out.add(
+        "knowledge_folder",
+        {"title": word(bp, "folder"), "language": lang},
+        "folder",
+        ("workflows",),
+    )
     for visit in walk.workflows(bp):
         index = int(visit.path[1])
         title, content = article(bp, index, lang)
