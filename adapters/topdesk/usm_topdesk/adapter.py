@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from usm_config.adapter import LiveIds
+from usm_config.adapter import LiveIds, SandboxLogin
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Change
 from usm_config.engine.records import Record
-from usm_config.http import HttpClient
+from usm_config.http import BasicAuthConfig, HttpClient
+from usm_config.sandbox.faults import FaultConfig
 from usm_topdesk import writes
 from usm_topdesk.checklist import render_checklist
 from usm_topdesk.kinds import KINDS, UNREADABLE
 from usm_topdesk.mapping import compile_blueprint
 from usm_topdesk.overrides import check_overrides
 from usm_topdesk.reads import read_tenant
+
+#: Default login of a fresh sandbox (documented in the README); not a secret of any tenant.
+SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_TOPDESK_USER", "USM_SANDBOX_TOPDESK_PASSWORD"
 
 
 class TopdeskAdapter:
@@ -71,6 +76,26 @@ class TopdeskAdapter:
         del ids  # the checklist names settings, not ids
         html, markdown = render_checklist(blueprint, changes)
         return {"checklist.html": html.encode("utf-8"), "checklist.md": markdown.encode("utf-8")}
+
+    # ------------------------------------------------------------------------- sandbox
+
+    def sandbox_app(
+        self, state_file: Path | None, *, spec_path: Path | None = None, **knobs: Any
+    ) -> Any:
+        """The TOPdesk emulator, persisting to ``state_file``; ``spec_path`` is the folder of
+        the TOPdesk API descriptions every request is checked against."""
+        from usm_topdesk.sandbox import create_app  # noqa: PLC0415 (starlette only when used)
+
+        # ``rate_409`` plays Jira's lock conflicts; TOPdesk has none to play.
+        knobs.pop("rate_409", None)
+        return create_app(db_path=state_file, faults=FaultConfig(**knobs), spec_dir=spec_path)
+
+    def sandbox_credentials(self) -> SandboxLogin:
+        """Basic auth with an operator's login name and application password."""
+        return SandboxLogin(
+            BasicAuthConfig(username_env=SANDBOX_USER_ENV, password_env=SANDBOX_PASSWORD_ENV),
+            {SANDBOX_USER_ENV: "admin", SANDBOX_PASSWORD_ENV: "sandbox-app-password"},
+        )
 
 
 ADAPTER = TopdeskAdapter()

@@ -47,6 +47,8 @@ KB_CREATE = "application/x.topdesk-kb-create-ki-v1+json"
 
 #: Supporting files and the knowledge base: ``start``/``page_size``, at most 100 a page.
 START = TopdeskPaging(page_size=100, max_page_size=100)
+#: The knowledge base pages the same way, its rows under ``item`` (next to a ``next`` link).
+KB_PAGES = TopdeskPaging(item_key="item", page_size=100, max_page_size=100)
 #: ``$top`` lists return at most ``$top`` rows and have no later pages (§2.4).
 TOP = {"$top": 10000}
 
@@ -92,11 +94,11 @@ LISTS: Mapping[str, ListEndpoint] = {
     "operatorgroups": ListEndpoint(f"{API}/operatorgroups", START, "supporting files"),
     "services": ListEndpoint(f"{API}/services", RESULTS, "services", TOP),
     "folders": ListEndpoint(
-        f"{KB}/folders", START, "knowledge base", {"fields": "id,number,title,parent"}
+        f"{KB}/folders", KB_PAGES, "knowledge base", {"fields": "id,number,title,parent"}
     ),
     "knowledgeItems": ListEndpoint(
         f"{KB}/knowledgeItems",
-        START,
+        KB_PAGES,
         "knowledge base",
         {"fields": "id,number,title,content,parent,translation"},
         KB_LIST,

@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from usm_config.engine.records import Record
-from usm_config.http import HttpClient
+from usm_config.http import HttpClient, NotFoundError, PermissionDeniedError
 from usm_topdesk import client as api
+from usm_topdesk.kinds import WRITTEN
 from usm_topdesk.parse import (
     PLAIN,
     parse_categories,
@@ -49,6 +50,8 @@ PROBES: dict[str, str] = {
     "change": "change_templates",
     "operations management": "activity_types",
 }
+
+Job = Callable[[], Awaitable[list[Record]]]
 
 _REACH: weakref.WeakKeyDictionary[HttpClient, api.Reach] = weakref.WeakKeyDictionary()
 
@@ -98,6 +101,26 @@ async def _service_levels(client: HttpClient) -> list[Record]:
     return parse_slas([row for found in rows for row in found])
 
 
+def _guarded(kinds: set[str], job: Job) -> Job:
+    """A checklist list that answers 403 or 404 (a tenant without it) is out of reach:
+    said, and its items stay on the checklist. A list usm-config writes to must answer."""
+    if kinds & WRITTEN:
+        return job
+
+    async def safe() -> list[Record]:
+        try:
+            return await job()
+        except (NotFoundError, PermissionDeniedError) as exc:
+            log.warning(
+                "TOPdesk cannot read %s (HTTP %d): their checklist items stay listed",
+                ", ".join(sorted(kinds)),
+                exc.status,
+            )
+            return []
+
+    return safe
+
+
 async def read_tenant(client: HttpClient, kinds: Iterable[str]) -> list[Record]:
     """Every record of ``kinds`` that TOPdesk lets the API user read."""
     out = await reach(client)
@@ -120,13 +143,13 @@ async def read_tenant(client: HttpClient, kinds: Iterable[str]) -> list[Record]:
             if r.kind in wanted
         ]
 
-    jobs += [plain(kind) for kind in sorted(wanted & PLAIN.keys())]
+    jobs += [_guarded({kind}, plain(kind)) for kind in sorted(wanted & PLAIN.keys())]
     if wanted & {"category", "subcategory"}:
-        jobs.append(categories)
+        jobs.append(_guarded(wanted & {"category", "subcategory"}, categories))
     if wanted & {"knowledge_folder", "knowledge_item"}:
         jobs.append(lambda: _knowledge(client, wanted))
     if "service_level" in wanted:
-        jobs.append(lambda: _service_levels(client))
+        jobs.append(_guarded({"service_level"}, lambda: _service_levels(client)))
 
     async def run(job: Callable[[], Awaitable[list[Record]]]) -> list[Record]:
         async with limit:

@@ -214,7 +214,7 @@ async def _update_knowledge_item(
 ) -> None:
     item = f"{KB}/knowledgeItems/{target_id}"
     if "folder" in fields:
-        await _write(client, "POST", f"{item}/move", {"parent": {"id": fields["folder"]}})
+        await _write(client, "PATCH", item, {"parent": {"id": fields["folder"]}})
     if "title" in fields or "content" in fields:
         language = fields.get("language") or await _language(client, target_id)
         body = {k: fields[k] for k in ("title", "content") if k in fields}

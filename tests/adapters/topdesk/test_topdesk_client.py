@@ -215,7 +215,7 @@ def test_knowledge_items_are_read_in_both_languages_in_their_folders_language() 
 
     def folders(request: httpx.Request) -> httpx.Response:
         if query(request).get("language") == "nl":
-            return httpx.Response(200, json=[{"id": "f", "title": "USM-workflows"}])
+            return httpx.Response(200, json={"item": [{"id": "f", "title": "USM-workflows"}]})
         return httpx.Response(204)
 
     def items(request: httpx.Request) -> httpx.Response:
@@ -229,7 +229,7 @@ def test_knowledge_items_are_read_in_both_languages_in_their_folders_language() 
                 "content": {"title": title, "content": f"<p>{lang}</p>"},
             },
         }
-        return httpx.Response(200, json=[row])
+        return httpx.Response(200, json={"item": [row]})
 
     respx.get(f"{KB}/folders").mock(side_effect=folders)
     route = respx.get(f"{KB}/knowledgeItems").mock(side_effect=items)
