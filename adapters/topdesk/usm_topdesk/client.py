@@ -268,11 +268,14 @@ async def send(
     *,
     content_type: str = JSON,
     headers: Mapping[str, str] | None = None,
+    expected: tuple[int, ...] = (),
 ) -> tuple[int, Any]:
-    """One write. Returns the status and the decoded answer; a 400 or 409 is returned (the
-    caller decides whether it means "exists"), any other error raises."""
+    """One write. Returns the status and the decoded answer; a 400 or 409 (and ``expected``)
+    is returned (the caller decides whether it means "exists"), any other error raises."""
     sent = {"Content-Type": content_type, **(headers or {})}
-    response = await client.request(method, path, json=body, headers=sent, expected=(400, 409))
+    response = await client.request(
+        method, path, json=body, headers=sent, expected=(400, 409, *expected)
+    )
     answer = _body(response) if response.content else None
     return response.status_code, answer
 

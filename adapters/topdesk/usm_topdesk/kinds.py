@@ -62,7 +62,7 @@ _LIST = "TOPdesk's REST API reads this search list but cannot write it."
 
 # name, label, natural key, owned fields; then references, ordering, operations and the hint.
 _SPECS = (
-    KindSpec("branch", "branch", ("name",), ("name", "branchType")),
+    KindSpec("branch", "branch", ("name",), ("name",)),
     KindSpec("department", "department", ("name",), ("name",)),
     KindSpec(
         "operator_group", "operator group", ("groupName",),
@@ -74,7 +74,7 @@ _SPECS = (
         {"branch": "branch"},
     ),
     KindSpec("service", "service", ("name",), ("name",), {}, (), CREATE_ONLY, SERVICE_HINT),
-    KindSpec("knowledge_folder", "knowledge folder", ("title",), ("title", "language")),
+    KindSpec("knowledge_folder", "knowledge folder", ("title",), ("title",)),
     KindSpec(
         "knowledge_item", "knowledge item", ("title",),
         ("title", "folder", "language", "content", "translation"),
@@ -108,12 +108,11 @@ _SPECS = (
     KindSpec("closure_code", "closure code", ("name",), ("name",), {}, (), MANUAL,
              _hint("closure_code", _LIST)),
     KindSpec(
-        "category", "category", ("name",), ("name", "incidents", "changes", "problems"), {}, (),
-        MANUAL,
+        "category", "category", ("name",), ("name",), {}, (), MANUAL,
         _hint(
             "category",
             "TOPdesk's API reads categories (GET /categories) but cannot write them. Tick the "
-            "modules the category is used in.",
+            "modules the category is used in (listed above).",
         ),
     ),
     KindSpec(
@@ -130,8 +129,8 @@ _SPECS = (
         ),
     ),
     KindSpec(
-        "service_level", "SLA service level", ("contract", "service"),
-        ("contract", "service", "serviceLevel"), {"service": "service"}, ("service_window",),
+        "service_level", "SLA service level", ("contract", "service"), ("contract", "service"),
+        {"service": "service"}, ("service_window",),
         MANUAL,
         _hint(
             "service_level",

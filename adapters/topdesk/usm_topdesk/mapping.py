@@ -54,6 +54,12 @@ TASKS: dict[str, str] = {
     "operations": "operationsOperator",
     "problem-manager": "problemManager",
 }
+#: The modules a category is used in (``/categories`` ``modules``), as TOPdesk names them.
+MODULES = {
+    "incidents": "Call Management",
+    "changes": "Change Management",
+    "problems": "Problem Management",
+}
 #: What an internal team does in USM's processes: solve calls (Recover, second line), carry
 #: out change activities (Change) and operational activities (Operate).
 TEAM_TASKS = ("second-line", "change-activities", "operations")
@@ -100,7 +106,7 @@ def provider_branch(bp: Blueprint) -> str:
 def _organisation(bp: Blueprint, out: Build) -> None:
     out.add(
         "branch",
-        {"name": provider_branch(bp), "branchType": "independentBranch"},
+        {"name": provider_branch(bp)},
         "organisation",
         ("organisation",),
         [("Time zone", bp.organisation.timezone)],
@@ -109,8 +115,7 @@ def _organisation(bp: Blueprint, out: Build) -> None:
         customer = visit.customer
         uid = f"customer:{customer.id}"
         if customer.kind == "external":
-            fields: Fields = {"name": customer.name, "branchType": "independentBranch"}
-            out.add("branch", fields, uid, visit.path)
+            out.add("branch", {"name": customer.name}, uid, visit.path)
         else:
             out.add("department", {"name": customer.name}, uid, visit.path)
 
@@ -229,7 +234,7 @@ def _knowledge(bp: Blueprint, out: Build) -> None:
     lang = locale(bp)
     folder = out.add(
         "knowledge_folder",
-        {"title": word(bp, "folder"), "language": lang},
+        {"title": word(bp, "folder")},
         "folder",
         ("workflows",),
     )
@@ -423,10 +428,13 @@ def _categories(bp: Blueprint, out: Build) -> None:
             types, _, _ = subs.setdefault(key, (set(), uid, visit.path))
             types.add(call_type)
     for name, (flags, types, uid, path) in tops.items():
-        fields: Fields = {"name": name}
-        fields.update({m: m in flags for m in ("incidents", "changes", "problems")})
+        used = ", ".join(MODULES[m] for m in ("incidents", "changes", "problems") if m in flags)
         out.add(
-            "category", fields, uid, path, [("Used for the call types", ", ".join(sorted(types)))]
+            "category",
+            {"name": name},
+            uid,
+            path,
+            [("Used in", used), ("Used for the call types", ", ".join(sorted(types)))],
         )
     for (top, name), (types, uid, path) in subs.items():
         out.add(
@@ -500,13 +508,10 @@ def _service_levels(bp: Blueprint, out: Build) -> None:
             {
                 "contract": contract,
                 "service": ref("service", (visit.service.name,)),
-                "serviceLevel": word(
-                    bp, "service_level", kind=kinds[visit.kind], service=visit.service.name
-                ),
             },
             f"agreement:{agreement.id}",
             visit.path,
-            details,
+            [("Service level", f"{kinds[visit.kind]} {visit.service.name}"), *details],
         )
 
 

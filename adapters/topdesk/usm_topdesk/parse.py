@@ -46,15 +46,12 @@ def named(kind: str, field: str = "name", source: str = "name") -> Parser:
 
 
 def parse_branches(rows: list[Any]) -> list[Record]:
-    """Branches: name and type (TOPdesk's default type is ``independentBranch``)."""
+    """Branches by name."""
     return [
         _record(
             "branch",
             row,
-            {
-                "name": str(row.get("name") or ""),
-                "branchType": str(row.get("branchType") or "independentBranch"),
-            },
+            {"name": str(row.get("name") or "")},
         )
         for row in _live(rows)
     ]
@@ -85,16 +82,22 @@ def _content(row: Mapping[str, Any]) -> dict[str, Any]:
     return content if isinstance(content, dict) else {}
 
 
-def parse_folders(rows_by_language: Mapping[str, list[Any]]) -> list[Record]:
-    """Knowledge base folders, each in the first language it is listed in (TOPdesk lists a
-    folder only in the languages it has a title in; usm-config writes one)."""
+def parse_folders(
+    rows_by_language: Mapping[str, list[Any]],
+) -> tuple[list[Record], dict[str, str]]:
+    """Knowledge base folders, each by its title in the first language it is listed in, and
+    that language by folder id (TOPdesk lists a folder only in the languages it has a title
+    in; usm-config writes one, in the organisation's language)."""
     records: dict[str, Record] = {}
+    languages: dict[str, str] = {}
     for language, rows in rows_by_language.items():
         for row in _live(rows):
+            if str(row["id"]) in records:
+                continue
             title = str(row.get("title") or _content(row).get("title") or "")
-            fields: dict[str, JsonValue] = {"title": title, "language": language}
-            records.setdefault(str(row["id"]), _record("knowledge_folder", row, fields))
-    return list(records.values())
+            records[str(row["id"])] = _record("knowledge_folder", row, {"title": title})
+            languages[str(row["id"])] = language
+    return list(records.values()), languages
 
 
 def parse_knowledge_items(
@@ -144,12 +147,7 @@ def parse_categories(rows: list[Any]) -> list[Record]:
         if parent:
             records.append(_record("subcategory", row, {"category": parent, "name": name}))
             continue
-        modules = row.get("modules") if isinstance(row.get("modules"), dict) else {}
-        fields: dict[str, JsonValue] = {"name": name}
-        fields.update(
-            {m: bool((modules or {}).get(m)) for m in ("incidents", "changes", "problems")}
-        )
-        records.append(_record("category", row, fields))
+        records.append(_record("category", row, {"name": name}))
     return records
 
 
@@ -163,7 +161,6 @@ def parse_slas(rows: list[Any]) -> list[Record]:
             {
                 "contract": str(row.get("contractName") or ""),
                 "service": str(row.get("serviceId") or ""),
-                "serviceLevel": str(row.get("serviceLevelName") or ""),
             },
         )
         for row in _live(rows)

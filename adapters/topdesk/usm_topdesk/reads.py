@@ -83,10 +83,9 @@ async def _lists_by_language(client: HttpClient, name: str) -> dict[str, list[An
 
 
 async def _knowledge(client: HttpClient, kinds: set[str]) -> list[Record]:
-    folders = parse_folders(await _lists_by_language(client, "folders"))
+    folders, languages = parse_folders(await _lists_by_language(client, "folders"))
     records = [r for r in folders if "knowledge_folder" in kinds]
     if "knowledge_item" in kinds:
-        languages = {str(r.target_id): str(r.fields["language"]) for r in folders}
         items = await _lists_by_language(client, "knowledgeItems")
         records += parse_knowledge_items(items, languages)
     return records

@@ -30,7 +30,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "matrix": ("Impact × urgency", "Impact × urgentie"),
     "risk_matrix": ("Effect × likelihood", "Effect × waarschijnlijkheid"),
     "change_template": ("USM {workflow}", "USM {workflow}"),
-    "service_level": ("{kind} {service}", "{kind} {service}"),
     "minutes": ("{n} minutes", "{n} minuten"),
     "minute": ("1 minute", "1 minuut"),
     "hours": ("{n} hours", "{n} uur"),
@@ -66,6 +65,12 @@ CHANNELS: dict[str, tuple[str, str]] = {
     "walk-in": ("Walk-in", "Balie"),
     "monitoring": ("Monitoring", "Monitoring"),
 }
+
+
+def folder_language(title: str) -> Locale:
+    """The language of the knowledge folder usm-config writes, from its title (the folder's
+    title is the adapter's own word, so it says which language it is in)."""
+    return "nl" if title == WORDS["folder"][1] else "en"
 
 
 def locale(bp: Blueprint) -> Locale:

@@ -11,14 +11,17 @@ A create that TOPdesk refuses because the record exists (``duplicate_value``, 40
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from usm_config.http import HttpClient
+from usm_config.http import HttpClient, UncertainWriteError
 from usm_topdesk import client as api
 from usm_topdesk import reads
 from usm_topdesk.client import API, EXTERNAL_LINK, KB
 from usm_topdesk.mapping import TASKS
+from usm_topdesk.values import folder_language
 
 Creator = Callable[[HttpClient, dict[str, Any]], Awaitable[str]]
 Updater = Callable[[HttpClient, str, dict[str, Any]], Awaitable[None]]
@@ -31,29 +34,57 @@ def _id(answer: Any, where: str) -> str:
     raise ValueError(f"TOPdesk's answer to {where} names no id")
 
 
-async def _existing(client: HttpClient, name: str, field: str, value: str) -> str:
-    """The id of the live row of list ``name`` whose ``field`` is ``value``."""
-    rows = await api.read_list(client, name)
-    for row in rows:
-        if isinstance(row, dict) and str(row.get(field) or "").lower() == value.lower():
-            return str(row["id"])
-    raise api.TopdeskRefused(409, "POST", name, f"'{value}' exists but cannot be found")
+@dataclass(frozen=True)
+class Lookup:
+    """Where a record that TOPdesk says exists is found: the row of list ``name`` (read with
+    ``params``) whose ``field`` (top level, or in the row's translation) is ``value``."""
+
+    name: str
+    field: str
+    value: str
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    async def find(self, client: HttpClient) -> str | None:
+        """The id of the row, or ``None``."""
+        for row in await api.read_list(client, self.name, self.params):
+            if not isinstance(row, dict):
+                continue
+            translation = row.get("translation") or {}
+            content = translation.get("content") if isinstance(translation, dict) else {}
+            found = row.get(self.field) or (content or {}).get(self.field) or ""
+            if str(found).lower() == self.value.lower():
+                return str(row["id"])
+        return None
 
 
 async def _create(
     client: HttpClient,
     path: str,
     body: Mapping[str, Any],
-    adopt: tuple[str, str, str],
+    lookup: Lookup,
     content_type: str = api.JSON,
+    *,
+    more_steps: bool = False,
 ) -> str:
-    """POST ``body``; a duplicate adopts the row of list ``adopt[0]`` whose ``adopt[1]`` is
-    ``adopt[2]``."""
-    status, answer = await api.send(client, "POST", path, dict(body), content_type=content_type)
+    """POST ``body`` and return the new id; a duplicate adopts the existing record.
+
+    A lost answer (:class:`UncertainWriteError`) goes to the engine, which looks before it
+    creates again; with ``more_steps`` (task flags or a translation follow the create) the
+    record is looked up here instead, so that the later steps are written all the same."""
+    try:
+        status, answer = await api.send(client, "POST", path, dict(body), content_type=content_type)
+    except UncertainWriteError:
+        found = await lookup.find(client) if more_steps else None
+        if found is None:
+            raise
+        return found
     if status < 300:
         return _id(answer, f"POST {path}")
     if api.is_duplicate(status, answer):
-        return await _existing(client, *adopt)
+        found = await lookup.find(client)
+        if found is None:
+            raise api.refuse(status, "POST", path, answer)
+        return found
     raise api.refuse(status, "POST", path, answer)
 
 
@@ -68,8 +99,9 @@ async def _write(client: HttpClient, method: str, path: str, body: Any = None) -
 
 
 async def _create_branch(client: HttpClient, fields: dict[str, Any]) -> str:
+    body = {**fields, "branchType": "independentBranch"}
     return await _create(
-        client, f"{API}/branches", fields, ("branches", "name", str(fields["name"]))
+        client, f"{API}/branches", body, Lookup("branches", "name", str(fields["name"]))
     )
 
 
@@ -84,7 +116,7 @@ async def _archive_with_reason(client: HttpClient, path: str) -> None:
 async def _create_department(client: HttpClient, fields: dict[str, Any]) -> str:
     body = {**fields, "externalLink": {"id": str(fields["name"])[:450], "type": EXTERNAL_LINK}}
     return await _create(
-        client, f"{API}/departments", body, ("departments", "name", str(fields["name"]))
+        client, f"{API}/departments", body, Lookup("departments", "name", str(fields["name"]))
     )
 
 
@@ -116,7 +148,8 @@ async def _create_operator_group(client: HttpClient, fields: dict[str, Any]) -> 
         client,
         f"{API}/operatorgroups",
         _group_body(fields),
-        ("operatorgroups", "groupName", str(fields["groupName"])),
+        Lookup("operatorgroups", "groupName", str(fields["groupName"])),
+        more_steps=bool(_flags(fields)),
     )
     # TOPdesk refuses task flags on create; they are set on the new group (topdesk.md §8.10).
     flags = _flags(fields)
@@ -137,7 +170,10 @@ async def _update_operator_group(
 
 async def _create_service(client: HttpClient, fields: dict[str, Any]) -> str:
     return await _create(
-        client, f"{API}/services", {"name": fields["name"]}, ("services", "name", fields["name"])
+        client,
+        f"{API}/services",
+        {"name": fields["name"]},
+        Lookup("services", "name", fields["name"]),
     )
 
 
@@ -152,21 +188,20 @@ def _translation(language: str, title: str, content: str | None = None) -> dict[
 
 
 async def _create_folder(client: HttpClient, fields: dict[str, Any]) -> str:
-    body = {"translation": _translation(fields["language"], fields["title"])}
-    return await _create(client, f"{KB}/folders", body, ("folders", "title", fields["title"]))
+    title, language = fields["title"], folder_language(fields["title"])
+    body = {"translation": _translation(language, title)}
+    lookup = Lookup("folders", "title", title, {"language": language})
+    return await _create(client, f"{KB}/folders", body, lookup)
 
 
 async def _update_folder(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
+    """A new title is written in its own language, added when the folder lacks it."""
     if "title" in fields:
-        folders = await reads.read_tenant(client, ["knowledge_folder"])
-        found = next((r for r in folders if r.target_id == target_id), None)
-        language = fields.get("language") or (found.fields["language"] if found else "en")
-        await _write(
-            client,
-            "PATCH",
-            f"{KB}/folders/{target_id}/translations/{language}",
-            {"title": fields["title"]},
-        )
+        path = f"{KB}/folders/{target_id}/translations/{folder_language(fields['title'])}"
+        body = {"title": fields["title"]}
+        status, _ = await api.send(client, "PATCH", path, body)
+        if status >= 300:
+            await _write(client, "POST", path, body)
 
 
 async def _archive_kb(kind: str, client: HttpClient, target_id: str) -> None:
@@ -176,6 +211,27 @@ async def _archive_kb(kind: str, client: HttpClient, target_id: str) -> None:
 def _other(fields: Mapping[str, Any]) -> Mapping[str, Any]:
     found = fields.get("translation")
     return found if isinstance(found, dict) else {}
+
+
+async def _translate(client: HttpClient, item_id: str, other: Mapping[str, Any]) -> None:
+    """Add the translation of a new item. When the answer to the POST is lost the translation
+    may or may not exist: it is updated if it does, added again if it does not."""
+    path = f"{KB}/knowledgeItems/{item_id}/translations/{other['language']}"
+    body = {"title": other.get("title", ""), "content": other.get("content", "")}
+    for _ in range(client.retry.max_attempts):
+        try:
+            status, answer = await api.send(client, "POST", path, body)
+        except UncertainWriteError:
+            status, answer = await api.send(client, "PATCH", path, body, expected=(404,))
+            if status == 404:
+                continue
+        if status < 300:
+            return
+        if not api.is_duplicate(status, answer):
+            raise api.refuse(status, "POST", path, answer)
+        await _write(client, "PATCH", path, body)
+        return
+    raise api.refuse(404, "POST", path, "the translation could not be written")
 
 
 async def _create_knowledge_item(client: HttpClient, fields: dict[str, Any]) -> str:
@@ -189,17 +245,13 @@ async def _create_knowledge_item(client: HttpClient, fields: dict[str, Any]) -> 
         client,
         f"{KB}/knowledgeItems",
         body,
-        ("knowledgeItems", "title", fields["title"]),
+        Lookup("knowledgeItems", "title", fields["title"], {"language": fields["language"]}),
         api.KB_CREATE,
+        more_steps=bool(_other(fields).get("language")),
     )
     other = _other(fields)
     if other.get("language"):
-        await _write(
-            client,
-            "POST",
-            f"{KB}/knowledgeItems/{item_id}/translations/{other['language']}",
-            {"title": other.get("title", ""), "content": other.get("content", "")},
-        )
+        await _translate(client, item_id, other)
     return item_id
 
 
