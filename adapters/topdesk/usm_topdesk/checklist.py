@@ -103,12 +103,12 @@ def screens(bp: Blueprint, changes: Sequence[Change]) -> list[Screen]:
         values = tuple(
             (name, _shown(value))
             for name, value in record.fields.items()
-            if name not in spec.key_fields[-1:]
+            if name not in spec.key_fields
         )
         grouped.setdefault(SCREENS[record.kind], []).append(
             Item(
                 label=spec.label,
-                name=record.key[-1],
+                name=" / ".join(record.key),
                 state=state,
                 values=values,
                 details=tuple(out.details.get((record.kind, record.key), ())),
@@ -118,7 +118,7 @@ def screens(bp: Blueprint, changes: Sequence[Change]) -> list[Screen]:
     for change in manual.values():  # manual steps of records the blueprint no longer holds
         spec = KINDS[change.kind]
         grouped.setdefault(SCREENS.get(change.kind, spec.label), []).append(
-            Item(spec.label, "/".join(change.key), State.TODO, (), (), change.reason)
+            Item(spec.label, " / ".join(change.key), State.TODO, (), (), change.reason)
         )
     order = list(dict.fromkeys(SCREENS.values()))
     return [
