@@ -6,7 +6,9 @@ carries out a checklist item; the next plan then finds it done through the read-
 * ``POST /_sandbox/ui/lists/{list}`` with a JSON object (``name`` and the list's other
   fields): create an entry, answered 201 with the stored entry;
 * ``PATCH /_sandbox/ui/lists/{list}/{id}`` with the fields to change (``archived: true``
-  archives, as the UI does instead of deleting): answered 200 with the entry.
+  archives, as the UI does instead of deleting): answered 200 with the entry;
+* ``PATCH /_sandbox/ui/services/{id}`` with any of :data:`SERVICE_FIELDS` (the services API
+  cannot update a service, topdesk.md §3.3): answered 200 with the service.
 
 ``{list}`` is one of :data:`LISTS` (``call_types``, ``categories``, ``priorities``, ...).
 The UI's own rules hold: names are unique within a list (for categories: among the
@@ -39,6 +41,7 @@ from usm_topdesk.sandbox.site import (
     OPERATIONS_TYPE,
     PRIORITY,
     PROCESSING_STATUS,
+    SERVICE,
     TIMESPENT_REASON,
     URGENCY,
     Row,
@@ -46,7 +49,7 @@ from usm_topdesk.sandbox.site import (
     public,
 )
 
-__all__ = ["LISTS", "UI", "control_routes"]
+__all__ = ["LISTS", "SERVICE_FIELDS", "UI", "control_routes"]
 
 UI = "/_sandbox/ui"
 
@@ -92,6 +95,9 @@ LISTS: Mapping[str, tuple[str, Mapping[str, Any]]] = {
     ),
     "operations_types": (OPERATIONS_TYPE, {}),
 }
+
+#: What the UI edits on a service card besides the API's create-time fields.
+SERVICE_FIELDS = ("name", "archived", "availableForIncidents", "availableForReservations")
 
 #: Fields naming another entry: resolved by id or name into ``{id, name}``.
 _REFERENCES = {"firstLineDuration": DURATION, "secondLineDuration": DURATION, "parent": CATEGORY}
@@ -191,6 +197,22 @@ async def edit_entry(request: Request, site: Site) -> Response:
     return JSONResponse(public(stored))
 
 
+async def edit_service(request: Request, site: Site) -> Response:
+    row = site.get(SERVICE, request.path_params["id"])
+    if row is None:
+        raise _Refused(f"No service '{request.path_params['id']}'.", 404)
+    form = await _form(request)
+    unknown = sorted(set(form) - set(SERVICE_FIELDS))
+    if unknown:
+        raise _Refused(f"Unknown fields {unknown}; a service has {list(SERVICE_FIELDS)}.")
+    if "name" in form and (not isinstance(form["name"], str) or not form["name"].strip()):
+        raise _Refused("'name' is required.")
+    flags = [f for f in SERVICE_FIELDS[1:] if f in form and not isinstance(form[f], bool)]
+    if flags:
+        raise _Refused(f"{flags} must be true or false.")
+    return JSONResponse(public(site.merge(SERVICE, row["id"], form)))
+
+
 def _route(path: str, method: str, handler: Any, site: Site) -> Route:
     async def run(request: Request) -> Response:
         try:
@@ -208,4 +230,5 @@ def control_routes(site: Site) -> list[BaseRoute]:
     return [
         _route(f"{UI}/lists/{{list}}", "POST", create_entry, site),
         _route(f"{UI}/lists/{{list}}/{{id}}", "PATCH", edit_entry, site),
+        _route(f"{UI}/services/{{id}}", "PATCH", edit_service, site),
     ]

@@ -120,6 +120,19 @@ def test_every_ui_list_is_readable_through_the_api(api: Api) -> None:
     assert all(f"New {name}" in texts for name in LISTS)
 
 
+def test_a_service_is_made_available_for_incidents_in_the_ui(api: Api) -> None:
+    created = api.ok("POST", "services", {"name": "E-mail"})
+    path = f"/_sandbox/ui/services/{created['id']}"
+    edited = api.control("PATCH", path, {"availableForIncidents": True})
+    assert edited.json()["availableForIncidents"] is True
+    assert api.ok("GET", "services")["results"][0]["availableForIncidents"] is True
+    assert api.control("PATCH", path, {"archived": True}).status_code == 200
+    assert api.ok("GET", "services") == {"results": []}
+    assert api.control("PATCH", path, {"description": "x"}).status_code == 400
+    assert api.control("PATCH", path, {"archived": "yes"}).status_code == 400
+    assert api.control("PATCH", "/_sandbox/ui/services/nope", {}).status_code == 404
+
+
 def test_reset_restores_a_new_tenant(api: Api) -> None:
     api.control("POST", "/_sandbox/ui/lists/call_types", {"name": "Security incident"})
     api.ok("POST", "departments", {"name": "IT"})
