@@ -48,6 +48,7 @@ __all__ = [
     "PRIORITY",
     "PROCESSING_STATUS",
     "SERVICE",
+    "SLA",
     "TABLES",
     "TIMESPENT_REASON",
     "URGENCY",
@@ -64,6 +65,8 @@ PERSON = "person"
 BRANCH = "branch"
 DEPARTMENT = "department"
 SERVICE = "service"
+#: SLA services: one row per contract × service × service level (incident 4.2.6 SlaService).
+SLA = "sla"
 #: Categories and subcategories: one tree, a subcategory has a ``parent``.
 CATEGORY = "category"
 CALL_TYPE = "call_type"
@@ -95,6 +98,7 @@ TABLES = (
     OPERATOR,
     OPERATOR_GROUP,
     SERVICE,
+    SLA,
     CATEGORY,
     CALL_TYPE,
     ENTRY_TYPE,

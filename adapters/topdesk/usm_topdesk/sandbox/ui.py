@@ -8,7 +8,10 @@ carries out a checklist item; the next plan then finds it done through the read-
 * ``PATCH /_sandbox/ui/lists/{list}/{id}`` with the fields to change (``archived: true``
   archives, as the UI does instead of deleting): answered 200 with the entry;
 * ``PATCH /_sandbox/ui/services/{id}`` with any of :data:`SERVICE_FIELDS` (the services API
-  cannot update a service, topdesk.md §3.3): answered 200 with the service.
+  cannot update a service, topdesk.md §3.3): answered 200 with the service;
+* ``POST /_sandbox/ui/slas`` ``{contract, service, serviceLevel}`` (names; the service also
+  by id): put a service with a service level into an SLA contract, answered 201 with the SLA
+  service ``/incidents/slas`` lists. Contracts and service levels are made on first use.
 
 ``{list}`` is one of :data:`LISTS` (``call_types``, ``categories``, ``priorities``, ...).
 The UI's own rules hold: names are unique within a list (for categories: among the
@@ -19,6 +22,7 @@ Errors are ``{"error": message}`` with 400 or 404.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +46,7 @@ from usm_topdesk.sandbox.site import (
     PRIORITY,
     PROCESSING_STATUS,
     SERVICE,
+    SLA,
     TIMESPENT_REASON,
     URGENCY,
     Row,
@@ -213,6 +218,55 @@ async def edit_service(request: Request, site: Site) -> Response:
     return JSONResponse(public(site.merge(SERVICE, row["id"], form)))
 
 
+def _text(form: Mapping[str, Any], field: str) -> str:
+    value = form.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise _Refused(f"'{field}' is required.")
+    return value.strip()
+
+
+def _id_of(site: Site, field: str, name: str) -> str:
+    """The id an existing SLA row gives the contract or service level ``name``, else a new one."""
+    known = next(
+        (r for r in site.rows(SLA) if r[f"{field}Name"].casefold() == name.casefold()), None
+    )
+    return str(known[f"{field}Id"]) if known is not None else str(uuid.uuid4())
+
+
+async def add_sla(request: Request, site: Site) -> Response:
+    form = await _form(request)
+    unknown = sorted(set(form) - {"contract", "service", "serviceLevel"})
+    if unknown:
+        raise _Refused(f"Unknown fields {unknown}; an SLA has contract, service, serviceLevel.")
+    contract, level, wanted = (_text(form, f) for f in ("contract", "serviceLevel", "service"))
+    service = site.get(SERVICE, wanted) or site.named(SERVICE, wanted)
+    if service is None:
+        raise _Refused(f"'service': no service '{wanted}'.")
+    with site.lock:
+        triple = (contract.casefold(), service["id"], level.casefold())
+        if any(
+            (r["contractName"].casefold(), r["serviceId"], r["serviceLevelName"].casefold())
+            == triple
+            for r in site.rows(SLA)
+        ):
+            raise _Refused("This contract already has this service with this service level.")
+        contract_id = _id_of(site, "contract", contract)
+        in_contract = sum(1 for r in site.rows(SLA) if r["contractId"] == contract_id)
+        row = site.insert(
+            SLA,
+            {
+                "contractId": contract_id,
+                "contractName": contract,
+                "contractSequenceNumber": str(in_contract + 1),
+                "serviceId": service["id"],
+                "serviceName": service["name"],
+                "serviceLevelId": _id_of(site, "serviceLevel", level),
+                "serviceLevelName": level,
+            },
+        )
+    return JSONResponse(public(row), status_code=201)
+
+
 def _route(path: str, method: str, handler: Any, site: Site) -> Route:
     async def run(request: Request) -> Response:
         try:
@@ -231,4 +285,5 @@ def control_routes(site: Site) -> list[BaseRoute]:
         _route(f"{UI}/lists/{{list}}", "POST", create_entry, site),
         _route(f"{UI}/lists/{{list}}/{{id}}", "PATCH", edit_entry, site),
         _route(f"{UI}/services/{{id}}", "PATCH", edit_service, site),
+        _route(f"{UI}/slas", "POST", add_sla, site),
     ]

@@ -133,6 +133,37 @@ def test_a_service_is_made_available_for_incidents_in_the_ui(api: Api) -> None:
     assert api.control("PATCH", "/_sandbox/ui/services/nope", {}).status_code == 404
 
 
+def test_an_sla_made_in_the_ui_is_listed_by_the_api(api: Api) -> None:
+    assert api.call("GET", "incidents/slas").status_code == 204
+    mail = api.ok("POST", "services", {"name": "E-mail"})
+    api.ok("POST", "services", {"name": "Printing"})
+    form = {"contract": "Standard", "service": "E-mail", "serviceLevel": "Gold"}
+    gold = api.control("POST", "/_sandbox/ui/slas", form).json()
+    assert api.control("POST", "/_sandbox/ui/slas", form).status_code == 400  # exists
+    silver = api.control("POST", "/_sandbox/ui/slas", {**form, "serviceLevel": "Silver"}).json()
+    printing = {"contract": "Standard", "service": "Printing", "serviceLevel": "Gold"}
+    api.control("POST", "/_sandbox/ui/slas", printing)
+    assert (gold["contractId"], gold["serviceLevelId"]) == (
+        silver["contractId"],
+        gold["serviceLevelId"],
+    )
+    assert gold["serviceLevelId"] != silver["serviceLevelId"]
+    first = api.call("GET", "incidents/slas", page_size=2)
+    assert first.status_code == 206
+    assert first.json()["results"] == [gold, silver]
+    assert api.ok("GET", "incidents/slas", service=mail["id"])["results"] == [gold, silver]
+    assert api.ok("GET", "incidents/slas/services") == [
+        {"id": mail["id"], "name": "E-mail"},
+        {"id": printing_id(api), "name": "Printing"},
+    ]
+    assert api.call("GET", "incidents/slas", page_size=101).status_code == 400
+    assert api.call("POST", "incidents/slas", form).status_code == 405
+
+
+def printing_id(api: Api) -> str:
+    return next(s["id"] for s in api.ok("GET", "services")["results"] if s["name"] == "Printing")
+
+
 def test_reset_restores_a_new_tenant(api: Api) -> None:
     api.control("POST", "/_sandbox/ui/lists/call_types", {"name": "Security incident"})
     api.ok("POST", "departments", {"name": "IT"})
