@@ -27,6 +27,7 @@ from usm_topdesk.sandbox.common import (
     no_content,
     respond,
     select_fields,
+    top,
 )
 from usm_topdesk.sandbox.errors import EmptyError
 from usm_topdesk.sandbox.site import (
@@ -44,6 +45,7 @@ from usm_topdesk.sandbox.site import (
     OPERATIONS_TYPE,
     PRIORITY,
     PROCESSING_STATUS,
+    SERVICE_WINDOW,
     SLA,
     TIMESPENT_REASON,
     URGENCY,
@@ -170,10 +172,32 @@ async def sla_services(request: Request, site: Site) -> Response:
     return respond(request, [{"id": key, "name": name} for key, name in seen.items()])
 
 
+async def service_windows(request: Request, site: Site) -> Response:
+    """``GET /serviceWindow/lookup/``: ``[{id, name}]`` by ``name`` prefix and ``archived``,
+    cut at ``$top`` (general 1.2.0)."""
+    name = (request.query_params.get("name") or "").casefold()
+    archived = (request.query_params.get("archived") or "false").lower() == "true"
+    rows = [
+        _id_name(row)
+        for row in site.rows(SERVICE_WINDOW)
+        if row["name"].casefold().startswith(name) and bool(row.get("archived")) == archived
+    ]
+    return respond(request, top(request, rows))
+
+
+async def service_window(request: Request, site: Site) -> Response:
+    row = site.get(SERVICE_WINDOW, request.path_params["id"])
+    if row is None:
+        raise EmptyError(404, "Service window not found")
+    return respond(request, _id_name(row))
+
+
 ENDPOINTS = [
     *(Endpoint(path, ("GET",), _array_list(*spec)) for path, spec in READ_ONLY_LISTS.items()),
     Endpoint(f"{API}/incidents/slas", ("GET",), slas),
     Endpoint(f"{API}/incidents/slas/services", ("GET",), sla_services),
+    Endpoint(f"{API}/serviceWindow/lookup/", ("GET",), service_windows),
+    Endpoint(f"{API}/serviceWindow/lookup/{{id}}", ("GET",), service_window),
     Endpoint(f"{API}/categories", ("GET",), categories),
     Endpoint(f"{API}/incidents/categories", ("GET",), incident_categories),
     Endpoint(f"{API}/incidents/subcategories", ("GET",), incident_subcategories),

@@ -48,6 +48,7 @@ __all__ = [
     "PRIORITY",
     "PROCESSING_STATUS",
     "SERVICE",
+    "SERVICE_WINDOW",
     "SLA",
     "TABLES",
     "TIMESPENT_REASON",
@@ -81,6 +82,7 @@ ESCALATION_REASON = "escalation_reason"
 DEESCALATION_REASON = "deescalation_reason"
 ARCHIVING_REASON = "archiving_reason"
 TIMESPENT_REASON = "timespent_reason"
+SERVICE_WINDOW = "service_window"
 CHANGE_TEMPLATE = "change_template"
 CHANGE_STATUS = "change_status"
 OPERATIONS_TYPE = "operations_type"
@@ -112,6 +114,7 @@ TABLES = (
     DEESCALATION_REASON,
     ARCHIVING_REASON,
     TIMESPENT_REASON,
+    SERVICE_WINDOW,
     CHANGE_TEMPLATE,
     CHANGE_STATUS,
     OPERATIONS_TYPE,

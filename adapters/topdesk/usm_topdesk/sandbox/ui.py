@@ -46,6 +46,7 @@ from usm_topdesk.sandbox.site import (
     PRIORITY,
     PROCESSING_STATUS,
     SERVICE,
+    SERVICE_WINDOW,
     SLA,
     TIMESPENT_REASON,
     URGENCY,
@@ -99,6 +100,7 @@ LISTS: Mapping[str, tuple[str, Mapping[str, Any]]] = {
         {"prfc": None, "rfc": None, "simple": None, "extensive": None, "defaultFor": []},
     ),
     "operations_types": (OPERATIONS_TYPE, {}),
+    "service_windows": (SERVICE_WINDOW, {}),
 }
 
 #: What the UI edits on a service card besides the API's create-time fields.

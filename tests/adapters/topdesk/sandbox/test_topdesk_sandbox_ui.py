@@ -114,6 +114,7 @@ def test_every_ui_list_is_readable_through_the_api(api: Api) -> None:
                 "applicableChangeTemplates",
                 "changes/changeStatuses",
                 "operationalActivities/types",
+                "serviceWindow/lookup/",
             )
         ]
     )
@@ -162,6 +163,19 @@ def test_an_sla_made_in_the_ui_is_listed_by_the_api(api: Api) -> None:
 
 def printing_id(api: Api) -> str:
     return next(s["id"] for s in api.ok("GET", "services")["results"] if s["name"] == "Printing")
+
+
+def test_service_windows_are_looked_up_by_name_prefix(api: Api) -> None:
+    assert api.ok("GET", "serviceWindow/lookup/") == []
+    for name in ("Office hours", "24x7", "Office hours (summer)"):
+        api.control("POST", "/_sandbox/ui/lists/service_windows", {"name": name})
+    found = api.ok("GET", "serviceWindow/lookup/", name="office", **{"$top": 1})
+    assert [w["name"] for w in found] == ["Office hours"]
+    assert api.ok("GET", f"serviceWindow/lookup/{found[0]['id']}") == found[0]
+    assert (
+        api.call("GET", "serviceWindow/lookup/0b9b8f7a-0000-4000-8000-000000000000").status_code
+        == 404
+    )
 
 
 def test_reset_restores_a_new_tenant(api: Api) -> None:
