@@ -25,7 +25,6 @@ settings-UI control routes under ``/_sandbox/ui``.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -43,6 +42,7 @@ from usm_config.sandbox.faults import FaultConfig
 from usm_config.sandbox.openapi_check import NO_BODY
 from usm_config.sandbox.requestlog import query_items
 from usm_config.sandbox.store import RecordStore
+from usm_topdesk.sandbox import general, knowledge, readonly, services, supporting, ui
 from usm_topdesk.sandbox.baseline import seed
 from usm_topdesk.sandbox.common import negotiate, set_media
 from usm_topdesk.sandbox.errors import LegacyError, TopdeskError
@@ -59,28 +59,16 @@ DEFAULT_USERS: Mapping[str, str] = {"admin": "sandbox-app-password"}
 MODULES = ("services", "knowledge-base", "change", "operations")
 
 _NO_FAULTS = FaultConfig()
-_ROUTE_MODULES = (
-    "usm_topdesk.sandbox.general",
-    "usm_topdesk.sandbox.readonly",
-    "usm_topdesk.sandbox.supporting",
-    "usm_topdesk.sandbox.services",
-    "usm_topdesk.sandbox.knowledge",
-)
 _ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _BASIC_REALM = {"WWW-Authenticate": 'Basic realm="TOPdesk"'}
 
 
 def _endpoints() -> list[Endpoint]:
-    found: list[Endpoint] = []
-    for name in _ROUTE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
-        found.extend(module.ENDPOINTS)
-    return found
+    return [
+        endpoint
+        for module in (general, readonly, supporting, services, knowledge)
+        for endpoint in module.ENDPOINTS
+    ]
 
 
 def _unauthenticated(has_credentials: bool) -> Response:
@@ -234,15 +222,12 @@ def create_app(
     site = Site(store, now=now)
 
     def ensure_operators() -> None:
-        from usm_topdesk.sandbox.supporting import ensure_operator  # noqa: PLC0415 (cycle)
-
         for login in users:
-            ensure_operator(site, login)
+            supporting.ensure_operator(site, login)
 
     ensure_operators()
     auth = SandboxAuth(dict(users))
     routing = _Routing(site, auth, unlicensed or {})
-    ui = importlib.import_module("usm_topdesk.sandbox.ui")
     app = build_emulator_app(
         routing.routes(_endpoints()),
         store=store,

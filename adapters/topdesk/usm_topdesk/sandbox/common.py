@@ -21,23 +21,23 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from usm_topdesk.sandbox.errors import LegacyError, TopdeskError
+from usm_topdesk.sandbox.errors import EmptyError, LegacyError, TopdeskError
 from usm_topdesk.sandbox.fiql import FiqlError, parse
 from usm_topdesk.sandbox.site import JSON, Row, public
 
 __all__ = [
     "MALFORMED",
-    "NotAcceptable",
-    "UnsupportedMediaType",
     "filtered",
     "json_body",
     "negotiate",
     "no_content",
+    "not_acceptable",
     "page_start_page_size",
     "respond",
     "select_fields",
     "start_page_size",
     "top",
+    "unsupported_media_type",
 ]
 
 #: TOPdesk's text for a list request with bad parameters.
@@ -45,24 +45,14 @@ MALFORMED = "Input parameters malformed"
 _MEDIA_KEY = "topdesk.media"
 
 
-class NotAcceptable(TopdeskError):
-    """406: the ``Accept`` header names no media type the endpoint produces (no body)."""
-
-    def __init__(self) -> None:
-        super().__init__(406, "Incorrect 'Accept' header used for the endpoint")
-
-    def response(self) -> Response:  # type: ignore[override]
-        return Response(status_code=406)
+def not_acceptable() -> EmptyError:
+    """406 without a body: the ``Accept`` header names no media type the endpoint produces."""
+    return EmptyError(406, "Incorrect 'Accept' header used for the endpoint")
 
 
-class UnsupportedMediaType(TopdeskError):
-    """415: the request body is not JSON (no body)."""
-
-    def __init__(self) -> None:
-        super().__init__(415, "Unsupported Media Type")
-
-    def response(self) -> Response:  # type: ignore[override]
-        return Response(status_code=415)
+def unsupported_media_type() -> EmptyError:
+    """415 without a body: the request body is not JSON."""
+    return EmptyError(415, "Unsupported Media Type")
 
 
 def _media_ranges(accept: str) -> list[str]:
@@ -77,7 +67,7 @@ def _media_ranges(accept: str) -> list[str]:
 
 
 def negotiate(accept: str | None, produces: Sequence[str]) -> str:
-    """The media type to answer in for ``accept``; raises :class:`NotAcceptable`.
+    """The media type to answer in for ``accept``; raises a 406 (:func:`not_acceptable`).
 
     No header (or an empty one) gets the endpoint's default, the first of ``produces``.
     """
@@ -95,7 +85,7 @@ def negotiate(accept: str | None, produces: Sequence[str]) -> str:
         found = next((p for p in produces if p.lower() == media), None)
         if found is not None:
             return found
-    raise NotAcceptable()
+    raise not_acceptable()
 
 
 def set_media(request: Request, media: str) -> None:
@@ -127,7 +117,7 @@ async def json_body(request: Request) -> Any:
     raw = await request.body()
     content_type = (request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
     if content_type != JSON and not content_type.endswith("+json"):
-        raise UnsupportedMediaType()
+        raise unsupported_media_type()
     if not raw.strip():
         raise LegacyError(400, "The request body is empty.")
     try:

@@ -7,7 +7,8 @@ TOPdesk has no single error shape; which one an endpoint answers is part of its 
 * :class:`CodedError`: ``{"errors": [{"errorCode", "appliesTo", "errorMessage"}]}``; searchlist
   lookups, the knowledge base (where ``appliesTo`` is a string, not a list) and assets;
 * :class:`BareError`: one bare ``{"errorCode", "appliesTo"}`` object; department archive and
-  drop-down, budget-holder and extra-field creation (§8.2).
+  drop-down, budget-holder and extra-field creation (§8.2);
+* :class:`EmptyError`: a status without a body (406, 415, the services API's 400 and 404).
 
 The app turns any of them into its response; a handler that raised has written nothing.
 """
@@ -17,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from usm_config.sandbox.errors import EmulatorError
 
-__all__ = ["BareError", "CodedError", "LegacyError", "Problem", "TopdeskError"]
+__all__ = ["BareError", "CodedError", "EmptyError", "LegacyError", "Problem", "TopdeskError"]
 
 
 class TopdeskError(EmulatorError):
@@ -106,3 +107,16 @@ class BareError(TopdeskError):
         if self.applies_to is not None:
             entry["appliesTo"] = [self.applies_to]
         return entry
+
+
+class EmptyError(TopdeskError):
+    """``status`` without a body; ``reason`` is only for logs and exceptions."""
+
+    def __init__(self, status: int, reason: str = "") -> None:
+        super().__init__(status, reason or str(status))
+
+    def payload(self) -> None:
+        return None
+
+    def response(self) -> Response:  # type: ignore[override]  # no JSON at all
+        return Response(status_code=self.status)

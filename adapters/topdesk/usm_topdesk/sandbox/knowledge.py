@@ -29,6 +29,7 @@ from usm_topdesk.sandbox.site import (
     OPERATOR,
     OPERATOR_GROUP,
     Endpoint,
+    Handler,
     Row,
     Site,
     public,
@@ -259,7 +260,7 @@ async def update_item(request: Request, site: Site) -> Response:
     )
 
 
-def _archiver(table: str, what: str, archived: bool):  # type: ignore[no-untyped-def]
+def _archiver(table: str, what: str, archived: bool) -> Handler:
     async def handler(request: Request, site: Site) -> Response:
         row = _path_row(site, request, table, what)
         site.merge(table, row["id"], {"archived": archived, "modificationDate": site.timestamp()})
@@ -268,7 +269,7 @@ def _archiver(table: str, what: str, archived: bool):  # type: ignore[no-untyped
     return handler
 
 
-def _translator(table: str, what: str, texts: tuple[str, ...], method: str):  # type: ignore[no-untyped-def]
+def _translator(table: str, what: str, texts: tuple[str, ...], method: str) -> Handler:
     async def handler(request: Request, site: Site) -> Response:
         row = _path_row(site, request, table, what)
         language = request.path_params["language"]
@@ -387,7 +388,7 @@ async def rename_status(request: Request, site: Site) -> Response:
     return respond(request, _status(row))
 
 
-def _status_archiver(archived: bool):  # type: ignore[no-untyped-def]
+def _status_archiver(archived: bool) -> Handler:
     async def handler(request: Request, site: Site) -> Response:
         row = site.get(KB_STATUS, request.path_params["identifier"])
         if row is None:

@@ -9,6 +9,8 @@ Shapes follow the specs: the incident lists (incident 4.2.6) are bare JSON array
 ``/categories`` (general 1.2.0) is ``{item: [...]}`` with FIQL ``query`` and ``fields`` (the
 ``translations`` only on request, topdesk.md §8.5); the change lists (change 1.4.0) are
 ``{results: [...]}``; operations activity types (operations-management 1.10.0) ``{item}``.
+SLA services (``/incidents/slas``) are ``{results}`` paged by ``page_size`` alone (1..100):
+206 says more exist, but no later page can be asked for (topdesk.md §2.4).
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from usm_topdesk.sandbox.common import filtered, respond, select_fields
+from usm_topdesk.sandbox.common import (
+    MALFORMED,
+    filtered,
+    no_content,
+    respond,
+    select_fields,
+    top,
+)
+from usm_topdesk.sandbox.errors import EmptyError
 from usm_topdesk.sandbox.site import (
     ARCHIVING_REASON,
     CALL_TYPE,
@@ -35,6 +45,8 @@ from usm_topdesk.sandbox.site import (
     OPERATIONS_TYPE,
     PRIORITY,
     PROCESSING_STATUS,
+    SERVICE_WINDOW,
+    SLA,
     TIMESPENT_REASON,
     URGENCY,
     Endpoint,
@@ -134,8 +146,58 @@ async def operations_types(request: Request, site: Site) -> Response:
     return respond(request, {"item": [public(row) for row in rows]})
 
 
+async def slas(request: Request, site: Site) -> Response:
+    """``GET /incidents/slas``: filtered by ``contract`` and ``service`` (the sandbox has no
+    contract conditions on persons, branches or call types, so the other filters match all)."""
+    raw = request.query_params.get("page_size") or "10"
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise EmptyError(400, MALFORMED)
+    size = int(raw)
+    contract = request.query_params.get("contract")
+    service = request.query_params.get("service")
+    rows = [
+        public(row)
+        for row in site.rows(SLA)
+        if (contract is None or row["contractId"] == contract)
+        and (service is None or service in (row["serviceId"], row["serviceName"]))
+    ]
+    if not rows:
+        return no_content()
+    return respond(request, {"results": rows[:size]}, 206 if len(rows) > size else 200)
+
+
+async def sla_services(request: Request, site: Site) -> Response:
+    """``GET /incidents/slas/services``: the services some SLA covers, once each."""
+    seen = {row["serviceId"]: row["serviceName"] for row in site.rows(SLA)}
+    return respond(request, [{"id": key, "name": name} for key, name in seen.items()])
+
+
+async def service_windows(request: Request, site: Site) -> Response:
+    """``GET /serviceWindow/lookup/``: ``[{id, name}]`` by ``name`` prefix and ``archived``,
+    cut at ``$top`` (general 1.2.0)."""
+    name = (request.query_params.get("name") or "").casefold()
+    archived = (request.query_params.get("archived") or "false").lower() == "true"
+    rows = [
+        _id_name(row)
+        for row in site.rows(SERVICE_WINDOW)
+        if row["name"].casefold().startswith(name) and bool(row.get("archived")) == archived
+    ]
+    return respond(request, top(request, rows))
+
+
+async def service_window(request: Request, site: Site) -> Response:
+    row = site.get(SERVICE_WINDOW, request.path_params["id"])
+    if row is None:
+        raise EmptyError(404, "Service window not found")
+    return respond(request, _id_name(row))
+
+
 ENDPOINTS = [
     *(Endpoint(path, ("GET",), _array_list(*spec)) for path, spec in READ_ONLY_LISTS.items()),
+    Endpoint(f"{API}/incidents/slas", ("GET",), slas),
+    Endpoint(f"{API}/incidents/slas/services", ("GET",), sla_services),
+    Endpoint(f"{API}/serviceWindow/lookup/", ("GET",), service_windows),
+    Endpoint(f"{API}/serviceWindow/lookup/{{id}}", ("GET",), service_window),
     Endpoint(f"{API}/categories", ("GET",), categories),
     Endpoint(f"{API}/incidents/categories", ("GET",), incident_categories),
     Endpoint(f"{API}/incidents/subcategories", ("GET",), incident_subcategories),

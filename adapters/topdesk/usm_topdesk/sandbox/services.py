@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from usm_topdesk.sandbox.common import json_body, respond, top
-from usm_topdesk.sandbox.errors import TopdeskError
+from usm_topdesk.sandbox.errors import EmptyError
 from usm_topdesk.sandbox.site import OPERATOR, OPERATOR_GROUP, SERVICE, Endpoint, Row, Site, public
 
-__all__ = ["ENDPOINTS", "EmptyError"]
+__all__ = ["ENDPOINTS"]
 
 _OPERATOR_FIELDS = (
     "defaultFirstLineOperator",
@@ -26,16 +26,6 @@ _OPERATOR_FIELDS = (
     "defaultReservationsOperator",
     "manager",
 )
-
-
-class EmptyError(TopdeskError):
-    """An error status without a body, as the services API answers its 400 and 404."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status, str(status))
-
-    def response(self) -> Response:  # type: ignore[override]
-        return Response(status_code=self.status)
 
 
 def _entry(row: Row) -> dict[str, Any]:

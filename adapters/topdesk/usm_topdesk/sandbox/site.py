@@ -48,6 +48,8 @@ __all__ = [
     "PRIORITY",
     "PROCESSING_STATUS",
     "SERVICE",
+    "SERVICE_WINDOW",
+    "SLA",
     "TABLES",
     "TIMESPENT_REASON",
     "URGENCY",
@@ -64,6 +66,8 @@ PERSON = "person"
 BRANCH = "branch"
 DEPARTMENT = "department"
 SERVICE = "service"
+#: SLA services: one row per contract × service × service level (incident 4.2.6 SlaService).
+SLA = "sla"
 #: Categories and subcategories: one tree, a subcategory has a ``parent``.
 CATEGORY = "category"
 CALL_TYPE = "call_type"
@@ -78,6 +82,7 @@ ESCALATION_REASON = "escalation_reason"
 DEESCALATION_REASON = "deescalation_reason"
 ARCHIVING_REASON = "archiving_reason"
 TIMESPENT_REASON = "timespent_reason"
+SERVICE_WINDOW = "service_window"
 CHANGE_TEMPLATE = "change_template"
 CHANGE_STATUS = "change_status"
 OPERATIONS_TYPE = "operations_type"
@@ -95,6 +100,7 @@ TABLES = (
     OPERATOR,
     OPERATOR_GROUP,
     SERVICE,
+    SLA,
     CATEGORY,
     CALL_TYPE,
     ENTRY_TYPE,
@@ -108,6 +114,7 @@ TABLES = (
     DEESCALATION_REASON,
     ARCHIVING_REASON,
     TIMESPENT_REASON,
+    SERVICE_WINDOW,
     CHANGE_TEMPLATE,
     CHANGE_STATUS,
     OPERATIONS_TYPE,

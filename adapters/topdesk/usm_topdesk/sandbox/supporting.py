@@ -601,7 +601,7 @@ async def link_operator_groups(request: Request, site: Site) -> Response:
     row = _path_row(site, request, OPERATOR, "operator")
     ids = await _group_ids(request, site)
     with site.lock:
-        current = list(site.get(OPERATOR, row["id"]).get("_groups", []))  # type: ignore[union-attr]
+        current = list((site.get(OPERATOR, row["id"]) or row).get("_groups", []))
         site.merge(OPERATOR, row["id"], {"_groups": current + [i for i in ids if i not in current]})
     return no_content()
 
@@ -610,7 +610,7 @@ async def unlink_operator_groups(request: Request, site: Site) -> Response:
     row = _path_row(site, request, OPERATOR, "operator")
     ids = set(await _group_ids(request, site))
     with site.lock:
-        current = site.get(OPERATOR, row["id"]).get("_groups", [])  # type: ignore[union-attr]
+        current = (site.get(OPERATOR, row["id"]) or row).get("_groups", [])
         site.merge(OPERATOR, row["id"], {"_groups": [i for i in current if i not in ids]})
     return no_content()
 
@@ -693,10 +693,6 @@ async def create_operator_free_field(request: Request, site: Site) -> Response:
 # ---------------------------------------------------------------------------- persons
 
 
-def _person_v1(row: Row) -> dict[str, Any]:
-    return public(row)
-
-
 async def list_persons(request: Request, site: Site) -> Response:
     rows = filtered(request, site.rows(PERSON), default=lambda row: not row.get("archived"))
     spec = request.query_params.get("fields")
@@ -705,7 +701,7 @@ async def list_persons(request: Request, site: Site) -> Response:
         body, status = page_start_page_size(request, shown, default=50, cap=5000)
         return respond(request, body, status) if body is not None else no_content()
     # v1: the old API, a bare array paged with start/page_size.
-    page, status = start_page_size(request, [_person_v1(row) for row in rows])
+    page, status = start_page_size(request, [public(row) for row in rows])
     return respond(request, page, status) if page else no_content()
 
 

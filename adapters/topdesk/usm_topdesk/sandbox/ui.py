@@ -6,7 +6,12 @@ carries out a checklist item; the next plan then finds it done through the read-
 * ``POST /_sandbox/ui/lists/{list}`` with a JSON object (``name`` and the list's other
   fields): create an entry, answered 201 with the stored entry;
 * ``PATCH /_sandbox/ui/lists/{list}/{id}`` with the fields to change (``archived: true``
-  archives, as the UI does instead of deleting): answered 200 with the entry.
+  archives, as the UI does instead of deleting): answered 200 with the entry;
+* ``PATCH /_sandbox/ui/services/{id}`` with any of :data:`SERVICE_FIELDS` (the services API
+  cannot update a service, topdesk.md §3.3): answered 200 with the service;
+* ``POST /_sandbox/ui/slas`` ``{contract, service, serviceLevel}`` (names; the service also
+  by id): put a service with a service level into an SLA contract, answered 201 with the SLA
+  service ``/incidents/slas`` lists. Contracts and service levels are made on first use.
 
 ``{list}`` is one of :data:`LISTS` (``call_types``, ``categories``, ``priorities``, ...).
 The UI's own rules hold: names are unique within a list (for categories: among the
@@ -17,6 +22,7 @@ Errors are ``{"error": message}`` with 400 or 404.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +45,9 @@ from usm_topdesk.sandbox.site import (
     OPERATIONS_TYPE,
     PRIORITY,
     PROCESSING_STATUS,
+    SERVICE,
+    SERVICE_WINDOW,
+    SLA,
     TIMESPENT_REASON,
     URGENCY,
     Row,
@@ -46,7 +55,7 @@ from usm_topdesk.sandbox.site import (
     public,
 )
 
-__all__ = ["LISTS", "UI", "control_routes"]
+__all__ = ["LISTS", "SERVICE_FIELDS", "UI", "control_routes"]
 
 UI = "/_sandbox/ui"
 
@@ -91,7 +100,11 @@ LISTS: Mapping[str, tuple[str, Mapping[str, Any]]] = {
         {"prfc": None, "rfc": None, "simple": None, "extensive": None, "defaultFor": []},
     ),
     "operations_types": (OPERATIONS_TYPE, {}),
+    "service_windows": (SERVICE_WINDOW, {}),
 }
+
+#: What the UI edits on a service card besides the API's create-time fields.
+SERVICE_FIELDS = ("name", "archived", "availableForIncidents", "availableForReservations")
 
 #: Fields naming another entry: resolved by id or name into ``{id, name}``.
 _REFERENCES = {"firstLineDuration": DURATION, "secondLineDuration": DURATION, "parent": CATEGORY}
@@ -191,6 +204,71 @@ async def edit_entry(request: Request, site: Site) -> Response:
     return JSONResponse(public(stored))
 
 
+async def edit_service(request: Request, site: Site) -> Response:
+    row = site.get(SERVICE, request.path_params["id"])
+    if row is None:
+        raise _Refused(f"No service '{request.path_params['id']}'.", 404)
+    form = await _form(request)
+    unknown = sorted(set(form) - set(SERVICE_FIELDS))
+    if unknown:
+        raise _Refused(f"Unknown fields {unknown}; a service has {list(SERVICE_FIELDS)}.")
+    if "name" in form and (not isinstance(form["name"], str) or not form["name"].strip()):
+        raise _Refused("'name' is required.")
+    flags = [f for f in SERVICE_FIELDS[1:] if f in form and not isinstance(form[f], bool)]
+    if flags:
+        raise _Refused(f"{flags} must be true or false.")
+    return JSONResponse(public(site.merge(SERVICE, row["id"], form)))
+
+
+def _text(form: Mapping[str, Any], field: str) -> str:
+    value = form.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise _Refused(f"'{field}' is required.")
+    return value.strip()
+
+
+def _id_of(site: Site, field: str, name: str) -> str:
+    """The id an existing SLA row gives the contract or service level ``name``, else a new one."""
+    known = next(
+        (r for r in site.rows(SLA) if r[f"{field}Name"].casefold() == name.casefold()), None
+    )
+    return str(known[f"{field}Id"]) if known is not None else str(uuid.uuid4())
+
+
+async def add_sla(request: Request, site: Site) -> Response:
+    form = await _form(request)
+    unknown = sorted(set(form) - {"contract", "service", "serviceLevel"})
+    if unknown:
+        raise _Refused(f"Unknown fields {unknown}; an SLA has contract, service, serviceLevel.")
+    contract, level, wanted = (_text(form, f) for f in ("contract", "serviceLevel", "service"))
+    service = site.get(SERVICE, wanted) or site.named(SERVICE, wanted)
+    if service is None:
+        raise _Refused(f"'service': no service '{wanted}'.")
+    with site.lock:
+        triple = (contract.casefold(), service["id"], level.casefold())
+        if any(
+            (r["contractName"].casefold(), r["serviceId"], r["serviceLevelName"].casefold())
+            == triple
+            for r in site.rows(SLA)
+        ):
+            raise _Refused("This contract already has this service with this service level.")
+        contract_id = _id_of(site, "contract", contract)
+        in_contract = sum(1 for r in site.rows(SLA) if r["contractId"] == contract_id)
+        row = site.insert(
+            SLA,
+            {
+                "contractId": contract_id,
+                "contractName": contract,
+                "contractSequenceNumber": str(in_contract + 1),
+                "serviceId": service["id"],
+                "serviceName": service["name"],
+                "serviceLevelId": _id_of(site, "serviceLevel", level),
+                "serviceLevelName": level,
+            },
+        )
+    return JSONResponse(public(row), status_code=201)
+
+
 def _route(path: str, method: str, handler: Any, site: Site) -> Route:
     async def run(request: Request) -> Response:
         try:
@@ -208,4 +286,6 @@ def control_routes(site: Site) -> list[BaseRoute]:
     return [
         _route(f"{UI}/lists/{{list}}", "POST", create_entry, site),
         _route(f"{UI}/lists/{{list}}/{{id}}", "PATCH", edit_entry, site),
+        _route(f"{UI}/services/{{id}}", "PATCH", edit_service, site),
+        _route(f"{UI}/slas", "POST", add_sla, site),
     ]

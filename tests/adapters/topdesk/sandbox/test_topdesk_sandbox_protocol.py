@@ -8,6 +8,8 @@ from topdesk_sandbox_support import SPECS, Api
 from usm_topdesk.sandbox import create_app
 from usm_topdesk.sandbox.readonly import READ_ONLY_LISTS
 
+from usm_config.sandbox.faults import FaultConfig
+
 
 @pytest.fixture
 def api() -> Api:
@@ -124,6 +126,31 @@ def test_create_app_refuses_unknown_modules_and_statuses() -> None:
         create_app(unlicensed={"problems": 404})
     with pytest.raises(ValueError, match="403 or 404"):
         create_app(unlicensed={"services": 500})
+
+
+def test_a_body_that_is_not_json_is_415(api: Api) -> None:
+    response = api.call(
+        "POST", "departments", content=b"name=IT", headers={"Content-Type": "text/plain"}
+    )
+    assert (response.status_code, response.content) == (415, b"")
+
+
+def test_a_vendor_json_media_type_is_accepted_as_a_body(api: Api) -> None:
+    response = api.call(
+        "POST",
+        "departments",
+        content=b'{"name": "IT"}',
+        headers={"Content-Type": "application/x.topdesk-kb-create-ki-v1+json"},
+    )
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(("knob", "status"), [("rate_429", 429), ("rate_5xx", 503)])
+def test_injected_faults_use_the_legacy_envelope(knob: str, status: int) -> None:
+    api = Api(create_app(faults=FaultConfig(**{knob: 1.0}, seed=1)))
+    response = api.call("GET", "version")
+    assert response.status_code == status
+    assert list(response.json()[0]) == ["message"]
 
 
 # ---------------------------------------------------------------------- spec checks
