@@ -43,10 +43,15 @@ class Lookup:
     field: str
     value: str
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    #: The list takes a FIQL ``query``: ask for the one row instead of reading them all.
+    fiql: bool = False
 
     async def find(self, client: HttpClient) -> str | None:
         """The id of the row, or ``None``."""
-        for row in await api.read_list(client, self.name, self.params):
+        params = dict(self.params)
+        if self.fiql:
+            params["query"] = f"{self.field}=={api.fiql_text(self.value)}"
+        for row in await api.read_list(client, self.name, params):
             if not isinstance(row, dict):
                 continue
             translation = row.get("translation") or {}
@@ -101,7 +106,7 @@ async def _write(client: HttpClient, method: str, path: str, body: Any = None) -
 async def _create_branch(client: HttpClient, fields: dict[str, Any]) -> str:
     body = {**fields, "branchType": "independentBranch"}
     return await _create(
-        client, f"{API}/branches", body, Lookup("branches", "name", str(fields["name"]))
+        client, f"{API}/branches", body, Lookup("branches", "name", str(fields["name"]), fiql=True)
     )
 
 
@@ -148,7 +153,7 @@ async def _create_operator_group(client: HttpClient, fields: dict[str, Any]) -> 
         client,
         f"{API}/operatorgroups",
         _group_body(fields),
-        Lookup("operatorgroups", "groupName", str(fields["groupName"])),
+        Lookup("operatorgroups", "groupName", str(fields["groupName"]), fiql=True),
         more_steps=bool(_flags(fields)),
     )
     # TOPdesk refuses task flags on create; they are set on the new group (topdesk.md §8.10).
@@ -190,7 +195,7 @@ def _translation(language: str, title: str, content: str | None = None) -> dict[
 async def _create_folder(client: HttpClient, fields: dict[str, Any]) -> str:
     title, language = fields["title"], folder_language(fields["title"])
     body = {"translation": _translation(language, title)}
-    lookup = Lookup("folders", "title", title, {"language": language})
+    lookup = Lookup("folders", "title", title, {"language": language}, fiql=True)
     return await _create(client, f"{KB}/folders", body, lookup)
 
 
@@ -245,7 +250,7 @@ async def _create_knowledge_item(client: HttpClient, fields: dict[str, Any]) -> 
         client,
         f"{KB}/knowledgeItems",
         body,
-        Lookup("knowledgeItems", "title", fields["title"], {"language": fields["language"]}),
+        Lookup("knowledgeItems", "title", fields["title"], {"language": fields["language"]}, True),
         api.KB_CREATE,
         more_steps=bool(_other(fields).get("language")),
     )

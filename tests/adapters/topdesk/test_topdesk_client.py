@@ -290,3 +290,18 @@ def test_unreadable_kinds_are_never_requested() -> None:
     probe_routes(respx.mock)
     records = run_client(BASE, lambda c: ADAPTER.read(c, ["priority_matrix", "problem_status"]))
     assert records == []
+
+
+@respx.mock
+def test_an_existing_operator_group_is_found_with_a_fiql_query() -> None:
+    respx.post(f"{API}/operatorgroups").respond(
+        400, json={"errors": [{"errorCode": "duplicate_value", "appliesTo": ["groupName"]}]}
+    )
+    lookup = respx.get(f"{API}/operatorgroups").respond(
+        200, json=[{"id": "g-7", "groupName": 'Desk "A"'}]
+    )
+    patch = respx.patch(f"{API}/operatorgroups/id/g-7").respond(200, json={"id": "g-7"})
+    fields = {"groupName": 'Desk "A"', "branch": "b", "firstLineCallOperator": True}
+    assert run_client(BASE, lambda c: writes.CREATE["operator_group"](c, fields)) == "g-7"
+    assert query(lookup.calls[0].request)["query"] == 'groupName=="Desk \\"A\\""'
+    assert json.loads(patch.calls[0].request.content) == {"firstLineCallOperator": True}
