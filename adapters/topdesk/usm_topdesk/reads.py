@@ -94,9 +94,13 @@ async def _knowledge(client: HttpClient, kinds: set[str]) -> list[Record]:
 async def _service_levels(client: HttpClient) -> list[Record]:
     """``/incidents/slas`` has no later pages (§2.4): it is read per service."""
     services = await api.read_list(client, "services")
-    rows = await asyncio.gather(
-        *(api.read_list(client, "slas", {"service": s["id"]}) for s in services)
-    )
+    limit = asyncio.Semaphore(api.READ_PARALLELISM)
+
+    async def of(service: Any) -> list[Any]:
+        async with limit:
+            return await api.read_list(client, "slas", {"service": service["id"]})
+
+    rows = await asyncio.gather(*(of(s) for s in services))
     return parse_slas([row for found in rows for row in found])
 
 
