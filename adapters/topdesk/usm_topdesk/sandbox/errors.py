@@ -33,6 +33,8 @@ class TopdeskError(EmulatorError):
         raise NotImplementedError
 
     def body(self) -> dict[str, Any]:
+        """The payload where it is an object; a legacy list (or no body) under ``items``.
+        Only :meth:`EmulatorError.body`'s contract needs this: responses use :meth:`payload`."""
         payload = self.payload()
         return payload if isinstance(payload, dict) else {"items": payload}
 
