@@ -5,10 +5,10 @@ Every list the adapter reads is a row of :data:`LISTS`: its path, its paging sty
 protocol, as the adapter meets it:
 
 * paging differs per module (§2.4): ``start``/``page_size`` (supporting files, knowledge base),
-  ``$top`` (services, service windows) or none (the incident search lists, categories,
-  operations' activity types); **206** means "more results", **204** "none". The lists paged
-  with ``pageStart``/``pageSize`` (incidents, operational activities, persons) hold records,
-  not settings, and are not read;
+  ``$top`` (services, service windows), a ``next`` link (categories, whose link pages with
+  ``pageStart``) or none (the incident search lists, operations' activity types); **206**
+  means "more results", **204** "none". The other lists paged with ``pageStart``/``pageSize``
+  (incidents, operational activities, persons) hold records, not settings, and are not read;
 * errors come in several envelopes (§2.5, §8): a list of ``{message}``, ``{errors: [{errorCode,
   appliesTo, errorMessage}]}`` and a bare ``{errorCode, appliesTo}``; :func:`error_text` reads
   them all, :func:`is_duplicate` finds ``duplicate_value``, 409 and "already exists";
@@ -65,6 +65,21 @@ class WholeList(UnpagedList):
         return super().read_page(response, body, sent)
 
 
+@dataclass(frozen=True)
+class NextLink(WholeList):
+    """A list whose body may carry a ``next`` link to the rest (``/categories``: ``{item,
+    next, size}``, the link paging with ``pageStart``, general 1.2.0): followed while present
+    (206 or not), the link's own query parameters replacing the paging ones."""
+
+    def read_page(self, response: httpx.Response, body: Any, sent: Mapping[str, Any]) -> PageStep:
+        """The page, and the parameters of the ``next`` link when there is one."""
+        step = super().read_page(response, body, sent)
+        link = body.get("next") if isinstance(body, dict) else None
+        if not step.items or not isinstance(link, str) or not link:
+            return step
+        return PageStep(step.items, dict(httpx.URL(link).params.multi_items()))
+
+
 ARRAY = WholeList()
 RESULTS = WholeList("results")
 ITEMS = WholeList("item")
@@ -111,7 +126,7 @@ LISTS: Mapping[str, ListEndpoint] = {
     "durations": ListEndpoint(f"{API}/incidents/durations", ARRAY, "incident"),
     "statuses": ListEndpoint(f"{API}/incidents/statuses", ARRAY, "incident"),
     "closure_codes": ListEndpoint(f"{API}/incidents/closure_codes", ARRAY, "incident"),
-    "categories": ListEndpoint(f"{API}/categories", ITEMS, "general", {"fields": "all"}),
+    "categories": ListEndpoint(f"{API}/categories", NextLink("item"), "general", {"fields": "all"}),
     "service_windows": ListEndpoint(f"{API}/serviceWindow/lookup/", ARRAY, "general", TOP),
     "slas": ListEndpoint(f"{API}/incidents/slas", RESULTS, "incident", {"page_size": 100}),
     "change_templates": ListEndpoint(f"{API}/applicableChangeTemplates", RESULTS, "change"),

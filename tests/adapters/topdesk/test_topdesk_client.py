@@ -305,3 +305,24 @@ def test_an_existing_operator_group_is_found_with_a_fiql_query() -> None:
     assert run_client(BASE, lambda c: writes.CREATE["operator_group"](c, fields)) == "g-7"
     assert query(lookup.calls[0].request)["query"] == 'groupName=="Desk \\"A\\""'
     assert json.loads(patch.calls[0].request.content) == {"firstLineCallOperator": True}
+
+
+@respx.mock
+def test_categories_follow_their_next_link_with_page_start() -> None:
+    route = respx.get(f"{API}/categories").mock(
+        side_effect=[
+            httpx.Response(
+                206,
+                json={
+                    "item": [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}],
+                    "next": f"{API}/categories/?pageStart=2&pageSize=2&fields=all",
+                    "size": 2,
+                },
+            ),
+            httpx.Response(200, json={"item": [{"id": "c", "name": "C"}], "size": 1}),
+        ]
+    )
+    rows = run_client(BASE, lambda c: api.read_list(c, "categories"))
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+    sent = [query(call.request) for call in route.calls]
+    assert sent == [{"fields": "all"}, {"fields": "all", "pageStart": "2", "pageSize": "2"}]
