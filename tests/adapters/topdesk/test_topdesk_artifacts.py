@@ -21,6 +21,7 @@ from usm_topdesk.adapter import ADAPTER
 from usm_topdesk.checklist import State, screens
 
 from usm_config.engine.plan import Plan
+from usm_config.testing.edits import with_renamed
 from usm_config.testing.harness import Harness
 
 GOLDEN = Path(__file__).parent / "golden" / "artifacts"
@@ -97,3 +98,29 @@ def test_what_the_api_cannot_read_is_checked_by_hand(tmp_path: Path, kind: str) 
     label = labels.get(kind, kind.replace("_", " "))
     found = [i for i in items if i.label == label]
     assert found and all(i.state == State.BY_HAND for i in found)
+
+
+def test_a_service_rename_is_a_checklist_item_until_done_in_the_ui(tmp_path: Path) -> None:
+    harness = _applied(tmp_path, UNIVERSITY)
+    service = harness.blueprint.services[0]
+    renamed = with_renamed(harness.blueprint, "services", service.id, f"{service.name} 2")
+    plan = harness.plan(blueprint=renamed)
+    change = next(c for c in plan.changes if c.kind == "service")
+    assert (change.action, change.reason) == ("manual", "the API cannot update service records")
+    assert "Service Level Management → Services" in change.instructions
+    items = {i.name: i for s in screens(renamed, plan.changes) for i in s.items}
+    assert items[f"{service.name} 2"].state == State.TODO
+
+    app = ADAPTER.sandbox_app(harness.context().sandbox_state)
+
+    async def rename() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as http:
+            answer = await http.patch(
+                f"/_sandbox/ui/services/{change.target_id}", json={"name": f"{service.name} 2"}
+            )
+            assert answer.is_success, answer.text
+
+    asyncio.run(rename())
+    after = harness.plan(blueprint=renamed)
+    assert not [c for c in after.changes if c.kind == "service"]
