@@ -51,7 +51,10 @@ def _hint(kind: str, what: str, verified: bool = True) -> str:
         if verified
         else "TOPdesk's API cannot read it, so it stays on the checklist: tick it off by hand."
     )
-    return f"{what} In {SCREENS[kind]}, enter exactly the values above; {check}"
+    return (
+        f"{what} In {SCREENS[kind]}, enter it with exactly these values (the checklist, "
+        f"'plan --artifacts DIR', lists every detail); {check}"
+    )
 
 
 SERVICE_HINT = (
