@@ -248,8 +248,16 @@ class Reach:
 async def probe(client: HttpClient, modules: Mapping[str, str]) -> Reach:
     """``/version``, ``/productVersion``, and which of ``modules`` (module → a list of it)
     answer 403 or 404: not licensed, or not readable for the API user."""
-    version = await client.get_json(f"{API}/version")
-    product = await client.get_json(f"{API}/productVersion")
+
+    async def optional(path: str) -> dict[str, Any]:
+        # Older on-premises releases lack /productVersion; a version is worth a line, not a
+        # failed plan.
+        response = await client.request("GET", path, expected=(403, 404))
+        body = _body(response) if response.status_code < 300 and response.content else None
+        return body if isinstance(body, dict) else {}
+
+    version = await optional(f"{API}/version")
+    product = await optional(f"{API}/productVersion")
     unreachable: dict[str, int] = {}
 
     async def check(module: str, name: str) -> None:

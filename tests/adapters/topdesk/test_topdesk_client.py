@@ -326,3 +326,11 @@ def test_categories_follow_their_next_link_with_page_start() -> None:
     assert [r["id"] for r in rows] == ["a", "b", "c"]
     sent = [query(call.request) for call in route.calls]
     assert sent == [{"fields": "all"}, {"fields": "all", "pageStart": "2", "pageSize": "2"}]
+
+
+@respx.mock
+def test_a_tenant_without_product_version_is_still_planned() -> None:
+    probe_routes(respx.mock)
+    respx.get(f"{API}/productVersion").respond(404, json=[{"message": "Not found"}])
+    reach = run_client(BASE, reads.reach)
+    assert (reach.version, reach.product_version, dict(reach.unreachable)) == ("3.7.1", "?.?.?", {})
