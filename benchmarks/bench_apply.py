@@ -9,6 +9,7 @@ project, ...) one per page per parent.
 
     .venv/bin/python benchmarks/bench_apply.py --adapter servicenow --services 500 --latency-ms 50
     .venv/bin/python benchmarks/bench_apply.py --adapter jsm --services 500 --latency-ms 50
+    .venv/bin/python benchmarks/bench_apply.py --adapter topdesk --services 500 --latency-ms 50
 """
 
 from __future__ import annotations
@@ -133,7 +134,27 @@ JSM = {
     "queue": Collection(50, per="project"),
     "portal_group": Collection(50, per="project"),
 }
-READ_BOUNDS = {"servicenow": SERVICENOW, "jsm": JSM}
+#: TOPdesk (topdesk.md §2.4): the incident search lists, categories (subcategories come with
+#: them), branches, departments, services and service windows whole, one request each;
+#: operator groups and the knowledge base in pages of 100, the knowledge base once per language
+#: (two); SLA services per service (``/incidents/slas`` has no later pages). The kinds the API
+#: cannot read cost nothing. The plan's probe of ``/version``, ``/productVersion`` and one list
+#: per module (9 requests) is not part of the bound.
+TOPDESK = {
+    **{
+        kind: Collection(10_000)
+        for kind in (
+            "branch", "department", "service", "call_type", "entry_type", "impact", "urgency",
+            "priority", "duration", "processing_status", "closure_code", "category",
+            "service_window", "change_template", "activity_type",
+        )
+    },
+    "operator_group": Collection(100),
+    "knowledge_folder": Collection(100, extra=1),
+    "knowledge_item": Collection(100, extra=1),
+    "service_level": Collection(100, per="service"),
+}  # fmt: skip
+READ_BOUNDS = {"servicenow": SERVICENOW, "jsm": JSM, "topdesk": TOPDESK}
 #: Requests a field's contexts cost besides their pages: its issue type and project mappings.
 CONTEXT_MAPPINGS = 2
 

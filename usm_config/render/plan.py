@@ -140,6 +140,31 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Up to this many manual steps the summary names each one; beyond it, one line per kind.
+MANUAL_LINES = 20
+#: The width the grouped manual steps are cut to.
+LINE_WIDTH = 100
+
+
+def _manual_lines(manual: list[Change]) -> list[str]:
+    """One line per manual step, or, for a long checklist (TOPdesk's), one per kind with its
+    count and the first names."""
+    if len(manual) <= MANUAL_LINES:
+        return [f"    ! {change.address}" for change in manual]
+    by_kind: dict[str, list[str]] = {}
+    for change in manual:
+        by_kind.setdefault(change.kind, []).append("/".join(change.key))
+    width = max(len(kind) for kind in by_kind)
+    lines = []
+    for kind, names in by_kind.items():
+        head = f"    ! {kind.ljust(width)}  {len(names):>3}  "
+        shown = ", ".join(names)
+        if len(head) + len(shown) > LINE_WIDTH:
+            shown = shown[: LINE_WIDTH - len(head) - 2].rsplit(", ", 1)[0] + ", …"
+        lines.append(head + shown)
+    return lines
+
+
 def render_summary(plan: Plan, *, colour: bool = False) -> str:
     """One line per kind with its changes counted by action, then the manual steps by name:
     the plan of a whole blueprint on one screen (for logs and demos)."""
@@ -155,8 +180,7 @@ def render_summary(plan: Plan, *, colour: bool = False) -> str:
     manual = [c for c in plan.changes if c.action == Action.MANUAL]
     if manual:
         lines += ["", "  manual steps ('plan --output text' shows what to do):"]
-        for change in manual:
-            text = f"    ! {change.address}"
+        for text in _manual_lines(manual):
             lines.append(click.style(text, fg=SYMBOLS[Action.MANUAL][1]) if colour else text)
     if plan.drift and not plan.drift_only:
         lines += ["", "  drift, changed in the tool since the last apply (see 'plan --drift'):"]

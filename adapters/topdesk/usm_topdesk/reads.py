@@ -1,0 +1,162 @@
+"""Reading a TOPdesk tenant: every list the wanted kinds come from, a few at a time.
+
+Before the first read of a plan the adapter probes the tenant (:func:`usm_topdesk.client.probe`):
+its REST API and product versions, and which API modules answer 403 or 404 (not licensed, or
+not readable for the API user). Kinds of a module out of reach are not read: the plan then
+creates or lists them again, and a warning says why, instead of the plan failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from usm_config.engine.records import Record
+from usm_config.http import HttpClient, NotFoundError, PermissionDeniedError
+from usm_topdesk import client as api
+from usm_topdesk.kinds import WRITTEN
+from usm_topdesk.parse import (
+    PLAIN,
+    parse_categories,
+    parse_folders,
+    parse_knowledge_items,
+    parse_slas,
+)
+
+log = logging.getLogger("usm_topdesk")
+
+LANGUAGES = ("en", "nl")
+
+#: The API module each kind is read from (:data:`usm_topdesk.client.LISTS`).
+MODULES: dict[str, str] = {
+    **{kind: api.LISTS[name].module for kind, (name, _) in PLAIN.items()},
+    "knowledge_folder": "knowledge base",
+    "knowledge_item": "knowledge base",
+    "category": "general",
+    "subcategory": "general",
+    "service_level": "incident",
+}
+
+#: One list per module to probe it with.
+PROBES: dict[str, str] = {
+    "supporting files": "operatorgroups",
+    "services": "services",
+    "knowledge base": "folders",
+    "incident": "call_types",
+    "general": "categories",
+    "change": "change_templates",
+    "operations management": "activity_types",
+}
+
+Job = Callable[[], Awaitable[list[Record]]]
+
+_REACH: weakref.WeakKeyDictionary[HttpClient, api.Reach] = weakref.WeakKeyDictionary()
+
+
+async def reach(client: HttpClient) -> api.Reach:
+    """The tenant's versions and the modules out of reach, probed once per client."""
+    found = _REACH.get(client)
+    if found is None:
+        found = await api.probe(client, PROBES)
+        _REACH[client] = found
+        log.info("TOPdesk %s, REST API %s", found.product_version, found.version)
+        for module, status in found.unreachable.items():
+            kinds = sorted(k for k, m in MODULES.items() if m == module)
+            log.warning(
+                "TOPdesk's %s API answers HTTP %d (not licensed, or the API user may not read "
+                "it): %s cannot be read, so they are planned as missing",
+                module,
+                status,
+                ", ".join(kinds),
+            )
+    return found
+
+
+async def _lists_by_language(client: HttpClient, name: str) -> dict[str, list[Any]]:
+    rows = await asyncio.gather(
+        *(api.read_list(client, name, {"language": lang}) for lang in LANGUAGES)
+    )
+    return dict(zip(LANGUAGES, rows, strict=True))
+
+
+async def _knowledge(client: HttpClient, kinds: set[str]) -> list[Record]:
+    folders, languages = parse_folders(await _lists_by_language(client, "folders"))
+    records = [r for r in folders if "knowledge_folder" in kinds]
+    if "knowledge_item" in kinds:
+        items = await _lists_by_language(client, "knowledgeItems")
+        records += parse_knowledge_items(items, languages)
+    return records
+
+
+async def _service_levels(client: HttpClient) -> list[Record]:
+    """``/incidents/slas`` has no later pages (§2.4): it is read per service."""
+    services = await api.read_list(client, "services")
+    limit = asyncio.Semaphore(api.READ_PARALLELISM)
+
+    async def of(service: Any) -> list[Any]:
+        async with limit:
+            return await api.read_list(client, "slas", {"service": service["id"]})
+
+    rows = await asyncio.gather(*(of(s) for s in services))
+    return parse_slas([row for found in rows for row in found])
+
+
+def _guarded(kinds: set[str], job: Job) -> Job:
+    """A checklist list that answers 403 or 404 (a tenant without it) is out of reach:
+    said, and its items stay on the checklist. A list usm-config writes to must answer."""
+    if kinds & WRITTEN:
+        return job
+
+    async def safe() -> list[Record]:
+        try:
+            return await job()
+        except (NotFoundError, PermissionDeniedError) as exc:
+            log.warning(
+                "TOPdesk cannot read %s (HTTP %d): their checklist items stay listed",
+                ", ".join(sorted(kinds)),
+                exc.status,
+            )
+            return []
+
+    return safe
+
+
+async def read_tenant(client: HttpClient, kinds: Iterable[str]) -> list[Record]:
+    """Every record of ``kinds`` that TOPdesk lets the API user read."""
+    out = await reach(client)
+    wanted = {k for k in kinds if MODULES.get(k) not in out.unreachable}
+    limit = asyncio.Semaphore(api.READ_PARALLELISM)
+    jobs: list[Callable[[], Awaitable[list[Record]]]] = []
+
+    def plain(kind: str) -> Callable[[], Awaitable[list[Record]]]:
+        name, parser = PLAIN[kind]
+
+        async def job() -> list[Record]:
+            return parser(await api.read_list(client, name))
+
+        return job
+
+    async def categories() -> list[Record]:
+        return [
+            r
+            for r in parse_categories(await api.read_list(client, "categories"))
+            if r.kind in wanted
+        ]
+
+    jobs += [_guarded({kind}, plain(kind)) for kind in sorted(wanted & PLAIN.keys())]
+    if wanted & {"category", "subcategory"}:
+        jobs.append(_guarded(wanted & {"category", "subcategory"}, categories))
+    if wanted & {"knowledge_folder", "knowledge_item"}:
+        jobs.append(lambda: _knowledge(client, wanted))
+    if "service_level" in wanted:
+        jobs.append(_guarded({"service_level"}, lambda: _service_levels(client)))
+
+    async def run(job: Callable[[], Awaitable[list[Record]]]) -> list[Record]:
+        async with limit:
+            return await job()
+
+    found = await asyncio.gather(*(run(job) for job in jobs))
+    return [record for records in found for record in records]

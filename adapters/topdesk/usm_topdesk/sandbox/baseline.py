@@ -1,0 +1,35 @@
+"""What a new TOPdesk tenant holds before anyone configures it.
+
+The records live in ``usm_topdesk/data/sandbox_baseline.json`` (``tables``: table name → rows
+in the shape the site stores them; ``_source``: where each table's values come from, and which
+are the sandbox's own assumptions). :func:`seed` is the record store's seeding hook: it runs
+once on a fresh database and after a reset.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from usm_config.sandbox.store import RecordStore
+
+__all__ = ["BASELINE_FILE", "baseline", "seed"]
+
+BASELINE_FILE = "sandbox_baseline.json"
+
+
+@cache
+def baseline() -> dict[str, Any]:
+    """The parsed baseline data file (shared; do not mutate)."""
+    text = resources.files("usm_topdesk").joinpath("data", BASELINE_FILE).read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def seed(store: RecordStore) -> None:
+    """Insert every baseline row under its own id."""
+    for table, rows in baseline()["tables"].items():
+        for row in rows:
+            store.insert(table, dict(row), str(row["id"]))

@@ -1,0 +1,320 @@
+"""Writing to a TOPdesk tenant: one create, update and delete function per kind, in tables.
+
+What TOPdesk's API writes (topdesk.md §3.2, §3.3, §3.9): branches, departments and operator
+groups (create, update, archive), services (create only) and the knowledge base (folders and
+items with their translations; archived, never deleted). usm-config never deletes in TOPdesk:
+"delete" archives, with the first archiving reason where TOPdesk asks for one.
+
+A create that TOPdesk refuses because the record exists (``duplicate_value``, 409, or a 400
+"already exists") adopts the existing record: the function returns its id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from usm_config.http import HttpClient, UncertainWriteError
+from usm_topdesk import client as api
+from usm_topdesk import reads
+from usm_topdesk.client import API, EXTERNAL_LINK, KB
+from usm_topdesk.mapping import TASKS
+from usm_topdesk.values import folder_language
+
+Creator = Callable[[HttpClient, dict[str, Any]], Awaitable[str]]
+Updater = Callable[[HttpClient, str, dict[str, Any]], Awaitable[None]]
+Deleter = Callable[[HttpClient, str], Awaitable[None]]
+
+
+def _id(answer: Any, where: str) -> str:
+    if isinstance(answer, dict) and answer.get("id"):
+        return str(answer["id"])
+    raise ValueError(f"TOPdesk's answer to {where} names no id")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Where a record that TOPdesk says exists is found: the row of list ``name`` (read with
+    ``params``) whose ``field`` (top level, or in the row's translation) is ``value``."""
+
+    name: str
+    field: str
+    value: str
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    #: The list takes a FIQL ``query``: ask for the one row instead of reading them all.
+    fiql: bool = False
+
+    async def find(self, client: HttpClient) -> str | None:
+        """The id of the row, or ``None``."""
+        params = dict(self.params)
+        if self.fiql:
+            params["query"] = f"{self.field}=={api.fiql_text(self.value)}"
+        for row in await api.read_list(client, self.name, params):
+            if not isinstance(row, dict):
+                continue
+            translation = row.get("translation") or {}
+            content = translation.get("content") if isinstance(translation, dict) else {}
+            found = row.get(self.field) or (content or {}).get(self.field) or ""
+            if str(found).lower() == self.value.lower():
+                return str(row["id"])
+        return None
+
+
+async def _create(
+    client: HttpClient,
+    path: str,
+    body: Mapping[str, Any],
+    lookup: Lookup,
+    content_type: str = api.JSON,
+    *,
+    more_steps: bool = False,
+) -> str:
+    """POST ``body`` and return the new id; a duplicate adopts the existing record.
+
+    A lost answer (:class:`UncertainWriteError`) goes to the engine, which looks before it
+    creates again; with ``more_steps`` (task flags or a translation follow the create) the
+    record is looked up here instead, so that the later steps are written all the same."""
+    try:
+        status, answer = await api.send(client, "POST", path, dict(body), content_type=content_type)
+    except UncertainWriteError:
+        found = await lookup.find(client) if more_steps else None
+        if found is None:
+            raise
+        return found
+    if status < 300:
+        return _id(answer, f"POST {path}")
+    if api.is_duplicate(status, answer):
+        found = await lookup.find(client)
+        if found is None:
+            raise api.refuse(status, "POST", path, answer)
+        return found
+    raise api.refuse(status, "POST", path, answer)
+
+
+async def _write(client: HttpClient, method: str, path: str, body: Any = None) -> Any:
+    status, answer = await api.send(client, method, path, body)
+    if status >= 300:
+        raise api.refuse(status, method, path, answer)
+    return answer
+
+
+# ----------------------------------------------------------------------------- supporting files
+
+
+async def _create_branch(client: HttpClient, fields: dict[str, Any]) -> str:
+    body = {**fields, "branchType": "independentBranch"}
+    return await _create(
+        client, f"{API}/branches", body, Lookup("branches", "name", str(fields["name"]), fiql=True)
+    )
+
+
+async def _update_branch(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
+    await _write(client, "PATCH", f"{API}/branches/id/{target_id}", fields)
+
+
+async def _archive_with_reason(client: HttpClient, path: str) -> None:
+    await _write(client, "PATCH", f"{path}/archive", {"id": await api.archiving_reason(client)})
+
+
+async def _create_department(client: HttpClient, fields: dict[str, Any]) -> str:
+    body = {**fields, "externalLink": {"id": str(fields["name"])[:450], "type": EXTERNAL_LINK}}
+    return await _create(
+        client, f"{API}/departments", body, Lookup("departments", "name", str(fields["name"]))
+    )
+
+
+async def _update_department(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
+    await _write(client, "PATCH", f"{API}/departments/id/{target_id}", fields)
+
+
+async def _archive_department(client: HttpClient, target_id: str) -> None:
+    await _write(client, "PATCH", f"{API}/departments/id/{target_id}/archive")
+
+
+def _group_body(fields: Mapping[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if "groupName" in fields:
+        body["groupName"] = fields["groupName"]
+    if "branch" in fields:
+        body["branch"] = {"id": fields["branch"]}
+    if "email" in fields:
+        body["contact"] = {"email": fields["email"]}
+    return body
+
+
+def _flags(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {flag: fields[flag] for flag in TASKS.values() if flag in fields}
+
+
+async def _create_operator_group(client: HttpClient, fields: dict[str, Any]) -> str:
+    group_id = await _create(
+        client,
+        f"{API}/operatorgroups",
+        _group_body(fields),
+        Lookup("operatorgroups", "groupName", str(fields["groupName"]), fiql=True),
+        more_steps=bool(_flags(fields)),
+    )
+    # TOPdesk refuses task flags on create; they are set on the new group (topdesk.md §8.10).
+    flags = _flags(fields)
+    if flags:
+        await _write(client, "PATCH", f"{API}/operatorgroups/id/{group_id}", flags)
+    return group_id
+
+
+async def _update_operator_group(
+    client: HttpClient, target_id: str, fields: dict[str, Any]
+) -> None:
+    body = {**_group_body(fields), **_flags(fields)}
+    await _write(client, "PATCH", f"{API}/operatorgroups/id/{target_id}", body)
+
+
+# ----------------------------------------------------------------------------- services
+
+
+async def _create_service(client: HttpClient, fields: dict[str, Any]) -> str:
+    return await _create(
+        client,
+        f"{API}/services",
+        {"name": fields["name"]},
+        Lookup("services", "name", fields["name"]),
+    )
+
+
+# ----------------------------------------------------------------------------- knowledge base
+
+
+def _translation(language: str, title: str, content: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"title": title}
+    if content is not None:
+        body["content"] = content
+    return {"language": language, "content": body}
+
+
+async def _create_folder(client: HttpClient, fields: dict[str, Any]) -> str:
+    title, language = fields["title"], folder_language(fields["title"])
+    body = {"translation": _translation(language, title)}
+    lookup = Lookup("folders", "title", title, {"language": language}, fiql=True)
+    return await _create(client, f"{KB}/folders", body, lookup)
+
+
+async def _update_folder(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
+    """A new title is written in its own language, added when the folder lacks it."""
+    if "title" in fields:
+        path = f"{KB}/folders/{target_id}/translations/{folder_language(fields['title'])}"
+        body = {"title": fields["title"]}
+        status, _ = await api.send(client, "PATCH", path, body)
+        if status >= 300:
+            await _write(client, "POST", path, body)
+
+
+async def _archive_kb(kind: str, client: HttpClient, target_id: str) -> None:
+    await _write(client, "POST", f"{KB}/{kind}/{target_id}/archive")
+
+
+def _other(fields: Mapping[str, Any]) -> Mapping[str, Any]:
+    found = fields.get("translation")
+    return found if isinstance(found, dict) else {}
+
+
+async def _translate(client: HttpClient, item_id: str, other: Mapping[str, Any]) -> None:
+    """Add the translation of a new item. When the answer to the POST is lost the translation
+    may or may not exist: it is updated if it does, added again if it does not."""
+    path = f"{KB}/knowledgeItems/{item_id}/translations/{other['language']}"
+    body = {"title": other.get("title", ""), "content": other.get("content", "")}
+    for _ in range(client.retry.max_attempts):
+        try:
+            status, answer = await api.send(client, "POST", path, body)
+        except UncertainWriteError:
+            status, answer = await api.send(client, "PATCH", path, body, expected=(404,))
+            if status == 404:
+                continue
+        if status < 300:
+            return
+        if not api.is_duplicate(status, answer):
+            raise api.refuse(status, "POST", path, answer)
+        await _write(client, "PATCH", path, body)
+        return
+    raise api.refuse(404, "POST", path, "the translation could not be written")
+
+
+async def _create_knowledge_item(client: HttpClient, fields: dict[str, Any]) -> str:
+    body = {
+        "parent": {"id": fields["folder"]},
+        "translation": _translation(fields["language"], fields["title"], fields["content"]),
+        "visibility": {"sspVisibility": "NOT_VISIBLE"},
+        "externalLink": {"id": str(fields["title"])[:450], "type": EXTERNAL_LINK},
+    }
+    item_id = await _create(
+        client,
+        f"{KB}/knowledgeItems",
+        body,
+        Lookup("knowledgeItems", "title", fields["title"], {"language": fields["language"]}, True),
+        api.KB_CREATE,
+        more_steps=bool(_other(fields).get("language")),
+    )
+    other = _other(fields)
+    if other.get("language"):
+        await _translate(client, item_id, other)
+    return item_id
+
+
+async def _language(client: HttpClient, target_id: str) -> str:
+    """The language an existing knowledge item is written in (see :mod:`usm_topdesk.parse`)."""
+    items = await reads.read_tenant(client, ["knowledge_item"])
+    return next((str(r.fields["language"]) for r in items if r.target_id == target_id), "en")
+
+
+async def _update_knowledge_item(
+    client: HttpClient, target_id: str, fields: dict[str, Any]
+) -> None:
+    item = f"{KB}/knowledgeItems/{target_id}"
+    if "folder" in fields:
+        await _write(client, "PATCH", item, {"parent": {"id": fields["folder"]}})
+    if "title" in fields or "content" in fields:
+        language = fields.get("language") or await _language(client, target_id)
+        body = {k: fields[k] for k in ("title", "content") if k in fields}
+        await _write(client, "PATCH", f"{item}/translations/{language}", body)
+    other = _other(fields)
+    if other.get("language"):
+        body = {"title": other.get("title", ""), "content": other.get("content", "")}
+        path = f"{item}/translations/{other['language']}"
+        status, answer = await api.send(client, "PATCH", path, body)
+        if status == 404 or (status >= 300 and not api.is_duplicate(status, answer)):
+            await _write(client, "POST", path, body)
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def _archive_group(client: HttpClient, target_id: str) -> Awaitable[None]:
+    return _archive_with_reason(client, f"{API}/operatorgroups/id/{target_id}")
+
+
+def _archive_branch(client: HttpClient, target_id: str) -> Awaitable[None]:
+    return _archive_with_reason(client, f"{API}/branches/id/{target_id}")
+
+
+CREATE: Mapping[str, Creator] = {
+    "branch": _create_branch,
+    "department": _create_department,
+    "operator_group": _create_operator_group,
+    "service": _create_service,
+    "knowledge_folder": _create_folder,
+    "knowledge_item": _create_knowledge_item,
+}
+UPDATE: Mapping[str, Updater] = {
+    "branch": _update_branch,
+    "department": _update_department,
+    "operator_group": _update_operator_group,
+    "knowledge_folder": _update_folder,
+    "knowledge_item": _update_knowledge_item,
+}
+DELETE: Mapping[str, Deleter] = {
+    "branch": _archive_branch,
+    "department": _archive_department,
+    "operator_group": _archive_group,
+    "knowledge_folder": lambda client, target_id: _archive_kb("folders", client, target_id),
+    "knowledge_item": lambda client, target_id: _archive_kb("knowledgeItems", client, target_id),
+}
