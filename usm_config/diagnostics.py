@@ -8,6 +8,7 @@ turns the presence of errors into exit code 1.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -106,7 +107,13 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 def display_path(path: Path | str) -> str:
     """Show a path relative to the working directory when it lies below it."""
     candidate = Path(path)
-    try:
-        return str(candidate.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(candidate)
+    # Symbolic links are not followed: a link is shown by its own name, even when it points
+    # nowhere or at itself.
+    absolute = Path(os.path.abspath(candidate))  # noqa: PTH100 (resolve follows links)
+    cwd = Path.cwd()
+    for base in (cwd, cwd.resolve()):
+        try:
+            return str(absolute.relative_to(base))
+        except ValueError:
+            continue
+    return str(candidate)

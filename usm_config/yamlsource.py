@@ -9,9 +9,12 @@ the interpreter's stack.
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +34,75 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:timestamp",
-    _STR_TAG,
+_NULL_TAG = "tag:yaml.org,2002:null"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_SCALAR_TAGS = {_NULL_TAG, _BOOL_TAG, _INT_TAG, _FLOAT_TAG, _TIMESTAMP_TAG, _STR_TAG}
+_KNOWN_TAGS = {*_SCALAR_TAGS, _MAP_TAG, _SEQ_TAG}
+_KIND_NAMES = {"MappingNode": "a mapping", "SequenceNode": "a list", "ScalarNode": "a value"}
+
+#: Python refuses to convert longer decimal text to an int (CVE-2020-10735); so do we.
+MAX_INT_DIGITS = 4300
+
+#: What YAML 1.2 allows in a stream: everything printable, tab, line breaks (YAML 1.2 §5.1).
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NULL_TEXT = re.compile("^(?:~|null|Null|NULL|)$")
+_TIMESTAMP_TEXT = re.compile(
+    r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+    |[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
+    (?:[Tt]|[\ \t]+)[0-9][0-9]?
+    :[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
+    (?:[\ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+    re.X,
+)
+_EXAMPLES = {
+    _NULL_TAG: "null, ~ or nothing",
+    _BOOL_TAG: "true or false",
+    _INT_TAG: "a whole number such as 42",
+    _FLOAT_TAG: "a number such as 1.5",
+    _TIMESTAMP_TAG: "a date such as 2026-01-31",
 }
+_NOWHERE = Location("", 0, 0)
+
+
+def shown_tag(tag: str) -> str:
+    """A tag as it is written: ``!!int`` for the YAML ones."""
+    return "!!" + tag.removeprefix(_YAML_TAG_PREFIX) if tag.startswith(_YAML_TAG_PREFIX) else tag
+
+
+def _wrong_value(tag: str, text: str) -> Diagnostic:
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    return Diagnostic(
+        Severity.ERROR,
+        "YAML012",
+        f"'{shown}' is not a valid {shown_tag(tag)} value",
+        _NOWHERE,
+        "",
+        f"write {_EXAMPLES[tag]}, or remove the tag '{shown_tag(tag)}'",
+    )
+
+
+def scalar_problem(tag: str, text: str) -> Diagnostic | None:
+    """What is wrong with ``text`` as a value of the scalar ``tag`` that Python would not
+    catch itself (the location is filled in by the caller)."""
+    if tag == _NULL_TAG and not _NULL_TEXT.match(text):
+        return _wrong_value(tag, text)
+    if tag == _TIMESTAMP_TAG and not _TIMESTAMP_TEXT.match(text):
+        return _wrong_value(tag, text)
+    if tag == _INT_TAG:
+        digits = len(text.lstrip("+-").replace("_", ""))
+        if digits > MAX_INT_DIGITS:
+            return Diagnostic(
+                Severity.ERROR,
+                "YAML013",
+                f"the number has {digits:,} digits; at most {MAX_INT_DIGITS:,} are allowed",
+                _NOWHERE,
+                "",
+                "quote it if it is an identifier ('\"123...\"'), or write a smaller number",
+            )
+    return None
 
 
 @dataclass
@@ -120,15 +184,20 @@ class _Builder:
         tag = str(getattr(node.tag, "value", node.tag))
         if tag in allowed:
             return True
-        shown = (
-            "!!" + tag.removeprefix(_YAML_TAG_PREFIX) if tag.startswith(_YAML_TAG_PREFIX) else tag
-        )
-        self.error(
-            node,
-            "YAML004",
-            f"unsupported YAML tag '{shown}'",
-            "remove the tag; blueprints hold plain text, numbers, booleans, lists and maps",
-        )
+        if tag in _KNOWN_TAGS:
+            self.error(
+                node,
+                "YAML012",
+                f"the tag '{shown_tag(tag)}' does not fit {_KIND_NAMES[type(node).__name__]}",
+                "remove the tag",
+            )
+        else:
+            self.error(
+                node,
+                "YAML004",
+                f"unsupported YAML tag '{shown_tag(tag)}'",
+                "remove the tag; blueprints hold plain text, numbers, booleans, lists and maps",
+            )
         return False
 
     def build(self, node: Node) -> LNode | None:
@@ -160,9 +229,18 @@ class _Builder:
         if not self.supported_tag(node, _SCALAR_TAGS):
             return None
         tag = str(getattr(node.tag, "value", node.tag))
-        if tag in (_STR_TAG, "tag:yaml.org,2002:timestamp"):
+        if tag == _STR_TAG:
             return LScalar(self.loc(node), str(node.value))
-        return LScalar(self.loc(node), self.constructor.construct_object(node, deep=True))
+        problem = scalar_problem(tag, node.value)
+        if problem is None and tag != _TIMESTAMP_TAG:
+            try:
+                return LScalar(self.loc(node), self.constructor.construct_object(node, deep=True))
+            except (ValueError, KeyError, IndexError, YAMLError):
+                problem = _wrong_value(tag, node.value)
+        if problem is not None:
+            self.diagnostics.append(replace(problem, location=self.loc(node)))
+            return None
+        return LScalar(self.loc(node), str(node.value))
 
     def key_text(self, key_node: Node) -> str | None:
         if not isinstance(key_node, ScalarNode):
@@ -173,10 +251,9 @@ class _Builder:
                 "use a simple name as the key",
             )
             return None
-        if not self.supported_tag(key_node, _SCALAR_TAGS):
+        if self.scalar(key_node) is None:  # a key keeps its text, but must fit its tag
             return None
-        value = key_node.value
-        return str(value)
+        return str(key_node.value)
 
     def mapping(self, node: MappingNode) -> LMap:
         result = LMap(self.loc(node))
@@ -364,8 +441,33 @@ def _decode(data: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
         ]
 
 
+def _control_character(text: str, file: str) -> Diagnostic | None:
+    """A character YAML does not allow, located where it is (lines as the parser counts)."""
+    found = _NOT_PRINTABLE.search(text)
+    if found is None:
+        return None
+    at = found.start()
+    start = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+    line = text.count("\n", 0, at) + text.count("\r", 0, at) - text.count("\r\n", 0, at) + 1
+    column = at - start - text.count("\ufeff", start, at) + 1
+    more = len(_NOT_PRINTABLE.findall(text, at + 1))
+    return Diagnostic(
+        Severity.ERROR,
+        "YAML014",
+        f"the control character U+{ord(found.group()):04X} is not allowed in YAML"
+        + (f" (and {more:,} more in this file)" if more else ""),
+        Location(file, line, column),
+        "",
+        "delete it; inside double quotes it can be written as an escape such as "
+        f"'\\x{ord(found.group()):02x}'",
+    )
+
+
 def parse_text(text: str, file: str) -> tuple[LNode | None, list[Diagnostic]]:
     """Parse YAML text; return the located tree (None on failure) and diagnostics."""
+    control = _control_character(text, file)
+    if control is not None:
+        return None, [control]
     yaml = YAML(typ="safe", pure=True)
     try:
         with warnings.catch_warnings():
@@ -435,35 +537,58 @@ def parse_text(text: str, file: str) -> tuple[LNode | None, list[Diagnostic]]:
     return tree, builder.diagnostics
 
 
-def parse_file(path: Path) -> tuple[LNode | None, list[Diagnostic]]:
-    """Read and parse one YAML file with size and encoding checks."""
-    file = display_path(path)
+def _unreadable(file: str, why: str) -> Diagnostic:
+    return Diagnostic(
+        Severity.ERROR,
+        "FILE001",
+        f"cannot read the file: {why}",
+        Location(file),
+        "",
+        "check the path and its permissions; a blueprint is a regular .yaml file",
+    )
+
+
+def _too_big(file: str, size: int) -> Diagnostic:
+    return Diagnostic(
+        Severity.ERROR,
+        "YAML010",
+        f"the file is too large ({size / 1_048_576:.1f} MiB; the limit is "
+        f"{MAX_FILE_BYTES // 1_048_576} MiB)",
+        Location(file),
+        "",
+        "split the blueprint into several files inside one directory",
+    )
+
+
+def _read(path: Path, file: str) -> bytes | Diagnostic:
+    """The bytes of a regular file, or why they cannot be had.
+
+    The file is opened without blocking and checked once open, so a FIFO or a device found
+    where a blueprint file was expected is refused instead of waited on or read forever.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [
-                Diagnostic(
-                    Severity.ERROR,
-                    "YAML010",
-                    f"the file is too large ({size / 1_048_576:.1f} MiB; the limit is "
-                    f"{MAX_FILE_BYTES // 1_048_576} MiB)",
-                    Location(file),
-                    "",
-                    "split the blueprint into several files inside one directory",
-                )
-            ]
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
-        return None, [
-            Diagnostic(
-                Severity.ERROR,
-                "FILE001",
-                f"cannot read the file: {exc.strerror or exc}",
-                Location(file),
-                "",
-                "check the path and its permissions",
-            )
-        ]
+        return _unreadable(file, exc.strerror or str(exc))
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return _unreadable(file, "it is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            return _too_big(file, info.st_size)
+        try:
+            data = stream.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            return _unreadable(file, exc.strerror or str(exc))
+    return data if len(data) <= MAX_FILE_BYTES else _too_big(file, len(data))
+
+
+def parse_file(path: Path) -> tuple[LNode | None, list[Diagnostic]]:
+    """Read and parse one YAML file with type, size and encoding checks."""
+    file = display_path(path)
+    data = _read(path, file)
+    if isinstance(data, Diagnostic):
+        return None, [data]
     text, diagnostics = _decode(data, file)
     if text is None:
         return None, diagnostics
