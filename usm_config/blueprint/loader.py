@@ -29,7 +29,16 @@ from usm_config.diagnostics import (
     display_path,
     locate,
 )
-from usm_config.yamlsource import LMap, LNode, LScalar, LSeq, parse_file, to_plain, walk
+from usm_config.yamlsource import (
+    LMap,
+    LNode,
+    LScalar,
+    LSeq,
+    parse_file,
+    paused_gc,
+    to_plain,
+    walk,
+)
 
 #: Top-level keys that hold lists of elements with an ``id``.
 COLLECTIONS = (
@@ -307,6 +316,11 @@ def _with_sequences(blueprint: Blueprint) -> Blueprint:
 
 def load_blueprint(path: Path | str) -> LoadResult:
     """Load, merge and validate the blueprint at ``path`` and run the semantic checks."""
+    with paused_gc():
+        return _load_blueprint(path)
+
+
+def _load_blueprint(path: Path | str) -> LoadResult:
     loader = _Loader()
     tree = loader.load(Path(path))
     result = LoadResult(None, loader.diagnostics, files=loader.files)
