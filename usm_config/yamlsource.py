@@ -361,7 +361,7 @@ class _LibyamlBuilder(_Builder):
         return yaml12.construct(tag, node.value)
 
     def scalar(self, node: _Node) -> LScalar | None:
-        if node.value == "" and node.style is None:
+        if node.value == "" and not node.style:
             raise _NotTheSame  # an empty value: ruamel.yaml places it elsewhere
         if node.style in ("|", ">") and not _block_header_agrees(self.text, node.start_mark):
             raise _NotTheSame
@@ -410,8 +410,8 @@ def _plain_tree(root: _Node, file: str, text: str) -> LNode:
         where = Location(file, mark.line + 1, mark.column + 1)
         kind = node.id
         if kind == "scalar":
-            style = node.style
-            if style is None:
+            style = node.style  # '' (or None) for a plain scalar
+            if not style:
                 if node.value == "":
                     raise _NotTheSame
             elif style in "|>" and not _block_header_agrees(text, mark):
@@ -426,7 +426,7 @@ def _plain_tree(root: _Node, file: str, text: str) -> LNode:
         values: dict[str, LNode] = {}
         keys: dict[str, Location] = {}
         for key_node, value_node in node.value:
-            if key_node.id != "scalar" or (key_node.style is None and key_node.value == ""):
+            if key_node.id != "scalar" or (not key_node.style and key_node.value == ""):
                 raise _NotTheSame
             scalar(key_node)
             key = key_node.value
