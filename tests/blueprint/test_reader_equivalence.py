@@ -111,6 +111,9 @@ def test_the_libyaml_reader_is_the_one_used() -> None:
     assert documents is not None
     assert type(documents[0]).__module__ == "yaml.nodes"
     assert yamlsource.READER == "libyaml"
+    # ... and built in the one pass meant for documents without anchors.
+    tree = yamlsource._plain_tree(documents[0], "f.yaml", text)
+    assert shape(tree) == shape(parse_text(text, "f.yaml", reader="ruamel")[0])
 
 
 PIECES = [*"ab :-[]{}&*!?|>'\"#,\n\t%@`~.019<=\\_+eExo", "  ", "\r\n", "yes", "null", "true"]
