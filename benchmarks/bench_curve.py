@@ -100,12 +100,20 @@ def usm_config(args: list[str], folder: Path, env: dict[str, str]) -> Run:
 
 
 @contextmanager
-def served(adapter_name: str, folder: Path, latency_ms: float) -> Iterator[tuple[str, Any]]:
-    """The adapter's emulator on loopback with ``latency_ms`` on every request."""
+def served(
+    adapter_name: str,
+    folder: Path,
+    latency_ms: float,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """The adapter's emulator on loopback with ``latency_ms`` on every request (HTTPS with
+    ``certfile`` and ``keyfile``)."""
     adapter = load_adapter(adapter_name)
     assert isinstance(adapter, SupportsSandbox)
+    folder.mkdir(parents=True, exist_ok=True)
     app = adapter.sandbox_app(folder / "served.sqlite3", latency_ms=latency_ms)
-    with run_in_thread(app) as url:
+    with run_in_thread(app, certfile=certfile, keyfile=keyfile) as url:
         yield url, app
 
 
