@@ -10,6 +10,9 @@ project, ...) one per page per parent.
     .venv/bin/python benchmarks/bench_apply.py --adapter servicenow --services 500 --latency-ms 50
     .venv/bin/python benchmarks/bench_apply.py --adapter jsm --services 500 --latency-ms 50
     .venv/bin/python benchmarks/bench_apply.py --adapter topdesk --services 500 --latency-ms 50
+
+With ``--curve`` it measures the command line itself at 50 / 500 / 2,000 / 5,000 services
+instead (:mod:`bench_curve`).
 """
 
 from __future__ import annotations
@@ -226,7 +229,21 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=500)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--parallelism", type=int, default=8)
+    parser.add_argument(
+        "--curve",
+        nargs="*",
+        type=int,
+        metavar="SERVICES",
+        help="measure the command line at these sizes (default 50 500 2000 5000); see "
+        "bench_curve.py",
+    )
     args = parser.parse_args()
+    if args.curve is not None:
+        from bench_curve import SIZES, curve  # noqa: PLC0415 (only this mode needs it)
+
+        sizes = tuple(args.curve) or SIZES
+        curve(args.adapter, args.latency_ms, args.parallelism, sizes, scaled_blueprint)
+        return
     tracemalloc.start()
     rows = asyncio.run(run(args.adapter, args.services, args.latency_ms, args.parallelism))
     print(

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from usm_config.blueprint.checks import run_checks
 from usm_config.blueprint.model import Blueprint, Process, Workflow
 from usm_config.blueprint.sequence import expand_path
+from usm_config.blueprint.sources import FILE, MISSING, Kind, blueprint_files, kind_of, problem
 from usm_config.blueprint.usm import ProcessId
 from usm_config.blueprint.validation_errors import translate_errors
 from usm_config.diagnostics import (
@@ -34,7 +35,16 @@ from usm_config.diagnostics import (
     display_path,
     locate,
 )
-from usm_config.yamlsource import LMap, LNode, LScalar, LSeq, parse_file, to_plain, walk
+from usm_config.yamlsource import (
+    LMap,
+    LNode,
+    LScalar,
+    LSeq,
+    parse_file,
+    paused_gc,
+    to_plain,
+    walk,
+)
 
 #: Top-level keys that hold lists of elements with an ``id``.
 COLLECTIONS = (
@@ -82,6 +92,20 @@ class _Loader:
         self.stack: list[Path] = []
 
     def load(self, path: Path, referrer: Location | None = None) -> LMap | None:
+        kind = kind_of(path)
+        if kind.code:
+            self.diagnostics.append(problem(kind, path, referrer))
+            return None
+        if kind is MISSING:
+            self.diagnostics.append(
+                _error(
+                    "LOAD001",
+                    f"no such file or directory: {display_path(path)}",
+                    referrer or Location(display_path(path)),
+                    "check the path (relative paths in 'extends' start at the file's folder)",
+                )
+            )
+            return None
         resolved = path.resolve()
         if resolved in self.stack:
             where = referrer or Location(display_path(path))
@@ -95,27 +119,18 @@ class _Loader:
                 )
             )
             return None
-        if not path.exists():
-            self.diagnostics.append(
-                _error(
-                    "LOAD001",
-                    f"no such file or directory: {display_path(path)}",
-                    referrer or Location(display_path(path)),
-                    "check the path (relative paths in 'extends' start at the file's folder)",
-                )
-            )
-            return None
         self.stack.append(resolved)
         try:
-            return self._load_layer(path)
+            return self._load_layer(path, kind)
         finally:
             self.stack.pop()
 
-    def _files(self, path: Path) -> list[Path]:
-        if path.is_file():
+    def _files(self, path: Path, kind: Kind) -> list[Path]:
+        if kind is FILE:
             return [path]
-        files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-        if not files:
+        files, problems = blueprint_files(path)
+        self.diagnostics.extend(problems)
+        if not files and not problems:
             self.diagnostics.append(
                 _error(
                     "LOAD002",
@@ -155,8 +170,8 @@ class _Loader:
             return None
         return tree
 
-    def _load_layer(self, path: Path) -> LMap | None:
-        trees = [t for t in (self._parse(f) for f in self._files(path)) if t is not None]
+    def _load_layer(self, path: Path, kind: Kind) -> LMap | None:
+        trees = [t for t in (self._parse(f) for f in self._files(path, kind)) if t is not None]
         if not trees:
             return None
         layer = self._combine(trees)
@@ -434,6 +449,11 @@ def load_blueprint(path: Path | str, overlays: Sequence[Path] = ()) -> LoadResul
     ``overlays`` (files or directories) are laid over it in order before validation, so the
     checks see the merged result and locate each problem in the file that wrote it.
     """
+    with paused_gc():
+        return _load_blueprint(path, overlays)
+
+
+def _load_blueprint(path: Path | str, overlays: Sequence[Path]) -> LoadResult:
     loader = _Loader()
     tree = loader.load(Path(path))
     for overlay in overlays:

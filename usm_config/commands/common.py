@@ -73,9 +73,7 @@ def load_or_fail(
     return result.blueprint, result
 
 
-PATH_ARG = click.argument(
-    "path", type=click.Path(exists=True, path_type=Path, file_okay=True, dir_okay=True)
-)
+PATH_ARG = click.argument("path", type=click.Path(path_type=Path, file_okay=True, dir_okay=True))
 STRICT_OPT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 

@@ -657,8 +657,20 @@ def _workflows(bp: Blueprint, out: RecordSink) -> None:
             out.add("sys_hub_flow", {"name": flow}, f"flow:{wf.id}", (*at, "x-servicenow", "flow"))
 
 
+#: The blueprint compiled last and its records. A plan compiles the same blueprint object
+#: twice (its clashes are checked with the overrides, then its records are diffed); the
+#: second time costs nothing.
+_LAST: dict[str, tuple[Blueprint, RecordSink]] = {}
+
+
 def compile_records(bp: Blueprint) -> RecordSink:
-    """Every record ``bp`` maps to, with its blueprint path, clashes included."""
+    """Every record ``bp`` maps to, with its blueprint path, clashes included.
+
+    The sink is shared by calls for the same blueprint object: read it, do not add to it.
+    """
+    last = _LAST.get("compiled")
+    if last is not None and last[0] is bp:
+        return last[1]
     out = RecordSink(KINDS, TOOL)
     lk = Lookups.of(bp)
     choices = priority_values(bp.classification.priority) if bp.classification else {}
@@ -678,6 +690,7 @@ def compile_records(bp: Blueprint) -> RecordSink:
     _call_types(bp, out)
     _catalog(bp, lk, out)
     _workflows(bp, out)
+    _LAST["compiled"] = (bp, out)
     return out
 
 

@@ -1,0 +1,228 @@
+"""The scale curve: the command line itself at 50, 500, 2,000 and 5,000 services.
+
+For each size the scaled blueprint (:func:`bench_apply.scaled_blueprint`) is written as a YAML
+file, the adapter's emulator is served on loopback with the injected latency, and
+``usm-config apply`` and then ``usm-config plan`` (on the converged instance) run as separate
+processes, as an administrator runs them. Each process is measured on its own: CPU time (user
+and system) and peak resident memory from ``wait4``, so the emulator's work is not counted.
+Loading the file is timed in this process with both readers (ruamel.yaml, the reference, and
+libyaml).
+
+The apply's latency bound is what the latency alone costs at the chosen parallelism: its
+requests, ``parallelism`` at a time, each waiting ``latency`` (no tool can do better with as
+many requests).
+
+    .venv/bin/python benchmarks/bench_apply.py --curve --latency-ms 50
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from usm_config import yamlsource
+from usm_config.adapter import SupportsSandbox, load_adapter
+from usm_config.blueprint.loader import load_blueprint
+from usm_config.blueprint.model import Blueprint
+from usm_config.sandbox.serve import run_in_thread
+
+SIZES = (50, 500, 2000, 5000)
+USM_CONFIG = Path(sys.executable).with_name("usm-config")
+#: The served emulators' default credentials (see ``usm-config sandbox serve``).
+CREDENTIALS = {"servicenow": ("admin", "admin")}
+
+
+def write_blueprint(blueprint: Blueprint, path: Path) -> None:
+    """Write ``blueprint`` as the YAML file an administrator would keep (all keys in block
+    style, as ``usm-config show -o json`` gives them)."""
+    data = blueprint.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data.pop("extends", None)
+    path.write_text(
+        yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+    )
+
+
+def load_seconds(path: Path, reader: str) -> float:
+    """CPU seconds of :func:`load_blueprint` on ``path`` with one reader."""
+    saved = yamlsource.READER
+    yamlsource.READER = reader
+    try:
+        started = time.process_time()
+        result = load_blueprint(path)
+        seconds = time.process_time() - started
+    finally:
+        yamlsource.READER = saved
+    assert result.blueprint is not None, [d.render() for d in result.diagnostics[:3]]
+    return seconds
+
+
+@dataclass(frozen=True)
+class Run:
+    """One ``usm-config`` process: exit code, wall and CPU seconds, peak RSS, output."""
+
+    exit_code: int
+    wall: float
+    cpu: float
+    peak_mib: float
+    output: str
+
+
+def usm_config(args: list[str], folder: Path, env: dict[str, str]) -> Run:
+    """Run the command line in ``folder`` and measure that process alone."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(
+            [str(USM_CONFIG), *args], cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read().decode("utf-8", "replace")
+    return Run(
+        process.returncode,
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,  # KiB on Linux
+        output,
+    )
+
+
+@contextmanager
+def served(
+    adapter_name: str,
+    folder: Path,
+    latency_ms: float,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """The adapter's emulator on loopback with ``latency_ms`` on every request (HTTPS with
+    ``certfile`` and ``keyfile``)."""
+    adapter = load_adapter(adapter_name)
+    assert isinstance(adapter, SupportsSandbox)
+    folder.mkdir(parents=True, exist_ok=True)
+    app = adapter.sandbox_app(folder / "served.sqlite3", latency_ms=latency_ms)
+    with run_in_thread(app, certfile=certfile, keyfile=keyfile) as url:
+        yield url, app
+
+
+def _targets(adapter_name: str, url: str, parallelism: int) -> str:
+    return (
+        "targets:\n"
+        "  bench:\n"
+        f"    adapter: {adapter_name}\n"
+        f"    url: {url}\n"
+        "    auth: {type: basic, username_env: BENCH_USER, password_env: BENCH_PASSWORD}\n"
+        f"    parallelism: {parallelism}\n"
+        "    lock_dir: state\n"
+    )
+
+
+def _requests(app: Any) -> int:
+    return len(app.state.request_log)
+
+
+def measure(
+    adapter_name: str, services: int, latency_ms: float, parallelism: int, blueprint: Blueprint
+) -> dict[str, Any]:
+    """One point of the curve."""
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        path = folder / "scaled.yaml"
+        write_blueprint(blueprint, path)
+        row: dict[str, Any] = {
+            "services": services,
+            "load_ruamel": load_seconds(path, "ruamel"),
+            "load_libyaml": load_seconds(path, "libyaml"),
+        }
+        user, password = CREDENTIALS[adapter_name]
+        env = {**os.environ, "BENCH_USER": user, "BENCH_PASSWORD": password}
+        with served(adapter_name, folder, latency_ms) as (url, app):
+            (folder / "targets.yaml").write_text(
+                _targets(adapter_name, url, parallelism), encoding="utf-8"
+            )
+            before = _requests(app)
+            apply = usm_config(
+                ["apply", "scaled.yaml", "--target", "bench", "--auto-approve", "-o", "summary"],
+                folder,
+                env,
+            )
+            assert apply.exit_code == 0, apply.output[-2000:]
+            apply_requests = _requests(app) - before
+            before = _requests(app)
+            plan = usm_config(
+                [
+                    "plan",
+                    "scaled.yaml",
+                    "--target",
+                    "bench",
+                    "--detailed-exitcode",
+                    "-o",
+                    "summary",
+                ],
+                folder,
+                env,
+            )
+            assert plan.exit_code == 0, plan.output[-2000:]
+            plan_requests = _requests(app) - before
+            store = app.state.store
+            records = sum(len(store.rows(table)) for table in store.tables())
+    bound = math.ceil(apply_requests / parallelism) * latency_ms / 1000
+    row.update(
+        records=records,
+        plan_cpu=plan.cpu,
+        plan_mib=plan.peak_mib,
+        plan_wall=plan.wall,
+        plan_requests=plan_requests,
+        apply_wall=apply.wall,
+        apply_cpu=apply.cpu,
+        apply_mib=apply.peak_mib,
+        apply_requests=apply_requests,
+        apply_bound=bound,
+    )
+    return row
+
+
+HEADER = (
+    "| services | records | load ruamel s | load libyaml s | speed-up "
+    "| converged plan CPU s | plan peak RSS MiB | apply wall s | latency bound s | ratio "
+    "| apply requests | apply CPU s | apply peak RSS MiB |"
+)
+
+
+def table_row(row: dict[str, Any]) -> str:
+    """One Markdown table row."""
+    return (
+        f"| {row['services']:,} | {row['records']:,} | {row['load_ruamel']:.2f} "
+        f"| {row['load_libyaml']:.2f} | {row['load_ruamel'] / row['load_libyaml']:.1f}x "
+        f"| {row['plan_cpu']:.2f} | {row['plan_mib']:.0f} | {row['apply_wall']:.1f} "
+        f"| {row['apply_bound']:.1f} | {row['apply_wall'] / row['apply_bound']:.2f} "
+        f"| {row['apply_requests']:,} | {row['apply_cpu']:.1f} | {row['apply_mib']:.0f} |"
+    )
+
+
+def curve(
+    adapter_name: str,
+    latency_ms: float,
+    parallelism: int,
+    sizes: tuple[int, ...],
+    scaled: Any,
+) -> None:
+    """Print the curve as a Markdown table, one row as soon as it is measured."""
+    print(f"{adapter_name}: {latency_ms:g} ms latency, parallelism {parallelism}")
+    print(HEADER)
+    print("|" + "---|" * (HEADER.count("|") - 1))
+    for services in sizes:
+        row = measure(adapter_name, services, latency_ms, parallelism, scaled(services))
+        print(table_row(row), flush=True)

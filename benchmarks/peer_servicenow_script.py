@@ -1,0 +1,171 @@
+"""Peer baseline: the same records written the way an administrator would without usm-config.
+
+An administrator's pysnc script, given the records usm-config compiles from the scaled
+blueprint (the spreadsheet an administrator would keep: table, key fields, values), takes
+them table by table in dependency order, queries each record by its key, and inserts it or
+updates the fields that differ. References are written as the sys_ids the script met on the
+way (or looked up by key once). Beside it, in the same run and against an emulator served the
+same way with the same latency, ``usm-config apply`` (a separate process) does the same job
+from a fresh instance; the table gives requests and wall time side by side.
+
+    .venv/bin/python benchmarks/peer_servicenow_script.py --services 50 --latency-ms 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import trustme
+from bench_apply import scaled_blueprint
+from bench_curve import served, usm_config, write_blueprint
+from pysnc import ServiceNowClient  # type: ignore[import-untyped]
+
+from usm_config.adapter import load_adapter
+from usm_config.engine.records import Op, Record, ref_target
+
+
+class Script:
+    """The administrator's script: one GlideRecord query per record, then insert or update."""
+
+    def __init__(self, client: Any, adapter: Any) -> None:
+        self.client = client
+        self.kinds = adapter.kinds
+        self.sys_ids: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def sys_id(self, kind: str, key: tuple[str, ...]) -> str:
+        """The sys_id of a referenced record: met before, or looked up by its key."""
+        if (kind, key) not in self.sys_ids:
+            found = self.client.GlideRecord(kind)
+            for name, value in zip(self.kinds[kind].key_fields, key, strict=True):
+                found.add_query(name, value)
+            found.query()
+            self.sys_ids[(kind, key)] = str(found.sys_id) if found.next() else ""
+        return self.sys_ids[(kind, key)]
+
+    def value(self, value: Any) -> str:
+        if isinstance(value, list):
+            return ",".join(self.value(item) for item in value)
+        target = ref_target(value)
+        if target is not None:
+            return self.sys_id(*target)
+        return "" if value is None else str(value)
+
+    def write(self, record: Record) -> int:
+        """Query the record by its key; insert it, or update what differs. 1 if written."""
+        spec = self.kinds[record.kind]
+        values = {name: self.value(value) for name, value in record.fields.items()}
+        found = self.client.GlideRecord(record.kind)
+        for name in spec.key_fields:
+            found.add_query(name, values[name])
+        found.query()
+        if found.next():
+            self.sys_ids[(record.kind, record.key)] = str(found.sys_id)
+            changed = {n: v for n, v in values.items() if str(found.get_value(n) or "") != v}
+            if not changed or Op.UPDATE not in spec.operations:
+                return 0
+            for name, value in changed.items():
+                found.set_value(name, value)
+            found.update()
+            return 1
+        if Op.CREATE not in spec.operations:
+            return 0
+        new = self.client.GlideRecord(record.kind)
+        new.initialize()
+        for name, value in values.items():
+            new.set_value(name, value)
+        self.sys_ids[(record.kind, record.key)] = str(new.insert())
+        return 1
+
+
+def _certificate(folder: Path) -> tuple[str, str, str]:
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1", "localhost")
+    cert, key, ca = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    certificate.cert_chain_pems[0].write_to_path(str(cert))
+    certificate.private_key_pem.write_to_path(str(key))
+    authority.cert_pem.write_to_path(str(ca))
+    return str(cert), str(key), str(ca)
+
+
+def run(services: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
+    """Both ways against fresh emulators with the same latency; requests and wall time."""
+    adapter = load_adapter("servicenow")
+    blueprint = scaled_blueprint(services)
+    records = sorted(
+        adapter.compile(blueprint).records, key=lambda r: list(adapter.kinds).index(r.kind)
+    )
+    row: dict[str, Any] = {"services": services, "records": len(records)}
+    env = {**os.environ, "BENCH_USER": "admin", "BENCH_PASSWORD": "admin"}
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        cert, key, ca = _certificate(folder)
+        write_blueprint(blueprint, folder / "scaled.yaml")
+        with served("servicenow", folder / "peer", latency_ms, cert, key) as (url, app):
+            client = ServiceNowClient(url, ("admin", "admin"), verify=ca)
+            started = time.perf_counter()
+            written = sum(Script(client, adapter).write(record) for record in records)
+            row["peer_wall"] = time.perf_counter() - started
+            client.session.close()
+            row["peer_requests"] = len(app.state.request_log)
+            row["peer_written"] = written
+            # What usm-config would still change after the script: the script's result.
+            _targets(folder, url, parallelism, ca)
+            plan = usm_config(
+                ["plan", "scaled.yaml", "--target", "bench", "-o", "summary"], folder, env
+            )
+            row["peer_left"] = plan.output.strip().splitlines()[-1] if plan.output else ""
+        with served("servicenow", folder / "tool", latency_ms) as (url, app):
+            _targets(folder, url, parallelism, None)
+            args = ["apply", "scaled.yaml", "--target", "bench", "--auto-approve", "-o", "summary"]
+            apply = usm_config(args, folder, env)
+            assert apply.exit_code == 0, apply.output[-2000:]
+            row["tool_wall"] = apply.wall
+            row["tool_requests"] = len(app.state.request_log)
+    return row
+
+
+def _targets(folder: Path, url: str, parallelism: int, ca: str | None) -> None:
+    (folder / "targets.yaml").write_text(
+        "targets:\n  bench:\n    adapter: servicenow\n"
+        f"    url: {url}\n"
+        "    auth: {type: basic, username_env: BENCH_USER, password_env: BENCH_PASSWORD}\n"
+        + (f"    ca_bundle: {ca}\n" if ca else "")
+        + f"    parallelism: {parallelism}\n    lock_dir: state-{'peer' if ca else 'tool'}\n",
+        encoding="utf-8",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--services", type=int, nargs="+", default=[50])
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--parallelism", type=int, default=8)
+    args = parser.parse_args()
+    # requests lets these variables override an explicit CA file; the run's CA must win.
+    os.environ.pop("REQUESTS_CA_BUNDLE", None)
+    os.environ.pop("CURL_CA_BUNDLE", None)
+    print(f"servicenow, fresh instance: {args.latency_ms:g} ms latency")
+    print(
+        "| services | records | pysnc script requests | usm-config apply requests | ratio "
+        "| pysnc script wall s | usm-config apply wall s | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for services in args.services:
+        row = run(services, args.latency_ms, args.parallelism)
+        print(
+            f"| {services:,} | {row['records']:,} | {row['peer_requests']:,} "
+            f"| {row['tool_requests']:,} | {row['peer_requests'] / row['tool_requests']:.1f}x "
+            f"| {row['peer_wall']:.1f} | {row['tool_wall']:.1f} "
+            f"| {row['peer_wall'] / row['tool_wall']:.1f}x |",
+            flush=True,
+        )
+        print(f"  usm-config plan after the pysnc script: {row['peer_left']}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
