@@ -196,7 +196,11 @@ class _Loader:
 
     def overlay(self, blueprint: LMap | None, path: Path) -> LMap | None:
         """Lay the overlay at ``path`` (a file or directory) over ``blueprint``."""
-        if not path.exists():
+        kind = kind_of(path)
+        if kind.code:
+            self.diagnostics.append(problem(kind, path))
+            return None
+        if kind is MISSING:
             self.diagnostics.append(
                 _error(
                     "LOAD001",
@@ -207,7 +211,7 @@ class _Loader:
                 )
             )
             return None
-        trees = [t for t in (self._parse(f) for f in self._files(path)) if t is not None]
+        trees = [t for t in (self._parse(f) for f in self._files(path, kind)) if t is not None]
         if not trees:
             return None
         layer = self._combine(trees)
