@@ -15,7 +15,6 @@ from test_plan_apply_cli import Workspace
 from usm_config.cli import cli
 
 USAGE_ERRORS = {
-    "missing blueprint path": (["plan", "missing.yaml"], "Path 'missing.yaml' does not exist"),
     "no blueprint path": (["plan"], "Missing argument 'PATH'"),
     "misspelt option": (["plan", "tiny.yaml", "--targts", "t.yaml"], "No such option '--targts'"),
     "misspelt flag": (["plan", "tiny.yaml", "--prnue"], "No such option '--prnue'"),
@@ -63,3 +62,13 @@ def test_exit_2_still_means_changes(ws: Workspace) -> None:
     result = ws.run("plan", "tiny.yaml", "--detailed-exitcode", "-o", "summary")
     assert result.exit_code == 2
     assert "to create" in result.stdout
+
+
+@pytest.mark.parametrize("flags", [[], ["--detailed-exitcode"]], ids=["plain", "detailed"])
+def test_a_missing_blueprint_path_is_a_located_error_with_exit_1(
+    ws: Workspace, flags: list[str]
+) -> None:
+    result = CliRunner().invoke(cli, ["plan", "missing.yaml", *flags])
+    assert result.exit_code == 1, result.output
+    assert "missing.yaml: error[LOAD001] no such file or directory: missing.yaml" in result.output
+    assert "Traceback" not in result.output
