@@ -165,9 +165,13 @@ def _manual_lines(manual: list[Change]) -> list[str]:
     return lines
 
 
+#: How many changes the summary names before it counts the rest.
+FIRST_CHANGES = 5
+
+
 def render_summary(plan: Plan, *, colour: bool = False) -> str:
-    """One line per kind with its changes counted by action, then the manual steps by name:
-    the plan of a whole blueprint on one screen (for logs and demos)."""
+    """One line per kind with its changes counted by action, the first few changes, then the
+    manual steps by name: the plan of a whole blueprint on one screen (for logs and demos)."""
     lines = _heading(plan)
     counts: dict[str, dict[Action, int]] = {}
     for change in plan.changes:
@@ -177,6 +181,14 @@ def render_summary(plan: Plan, *, colour: bool = False) -> str:
     for kind, per_action in counts.items():
         parts = [f"{SYMBOLS[a][0]}{n}" for a, n in sorted(per_action.items())]
         lines.append(f"  {kind.ljust(width)}  {' '.join(parts)}")
+    steps = [c for c in plan.changes if c.action.is_step]
+    if steps:
+        lines += ["", "  first changes ('plan --output text' shows them all):"]
+        for change in steps[:FIRST_CHANGES]:
+            text = f"    {SYMBOLS[change.action][0]} {change.address}"
+            lines.append(click.style(text, fg=SYMBOLS[change.action][1]) if colour else text)
+        if len(steps) > FIRST_CHANGES:
+            lines.append(f"    … and {len(steps) - FIRST_CHANGES} more")
     manual = [c for c in plan.changes if c.action == Action.MANUAL]
     if manual:
         lines += ["", "  manual steps ('plan --output text' shows what to do):"]
