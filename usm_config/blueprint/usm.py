@@ -42,6 +42,20 @@ class CallStatus(StrEnum):
     KNOWN_ERROR = "known error"
 
 
+#: The call statuses in USM's Dutch template wording.
+CALL_STATUS_NL: dict[CallStatus, str] = {
+    CallStatus.WORKFLOW_FULFILLED: "workflow vervuld",
+    CallStatus.PROCESS_FULFILLED: "proces vervuld",
+    CallStatus.CLOSED: "gesloten",
+    CallStatus.KNOWN_ERROR: "bekende fout",
+}
+
+
+def call_status_label(status: CallStatus, locale: str) -> str:
+    """A call status as a tool shows it in ``locale`` ('en' or 'nl')."""
+    return CALL_STATUS_NL[status] if locale == "nl" else status.value
+
+
 class UsmRole(StrEnum):
     """Provider profiles that USM names; organisations map their own roles onto these."""
 

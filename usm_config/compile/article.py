@@ -22,7 +22,13 @@ from typing import Literal
 
 from usm_config.blueprint.model import Blueprint, Matrix, Process, StepTailoring, Workflow
 from usm_config.blueprint.sequence import expand_path
-from usm_config.blueprint.usm import CALL_TYPE_NAMES, PROCESSES, CallType, ProcessId
+from usm_config.blueprint.usm import (
+    CALL_TYPE_NAMES,
+    PROCESSES,
+    CallType,
+    ProcessId,
+    call_status_label,
+)
 
 Locale = Literal["en", "nl"]
 
@@ -294,7 +300,7 @@ def workflow_article(bp: Blueprint, wf: Workflow, locale: Locale | None = None) 
                 number=step.number,
                 name=step_names.get((step.process, step.step), step.name),
                 depth=step.depth,
-                status=step.status.value if step.status else "",
+                status=call_status_label(step.status, lang) if step.status else "",
                 hands_over_to=names[wf.path[step.depth + 1]] if step.fork else "",
                 resumes_after=names[wf.path[step.depth + 1]] if resumed else "",
             )

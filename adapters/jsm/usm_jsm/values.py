@@ -11,6 +11,7 @@ import re
 from typing import Literal
 
 from usm_config.blueprint.model import Blueprint
+from usm_config.blueprint.usm import CallStatus, call_status_label
 from usm_config.compile.settings import setting
 
 Locale = Literal["en", "nl"]
@@ -85,13 +86,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "jira_status": ("Jira status", "Jira-status"),
 }
 
-CALL_STATUS_NL = {
-    "workflow fulfilled": "workflow vervuld",
-    "process fulfilled": "proces vervuld",
-    "closed": "gesloten",
-    "known error": "bekende fout",
-}
-
 
 def locale(bp: Blueprint) -> Locale:
     """The blueprint's locale."""
@@ -111,7 +105,7 @@ def localised(bp: Blueprint, name: str, name_nl: str | None) -> str:
 
 def call_status(bp: Blueprint, status: str) -> str:
     """A USM call status in the blueprint's locale."""
-    return CALL_STATUS_NL.get(status, status) if locale(bp) == "nl" else status
+    return call_status_label(CallStatus(status), locale(bp))
 
 
 def project_key(bp: Blueprint) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Literal
 
 from usm_config.blueprint.model import Blueprint
-from usm_config.blueprint.usm import PROCESSES, ProcessId
+from usm_config.blueprint.usm import PROCESSES, CallStatus, ProcessId, call_status_label
 
 Locale = Literal["en", "nl"]
 ADAPTER = "topdesk"
@@ -46,14 +46,6 @@ WORDS: dict[str, tuple[str, str]] = {
         "Gepubliceerd uit de USM-blauwdruk door usm-config. Wijzig de blauwdruk, niet dit item: "
         "de volgende apply overschrijft wijzigingen die hier gemaakt zijn.",
     ),
-}
-
-#: USM's call statuses in Dutch (usm.md §2.1: 'workflow fulfilled' …).
-CALL_STATUS_NL = {
-    "workflow fulfilled": "workflow vervuld",
-    "process fulfilled": "proces vervuld",
-    "closed": "gesloten",
-    "known error": "bekende fout",
 }
 
 #: The entry types (``/incidents/entry_types``) of the blueprint's channels.
@@ -105,7 +97,7 @@ def process_name(bp: Blueprint, pid: ProcessId) -> str:
 
 def call_status(bp: Blueprint, status: str) -> str:
     """A USM call status in the blueprint's locale, capitalised as TOPdesk lists show them."""
-    text = CALL_STATUS_NL.get(status, status) if locale(bp) == "nl" else status
+    text = call_status_label(CallStatus(status), locale(bp))
     return text[:1].upper() + text[1:]
 
 
