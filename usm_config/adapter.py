@@ -162,6 +162,23 @@ class SupportsExport(Protocol):
         ...
 
 
+#: How an element lands without a record of its own: "API record", "manual step", "artifact"
+#: or "not representable", and why (see :class:`usm_config.export.fidelity.Landing`).
+Explained = Mapping[str, tuple[str, str]]
+
+
+@runtime_checkable
+class SupportsLandings(Protocol):
+    """An adapter that says how the blueprint elements it writes no record for land."""
+
+    def landings(self, blueprint: Blueprint) -> Explained:
+        """Blueprint path (as ``Record.source`` spells it) → (landing, why), for elements the
+        compile step gives no record of their own: a step that uses a state the tool has out
+        of the box, a part of the blueprint written to an artifact, one the tool cannot hold.
+        Pure."""
+        ...
+
+
 class AdapterNotFound(LookupError):
     """No installed adapter has the requested name."""
 
@@ -196,6 +213,7 @@ __all__ = [
     "Adapter",
     "AdapterNotFound",
     "AdapterOptionError",
+    "Explained",
     "LiveIds",
     "Problem",
     "RecordIO",
@@ -203,6 +221,7 @@ __all__ = [
     "SupportsArtifacts",
     "SupportsBatchWrites",
     "SupportsExport",
+    "SupportsLandings",
     "SupportsOptions",
     "SupportsOverrideCheck",
     "SupportsSandbox",

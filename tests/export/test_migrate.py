@@ -96,3 +96,17 @@ def test_migrate_apply_needs_out(workspace: Path) -> None:
     result = run("migrate", "--from", "jsm", "--to", "servicenow", "--apply")
     assert result.exit_code == 1
     assert "keep it with --out DIR" in result.output
+
+
+def test_every_element_without_a_record_says_why(workspace: Path) -> None:
+    result = run("migrate", "--from", "jsm", "--to", "servicenow", "-o", "json")
+    data = json.loads(result.stdout)
+    unexplained = [e for e in data["elements"] if e["why"] == "the adapter writes no record for it"]
+    assert unexplained == []
+    steps = {e["name"]: e for e in data["elements"] if e["path"].startswith("processes[4].steps")}
+    # Improve's first step uses the state ServiceNow has out of the box, as it is.
+    assert steps["Identify risks"]["landing"] == "API record"
+    assert "problem.state 101 'New'" in steps["Identify risks"]["why"]
+    recover = [e for e in data["elements"] if e["what"] == "process" and e["name"] == "Recover"]
+    assert recover[0]["landing"] == "not representable"
+    assert "knowledge article" in recover[0]["why"]

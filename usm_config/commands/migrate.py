@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from usm_config.adapter import Adapter, SupportsExport, load_adapter
+from usm_config.adapter import Adapter, SupportsExport, SupportsLandings, load_adapter
 from usm_config.blueprint.model import Blueprint
 from usm_config.commands.common import (
     EXIT_CHANGES,
@@ -179,7 +179,7 @@ def _report(
         blueprint,
         desired.records,
         adapter.kinds,
-        artifact_sections=getattr(adapter, "artifact_sections", ()),
+        explained=adapter.landings(blueprint) if isinstance(adapter, SupportsLandings) else None,
     )
     return FidelityReport(
         source=f"'{source.name}' ({source.config.adapter})",

@@ -138,12 +138,13 @@ def land(
     records: Iterable[Record],
     kinds: Mapping[str, KindSpec],
     *,
-    artifact_sections: Iterable[str] = (),
+    explained: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[ElementLanding]:
     """Where each element of ``bp`` lands among the compiled ``records`` of a target adapter.
 
-    ``artifact_sections`` are the top-level sections (``workflows``, ``profiles``) the adapter
-    writes to its offline artifacts."""
+    ``explained`` is the adapter's word on elements without a record of their own (see
+    :class:`usm_config.adapter.SupportsLandings`); an element neither has nor explains is not
+    representable."""
     found = list(elements(bp))
     paths = [e.path for e in found]
     owned: dict[str, list[Record]] = {p: [] for p in paths}
@@ -151,7 +152,7 @@ def land(
         owner = _owner(record.source or "", paths)
         if owner is not None:
             owned[owner].append(record)
-    in_artifact = set(artifact_sections)
+    told = explained or {}
     out = []
     for element in found:
         mine = owned[element.path]
@@ -164,10 +165,11 @@ def land(
                     element, Landing.MANUAL, addresses, "the tool's API cannot write these"
                 )
             )
+        elif element.path in told:
+            landing, why = told[element.path]
+            out.append(ElementLanding(element, Landing(landing), (), why))
         elif _children_land(element.path, paths, owned):
             continue  # a container whose parts land on their own (a process and its steps)
-        elif element.path.split("[")[0].split(".")[0] in in_artifact:
-            out.append(ElementLanding(element, Landing.ARTIFACT, (), "written to the artifacts"))
         else:
             out.append(
                 ElementLanding(element, Landing.NONE, (), "the adapter writes no record for it")

@@ -41,8 +41,6 @@ class JsmAdapter:
 
     name = "jsm"
     description = "Jira Service Management Cloud: platform REST v3 and the JSM REST API"
-    #: Blueprint sections written to the workflow guide artifact rather than to records.
-    artifact_sections = ("workflows", "profiles")
     #: The pure halves: blueprint → records, and the x-jsm checks.
     compile = staticmethod(compile_blueprint)
     check_overrides = staticmethod(check_overrides)
@@ -107,6 +105,13 @@ class JsmAdapter:
         """The site's USM project (``scope``'s, when given) as a blueprint layer over
         ``reference`` (see :mod:`usm_jsm.export`)."""
         return export_records(live, reference, project_key(scope) if scope else None)
+
+    def landings(self, blueprint: Blueprint) -> dict[str, tuple[str, str]]:
+        """Workflows and profiles land in the workflow guide artifact (``plan --artifacts``)."""
+        why = "in the workflow guide (plan --artifacts DIR)"
+        out = {f"workflows[{i}]": ("artifact", why) for i in range(len(blueprint.workflows))}
+        out |= {f"profiles[{i}]": ("artifact", why) for i in range(len(blueprint.profiles))}
+        return out
 
     def artifacts(
         self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds

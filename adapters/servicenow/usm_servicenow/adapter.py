@@ -16,6 +16,7 @@ from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_servicenow import client as api
 from usm_servicenow.kinds import KINDS
+from usm_servicenow.landings import landings
 from usm_servicenow.mapping import compile_blueprint
 from usm_servicenow.overrides import check_overrides
 from usm_servicenow.updateset import UpdateSetChange, record_sys_id, render_update_set
@@ -129,6 +130,11 @@ class ServiceNowAdapter:
             BasicAuthConfig(username_env=SANDBOX_USER_ENV, password_env=SANDBOX_PASSWORD_ENV),
             {SANDBOX_USER_ENV: "admin", SANDBOX_PASSWORD_ENV: "admin"},
         )
+
+    def landings(self, blueprint: Blueprint) -> dict[str, tuple[str, str]]:
+        """How the elements without a record of their own land (see
+        :mod:`usm_servicenow.landings`)."""
+        return landings(blueprint)
 
     def artifacts(
         self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds
