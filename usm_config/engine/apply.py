@@ -183,8 +183,9 @@ class Applier:
         async with self.semaphore:
             if self._stopping:
                 return
-            for change, _ in prepared:
-                self._begin(change)
+            with self.journal.together():
+                for change, _ in prepared:
+                    self._begin(change)
             try:
                 outcomes = list(
                     await self.adapter.write_batch(self.client, [w for _, w in prepared])
@@ -194,16 +195,17 @@ class Applier:
                 log.debug("batch of %d: outcome unknown (%s)", len(prepared), exc)
                 outcomes = [None] * len(prepared)
         retry: list[tuple[Change, bool]] = []
-        for (change, _), outcome in zip(prepared, outcomes, strict=True):
-            if outcome is None:
-                retry.append((change, True))
-            elif outcome.target_id is not None:
-                self._finish(change, outcome.target_id)
-                self._succeeded(change)
-            elif outcome.retryable:
-                retry.append((change, False))
-            else:
-                self._fail(change, f"{change.address}: {outcome.error}")
+        with self.journal.together():
+            for (change, _), outcome in zip(prepared, outcomes, strict=True):
+                if outcome is None:
+                    retry.append((change, True))
+                elif outcome.target_id is not None:
+                    self._finish(change, outcome.target_id)
+                    self._succeeded(change)
+                elif outcome.retryable:
+                    retry.append((change, False))
+                else:
+                    self._fail(change, f"{change.address}: {outcome.error}")
         await asyncio.gather(*(self._guarded(c, look_first=look) for c, look in retry))
 
     async def _apply(self, change: Change, *, look_first: bool = False) -> None:

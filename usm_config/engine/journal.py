@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
@@ -103,6 +104,7 @@ class Journal:
         self.target = target
         self.adapter = adapter
         self._handle: IO[str] | None = None
+        self._together = False
 
     def __enter__(self) -> Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,9 +121,25 @@ class Journal:
             self._handle = None
 
     def write(self, **entry: Any) -> None:
-        """Append one entry and force it to disk."""
+        """Append one entry and force it to disk (at the end of :meth:`together` inside one)."""
         assert self._handle is not None, "journal is not open"
         self._handle.write(json.dumps(entry, sort_keys=True) + "\n")
+        if not self._together:
+            self._sync()
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Write several entries with one flush to disk at the end, e.g. the ``begin`` lines of
+        a batch before it is sent: durable together before anything depends on them."""
+        self._together = True
+        try:
+            yield
+        finally:
+            self._together = False
+            self._sync()
+
+    def _sync(self) -> None:
+        assert self._handle is not None, "journal is not open"
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
