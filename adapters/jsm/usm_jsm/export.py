@@ -36,7 +36,7 @@ from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, Pr
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.model import Exported, Finding, FindingKind
-from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, WORDS, Locale
+from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, WORDS, Locale, sentence
 
 #: Groups every Cloud site has (jira.md §1.7): the site's administrators and the product
 #: access groups, which are named after the product and the site.
@@ -410,7 +410,7 @@ def _call_types(
             ct = by_issue_type[_text(record, "name")]
             description = _strip_suffix(_text(record, "description"), managed)
             base = next(c for c in reference.call_types if c.id == ct)
-            if description and description != _sentence(base.description):
+            if description and description != sentence(base.description):
                 entry = next((e for e in out if e["id"] == ct.value), None)
                 if entry is None:
                     entry = {"id": ct.value}
@@ -421,11 +421,6 @@ def _call_types(
             if _text(record, "name") == project.scheme:
                 site.use(record)
     return sorted(out, key=lambda e: str(e["id"])), by_issue_type
-
-
-def _sentence(text: str | None) -> str:
-    text = (text or "").strip()
-    return text if not text or text[-1] in ".!?" else text + "."
 
 
 # ----------------------------------------------------------------------------- classification
@@ -666,7 +661,7 @@ def _services(site: _Site, project: _Project, by_issue_type: Mapping[str, CallTy
         if call_type != CallType.SERVICE_REQUEST:  # the blueprint's default
             item["call_type"] = call_type.value
         description = _text(record, "description")
-        if description and description != _sentence(name):
+        if description and description != sentence(name):
             item["description"] = description
         services[match.group("service")].setdefault("requests", []).append(item)
     for record in site.of("portal_group"):

@@ -12,6 +12,7 @@ from typing import Literal
 
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.usm import CallStatus, call_status_label
+from usm_config.compile import wording
 from usm_config.compile.settings import setting
 
 Locale = Literal["en", "nl"]
@@ -87,20 +88,9 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def locale(bp: Blueprint) -> Locale:
-    """The blueprint's locale."""
-    return bp.organisation.locale
-
-
-def word(bp: Blueprint, key: str, **values: str) -> str:
-    """The adapter's label ``key`` in the blueprint's locale, with ``values`` filled in."""
-    en, nl = WORDS[key]
-    return (nl if locale(bp) == "nl" else en).format(**values)
-
-
-def localised(bp: Blueprint, name: str, name_nl: str | None) -> str:
-    """``name_nl`` for a Dutch blueprint when it has one, else ``name``."""
-    return name_nl if locale(bp) == "nl" and name_nl else name
+locale = wording.locale
+localised = wording.localised
+word = wording.Wording(WORDS).word
 
 
 def call_status(bp: Blueprint, status: str) -> str:
@@ -121,12 +111,7 @@ def project_key(bp: Blueprint) -> str:
     return letters[:10] if len(letters) >= 2 else (letters + "SM")[:10]
 
 
-def sentence(text: str | None) -> str:
-    """``text`` with a full stop at the end (empty stays empty)."""
-    text = (text or "").strip()
-    if not text:
-        return ""
-    return text if text[-1] in ".!?" else text + "."
+sentence = wording.sentence
 
 
 def by_name(item: object) -> str:
@@ -134,6 +119,4 @@ def by_name(item: object) -> str:
     return str(item.get("name")) if isinstance(item, dict) else str(item)
 
 
-def join(*parts: str) -> str:
-    """Non-empty parts joined by a space."""
-    return " ".join(p for p in parts if p)
+join = wording.join_words

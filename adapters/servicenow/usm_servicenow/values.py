@@ -22,6 +22,7 @@ from usm_config.blueprint.model import (
     duration_minutes,
 )
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, PROCESSES, CallType, ProcessId
+from usm_config.compile import wording
 from usm_config.compile.settings import setting as read_setting
 
 ADAPTER = "servicenow"
@@ -132,20 +133,9 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def locale(bp: Blueprint) -> str:
-    """The blueprint's locale."""
-    return bp.organisation.locale
-
-
-def word(bp: Blueprint, key: str, **values: str) -> str:
-    """The adapter's phrase ``key`` in the blueprint's locale, with ``values`` filled in."""
-    en, nl = WORDS[key]
-    return (nl if locale(bp) == "nl" else en).format(**values)
-
-
-def localised(bp: Blueprint, name: str, name_nl: str | None) -> str:
-    """``name_nl`` for a Dutch blueprint when it has one, else ``name``."""
-    return name_nl if locale(bp) == "nl" and name_nl else name
+locale = wording.locale
+localised = wording.localised
+word = wording.Wording(WORDS).word
 
 
 def step_name(bp: Blueprint, process: ProcessId, key: str, name: str, name_nl: str | None) -> str:
@@ -290,5 +280,4 @@ def sentence(text: str | None) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-def join_parts(*parts: str) -> str:
-    return " ".join(part for part in parts if part)
+join_parts = wording.join_words

@@ -13,6 +13,7 @@ from typing import Literal
 
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.usm import PROCESSES, CallStatus, ProcessId, call_status_label
+from usm_config.compile import wording
 
 Locale = Literal["en", "nl"]
 ADAPTER = "topdesk"
@@ -65,9 +66,7 @@ def folder_language(title: str) -> Locale:
     return "nl" if title == WORDS["folder"][1] else "en"
 
 
-def locale(bp: Blueprint) -> Locale:
-    """The blueprint's locale."""
-    return bp.organisation.locale
+locale = wording.locale
 
 
 def other(lang: Locale) -> Locale:
@@ -75,15 +74,8 @@ def other(lang: Locale) -> Locale:
     return "en" if lang == "nl" else "nl"
 
 
-def word(bp: Blueprint, key: str, lang: Locale | None = None, **values: object) -> str:
-    """The adapter's label ``key`` in ``lang`` (default: the blueprint's), ``values`` filled in."""
-    en, nl = WORDS[key]
-    return (nl if (lang or locale(bp)) == "nl" else en).format(**values)
-
-
-def localised(bp: Blueprint, name: str, name_nl: str | None, lang: Locale | None = None) -> str:
-    """``name_nl`` in Dutch when there is one, else ``name``."""
-    return name_nl if (lang or locale(bp)) == "nl" and name_nl else name
+word = wording.Wording(WORDS).word
+localised = wording.localised
 
 
 def process_name(bp: Blueprint, pid: ProcessId) -> str:
@@ -123,9 +115,4 @@ def duration_period(minutes: int) -> tuple[int, str]:
     return minutes, "minutes"
 
 
-def sentence(text: str | None) -> str:
-    """``text`` with a full stop at the end (empty stays empty)."""
-    text = (text or "").strip()
-    if not text:
-        return ""
-    return text if text[-1] in ".!?" else text + "."
+sentence = wording.sentence

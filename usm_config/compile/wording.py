@@ -1,0 +1,51 @@
+"""The words an adapter shows around USM's names, in the blueprint's locale.
+
+Every adapter keeps its own table of labels, ``key → (English, Dutch)``; :class:`Wording`
+looks them up in the blueprint's locale (or another one, for a translation). The small text
+helpers every adapter's mapping uses live here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from usm_config.blueprint.model import Blueprint
+from usm_config.compile.article import Locale
+
+
+def locale(bp: Blueprint) -> Locale:
+    """The blueprint's locale."""
+    return bp.organisation.locale
+
+
+def localised(bp: Blueprint, name: str, name_nl: str | None, lang: Locale | None = None) -> str:
+    """``name_nl`` in Dutch (``lang``, default the blueprint's locale) when there is one, else
+    ``name``."""
+    return name_nl if (lang or locale(bp)) == "nl" and name_nl else name
+
+
+def sentence(text: str | None) -> str:
+    """``text`` with a full stop at the end (empty stays empty)."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    return text if text[-1] in ".!?" else text + "."
+
+
+def join_words(*parts: str) -> str:
+    """Non-empty parts joined by a space."""
+    return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """An adapter's labels, ``key → (English, Dutch)``, with ``{placeholders}``."""
+
+    words: Mapping[str, tuple[str, str]]
+
+    def word(self, bp: Blueprint, key: str, lang: Locale | None = None, **values: object) -> str:
+        """The label ``key`` in ``lang`` (default: the blueprint's locale), ``values`` filled
+        in."""
+        en, nl = self.words[key]
+        return (nl if (lang or locale(bp)) == "nl" else en).format(**values)
