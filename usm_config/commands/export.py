@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -26,9 +29,91 @@ from usm_config.export.report import render_export_report
 from usm_config.export.verify import Fidelity, adopt, check_export
 from usm_config.export.writer import ExportTargetError, write_directory
 from usm_config.runner import Context, Session
-from usm_config.targets import resolve_target
+from usm_config.targets import ResolvedTarget, resolve_target
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 REPORT = "export-report.md"
+
+
+def reference_option(help: str) -> Callable[[F], F]:
+    """``--extends``: the USM library an export builds on, or an assessment measures against."""
+    return click.option(
+        "--extends",
+        "base",
+        type=click.Path(exists=True, path_type=Path),
+        default=Path("blueprints/usm-reference.yaml"),
+        show_default=True,
+        help=help,
+    )
+
+
+def report_options(choices: Iterable[str], what: str) -> Callable[[F], F]:
+    """``--output`` and ``--report`` of a command that prints a report."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--report",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help=f"Also save the {what} to this file (in the --output format).",
+        )(func)
+        return click.option(
+            "--output",
+            "-o",
+            type=click.Choice(sorted(choices)),
+            default="text",
+            show_default=True,
+            help=f"Format of the {what}.",
+        )(func)
+
+    return decorate
+
+
+def emit_report(text: str, report: Path | None) -> None:
+    """Print a report, and save it to ``report`` when given."""
+    click.echo(text, nl=False)
+    if report is not None:
+        write_atomic(report, text)
+        click.echo(f"wrote {display_path(report)}", err=True)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A target an export reads: its adapter, which can export, and its live records."""
+
+    target: ResolvedTarget
+    adapter: Adapter
+    exporter: SupportsExport
+    live: list[Record]
+
+    @property
+    def origin(self) -> str:
+        """Where an export comes from, as its files say."""
+        config = self.target.config
+        return f"target '{self.target.name}' ({self.adapter.name}, {config.url})"
+
+
+def read_source(
+    reference: Blueprint, at: Path, targets_file: Path, name: str, cannot: str = "export yet"
+) -> Source:
+    """Read target ``name`` as plan does (``at`` is the blueprint path its lock belongs to);
+    a :class:`Failure` saying the adapter "cannot <cannot>" when it cannot export."""
+    target = resolve_target(targets_file, name)
+    adapter = load_adapter(target.config.adapter)
+    if not isinstance(adapter, SupportsExport):
+        raise Failure(f"adapter '{adapter.name}' cannot {cannot}")
+    context = Context(reference, at, target, adapter)
+    live = asyncio.run(read_live(context))
+    return Source(target, context.adapter, adapter, live)
+
+
+def write_export(exported: Exported, out: Path, base: Path, origin: str) -> list[Path]:
+    """Write the export as a blueprint directory; a :class:`Failure` when ``out`` cannot take
+    it."""
+    try:
+        return write_directory(exported, out, extends=base, origin=origin)
+    except ExportTargetError as exc:
+        raise Failure(str(exc)) from None
 
 
 @click.command()
@@ -44,14 +129,7 @@ REPORT = "export-report.md"
     help="Instead of --out: update this existing blueprint (file or folder) in place, keeping "
     "its comments, key order and files; review the change with 'git diff'.",
 )
-@click.option(
-    "--extends",
-    "base",
-    type=click.Path(exists=True, path_type=Path),
-    default=Path("blueprints/usm-reference.yaml"),
-    show_default=True,
-    help="The USM library the export builds on; only what differs from it is written.",
-)
+@reference_option("The USM library the export builds on; only what differs from it is written.")
 @click.option(
     "--adopt",
     "adopt_records",
@@ -90,27 +168,19 @@ def export(
         raise click.UsageError("give either --out DIR or --onto BLUEPRINT")
     with handled_errors():
         reference, _ = load_or_fail(base, strict=False)
-        target = resolve_target(targets_file, target_name)
-        adapter = load_adapter(target.config.adapter)
-        if not isinstance(adapter, SupportsExport):
-            raise Failure(f"adapter '{adapter.name}' cannot export yet")
-        context = Context(reference, out or onto or base, target, adapter)
-        live = asyncio.run(read_live(context))
-        origin = f"target '{target.name}' ({adapter.name}, {target.config.url})"
+        source = read_source(reference, out or onto or base, targets_file, target_name)
+        live, adapter, target = source.live, source.adapter, source.target
         if onto is not None:
             existing, _ = load_or_fail(onto, strict=False)
-            exported = adapter.export(live, reference, scope=existing)
-            _pull(exported, onto, live, context.adapter)
+            exported = source.exporter.export(live, reference, scope=existing)
+            _pull(exported, onto, live, adapter)
             return
-        exported = adapter.export(live, reference)
+        exported = source.exporter.export(live, reference)
         assert out is not None
-        try:
-            written = write_directory(exported, out, extends=base, origin=origin)
-        except ExportTargetError as exc:
-            raise Failure(str(exc)) from None
+        written = write_export(exported, out, base, source.origin)
         blueprint = load_export(out)
-        fidelity = check_export(context.adapter, blueprint, live)
-        write_atomic(out / REPORT, render_export_report(exported, fidelity, origin))
+        fidelity = check_export(adapter, blueprint, live)
+        write_atomic(out / REPORT, render_export_report(exported, fidelity, source.origin))
         for path in written:
             click.echo(f"wrote {display_path(path)}", err=True)
         click.echo(f"wrote {display_path(out / REPORT)}", err=True)

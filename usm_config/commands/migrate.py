@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from usm_config.adapter import Adapter, SupportsExport, SupportsLandings, load_adapter
+from usm_config.adapter import Adapter, SupportsLandings, load_adapter
 from usm_config.blueprint.model import Blueprint
 from usm_config.commands.common import (
     EXIT_CHANGES,
@@ -19,15 +19,20 @@ from usm_config.commands.common import (
     handled_errors,
     load_or_fail,
 )
-from usm_config.commands.export import load_export, read_live
+from usm_config.commands.export import (
+    emit_report,
+    load_export,
+    read_source,
+    reference_option,
+    report_options,
+    write_export,
+)
 from usm_config.commands.target import apply as apply_command
 from usm_config.diagnostics import display_path
-from usm_config.engine.lock import write_atomic
 from usm_config.engine.plan import Plan
 from usm_config.export.fidelity import FidelityReport, land
 from usm_config.export.fidelity_render import RENDERERS
 from usm_config.export.model import Exported
-from usm_config.export.writer import ExportTargetError, write_directory
 from usm_config.runner import Context, Session
 from usm_config.targets import ResolvedTarget, resolve_target
 
@@ -49,27 +54,8 @@ from usm_config.targets import ResolvedTarget, resolve_target
     help="Keep the exported blueprint in this folder (by default it is discarded, unless "
     "--apply needs it).",
 )
-@click.option(
-    "--extends",
-    "base",
-    type=click.Path(exists=True, path_type=Path),
-    default=Path("blueprints/usm-reference.yaml"),
-    show_default=True,
-    help="The USM library the export builds on.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(sorted(RENDERERS)),
-    default="text",
-    show_default=True,
-    help="Format of the fidelity report.",
-)
-@click.option(
-    "--report",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also save the fidelity report to this file (in the --output format).",
-)
+@reference_option("The USM library the export builds on.")
+@report_options(RENDERERS, "fidelity report")
 @click.option(
     "--apply",
     "do_apply",
@@ -106,31 +92,20 @@ def migrate(
     """
     with handled_errors():
         reference, _ = load_or_fail(base, strict=False)
-        source = resolve_target(targets_file, source_name)
         target = resolve_target(targets_file, target_name)
-        source_adapter = load_adapter(source.config.adapter)
-        if not isinstance(source_adapter, SupportsExport):
-            raise Failure(f"adapter '{source_adapter.name}' cannot export yet")
         target_adapter = load_adapter(target.config.adapter)
         if do_apply and out is None:
             raise Failure("--apply applies the exported blueprint: keep it with --out DIR")
-        live = asyncio.run(read_live(Context(reference, base, source, source_adapter)))
-        exported = source_adapter.export(live, reference)
-        origin = f"target '{source.name}' ({source_adapter.name})"
+        source = read_source(reference, base, targets_file, source_name)
+        exported = source.exporter.export(source.live, reference)
+        origin = f"target '{source.target.name}' ({source.adapter.name})"
         with _folder(out) as folder:
-            try:
-                write_directory(exported, folder, extends=base, origin=origin)
-            except ExportTargetError as exc:
-                raise Failure(str(exc)) from None
+            write_export(exported, folder, base, origin)
             blueprint = load_export(folder)
             context = Context(blueprint, folder, target, target_adapter)
             plan = asyncio.run(_plan(context))
-            fidelity = _report(source, target, context.adapter, blueprint, exported, plan)
-            text = RENDERERS[output](fidelity)
-            click.echo(text, nl=False)
-            if report is not None:
-                write_atomic(report, text)
-                click.echo(f"wrote {display_path(report)}", err=True)
+            fidelity = _report(source.target, target, context.adapter, blueprint, exported, plan)
+            emit_report(RENDERERS[output](fidelity), report)
             if out is not None:
                 click.echo(f"the exported blueprint is in {display_path(out)}", err=True)
         if do_apply:
