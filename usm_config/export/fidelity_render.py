@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from jinja2 import PackageLoader, StrictUndefined, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import select_autoescape
 
 from usm_config.export.fidelity import ElementLanding, FidelityReport, Landing
+from usm_config.render.jinja import template_environment
 
-_ENV = SandboxedEnvironment(
-    loader=PackageLoader("usm_config.render", "templates"),
-    undefined=StrictUndefined,
+_ENV = template_environment(
+    "usm_config.render",
     autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
+    keep_trailing_newline=False,
+    sandboxed=True,
 )
 
 

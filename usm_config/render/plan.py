@@ -14,11 +14,10 @@ import re
 from typing import Any
 
 import click
-from jinja2 import PackageLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
 
 from usm_config.engine.plan import Action, Change, Plan
 from usm_config.engine.records import ref_target
+from usm_config.render.jinja import template_environment
 
 SYMBOLS = {
     Action.CREATE: ("+", "green"),
@@ -209,14 +208,7 @@ def render_json(plan: Plan) -> str:
     return plan.model_dump_json(indent=2) + "\n"
 
 
-_ENV = SandboxedEnvironment(
-    loader=PackageLoader("usm_config.render", "templates"),
-    undefined=StrictUndefined,
-    autoescape=False,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+_ENV = template_environment("usm_config.render", autoescape=False, sandboxed=True)
 
 
 def _md_cell(value: Any) -> str:

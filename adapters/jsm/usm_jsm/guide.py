@@ -21,6 +21,7 @@ from usm_config.blueprint.usm import ProcessId
 from usm_config.compile.article import workflow_article
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import ref_target
+from usm_config.render.jinja import template_environment
 from usm_jsm.kinds import KINDS
 from usm_jsm.values import localised, word
 
@@ -37,16 +38,8 @@ def _cell(value: object) -> str:
 
 @functools.cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("usm_jsm", "templates"),
-        autoescape=False,  # Markdown, not HTML
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["cell"] = _cell
-    return env
+    # Markdown, not HTML: no escaping.
+    return template_environment("usm_jsm", autoescape=False, filters={"cell": _cell})
 
 
 def render_workflow_guide(bp: Blueprint) -> str:

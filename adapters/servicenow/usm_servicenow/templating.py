@@ -7,6 +7,8 @@ import functools
 import jinja2
 from markupsafe import Markup, escape
 
+from usm_config.render.jinja import template_environment
+
 
 def html_lines(text: str) -> Markup:
     """Escape ``text`` and keep its line breaks as ``<br>``."""
@@ -30,15 +32,5 @@ def xml_attr(value: object) -> Markup:
 @functools.cache
 def environment() -> jinja2.Environment:
     """Autoescaping, strict environment over ``usm_servicenow/templates``."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("usm_servicenow", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["lines"] = html_lines
-    env.filters["xml"] = xml_text
-    env.filters["attr"] = xml_attr
-    return env
+    filters = {"lines": html_lines, "xml": xml_text, "attr": xml_attr}
+    return template_environment("usm_servicenow", autoescape=True, filters=filters)

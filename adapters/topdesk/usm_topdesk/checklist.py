@@ -20,6 +20,7 @@ from pydantic import JsonValue
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import Op, ref_target
+from usm_config.render.jinja import template_environment
 from usm_topdesk.kinds import KINDS, SCREENS, UNREADABLE
 from usm_topdesk.mapping import build
 
@@ -129,16 +130,10 @@ def screens(bp: Blueprint, changes: Sequence[Change]) -> list[Screen]:
 
 @functools.cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("usm_topdesk", "templates"),
-        autoescape=jinja2.select_autoescape(["html.j2"]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    filters = {"cell": lambda value: " ".join(str(value).split()).replace("|", "\\|")}
+    return template_environment(
+        "usm_topdesk", autoescape=jinja2.select_autoescape(["html.j2"]), filters=filters
     )
-    env.filters["cell"] = lambda value: " ".join(str(value).split()).replace("|", "\\|")
-    return env
 
 
 def render_checklist(bp: Blueprint, changes: Sequence[Change]) -> tuple[str, str]:

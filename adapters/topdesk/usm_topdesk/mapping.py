@@ -26,6 +26,7 @@ from usm_config.compile.article import Locale, workflow_article
 from usm_config.compile.settings import setting
 from usm_config.compile.sink import RecordSink
 from usm_config.engine.records import Desired, ref
+from usm_config.render.jinja import template_environment
 from usm_topdesk.kinds import KINDS
 from usm_topdesk.values import (
     ADAPTER,
@@ -204,15 +205,10 @@ def _services(bp: Blueprint, out: Build) -> None:
 
 @functools.cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("usm_topdesk", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    filters = {"lines": lambda text: " ".join(str(text).split())}
+    return template_environment(
+        "usm_topdesk", autoescape=True, keep_trailing_newline=False, filters=filters
     )
-    env.filters["lines"] = lambda text: " ".join(str(text).split())
-    return env
 
 
 def article(bp: Blueprint, index: int, lang: Locale) -> tuple[str, str]:

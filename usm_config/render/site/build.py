@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from usm_config.adapter import Adapter
@@ -27,6 +27,7 @@ from usm_config.compile.article import workflow_article
 from usm_config.render.diagram import layout_flow, render_svg, workflow_flow
 from usm_config.render.diagram.process_model import hand_overs, render_process_model
 from usm_config.render.diagram.svg import PROCESS_COLOURS
+from usm_config.render.jinja import template_environment
 from usm_config.render.site.labels import labels
 from usm_config.render.site.landing import adapter_landing
 from usm_config.render.site.sources import SourceRef, Sources
@@ -35,14 +36,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("usm_config.render", "templates"),
-        undefined=StrictUndefined,
-        autoescape=select_autoescape(["j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return template_environment("usm_config.render", autoescape=select_autoescape(["j2"]))
 
 
 @dataclass(frozen=True)
