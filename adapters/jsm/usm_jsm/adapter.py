@@ -16,6 +16,7 @@ from usm_config.engine.records import KindSpec, Record
 from usm_config.export.model import Exported
 from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
+from usm_config.write_tables import WriteTables
 from usm_jsm import writes
 from usm_jsm.export import export_records
 from usm_jsm.guide import render_manual_steps, render_workflow_guide
@@ -49,9 +50,11 @@ class JsmAdapter:
         self.private_api = private_api
         self.kinds: Mapping[str, KindSpec] = PRIVATE_KINDS if private_api else KINDS
         self._unreadable = PRIVATE_UNREADABLE if private_api else UNREADABLE
-        self._create = writes.PRIVATE_CREATE if private_api else writes.CREATE
-        self._update = writes.PRIVATE_UPDATE if private_api else writes.UPDATE
-        self._delete = writes.PRIVATE_DELETE if private_api else writes.DELETE
+        self._writes = (
+            WriteTables(writes.PRIVATE_CREATE, writes.PRIVATE_UPDATE, writes.PRIVATE_DELETE)
+            if private_api
+            else WriteTables(writes.CREATE, writes.UPDATE, writes.DELETE)
+        )
 
     def configure(self, options: Mapping[str, JsonValue]) -> JsmAdapter:
         """This adapter with a target's ``options``: only ``private_api`` (true or false)."""
@@ -85,19 +88,17 @@ class JsmAdapter:
 
     async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
         """Create one record."""
-        target_id = await self._create[kind](client, fields)
-        return Record(kind=kind, key=(), fields=dict(fields), target_id=target_id)
+        return await self._writes.create_record(client, kind, fields)
 
     async def update(
         self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
     ) -> Record:
         """Write the changed fields of one record."""
-        await self._update[kind](client, target_id, fields)
-        return Record(kind=kind, key=(), fields=dict(fields), target_id=target_id)
+        return await self._writes.update_record(client, kind, target_id, fields)
 
     async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
         """Delete one record."""
-        await self._delete[kind](client, target_id)
+        await self._writes.delete_record(client, kind, target_id)
 
     def export(
         self, live: Sequence[Record], reference: Blueprint, *, scope: Blueprint | None = None

@@ -9,18 +9,15 @@ id of what it created, composite where the object lives inside another one.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from usm_config.http import HttpClient
+from usm_config.write_tables import Creator, Deleter, Updater
 from usm_jsm import client as api
 from usm_jsm import parse, private
 from usm_jsm.payloads import workflow_request
 from usm_jsm.values import ITSM_TEMPLATE
-
-Creator = Callable[[HttpClient, dict[str, Any]], Awaitable[str]]
-Updater = Callable[[HttpClient, str, dict[str, Any]], Awaitable[None]]
-Deleter = Callable[[HttpClient, str], Awaitable[None]]
 
 
 class WorkflowInvalid(Exception):

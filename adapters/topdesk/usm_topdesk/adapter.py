@@ -12,6 +12,7 @@ from usm_config.engine.plan import Change
 from usm_config.engine.records import Record
 from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
+from usm_config.write_tables import WriteTables
 from usm_topdesk import writes
 from usm_topdesk.checklist import render_checklist
 from usm_topdesk.kinds import KINDS, UNREADABLE
@@ -21,6 +22,10 @@ from usm_topdesk.reads import read_tenant
 
 #: Default login of a fresh sandbox (documented in the README); not a secret of any tenant.
 SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_TOPDESK_USER", "USM_SANDBOX_TOPDESK_PASSWORD"
+
+
+#: Per kind, how TOPdesk creates, updates and archives it (:mod:`usm_topdesk.writes`).
+_WRITES = WriteTables(writes.CREATE, writes.UPDATE, writes.DELETE)
 
 
 class TopdeskAdapter:
@@ -54,19 +59,17 @@ class TopdeskAdapter:
 
     async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
         """Create one record (an existing one with the same name is adopted)."""
-        target_id = await writes.CREATE[kind](client, fields)
-        return Record(kind=kind, key=(), fields=dict(fields), target_id=target_id)
+        return await _WRITES.create_record(client, kind, fields)
 
     async def update(
         self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
     ) -> Record:
         """Write the changed fields of one record."""
-        await writes.UPDATE[kind](client, target_id, fields)
-        return Record(kind=kind, key=(), fields=dict(fields), target_id=target_id)
+        return await _WRITES.update_record(client, kind, target_id, fields)
 
     async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
         """Archive one record: TOPdesk keeps archived records, usm-config never deletes."""
-        await writes.DELETE[kind](client, target_id)
+        await _WRITES.delete_record(client, kind, target_id)
 
     def artifacts(
         self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds

@@ -12,20 +12,17 @@ A create that TOPdesk refuses because the record exists (``duplicate_value``, 40
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from usm_config.http import HttpClient, UncertainWriteError
+from usm_config.write_tables import Creator, Deleter, Updater
 from usm_topdesk import client as api
 from usm_topdesk import reads
 from usm_topdesk.client import API, EXTERNAL_LINK, KB
 from usm_topdesk.mapping import TASKS
 from usm_topdesk.values import folder_language
-
-Creator = Callable[[HttpClient, dict[str, Any]], Awaitable[str]]
-Updater = Callable[[HttpClient, str, dict[str, Any]], Awaitable[None]]
-Deleter = Callable[[HttpClient, str], Awaitable[None]]
 
 
 def _id(answer: Any, where: str) -> str:
