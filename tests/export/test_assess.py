@@ -8,38 +8,21 @@ university example was applied to (every workflow supported; Recover's steps ren
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner, Result
+from jsm_workspace import run, workspace
 from support import assert_golden
 from test_export_jsm_pure import legacy_records
 from usm_jsm.export import export_records
 
 from usm_config.blueprint.loader import load_blueprint
-from usm_config.cli import cli
 from usm_config.export.assess import assess
 from usm_config.export.assess_render import render_text
 
+__all__ = ["workspace"]  # the fixture the tests use
+
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "blueprints", tmp_path / "blueprints")
-    (tmp_path / "targets.yaml").write_text(
-        'targets:\n  jsm: {adapter: jsm, url: "sandbox:", lock_dir: state}\n', encoding="utf-8"
-    )
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*argv: str) -> Result:
-    result = CliRunner().invoke(cli, list(argv))
-    assert "Traceback" not in result.output, result.output
-    return result
 
 
 def test_a_site_set_up_from_the_it_template() -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from jsm_workspace import run, workspace
 from support import assert_golden
 
-from usm_config.cli import cli
+__all__ = ["workspace"]  # the fixture the tests use
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -27,25 +26,6 @@ EXAMPLES = {
     "university": REPO / "blueprints" / "examples" / "university.yaml",
     "municipality": REPO / "blueprints" / "examples" / "municipality",
 }
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "blueprints").mkdir()
-    shutil.copy(REPO / "blueprints" / "usm-reference.yaml", tmp_path / "blueprints")
-    shutil.copytree(REPO / "blueprints" / "examples", tmp_path / "blueprints" / "examples")
-    shutil.copytree(REPO / "schema", tmp_path / "schema")
-    (tmp_path / "targets.yaml").write_text(
-        'targets:\n  jsm: {adapter: jsm, url: "sandbox:", lock_dir: state}\n', encoding="utf-8"
-    )
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*argv: str) -> Result:
-    result = CliRunner().invoke(cli, list(argv))
-    assert "Traceback" not in result.output, result.output
-    return result
 
 
 def plan_json(path: str) -> dict[str, object]:

@@ -10,36 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import shutil
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner, Result
+from jsm_workspace import run, workspace
 
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
-from usm_config.cli import cli
 from usm_config.runner import Context, Session
 from usm_config.targets import resolve_target
 
+__all__ = ["workspace"]  # the fixture the tests use
+
 REPO = Path(__file__).resolve().parents[2]
 SERVICE = "Parking and Travel"
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "blueprints", tmp_path / "blueprints")
-    (tmp_path / "targets.yaml").write_text(
-        'targets:\n  jsm: {adapter: jsm, url: "sandbox:", lock_dir: state}\n', encoding="utf-8"
-    )
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*argv: str) -> Result:
-    result = CliRunner().invoke(cli, list(argv))
-    assert "Traceback" not in result.output, result.output
-    return result
 
 
 def edit_in_jsm(blueprint: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from ci_harness import JobRun, Runner, run_github, run_gitlab
-from conftest import copy_repo
+from repo_copy import copy_repo
 
 from usm_config import api
 
