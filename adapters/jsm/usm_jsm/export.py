@@ -20,13 +20,11 @@ SLA metrics and automation rules, so schedules and agreements cannot come back).
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.resources import files
 from typing import Any
 
 from pydantic import JsonValue
@@ -36,6 +34,7 @@ from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, Pr
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.model import Exported, Finding, FindingKind
+from usm_config.sandbox.baseline import package_data
 from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, WORDS, Locale, sentence
 
 #: Groups every Cloud site has (jira.md §1.7): the site's administrators and the product
@@ -759,9 +758,8 @@ _TEMPLATE_LISTS = {
 
 @cache
 def _platform_names() -> dict[str, tuple[re.Pattern[str], ...]]:
-    data = files("usm_jsm") / "data"
-    site = json.loads((data / "site-baseline.json").read_text(encoding="utf-8"))["tables"]
-    template = json.loads((data / "itsm-template.json").read_text(encoding="utf-8"))
+    site = package_data("usm_jsm", "site-baseline.json")["tables"]
+    template = package_data("usm_jsm", "itsm-template.json")
     names: defaultdict[str, list[str]] = defaultdict(list)
     for kind, (_, table) in _BASELINE_TABLES.items():
         names[kind] += [str(row.get("name")) for row in site.get(table, []) if row.get("name")]

@@ -9,11 +9,11 @@ store's seeding hook: it runs once on a fresh database and after a reset.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Any, Protocol
+
+from usm_config.sandbox.baseline import package_data
 
 __all__ = ["BASELINE_FILE", "SEEDED_ON", "TableTree", "baseline", "platform_choices", "seed"]
 
@@ -26,12 +26,9 @@ class _Store(Protocol):
     def insert(self, table: str, row: Mapping[str, Any], id: str | None = None) -> Any: ...
 
 
-@cache
 def baseline() -> dict[str, Any]:
     """The parsed baseline data file (shared; do not mutate)."""
-    text = resources.files("usm_servicenow").joinpath("data", BASELINE_FILE).read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return package_data("usm_servicenow", BASELINE_FILE)
 
 
 def seed(store: _Store) -> None:

@@ -7,10 +7,9 @@ the record store's seeding hook: it runs once on a fresh database and after a re
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
 from typing import Any, Protocol
+
+from usm_config.sandbox.baseline import package_data
 
 __all__ = ["BASELINE_FILE", "baseline", "seed"]
 
@@ -21,12 +20,9 @@ class _Store(Protocol):
     def insert(self, table: str, row: dict[str, Any], row_id: str | None = None) -> Any: ...
 
 
-@cache
 def baseline() -> dict[str, Any]:
     """The parsed baseline data file (shared; do not mutate)."""
-    text = resources.files("usm_jsm").joinpath("data", BASELINE_FILE).read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return package_data("usm_jsm", BASELINE_FILE)
 
 
 def seed(store: _Store) -> None:

@@ -12,12 +12,10 @@ The project row gets ``_issueTypeSchemeId``, ``_workflowSchemeId`` and
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from functools import cache
-from importlib import resources
 from typing import Any
 
+from usm_config.sandbox.baseline import package_data
 from usm_jsm.sandbox.errors import JiraApiError
 from usm_jsm.sandbox.servicedesk import next_small_id, request_type_row
 from usm_jsm.sandbox.site import (
@@ -42,12 +40,9 @@ FIELD_CONFIGURATION_SCHEME = "fieldconfigurationscheme"
 _NO_CONDITIONS: Mapping[str, Any] = {"operation": "ALL", "conditions": [], "conditionGroups": []}
 
 
-@cache
 def template() -> dict[str, Any]:
     """The parsed template data file (shared; do not mutate)."""
-    text = resources.files("usm_jsm").joinpath("data", "itsm-template.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return package_data("usm_jsm", "itsm-template.json")
 
 
 def _named(text: str, key: str) -> str:

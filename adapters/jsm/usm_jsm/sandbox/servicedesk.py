@@ -18,12 +18,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from usm_config.sandbox.baseline import package_data
 from usm_jsm.sandbox.errors import JsmApiError
 from usm_jsm.sandbox.paging import paged_dto
 from usm_jsm.sandbox.site import (
@@ -68,8 +68,7 @@ _PAGE_CAP = 50
 @cache
 def experimental_operations() -> frozenset[str]:
     """``"METHOD /path/template"`` of every operation the JSM spec flags experimental."""
-    text = resources.files("usm_jsm").joinpath("data", "jsm-experimental.json").read_text("utf-8")
-    return frozenset(json.loads(text)["experimentalOperations"])
+    return frozenset(package_data("usm_jsm", "jsm-experimental.json")["experimentalOperations"])
 
 
 def next_small_id(site: Site, table: str) -> str:

@@ -8,11 +8,9 @@ once on a fresh database and after a reset.
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
 from typing import Any
 
+from usm_config.sandbox.baseline import package_data
 from usm_config.sandbox.store import RecordStore
 
 __all__ = ["BASELINE_FILE", "baseline", "seed"]
@@ -20,12 +18,9 @@ __all__ = ["BASELINE_FILE", "baseline", "seed"]
 BASELINE_FILE = "sandbox_baseline.json"
 
 
-@cache
 def baseline() -> dict[str, Any]:
     """The parsed baseline data file (shared; do not mutate)."""
-    text = resources.files("usm_topdesk").joinpath("data", BASELINE_FILE).read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return package_data("usm_topdesk", BASELINE_FILE)
 
 
 def seed(store: RecordStore) -> None:
