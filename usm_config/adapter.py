@@ -29,6 +29,7 @@ from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
 from usm_config.engine.records import Desired, Record
+from usm_config.export.fidelity import Explanation
 from usm_config.export.model import Exported
 from usm_config.http import AuthConfig
 
@@ -162,20 +163,22 @@ class SupportsExport(Protocol):
         ...
 
 
-#: How an element lands without a record of its own: "API record", "manual step", "artifact"
-#: or "not representable", and why (see :class:`usm_config.export.fidelity.Landing`).
-Explained = Mapping[str, tuple[str, str]]
+#: Blueprint path → the adapter's word on that element: how it lands without a record of its
+#: own, why, and what it becomes on the way (:class:`~usm_config.export.fidelity.Explanation`).
+Explained = Mapping[str, Explanation]
 
 
 @runtime_checkable
 class SupportsLandings(Protocol):
-    """An adapter that says how the blueprint elements it writes no record for land."""
+    """An adapter that says how blueprint elements land in its tool, where its records alone
+    do not tell."""
 
     def landings(self, blueprint: Blueprint) -> Explained:
-        """Blueprint path (as ``Record.source`` spells it) → (landing, why), for elements the
-        compile step gives no record of their own: a step that uses a state the tool has out
-        of the box, a part of the blueprint written to an artifact, one the tool cannot hold.
-        Pure."""
+        """Blueprint path (as ``Record.source`` spells it) → :class:`Explanation`: how an
+        element the compile step gives no record of its own lands (a step that uses a state
+        the tool has out of the box, a part of the blueprint written to an artifact, one the
+        tool cannot hold) and what an element becomes on the way (a state that keeps the
+        platform's label, categories merged into one). Pure."""
         ...
 
 
@@ -214,6 +217,7 @@ __all__ = [
     "AdapterNotFound",
     "AdapterOptionError",
     "Explained",
+    "Explanation",
     "LiveIds",
     "Problem",
     "RecordIO",

@@ -103,10 +103,17 @@ def test_every_element_without_a_record_says_why(workspace: Path) -> None:
     data = json.loads(result.stdout)
     unexplained = [e for e in data["elements"] if e["why"] == "the adapter writes no record for it"]
     assert unexplained == []
-    steps = {e["name"]: e for e in data["elements"] if e["path"].startswith("processes[4].steps")}
-    # Improve's first step uses the state ServiceNow has out of the box, as it is.
-    assert steps["Identify risks"]["landing"] == "API record"
-    assert "problem.state 101 'New'" in steps["Identify risks"]["why"]
-    recover = [e for e in data["elements"] if e["what"] == "process" and e["name"] == "Recover"]
-    assert recover[0]["landing"] == "not representable"
-    assert "knowledge article" in recover[0]["why"]
+    by_path = {e["path"]: e for e in data["elements"]}
+    # Improve's first step uses the state ServiceNow has out of the box, as it is: it arrives
+    # under the platform's label, and the report says so.
+    identify = by_path["processes[4].steps[0]"]
+    assert identify["name"] == "Identificeren risico's"  # the blueprint's locale
+    assert identify["landing"] == "API record"
+    assert "problem.state 101 'New'" in identify["why"]
+    assert identify["changed"] == "shown as 'New'"
+    # A step with a state of its own keeps its name.
+    assert by_path["processes[4].steps[3]"]["changed"] == ""
+    recover = by_path["processes[2]"]
+    assert recover["landing"] == "not representable"
+    assert "knowledge article" in recover["why"]
+    assert "13 changed on the way" in data["summary"]

@@ -6,7 +6,12 @@ becomes a record the API writes lands as an **API record**; one whose records ar
 the API cannot write lands as a **manual step**; one without records lands in an **artifact**
 when the adapter writes that part of the blueprint to its offline files, and is **not
 representable** otherwise. What the export from the source tool could not carry over comes
-first, so the report shows everything lost on the way. Pure.
+first, so the report shows everything lost on the way.
+
+What changes on the way is said per element: the adapter names what it renames or merges (a
+step that keeps the platform's state and label, categories of two call types that become one
+category), and an element whose name appears in none of its records' fields is shown under
+another name. Pure.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
 from usm_config.compile import walk
+from usm_config.compile.wording import localised
 from usm_config.engine.records import KindSpec, Record
 from usm_config.export.model import Finding
 
@@ -32,6 +39,18 @@ class Landing(StrEnum):
     NONE = "not representable"
 
 
+class Explanation(NamedTuple):
+    """An adapter's word on one element (see :class:`usm_config.adapter.SupportsLandings`).
+
+    ``landing`` is a :class:`Landing` value for an element without a record of its own, and
+    empty for one whose records say how it lands; ``why`` explains the landing; ``changed``
+    says what the element becomes on the way (a renamed state, a merged category)."""
+
+    landing: str = ""
+    why: str = ""
+    changed: str = ""
+
+
 @dataclass(frozen=True)
 class Element:
     """One element of a blueprint: where it is, what it is, and its name."""
@@ -39,6 +58,9 @@ class Element:
     path: str
     what: str
     name: str
+    called: str = ""
+    """The name its records carry when that is not ``name`` (a category's own name, where
+    ``name`` is its trail 'Parent / Child')."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +71,7 @@ class ElementLanding:
     landing: Landing
     records: tuple[str, ...] = ()
     why: str = ""
+    changed: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +84,11 @@ class FidelityReport:
     elements: tuple[ElementLanding, ...]
     plan_summary: str = ""
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def changed(self) -> tuple[ElementLanding, ...]:
+        """The elements that arrive renamed, merged or otherwise changed."""
+        return tuple(e for e in self.elements if e.changed)
 
     def counts(self) -> Counter[Landing]:
         """Elements per landing."""
@@ -77,7 +105,7 @@ class FidelityReport:
         parts = [f"{c[landing]} {landing.value}" for landing in Landing if c[landing]]
         return (
             f"{len(self.elements)} element(s): {', '.join(parts) or 'none'}; "
-            f"{len(self.lost_on_export)} lost on export"
+            f"{len(self.changed)} changed on the way; {len(self.lost_on_export)} lost on export"
         )
 
 
@@ -89,7 +117,8 @@ _AGREEMENT_WHAT = {
 
 
 def elements(bp: Blueprint) -> Iterator[Element]:
-    """Every element of the blueprint, parents before their parts, in blueprint order."""
+    """Every element of the blueprint, parents before their parts, in blueprint order, named
+    in the blueprint's locale."""
     yield Element("organisation", "organisation", bp.organisation.name)
     for i, profile in enumerate(bp.profiles):
         yield Element(format_path(("profiles", i)), "profile", profile.name)
@@ -107,17 +136,23 @@ def elements(bp: Blueprint) -> Iterator[Element]:
         for request in walk.service_requests(service):
             yield Element(format_path(request.path), "request item", request.item.name)
     for i, call_type in enumerate(bp.call_types):
-        yield Element(format_path(("call_types", i)), "call type", call_type.name)
+        name = localised(bp, call_type.name, call_type.name_nl)
+        yield Element(format_path(("call_types", i)), "call type", name)
     for i, process in enumerate(bp.processes):
-        yield Element(format_path(("processes", i)), "process", process.name)
+        yield Element(
+            format_path(("processes", i)), "process", localised(bp, process.name, process.name_nl)
+        )
         for j, step in enumerate(process.steps):
-            yield Element(format_path(("processes", i, "steps", j)), "process step", step.name)
+            name = localised(bp, step.name, step.name_nl)
+            yield Element(format_path(("processes", i, "steps", j)), "process step", name)
     for workflow in walk.workflows(bp):
-        yield Element(format_path(workflow.path), "workflow", workflow.workflow.name)
+        name = localised(bp, workflow.workflow.name, workflow.workflow.name_nl)
+        yield Element(format_path(workflow.path), "workflow", name)
     if bp.classification is not None:
-        for ct in bp.classification.categories:
-            path = format_path(("classification", "categories", ct.value))
-            yield Element(path, "categories", ct.value)
+        for category in walk.categories(bp):
+            yield Element(
+                format_path(category.path), "category", category.label, category.category.name
+            )
         yield Element("classification.priority", "priority matrix", "impact × urgency")
         yield Element("classification.risk", "risk matrix", "effect × likelihood")
 
@@ -133,18 +168,34 @@ def _owner(source: str, paths: Sequence[str]) -> str | None:
     return best
 
 
+#: The elements whose name the tool shows; an element of another kind (an agreement's id, a
+#: matrix) is not looked for by name among its records.
+_NAMED = frozenset(
+    {
+        "customer",
+        "team",
+        "schedule",
+        "service",
+        "request item",
+        "call type",
+        "process step",
+        "category",
+    }
+)
+
+
 def land(
     bp: Blueprint,
     records: Iterable[Record],
     kinds: Mapping[str, KindSpec],
     *,
-    explained: Mapping[str, tuple[str, str]] | None = None,
+    explained: Mapping[str, Explanation] | None = None,
 ) -> list[ElementLanding]:
     """Where each element of ``bp`` lands among the compiled ``records`` of a target adapter.
 
-    ``explained`` is the adapter's word on elements without a record of their own (see
-    :class:`usm_config.adapter.SupportsLandings`); an element neither has nor explains is not
-    representable."""
+    ``explained`` is the adapter's word on elements (see
+    :class:`usm_config.adapter.SupportsLandings`); an element it neither has records for nor
+    explains is not representable."""
     found = list(elements(bp))
     paths = [e.path for e in found]
     owned: dict[str, list[Record]] = {p: [] for p in paths}
@@ -157,24 +208,36 @@ def land(
     for element in found:
         mine = owned[element.path]
         addresses = tuple(sorted(r.address for r in mine))
+        word = told.get(element.path, Explanation())
+        changed = word.changed or _renamed(element, mine)
         if any(kinds[r.kind].operations for r in mine if r.kind in kinds):
-            out.append(ElementLanding(element, Landing.RECORD, addresses))
+            out.append(ElementLanding(element, Landing.RECORD, addresses, word.why, changed))
         elif mine:
-            out.append(
-                ElementLanding(
-                    element, Landing.MANUAL, addresses, "the tool's API cannot write these"
-                )
-            )
-        elif element.path in told:
-            landing, why = told[element.path]
-            out.append(ElementLanding(element, Landing(landing), (), why))
+            why = word.why or "the tool's API cannot write these"
+            out.append(ElementLanding(element, Landing.MANUAL, addresses, why, changed))
+        elif word.landing:
+            landing = Landing(word.landing)
+            out.append(ElementLanding(element, landing, (), word.why, changed))
         elif _children_land(element.path, paths, owned):
             continue  # a container whose parts land on their own (a process and its steps)
         else:
-            out.append(
-                ElementLanding(element, Landing.NONE, (), "the adapter writes no record for it")
-            )
+            why = "the adapter writes no record for it"
+            out.append(ElementLanding(element, Landing.NONE, (), why, changed))
     return out
+
+
+def _renamed(element: Element, records: Sequence[Record]) -> str:
+    """'shown as …' when the element's name is in none of its records' text."""
+    if element.what not in _NAMED or not records:
+        return ""
+    name = (element.called or element.name).casefold()
+    for record in records:
+        texts = [*record.key, *(v for v in record.fields.values() if isinstance(v, str))]
+        if any(name in text.casefold() for text in texts):
+            return ""
+    main = [r for r in records if r.source == element.path] or list(records)
+    shown = next((part for part in main[0].key if part), main[0].address)
+    return f"shown as '{shown}'"
 
 
 def _children_land(path: str, paths: Sequence[str], owned: Mapping[str, list[Record]]) -> bool:

@@ -32,12 +32,18 @@ def render_text(report: FidelityReport) -> str:
         lines.append("Lost on export from the source:")
         lines += [f"  - {f.render()}" for f in report.lost_on_export]
         lines.append("")
+    if report.changed:
+        lines.append(f"Changed on the way ({len(report.changed)}):")
+        for item in report.changed:
+            e = item.element
+            lines.append(f"  {e.what} '{e.name}' [{e.path}]: {item.changed}")
+        lines.append("")
     for landing, items in _by_landing(report).items():
         lines.append(f"{landing.value} ({len(items)}):")
         for item in items:
             where = f" -> {', '.join(item.records[:3])}" if item.records else ""
             more = f" (+{len(item.records) - 3})" if len(item.records) > 3 else ""
-            why = f" ({item.why})" if item.why and landing != Landing.RECORD else ""
+            why = f" ({item.why})" if item.why else ""
             lines.append(
                 f"  {item.element.what} '{item.element.name}' [{item.element.path}]{where}{more}"
                 f"{why}"
@@ -71,6 +77,7 @@ def render_json(report: FidelityReport) -> str:
                 "landing": e.landing.value,
                 "records": list(e.records),
                 "why": e.why,
+                "changed": e.changed,
             }
             for e in report.elements
         ],

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from usm_config.adapter import AdapterOptionError, LiveIds, SandboxLogin
+from usm_config.adapter import AdapterOptionError, Explanation, LiveIds, SandboxLogin
 from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.plan import Change
@@ -107,11 +107,11 @@ class JsmAdapter:
         ``reference`` (see :mod:`usm_jsm.export`)."""
         return export_records(live, reference, project_key(scope) if scope else None)
 
-    def landings(self, blueprint: Blueprint) -> dict[str, tuple[str, str]]:
+    def landings(self, blueprint: Blueprint) -> dict[str, Explanation]:
         """Workflows and profiles land in the workflow guide artifact (``plan --artifacts``)."""
-        why = "in the workflow guide (plan --artifacts DIR)"
-        out = {f"workflows[{i}]": ("artifact", why) for i in range(len(blueprint.workflows))}
-        out |= {f"profiles[{i}]": ("artifact", why) for i in range(len(blueprint.profiles))}
+        told = Explanation("artifact", "in the workflow guide (plan --artifacts DIR)")
+        out = {f"workflows[{i}]": told for i in range(len(blueprint.workflows))}
+        out |= {f"profiles[{i}]": told for i in range(len(blueprint.profiles))}
         return out
 
     def artifacts(

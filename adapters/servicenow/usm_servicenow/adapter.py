@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from usm_config.adapter import LiveIds, SandboxLogin, Write, WriteOutcome
+from usm_config.adapter import Explanation, LiveIds, SandboxLogin, Write, WriteOutcome
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import KindSpec, Record, ref_target
@@ -131,7 +131,7 @@ class ServiceNowAdapter:
             {SANDBOX_USER_ENV: "admin", SANDBOX_PASSWORD_ENV: "admin"},
         )
 
-    def landings(self, blueprint: Blueprint) -> dict[str, tuple[str, str]]:
+    def landings(self, blueprint: Blueprint) -> dict[str, Explanation]:
         """How the elements without a record of their own land (see
         :mod:`usm_servicenow.landings`)."""
         return landings(blueprint)

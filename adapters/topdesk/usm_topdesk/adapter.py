@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from usm_config.adapter import LiveIds, SandboxLogin
+from usm_config.adapter import Explanation, LiveIds, SandboxLogin
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Change
 from usm_config.engine.records import Record
@@ -16,6 +16,7 @@ from usm_config.write_tables import WriteTables
 from usm_topdesk import writes
 from usm_topdesk.checklist import render_checklist
 from usm_topdesk.kinds import KINDS, UNREADABLE
+from usm_topdesk.landings import landings
 from usm_topdesk.mapping import compile_blueprint
 from usm_topdesk.overrides import check_overrides
 from usm_topdesk.reads import read_tenant
@@ -70,6 +71,11 @@ class TopdeskAdapter:
     async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
         """Archive one record: TOPdesk keeps archived records, usm-config never deletes."""
         await _WRITES.delete_record(client, kind, target_id)
+
+    def landings(self, blueprint: Blueprint) -> dict[str, Explanation]:
+        """Merged categories, steps without a status of their own and profiles (see
+        :mod:`usm_topdesk.landings`)."""
+        return landings(blueprint)
 
     def artifacts(
         self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds
