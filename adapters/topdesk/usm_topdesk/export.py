@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from usm_config.blueprint.model import Blueprint
-from usm_config.blueprint.usm import ProcessId
+from usm_config.blueprint.usm import CALL_TYPE_NAMES, PROCESSES, ProcessId
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.layer import lay_over
@@ -395,13 +395,12 @@ def _left_out(tenant: _Tenant, accounted: set[Address]) -> None:
 
 # ----------------------------------------------------------------------------- assess
 
-#: Where TOPdesk carries each USM process, for ``assess``: the list whose names stand for the
-#: process's states.
-_CARRIERS: Mapping[ProcessId, str] = {
-    ProcessId.RECOVER: "processing_status",
-    ProcessId.AGREE: "processing_status",
-    ProcessId.CHANGE: "change_template",
-    ProcessId.OPERATE: "activity_type",
+#: The call types a new tenant comes with, by the USM process whose calls they stand for
+#: (Call Management handles them all; sandbox baseline).
+_PLATFORM_CALL_TYPES: Mapping[str, ProcessId] = {
+    "Disruption": ProcessId.RECOVER,
+    "Request": ProcessId.OPERATE,
+    "Complaint": ProcessId.AGREE,
 }
 
 _UNREADABLE_FOR_ASSESS = (
@@ -411,36 +410,61 @@ _UNREADABLE_FOR_ASSESS = (
 )
 
 
+def _process_names(reference: Blueprint, locale: Locale) -> dict[ProcessId, str]:
+    return {
+        p.id: (p.name_nl or PROCESSES[p.id].name_nl) if locale == "nl" else p.name
+        for p in reference.processes
+    }
+
+
 def _evidence(
-    tenant: _Tenant, reference: Blueprint, pairs: Sequence[Pair], accounted: set[Address]
+    tenant: _Tenant,
+    reference: Blueprint,
+    locale: Locale,
+    pairs: Sequence[Pair],
+    accounted: set[Address],
 ) -> Evidence:
-    """Per USM process, the TOPdesk list that carries it. A process is set up the USM way
-    when a workflow knowledge item shows its steps and every record of that list the
-    blueprint compiles to is there; it hands over where a workflow's path does."""
+    """Per USM process, what carries it in TOPdesk: Call Management (a call type of the
+    process, its states the processing statuses) for Agree, Recover and Operate, Change
+    Management's templates for Change; Improve lives in Problem Management, which the API
+    cannot read. A process is set up the USM way when a workflow knowledge item documents it
+    and every record of its list the export compiles to is there; a hand-over to another
+    process is modelled where the "Waiting for <process>" processing status is."""
     documented = {pid for pair in pairs for pid in pair.workflow.path}
-    hand_overs: dict[ProcessId, set[ProcessId]] = defaultdict(set)
-    for pair in pairs:
-        for a, b in zip(pair.workflow.path, pair.workflow.path[1:], strict=False):
-            hand_overs[a].add(b)
     present = {(r.kind, r.key) for r in tenant.records}
+    names = _process_names(reference, locale)
+    statuses = tuple(r.key[-1] for r in tenant.of("processing_status"))
+    waiting = {
+        pid
+        for pid, name in names.items()
+        if WORDS["waiting"][locale == "nl"].format(process=name) in statuses
+    }
+    call_types = dict(_PLATFORM_CALL_TYPES)
+    for ct in reference.call_types:
+        call_types[ct.name] = ct.process
+        call_types[ct.name_nl or CALL_TYPE_NAMES[ct.id][1]] = ct.process
+    carriers: dict[ProcessId, tuple[str, str, tuple[str, ...]]] = {}
+    for record in tenant.of("call_type"):
+        pid = call_types.get(_text(record, "name"))
+        if pid is not None and pid != ProcessId.IMPROVE:
+            carriers.setdefault(pid, (record.address, "processing_status", statuses))
+    if tenant.of("change_template"):
+        carriers[ProcessId.CHANGE] = ("change_template[*]", "change_template", ())
     out = []
     for process in reference.processes:
-        kind = _CARRIERS.get(process.id)
-        if kind is None:
-            continue
-        live = tenant.of(kind)
-        if not live:
+        if process.id not in carriers:
             out.append(ProcessEvidence(process.id, None))
             continue
+        source, kind, states = carriers[process.id]
         wanted = {a for a in accounted if a[0] == kind}
         usm = process.id in documented and bool(wanted) and wanted <= present
         out.append(
             ProcessEvidence(
                 process.id,
-                f"{kind}[*]",
-                tuple(r.key[-1] for r in live),
+                source,
+                states,
                 usm=usm,
-                hands_over_to=tuple(sorted(hand_overs[process.id])) if usm else (),
+                hands_over_to=tuple(sorted(waiting - {process.id})),
             )
         )
     loose = tuple(r.address for r in tenant.of("category") if (r.kind, r.key) not in accounted)
@@ -508,7 +532,7 @@ def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
             Finding(f"{kind}[*]", _UNREADABLE[kind], kind=FindingKind.UNREADABLE)
         )
     _left_out(tenant, accounted)
-    evidence = _evidence(tenant, reference, pairs, accounted)
+    evidence = _evidence(tenant, reference, locale, pairs, accounted)
     # TOPdesk shows a step in both languages, so both names come back: nothing is assumed.
     return Exported(document, tuple(tenant.findings), dict(_ASSUMED), evidence)
 
