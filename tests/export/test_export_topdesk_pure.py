@@ -16,14 +16,18 @@ import pytest
 from support import assert_golden
 from usm_topdesk.article_read import NotAnArticle, read_article
 from usm_topdesk.export import export_records
+from usm_topdesk.kinds import UNREADABLE
 from usm_topdesk.mapping import article
 
+from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.records import Record
 from usm_config.export.assess import assess
 from usm_config.export.assess_render import render_text
+from usm_config.export.layer import lay_over
 from usm_config.export.model import FindingKind
+from usm_config.export.verify import check_export
 from usm_config.export.writer import write_directory
 
 REPO = Path(__file__).resolve().parents[2]
@@ -128,3 +132,23 @@ def test_a_workflow_article_reads_back_in_both_languages() -> None:
 def test_a_knowledge_item_that_is_no_article_is_refused() -> None:
     with pytest.raises(NotAnArticle):
         read_article("<p>Use the self-service portal.</p>", "en")
+
+
+def test_a_tenant_with_some_workflow_articles_omits_the_others() -> None:
+    adapter = load_adapter("topdesk")
+    municipality = load_blueprint(REPO / "blueprints" / "examples" / "municipality").blueprint
+    assert municipality is not None
+    dropped = ("USM-workflow 6:", "USM-workflow 8:")
+    tenant = [
+        Record(kind=r.kind, key=r.key, fields=r.fields, target_id=f"{r.kind}-{i}")
+        for i, r in enumerate(adapter.compile(municipality).records)
+        if r.kind not in UNREADABLE and not r.key[0].startswith(dropped)
+    ]
+    exported = export_records(tenant, reference())
+    assert exported.document["omit"] == {
+        "workflows": ["risk-with-agreement-change", "risk-handled-by-operations"]
+    }
+    blueprint = lay_over(reference(), exported.document)
+    fidelity = check_export(adapter, blueprint, tenant)
+    assert fidelity.exact, [(c.address, c.diff) for c in (*fidelity.differs, *fidelity.invented)]
+    assert {r.kind for r in fidelity.matched} >= {"knowledge_item", "operator_group", "branch"}
