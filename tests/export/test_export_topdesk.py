@@ -102,3 +102,16 @@ def test_assess_the_municipality_with_its_checklist_pending(workspace: Path) -> 
     # process is set up the USM way, and no hand-over is modelled.
     assert all("set up the USM way" not in " ".join(p["reasons"]) for p in data["processes"])
     assert run("validate", "suggested").exit_code == 0
+
+
+def test_export_onto_the_applied_blueprint_changes_nothing(workspace: Path) -> None:
+    source = workspace / "blueprints" / "examples" / "municipality"
+    before = {p.name: p.read_text(encoding="utf-8") for p in source.iterdir()}
+    applied = run("apply", str(source), "-t", TARGET, "--auto-approve", "-o", "summary")
+    assert applied.exit_code == 0, applied.output
+    # Its teams name their operator groups with x-topdesk.operator_group: matched by group.
+    result = run("export", "--target", TARGET, "--onto", str(source))
+    assert result.exit_code == 0, result.output
+    assert "0 element(s) changed, 0 added, 0 in the blueprint but not in the tool" in result.output
+    assert "0 differ, 0 would be created" in result.output
+    assert {p.name: p.read_text(encoding="utf-8") for p in source.iterdir()} == before

@@ -61,9 +61,9 @@ class TopdeskAdapter:
         self, live: Sequence[Record], reference: Blueprint, *, scope: Blueprint | None = None
     ) -> Exported:
         """The tenant as a blueprint layer over ``reference`` (see :mod:`usm_topdesk.export`);
-        a tenant holds one organisation, so ``scope`` changes nothing."""
-        del scope
-        return export_records(live, reference)
+        a tenant holds one organisation, so ``scope`` (the blueprint pulled into) only lends
+        its ids to the teams and profiles it names."""
+        return export_records(live, reference, scope)
 
     # ------------------------------------------------------------------------- writing
 

@@ -39,7 +39,13 @@ from usm_config.sandbox.baseline import package_data
 from usm_topdesk.article_read import read_article
 from usm_topdesk.export_workflows import Pair, read_workflows, slug, unique
 from usm_topdesk.kinds import UNREADABLE
-from usm_topdesk.mapping import SUPPLIER_TASKS, TASKS, compile_blueprint, role_tasks
+from usm_topdesk.mapping import (
+    SUPPLIER_TASKS,
+    TASKS,
+    compile_blueprint,
+    group_name,
+    role_tasks,
+)
 from usm_topdesk.values import ADAPTER, WORDS, Locale, folder_language
 
 Address = tuple[str, tuple[str, ...]]
@@ -242,11 +248,22 @@ def _tasks(record: Record) -> tuple[str, ...]:
     return tuple(name for name, flag in TASKS.items() if record.fields.get(flag) is True)
 
 
-def _teams(tenant: _Tenant, provider: Record | None) -> list[dict[str, Any]]:
-    """Operator groups as teams, the service desk (the group that takes first-line calls)
-    first, since the mapping gives the first internal team the desk's tasks."""
+def _teams(
+    tenant: _Tenant, provider: Record | None, scope: Blueprint | None
+) -> list[dict[str, Any]]:
+    """Operator groups as teams. The mapping gives the first internal team the desk's tasks,
+    so the teams come in ``scope``'s order (the blueprint an export is pulled into), then the
+    service desk (the group that takes first-line calls) before the others. A group ``scope``
+    has a team for keeps that team's id, name and kind."""
+    known = {group_name(t): (i, t) for i, t in enumerate(scope.teams)} if scope else {}
     groups = [r for r in tenant.of("operator_group") if not _is_platform(r)]
-    groups.sort(key=lambda r: ("first-line" not in _tasks(r), _text(r, "groupName")))
+    groups.sort(
+        key=lambda r: (
+            known.get(_text(r, "groupName"), (len(known), None))[0],
+            "first-line" not in _tasks(r),
+            _text(r, "groupName"),
+        )
+    )
     taken: set[str] = set()
     teams: list[dict[str, Any]] = []
     desk_given = False
@@ -254,17 +271,27 @@ def _teams(tenant: _Tenant, provider: Record | None) -> list[dict[str, Any]]:
         tenant.use(record)
         name = _text(record, "groupName")
         tasks = _tasks(record)
-        kind = "supplier" if tasks == SUPPLIER_TASKS else "internal"
-        team: dict[str, Any] = {"id": unique(slug(name), taken), "name": name, "kind": kind}
+        _, mine = known.get(name, (0, None))
+        kind = mine.kind if mine else "supplier" if tasks == SUPPLIER_TASKS else "internal"
+        team: dict[str, Any] = {
+            "id": unique(mine.id if mine else slug(name), taken),
+            "name": mine.name if mine else name,
+            "kind": kind,
+        }
         email = _text(record, "email")
         if _EMAIL.match(email):
             team["email"] = email
         elif email:
             tenant.find(record, f"its e-mail address '{email}' is not one a blueprint takes")
+        settings: dict[str, Any] = {}
+        if team["name"] != name:
+            settings["operator_group"] = name
         desk = kind == "internal" and not desk_given
         desk_given = desk_given or desk
         if set(role_tasks(kind, desk)) != set(tasks):
-            team[f"x-{ADAPTER}"] = {"tasks": list(tasks)}
+            settings["tasks"] = list(tasks)
+        if settings:
+            team[f"x-{ADAPTER}"] = settings
         teams.append(team)
         branch = _target_name(record, "branch")
         if provider is not None and branch != _text(provider, "name"):
@@ -486,19 +513,23 @@ _ASSUMED: dict[str, tuple[str, ...]] = {
 }
 
 
-def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
-    """The tenant's USM configuration as a blueprint layer over ``reference``."""
+def export_records(
+    live: Iterable[Record], reference: Blueprint, scope: Blueprint | None = None
+) -> Exported:
+    """The tenant's USM configuration as a blueprint layer over ``reference``; given the
+    blueprint the export is pulled into (``scope``), its teams keep their ids and names, and
+    profiles their ids."""
     tenant = _Tenant(list(live))
     folder = _usm_folder(tenant)
     locale = _locale(tenant, folder)
     pairs = _pairs(tenant, reference, folder, locale)
-    layer = read_workflows(pairs, reference)
+    layer = read_workflows(pairs, reference, scope)
     provider = _provider(tenant)
     document: dict[str, Any] = {
         "organisation": _organisation(tenant, provider, locale),
         "profiles": layer.profiles,
         "customers": _customers(tenant, provider),
-        "teams": _teams(tenant, provider),
+        "teams": _teams(tenant, provider, scope),
         "services": _services(tenant),
         "call_types": layer.call_types,
         "processes": layer.processes,

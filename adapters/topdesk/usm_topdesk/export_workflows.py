@@ -202,10 +202,10 @@ def _process_steps(
 # ----------------------------------------------------------------------------- profiles
 
 
-def _profiles(pairs: Sequence[Pair], reference: Blueprint, layer: Layer) -> dict[str, str]:
+def _profiles(pairs: Sequence[Pair], known_in: Blueprint, layer: Layer) -> dict[str, str]:
     """Profile name → id, for every profile the RACI tables show; new ones join the layer in
     an order that puts every table's columns as the table has them."""
-    known = {p.name: p.id for p in reference.profiles}
+    known = {p.name: p.id for p in known_in.profiles}
     after: dict[str, set[str]] = defaultdict(set)
     order: list[str] = []
     for pair in pairs:
@@ -394,8 +394,11 @@ def _risk(view: ArticleView, matrix: Matrix) -> dict[str, Any] | None:
 # ----------------------------------------------------------------------------- the layer
 
 
-def read_workflows(pairs: Sequence[Pair], reference: Blueprint) -> Layer:
-    """The layer the workflow knowledge items ``pairs`` give back, over ``reference``."""
+def read_workflows(
+    pairs: Sequence[Pair], reference: Blueprint, scope: Blueprint | None = None
+) -> Layer:
+    """The layer the workflow knowledge items ``pairs`` give back, over ``reference``; a
+    profile named as one of ``scope``'s (the blueprint it is pulled into) keeps its id."""
     layer = Layer()
     usable = []
     for pair in pairs:
@@ -440,7 +443,7 @@ def read_workflows(pairs: Sequence[Pair], reference: Blueprint) -> Layer:
                 entry["steps"] = steps
         if len(entry) > 1:
             layer.processes.append(entry)
-    profiles = _profiles(usable, reference, layer)
+    profiles = _profiles(usable, scope or reference, layer)
     activity_ids: set[str] = set()
     call_types: dict[str, dict[str, Any]] = {}
     for pair in usable:
