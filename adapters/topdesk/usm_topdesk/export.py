@@ -150,7 +150,7 @@ def _locale(tenant: _Tenant, folder: Record | None) -> Locale:
     carry USM's Dutch names, else English."""
     if folder is not None:
         return folder_language(_text(folder, "title"))
-    dutch = {"Wens", "Wijzigingsverzoek", "Serviceverzoek", "Risico"}
+    dutch = {nl for en, nl in CALL_TYPE_NAMES.values() if nl != en}
     names = {_text(r, "name") for r in tenant.of("call_type")}
     return "nl" if names & dutch else "en"
 
@@ -384,13 +384,19 @@ _READ_NOTHING = (
 )
 
 
-def _accounted(document: Mapping[str, Any], reference: Blueprint) -> set[Address]:
-    """The (kind, key) of every record the exported layer compiles to."""
+def _accounted(tenant: _Tenant, document: Mapping[str, Any], reference: Blueprint) -> set[Address]:
+    """The (kind, key) of every record the exported layer compiles to (none, and a finding,
+    when the layer does not make a valid blueprint or does not compile)."""
     try:
-        blueprint = lay_over(reference, document)
-    except ValidationError:
-        return set()
-    return {(r.kind, r.key) for r in compile_blueprint(blueprint).records}
+        return {(r.kind, r.key) for r in compile_blueprint(lay_over(reference, document)).records}
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        message = f"the export is not a valid blueprint here: {first['msg']}"
+    except ValueError as exc:  # two elements become one TOPdesk record
+        where, message = "*", f"the export does not compile: {exc}"
+    tenant.findings.append(Finding(where, message))
+    return set()
 
 
 def _left_out(tenant: _Tenant, accounted: set[Address]) -> None:
@@ -509,7 +515,6 @@ def _prune(document: dict[str, Any]) -> dict[str, Any]:
 _ASSUMED: dict[str, tuple[str, ...]] = {
     "teams": ("kind",),
     "services": ("status",),
-    "organisation": ("timezone",),
 }
 
 
@@ -554,7 +559,7 @@ def export_records(
     for problem in layer.problems:
         tenant.findings.append(Finding("knowledge_item[*]", problem, kind=FindingKind.UNREADABLE))
     document = _prune(document)
-    accounted = _accounted(document, reference)
+    accounted = _accounted(tenant, document, reference)
     tenant.findings.append(
         Finding("service_window[*], service_level[*]", _READ_NOTHING, kind=FindingKind.UNREADABLE)
     )
@@ -564,7 +569,7 @@ def export_records(
         )
     _left_out(tenant, accounted)
     evidence = _evidence(tenant, reference, locale, pairs, accounted)
-    # TOPdesk shows a step in both languages, so both names come back: nothing is assumed.
+    # The knowledge items show every step in both languages: no step name is assumed.
     return Exported(document, tuple(tenant.findings), dict(_ASSUMED), evidence)
 
 
