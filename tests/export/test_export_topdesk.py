@@ -10,13 +10,17 @@ new tenant and its assessment are golden files.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from jsm_workspace import run
 from support import assert_golden
 from topdesk_workspace import readable, workspace
+
+from usm_config.adapter import SupportsSandbox, load_adapter
 
 __all__ = ["workspace"]  # the fixture the tests use
 
@@ -115,3 +119,65 @@ def test_export_onto_the_applied_blueprint_changes_nothing(workspace: Path) -> N
     assert "0 element(s) changed, 0 added, 0 in the blueprint but not in the tool" in result.output
     assert "0 differ, 0 would be created" in result.output
     assert {p.name: p.read_text(encoding="utf-8") for p in source.iterdir()} == before
+
+
+#: The settings-UI list (``/_sandbox/ui/lists/{list}``) of each checklist kind the test carries
+#: out, and the field its name goes in.
+UI_LISTS = {
+    "call_type": ("call_types", "name"),
+    "processing_status": ("statuses", "name"),
+    "closure_code": ("closure_codes", "name"),
+    "change_template": ("change_templates", "briefDescription"),
+    "activity_type": ("operations_types", "name"),
+}
+
+
+def do_checklist(workspace: Path, items: list[dict[str, object]]) -> None:
+    """Enter ``items`` (plan changes) in the sandbox's settings-UI stand-in, as an
+    administrator working through the checklist does."""
+    adapter = load_adapter("topdesk")
+    assert isinstance(adapter, SupportsSandbox)
+    app = adapter.sandbox_app(workspace / ".usm-sandbox" / f"{TARGET}.sqlite3")
+
+    async def send() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as http:
+            for item in items:
+                listed, field = UI_LISTS[str(item["kind"])]
+                name = item["key"][0]  # type: ignore[index]
+                response = await http.post(f"/_sandbox/ui/lists/{listed}", json={field: name})
+                assert response.is_success, response.text
+
+    asyncio.run(send())
+
+
+def test_assess_the_municipality_with_its_call_and_change_checklist_done(workspace: Path) -> None:
+    source = "blueprints/examples/municipality"
+    assert run("apply", source, "-t", TARGET, "--auto-approve").exit_code == 0
+    changes = plan_json(source)["changes"]
+    assert isinstance(changes, list)
+    done = [c for c in changes if c["action"] == "manual" and c["kind"] in UI_LISTS]
+    do_checklist(workspace, done)
+
+    exported = run("export", "--target", TARGET, "--out", "exported")
+    assert exported.exit_code == 0, exported.output
+    report = (workspace / "exported" / "export-report.md").read_text(encoding="utf-8")
+    # What the administrator entered is the export's own now, not a finding.
+    assert "processing_status[Wachten op Wijzigen]" not in report.split("## Lost")[1]
+
+    result = run("assess", "--target", TARGET, "-o", "text")
+    assert result.exit_code == 0, result.output
+    scores = {
+        line.split(maxsplit=1)[1]: int(line.split()[0]) for line in _score_lines(result.stdout)
+    }
+    assert scores["Recover"] == scores["Agree"] == scores["Operate"] == 100
+    assert scores["Improve"] == 0
+    # Every reactive workflow is supported end to end; the proactive ones need Improve.
+    assert [scores[k] for k in sorted(scores) if k[:2] in {"1.", "2.", "3.", "4.", "5."}] == [
+        100
+    ] * 5
+    assert_golden(GOLDEN / "assess-topdesk-municipality-checklist-done.txt", result.stdout)
+
+
+def _score_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line[:5].strip().isdigit()]

@@ -37,7 +37,7 @@ from usm_config.export.layer import lay_over
 from usm_config.export.model import Exported, Finding, FindingKind
 from usm_config.sandbox.baseline import package_data
 from usm_topdesk.article_read import read_article
-from usm_topdesk.export_workflows import Pair, read_workflows, slug, unique
+from usm_topdesk.export_workflows import Layer, Pair, read_workflows, slug, unique
 from usm_topdesk.kinds import UNREADABLE
 from usm_topdesk.mapping import (
     SUPPLIER_TASKS,
@@ -443,54 +443,69 @@ _UNREADABLE_FOR_ASSESS = (
 )
 
 
-def _process_names(reference: Blueprint, locale: Locale) -> dict[ProcessId, str]:
-    return {
-        p.id: (p.name_nl or PROCESSES[p.id].name_nl) if locale == "nl" else p.name
-        for p in reference.processes
-    }
+def _steps_shown(
+    reference: Blueprint, layer: Layer
+) -> dict[ProcessId, tuple[str, str, tuple[str, ...]]]:
+    """Per process, its English and Dutch name and its steps' English names, as the exported
+    layer has them (the reference's where the layer does not change them)."""
+    tailored = {str(p["id"]): p for p in layer.processes}
+    out = {}
+    for process in reference.processes:
+        mine = tailored.get(process.id.value, {})
+        steps = mine.get("steps")
+        out[process.id] = (
+            str(mine.get("name", process.name)),
+            str(mine.get("name_nl", process.name_nl or PROCESSES[process.id].name_nl)),
+            tuple(str(s["name"]) for s in steps) if steps else tuple(s.name for s in process.steps),
+        )
+    return out
 
 
 def _evidence(
     tenant: _Tenant,
     reference: Blueprint,
     locale: Locale,
-    pairs: Sequence[Pair],
+    layer: Layer,
     accounted: set[Address],
+    documented: set[ProcessId],
 ) -> Evidence:
     """Per USM process, what carries it in TOPdesk: Call Management (a call type of the
-    process, its states the processing statuses) for Agree, Recover and Operate, Change
-    Management's templates for Change; Improve lives in Problem Management, which the API
-    cannot read. A process is set up the USM way when a workflow knowledge item documents it
-    and every record of its list the export compiles to is there; a hand-over to another
-    process is modelled where the "Waiting for <process>" processing status is."""
-    documented = {pid for pair in pairs for pid in pair.workflow.path}
+    process, USM's before the one a new tenant comes with) for Agree, Recover and Operate,
+    Change Management's templates for Change; Improve lives in Problem Management, which the
+    API cannot read. A process is set up the USM way when a workflow knowledge item documents
+    it and every record of its list the export compiles to is there: its states are then the
+    steps the knowledge items show; otherwise they are the processing statuses (TOPdesk keeps
+    no states per process). A hand-over to another process is modelled where the "Waiting for
+    <process>" processing status is."""
     present = {(r.kind, r.key) for r in tenant.records}
-    names = _process_names(reference, locale)
+    shown = _steps_shown(reference, layer)
     statuses = tuple(r.key[-1] for r in tenant.of("processing_status"))
     waiting = {
         pid
-        for pid, name in names.items()
-        if WORDS["waiting"][locale == "nl"].format(process=name) in statuses
+        for pid, (en, nl, _) in shown.items()
+        if WORDS["waiting"][locale == "nl"].format(process=nl if locale == "nl" else en) in statuses
     }
-    call_types = dict(_PLATFORM_CALL_TYPES)
+    usm_call_types = {}
     for ct in reference.call_types:
-        call_types[ct.name] = ct.process
-        call_types[ct.name_nl or CALL_TYPE_NAMES[ct.id][1]] = ct.process
-    carriers: dict[ProcessId, tuple[str, str, tuple[str, ...]]] = {}
-    for record in tenant.of("call_type"):
-        pid = call_types.get(_text(record, "name"))
-        if pid is not None and pid != ProcessId.IMPROVE:
-            carriers.setdefault(pid, (record.address, "processing_status", statuses))
+        usm_call_types[ct.name] = ct.process
+        usm_call_types[ct.name_nl or CALL_TYPE_NAMES[ct.id][1]] = ct.process
+    carriers: dict[ProcessId, tuple[str, str]] = {}
+    for table in (usm_call_types, _PLATFORM_CALL_TYPES):
+        for record in tenant.of("call_type"):
+            pid = table.get(_text(record, "name"))
+            if pid is not None and pid != ProcessId.IMPROVE:
+                carriers.setdefault(pid, (record.address, "processing_status"))
     if tenant.of("change_template"):
-        carriers[ProcessId.CHANGE] = ("change_template[*]", "change_template", ())
+        carriers[ProcessId.CHANGE] = ("change_template[*]", "change_template")
     out = []
     for process in reference.processes:
         if process.id not in carriers:
             out.append(ProcessEvidence(process.id, None))
             continue
-        source, kind, states = carriers[process.id]
+        source, kind = carriers[process.id]
         wanted = {a for a in accounted if a[0] == kind}
         usm = process.id in documented and bool(wanted) and wanted <= present
+        states = shown[process.id][2] if usm else statuses if kind == "processing_status" else ()
         out.append(
             ProcessEvidence(
                 process.id,
@@ -568,7 +583,8 @@ def export_records(
             Finding(f"{kind}[*]", _UNREADABLE[kind], kind=FindingKind.UNREADABLE)
         )
     _left_out(tenant, accounted)
-    evidence = _evidence(tenant, reference, locale, pairs, accounted)
+    documented = {pid for pair in pairs for pid in pair.workflow.path}
+    evidence = _evidence(tenant, reference, locale, layer, accounted, documented)
     # The knowledge items show every step in both languages: no step name is assumed.
     return Exported(document, tuple(tenant.findings), dict(_ASSUMED), evidence)
 
