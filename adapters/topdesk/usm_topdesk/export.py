@@ -558,6 +558,16 @@ def export_records(
     if layer.risk is not None:
         document["classification"] = {"risk": layer.risk}
     if pairs:
+        tenant.findings.append(
+            Finding(
+                "knowledge_item[*]",
+                "the workflow knowledge items do not show step descriptions, profiles' "
+                "descriptions and USM roles, or the ids of activities and SLA clocks: steps "
+                "keep the reference's descriptions where they keep its key, and the ids are "
+                "made from the names",
+                kind=FindingKind.ASSUMED,
+            )
+        )
         shown = {pair.workflow.id for pair in pairs}
         missing = [wf.id for wf in reference.workflows if wf.id not in shown]
         if missing:
