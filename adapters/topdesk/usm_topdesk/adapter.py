@@ -10,11 +10,13 @@ from usm_config.adapter import Explanation, LiveIds, SandboxLogin
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Change
 from usm_config.engine.records import Record
+from usm_config.export.model import Exported
 from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_config.write_tables import WriteTables
 from usm_topdesk import writes
 from usm_topdesk.checklist import render_checklist
+from usm_topdesk.export import export_records
 from usm_topdesk.kinds import KINDS, UNREADABLE
 from usm_topdesk.landings import landings
 from usm_topdesk.mapping import compile_blueprint
@@ -55,6 +57,14 @@ class TopdeskAdapter:
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
         """Candidates for ``key``: the whole kind, checked by the engine."""
         return await self.read(client, [kind])
+
+    def export(
+        self, live: Sequence[Record], reference: Blueprint, *, scope: Blueprint | None = None
+    ) -> Exported:
+        """The tenant as a blueprint layer over ``reference`` (see :mod:`usm_topdesk.export`);
+        a tenant holds one organisation, so ``scope`` (the blueprint pulled into) only lends
+        its ids to the teams and profiles it names."""
+        return export_records(live, reference, scope)
 
     # ------------------------------------------------------------------------- writing
 

@@ -131,10 +131,16 @@ def team_tasks(bp: Blueprint, team: Team) -> tuple[str, ...]:
     explicit = setting(team, ADAPTER, "tasks", [])
     if explicit:
         return tuple(str(t) for t in explicit)
-    if team.kind == "supplier":
-        return SUPPLIER_TASKS
     desk = next((t for t in bp.teams if t.kind == "internal"), None)
-    return DESK_TASKS if desk is not None and desk.id == team.id else TEAM_TASKS
+    return role_tasks(team.kind, desk is not None and desk.id == team.id)
+
+
+def role_tasks(kind: str, desk: bool) -> tuple[str, ...]:
+    """The task names a team of ``kind`` gets by default: the service desk's (``desk``: the
+    first internal team), a solution team's or a supplier's."""
+    if kind == "supplier":
+        return SUPPLIER_TASKS
+    return DESK_TASKS if desk else TEAM_TASKS
 
 
 def _operator_groups(bp: Blueprint, out: Build) -> None:
@@ -595,4 +601,13 @@ def compile_blueprint(bp: Blueprint) -> Desired:
     return build(bp).sink.desired(tuple(_notes(bp)))
 
 
-__all__ = ["TASKS", "Build", "article", "build", "compile_blueprint", "group_name", "team_tasks"]
+__all__ = [
+    "TASKS",
+    "Build",
+    "article",
+    "build",
+    "compile_blueprint",
+    "group_name",
+    "role_tasks",
+    "team_tasks",
+]

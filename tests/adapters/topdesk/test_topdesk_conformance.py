@@ -24,6 +24,7 @@ class TestTopdeskConformance(AdapterConformance):
     adapter_name = "topdesk"
     blueprint = REPO / "blueprints" / "examples" / "municipality"
     spec_path = TOPDESK_SPECS
+    reference = REPO / "blueprints" / "usm-reference.yaml"
     flaky_knobs = SandboxKnobs(
         rate_429=0.2, rate_5xx=0.1, drop_after_commit=0.1, retry_after_s=0.001, seed=20261127
     )
