@@ -82,13 +82,13 @@ CLASH_CASES = [
         [("group", {"name": "Desk"}, "team:twin", ("teams", 2))],
         [("teams", 2)],
         "teams[2] and teams[0] both become the Tool group 'Desk'",
-        "give them different names: Tool identifies a group by name",
+        "give them different names: Tool identifies each group by name",
     ),
     (
         [("span", {"schedule": ref("schedule", ("Office",)), "name": "Mon-Fri"}, "x", ("s", 1))],
         [("s", 1)],
         "s[1] and s[0].spans[0] both become the Tool schedule entry 'Office/Mon-Fri'",
-        "give them different names: Tool identifies a schedule entry by schedule, name",
+        "give them different names: Tool identifies each schedule entry by schedule, name",
     ),
 ]
 

@@ -181,3 +181,21 @@ def test_assess_the_municipality_with_its_call_and_change_checklist_done(workspa
 
 def _score_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line[:5].strip().isdigit()]
+
+
+def test_export_onto_a_blueprint_topdesk_cannot_hold_apart_says_where(workspace: Path) -> None:
+    source = workspace / "blueprints" / "examples" / "municipality"
+    applied = run("apply", str(source), "-t", TARGET, "--auto-approve", "-o", "summary")
+    assert applied.exit_code == 0, applied.output
+    teams = source / "teams.yaml"
+    text = teams.read_text(encoding="utf-8")
+    teams.write_text(text.replace('"Applicatiebeheer"', '"Werkplekbeheer"'), encoding="utf-8")
+    at = text.index('"Applicatiebeheer"')
+    line = 1 + text[: text.rindex("\n  - ", 0, at) + 1].count("\n")  # where that team starts
+    result = run("export", "--target", TARGET, "--onto", str(source))
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    # The team whose group now clashes, located where the team starts in the file.
+    assert "both become the TOPdesk operator group 'Werkplekbeheer'" in result.output
+    assert f"teams.yaml:{line}:5: error[ADP001]" in result.output
+    assert "now holds what topdesk cannot hold apart" in result.output

@@ -28,7 +28,7 @@ from usm_config.export.onto import pull
 from usm_config.export.report import render_export_report
 from usm_config.export.verify import Fidelity, adopt, check_export
 from usm_config.export.writer import ExportTargetError, write_directory
-from usm_config.runner import Context, Session
+from usm_config.runner import Context, Session, check_overrides
 from usm_config.targets import ResolvedTarget, resolve_target
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -173,7 +173,7 @@ def export(
         if onto is not None:
             existing, _ = load_or_fail(onto, strict=False)
             exported = source.exporter.export(live, reference, scope=existing)
-            _pull(exported, onto, live, adapter)
+            _pull(exported, onto, live, Context(existing, onto, target, adapter))
             return
         exported = source.exporter.export(live, reference)
         assert out is not None
@@ -218,15 +218,25 @@ def load_export(out: Path) -> Blueprint:
     return result.blueprint
 
 
-def _pull(exported: Exported, onto: Path, live: list[Record], adapter: Adapter) -> None:
+def _pull(exported: Exported, onto: Path, live: list[Record], context: Context) -> None:
     load_or_fail(onto, strict=False)
     result = pull(exported, onto, exported.assumed)
     for path in result.files:
         click.echo(f"updated {display_path(path)}", err=True)
     for label in result.missing:
         click.echo(f"  not in the tool (kept): {label}", err=True)
-    blueprint, _ = load_or_fail(onto, strict=False)
-    fidelity = check_export(adapter, blueprint, live)
+    blueprint, loaded = load_or_fail(onto, strict=False)
+    # What the tool cannot hold apart (two elements pulled onto one record) is the adapter's
+    # to say, located in the files just written, before anything compiles.
+    pulled = Context(blueprint, onto, context.target, context.adapter)
+    problems = check_overrides(pulled, loaded.index)
+    if problems:
+        print_diagnostics(problems)
+        raise Failure(
+            f"{display_path(onto)} now holds what {context.adapter.name} cannot hold apart; "
+            "the files were updated (see git diff): fix the places named above"
+        )
+    fidelity = check_export(context.adapter, blueprint, live)
     click.echo(f"Pulled into {display_path(onto)}: {result.summary()}.")
     click.echo(f"Compiled back onto the target: {fidelity.summary()}.")
 

@@ -71,7 +71,7 @@ class RecordSink:
                     path,
                     f"{format_path(path)} and {format_path(seen[address])} both become the "
                     f"{self.tool} {spec.label} '{'/'.join(record.key)}'",
-                    f"give them different names: {self.tool} identifies a {spec.label} by "
+                    f"give them different names: {self.tool} identifies each {spec.label} by "
                     + ", ".join(spec.key_fields),
                 )
             )
