@@ -58,3 +58,23 @@ def test_the_university_site_supports_every_workflow(workspace: Path) -> None:
     assert run("validate", "suggested").exit_code == 0
     html = run("assess", "-t", "jsm", "-o", "html")
     assert html.stdout.startswith("<!DOCTYPE html>")
+
+
+def test_a_workflow_is_supported_end_to_end_only_when_its_processes_are() -> None:
+    from usm_config.blueprint.usm import ProcessId
+    from usm_config.export.assess import Evidence, ProcessEvidence
+
+    reference = load_blueprint(REPO / "blueprints" / "usm-reference.yaml").blueprint
+    assert reference is not None
+    operate = next(p for p in reference.processes if p.id == ProcessId.OPERATE)
+    steps = tuple(s.name for s in operate.steps)
+
+    def operate_workflow(states: tuple[str, ...]) -> int:
+        found = ProcessEvidence(ProcessId.OPERATE, "workflow[Service requests]", states)
+        scores = assess(reference, Evidence((found,)), "site").workflows
+        return next(s.score for s in scores if s.name.startswith("5."))
+
+    # Workflow 5 runs through Operate alone: it scores what Operate scores.
+    assert operate_workflow(()) == 40
+    assert operate_workflow(steps[:3]) == round(40 + 60 * 3 / len(steps))
+    assert operate_workflow(steps) == 100

@@ -6,8 +6,9 @@ that carries it, its states in order, whether it was set up the USM way, and whi
 to other processes it models); this module measures that against the USM reference. Pure.
 
 A process scores 40 for being there at all and up to 60 for the share of USM's steps it has a
-state for; a workflow scores the share of its processes that are there, times the share of its
-hand-overs the tool models. The reasons say what is missing, what the tool has that USM does
+state for; a workflow scores the mean of its processes' scores, times the share of its
+hand-overs the tool models, so it is supported end to end (100) only when every process on its
+path has a state for every step and every hand-over is there. The reasons say what is missing, what the tool has that USM does
 not, and what cannot be told because the tool's API cannot read it.
 """
 
@@ -128,9 +129,8 @@ def assess(
     locale = reference.organisation.locale
     found = {e.process: e for e in evidence.processes}
     processes = tuple(_process_score(p, found.get(p.id), locale) for p in reference.processes)
-    present = {
-        p.id for p in reference.processes if found.get(p.id) and found[p.id].source is not None
-    }
+    scored = {p.id: score.score for p, score in zip(reference.processes, processes, strict=True)}
+    present = {pid for pid, score in scored.items() if score > 0}
     names = {
         p.id: ((p.name_nl or p.name) if locale == "nl" else p.name) for p in reference.processes
     }
@@ -138,16 +138,19 @@ def assess(
     for wf in reference.workflows:
         title = (wf.name_nl or wf.name) if locale == "nl" else wf.name
         reasons = []
-        there = [p for p in wf.path if p in present]
+        there = [p for p in wf.path if p in present]  # a process may occur twice on a path
         missing = [names[p] for p in wf.path if p not in present]
         if missing:
             reasons.append("processes missing: " + ", ".join(missing))
+        partly = [f"{names[p]} ({scored[p]}/100)" for p in there if scored[p] < 100]
+        if partly:
+            reasons.append("processes carried in part: " + ", ".join(partly))
         pairs = list(zip(wf.path, wf.path[1:], strict=False))
         modelled = [(a, b) for a, b in pairs if a in found and b in found[a].hands_over_to]
         for a, b in pairs:
             if (a, b) not in modelled:
                 reasons.append(f"no hand-over from {names[a]} to {names[b]}")
-        share = len(there) / len(wf.path)
+        share = sum(scored.get(p, 0) for p in wf.path) / (100 * len(wf.path))
         handovers = len(modelled) / len(pairs) if pairs else 1.0
         score = round(100 * share * handovers)
         if score == 100:
