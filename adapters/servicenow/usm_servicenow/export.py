@@ -1032,7 +1032,13 @@ def _unescape(text: str) -> str:
 _LEFT_OUT: Mapping[str, str] = {
     "core_company": "a company that is neither a supplier with an assignment group nor a customer",
     "sys_user_group_type": "a group type no team uses",
+    "cmn_schedule": "a schedule that is not one of USM's",
     "cmn_schedule_span": "an entry of a schedule that is not a USM schedule",
+    "cmdb_ci_service_business": "a business service that is not one of USM's",
+    "service_offering": "an offering that is not a USM service agreement",
+    "contract_sla": "an SLA definition of no USM agreement (its condition names no offering)",
+    "sc_cat_item": "a catalog item of another catalog",
+    "kb_knowledge": "an article of another knowledge base",
     "sys_choice": "a choice that is not one of USM's call types, categories, levels or steps",
     "dl_u_priority": "a priority rule outside the USM priority matrix",
     "chg_model": "a change model that is not the USM change model",
@@ -1045,10 +1051,21 @@ _LEFT_OUT: Mapping[str, str] = {
 }
 
 
-def _left_out(site: _Instance, compiled: Mapping[tuple[str, tuple[str, ...]], Record]) -> None:
+def _left_out(
+    site: _Instance,
+    compiled: Mapping[tuple[str, tuple[str, ...]], Record],
+    schedules: Mapping[str, str],
+) -> None:
     for record in site.records:
         key = (record.kind, record.key)
         if key in compiled or key in site.handled:
+            continue
+        if record.kind == "cmn_schedule_span" and _ref_name(record, "schedule") in schedules:
+            site.note(
+                record.address,
+                "carried over as weekly hours of its schedule; usm-config names the entries "
+                "after their hours, so an apply writes this one anew",
+            )
             continue
         if _is_platform(record):
             site.findings.append(
@@ -1065,7 +1082,7 @@ def _left_out(site: _Instance, compiled: Mapping[tuple[str, tuple[str, ...]], Re
 
 
 def _evidence(
-    site: _Instance, bp: Blueprint | None, locale: Locale, articles: Mapping[str, Record]
+    site: _Instance, bp: Blueprint | None, home: _Home, articles: Mapping[str, Record]
 ) -> Evidence:
     """Per USM process, what carries it: the USM change model, the problem states, the
     platform's incident states and the catalog; hand-overs are those the published workflow
@@ -1124,17 +1141,24 @@ def _evidence(
             tuple(hands[ProcessId.RECOVER]),
         )
     )
+    if home.catalog is not None:
+        # Requests are catalog items; a requested item keeps the platform's own states.
+        processes.append(
+            ProcessEvidence(
+                ProcessId.OPERATE,
+                home.catalog.address,
+                (),
+                False,
+                tuple(hands[ProcessId.OPERATE]),
+            )
+        )
+    # Every category column belongs to the table of one call type: none is without one.
     return Evidence(
         tuple(processes),
-        tuple(
-            f"{_text(r, 'name')}.category: {_text(r, 'label')}"
-            for table, _ in CATEGORY_CHOICES.values()
-            for r in site.choices(table, "category")
-            if _is_platform(r)
-        ),
+        (),
         (
-            "Agree and Operate cannot be assessed by their states: ServiceNow has no ticket "
-            "of its own for wishes, and requested items keep the platform's states",
+            "Agree cannot be assessed by its states: ServiceNow has no ticket of its own for "
+            "wishes; Operate's steps cannot be, as requested items keep the platform's states",
         ),
     )
 
@@ -1220,11 +1244,11 @@ def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
         if kept:
             bp = _materialise(reference, document)
     compiled = _compiled(bp) if bp is not None else {}
-    _left_out(site, compiled)
-    evidence = _evidence(site, bp, locale, articles)
+    _left_out(site, compiled, schedule_ids)
+    evidence = _evidence(site, bp, home, articles)
     ordered = {k: document[k] for k in _ORDER if document.get(k)}
     # A state shows one name: a step's other-language name is the reference's, or a copy.
-    assumed = {"steps": ("name",) if locale == "nl" else ("name_nl",)}
+    assumed: dict[str, tuple[str, ...]] = {"steps": ("name",) if locale == "nl" else ("name_nl",)}
     return Exported(ordered, tuple(site.findings), assumed, evidence)
 
 
@@ -1268,7 +1292,6 @@ _ORDER = (
     "workflows",
     "classification",
 )
-
 
 
 __all__ = ["export_records"]
