@@ -676,6 +676,17 @@ def _services(ctx: _Context, customers: list[Doc]) -> list[Doc]:
         )
     _agreements(ctx, services, customers)
     _requests(ctx, services)
+    for service in services.values():
+        missing = [k for k in ("agreements", "supported_by") if k not in service]
+        if service.get("status", "live") == "live" and missing:
+            # A live service needs its agreement and a supporting team (blueprint errors).
+            service["status"] = "pipeline"
+            site.note(
+                f"cmdb_ci_service_business[{service['name']}]",
+                "an operational service without an offering that holds its agreement, or "
+                f"without a support group: exported in the pipeline; add {' and '.join(missing)}"
+                ", then set 'status: live'",
+            )
     return list(services.values())
 
 
