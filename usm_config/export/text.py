@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 
 _SLUG = re.compile(r"[^a-z0-9]+")
+MAX_ID = 63
 
 
 def slug(name: str) -> str:
-    """A blueprint id made from a display name: lower case, words joined by ``-``."""
-    text = _SLUG.sub("-", name.lower()).strip("-")
+    """A blueprint id made from a display name: lower case, words joined by ``-``, at most
+    63 characters (the longest id a blueprint takes)."""
+    text = _SLUG.sub("-", name.lower()).strip("-")[:MAX_ID].strip("-")
     return text or "unnamed"
 
 
@@ -40,6 +42,7 @@ def unique(ident: str, used: set[str]) -> str:
     out, n = ident, 1
     while out in used:
         n += 1
-        out = f"{ident}-{n}"
+        suffix = f"-{n}"
+        out = ident[: MAX_ID - len(suffix)].strip("-") + suffix
     used.add(out)
     return out

@@ -15,9 +15,11 @@ elements the mapping would have written it from, as a layer over the USM referen
 - the choice lists, the priority lookup rules, the "USM change" model and the problem states →
   call types, classification and the Change and Improve steps: the reference's where the
   instance holds exactly what the reference compiles to, else read from the instance;
-- the "USM workflow n" knowledge articles → the workflows; an article the exported blueprint
-  does not render as it is (its activities, RACI and work instructions are not read back) is
-  kept as it is under ``x-servicenow.article``, and said so in a finding.
+- the "USM workflow n" knowledge articles → the workflows (:mod:`usm_servicenow.article_export`
+  reads back their tailored steps, activities, RACI, work instructions and SLA clocks, the
+  profiles the RACI tables name, the steps of the processes ServiceNow keeps no states for);
+  an article the exported blueprint still does not render as it is (one edited by hand) is kept
+  as it is under ``x-servicenow.article``, and said so in a finding.
 
 Every record the exported blueprint does not compile to is a
 :class:`~usm_config.export.model.Finding` naming it: the base system's own records, the
@@ -44,6 +46,7 @@ from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.model import Exported, Finding, FindingKind
 from usm_config.export.text import sentences, slug, strip_suffix, template_pattern, unique
 from usm_servicenow.article import render_workflow_article
+from usm_servicenow.article_export import parse_article, tailor
 from usm_servicenow.mapping import compile_records
 from usm_servicenow.sandbox_baseline import baseline
 from usm_servicenow.values import (
@@ -1250,6 +1253,9 @@ def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
     workflows, articles = _workflow_docs(site, reference, home, locale)
     document["workflows"] = workflows
     bp = _materialise(reference, document)
+    if bp is not None and articles:
+        _read_articles(site, reference, bp, articles, document, locale)
+        bp = _materialise(reference, document)
     if bp is not None:
         kept = _articles(site, bp, articles, document)
         if kept:
@@ -1261,6 +1267,52 @@ def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
     # A state shows one name: a step's other-language name is the reference's, or a copy.
     assumed: dict[str, tuple[str, ...]] = {"steps": ("name",) if locale == "nl" else ("name_nl",)}
     return Exported(ordered, tuple(site.findings), assumed, evidence)
+
+
+#: The processes whose steps ServiceNow keeps no states for: their names come from the articles.
+_ARTICLE_ONLY = (ProcessId.AGREE, ProcessId.RECOVER, ProcessId.OPERATE)
+
+
+def _read_articles(
+    site: _Instance,
+    reference: Blueprint,
+    bp: Blueprint,
+    articles: Mapping[str, Record],
+    document: Doc,
+    locale: Locale,
+) -> None:
+    """Add to ``document`` what the articles show: workflow tailorings, profiles, the steps
+    of the processes without states, process and call type descriptions."""
+    parsed = {ident: parse_article(_text(r, "text"), locale) for ident, r in articles.items()}
+    found = tailor(bp, parsed, locale, _ARTICLE_ONLY)
+    # The tailored steps are named by their number in the process: read them again once the
+    # processes have the steps the articles show.
+    _merge(document.setdefault("processes", []), found.processes.values())
+    again = _materialise(reference, document)
+    if again is not None:
+        found = tailor(again, parsed, locale, _ARTICLE_ONLY)
+    if found.profiles:
+        document["profiles"] = found.profiles
+        site.note(
+            "kb_knowledge[*]",
+            "profiles come back by the names the articles' RACI tables show: without their "
+            "USM role or description; add 'usm_role'",
+        )
+    _merge(document.setdefault("workflows", []), found.workflows.values())
+    _merge(document.setdefault("processes", []), found.processes.values())
+    calls = [{"id": ident, "description": text} for ident, text in found.call_types.items()]
+    _merge(document.setdefault("call_types", []), calls)
+
+
+def _merge(docs: list[Doc], more: Iterable[Doc]) -> None:
+    """Lay each of ``more`` over the doc of ``docs`` with its id, or append it."""
+    by_id = {d["id"]: d for d in docs}
+    for doc in more:
+        if doc["id"] in by_id:
+            by_id[doc["id"]].update(doc)
+        else:
+            docs.append(doc)
+            by_id[doc["id"]] = doc
 
 
 def _articles(site: _Instance, bp: Blueprint, articles: Mapping[str, Record], document: Doc) -> int:
@@ -1282,9 +1334,9 @@ def _articles(site: _Instance, bp: Blueprint, articles: Mapping[str, Record], do
         doc.setdefault("x-servicenow", {})["article"] = text
         site.note(
             record.address,
-            "the article's activities, RACI and work instructions are not read back into the "
-            "workflow: its text is kept as it is under 'x-servicenow.article' (it does not "
-            "travel to other tools); remove it to let usm-config write the article again",
+            "the article is not one usm-config renders from the blueprint read back (edited by "
+            "hand?): its text is kept as it is under 'x-servicenow.article', which does not "
+            "travel to other tools; remove it to let usm-config write the article again",
             FindingKind.LEFT_OUT,
         )
         kept += 1
