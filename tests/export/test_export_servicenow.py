@@ -101,6 +101,22 @@ def test_apply_export_plan_changes_nothing(workspace: Path, example: str) -> Non
         assert_golden(GOLDEN / f"servicenow-{example}" / path.name, path.read_text("utf-8"))
 
 
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_export_onto_the_blueprint_that_was_applied_changes_nothing(
+    workspace: Path, example: str
+) -> None:
+    """What ServiceNow does not keep (coordinators, owners, other supporting teams, OLA
+    references, step descriptions) stays as the blueprint has it; the ids are the blueprint's."""
+    apply(example)
+    source = workspace / EXAMPLES[example].relative_to(REPO)
+    files = sorted(source.glob("*.yaml")) if source.is_dir() else [source]
+    before = {path: path.read_text("utf-8") for path in files}
+    result = run("export", "-t", "sandbox", "--onto", str(source.relative_to(workspace)))
+    assert result.exit_code == 0, result.output
+    assert "0 element(s) changed, 0 added, 0 in the blueprint but not in the tool" in result.output
+    assert {path: path.read_text("utf-8") for path in files} == before
+
+
 def test_the_university_comes_back_with_its_agreements_and_requests(workspace: Path) -> None:
     apply("university")
     assert run("export", "-t", "sandbox", "--out", "exported").exit_code == 0

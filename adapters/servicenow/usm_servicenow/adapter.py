@@ -137,10 +137,8 @@ class ServiceNowAdapter:
         self, live: Sequence[Record], reference: Blueprint, *, scope: Blueprint | None = None
     ) -> Exported:
         """The instance as a blueprint layer over ``reference`` (see
-        :mod:`usm_servicenow.export`); one instance holds one organisation, so ``scope`` is
-        not needed."""
-        del scope
-        return export_records(live, reference)
+        :mod:`usm_servicenow.export`); with ``scope``, the elements keep its ids."""
+        return export_records(live, reference, scope)
 
     def landings(self, blueprint: Blueprint) -> dict[str, tuple[str, str]]:
         """How the elements without a record of their own land (see

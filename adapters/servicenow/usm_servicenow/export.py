@@ -31,7 +31,8 @@ from __future__ import annotations
 import html
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -310,11 +311,17 @@ def _evidence(
     )
 
 
-def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
-    """The instance's USM configuration as a blueprint layer over ``reference``."""
+def export_records(
+    live: Iterable[Record], reference: Blueprint, scope: Blueprint | None = None
+) -> Exported:
+    """The instance's USM configuration as a blueprint layer over ``reference``; with
+    ``scope`` (the blueprint an export is pulled into), its elements keep that blueprint's ids
+    where the names match, and so do the references to them; and what ServiceNow does not keep
+    is taken from it (see :func:`_keep_from_scope`)."""
     site = Instance(list(live))
     locale = detect_locale(site)
-    organisation, home = read_organisation(site, locale)
+    hint = scope.organisation.name if scope is not None else None
+    organisation, home = read_organisation(site, locale, hint)
     people = People()
     teams, customers = read_people(site, locale, people)
     schedules, schedule_ids = read_schedules(site, locale)
@@ -394,6 +401,9 @@ def export_records(live: Iterable[Record], reference: Blueprint) -> Exported:
     compiled = _compiled(bp) if bp is not None else {}
     _left_out(site, compiled, schedule_ids)
     evidence = _evidence(site, bp, home, articles)
+    if scope is not None:
+        _adopt_ids(document, scope)
+        _keep_from_scope(document, scope, reference)
     ordered = {k: document[k] for k in _ORDER if document.get(k)}
     # A state shows one name: a step's other-language name is the reference's, or a copy.
     assumed: dict[str, tuple[str, ...]] = {"steps": ("name",) if locale == "nl" else ("name_nl",)}
@@ -489,3 +499,113 @@ _ORDER = (
 
 
 __all__ = ["export_records"]
+
+
+def _adopt_ids(document: Doc, scope: Blueprint) -> None:
+    """Give the exported elements the ids ``scope`` has for the same names (an export invents
+    ids from names), and follow them in every reference."""
+    renamed: dict[str, dict[str, str]] = {}
+    sections: dict[str, Sequence[Any]] = {
+        "teams": scope.teams,
+        "customers": scope.customers,
+        "schedules": scope.schedules,
+        "services": scope.services,
+        "profiles": scope.profiles,
+    }
+    for section, elements in sections.items():
+        by_name = {e.name: e.id for e in elements}
+        renamed[section] = {}
+        for doc in document.get(section, []):
+            ident = by_name.get(doc["name"])
+            if ident and ident != doc["id"]:
+                renamed[section][doc["id"]] = ident
+                doc["id"] = ident
+    teams, customers, hours = renamed["teams"], renamed["customers"], renamed["schedules"]
+    services = {s.id: s for s in scope.services}
+    for service in document.get("services", []):
+        service["supported_by"] = [teams.get(t, t) for t in service.get("supported_by", [])]
+        agreements = service.get("agreements", {})
+        sa = agreements.get("service")
+        if sa:
+            sa["customer"] = customers.get(sa["customer"], sa["customer"])
+            for key in ("service_hours", "support_hours"):
+                if key in sa:
+                    sa[key] = hours.get(sa[key], sa[key])
+        for kind in ("olas", "ucs"):
+            for agreement in agreements.get(kind, []):
+                agreement["team"] = teams.get(agreement["team"], agreement["team"])
+        known = services.get(service["id"])
+        items = {r.name: r.id for r in known.requests} if known else {}
+        for item in service.get("requests", []):
+            item["id"] = items.get(item["name"], item["id"])
+            if "team" in item:
+                item["team"] = teams.get(item["team"], item["team"])
+    profiles = renamed["profiles"]
+    for workflow in document.get("workflows", []):
+        for step in workflow.get("steps", []):
+            for activity in step.get("activities", []):
+                activity["raci"] = {profiles.get(p, p): c for p, c in activity["raci"].items()}
+
+
+def _keep_from_scope(document: Doc, scope: Blueprint, reference: Blueprint) -> None:
+    """Fill in, from ``scope``, the values ServiceNow does not keep, on the elements both
+    have: a team's coordinator, a service's owner and its other supporting teams, an internal
+    customer's description, an OLA's or UC's reference and description, a profile's role and
+    description, a step's description. What the instance holds always wins."""
+    kept: dict[str, tuple[Sequence[Any], tuple[str, ...]]] = {
+        "teams": (scope.teams, ("coordinator",)),
+        "customers": (scope.customers, ("description",)),
+        "profiles": (scope.profiles, ("usm_role", "description")),
+        "services": (scope.services, ("owner",)),
+    }
+    for section, (elements, keys) in kept.items():
+        by_id = {e.id: e for e in elements}
+        for doc in document.get(section, []):
+            known = by_id.get(doc["id"])
+            for key in keys:
+                value = getattr(known, key, None) if known else None
+                if value is not None and key not in doc:
+                    doc[key] = value
+    services = {s.id: s for s in scope.services}
+    for doc in document.get("services", []):
+        known = services.get(doc["id"])
+        if known is None:
+            continue
+        supported = doc.get("supported_by", [])
+        if supported and list(known.supported_by[:1]) == supported[:1]:
+            doc["supported_by"] = [*known.supported_by] + [
+                t for t in supported if t not in known.supported_by
+            ]
+        for kind in ("olas", "ucs"):
+            theirs = {a.id: a for a in getattr(known.agreements, kind)}
+            order = list(theirs)
+            ours = doc.get("agreements", {}).get(kind, [])
+            # The instance keeps no order of agreements: the blueprint's.
+            ours.sort(key=lambda a: order.index(a["id"]) if a["id"] in order else len(order))
+            for agreement in ours:
+                match = theirs.get(agreement["id"])
+                for key in ("reference", "description"):
+                    value = getattr(match, key, None) if match else None
+                    if value is not None:
+                        agreement.setdefault(key, value)
+    processes = {p.id.value: p for p in scope.processes}
+    defaults = {p.id.value: {s.key: s for s in p.steps} for p in reference.processes}
+    for process in document.get("processes", []):
+        known_process = processes.get(process["id"])
+        steps = {s.key: s for s in known_process.steps} if known_process else {}
+        for step in process.get("steps", []):
+            described = steps.get(step["key"])
+            if described is None:
+                continue
+            if described.description:
+                step.setdefault("description", described.description)
+            # A step every article shows under a workflow's own name comes back with the
+            # reference's names: the blueprint's are as good a guess, and change nothing.
+            default = defaults.get(process["id"], {}).get(step["key"])
+            if default is not None and (step.get("name"), step.get("name_nl")) == (
+                default.name,
+                default.name_nl,
+            ):
+                step["name"] = described.name
+                if described.name_nl:
+                    step["name_nl"] = described.name_nl

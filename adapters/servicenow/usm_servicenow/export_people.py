@@ -58,25 +58,36 @@ def _base_owner(record: Record, locale: Locale) -> str | None:
     return found.group("org") if found else None
 
 
-def read_organisation(site: Instance, locale: Locale) -> tuple[Doc, Home]:
+def read_organisation(site: Instance, locale: Locale, hint: str | None = None) -> tuple[Doc, Home]:
     """The organisation, from the catalog and knowledge base usm-config wrote (their
-    descriptions name it), and where those are."""
+    descriptions name it), and where those are; where the instance holds several, the one
+    named ``hint`` if it is there, else the first."""
     managed = words("managed", locale)
-    catalogs = [r for r in site.ours("sc_catalog") if is_managed(r, locale)]
     bases = [r for r in site.ours("kb_knowledge_base") if is_managed(r, locale)]
     owners = {r.key: _base_owner(r, locale) for r in bases}
-    base = next((r for r in bases if owners[r.key]), None)
+    named = [r for r in bases if owners[r.key] and owners[r.key] == hint]
+    base = next(iter(named), None) or next((r for r in bases if owners[r.key]), None)
     name = owners[base.key] if base else None
     description = None
-    catalog = catalogs[0] if catalogs else None
-    if catalog is not None:
-        parts = sentences(strip_suffix(field_text(catalog, "description"), managed))
+    described: list[tuple[Record, str, str | None]] = []
+    for record in site.ours("sc_catalog"):
+        if not is_managed(record, locale):
+            continue
+        parts = sentences(strip_suffix(field_text(record, "description"), managed))
         for i in range(len(parts)):
             found = match_words("catalog_description", locale, " ".join(parts[i:]))
-            if found and name in (None, found.group("org")):
-                name = found.group("org")
-                description = " ".join(parts[:i]) or None
+            if found:
+                described.append((record, found.group("org"), " ".join(parts[:i]) or None))
                 break
+    wanted = name or hint
+    chosen = next((c for c in described if c[1] == wanted), None) or next(iter(described), None)
+    catalogs = [c[0] for c in described]
+    catalog = chosen[0] if chosen else None
+    if chosen is not None and name in (None, chosen[1]):
+        name, description = chosen[1], chosen[2]
+    if catalog is not None:
+        catalogs.remove(catalog)
+        catalogs.insert(0, catalog)
     for extra in (*catalogs[1:], *[b for b in bases if b is not base]):
         site.find(extra, "another organisation's catalog or knowledge base: an export holds one")
     if name is None:

@@ -117,8 +117,9 @@ def read_services(ctx: Context, customers: list[Doc]) -> list[Doc]:
     if services:
         site.note(
             "cmdb_ci_service_business[*]",
-            "ServiceNow keeps service owners as users, not USM profiles: no service has an "
-            "'owner'; add them",
+            "ServiceNow keeps service owners as users, not USM profiles, and one support "
+            "group per service: no service has an 'owner', and 'supported_by' holds the "
+            "support group and the teams of the OLAs and UCs; add the others",
         )
     _agreements(ctx, services, customers)
     _requests(ctx, services)
@@ -213,7 +214,13 @@ def _agreements(ctx: Context, services: dict[str, Doc], customers: list[Doc]) ->
             agreement["targets"].setdefault(priority, {"priority": priority})[which] = duration
         service_agreements: Doc = {}
         for (kind, ident), agreement in agreements.items():
-            targets = [t for t in agreement["targets"].values() if len(t) == 3]
+            # In the order of the priority levels, each as the blueprint writes it.
+            rank = {ident: i for i, ident in enumerate(ctx.priorities.values())}
+            targets = [
+                {key: t[key] for key in ("priority", "response", "resolution")}
+                for _, t in sorted(agreement["targets"].items(), key=lambda p: rank[p[0]])
+                if len(t) == 3
+            ]
             if kind == "service":
                 sa["id"] = ident
                 if targets:
