@@ -49,6 +49,7 @@ def assess(
     Example:
       usm-config assess --target sandbox-jsm
       usm-config assess --target sandbox-jsm -o markdown --out suggested/
+      usm-config assess --target sandbox -o json
     """
     with handled_errors():
         reference, _ = load_or_fail(base, strict=False)

@@ -163,6 +163,7 @@ def export(
       usm-config export --target sandbox-jsm --out exported/
       usm-config plan exported/ --target sandbox-jsm
       usm-config export --target sandbox-jsm --onto exported/
+      usm-config export --target sandbox --out exported-servicenow/
     """
     if (out is None) == (onto is None):
         raise click.UsageError("give either --out DIR or --onto BLUEPRINT")

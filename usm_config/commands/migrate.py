@@ -89,6 +89,7 @@ def migrate(
     Example:
       usm-config migrate --from sandbox-jsm --to sandbox
       usm-config migrate --from sandbox-jsm --to sandbox --out migrated/ -o markdown
+      usm-config migrate --from sandbox --to sandbox-topdesk
     """
     with handled_errors():
         reference, _ = load_or_fail(base, strict=False)

@@ -8,8 +8,9 @@ to other processes it models); this module measures that against the USM referen
 A process scores 40 for being there at all and up to 60 for the share of USM's steps it has a
 state for; a workflow scores the mean of its processes' scores, times the share of its
 hand-overs the tool models, so it is supported end to end (100) only when every process on its
-path has a state for every step and every hand-over is there. The reasons say what is missing, what the tool has that USM does
-not, and what cannot be told because the tool's API cannot read it.
+path has a state for every step and every hand-over is there. The reasons say what is
+missing, what the tool has that USM does not, and what cannot be told because the tool's API
+cannot read it.
 """
 
 from __future__ import annotations

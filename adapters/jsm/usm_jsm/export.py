@@ -34,6 +34,7 @@ from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, Pr
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.model import Exported, Finding, FindingKind
+from usm_config.export.text import slug, strip_suffix, template_pattern
 from usm_config.sandbox.baseline import package_data
 from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, WORDS, Locale, sentence
 
@@ -44,36 +45,14 @@ _PLATFORM_GROUPS = re.compile(
     r"(jira|confluence|bitbucket|statuspage|opsgenie|compass)-.*)$"
 )
 
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def slug(name: str) -> str:
-    """A blueprint id made from a display name: lower case, words joined by ``-``."""
-    text = _SLUG.sub("-", name.lower()).strip("-")
-    return text or "unnamed"
-
 
 def _words(key: str, locale: Locale) -> str:
     en, nl = WORDS[key]
     return nl if locale == "nl" else en
 
 
-def _strip_suffix(text: str, suffix: str) -> str:
-    text = text.strip()
-    return text[: -len(suffix)].strip() if suffix and text.endswith(suffix) else text
-
-
 def _localised(locale: Locale, name: str, name_nl: str | None) -> str:
     return name_nl if locale == "nl" and name_nl else name
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    """A regular expression matching a ``WORDS`` template, one group per placeholder."""
-    parts = re.split(r"\{(\w+)\}", template)
-    out = ""
-    for i, part in enumerate(parts):
-        out += re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
-    return re.compile(f"^{out}$")
 
 
 @dataclass
@@ -123,7 +102,7 @@ class _Project:
 def _find_project(site: _Site, reference: Blueprint, key: str | None) -> _Project | None:
     """The service project whose workflow scheme is a usm-config one ("USM: <name>"): the
     one with ``key`` when given, else the first by key."""
-    scheme_pattern = _pattern(WORDS["scheme"][0])
+    scheme_pattern = template_pattern(WORDS["scheme"][0])
     candidates = []
     for record in site.of("project"):
         target = ref_target(record.fields.get("workflowScheme"))
@@ -156,7 +135,7 @@ def _organisation(site: _Site, project: _Project) -> dict[str, Any]:
     record = project.record
     site.use(record)
     name = _text(record, "name")
-    description = _strip_suffix(_text(record, "description"), _words("managed", project.locale))
+    description = strip_suffix(_text(record, "description"), _words("managed", project.locale))
     organisation: dict[str, Any] = {"id": slug(name), "name": name}
     if description:
         organisation["description"] = description
@@ -213,7 +192,7 @@ def _customers(site: _Site) -> list[dict[str, Any]]:
 def _process_of_workflow(
     name: str, reference: Blueprint, locale: Locale
 ) -> tuple[ProcessId, Process] | None:
-    pattern = _pattern(_words("workflow", locale))
+    pattern = template_pattern(_words("workflow", locale))
     match = pattern.match(name)
     if not match:
         return None
@@ -258,7 +237,7 @@ def _steps(
 ) -> tuple[list[dict[str, Any]], dict[ProcessId, str]]:
     """Process tailorings for every USM workflow whose steps differ from the reference's, and
     the Jira workflow name of each process found."""
-    waiting = _pattern(_words("waiting", locale))
+    waiting = template_pattern(_words("waiting", locale))
     tailorings: list[dict[str, Any]] = []
     found: dict[ProcessId, str] = {}
     for record in site.of("workflow"):
@@ -367,7 +346,7 @@ def _status_descriptions(site: _Site, locale: Locale) -> dict[str, str]:
     managed = _words("managed", locale)
     out = {}
     for record in site.of("status"):
-        text = _strip_suffix(_text(record, "description"), managed)
+        text = strip_suffix(_text(record, "description"), managed)
         if text:
             out[_text(record, "name")] = text
     return out
@@ -407,7 +386,7 @@ def _call_types(
         if _text(record, "name") in by_issue_type:
             site.use(record)
             ct = by_issue_type[_text(record, "name")]
-            description = _strip_suffix(_text(record, "description"), managed)
+            description = strip_suffix(_text(record, "description"), managed)
             base = next(c for c in reference.call_types if c.id == ct)
             if description and description != sentence(base.description):
                 entry = next((e for e in out if e["id"] == ct.value), None)
@@ -618,9 +597,9 @@ def _classification(
 
 def _services(site: _Site, project: _Project, by_issue_type: Mapping[str, CallType]) -> list[Any]:
     locale = project.locale
-    goods = _pattern(_words("goods", locale).replace("{items}.", "{items}"))
-    actions = _pattern(_words("actions", locale).replace("{items}.", "{items}"))
-    part_of = _pattern(_words("service_part", locale))
+    goods = template_pattern(_words("goods", locale).replace("{items}.", "{items}"))
+    actions = template_pattern(_words("actions", locale).replace("{items}.", "{items}"))
+    part_of = template_pattern(_words("service_part", locale))
     services: dict[str, dict[str, Any]] = {}
     for record in site.of("component"):
         if not _refers_to(record.fields.get("project"), "project", (project.key,)):
@@ -772,7 +751,7 @@ def _platform_names() -> dict[str, tuple[re.Pattern[str], ...]]:
     names["workflowscheme"].append("{key}: Jira Service Management IT Support Workflow Scheme")
     names["issuetypescheme"].append("{key}: Jira Service Management Issue Type Scheme")
     return {
-        kind: tuple(_pattern(n.replace("{key}", "{project}")) for n in sorted(set(found)))
+        kind: tuple(template_pattern(n.replace("{key}", "{project}")) for n in sorted(set(found)))
         for kind, found in names.items()
     }
 
@@ -790,7 +769,7 @@ def _is_platform(record: Record) -> bool:
 
 
 def _is_usm_queue(record: Record, project: _Project) -> bool:
-    pattern = _pattern(_words("open_queue", project.locale))
+    pattern = template_pattern(_words("open_queue", project.locale))
     return _refers_to(record.fields.get("project"), "project", (project.key,)) and bool(
         pattern.match(_text(record, "name"))
     )
@@ -831,8 +810,8 @@ def _evidence(site: _Site, reference: Blueprint, locale: Locale) -> Evidence:
     """Per USM process, the workflow that carries it: a "USM <process>" one, else the IT
     template's closest (see :data:`_TEMPLATE_PROCESSES`)."""
     processes: dict[ProcessId, ProcessEvidence] = {}
-    waiting = _pattern(_words("waiting", locale))
-    hand_over = _pattern(_words("hand_over", locale))
+    waiting = template_pattern(_words("waiting", locale))
+    hand_over = template_pattern(_words("hand_over", locale))
     by_name = {_localised(locale, p.name, p.name_nl): p for p in reference.processes}
     for record in site.of("workflow"):
         name = _text(record, "name")
@@ -928,4 +907,4 @@ def _prune(document: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in document.items() if value}
 
 
-__all__ = ["export_records", "slug"]
+__all__ = ["export_records"]

@@ -12,9 +12,11 @@ from usm_config.adapter import Explanation, LiveIds, SandboxLogin, Write, WriteO
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import KindSpec, Record, ref_target
+from usm_config.export.model import Exported
 from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_servicenow import client as api
+from usm_servicenow.export import export_records
 from usm_servicenow.kinds import KINDS
 from usm_servicenow.landings import landings
 from usm_servicenow.mapping import compile_blueprint
@@ -130,6 +132,13 @@ class ServiceNowAdapter:
             BasicAuthConfig(username_env=SANDBOX_USER_ENV, password_env=SANDBOX_PASSWORD_ENV),
             {SANDBOX_USER_ENV: "admin", SANDBOX_PASSWORD_ENV: "admin"},
         )
+
+    def export(
+        self, live: Sequence[Record], reference: Blueprint, *, scope: Blueprint | None = None
+    ) -> Exported:
+        """The instance as a blueprint layer over ``reference`` (see
+        :mod:`usm_servicenow.export`); with ``scope``, the elements keep its ids."""
+        return export_records(live, reference, scope)
 
     def landings(self, blueprint: Blueprint) -> dict[str, Explanation]:
         """How the elements without a record of their own land (see

@@ -48,7 +48,12 @@ PHRASES: dict[str, tuple[str, str]] = {
 
 
 def render_workflow_article(bp: Blueprint, wf: Workflow) -> str:
-    """The HTML body of a workflow's knowledge article (kb_knowledge.text)."""
+    """The HTML body of a workflow's knowledge article (kb_knowledge.text):
+    ``x-servicenow.article`` as it is when the workflow carries one (an export keeps there an
+    article it cannot read back into the blueprint), else rendered from the blueprint."""
+    kept = setting(wf, "article", "")
+    if kept:
+        return kept
     template = environment().get_template("kb_workflow.html.j2")
     dutch = locale(bp) == "nl"
     return template.render(

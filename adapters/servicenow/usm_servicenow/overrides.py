@@ -21,6 +21,7 @@ SETTINGS = SettingsTable(
         SettingSpec("business_criticality", on=(ElementType.SERVICE,), choices=CRITICALITIES),
         SettingSpec("service_classification", on=(ElementType.SERVICE,), choices=CLASSIFICATIONS),
         SettingSpec("flow", on=(ElementType.WORKFLOW,)),
+        SettingSpec("article", on=(ElementType.WORKFLOW,)),
     ),
 )
 

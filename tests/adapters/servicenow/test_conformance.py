@@ -15,3 +15,4 @@ class TestServiceNowConformance(AdapterConformance):
     adapter_name = "servicenow"
     blueprint = REPO / "blueprints" / "examples" / "municipality"
     spec_path = TABLE_API_SPEC
+    reference = REPO / "blueprints" / "usm-reference.yaml"
