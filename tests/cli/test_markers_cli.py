@@ -28,6 +28,9 @@ targets:
   td:
     adapter: topdesk
     url: "sandbox:"
+  js:
+    adapter: jsm
+    url: "sandbox:"
 """
 #: What TOPdesk holds a marker on: the departments and the knowledge items both blueprints make.
 MARKED = [
@@ -40,8 +43,8 @@ MARKED = [
 ]  # fmt: skip
 
 
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, [*args, "--target", "td", "--targets", "targets.yaml"])
+def run(*args: str, target: str = "td") -> Result:
+    result = CliRunner().invoke(cli, [*args, "--target", target, "--targets", "targets.yaml"])
     assert "Traceback" not in result.output
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
@@ -59,7 +62,8 @@ def lock_ids(path: str) -> set[tuple[str, str]]:
 
 
 @pytest.fixture
-def campus_applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blueprints, and the other team's copy in its own folder."""
     monkeypatch.chdir(tmp_path)
     shutil.copytree(REPO / "blueprints", tmp_path / "blueprints")
     text = Path(CAMPUS).read_text(encoding="utf-8")
@@ -67,6 +71,10 @@ def campus_applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     Path(IT).parent.mkdir()
     Path(IT).write_text(text.replace("id: northfield-campus-services", "id: northfield-it", 1))
     Path("targets.yaml").write_text(TARGETS, encoding="utf-8")
+
+
+@pytest.fixture
+def campus_applied(workspace: None) -> None:
     applied = run("apply", CAMPUS, "--auto-approve", "-o", "summary")
     assert applied.exit_code == 0, applied.output
 
@@ -154,3 +162,31 @@ def test_take_over_adopts_them_and_marks_what_an_update_can_mark() -> None:
     assert len(owned) == 8 and all(line.startswith("  # knowledge_item[") for line in owned)
     assert all("owned by northfield-it (marked in the tool)" in line for line in owned)
     assert ", 0 to update," in summary_line(first)
+
+
+@pytest.mark.usefixtures("workspace")
+def test_a_jira_project_property_marks_the_service_project() -> None:
+    """Jira Service Management: the ``usm-config.owner`` project property is the marker."""
+    assert run("apply", CAMPUS, "--auto-approve", "-o", "summary", target="js").exit_code == 0
+    plan = run("plan", IT, target="js")
+    assert plan.exit_code == 0, plan.output
+    assert lines(plan, "#") == [
+        "  # project[NCS]  owned: owned by northfield-campus-services (marked in the tool); "
+        "left alone (--take-over adopts it)"
+    ]
+    assert ", 1 owned by another blueprint" in summary_line(plan)
+
+    taking = run("plan", IT, "--take-over", target="js")
+    assert (
+        "  = project[NCS]  adopt: owned by northfield-campus-services (marked in the tool); "
+        "taking it over\n      owner: 'northfield-campus-services' → 'northfield-it'\n"
+    ) in taking.stdout
+    applied = run("apply", IT, "--auto-approve", "--take-over", "-o", "summary", target="js")
+    assert applied.exit_code == 0, applied.output
+    assert (
+        "Converged: a fresh plan shows no changes other than 52 manual step(s)." in applied.stdout
+    )
+    first = run("plan", CAMPUS, "-o", "summary", target="js")
+    assert summary_line(first) == (
+        "Plan: 0 to create, 0 to update, 0 to delete, 52 manual, 1 owned by another blueprint."
+    )
