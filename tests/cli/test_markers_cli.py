@@ -170,11 +170,22 @@ def test_a_jira_project_property_marks_the_service_project() -> None:
     assert run("apply", CAMPUS, "--auto-approve", "-o", "summary", target="js").exit_code == 0
     plan = run("plan", IT, target="js")
     assert plan.exit_code == 0, plan.output
-    assert lines(plan, "#") == [
+    project, *inside = lines(plan, "#")
+    assert project == (
         "  # project[NCS]  owned: owned by northfield-campus-services (marked in the tool); "
         "left alone (--take-over adopts it)"
-    ]
-    assert ", 1 owned by another blueprint" in summary_line(plan)
+    )
+    # its components and request types carry no marker: they are the project owner's
+    assert {line.split("[")[0] for line in inside} == {"  # component", "  # requesttype"}
+    assert all(
+        line.endswith(
+            "owned: owned by northfield-campus-services (marked in the tool on project[NCS]); "
+            "left alone (--take-over adopts it)"
+        )
+        for line in inside
+    )
+    owned = 1 + len(inside)
+    assert f", {owned} owned by another blueprint" in summary_line(plan)
 
     taking = run("plan", IT, "--take-over", target="js")
     assert (
@@ -188,5 +199,6 @@ def test_a_jira_project_property_marks_the_service_project() -> None:
     )
     first = run("plan", CAMPUS, "-o", "summary", target="js")
     assert summary_line(first) == (
-        "Plan: 0 to create, 0 to update, 0 to delete, 52 manual, 1 owned by another blueprint."
+        f"Plan: 0 to create, 0 to update, 0 to delete, 52 manual, {owned} owned by another "
+        "blueprint."
     )

@@ -10,7 +10,7 @@ import pytest
 from usm_config.engine.diff import ADOPTED_REASON, applied_fingerprint, compute_changes
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Action, Change, FieldChange
-from usm_config.engine.records import KindSpec, Record
+from usm_config.engine.records import KindSpec, Record, ref
 
 #: An article takes its marker on update too; a department on create only (TOPdesk's shapes).
 KINDS = {
@@ -127,3 +127,40 @@ def test_a_read_only_kind_is_checked_off_whoever_marked_it(tmp_path: Path) -> No
     assert (
         compute_changes([wanted], [found], {"article": spec}, lock, owner_marker=ME).changes == ()
     )
+
+
+def test_a_record_keyed_under_a_marked_record_belongs_to_its_owner(tmp_path: Path) -> None:
+    """A project's component carries no marker of its own: it is its project owner's."""
+    kinds = {
+        **KINDS,
+        "part": KindSpec("part", "part", ("article", "name"), ("article", "name"),
+                         {"article": "article"}),
+    }  # fmt: skip
+    parent = ref("article", ("Welcome",))
+    part = Record(kind="part", key=("Welcome", "intro"), uid="part:intro",
+                  fields={"article": parent, "name": "intro"})  # fmt: skip
+    found = Record(kind="part", key=part.key, target_id="9",
+                   fields={"article": parent, "name": "intro"})  # fmt: skip
+    lock = Lock(tmp_path / "me.t.lock.json", "t", "memory")
+
+    def changes(**options: object) -> tuple[Change, ...]:
+        return compute_changes(
+            [desired(), part], [live("article", THEM), found], kinds, lock, owner_marker=ME,
+            **options,  # type: ignore[arg-type]
+        ).changes  # fmt: skip
+
+    article, inside = changes()
+    assert (article.action, inside.action) == (Action.OWNED, Action.OWNED)
+    assert inside.owner == THEM
+    assert inside.reason == (
+        f"owned by {THEM} (marked in the tool on article[Welcome]); left alone "
+        "(--take-over adopts it)"
+    )
+    article, inside = changes(take_over=True)
+    assert (article.action, inside.action) == (Action.ADOPT, Action.ADOPT)
+    assert (
+        inside.reason == f"owned by {THEM} (marked in the tool on article[Welcome]); taking it over"
+    )
+    assert inside.diff == (), "the part has no marker to rewrite"
+    unmarked = compute_changes([desired(), part], [live("article"), found], kinds, lock).changes
+    assert [c.reason for c in unmarked] == [ADOPTED_REASON, ADOPTED_REASON]

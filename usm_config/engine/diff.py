@@ -24,7 +24,7 @@ from pathlib import Path
 
 from usm_config.engine.lock import Lock
 from usm_config.engine.order import kind_levels
-from usm_config.engine.ownership import foreign_marker
+from usm_config.engine.ownership import foreign_marker, inherited_marker
 from usm_config.engine.plan import Action, Change, Duplicate, FieldChange, Origin
 from usm_config.engine.records import KindSpec, Op, Record, fingerprint, sets_in_order
 
@@ -105,6 +105,8 @@ def compute_changes(
     notes: list[str] = []
     in_line: dict[str, str] = {}
     shared: defaultdict[Path, list[str]] = defaultdict(list)
+    # (kind, key) → the other owner a record is marked with, itself or through its parent
+    marked_foreign: dict[tuple[str, tuple[str, ...]], str] = {}
 
     ordered = sorted(desired_list, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key))
     for record in (_with_sets_in_order(r, kinds[r.kind]) for r in ordered):
@@ -125,6 +127,12 @@ def compute_changes(
             matched.add((current.kind, current.target_id))
         claimed_by = claims.get((current.kind, current.target_id or "")) if current else None
         foreign = foreign_marker(current, spec, owner_marker, through_lock=through_lock)
+        marked_on = "marked in the tool"
+        parent = inherited_marker(record, spec, marked_foreign) if current else None
+        if foreign is None and parent is not None:
+            foreign, marked_on = parent[0], f"marked in the tool on {parent[1]}"
+        if foreign is not None:
+            marked_foreign[(record.kind, record.key)] = foreign
         if foreign is not None and through_lock:
             adopted = True  # another blueprint took it over since (and marked it) in the tool
         if claimed_by is not None and through_lock:
@@ -188,8 +196,7 @@ def compute_changes(
             changes.append(
                 Change(
                     action=Action.OWNED,
-                    reason=f"owned by {foreign} (marked in the tool); left alone "
-                    "(--take-over adopts it)",
+                    reason=f"owned by {foreign} ({marked_on}); left alone (--take-over adopts it)",
                     target_id=current.target_id,
                     diff=diff,
                     owner=foreign,
@@ -210,7 +217,7 @@ def compute_changes(
                         f"managed by another blueprint's lock file {claimed_by}; taking it over"
                     )
                 elif foreign is not None:
-                    reason = f"owned by {foreign} (marked in the tool); taking it over"
+                    reason = f"owned by {foreign} ({marked_on}); taking it over"
                 elif record.uid in resumed_uids:
                     reason = RESUMED_REASON
                 else:

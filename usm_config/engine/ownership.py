@@ -16,17 +16,20 @@ another blueprint's, and a plan never adopts or changes such a record without ``
   treated as claimed; one marked by this owner, or not marked, is adopted as before. A
   take-over rewrites the marker where the tool lets an update write it; where the tool takes
   it on create only, the marker cannot follow a take-over and counts for adoption only.
+  A record whose natural key holds a reference to a record marked by another owner (a
+  project's component) is that owner's too: it lives inside the other blueprint's record.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.journal import recover
 from usm_config.engine.lock import Lock
-from usm_config.engine.records import KindSpec, Record
+from usm_config.engine.records import KindSpec, Record, ref_target
 
 
 def blueprint_owner(blueprint: Blueprint) -> str:
@@ -48,6 +51,19 @@ def foreign_marker(
     if not isinstance(value, str) or not value or value == owner:
         return None
     return value
+
+
+def inherited_marker(
+    record: Record, spec: KindSpec, marked: Mapping[tuple[str, tuple[str, ...]], str]
+) -> tuple[str, str] | None:
+    """(owner, address of the parent) when a key field of desired ``record`` points at a
+    record another owner marked (``marked``: (kind, key) → owner), else ``None``."""
+    for name in spec.key_fields:
+        target = ref_target(record.fields.get(name))
+        if target is not None and target in marked:
+            kind, key = target
+            return marked[target], f"{kind}[{'/'.join(key)}]"
+    return None
 
 
 def other_claims(lock: Lock) -> dict[tuple[str, str], Path]:
