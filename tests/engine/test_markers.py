@@ -164,3 +164,12 @@ def test_a_record_keyed_under_a_marked_record_belongs_to_its_owner(tmp_path: Pat
     assert inside.diff == (), "the part has no marker to rewrite"
     unmarked = compute_changes([desired(), part], [live("article"), found], kinds, lock).changes
     assert [c.reason for c in unmarked] == [ADOPTED_REASON, ADOPTED_REASON]
+
+
+def test_without_an_owner_markers_mean_nothing(tmp_path: Path) -> None:
+    """What compares without planning (the export's fidelity check) passes no owner."""
+    lock = Lock(tmp_path / "me.t.lock.json", "t", "memory")
+    (change,) = compute_changes([desired()], [live("article", THEM)], KINDS, lock).changes
+    assert change.action == Action.ADOPT and change.reason == ADOPTED_REASON
+    (create,) = compute_changes([desired()], [], KINDS, lock).changes
+    assert "owner" not in create.fields

@@ -83,7 +83,7 @@ def compute_changes(
     ``claims`` maps (kind, target id) to the lock file of another blueprint that manages the
     record (:func:`~usm_config.engine.ownership.other_claims`); ``take_over`` adopts those too.
     ``owner_marker`` is this blueprint's owner marker: records created carry it, and a live record
-    marked by another owner is treated like a claimed one.
+    marked by another owner is treated like a claimed one. Without it markers are ignored.
     """
     claims = claims or {}
     levels = kind_levels(kinds)

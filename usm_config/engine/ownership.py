@@ -42,10 +42,13 @@ def foreign_marker(
     record: Record | None, spec: KindSpec, owner: str | None, *, through_lock: bool
 ) -> str | None:
     """The owner the tool marks live ``record`` with when that is not ``owner``; ``None`` when
-    the record is unmarked, marked by ``owner`` or its kind holds no marker. For a record this
-    blueprint's lock file matched, only a marker an update can write counts: one written on
-    create only cannot follow a take-over, so it may name a previous owner."""
-    if record is None or not spec.marker or (through_lock and not spec.marker_updatable):
+    the record is unmarked, marked by ``owner`` or its kind holds no marker, and whatever the
+    marker says when no ``owner`` is given (a comparison that is not a plan: export checks).
+    For a record this blueprint's lock file matched, only a marker an update can write counts:
+    one written on create only cannot follow a take-over, so it may name a previous owner."""
+    if record is None or not owner or not spec.marker:
+        return None
+    if through_lock and not spec.marker_updatable:
         return None
     value = record.fields.get(spec.marker)
     if not isinstance(value, str) or not value or value == owner:
