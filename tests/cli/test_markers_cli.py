@@ -20,9 +20,9 @@ from usm_config.cli import cli
 
 REPO = Path(__file__).resolve().parents[2]
 CAMPUS = "blueprints/examples/university.yaml"
-IT = "blueprints/it/university.yaml"
+IT = "university-it.yaml"
 CAMPUS_LOCK = "blueprints/examples/university.td.lock.json"
-IT_LOCK = "blueprints/it/university.td.lock.json"
+IT_LOCK = "university-it.td.lock.json"
 TARGETS = """\
 targets:
   td:
@@ -68,8 +68,8 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(REPO / "blueprints", tmp_path / "blueprints")
     text = Path(CAMPUS).read_text(encoding="utf-8")
     assert "\n  id: northfield-campus-services\n" in text
-    Path(IT).parent.mkdir()
-    Path(IT).write_text(text.replace("id: northfield-campus-services", "id: northfield-it", 1))
+    text = text.replace("id: northfield-campus-services", "id: northfield-it", 1)
+    Path(IT).write_text(text.replace("extends: ../", "extends: blueprints/", 1), encoding="utf-8")
     Path("targets.yaml").write_text(TARGETS, encoding="utf-8")
 
 
@@ -123,6 +123,7 @@ def test_the_marker_in_the_tool_says_who_owns_a_record_the_lock_files_cannot() -
 
 @pytest.mark.usefixtures("campus_applied")
 def test_take_over_adopts_them_and_marks_what_an_update_can_mark() -> None:
+    campus = lock_ids(CAMPUS_LOCK)
     plan = run("plan", IT, "--take-over")
     # rewriting every knowledge item's marker is a mass change like any other
     assert plan.exit_code == 1, plan.output
@@ -149,6 +150,10 @@ def test_take_over_adopts_them_and_marks_what_an_update_can_mark() -> None:
     assert applied.exit_code == 0, applied.output
     assert "Converged: a fresh plan shows no changes other than" in applied.stdout
     assert "another blueprint owns" not in applied.stdout
+    # the previous owner is a marker, not a lock file beside this one: no lock file is touched
+    assert [path.name for path in Path().glob("*.lock.json")] == [IT_LOCK]
+    assert not Path("northfield-campus-services").exists()
+    assert lock_ids(CAMPUS_LOCK) == campus
 
     converged = run("plan", IT, "-o", "summary")
     assert converged.exit_code == 0, converged.output
