@@ -3,9 +3,12 @@ record, seen by every pipeline that reads the tool, whatever folder its lock fil
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from usm_config.engine.diff import ADOPTED_REASON, applied_fingerprint, compute_changes
 from usm_config.engine.lock import Lock
@@ -173,3 +176,27 @@ def test_without_an_owner_markers_mean_nothing(tmp_path: Path) -> None:
     assert change.action == Action.ADOPT and change.reason == ADOPTED_REASON
     (create,) = compute_changes([desired()], [], KINDS, lock).changes
     assert "owner" not in create.fields
+
+
+@given(
+    marker=st.sampled_from([None, ME, THEM, "facilities"]),
+    kind=st.sampled_from(["article", "department"]),
+    ours=st.booleans(),
+    edited=st.booleans(),
+)
+def test_without_take_over_a_marker_only_ever_leaves_a_record_alone(
+    marker: str | None, kind: str, ours: bool, edited: bool
+) -> None:
+    """A foreign marker that counts turns the plan into "owned" and writes nothing; any other
+    marker plans exactly what the record without it would; no plan writes a marker."""
+    body = "Edited" if edited else "Hello"
+    with tempfile.TemporaryDirectory() as folder:
+        marked = plan(Path(folder), desired(kind), live(kind, marker, body=body), ours=ours)
+        bare = plan(Path(folder), desired(kind), live(kind, None, body=body), ours=ours)
+    counts = marker not in (None, ME) and (not ours or KINDS[kind].marker_updatable)
+    if counts:
+        assert [c.action for c in marked] == [Action.OWNED]
+        assert marked[0].owner == marker and not marked[0].writes
+    else:
+        assert marked == bare
+    assert not any(d.field == "owner" for c in marked for d in c.diff)
