@@ -144,9 +144,13 @@ def test_take_over_adopts_them_and_marks_what_an_update_can_mark() -> None:
         r"the tool\); taking it over\n  [^ ]",
         text,
     )
+    # a saved plan takes them over as it was reviewed
+    saved = run("plan", IT, "--take-over", "--mass-change-limit", "1", "--out", "plan.json")
+    assert saved.exit_code == 0, saved.output
     applied = run(
-        "apply", IT, "--auto-approve", "--take-over", "--mass-change-limit", "1", "-o", "summary"
-    )
+        "apply", IT, "--plan", "plan.json", "--mass-change-limit", "1", "--auto-approve",
+        "-o", "summary",
+    )  # fmt: skip
     assert applied.exit_code == 0, applied.output
     assert "Converged: a fresh plan shows no changes other than" in applied.stdout
     assert "another blueprint owns" not in applied.stdout
