@@ -16,7 +16,6 @@ and the blueprint to apply (``pip install usm-config`` is all it takes, plus pyt
 and, so that pytest explains failing assertions of the suite, the folder's ``conftest.py``::
 
     import pytest
-from pydantic import JsonValue
 
     pytest.register_assert_rewrite("usm_config.testing")
 
