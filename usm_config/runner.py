@@ -38,7 +38,7 @@ from usm_config.engine.diff import (
 from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
-from usm_config.engine.ownership import other_claims
+from usm_config.engine.ownership import blueprint_owner, other_claims
 from usm_config.engine.plan import PLAN_FORMAT, Action, Change, Plan
 from usm_config.engine.records import Record, fingerprint
 from usm_config.engine.references import resolve_live_references
@@ -270,6 +270,7 @@ def make_plan(
         resumed=snapshot.resumed,
         claims=snapshot.claims,
         take_over=take_over,
+        owner_marker=blueprint_owner(context.blueprint),
     )
     plan = Plan(
         tool_version=__version__,
@@ -490,8 +491,12 @@ def release_taken_over(context: Context, done: Sequence[Change]) -> None:
             taken.setdefault(change.owner, set()).add((change.kind, change.target_id))
     for owner, records in sorted(taken.items()):
         path = Path(owner)
-        if path.parent.resolve() != context.lock_path.parent.resolve():
-            continue  # only lock files beside this one claim records (see other_claims)
+        if (
+            not path.name.endswith(f".{context.target.name}.lock.json")
+            or path.parent.resolve() != context.lock_path.parent.resolve()
+        ):
+            continue  # an owner marked in the tool, or a lock file not beside this one
+
         with apply_lock(
             path,
             blueprint=str(context.blueprint_path),

@@ -6,12 +6,13 @@ Only fields the desired record sets are compared. Deletes are planned only with 
 only for records the lock file lists. Live records that share the key of a record the
 blueprint or the lock manages are reported as :class:`~usm_config.engine.plan.Duplicate`.
 
-A record another blueprint's lock file claims is never adopted: it is planned as
+A record another blueprint's lock file claims, or one the tool marks as another owner's (a
+kind's :attr:`~usm_config.engine.records.KindSpec.marker`), is never adopted: it is planned as
 :attr:`~usm_config.engine.plan.Action.OWNED` (nothing is written), or, with ``take_over``, as
-an adoption naming the previous owner. A difference on a managed record whose blueprint fields
-are the ones last applied (the lock entry's ``applied`` fingerprint) comes from the tool and
-is marked :attr:`~usm_config.engine.plan.Origin.DRIFT`, as is a managed record gone from the
-tool.
+an adoption naming the previous owner, which rewrites the marker where an update can. A
+difference on a managed record whose blueprint fields are the ones last applied (the lock
+entry's ``applied`` fingerprint) comes from the tool and is marked
+:attr:`~usm_config.engine.plan.Origin.DRIFT`, as is a managed record gone from the tool.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from usm_config.engine.lock import Lock
 from usm_config.engine.order import kind_levels
+from usm_config.engine.ownership import foreign_marker, inherited_marker
 from usm_config.engine.plan import Action, Change, Duplicate, FieldChange, Origin
 from usm_config.engine.records import KindSpec, Op, Record, fingerprint, sets_in_order
 
@@ -74,11 +76,14 @@ def compute_changes(
     resumed: Iterable[str] = (),
     claims: Mapping[tuple[str, str], Path] | None = None,
     take_over: bool = False,
+    owner_marker: str | None = None,
 ) -> DiffResult:
     """Plan the changes that turn ``live`` into ``desired``. Pure; ``lock`` is only read.
 
     ``claims`` maps (kind, target id) to the lock file of another blueprint that manages the
     record (:func:`~usm_config.engine.ownership.other_claims`); ``take_over`` adopts those too.
+    ``owner_marker`` is this blueprint's owner marker: records created carry it, and a live record
+    marked by another owner is treated like a claimed one. Without it markers are ignored.
     """
     claims = claims or {}
     levels = kind_levels(kinds)
@@ -100,6 +105,8 @@ def compute_changes(
     notes: list[str] = []
     in_line: dict[str, str] = {}
     shared: defaultdict[Path, list[str]] = defaultdict(list)
+    # (kind, key) → the other owner a record is marked with, itself or through its parent
+    marked_foreign: dict[tuple[str, tuple[str, ...]], str] = {}
 
     ordered = sorted(desired_list, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key))
     for record in (_with_sets_in_order(r, kinds[r.kind]) for r in ordered):
@@ -119,6 +126,15 @@ def compute_changes(
         if current is not None and current.target_id:
             matched.add((current.kind, current.target_id))
         claimed_by = claims.get((current.kind, current.target_id or "")) if current else None
+        foreign = foreign_marker(current, spec, owner_marker, through_lock=through_lock)
+        marked_on = "marked in the tool"
+        parent = inherited_marker(record, spec, marked_foreign) if current else None
+        if foreign is None and parent is not None:
+            foreign, marked_on = parent[0], f"marked in the tool on {parent[1]}"
+        if foreign is not None:
+            marked_foreign[(record.kind, record.key)] = foreign
+        if foreign is not None and through_lock:
+            adopted = True  # another blueprint took it over since (and marked it) in the tool
         if claimed_by is not None and through_lock:
             shared[claimed_by].append(record.address)  # both lock files list it; this one wins here
         applied = applied_fingerprint(record)
@@ -148,11 +164,12 @@ def compute_changes(
             if entry is not None:
                 reason = "managed record is gone from the target; it is created again"
                 origin = Origin.DRIFT
+            marked = {spec.marker: owner_marker} if spec.marker and owner_marker else {}
             changes.append(
                 Change(
                     action=Action.CREATE,
                     reason=reason,
-                    fields=record.fields,
+                    fields={**record.fields, **marked},
                     diff=_field_diff(record, None),
                     origin=origin,
                     **common,
@@ -175,12 +192,32 @@ def compute_changes(
                 )
             )
             continue
+        if adopted and foreign is not None and spec.operations and not take_over:
+            changes.append(
+                Change(
+                    action=Action.OWNED,
+                    reason=f"owned by {foreign} ({marked_on}); left alone (--take-over adopts it)",
+                    target_id=current.target_id,
+                    diff=diff,
+                    owner=foreign,
+                    **common,
+                )
+            )
+            continue
         if adopted:
             if spec.operations and (not diff or Op.UPDATE in spec.operations):
+                marked_by = foreign_marker(current, spec, owner_marker, through_lock=False)
+                writable = spec.marker_updatable and Op.UPDATE in spec.operations
+                if marked_by is not None and owner_marker and writable:
+                    # taken over: the tool's marker names this blueprint from now on
+                    mark = FieldChange(field=spec.marker, before=marked_by, after=owner_marker)
+                    diff = (*diff, mark)
                 if claimed_by is not None:
                     reason = (
                         f"managed by another blueprint's lock file {claimed_by}; taking it over"
                     )
+                elif foreign is not None:
+                    reason = f"owned by {foreign} ({marked_on}); taking it over"
                 elif record.uid in resumed_uids:
                     reason = RESUMED_REASON
                 else:
@@ -192,7 +229,7 @@ def compute_changes(
                         target_id=current.target_id,
                         fields={d.field: d.after for d in diff},
                         diff=diff,
-                        owner=None if claimed_by is None else str(claimed_by),
+                        owner=str(claimed_by) if claimed_by is not None else foreign,
                         **common,
                     )
                 )

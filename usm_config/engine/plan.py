@@ -9,8 +9,8 @@ blueprint, the target or the live records it was computed from have changed sinc
 Each change says where its difference comes from (:class:`Origin`): the blueprint (someone
 edited the YAML) or drift (someone edited the record in the tool since the last apply, which
 the lock file's fingerprint of what was applied tells apart). Records another blueprint's lock
-file manages are never written without ``--take-over``; the plan lists them as
-:attr:`Action.OWNED` with the owner's lock file.
+file manages, or the tool marks as another owner's, are never written without ``--take-over``;
+the plan lists them as :attr:`Action.OWNED` with the owner's lock file or marker.
 """
 
 from __future__ import annotations
@@ -73,7 +73,9 @@ class Change(BaseModel):
     record and the tool changed it since (or a managed record is gone from the tool).
     ``applied`` is the fingerprint of the desired record's fields: apply stores it in the lock
     file, where the next plan compares against it. ``owner`` is the lock file of the blueprint
-    that manages the record: for :attr:`Action.OWNED`, and for an adoption that takes it over.
+    that manages the record, or the owner marker the tool holds on it
+    (:mod:`usm_config.engine.ownership`): for :attr:`Action.OWNED`, and for an adoption that
+    takes it over.
     """
 
     model_config = ConfigDict(frozen=True)

@@ -118,6 +118,12 @@ class KindSpec:
     to the kind it points at; together with ``depends_on`` it orders apply. A kind whose
     ``operations`` lack what a change needs turns that change into a manual step, which the next
     plan verifies by reading the kind again.
+
+    ``marker`` names the field where the tool can hold an owner marker on records of the kind
+    (a field meant for integrations, see :mod:`usm_config.engine.ownership`): the adapter's
+    read step puts the owner it finds there into that field of live records, and its create
+    (and, when ``marker_updatable``, its update) writes the field's value to the tool. Empty:
+    the tool holds no marker for the kind, and only lock files tell who owns its records.
     """
 
     name: str
@@ -128,6 +134,8 @@ class KindSpec:
     depends_on: tuple[str, ...] = ()
     operations: frozenset[Op] = ALL_OPS
     manual_hint: str = ""
+    marker: str = ""
+    marker_updatable: bool = True
 
     def dependencies(self) -> set[str]:
         """Kinds that must exist before records of this kind can be written."""

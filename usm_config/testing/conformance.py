@@ -16,7 +16,6 @@ and the blueprint to apply (``pip install usm-config`` is all it takes, plus pyt
 and, so that pytest explains failing assertions of the suite, the folder's ``conftest.py``::
 
     import pytest
-from pydantic import JsonValue
 
     pytest.register_assert_rewrite("usm_config.testing")
 
@@ -52,7 +51,8 @@ Class attributes a subclass sets:
 Nothing here assumes a tool. Kinds are taken as the adapter declares them: a kind without
 ``create`` yields manual steps that stay in a converged plan, a kind without ``delete`` turns
 prune into manual steps, records a fresh emulator already holds are adopted rather than
-created. Back-off delays are shortened (:func:`usm_config.testing.harness.quick_sleep`),
+created, and kinds with an owner marker (``KindSpec.marker``) must read back the marker they
+were created with. Back-off delays are shortened (:func:`usm_config.testing.harness.quick_sleep`),
 which costs only time: which request meets which fault does not depend on it.
 
 This module imports pytest; nothing else in usm-config does, so only test suites import it.
@@ -80,6 +80,8 @@ from usm_config.adapter import (
 )
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
+from usm_config.engine.lock import Lock
+from usm_config.engine.ownership import blueprint_owner
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import Op, Record, record_key
 from usm_config.engine.references import References
@@ -401,6 +403,40 @@ class AdapterConformance:
             kept_ids = {(r.kind, r.target_id) for r in live}
             assert (foreign.kind, foreign.target_id) in kept_ids, "prune deleted a foreign one"
         assert deletable.isdisjoint(address(r) for r in live)
+
+    def test_created_records_carry_the_owner_marker_and_a_foreign_one_is_left_alone(
+        self, applied: Harness
+    ) -> None:
+        """Where the tool holds an owner marker (``KindSpec.marker``), every record the apply
+        created reads back marked with the blueprint's owner. Where an update can write it, a
+        record marked by another owner behind the tool's back reads back so, and the next plan
+        leaves it alone as owned by that owner."""
+        kinds = applied.adapter.kinds
+        if not any(spec.marker for spec in kinds.values()):
+            pytest.skip("the adapter's kinds hold no owner marker: lock files only")
+        lock = Lock.load(applied.lock_path, applied.target_name, applied.adapter.name)
+        created = sorted(
+            (e.kind, e.target_id)
+            for e in lock.entries.values()
+            if kinds[e.kind].marker and not e.adopted
+        )
+        assert created, "the blueprint creates no record of a kind with a marker"
+        owner = blueprint_owner(applied.blueprint)
+        live = {(r.kind, r.target_id): r for r in applied.live()}
+        marks = {key: live[key].fields.get(kinds[key[0]].marker) for key in created}
+        assert marks == dict.fromkeys(created, owner)
+        writable = [
+            (kind, target_id)
+            for kind, target_id in created
+            if kinds[kind].marker_updatable and Op.UPDATE in kinds[kind].operations
+        ]
+        if not writable:
+            return
+        kind, target_id = writable[0]
+        other = f"{owner}-other"
+        applied.update(kind, target_id, {kinds[kind].marker: other})
+        owned = [c for c in applied.plan().changes if c.target_id == target_id and c.kind == kind]
+        assert [(c.action, c.owner) for c in owned] == [(Action.OWNED, other)]
 
     def test_an_unmanaged_record_with_a_desired_key_is_adopted(self, empty: Harness) -> None:
         kinds = empty.adapter.kinds

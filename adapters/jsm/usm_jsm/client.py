@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from usm_config.http import HttpClient
+from usm_config.http import HttpClient, NotFoundError
 from usm_config.http.paging import (
     PageBeanPaging,
     PagedDtoPaging,
@@ -28,6 +28,7 @@ from usm_config.http.paging import (
 )
 from usm_config.http.retry import is_lock_conflict
 from usm_config.http.tasks import request_and_wait
+from usm_jsm.values import OWNER_PROPERTY
 
 API = "/rest/api/3"
 JSM = "/rest/servicedeskapi"
@@ -260,6 +261,26 @@ async def project_schemes(
     response = await client.request("GET", f"{API}/workflowscheme/project", params=ids)
     workflow = list((client.json_body(response) or {}).get("values") or [])
     return issue_type, workflow
+
+
+def _owner_path(project_id: str) -> str:
+    return f"{API}/project/{project_id}/properties/{OWNER_PROPERTY}"
+
+
+async def project_owner(client: HttpClient, project_id: str) -> str | None:
+    """The owner marker of a project (its ``usm-config.owner`` property), ``None`` if unmarked."""
+    try:
+        body = await client.get_json(_owner_path(project_id))
+    except NotFoundError:
+        return None
+    value = body.get("value") if isinstance(body, dict) else None
+    owner = value.get("owner") if isinstance(value, dict) else None
+    return owner if isinstance(owner, str) and owner else None
+
+
+async def mark_project(client: HttpClient, project_id: str, owner: str) -> None:
+    """Mark a project as ``owner``'s (200 replaces the property, 201 creates it)."""
+    await write(client, "PUT", _owner_path(project_id), {"owner": owner})
 
 
 async def myself(client: HttpClient) -> str:

@@ -36,7 +36,7 @@ from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.model import Exported, Finding, FindingKind
 from usm_config.export.text import slug, strip_suffix, template_pattern
 from usm_config.sandbox.baseline import package_data
-from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, WORDS, Locale, sentence
+from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, OWNER, WORDS, Locale, sentence
 
 #: Groups every Cloud site has (jira.md §1.7): the site's administrators and the product
 #: access groups, which are named after the product and the site.
@@ -136,7 +136,10 @@ def _organisation(site: _Site, project: _Project) -> dict[str, Any]:
     site.use(record)
     name = _text(record, "name")
     description = strip_suffix(_text(record, "description"), _words("managed", project.locale))
-    organisation: dict[str, Any] = {"id": slug(name), "name": name}
+    # The owner marker names the blueprint that made the project: the export continues it.
+    owner = _text(record, OWNER)
+    organisation: dict[str, Any] = {"id": owner if owner and slug(owner) == owner else slug(name)}
+    organisation["name"] = name
     if description:
         organisation["description"] = description
     organisation["locale"] = project.locale

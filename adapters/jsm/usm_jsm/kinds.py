@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 
 from usm_config.engine.records import ALL_OPS, KindSpec, Op
+from usm_jsm.values import OWNER
 
 CREATE_DELETE = frozenset({Op.CREATE, Op.DELETE})
 CREATE_UPDATE = frozenset({Op.CREATE, Op.UPDATE})
@@ -115,7 +116,7 @@ _SPECS = (
         "project", "service project", ("key",),
         ("key", "name", "description", "issueTypeScheme", "workflowScheme"),
         {"issueTypeScheme": "issuetypescheme", "workflowScheme": "workflowscheme"},
-        ("workflowscheme_mapping",), CREATE_UPDATE, PROJECT_HINT,
+        ("workflowscheme_mapping",), CREATE_UPDATE, PROJECT_HINT, marker=OWNER,
     ),
     KindSpec(
         "field_context", "custom field context", ("field", "name"),

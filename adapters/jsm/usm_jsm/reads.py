@@ -11,7 +11,7 @@ from usm_config.engine.records import Record
 from usm_config.http import HttpClient
 from usm_jsm import client as api
 from usm_jsm import parse, private
-from usm_jsm.values import WORDS
+from usm_jsm.values import OWNER, WORDS
 
 #: Custom fields whose contexts and options are read: the names the mapping gives its fields
 #: in every locale, and any field whose description says usm-config manages it.
@@ -102,6 +102,10 @@ async def _read_projects(client: HttpClient, wanted: set[str]) -> list[Record]:
         parse.scheme_of_projects(issue_type_rows, "issueTypeScheme"),
         parse.scheme_of_projects(workflow_rows, "workflowScheme"),
     )
+    if "project" in wanted:
+        owners = await asyncio.gather(*(api.project_owner(client, i) for i in ids))
+        marked = {i: owner for i, owner in zip(ids, owners, strict=True) if owner}
+        out = [_marked(record, marked.get(record.target_id or "")) for record in out]
     desks = {str(d["projectId"]): str(d["id"]) for d in await api.service_desks(client)}
     found = await asyncio.gather(
         *(
@@ -110,6 +114,12 @@ async def _read_projects(client: HttpClient, wanted: set[str]) -> list[Record]:
         )
     )
     return [*out, *(record for records in found for record in records)]
+
+
+def _marked(record: Record, owner: str | None) -> Record:
+    if owner is None or record.kind != "project":
+        return record
+    return record.model_copy(update={"fields": {**record.fields, OWNER: owner}})
 
 
 async def _read_project(

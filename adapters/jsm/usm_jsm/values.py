@@ -20,6 +20,12 @@ ADAPTER = "jsm"
 TOOL = "Jira Service Management"
 
 ITSM_TEMPLATE = "com.atlassian.servicedesk:simplified-it-service-management"
+#: The project entity property holding the owner marker (:mod:`usm_config.engine.ownership`),
+#: ``{"owner": "<organisation id>"}``: entity properties are meant for apps and integrations and
+#: shown nowhere in Jira's UI (platform API "Project properties").
+OWNER_PROPERTY = "usm-config.owner"
+#: The records' field the owner marker is read into (``KindSpec.marker``).
+OWNER = "owner"
 SELECT = "com.atlassian.jira.plugin.system.customfieldtypes:select"
 SELECT_SEARCHER = "com.atlassian.jira.plugin.system.customfieldtypes:multiselectsearcher"
 CASCADING = "com.atlassian.jira.plugin.system.customfieldtypes:cascadingselect"

@@ -17,7 +17,7 @@ from usm_config.write_tables import Creator, Deleter, Updater
 from usm_jsm import client as api
 from usm_jsm import parse, private
 from usm_jsm.payloads import workflow_request
-from usm_jsm.values import ITSM_TEMPLATE
+from usm_jsm.values import ITSM_TEMPLATE, OWNER
 
 
 class WorkflowInvalid(Exception):
@@ -181,6 +181,8 @@ async def _create_project(client: HttpClient, fields: dict[str, Any]) -> str:
     # The answer holds only id, key and self (jira.md §1.6); the schemes are set next.
     project_id = _id(await api.write(client, "POST", f"{api.API}/project", body), "id")
     await _associate(client, project_id, fields)
+    if fields.get(OWNER):
+        await api.mark_project(client, project_id, str(fields[OWNER]))
     return project_id
 
 
@@ -189,6 +191,8 @@ async def _update_project(client: HttpClient, target_id: str, fields: dict[str, 
     if plain:
         await api.write(client, "PUT", f"{api.API}/project/{target_id}", plain)
     await _associate(client, target_id, fields)
+    if fields.get(OWNER):
+        await api.mark_project(client, target_id, str(fields[OWNER]))
 
 
 #: Project id → key per connection: a component is created with its project's key, and a

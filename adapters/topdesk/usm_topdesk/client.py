@@ -115,7 +115,7 @@ LISTS: Mapping[str, ListEndpoint] = {
         f"{KB}/knowledgeItems",
         KB_PAGES,
         "knowledge base",
-        {"fields": "id,number,title,content,parent,translation"},
+        {"fields": "id,number,title,content,parent,translation,externalLink"},
         KB_LIST,
     ),
     "call_types": ListEndpoint(f"{API}/incidents/call_types", ARRAY, "incident"),

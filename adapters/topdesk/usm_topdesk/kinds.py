@@ -14,6 +14,7 @@ in :data:`UNREADABLE` have no read endpoint at all, so their items stay listed.
 from __future__ import annotations
 
 from usm_config.engine.records import KindSpec, Op
+from usm_topdesk.values import OWNER
 
 CREATE_ONLY = frozenset({Op.CREATE})
 MANUAL = frozenset[Op]()
@@ -66,7 +67,9 @@ _LIST = "TOPdesk's REST API reads this search list but cannot write it."
 # name, label, natural key, owned fields; then references, ordering, operations and the hint.
 _SPECS = (
     KindSpec("branch", "branch", ("name",), ("name",)),
-    KindSpec("department", "department", ("name",), ("name",)),
+    # ``externalLink`` marks the owner (topdesk.md §2): departments take it on create only.
+    KindSpec("department", "department", ("name",), ("name",), marker=OWNER,
+             marker_updatable=False),
     KindSpec(
         "operator_group", "operator group", ("groupName",),
         (
@@ -81,7 +84,7 @@ _SPECS = (
     KindSpec(
         "knowledge_item", "knowledge item", ("title",),
         ("title", "folder", "language", "content", "translation"),
-        {"folder": "knowledge_folder"},
+        {"folder": "knowledge_folder"}, marker=OWNER,
     ),
     # ---- the checklist: read-only in the API, verified where it can be read
     KindSpec("call_type", "call type", ("name",), ("name",), {}, (), MANUAL,

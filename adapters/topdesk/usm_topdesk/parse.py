@@ -14,6 +14,7 @@ from pydantic import JsonValue
 
 from usm_config.engine.records import Record
 from usm_topdesk.mapping import TASKS
+from usm_topdesk.values import OWNER, link_owner
 
 Parser = Callable[[list[Any]], list[Record]]
 
@@ -43,6 +44,18 @@ def named(kind: str, field: str = "name", source: str = "name") -> Parser:
         return [_record(kind, row, {field: str(row.get(source) or "")}) for row in _live(rows)]
 
     return parse
+
+
+def parse_departments(rows: list[Any]) -> list[Record]:
+    """Departments by name, with the owner their ``externalLinks`` mark, if any."""
+    records = []
+    for row in _live(rows):
+        fields: dict[str, JsonValue] = {"name": str(row.get("name") or "")}
+        owner = link_owner(row.get("externalLinks"))
+        if owner is not None:
+            fields[OWNER] = owner
+        records.append(_record("department", row, fields))
+    return records
 
 
 def parse_branches(rows: list[Any]) -> list[Record]:
@@ -134,6 +147,9 @@ def parse_knowledge_items(
                 "content": str(there.get("content") or ""),
             },
         }
+        owner = link_owner(first.get("externalLink"))
+        if owner is not None:
+            fields[OWNER] = owner
         records.append(_record("knowledge_item", translations[language], fields))
     return records
 
@@ -170,7 +186,7 @@ def parse_slas(rows: list[Any]) -> list[Record]:
 #: The plain lists: list name → parser.
 PLAIN: Mapping[str, tuple[str, Parser]] = {
     "branch": ("branches", parse_branches),
-    "department": ("departments", named("department")),
+    "department": ("departments", parse_departments),
     "operator_group": ("operatorgroups", parse_operator_groups),
     "service": ("services", named("service")),
     "call_type": ("call_types", named("call_type")),

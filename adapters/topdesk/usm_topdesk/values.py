@@ -22,6 +22,29 @@ TOOL = "TOPdesk"
 #: ``externalLink.type`` of what usm-config creates: TOPdesk asks every integration to pick its
 #: own non-zero integer (supporting files 2.7.11, ``ExternalLinkDto.type``).
 EXTERNAL_LINK_TYPE = "8760"
+#: ``externalLink.id`` of a record usm-config created: this prefix, then the owner marker (the
+#: blueprint's organisation id, :mod:`usm_config.engine.ownership`). Links of another type,
+#: or of this type without the prefix (written before markers existed), mark no owner.
+OWNER_LINK = "usm-config/"
+#: The records' field the owner marker is read into (``KindSpec.marker``).
+OWNER = "owner"
+
+
+def owner_link(owner: str) -> dict[str, str]:
+    """The ``externalLink`` that marks a record as ``owner``'s."""
+    return {"id": f"{OWNER_LINK}{owner}"[:450], "type": EXTERNAL_LINK_TYPE}
+
+
+def link_owner(links: object) -> str | None:
+    """The owner an ``externalLink`` (or a list of them, as departments are listed) marks."""
+    for link in links if isinstance(links, list) else [links]:
+        if not isinstance(link, dict) or str(link.get("type")) != EXTERNAL_LINK_TYPE:
+            continue
+        found = str(link.get("id") or "")
+        if found.startswith(OWNER_LINK) and len(found) > len(OWNER_LINK):
+            return found[len(OWNER_LINK) :]
+    return None
+
 
 WORDS: dict[str, tuple[str, str]] = {
     # key: (en, nl)

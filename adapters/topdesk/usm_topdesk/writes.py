@@ -20,9 +20,9 @@ from usm_config.http import HttpClient, UncertainWriteError
 from usm_config.write_tables import Creator, Deleter, Updater
 from usm_topdesk import client as api
 from usm_topdesk import reads
-from usm_topdesk.client import API, EXTERNAL_LINK, KB
+from usm_topdesk.client import API, KB
 from usm_topdesk.mapping import TASKS
-from usm_topdesk.values import folder_language
+from usm_topdesk.values import OWNER, folder_language, owner_link
 
 
 def _id(answer: Any, where: str) -> str:
@@ -116,7 +116,9 @@ async def _archive_with_reason(client: HttpClient, path: str) -> None:
 
 
 async def _create_department(client: HttpClient, fields: dict[str, Any]) -> str:
-    body = {**fields, "externalLink": {"id": str(fields["name"])[:450], "type": EXTERNAL_LINK}}
+    body: dict[str, Any] = {"name": fields["name"]}
+    if fields.get(OWNER):
+        body["externalLink"] = owner_link(str(fields[OWNER]))
     return await _create(
         client, f"{API}/departments", body, Lookup("departments", "name", str(fields["name"]))
     )
@@ -237,12 +239,13 @@ async def _translate(client: HttpClient, item_id: str, other: Mapping[str, Any])
 
 
 async def _create_knowledge_item(client: HttpClient, fields: dict[str, Any]) -> str:
-    body = {
+    body: dict[str, Any] = {
         "parent": {"id": fields["folder"]},
         "translation": _translation(fields["language"], fields["title"], fields["content"]),
         "visibility": {"sspVisibility": "NOT_VISIBLE"},
-        "externalLink": {"id": str(fields["title"])[:450], "type": EXTERNAL_LINK},
     }
+    if fields.get(OWNER):
+        body["externalLink"] = owner_link(str(fields[OWNER]))
     item_id = await _create(
         client,
         f"{KB}/knowledgeItems",
@@ -267,8 +270,13 @@ async def _update_knowledge_item(
     client: HttpClient, target_id: str, fields: dict[str, Any]
 ) -> None:
     item = f"{KB}/knowledgeItems/{target_id}"
+    card: dict[str, Any] = {}
     if "folder" in fields:
-        await _write(client, "PATCH", item, {"parent": {"id": fields["folder"]}})
+        card["parent"] = {"id": fields["folder"]}
+    if fields.get(OWNER):
+        card["externalLink"] = owner_link(str(fields[OWNER]))
+    if card:
+        await _write(client, "PATCH", item, card)
     if "title" in fields or "content" in fields:
         language = fields.get("language") or await _language(client, target_id)
         body = {k: fields[k] for k in ("title", "content") if k in fields}

@@ -255,6 +255,27 @@ def test_project_create_answers_partially_and_reads_back_whole(api: Api) -> None
     assert updated["name"] == "Support desk"
 
 
+def test_project_properties_are_kept_like_jira_keeps_them(api: Api) -> None:
+    """Entity properties: what usm-config's owner marker is written to (jira.md §1.6)."""
+    api.ok("POST", "project", _project_body(api))
+    path = "project/SUP/properties/usm-config.owner"
+    missing = api.call("GET", path)
+    assert missing.status_code == 404
+    assert missing.json()["errorMessages"] == [
+        "The property with key 'usm-config.owner' does not exist."
+    ]
+    assert api.call("PUT", path, {"owner": "a"}).status_code == 201
+    assert api.call("PUT", path, {"owner": "b"}).status_code == 200
+    assert api.ok("GET", path) == {"key": "usm-config.owner", "value": {"owner": "b"}}
+    (key,) = api.ok("GET", "project/SUP/properties")["keys"]
+    assert key["self"].endswith("/properties/usm-config.owner")
+    assert "usm-config.owner" not in str(api.ok("GET", "project/SUP")), "not a project field"
+    assert api.call("PUT", path, "x" * 40000).status_code == 400
+    assert api.call("DELETE", path).status_code == 204
+    assert api.call("DELETE", path).status_code == 404
+    assert api.call("GET", "project/NOPE/properties/usm-config.owner").status_code == 404
+
+
 def test_itsm_template_projects_get_a_service_desk(api: Api) -> None:
     body = _project_body(
         api, key="ITSM", name="IT", projectTypeKey="service_desk", projectTemplateKey=ITSM

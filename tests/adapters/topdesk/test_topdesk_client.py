@@ -131,11 +131,13 @@ def test_a_department_that_exists_is_adopted() -> None:
         400, json=[{"message": "Department with name 'Finance' already exists."}]
     )
     respx.get(f"{API}/departments").respond(200, json=[{"id": "d-1", "name": "finance"}])
-    found = run_client(BASE, lambda c: writes.CREATE["department"](c, {"name": "Finance"}))
+    fields = {"name": "Finance", "owner": "gemeente-lindeveen-ict"}
+    found = run_client(BASE, lambda c: writes.CREATE["department"](c, fields))
     assert found == "d-1"
     sent = json.loads(post.calls[0].request.content)
-    assert sent["externalLink"]["type"] == api.EXTERNAL_LINK
-    assert sent["name"] == "Finance"
+    # the link marks the blueprint that owns the department (usm_config.engine.ownership)
+    link = {"id": "usm-config/gemeente-lindeveen-ict", "type": api.EXTERNAL_LINK}
+    assert sent == {"name": "Finance", "externalLink": link}
 
 
 @respx.mock

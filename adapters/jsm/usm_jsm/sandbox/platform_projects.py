@@ -3,12 +3,13 @@
 A project row is the ``Project`` JSON core (``id, key, name, description, projectTypeKey,
 style, simplified, isPrivate, assigneeType, url``) with the lead as ``leadAccountId`` and the
 bookkeeping keys ``_workflowSchemeId``, ``_issueTypeSchemeId``, ``_issueCount`` (what
-``PUT /workflowscheme/project`` checks) and ``_template``. A component row is a
-``ProjectComponent`` without links.
+``PUT /workflowscheme/project`` checks), ``_template`` and ``_properties`` (the project's entity
+properties, key → JSON value). A component row is a ``ProjectComponent`` without links.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -241,6 +242,59 @@ async def update_project(request: Request, site: Site) -> Response:
     return ok(_project_json(request, site, row))
 
 
+# ---------------------------------------------------------------------- project properties
+# Entity properties (platform API "Project properties"): JSON values apps and integrations keep
+# on a project, shown nowhere in Jira's UI.
+
+#: Largest property value Jira stores, in bytes.
+_PROPERTY_LIMIT = 32768
+
+
+def _properties(site: Site, request: Request) -> tuple[Row, dict[str, Any]]:
+    project = _project(site, request)
+    return project, dict(project.get("_properties") or {})
+
+
+async def property_keys(request: Request, site: Site) -> Response:
+    project, properties = _properties(site, request)
+    base = rest_url(request, f"project/{project['id']}/properties")
+    return ok({"keys": [{"key": key, "self": f"{base}/{key}"} for key in sorted(properties)]})
+
+
+async def get_property(request: Request, site: Site) -> Response:
+    _, properties = _properties(site, request)
+    key = request.path_params["propertyKey"]
+    if key not in properties:
+        raise JiraApiError(404, [f"The property with key '{key}' does not exist."])
+    return ok({"key": key, "value": properties[key]})
+
+
+async def put_property(request: Request, site: Site) -> Response:
+    project, properties = _properties(site, request)
+    key = request.path_params["propertyKey"]
+    raw = await request.body()
+    if len(raw) > _PROPERTY_LIMIT:
+        raise JiraApiError(400, [f"The property value exceeds {_PROPERTY_LIMIT} bytes."])
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise JiraApiError(400, ["The property value is not valid JSON."]) from None
+    if len(key) > 255:
+        raise JiraApiError(400, ["The property key cannot be longer than 255 characters."])
+    created = key not in properties
+    site.replace(PROJECT, {**project, "_properties": {**properties, key: value}})
+    return ok({}, status=201 if created else 200)
+
+
+async def delete_property(request: Request, site: Site) -> Response:
+    project, properties = _properties(site, request)
+    key = request.path_params["propertyKey"]
+    if properties.pop(key, None) is None:
+        raise JiraApiError(404, [f"The property with key '{key}' does not exist."])
+    site.replace(PROJECT, {**project, "_properties": properties})
+    return no_content()
+
+
 # ---------------------------------------------------------------------- components
 
 
@@ -349,6 +403,10 @@ ENDPOINTS = [
     Endpoint(f"{V3}/project", ("POST",), create_project),
     Endpoint(_PROJECT, ("GET",), get_project),
     Endpoint(_PROJECT, ("PUT",), update_project),
+    Endpoint(f"{_PROJECT}/properties", ("GET",), property_keys),
+    Endpoint(f"{_PROJECT}/properties/{{propertyKey}}", ("GET",), get_property),
+    Endpoint(f"{_PROJECT}/properties/{{propertyKey}}", ("PUT",), put_property),
+    Endpoint(f"{_PROJECT}/properties/{{propertyKey}}", ("DELETE",), delete_property),
     Endpoint(f"{_PROJECT}/component", ("GET",), project_components_page),
     Endpoint(f"{_PROJECT}/components", ("GET",), project_components),
     Endpoint(f"{V3}/component", ("POST",), create_component),
