@@ -86,9 +86,11 @@ class _Parser:
             raise self.fail("expected a comparison operator")
         self.pos += len(operator)
         if operator in ("=in=", "=out="):
-            values = self.value_list()
+            # A list is the OR of its equals, ``null`` included (``=in=(null,x)`` is
+            # ``==null,==x``).
+            tests = [_compare(field, "==", v) for v in self.value_list()]
             wanted = operator == "=in="
-            return lambda row: any(_equal(_lookup(row, field), v) for v in values) == wanted
+            return lambda row: any(test(row) for test in tests) == wanted
         value = self.value()
         return _compare(field, operator, value)
 

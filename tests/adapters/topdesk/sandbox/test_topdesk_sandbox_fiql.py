@@ -88,3 +88,9 @@ def test_in_is_the_or_of_equals(value: str, first: str, second: str) -> None:
     row = {"name": value}
     assert parse(f"name=in=({first},{second})")(row) == parse(f"name=={first},name=={second}")(row)
     assert parse(f"name=out=({first},{second})")(row) != parse(f"name=in=({first},{second})")(row)
+
+
+@pytest.mark.parametrize("value", [None, "", "NULL", "null", "x"])
+def test_null_in_a_list_is_the_null_test(value: str | None) -> None:
+    row = {"name": value}
+    assert parse("name=in=(null,x)")(row) == parse("name==null,name==x")(row)
