@@ -218,13 +218,14 @@ def test_an_instance_set_up_by_hand(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- migrate
 
 
-@pytest.mark.parametrize("to", ["sandbox-jsm", "sandbox-topdesk"])
-def test_migrate_the_municipality_from_servicenow(workspace: Path, to: str) -> None:
+@pytest.mark.parametrize(("to", "code"), [("sandbox-jsm", 0), ("sandbox-topdesk", 2)])
+def test_migrate_the_municipality_from_servicenow(workspace: Path, to: str, code: int) -> None:
     apply("municipality")
     result = run("migrate", "--from", "sandbox", "--to", to, "-o", "markdown")
-    # Nothing is lost on the export; what the other tool cannot hold (JSM: the agreements;
-    # TOPdesk: the profiles, among others) makes it exit 2.
-    assert result.exit_code == 2, result.output
+    # Nothing is lost on the export. JSM holds every element somewhere: agreements merge into
+    # SLA metrics per kind and team, steps of one name share a status (the report says so), so
+    # it exits 0; what TOPdesk cannot hold (the profiles, among others) makes it exit 2.
+    assert result.exit_code == code, result.output
     assert "0 lost on export" in result.stdout
     assert_golden(GOLDEN / f"migrate-municipality-servicenow-to-{to[8:]}.md", result.stdout)
 

@@ -97,3 +97,20 @@ def test_the_adapter_word_on_an_element_with_records_is_kept(municipality: Bluep
         "named after its supplier",
         "shown as 'x' (renamed)",
     )
+
+
+def test_jira_steps_of_one_name_share_a_status_and_agreements_share_metrics(
+    municipality: Blueprint,
+) -> None:
+    landed = _landed("jsm", municipality)
+    # Agree's 'Classificeren' carries the site-wide status; Change's shares it.
+    first = landed["processes[0].steps[1]"]
+    assert first.records == ("status[Classificeren]",) and first.changed == ""
+    shared = landed["processes[1].steps[1]"]
+    assert (shared.landing, shared.records) == (Landing.RECORD, ())
+    assert shared.changed == "merged with processes[0].steps[1]: shares status[Classificeren]"
+    # Service agreements after the first become goals of the same SLA metrics.
+    later = landed["services[1].agreements.service"]
+    assert later.landing == Landing.MANUAL  # the public API cannot write SLA metrics
+    assert later.changed.startswith("merged with services[0].agreements.service")
+    assert not any(e.landing == Landing.NONE for e in landed.values())

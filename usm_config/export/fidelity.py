@@ -205,24 +205,35 @@ def land(
             owned[owner].append(record)
     told = explained or {}
     out = []
+    # The first element of each kind and name with records: a later one with that name and
+    # none of its own shares them (Jira's statuses are site-wide, one per name).
+    named: dict[tuple[str, str], ElementLanding] = {}
     for element in found:
         mine = owned[element.path]
         addresses = tuple(sorted(r.address for r in mine))
         word = told.get(element.path, Explanation())
         changed = word.changed or _renamed(element, mine)
+        name = (element.what, (element.called or element.name).casefold())
+        shared = named.get(name) if element.what in _NAMED else None
         if any(kinds[r.kind].operations for r in mine if r.kind in kinds):
-            out.append(ElementLanding(element, Landing.RECORD, addresses, word.why, changed))
+            landed = ElementLanding(element, Landing.RECORD, addresses, word.why, changed)
         elif mine:
             why = word.why or "the tool's API cannot write these"
-            out.append(ElementLanding(element, Landing.MANUAL, addresses, why, changed))
+            landed = ElementLanding(element, Landing.MANUAL, addresses, why, changed)
         elif word.landing:
-            landing = Landing(word.landing)
-            out.append(ElementLanding(element, landing, (), word.why, changed))
+            landed = ElementLanding(element, Landing(word.landing), (), word.why, changed)
+        elif shared is not None:
+            why = f"one record for every {element.what} of this name"
+            changed = f"merged with {shared.element.path}: shares {', '.join(shared.records[:3])}"
+            landed = ElementLanding(element, shared.landing, (), why, changed)
         elif _children_land(element.path, paths, owned):
             continue  # a container whose parts land on their own (a process and its steps)
         else:
             why = "the adapter writes no record for it"
-            out.append(ElementLanding(element, Landing.NONE, (), why, changed))
+            landed = ElementLanding(element, Landing.NONE, (), why, changed)
+        if mine:
+            named.setdefault(name, landed)
+        out.append(landed)
     return out
 
 

@@ -21,6 +21,7 @@ from usm_jsm import writes
 from usm_jsm.export import export_records
 from usm_jsm.guide import render_manual_steps, render_workflow_guide
 from usm_jsm.kinds import KINDS, PRIVATE_KINDS, PRIVATE_UNREADABLE, UNREADABLE
+from usm_jsm.landings import landings
 from usm_jsm.mapping import compile_blueprint
 from usm_jsm.overrides import check_overrides
 from usm_jsm.reads import read_site
@@ -108,11 +109,9 @@ class JsmAdapter:
         return export_records(live, reference, project_key(scope) if scope else None)
 
     def landings(self, blueprint: Blueprint) -> dict[str, Explanation]:
-        """Workflows and profiles land in the workflow guide artifact (``plan --artifacts``)."""
-        told = Explanation("artifact", "in the workflow guide (plan --artifacts DIR)")
-        out = {f"workflows[{i}]": told for i in range(len(blueprint.workflows))}
-        out |= {f"profiles[{i}]": told for i in range(len(blueprint.profiles))}
-        return out
+        """Workflows and profiles in the workflow guide, agreements merged into another's SLA
+        metrics (see :mod:`usm_jsm.landings`)."""
+        return landings(blueprint)
 
     def artifacts(
         self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds
