@@ -1,8 +1,9 @@
 """The state of an emulator: named tables of JSON-object rows keyed by a string id, in SQLite.
 
-Every write goes to SQLite at once (one transaction per write); reads are served from an
-in-memory copy loaded at start-up, so paging a large table does not re-decode it per page.
-One emulator process should own a state file at a time.
+Every write goes to SQLite at once (one transaction per write, or one per
+:meth:`RecordStore.together` block: a Batch API call commits its sub-requests together before
+it answers); reads are served from an in-memory copy loaded at start-up, so paging a large
+table does not re-decode it per page. One emulator process should own a state file at a time.
 
 A row's id is also one of its fields, named by ``id_field`` (``"id"`` for Jira, ``"sys_id"``
 for ServiceNow). Ids are either given by the emulator (ServiceNow makes its own sys_ids) or
@@ -20,7 +21,8 @@ import json
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +95,7 @@ class RecordStore:
         self._rows: dict[str, dict[str, Row]] = {}
         self._columns: dict[str, list[str]] = {}
         self._next: dict[str, int] = {}
+        self._together = 0
         with self._lock:
             self._load()
             self._seed_once()
@@ -174,7 +177,7 @@ class RecordStore:
         with self._lock:
             if table in self._rows:
                 return
-            with self._conn:
+            with self._transaction():
                 self._conn.execute(
                     "INSERT OR IGNORE INTO store_tables (name, next_id) VALUES (?, ?)",
                     (table, self.first_id),
@@ -214,7 +217,7 @@ class RecordStore:
             if row_id in self._rows[table]:
                 raise DuplicateRecord(f"{table} already holds {row_id}")
             stored = {self.id_field: row_id, **{k: v for k, v in row.items() if k != self.id_field}}
-            with self._conn:
+            with self._transaction():
                 self._conn.execute(
                     "INSERT INTO store_rows (tbl, id, data) VALUES (?, ?, ?)",
                     (table, row_id, json.dumps(stored)),
@@ -234,7 +237,7 @@ class RecordStore:
             if row_id not in self._rows.get(table, {}):
                 raise KeyError(f"{table} has no record {row_id}")
             stored = {self.id_field: row_id, **{k: v for k, v in row.items() if k != self.id_field}}
-            with self._conn:
+            with self._transaction():
                 self._conn.execute(
                     "UPDATE store_rows SET data = ? WHERE tbl = ? AND id = ?",
                     (json.dumps(stored), table, row_id),
@@ -256,12 +259,38 @@ class RecordStore:
         with self._lock:
             if row_id not in self._rows.get(table, {}):
                 return False
-            with self._conn:
+            with self._transaction():
                 self._conn.execute(
                     "DELETE FROM store_rows WHERE tbl = ? AND id = ?", (table, row_id)
                 )
             del self._rows[table][row_id]
             return True
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Commit the writes made inside the block in one transaction at its end (blocks may
+        nest; each commits what is pending when it ends). Holds the store's lock throughout.
+
+        A commit with a rollback journal creates and deletes a file; doing it once per Batch
+        API call instead of once per sub-request keeps a large apply from spending most of
+        the emulator's time on it. A write that fails still leaves the others in place.
+        """
+        with self._lock:
+            self._together += 1
+            try:
+                yield
+            finally:
+                self._together -= 1
+                self._conn.commit()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write's transaction: committed at once, or by the enclosing :meth:`together`."""
+        if not self._together:
+            with self._conn:
+                yield
+            return
+        yield
 
     def reset(self) -> None:
         """Delete every table, row and id counter; re-create the pre-created tables; seed."""
@@ -275,7 +304,7 @@ class RecordStore:
 
     def _set_next(self, table: str, value: int) -> None:
         self._next[table] = value
-        with self._conn:
+        with self._transaction():
             self._conn.execute("UPDATE store_tables SET next_id = ? WHERE name = ?", (value, table))
 
     def _learn_columns(self, table: str, row: Row) -> None:

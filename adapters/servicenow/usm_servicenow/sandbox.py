@@ -646,13 +646,16 @@ class _Emulator:
             return error.response()
         serviced: list[dict[str, Any]] = []
         unserviced: list[str] = []
-        for index, raw in enumerate(subrequests):
-            sub: dict[str, Any] = raw if isinstance(raw, dict) else {}
-            sub_id = str(sub.get("id", index))
-            if index >= self.options.batch_max_requests:
-                unserviced.append(sub_id)
-                continue
-            serviced.append(await self._serve_subrequest(request, sub_id, sub))
+        # Each sub-request stands on its own (one failing leaves the others), but their writes
+        # are committed together before the call answers.
+        with self.store.together():
+            for index, raw in enumerate(subrequests):
+                sub: dict[str, Any] = raw if isinstance(raw, dict) else {}
+                sub_id = str(sub.get("id", index))
+                if index >= self.options.batch_max_requests:
+                    unserviced.append(sub_id)
+                    continue
+                serviced.append(await self._serve_subrequest(request, sub_id, sub))
         return JSONResponse(
             {
                 "batch_request_id": body.get("batch_request_id"),
