@@ -27,7 +27,7 @@ from usm_config import __version__
 from usm_config.adapter import Adapter, SupportsOverrideCheck, SupportsSandbox, configured
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
-from usm_config.collector import paused_gc
+from usm_config.collector import frozen_heap, paused_gc
 from usm_config.diagnostics import Diagnostic, Severity, SourceIndex, display_path, locate
 from usm_config.engine.apply import Applier, ApplyResult
 from usm_config.engine.apply_lock import apply_lock, default_command
@@ -79,6 +79,8 @@ class Context:
     target: ResolvedTarget
     adapter: Adapter
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    _fingerprinted: Blueprint | None = field(default=None, init=False, repr=False, compare=False)
+    _blueprint_fingerprint: str = field(default="", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # The target's adapter options (``options`` in targets.yaml) shape the adapter.
@@ -123,8 +125,14 @@ class Context:
         return fingerprint({"name": self.target.name, "adapter": config.adapter, "url": config.url})
 
     def blueprint_fingerprint(self) -> str:
-        """Identity of the normalised blueprint."""
-        return fingerprint(self.blueprint.model_dump(mode="json", by_alias=True))
+        """Identity of the normalised blueprint (worked out once per blueprint: a plan and the
+        re-plan after an apply both need it)."""
+        if self._fingerprinted is not self.blueprint:
+            self._blueprint_fingerprint = fingerprint(
+                self.blueprint.model_dump(mode="json", by_alias=True)
+            )
+            self._fingerprinted = self.blueprint
+        return self._blueprint_fingerprint
 
 
 def check_overrides(context: Context, index: SourceIndex) -> list[Diagnostic]:
@@ -602,6 +610,7 @@ class Session:
             stop.on_signals() if stop is not None else nullcontext(),
             self._locked(),
             self._measured("apply"),
+            frozen_heap(),
             Journal(
                 self.context.journal_path,
                 target=self.context.target.name,
@@ -699,7 +708,7 @@ class Session:
             callbacks.on_applied(result)
         after = None
         if not result.failed:
-            with self._measured("re-plan"):
+            with self._measured("re-plan"), paused_gc():
                 snapshot = await self.read()
                 after = make_plan(self.context, snapshot, prune=prune, take_over=take_over)
             after.settle(self.context.journal_path)
