@@ -133,3 +133,29 @@ def test_writes_together_are_committed_at_the_end_of_the_block_and_stand_alone(
     assert [r["n"] for r in reopened.rows("t")] == [5, 1, 4]
     assert reopened.next_id("t") == "10004"
     reopened.close()
+
+
+def test_the_version_changes_with_every_write_and_only_then() -> None:
+    store = RecordStore()
+    seen = [store.version]
+
+    def changed() -> bool:
+        seen.append(store.version)
+        return seen[-1] != seen[-2]
+
+    store.insert("t", {"n": 1})
+    assert changed()
+    store.rows("t")
+    store.get("t", "10000")
+    assert not changed()
+    store.merge("t", "10000", {"n": 2})
+    assert changed()
+    store.delete("t", "10000")
+    assert changed()
+    assert store.delete("t", "10000") is False
+    assert not changed()
+    store.ensure_table("u")
+    assert changed()
+    store.reset()
+    assert changed()
+    store.close()

@@ -96,6 +96,7 @@ class RecordStore:
         self._columns: dict[str, list[str]] = {}
         self._next: dict[str, int] = {}
         self._together = 0
+        self._version = 0
         with self._lock:
             self._load()
             self._seed_once()
@@ -132,6 +133,12 @@ class RecordStore:
             self._closer()
 
     # ------------------------------------------------------------------ reads
+
+    @property
+    def version(self) -> int:
+        """A number that changes with every write: what was derived from the rows at one
+        version (a sorted listing, say) still holds while it is the same."""
+        return self._version
 
     def has_table(self, table: str) -> bool:
         """Whether ``table`` exists (was pre-created, ensured or written to)."""
@@ -185,6 +192,7 @@ class RecordStore:
             self._rows[table] = {}
             self._columns[table] = []
             self._next[table] = self.first_id
+            self._version += 1
 
     def next_id(self, table: str) -> str:
         """Draw the next numeric id of ``table`` (``"10000"``, ``"10001"``, ...), creating it."""
@@ -226,6 +234,7 @@ class RecordStore:
                 if row_id.isdigit() and int(row_id) >= self._next[table]:
                     self._set_next(table, int(row_id) + 1)
             self._rows[table][row_id] = stored
+            self._version += 1
             return stored
 
     def update(self, table: str, row_id: str, row: Mapping[str, Any]) -> Row:
@@ -244,6 +253,7 @@ class RecordStore:
                 )
                 self._learn_columns(table, stored)
             self._rows[table][row_id] = stored
+            self._version += 1
             return stored
 
     def merge(self, table: str, row_id: str, changes: Mapping[str, Any]) -> Row:
@@ -264,6 +274,7 @@ class RecordStore:
                     "DELETE FROM store_rows WHERE tbl = ? AND id = ?", (table, row_id)
                 )
             del self._rows[table][row_id]
+            self._version += 1
             return True
 
     @contextmanager
@@ -300,6 +311,7 @@ class RecordStore:
                 self._conn.execute("DELETE FROM store_tables")
                 self._conn.execute("DELETE FROM store_meta")
             self._load()
+            self._version += 1
             self._seed_once()
 
     def _set_next(self, table: str, value: int) -> None:
