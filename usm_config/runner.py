@@ -27,6 +27,7 @@ from usm_config import __version__
 from usm_config.adapter import Adapter, SupportsOverrideCheck, SupportsSandbox, configured
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
+from usm_config.collector import frozen_heap, paused_gc
 from usm_config.diagnostics import Diagnostic, Severity, SourceIndex, display_path, locate
 from usm_config.engine.apply import Applier, ApplyResult
 from usm_config.engine.apply_lock import apply_lock, default_command
@@ -78,6 +79,8 @@ class Context:
     target: ResolvedTarget
     adapter: Adapter
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    _fingerprinted: Blueprint | None = field(default=None, init=False, repr=False, compare=False)
+    _blueprint_fingerprint: str = field(default="", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # The target's adapter options (``options`` in targets.yaml) shape the adapter.
@@ -122,14 +125,22 @@ class Context:
         return fingerprint({"name": self.target.name, "adapter": config.adapter, "url": config.url})
 
     def blueprint_fingerprint(self) -> str:
-        """Identity of the normalised blueprint."""
-        return fingerprint(self.blueprint.model_dump(mode="json", by_alias=True))
+        """Identity of the normalised blueprint (worked out once per blueprint: a plan and the
+        re-plan after an apply both need it)."""
+        if self._fingerprinted is not self.blueprint:
+            self._blueprint_fingerprint = fingerprint(
+                self.blueprint.model_dump(mode="json", by_alias=True)
+            )
+            self._fingerprinted = self.blueprint
+        return self._blueprint_fingerprint
 
 
 def check_overrides(context: Context, index: SourceIndex) -> list[Diagnostic]:
     """The adapter's verdict on the blueprint's ``x-<adapter>`` settings, located."""
     if not isinstance(context.adapter, SupportsOverrideCheck):
         return []
+    with paused_gc():  # the check compiles the blueprint
+        problems = context.adapter.check_overrides(context.blueprint)
     return [
         Diagnostic(
             Severity.ERROR,
@@ -139,7 +150,7 @@ def check_overrides(context: Context, index: SourceIndex) -> list[Diagnostic]:
             format_path(problem.path),
             problem.hint,
         )
-        for problem in context.adapter.check_overrides(context.blueprint)
+        for problem in problems
     ]
 
 
@@ -234,7 +245,8 @@ def check_state_files(context: Context) -> None:
     """Read the lock file and the journal without connecting: a damaged one is refused
     (:class:`~usm_config.diagnostics.DiagnosticError`, located) before the target is opened."""
     adapter = context.adapter
-    lock = Lock.load(context.lock_path, context.target.name, adapter.name, adapter.kinds)
+    with paused_gc():
+        lock = Lock.load(context.lock_path, context.target.name, adapter.name, adapter.kinds)
     recover(context.journal_path, lock, adapter.kinds)
 
 
@@ -578,7 +590,7 @@ class Session:
         """Read the target and plan; with ``saved``, check that plan against what was read
         instead (:class:`PlanMismatch` when it no longer fits). ``take_over`` adopts records
         other blueprints' lock files manage."""
-        with self._measured("plan"):
+        with self._measured("plan"), paused_gc():
             snapshot = await self.read()
             if saved is not None:
                 verify_saved_plan(self.context, saved, snapshot)
@@ -603,6 +615,7 @@ class Session:
             stop.on_signals() if stop is not None else nullcontext(),
             self._locked(),
             self._measured("apply"),
+            frozen_heap(),
             Journal(
                 self.context.journal_path,
                 target=self.context.target.name,
@@ -700,7 +713,7 @@ class Session:
             callbacks.on_applied(result)
         after = None
         if not result.failed:
-            with self._measured("re-plan"):
+            with self._measured("re-plan"), paused_gc():
                 snapshot = await self.read()
                 after = make_plan(self.context, snapshot, prune=prune, take_over=take_over)
             after.settle(self.context.journal_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -99,4 +100,62 @@ def test_concurrent_inserts_draw_distinct_ids() -> None:
         thread.join()
     ids = [row["id"] for row in store.rows("t")]
     assert sorted(ids) == [str(n) for n in range(10000, 10200)]
+    store.close()
+
+
+def _on_disk(db: Path) -> list[str]:
+    """The row ids another connection sees in the state file (what is committed)."""
+    with sqlite3.connect(db) as other:
+        return [row_id for (row_id,) in other.execute("SELECT id FROM store_rows ORDER BY seq")]
+
+
+def test_writes_together_are_committed_at_the_end_of_the_block_and_stand_alone(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "state.sqlite3"
+    store = RecordStore(db)
+    store.insert("t", {"n": 0})
+    assert _on_disk(db) == ["10000"]  # alone: committed at once
+    with store.together():
+        store.insert("t", {"n": 1})
+        store.merge("t", "10000", {"n": 5})
+        assert _on_disk(db) == ["10000"]  # not committed yet
+        with pytest.raises(DuplicateRecord):
+            store.insert("t", {"n": 2}, id="10001")
+        with store.together():  # nested: commits what is pending when it ends
+            store.insert("t", {"n": 3})
+        store.delete("t", "10002")
+        store.insert("t", {"n": 4})
+        assert store.get("t", "10003") == {"id": "10003", "n": 4}  # read at once
+    assert _on_disk(db) == ["10000", "10001", "10003"]
+    store.close()
+    reopened = RecordStore(db)
+    assert [r["n"] for r in reopened.rows("t")] == [5, 1, 4]
+    assert reopened.next_id("t") == "10004"
+    reopened.close()
+
+
+def test_the_version_changes_with_every_write_and_only_then() -> None:
+    store = RecordStore()
+    seen = [store.version]
+
+    def changed() -> bool:
+        seen.append(store.version)
+        return seen[-1] != seen[-2]
+
+    store.insert("t", {"n": 1})
+    assert changed()
+    store.rows("t")
+    store.get("t", "10000")
+    assert not changed()
+    store.merge("t", "10000", {"n": 2})
+    assert changed()
+    store.delete("t", "10000")
+    assert changed()
+    assert store.delete("t", "10000") is False
+    assert not changed()
+    store.ensure_table("u")
+    assert changed()
+    store.reset()
+    assert changed()
     store.close()

@@ -186,6 +186,7 @@ class Applier:
             with self.journal.together():
                 for change, _ in prepared:
                     self._begin(change)
+            await self.journal.durable()
             try:
                 outcomes = list(
                     await self.adapter.write_batch(self.client, [w for _, w in prepared])
@@ -210,6 +211,7 @@ class Applier:
 
     async def _apply(self, change: Change, *, look_first: bool = False) -> None:
         self._begin(change)
+        await self.journal.durable()
         target_id: str | None
         if change.action == Action.CREATE:
             target_id = await self._create(change, look_first=look_first)

@@ -1,11 +1,17 @@
 """The apply journal: a durable log that makes a killed apply safe to resume.
 
 The first line names the journal's format, target and adapter. Before a write is sent, a
-``begin`` line is appended and flushed to disk; when it succeeds, a ``done`` line with the
+``begin`` line is appended and forced to disk; when it succeeds, a ``done`` line with the
 tool's id follows. The lock file is only rewritten at the end of an apply, so after a crash the
 journal is the truth: :func:`recover` folds finished writes into the lock, and reports creates
 that were begun but not confirmed, which the next plan finds again by natural key (and adopts)
 instead of creating them twice.
+
+A ``done`` line is handed to the operating system at once (a killed process loses none) but
+reaches the disk with the next sync, which the next ``begin`` forces anyway: losing it to a
+power cut only leaves its write unconfirmed, the same as a crash just before it was written.
+Syncs run off the event loop and are shared: writes waiting for the disk at the same moment
+wait for one ``fsync`` together (:meth:`Journal.durable`).
 
 Only a last line without its line break is a crash's doing (cut short while it was written,
 so the write it announced was never sent, or its ``done`` is unknown); anything else that is
@@ -14,8 +20,10 @@ not a line this module writes is refused, located, instead of being guessed at.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -105,6 +113,14 @@ class Journal:
         self.adapter = adapter
         self._handle: IO[str] | None = None
         self._together = False
+        self._written = 0
+        """Lines written so far."""
+        self._synced = 0
+        """Lines known to be on disk."""
+        self._syncing: asyncio.Future[None] | None = None
+        # Held around a sync running in a worker thread and around closing the file, so that
+        # the file descriptor is never closed under an fsync.
+        self._fd_lock = threading.Lock()
 
     def __enter__(self) -> Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,35 +129,71 @@ class Journal:
             self.write(
                 event="start", format=JOURNAL_FORMAT, target=self.target, adapter=self.adapter
             )
+            self._sync()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        with self._fd_lock:
+            if self._handle is not None:
+                self._sync()
+                self._handle.close()
+                self._handle = None
 
     def write(self, **entry: Any) -> None:
-        """Append one entry and force it to disk (at the end of :meth:`together` inside one)."""
+        """Append one entry and hand it to the operating system (at the end of
+        :meth:`together` inside one); :meth:`durable` forces it to disk."""
         assert self._handle is not None, "journal is not open"
         self._handle.write(json.dumps(entry, sort_keys=True) + "\n")
+        self._written += 1
         if not self._together:
-            self._sync()
+            self._handle.flush()
 
     @contextmanager
     def together(self) -> Iterator[None]:
-        """Write several entries with one flush to disk at the end, e.g. the ``begin`` lines of
-        a batch before it is sent: durable together before anything depends on them."""
+        """Write several entries with one hand-over to the operating system at the end, e.g.
+        the ``begin`` lines of a batch before it is sent."""
         self._together = True
         try:
             yield
         finally:
             self._together = False
-            self._sync()
+            if self._handle is not None:
+                self._handle.flush()
+
+    async def durable(self) -> None:
+        """Return once every entry written so far is on disk.
+
+        The ``fsync`` runs in a worker thread, so other writes' answers are handled meanwhile;
+        callers that wait at the same time share one ``fsync`` (group commit).
+        """
+        wanted = self._written
+        while self._synced < wanted:
+            if self._syncing is None:
+                self._syncing = asyncio.ensure_future(self._sync_in_thread())
+            # Shielded: a caller that is cancelled does not cancel the others' sync.
+            await asyncio.shield(self._syncing)
+
+    async def _sync_in_thread(self) -> None:
+        covered = self._written
+        if self._handle is None:
+            return  # closed meanwhile: closing synced it
+        self._handle.flush()
+        try:
+            await asyncio.to_thread(self._sync_locked)
+        finally:
+            self._syncing = None
+        self._synced = max(self._synced, covered)
+
+    def _sync_locked(self) -> None:
+        with self._fd_lock:
+            if self._handle is not None:
+                os.fsync(self._handle.fileno())
 
     def _sync(self) -> None:
         assert self._handle is not None, "journal is not open"
         self._handle.flush()
         os.fsync(self._handle.fileno())
+        self._synced = self._written
 
     def clear(self) -> None:
         """Remove the journal once its content is safely in the lock file."""

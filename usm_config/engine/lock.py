@@ -23,6 +23,7 @@ import os
 import tempfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
+from json.encoder import encode_basestring
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -180,23 +181,30 @@ class Lock:
         self.entries.pop(uid, None)
 
     def to_json(self) -> str:
-        """Stable JSON text of the lock."""
-        data = {
-            "format": LOCK_FORMAT,
-            "target": self.target,
-            "adapter": self.adapter,
-            "records": {
-                uid: {
-                    "kind": e.kind,
-                    "id": e.target_id,
-                    "key": list(e.key),
-                    **({"adopted": True} if e.adopted else {}),
-                    **({"applied": e.applied} if e.applied else {}),
-                }
-                for uid, e in sorted(self.entries.items())
-            },
-        }
-        return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        """Stable JSON text of the lock: sorted keys, one space of indent per level, text as
+        it is (what ``json.dumps(..., indent=1, sort_keys=True, ensure_ascii=False)`` gives).
+
+        Written out by hand because ``json`` encodes indented output in pure Python (0.6 to
+        0.8 s for a lock of 50,000 records, and a plan and an apply each need it); the shape
+        is fixed, and each string still goes through ``json``'s C encoder.
+        """
+        text = encode_basestring
+        records = []
+        for uid in sorted(self.entries):
+            entry = self.entries[uid]
+            key = "[\n    " + ",\n    ".join(map(text, entry.key)) + "\n   ]" if entry.key else "[]"
+            records.append(
+                f"  {text(uid)}: {{\n"
+                + ('   "adopted": true,\n' if entry.adopted else "")
+                + (f'   "applied": {text(entry.applied)},\n' if entry.applied else "")
+                + f'   "id": {text(entry.target_id)},\n   "key": {key},\n'
+                + f'   "kind": {text(entry.kind)}\n  }}'
+            )
+        body = "{\n" + ",\n".join(records) + "\n }" if records else "{}"
+        return (
+            f'{{\n "adapter": {text(self.adapter)},\n "format": {LOCK_FORMAT},\n'
+            f' "records": {body},\n "target": {text(self.target)}\n}}\n'
+        )
 
     def save(self) -> None:
         """Write the lock atomically."""

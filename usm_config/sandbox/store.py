@@ -1,8 +1,9 @@
 """The state of an emulator: named tables of JSON-object rows keyed by a string id, in SQLite.
 
-Every write goes to SQLite at once (one transaction per write); reads are served from an
-in-memory copy loaded at start-up, so paging a large table does not re-decode it per page.
-One emulator process should own a state file at a time.
+Every write goes to SQLite at once (one transaction per write, or one per
+:meth:`RecordStore.together` block: a Batch API call commits its sub-requests together before
+it answers); reads are served from an in-memory copy loaded at start-up, so paging a large
+table does not re-decode it per page. One emulator process should own a state file at a time.
 
 A row's id is also one of its fields, named by ``id_field`` (``"id"`` for Jira, ``"sys_id"``
 for ServiceNow). Ids are either given by the emulator (ServiceNow makes its own sys_ids) or
@@ -20,7 +21,8 @@ import json
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +95,8 @@ class RecordStore:
         self._rows: dict[str, dict[str, Row]] = {}
         self._columns: dict[str, list[str]] = {}
         self._next: dict[str, int] = {}
+        self._together = 0
+        self._version = 0
         with self._lock:
             self._load()
             self._seed_once()
@@ -129,6 +133,12 @@ class RecordStore:
             self._closer()
 
     # ------------------------------------------------------------------ reads
+
+    @property
+    def version(self) -> int:
+        """A number that changes with every write: what was derived from the rows at one
+        version (a sorted listing, say) still holds while it is the same."""
+        return self._version
 
     def has_table(self, table: str) -> bool:
         """Whether ``table`` exists (was pre-created, ensured or written to)."""
@@ -174,7 +184,7 @@ class RecordStore:
         with self._lock:
             if table in self._rows:
                 return
-            with self._conn:
+            with self._transaction():
                 self._conn.execute(
                     "INSERT OR IGNORE INTO store_tables (name, next_id) VALUES (?, ?)",
                     (table, self.first_id),
@@ -182,6 +192,7 @@ class RecordStore:
             self._rows[table] = {}
             self._columns[table] = []
             self._next[table] = self.first_id
+            self._version += 1
 
     def next_id(self, table: str) -> str:
         """Draw the next numeric id of ``table`` (``"10000"``, ``"10001"``, ...), creating it."""
@@ -214,7 +225,7 @@ class RecordStore:
             if row_id in self._rows[table]:
                 raise DuplicateRecord(f"{table} already holds {row_id}")
             stored = {self.id_field: row_id, **{k: v for k, v in row.items() if k != self.id_field}}
-            with self._conn:
+            with self._transaction():
                 self._conn.execute(
                     "INSERT INTO store_rows (tbl, id, data) VALUES (?, ?, ?)",
                     (table, row_id, json.dumps(stored)),
@@ -223,6 +234,7 @@ class RecordStore:
                 if row_id.isdigit() and int(row_id) >= self._next[table]:
                     self._set_next(table, int(row_id) + 1)
             self._rows[table][row_id] = stored
+            self._version += 1
             return stored
 
     def update(self, table: str, row_id: str, row: Mapping[str, Any]) -> Row:
@@ -234,13 +246,14 @@ class RecordStore:
             if row_id not in self._rows.get(table, {}):
                 raise KeyError(f"{table} has no record {row_id}")
             stored = {self.id_field: row_id, **{k: v for k, v in row.items() if k != self.id_field}}
-            with self._conn:
+            with self._transaction():
                 self._conn.execute(
                     "UPDATE store_rows SET data = ? WHERE tbl = ? AND id = ?",
                     (json.dumps(stored), table, row_id),
                 )
                 self._learn_columns(table, stored)
             self._rows[table][row_id] = stored
+            self._version += 1
             return stored
 
     def merge(self, table: str, row_id: str, changes: Mapping[str, Any]) -> Row:
@@ -256,12 +269,39 @@ class RecordStore:
         with self._lock:
             if row_id not in self._rows.get(table, {}):
                 return False
-            with self._conn:
+            with self._transaction():
                 self._conn.execute(
                     "DELETE FROM store_rows WHERE tbl = ? AND id = ?", (table, row_id)
                 )
             del self._rows[table][row_id]
+            self._version += 1
             return True
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Commit the writes made inside the block in one transaction at its end (blocks may
+        nest; each commits what is pending when it ends). Holds the store's lock throughout.
+
+        A commit with a rollback journal creates and deletes a file; doing it once per Batch
+        API call instead of once per sub-request keeps a large apply from spending most of
+        the emulator's time on it. A write that fails still leaves the others in place.
+        """
+        with self._lock:
+            self._together += 1
+            try:
+                yield
+            finally:
+                self._together -= 1
+                self._conn.commit()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write's transaction: committed at once, or by the enclosing :meth:`together`."""
+        if not self._together:
+            with self._conn:
+                yield
+            return
+        yield
 
     def reset(self) -> None:
         """Delete every table, row and id counter; re-create the pre-created tables; seed."""
@@ -271,11 +311,12 @@ class RecordStore:
                 self._conn.execute("DELETE FROM store_tables")
                 self._conn.execute("DELETE FROM store_meta")
             self._load()
+            self._version += 1
             self._seed_once()
 
     def _set_next(self, table: str, value: int) -> None:
         self._next[table] = value
-        with self._conn:
+        with self._transaction():
             self._conn.execute("UPDATE store_tables SET next_id = ? WHERE name = ?", (value, table))
 
     def _learn_columns(self, table: str, row: Row) -> None:

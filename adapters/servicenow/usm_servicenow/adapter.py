@@ -83,14 +83,17 @@ class ServiceNowAdapter:
         await api.delete_record(client, kind, target_id)
 
     async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
-        """Send up to ``batch_size`` writes in one Batch API call."""
+        """Send up to ``batch_size`` writes in one Batch API call.
+
+        Each write asks for nothing back but the record's ``sys_id`` (all :func:`_outcome`
+        reads): rendering and encoding every field of 50 records per call cost the instance
+        and this client about a fifth of a large apply.
+        """
         methods = {"create": "POST", "update": "PATCH", "delete": "DELETE"}
         requests = [
             (
                 methods[w.action],
-                api.write_url(
-                    methods[w.action], w.kind, w.target_id, self.kinds[w.kind].owned_fields
-                ),
+                api.write_url(methods[w.action], w.kind, w.target_id, ()),
                 None if w.action == "delete" else dict(w.fields),
             )
             for w in writes

@@ -231,6 +231,8 @@ class _Emulator:
         self.tokens = TokenRegistry(self._utcnow)
         self.refresh_tokens = TokenRegistry(self._utcnow)
         self.auth = SandboxAuth(users, issued=self.tokens)
+        self._listed: dict[tuple[str, EncodedQuery], list[Row]] = {}
+        self._listed_at = -1
 
     # ------------------------------------------------------------------ plumbing
 
@@ -508,10 +510,7 @@ class _Emulator:
         # defaults to false), conditions on fields the table does not have are dropped
         # silently: a typo widens the result instead of failing.
         query = query.and_(plain).restrict(self._known(table))
-        rows = self._rows(table)
-        if query.groups:
-            rows = [row for row in rows if self._matches(query, row)]
-        rows = sort_rows(rows, query.order_by, self._value)
+        rows = self._listing(table, query)
         total = len(rows)
         # The limit applies before ACL filtering (§1.5): hidden rows shorten the page.
         page = [r for r in rows[offset : offset + limit] if not self._hidden(table, r)]
@@ -525,6 +524,26 @@ class _Emulator:
             error = _not_found()
             return error_envelope(404, error.message, error.detail, headers)
         return JSONResponse({"result": self._render(request, table, page)}, headers=headers)
+
+    def _listing(self, table: str, query: EncodedQuery) -> list[Row]:
+        """The rows of ``table`` that ``query`` selects, in its order (hidden rows included).
+
+        Kept until the store's next write: paging through a large table asks for the same
+        listing once per page, and filtering and sorting all of it every time made reading a
+        table grow with the square of its size.
+        """
+        version = self.store.version
+        if self._listed_at != version:
+            self._listed.clear()
+            self._listed_at = version
+        key = (table, query)
+        rows = self._listed.get(key)
+        if rows is None:
+            rows = self._rows(table)
+            if query.groups:
+                rows = [row for row in rows if self._matches(query, row)]
+            rows = self._listed[key] = sort_rows(rows, query.order_by, self._value)
+        return rows
 
     def _incoming(self, body: Mapping[str, Any]) -> Row:
         # servicenow.md §1.1: sys_* fields are not writable.
@@ -646,13 +665,16 @@ class _Emulator:
             return error.response()
         serviced: list[dict[str, Any]] = []
         unserviced: list[str] = []
-        for index, raw in enumerate(subrequests):
-            sub: dict[str, Any] = raw if isinstance(raw, dict) else {}
-            sub_id = str(sub.get("id", index))
-            if index >= self.options.batch_max_requests:
-                unserviced.append(sub_id)
-                continue
-            serviced.append(await self._serve_subrequest(request, sub_id, sub))
+        # Each sub-request stands on its own (one failing leaves the others), but their writes
+        # are committed together before the call answers.
+        with self.store.together():
+            for index, raw in enumerate(subrequests):
+                sub: dict[str, Any] = raw if isinstance(raw, dict) else {}
+                sub_id = str(sub.get("id", index))
+                if index >= self.options.batch_max_requests:
+                    unserviced.append(sub_id)
+                    continue
+                serviced.append(await self._serve_subrequest(request, sub_id, sub))
         return JSONResponse(
             {
                 "batch_request_id": body.get("batch_request_id"),

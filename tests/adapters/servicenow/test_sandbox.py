@@ -286,6 +286,24 @@ def test_default_order_is_insertion_and_orderby_sorts(app: Starlette) -> None:
     run(app, scenario)
 
 
+def test_pages_of_a_listing_see_every_write_made_between_them(app: Starlette) -> None:
+    async def scenario(client: httpx.AsyncClient) -> None:
+        ids = await make_groups(client, "b", "d", "f")
+        by_name = {"sysparm_query": "ORDERBYname", "sysparm_limit": 2}
+        assert names(await client.get(GROUPS, params=by_name)) == ["b", "d"]
+        await make_groups(client, "a")
+        assert names(await client.get(GROUPS, params=by_name)) == ["a", "b"]
+        await client.patch(f"{GROUPS}/{ids[2]}", json={"name": "c"})
+        page = {**by_name, "sysparm_offset": 2}
+        assert names(await client.get(GROUPS, params=page)) == ["c", "d"]
+        await client.delete(f"{GROUPS}/{ids[1]}")
+        assert names(await client.get(GROUPS, params=page)) == ["c"]
+        filtered = {"sysparm_query": "nameIN" + "a,c^ORDERBYDESCname"}
+        assert names(await client.get(GROUPS, params=filtered)) == ["c", "a"]
+
+    run(app, scenario)
+
+
 def test_hidden_rows_make_pages_short_while_the_total_counts_them() -> None:
     app = create_app(hidden_rows={"sys_user_group": "nameSTARTSWITHsecret"})
 

@@ -21,6 +21,7 @@ from support import FakeSleep
 from usm_servicenow import client as api
 from usm_servicenow.adapter import ADAPTER
 
+from usm_config.engine.contract import Write
 from usm_config.http import (
     AuthenticationError,
     HttpClient,
@@ -648,6 +649,31 @@ def test_writes_of_a_refused_batch_go_one_by_one_and_later_batches_are_not_tried
     assert second[0].status == 403
     assert second[0].payload["error"]["message"] == "Operation Failed"
     assert refused.call_count == 1
+
+
+def test_batched_writes_ask_for_the_sys_id_alone_and_settle_by_it() -> None:
+    new_id, old_id = "a" * 32, "b" * 32
+    writes = [
+        Write("create", "sys_user_group", {"name": "Desk", "active": True}),
+        Write("update", "sys_user_group", {"name": "Ops"}, old_id),
+        Write("delete", "sys_user_group", {}, "c" * 32),
+    ]
+    answers = [
+        served("0", None) | {"status_code": 201, "body": b64({"result": {"sys_id": new_id}})},
+        served("1", None) | {"body": b64({"result": {"sys_id": old_id}})},
+        served("2", None) | {"status_code": 204, "body": ""},
+    ]
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        route = router.post(BATCH).mock(return_value=batch_answer(answers))
+        outcomes, _ = run(lambda c: ADAPTER.write_batch(c, writes))
+    assert [o.target_id for o in outcomes] == [new_id, old_id, "c" * 32]
+    urls = [(sub["method"], sub["url"]) for sub in sub_requests(route.calls.last.request)]
+    fields = "sysparm_fields=sys_id&sysparm_exclude_reference_link=true"
+    assert urls == [
+        ("POST", f"/api/now/table/sys_user_group?{fields}"),
+        ("PATCH", f"/api/now/table/sys_user_group/{old_id}?{fields}"),
+        ("DELETE", f"/api/now/table/sys_user_group/{'c' * 32}"),
+    ]
 
 
 def test_a_401_on_the_batch_api_is_not_a_fallback() -> None:

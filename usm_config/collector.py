@@ -1,0 +1,43 @@
+"""Pausing the cyclic garbage collector while large, acyclic data is built."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (reference counting still frees everything).
+
+    Loading a blueprint, compiling it, reading the live records and diffing them allocate
+    hundreds of thousands of containers that hold no cycles and live until the command ends;
+    the collector's passes over every one of them, each time the heap grew by a quarter, made
+    these steps superlinear (half of the CPU of a converged plan of 5,000 services). Nested
+    pauses are fine: the collector runs again when the outermost one ends, if it ran before.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Leave what is alive now out of the cyclic garbage collector's passes until the block
+    ends (:func:`gc.freeze`); what is allocated inside is collected as usual.
+
+    After a paused plan every record, change and fingerprint of it is young to the collector:
+    an apply that allocates as it writes would make it walk all of them again and again
+    (about a second per pass at 2,000 services). They live until the command ends anyway.
+    Whatever was frozen before the block is unfrozen at its end too.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
