@@ -40,9 +40,13 @@ class Script:
     def sys_id(self, kind: str, key: tuple[str, ...]) -> str:
         """The sys_id of a referenced record: met before, or looked up by its key."""
         if (kind, key) not in self.sys_ids:
+            spec = self.kinds[kind]
             found = self.client.GlideRecord(kind)
-            for name, value in zip(self.kinds[kind].key_fields, key, strict=True):
-                found.add_query(name, value)
+            for name, part in zip(spec.key_fields, key, strict=True):
+                # A key part that is a reference (a state's change model) is queried by the
+                # sys_id of the record it names, as a script would look it up first.
+                referenced = spec.references.get(name)
+                found.add_query(name, self.sys_id(referenced, (part,)) if referenced else part)
             found.query()
             self.sys_ids[(kind, key)] = str(found.sys_id) if found.next() else ""
         return self.sys_ids[(kind, key)]
