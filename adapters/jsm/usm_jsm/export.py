@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -33,6 +33,7 @@ from usm_config.blueprint.model import Blueprint, Category, Level, Process, Proc
 from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, ProcessId
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
+from usm_config.export.live import LiveRecords, field_text
 from usm_config.export.model import Exported, Finding, FindingKind
 from usm_config.export.text import slug, strip_suffix, template_pattern
 from usm_config.sandbox.baseline import package_data
@@ -55,37 +56,8 @@ def _localised(locale: Locale, name: str, name_nl: str | None) -> str:
     return name_nl if locale == "nl" and name_nl else name
 
 
-@dataclass
-class _Site:
-    """The live records by kind and key, and which of them the export has used."""
-
-    records: Sequence[Record]
-    by_kind: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
-    used: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
-    findings: list[Finding] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        for record in self.records:
-            self.by_kind[record.kind].append(record)
-
-    def of(self, kind: str) -> list[Record]:
-        return sorted(self.by_kind.get(kind, []), key=lambda r: r.key)
-
-    def use(self, record: Record) -> None:
-        self.used.add((record.kind, record.key))
-
-    def find(self, record: Record, message: str, kind: FindingKind = FindingKind.LEFT_OUT) -> None:
-        self.use(record)
-        self.findings.append(Finding(record.address, message, record.target_id, kind))
-
-
 def _refers_to(value: JsonValue, kind: str, key: tuple[str, ...]) -> bool:
     return ref_target(value) == (kind, key)
-
-
-def _text(record: Record, name: str) -> str:
-    value = record.fields.get(name)
-    return value if isinstance(value, str) else ""
 
 
 # ----------------------------------------------------------------------------- the project
@@ -99,7 +71,7 @@ class _Project:
     scheme: str
 
 
-def _find_project(site: _Site, reference: Blueprint, key: str | None) -> _Project | None:
+def _find_project(site: LiveRecords, reference: Blueprint, key: str | None) -> _Project | None:
     """The service project whose workflow scheme is a usm-config one ("USM: <name>"): the
     one with ``key`` when given, else the first by key."""
     scheme_pattern = template_pattern(WORDS["scheme"][0])
@@ -109,8 +81,8 @@ def _find_project(site: _Site, reference: Blueprint, key: str | None) -> _Projec
         if target and scheme_pattern.match(target[1][0] if target[1] else ""):
             candidates.append((record, target[1][0]))
     if key is not None:
-        candidates.sort(key=lambda c: _text(c[0], "key") != key)
-    if not candidates or (key is not None and _text(candidates[0][0], "key") != key):
+        candidates.sort(key=lambda c: field_text(c[0], "key") != key)
+    if not candidates or (key is not None and field_text(candidates[0][0], "key") != key):
         return None
     record, scheme = candidates[0]
     for other, _ in candidates[1:]:
@@ -119,25 +91,25 @@ def _find_project(site: _Site, reference: Blueprint, key: str | None) -> _Projec
             "another USM project on the site; an export holds one project (export the other "
             "onto its own blueprint)",
         )
-    return _Project(record, _text(record, "key"), _detect_locale(site, reference), scheme)
+    return _Project(record, field_text(record, "key"), _detect_locale(site, reference), scheme)
 
 
-def _detect_locale(site: _Site, reference: Blueprint) -> Locale:
+def _detect_locale(site: LiveRecords, reference: Blueprint) -> Locale:
     """Dutch when the USM workflows carry the Dutch process names ("USM Herstellen")."""
-    names = {_text(r, "name") for r in site.of("workflow")}
+    names = {field_text(r, "name") for r in site.of("workflow")}
     dutch = {
         WORDS["workflow"][1].format(process=p.name_nl) for p in reference.processes if p.name_nl
     }
     return "nl" if names & dutch else "en"
 
 
-def _organisation(site: _Site, project: _Project) -> dict[str, Any]:
+def _organisation(site: LiveRecords, project: _Project) -> dict[str, Any]:
     record = project.record
     site.use(record)
-    name = _text(record, "name")
-    description = strip_suffix(_text(record, "description"), _words("managed", project.locale))
+    name = field_text(record, "name")
+    description = strip_suffix(field_text(record, "description"), _words("managed", project.locale))
     # The owner marker names the blueprint that made the project: the export continues it.
-    owner = _text(record, OWNER)
+    owner = field_text(record, OWNER)
     organisation: dict[str, Any] = {"id": owner if owner and slug(owner) == owner else slug(name)}
     organisation["name"] = name
     if description:
@@ -150,10 +122,10 @@ def _organisation(site: _Site, project: _Project) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- people
 
 
-def _teams(site: _Site) -> list[dict[str, Any]]:
+def _teams(site: LiveRecords) -> list[dict[str, Any]]:
     teams = []
     for record in site.of("group"):
-        name = _text(record, "name")
+        name = field_text(record, "name")
         if _PLATFORM_GROUPS.match(name):
             site.find(record, "one of Jira's own groups, not a USM team", FindingKind.PLATFORM)
             continue
@@ -171,11 +143,11 @@ def _teams(site: _Site) -> list[dict[str, Any]]:
     return teams
 
 
-def _customers(site: _Site) -> list[dict[str, Any]]:
+def _customers(site: LiveRecords) -> list[dict[str, Any]]:
     customers = []
     for record in site.of("organization"):
         site.use(record)
-        name = _text(record, "name")
+        name = field_text(record, "name")
         customers.append({"id": slug(name), "name": name, "kind": "internal"})
     if customers:
         site.findings.append(
@@ -236,7 +208,7 @@ def _list(value: JsonValue) -> list[JsonValue]:
 
 
 def _steps(
-    site: _Site, reference: Blueprint, locale: Locale, descriptions: Mapping[str, str]
+    site: LiveRecords, reference: Blueprint, locale: Locale, descriptions: Mapping[str, str]
 ) -> tuple[list[dict[str, Any]], dict[ProcessId, str]]:
     """Process tailorings for every USM workflow whose steps differ from the reference's, and
     the Jira workflow name of each process found."""
@@ -244,7 +216,7 @@ def _steps(
     tailorings: list[dict[str, Any]] = []
     found: dict[ProcessId, str] = {}
     for record in site.of("workflow"):
-        name = _text(record, "name")
+        name = field_text(record, "name")
         matched = _process_of_workflow(name, reference, locale)
         if matched is None:
             continue
@@ -345,13 +317,13 @@ def _call_status_of(workflow: Record) -> dict[str, str]:
     return out
 
 
-def _status_descriptions(site: _Site, locale: Locale) -> dict[str, str]:
+def _status_descriptions(site: LiveRecords, locale: Locale) -> dict[str, str]:
     managed = _words("managed", locale)
     out = {}
     for record in site.of("status"):
-        text = strip_suffix(_text(record, "description"), managed)
+        text = strip_suffix(field_text(record, "description"), managed)
         if text:
-            out[_text(record, "name")] = text
+            out[field_text(record, "name")] = text
     return out
 
 
@@ -359,7 +331,7 @@ def _status_descriptions(site: _Site, locale: Locale) -> dict[str, str]:
 
 
 def _call_types(
-    site: _Site,
+    site: LiveRecords,
     reference: Blueprint,
     locale: Locale,
     project: _Project,
@@ -374,7 +346,7 @@ def _call_types(
         target = ref_target(record.fields.get("scheme"))
         if target != ("workflowscheme", (project.scheme,)):
             continue
-        process = process_of_workflow.get(_text(record, "workflow"))
+        process = process_of_workflow.get(field_text(record, "workflow"))
         issue_type = ref_target(record.fields.get("issueType"))
         if process is None or issue_type is None or process not in call_type_of_process:
             continue
@@ -386,10 +358,10 @@ def _call_types(
             out.append({"id": call_type.id.value, ("name_nl" if locale == "nl" else "name"): name})
     managed = _words("managed", locale)
     for record in site.of("issuetype"):
-        if _text(record, "name") in by_issue_type:
+        if field_text(record, "name") in by_issue_type:
             site.use(record)
-            ct = by_issue_type[_text(record, "name")]
-            description = strip_suffix(_text(record, "description"), managed)
+            ct = by_issue_type[field_text(record, "name")]
+            description = strip_suffix(field_text(record, "description"), managed)
             base = next(c for c in reference.call_types if c.id == ct)
             if description and description != sentence(base.description):
                 entry = next((e for e in out if e["id"] == ct.value), None)
@@ -399,7 +371,7 @@ def _call_types(
                 entry["description"] = description
     for kind in ("issuetypescheme", "workflowscheme"):
         for record in site.of(kind):
-            if _text(record, "name") == project.scheme:
+            if field_text(record, "name") == project.scheme:
                 site.use(record)
     return sorted(out, key=lambda e: str(e["id"])), by_issue_type
 
@@ -407,22 +379,24 @@ def _call_types(
 # ----------------------------------------------------------------------------- classification
 
 
-def _context_options(site: _Site, field_name: str, context_name: str | None) -> list[str] | None:
+def _context_options(
+    site: LiveRecords, field_name: str, context_name: str | None
+) -> list[str] | None:
     """The option values of the field's context (the project's one when ``context_name`` is
     None: any context not named "Default Configuration Scheme …")."""
     contexts = [
         r
         for r in site.of("field_context")
         if _refers_to(r.fields.get("field"), "field", (field_name,))
-        and (context_name is None or _text(r, "name") == context_name)
-        and not _text(r, "name").startswith("Default Configuration Scheme")
+        and (context_name is None or field_text(r, "name") == context_name)
+        and not field_text(r, "name").startswith("Default Configuration Scheme")
     ]
     if not contexts:
         return None
     context = contexts[0]
     site.use(context)
     for record in site.of("field"):
-        if _text(record, "name") == field_name:
+        if field_text(record, "name") == field_name:
             site.use(record)
     values = []
     for record in site.records:
@@ -430,12 +404,12 @@ def _context_options(site: _Site, field_name: str, context_name: str | None) -> 
             record.fields.get("context"), "field_context", context.key
         ):
             site.use(record)
-            values.append(_text(record, "value"))
+            values.append(field_text(record, "value"))
     return values
 
 
 def _levels(
-    site: _Site, locale: Locale, word_key: str, base: Sequence[Level | Rank]
+    site: LiveRecords, locale: Locale, word_key: str, base: Sequence[Level | Rank]
 ) -> list[dict[str, Any]] | None:
     """The levels of a scale, renamed after the live select field's options (by position),
     or None when they match the reference."""
@@ -460,23 +434,23 @@ def _position(names: Sequence[str]) -> Any:
 
 
 def _categories(
-    site: _Site,
+    site: LiveRecords,
     reference: Blueprint,
     locale: Locale,
     by_issue_type: Mapping[str, CallType],
 ) -> dict[str, list[dict[str, Any]]] | None:
     field_name = _words("category", locale)
     fields = [
-        r for r in site.of("field") if _text(r, "name") == field_name and r.fields.get("type")
+        r for r in site.of("field") if field_text(r, "name") == field_name and r.fields.get("type")
     ]
-    if not fields or _text(fields[0], "type") != CASCADING:
+    if not fields or field_text(fields[0], "type") != CASCADING:
         return None
     site.use(fields[0])
     out: dict[str, list[dict[str, Any]]] = {}
     for context in site.of("field_context"):
         if not _refers_to(context.fields.get("field"), "field", (field_name,)):
             continue
-        call_type = by_issue_type.get(_text(context, "name"))
+        call_type = by_issue_type.get(field_text(context, "name"))
         if call_type is None:
             continue
         site.use(context)
@@ -520,7 +494,7 @@ def _category_data(category: Category) -> dict[str, Any]:
 
 
 def _category_tree(
-    site: _Site, context_key: tuple[str, ...], base: Sequence[Category]
+    site: LiveRecords, context_key: tuple[str, ...], base: Sequence[Category]
 ) -> list[dict[str, Any]]:
     base_by_name = {c.name: c for c in base}
     tops: list[dict[str, Any]] = []
@@ -528,7 +502,7 @@ def _category_tree(
         if not _refers_to(option.fields.get("context"), "field_context", context_key):
             continue
         site.use(option)
-        name = _text(option, "value")
+        name = field_text(option, "value")
         known = base_by_name.get(name)
         top: dict[str, Any] = {"id": known.id if known else slug(name), "name": name}
         children: dict[str, dict[str, Any]] = {}
@@ -536,7 +510,7 @@ def _category_tree(
             if not _refers_to(child.fields.get("parent"), "field_option", option.key):
                 continue
             site.use(child)
-            _place(children, _text(child, "value").split(" / "), known)
+            _place(children, field_text(child, "value").split(" / "), known)
         if children:
             top["children"] = _tree_list(children)
         tops.append(top)
@@ -565,7 +539,7 @@ def _tree_list(tree: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _classification(
-    site: _Site, reference: Blueprint, locale: Locale, by_issue_type: Mapping[str, CallType]
+    site: LiveRecords, reference: Blueprint, locale: Locale, by_issue_type: Mapping[str, CallType]
 ) -> dict[str, Any]:
     cls = reference.classification
     if cls is None:
@@ -588,7 +562,7 @@ def _classification(
             whole = matrix.model_dump(mode="json", exclude_none=True)
             whole.update(changed)
             out[matrix_key] = whole
-    priorities = {_text(r, "name"): r for r in site.of("priority")}
+    priorities = {field_text(r, "name"): r for r in site.of("priority")}
     for level in cls.priority.levels:
         if level.name in priorities:
             site.use(priorities[level.name])
@@ -598,7 +572,9 @@ def _classification(
 # ----------------------------------------------------------------------------- services
 
 
-def _services(site: _Site, project: _Project, by_issue_type: Mapping[str, CallType]) -> list[Any]:
+def _services(
+    site: LiveRecords, project: _Project, by_issue_type: Mapping[str, CallType]
+) -> list[Any]:
     locale = project.locale
     goods = template_pattern(_words("goods", locale).replace("{items}.", "{items}"))
     actions = template_pattern(_words("actions", locale).replace("{items}.", "{items}"))
@@ -608,9 +584,9 @@ def _services(site: _Site, project: _Project, by_issue_type: Mapping[str, CallTy
         if not _refers_to(record.fields.get("project"), "project", (project.key,)):
             continue
         site.use(record)
-        name = _text(record, "name")
+        name = field_text(record, "name")
         service: dict[str, Any] = {"id": slug(name), "name": name}
-        service.update(_facility(_text(record, "description"), goods, actions))
+        service.update(_facility(field_text(record, "description"), goods, actions))
         service["status"] = "pipeline"
         services[name] = service
     if services:
@@ -626,7 +602,7 @@ def _services(site: _Site, project: _Project, by_issue_type: Mapping[str, CallTy
     for record in site.of("requesttype"):
         if not _refers_to(record.fields.get("project"), "project", (project.key,)):
             continue
-        match = part_of.match(_text(record, "helpText"))
+        match = part_of.match(field_text(record, "helpText"))
         issue_type = ref_target(record.fields.get("issueType"))
         call_type = by_issue_type.get(issue_type[1][0]) if issue_type else None
         if not match or match.group("service") not in services:
@@ -637,16 +613,16 @@ def _services(site: _Site, project: _Project, by_issue_type: Mapping[str, CallTy
             site.find(record, "a request type for a call type USM requests cannot have")
             continue
         site.use(record)
-        name = _text(record, "name")
+        name = field_text(record, "name")
         item: dict[str, Any] = {"id": slug(name), "name": name}
         if call_type != CallType.SERVICE_REQUEST:  # the blueprint's default
             item["call_type"] = call_type.value
-        description = _text(record, "description")
+        description = field_text(record, "description")
         if description and description != sentence(name):
             item["description"] = description
         services[match.group("service")].setdefault("requests", []).append(item)
     for record in site.of("portal_group"):
-        if _text(record, "name") in services:
+        if field_text(record, "name") in services:
             site.use(record)
     return list(services.values())
 
@@ -701,7 +677,7 @@ _READ_NOTHING = (
 )
 
 
-def _left_out(site: _Site, project: _Project | None) -> None:
+def _left_out(site: LiveRecords, project: _Project | None) -> None:
     for record in site.records:
         if (record.kind, record.key) in site.used:
             continue
@@ -761,20 +737,20 @@ def _platform_names() -> dict[str, tuple[re.Pattern[str], ...]]:
 
 def _is_platform(record: Record) -> bool:
     if record.kind == "group":
-        return bool(_PLATFORM_GROUPS.match(_text(record, "name")))
+        return bool(_PLATFORM_GROUPS.match(field_text(record, "name")))
     if record.kind == "field_context":
-        return _text(record, "name").startswith("Default Configuration Scheme")
+        return field_text(record, "name").startswith("Default Configuration Scheme")
     if record.kind == "workflowscheme_mapping":
         scheme = record.key[0] if record.key else ""
         return any(p.match(scheme) for p in _platform_names().get("workflowscheme", ()))
-    name = _text(record, "name") or (record.key[-1] if record.key else "")
+    name = field_text(record, "name") or (record.key[-1] if record.key else "")
     return any(p.match(name) for p in _platform_names().get(record.kind, ()))
 
 
 def _is_usm_queue(record: Record, project: _Project) -> bool:
     pattern = template_pattern(_words("open_queue", project.locale))
     return _refers_to(record.fields.get("project"), "project", (project.key,)) and bool(
-        pattern.match(_text(record, "name"))
+        pattern.match(field_text(record, "name"))
     )
 
 
@@ -809,7 +785,7 @@ def _states_in_order(workflow: Record) -> tuple[str, ...]:
     return tuple(order + [n for n in names if n not in order])
 
 
-def _evidence(site: _Site, reference: Blueprint, locale: Locale) -> Evidence:
+def _evidence(site: LiveRecords, reference: Blueprint, locale: Locale) -> Evidence:
     """Per USM process, the workflow that carries it: a "USM <process>" one, else the IT
     template's closest (see :data:`_TEMPLATE_PROCESSES`)."""
     processes: dict[ProcessId, ProcessEvidence] = {}
@@ -817,7 +793,7 @@ def _evidence(site: _Site, reference: Blueprint, locale: Locale) -> Evidence:
     hand_over = template_pattern(_words("hand_over", locale))
     by_name = {_localised(locale, p.name, p.name_nl): p for p in reference.processes}
     for record in site.of("workflow"):
-        name = _text(record, "name")
+        name = field_text(record, "name")
         matched = _process_of_workflow(name, reference, locale)
         if matched is not None:
             process_id, process = matched
@@ -857,7 +833,7 @@ def export_records(
 ) -> Exported:
     """The site's USM configuration as a blueprint layer over ``reference``: the USM project
     with ``project_key`` when given, else the first."""
-    site = _Site(list(live))
+    site = LiveRecords(list(live))
     project = _find_project(site, reference, project_key)
     if project is None:
         document: dict[str, Any] = {
@@ -882,7 +858,7 @@ def export_records(
     call_types, by_issue_type = _call_types(site, reference, locale, project, workflows)
     for record in site.of("status"):
         if any(
-            isinstance(s, dict) and s.get("name") == _text(record, "name")
+            isinstance(s, dict) and s.get("name") == field_text(record, "name")
             for w in site.of("workflow")
             if (w.kind, w.key) in site.used
             for s in _list(w.fields.get("statuses"))

@@ -41,6 +41,7 @@ from usm_config.blueprint.sequence import expand_path
 from usm_config.blueprint.usm import ProcessId
 from usm_config.engine.records import Record
 from usm_config.export.assess import Evidence, ProcessEvidence
+from usm_config.export.live import field_text
 from usm_config.export.model import Exported, Finding, FindingKind
 from usm_servicenow.article import render_workflow_article
 from usm_servicenow.article_export import parse_article, tailor
@@ -58,7 +59,6 @@ from usm_servicenow.export_site import (
     Instance,
     Locale,
     as_int,
-    field_text,
     is_platform,
     ref_name,
 )
@@ -204,7 +204,7 @@ def _left_out(
 ) -> None:
     for record in site.records:
         key = (record.kind, record.key)
-        if key in compiled or key in site.handled:
+        if key in compiled or key in site.used:
             continue
         if record.kind == "cmn_schedule_span" and ref_name(record, "schedule") in schedules:
             site.note(

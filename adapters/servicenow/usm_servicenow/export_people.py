@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from usm_config.engine.records import Record
+from usm_config.export.live import field_text
 from usm_config.export.text import sentences, slug, strip_suffix, unique
 from usm_servicenow.export_site import (
     Doc,
     Instance,
     Locale,
-    field_text,
     is_managed,
     match_words,
     ref_name,

@@ -12,9 +12,10 @@ from datetime import datetime
 
 from usm_config.blueprint.usm import CallType
 from usm_config.engine.records import Record
+from usm_config.export.live import field_text
 from usm_config.export.text import sentences, slug, unique
 from usm_servicenow.export_people import Home, People
-from usm_servicenow.export_site import Doc, Instance, Locale, field_text, match_words, ref_name
+from usm_servicenow.export_site import Doc, Instance, Locale, match_words, ref_name
 from usm_servicenow.values import (
     AGREEMENT_TYPE,
     DEFAULT_CLASSIFICATION,

@@ -5,14 +5,11 @@ matched back. Pure."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from usm_config.engine.records import Record, ref_target
-from usm_config.export.model import Finding, FindingKind
+from usm_config.export.live import LiveRecords, field_text
 from usm_config.export.text import template_pattern
 from usm_servicenow.sandbox_baseline import baseline
 from usm_servicenow.values import WORDS
@@ -36,12 +33,6 @@ def match_words(
     if strip_dot:
         template, text = template.rstrip("."), text.rstrip(".")
     return template_pattern(template).match(text)
-
-
-def field_text(record: Record, name: str) -> str:
-    """The text of field ``name`` ('' when it is not text)."""
-    value = record.fields.get(name)
-    return value if isinstance(value, str) else ""
 
 
 def ref_key(record: Record, name: str) -> tuple[str, ...] | None:
@@ -79,32 +70,12 @@ def is_platform(record: Record) -> bool:
     )
 
 
-@dataclass
-class Instance:
+class Instance(LiveRecords):
     """The live records by kind, and the findings collected so far."""
-
-    records: Sequence[Record]
-    by_kind: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
-    findings: list[Finding] = field(default_factory=list)
-    handled: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        for record in self.records:
-            self.by_kind[record.kind].append(record)
-
-    def of(self, kind: str) -> list[Record]:
-        return sorted(self.by_kind.get(kind, []), key=lambda r: r.key)
 
     def ours(self, kind: str) -> list[Record]:
         """The records of ``kind`` that are not the base system's own."""
         return [r for r in self.of(kind) if not is_platform(r)]
-
-    def find(self, record: Record, message: str, kind: FindingKind = FindingKind.LEFT_OUT) -> None:
-        self.handled.add((record.kind, record.key))
-        self.findings.append(Finding(record.address, message, record.target_id, kind))
-
-    def note(self, where: str, message: str, kind: FindingKind = FindingKind.ASSUMED) -> None:
-        self.findings.append(Finding(where, message, kind=kind))
 
     def choices(self, table: str, element: str) -> list[Record]:
         """The choices of ``table.element`` (platform's included), in sequence order."""

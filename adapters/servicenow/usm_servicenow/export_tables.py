@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from usm_config.blueprint.model import Blueprint, Matrix, Process, ProcessStep
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, CallType
 from usm_config.engine.records import Record
+from usm_config.export.live import field_text
 from usm_config.export.text import slug, strip_suffix, unique
 from usm_servicenow.export_people import Home
 from usm_servicenow.export_site import (
@@ -17,7 +18,6 @@ from usm_servicenow.export_site import (
     Instance,
     Locale,
     as_int,
-    field_text,
     is_platform,
     match_words,
     ref_name,

@@ -21,9 +21,8 @@ Management, service window hours, SLA targets) is said in findings too.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -34,6 +33,7 @@ from usm_config.blueprint.usm import CALL_TYPE_NAMES, PROCESSES, ProcessId
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.layer import lay_over
+from usm_config.export.live import LiveRecords, field_text
 from usm_config.export.model import Exported, Finding, FindingKind
 from usm_config.sandbox.baseline import package_data
 from usm_topdesk.article_read import read_article
@@ -52,35 +52,6 @@ Address = tuple[str, tuple[str, ...]]
 
 #: The e-mail addresses a blueprint's team takes (``Team.email``).
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-@dataclass
-class _Tenant:
-    """The live records by kind, which of them the export has used, and the findings."""
-
-    records: Sequence[Record]
-    by_kind: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
-    used: set[Address] = field(default_factory=set)
-    findings: list[Finding] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        for record in self.records:
-            self.by_kind[record.kind].append(record)
-
-    def of(self, kind: str) -> list[Record]:
-        return sorted(self.by_kind.get(kind, []), key=lambda r: r.key)
-
-    def use(self, record: Record) -> None:
-        self.used.add((record.kind, record.key))
-
-    def find(self, record: Record, message: str, kind: FindingKind = FindingKind.LEFT_OUT) -> None:
-        self.use(record)
-        self.findings.append(Finding(record.address, message, record.target_id, kind))
-
-
-def _text(record: Record, name: str) -> str:
-    value = record.fields.get(name)
-    return value if isinstance(value, str) else ""
 
 
 def _target_name(record: Record, name: str) -> str:
@@ -140,18 +111,20 @@ def _is_platform(record: Record) -> bool:
 # ----------------------------------------------------------------------------- locale
 
 
-def _usm_folder(tenant: _Tenant) -> Record | None:
+def _usm_folder(tenant: LiveRecords) -> Record | None:
     titles = {WORDS["folder"][0], WORDS["folder"][1]}
-    return next((r for r in tenant.of("knowledge_folder") if _text(r, "title") in titles), None)
+    return next(
+        (r for r in tenant.of("knowledge_folder") if field_text(r, "title") in titles), None
+    )
 
 
-def _locale(tenant: _Tenant, folder: Record | None) -> Locale:
+def _locale(tenant: LiveRecords, folder: Record | None) -> Locale:
     """The language of the USM knowledge folder's title; else Dutch when TOPdesk's call types
     carry USM's Dutch names, else English."""
     if folder is not None:
-        return folder_language(_text(folder, "title"))
+        return folder_language(field_text(folder, "title"))
     dutch = {nl for en, nl in CALL_TYPE_NAMES.values() if nl != en}
-    names = {_text(r, "name") for r in tenant.of("call_type")}
+    names = {field_text(r, "name") for r in tenant.of("call_type")}
     return "nl" if names & dutch else "en"
 
 
@@ -159,7 +132,7 @@ def _locale(tenant: _Tenant, folder: Record | None) -> Locale:
 
 
 def _pairs(
-    tenant: _Tenant, reference: Blueprint, folder: Record | None, locale: Locale
+    tenant: LiveRecords, reference: Blueprint, folder: Record | None, locale: Locale
 ) -> list[Pair]:
     """The USM folder's knowledge items read back, by workflow (each once, the first by
     number); an item that is not a workflow article is left out."""
@@ -173,9 +146,9 @@ def _pairs(
             continue
         translation = record.fields.get("translation")
         other = translation if isinstance(translation, dict) else {}
-        language = _text(record, "language") or locale
+        language = field_text(record, "language") or locale
         try:
-            own = read_article(_text(record, "content"), "nl" if language == "nl" else "en")
+            own = read_article(field_text(record, "content"), "nl" if language == "nl" else "en")
             there = read_article(
                 str(other.get("content") or ""), "en" if language == "nl" else "nl"
             )
@@ -195,17 +168,17 @@ def _pairs(
 # ----------------------------------------------------------------------------- organisation
 
 
-def _provider(tenant: _Tenant) -> Record | None:
+def _provider(tenant: LiveRecords) -> Record | None:
     """The branch most operator groups belong to: usm-config puts them in the organisation's."""
     counts = Counter(_target_name(r, "branch") for r in tenant.of("operator_group"))
     counts.pop("", None)
     if not counts:
         return None
     name = sorted(counts.items(), key=lambda c: (-c[1], c[0]))[0][0]
-    return next((r for r in tenant.of("branch") if _text(r, "name") == name), None)
+    return next((r for r in tenant.of("branch") if field_text(r, "name") == name), None)
 
 
-def _organisation(tenant: _Tenant, provider: Record | None, locale: Locale) -> dict[str, Any]:
+def _organisation(tenant: LiveRecords, provider: Record | None, locale: Locale) -> dict[str, Any]:
     if provider is None:
         tenant.findings.insert(
             0,
@@ -222,24 +195,24 @@ def _organisation(tenant: _Tenant, provider: Record | None, locale: Locale) -> d
             "locale": locale,
         }
     tenant.use(provider)
-    name = _text(provider, "name")
+    name = field_text(provider, "name")
     return {"id": slug(name), "name": name, "locale": locale}
 
 
-def _customers(tenant: _Tenant, provider: Record | None) -> list[dict[str, Any]]:
+def _customers(tenant: LiveRecords, provider: Record | None) -> list[dict[str, Any]]:
     taken: set[str] = set()
     out = []
     for record in tenant.of("branch"):
         if record is provider or _is_platform(record):
             continue
         tenant.use(record)
-        name = _text(record, "name")
+        name = field_text(record, "name")
         out.append({"id": unique(slug(name), taken), "name": name, "kind": "external"})
     for record in tenant.of("department"):
         if _is_platform(record):
             continue
         tenant.use(record)
-        name = _text(record, "name")
+        name = field_text(record, "name")
         out.append({"id": unique(slug(name), taken), "name": name, "kind": "internal"})
     return out
 
@@ -249,7 +222,7 @@ def _tasks(record: Record) -> tuple[str, ...]:
 
 
 def _teams(
-    tenant: _Tenant, provider: Record | None, scope: Blueprint | None
+    tenant: LiveRecords, provider: Record | None, scope: Blueprint | None
 ) -> list[dict[str, Any]]:
     """Operator groups as teams. The mapping gives the first internal team the desk's tasks,
     so the teams come in ``scope``'s order (the blueprint an export is pulled into), then the
@@ -259,9 +232,9 @@ def _teams(
     groups = [r for r in tenant.of("operator_group") if not _is_platform(r)]
     groups.sort(
         key=lambda r: (
-            known.get(_text(r, "groupName"), (len(known), None))[0],
+            known.get(field_text(r, "groupName"), (len(known), None))[0],
             "first-line" not in _tasks(r),
-            _text(r, "groupName"),
+            field_text(r, "groupName"),
         )
     )
     taken: set[str] = set()
@@ -269,7 +242,7 @@ def _teams(
     desk_given = False
     for record in groups:
         tenant.use(record)
-        name = _text(record, "groupName")
+        name = field_text(record, "groupName")
         tasks = _tasks(record)
         _, mine = known.get(name, (0, None))
         kind = mine.kind if mine else "supplier" if tasks == SUPPLIER_TASKS else "internal"
@@ -278,7 +251,7 @@ def _teams(
             "name": mine.name if mine else name,
             "kind": kind,
         }
-        email = _text(record, "email")
+        email = field_text(record, "email")
         if _EMAIL.match(email):
             team["email"] = email
         elif email:
@@ -294,7 +267,7 @@ def _teams(
             team[f"x-{ADAPTER}"] = settings
         teams.append(team)
         branch = _target_name(record, "branch")
-        if provider is not None and branch != _text(provider, "name"):
+        if provider is not None and branch != field_text(provider, "name"):
             tenant.findings.append(
                 Finding(
                     record.address,
@@ -317,14 +290,14 @@ def _teams(
     return teams
 
 
-def _services(tenant: _Tenant) -> list[dict[str, Any]]:
+def _services(tenant: LiveRecords) -> list[dict[str, Any]]:
     taken: set[str] = set()
     out = []
     for record in tenant.of("service"):
         if _is_platform(record):
             continue
         tenant.use(record)
-        name = _text(record, "name")
+        name = field_text(record, "name")
         out.append({"id": unique(slug(name), taken), "name": name, "status": "pipeline"})
     if out:
         tenant.findings.append(
@@ -384,7 +357,9 @@ _READ_NOTHING = (
 )
 
 
-def _accounted(tenant: _Tenant, document: Mapping[str, Any], reference: Blueprint) -> set[Address]:
+def _accounted(
+    tenant: LiveRecords, document: Mapping[str, Any], reference: Blueprint
+) -> set[Address]:
     """The (kind, key) of every record the exported layer compiles to (none, and a finding,
     when the layer does not make a valid blueprint or does not compile)."""
     try:
@@ -399,7 +374,7 @@ def _accounted(tenant: _Tenant, document: Mapping[str, Any], reference: Blueprin
     return set()
 
 
-def _left_out(tenant: _Tenant, accounted: set[Address]) -> None:
+def _left_out(tenant: LiveRecords, accounted: set[Address]) -> None:
     for record in tenant.records:
         address = (record.kind, record.key)
         if address in tenant.used:
@@ -462,7 +437,7 @@ def _steps_shown(
 
 
 def _evidence(
-    tenant: _Tenant,
+    tenant: LiveRecords,
     reference: Blueprint,
     locale: Locale,
     layer: Layer,
@@ -492,7 +467,7 @@ def _evidence(
     carriers: dict[ProcessId, tuple[str, str]] = {}
     for table in (usm_call_types, _PLATFORM_CALL_TYPES):
         for record in tenant.of("call_type"):
-            pid = table.get(_text(record, "name"))
+            pid = table.get(field_text(record, "name"))
             if pid is not None and pid != ProcessId.IMPROVE:
                 carriers.setdefault(pid, (record.address, "processing_status"))
     if tenant.of("change_template"):
@@ -539,7 +514,7 @@ def export_records(
     """The tenant's USM configuration as a blueprint layer over ``reference``; given the
     blueprint the export is pulled into (``scope``), its teams keep their ids and names, and
     profiles their ids."""
-    tenant = _Tenant(list(live))
+    tenant = LiveRecords(list(live))
     folder = _usm_folder(tenant)
     locale = _locale(tenant, folder)
     pairs = _pairs(tenant, reference, folder, locale)
