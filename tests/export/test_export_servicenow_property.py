@@ -9,25 +9,13 @@ read: schedules with holidays, suppliers, and service agreements with targets, O
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
+from export_roundtrip import assert_round_trip
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ruamel.yaml import YAML
 from test_export_roundtrip_property import NAME, TEXT, blueprints
 from usm_servicenow.export import export_records
-
-from usm_config.adapter import load_adapter
-from usm_config.blueprint.loader import load_blueprint
-from usm_config.diagnostics import Severity
-from usm_config.engine.records import Record
-from usm_config.export.verify import check_export
-from usm_config.export.writer import write_directory
-
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO / "blueprints" / "usm-reference.yaml"
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DURATION = st.sampled_from(["15m", "30m", "1h", "4h", "8h", "1d", "2d4h", "5d"])
@@ -109,26 +97,4 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
 )
 @given(document=instances())
 def test_export_compiles_back_onto_what_servicenow_holds(document: dict[str, Any]) -> None:
-    adapter = load_adapter("servicenow")
-    reference = load_blueprint(REFERENCE).blueprint
-    assert reference is not None
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "source.yaml"
-        with source.open("w", encoding="utf-8") as handle:
-            YAML().dump(document, handle)
-        loaded = load_blueprint(source)
-        assert loaded.blueprint is not None, loaded.diagnostics
-        instance = [
-            Record(kind=r.kind, key=r.key, fields=r.fields, target_id=f"{r.kind}-{i}")
-            for i, r in enumerate(adapter.compile(loaded.blueprint).records)
-        ]
-        exported = export_records(instance, reference)
-        out = Path(tmp) / "exported"
-        write_directory(exported, out, extends=REFERENCE, origin="a simulated instance")
-        result = load_blueprint(out)
-        errors = [d for d in result.diagnostics if d.severity == Severity.ERROR]
-        assert result.blueprint is not None and not errors, errors
-        fidelity = check_export(adapter, result.blueprint, instance)
-        assert fidelity.exact, [
-            (c.address, c.diff) for c in (*fidelity.differs, *fidelity.invented)
-        ]
+    assert_round_trip("servicenow", document, export_records)

@@ -10,25 +10,15 @@ and workflow steps tailored with a name, activities, RACI codes and work instruc
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
+from export_roundtrip import REFERENCE, assert_round_trip
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ruamel.yaml import YAML
 from usm_topdesk.export import export_records
 from usm_topdesk.kinds import UNREADABLE
 
-from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
-from usm_config.diagnostics import Severity
-from usm_config.engine.records import Record
-from usm_config.export.verify import check_export
-from usm_config.export.writer import write_directory
-
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO / "blueprints" / "usm-reference.yaml"
 
 WORD = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéë0123456789&",
@@ -125,28 +115,4 @@ def blueprints(draw: st.DrawFn) -> dict[str, Any]:
 )
 @given(document=blueprints())
 def test_export_compiles_back_onto_what_topdesk_holds(document: dict[str, Any]) -> None:
-    adapter = load_adapter("topdesk")
-    reference = load_blueprint(REFERENCE).blueprint
-    assert reference is not None
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "source.yaml"
-        with source.open("w", encoding="utf-8") as handle:
-            YAML().dump(document, handle)
-        loaded = load_blueprint(source)
-        invalid = [d.render() for d in loaded.diagnostics if d.severity == Severity.ERROR]
-        assert loaded.blueprint is not None and not invalid, invalid
-        tenant = [
-            Record(kind=r.kind, key=r.key, fields=r.fields, target_id=f"{r.kind}-{i}")
-            for i, r in enumerate(adapter.compile(loaded.blueprint).records)
-            if r.kind not in UNREADABLE
-        ]
-        exported = export_records(tenant, reference)
-        out = Path(tmp) / "exported"
-        write_directory(exported, out, extends=REFERENCE, origin="a simulated tenant")
-        result = load_blueprint(out)
-        errors = [d for d in result.diagnostics if d.severity == Severity.ERROR]
-        assert result.blueprint is not None and not errors, [d.render() for d in errors]
-        fidelity = check_export(adapter, result.blueprint, tenant)
-        assert fidelity.exact, [
-            (c.address, c.diff) for c in (*fidelity.differs, *fidelity.invented)
-        ]
+    assert_round_trip("topdesk", document, export_records, unreadable=UNREADABLE)
