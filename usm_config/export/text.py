@@ -4,6 +4,7 @@ wrote from a template ("Goods: {items}.") matched to get the values back. Pure."
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 MAX_ID = 63
@@ -45,4 +46,31 @@ def unique(ident: str, used: set[str]) -> str:
         suffix = f"-{n}"
         out = ident[: MAX_ID - len(suffix)].strip("-") + suffix
     used.add(out)
+    return out
+
+
+def facility(description: str, goods: str, actions: str) -> dict[str, Any]:
+    """A service description an adapter wrote from the service's description and the
+    sentences ``goods`` and ``actions`` (wording templates with ``{items}``, say "Goods:
+    {items}.") split back into ``description`` and ``facility`` (``goods``, ``actions``)."""
+    patterns = {
+        "goods": template_pattern(goods.rstrip(".")),
+        "actions": template_pattern(actions.rstrip(".")),
+    }
+    out: dict[str, Any] = {}
+    found: dict[str, list[str]] = {}
+    rest = []
+    for text in sentences(description):
+        matched = next(
+            ((part, m) for part, p in patterns.items() if (m := p.match(text.rstrip(".")))),
+            None,
+        )
+        if matched is None:
+            rest.append(text)
+        else:
+            found[matched[0]] = matched[1].group("items").split(", ")
+    if rest:
+        out["description"] = " ".join(rest)
+    if found:
+        out["facility"] = {part: found[part] for part in patterns if part in found}
     return out

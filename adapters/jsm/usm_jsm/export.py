@@ -35,7 +35,7 @@ from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import LiveRecords, field_text
 from usm_config.export.model import Exported, Finding, FindingKind
-from usm_config.export.text import slug, strip_suffix, template_pattern
+from usm_config.export.text import facility, slug, strip_suffix, template_pattern
 from usm_config.sandbox.baseline import package_data
 from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, OWNER, WORDS, Locale, sentence
 
@@ -576,8 +576,6 @@ def _services(
     site: LiveRecords, project: _Project, by_issue_type: Mapping[str, CallType]
 ) -> list[Any]:
     locale = project.locale
-    goods = template_pattern(_words("goods", locale).replace("{items}.", "{items}"))
-    actions = template_pattern(_words("actions", locale).replace("{items}.", "{items}"))
     part_of = template_pattern(_words("service_part", locale))
     services: dict[str, dict[str, Any]] = {}
     for record in site.of("component"):
@@ -586,7 +584,8 @@ def _services(
         site.use(record)
         name = field_text(record, "name")
         service: dict[str, Any] = {"id": slug(name), "name": name}
-        service.update(_facility(field_text(record, "description"), goods, actions))
+        description = field_text(record, "description")
+        service.update(facility(description, _words("goods", locale), _words("actions", locale)))
         service["status"] = "pipeline"
         services[name] = service
     if services:
@@ -625,27 +624,6 @@ def _services(
         if field_text(record, "name") in services:
             site.use(record)
     return list(services.values())
-
-
-def _facility(description: str, goods: re.Pattern[str], actions: re.Pattern[str]) -> dict[str, Any]:
-    """Split a component description into the service description, goods and actions."""
-    sentences = re.split(r"(?<=\.) (?=\S)", description.strip())
-    out: dict[str, Any] = {}
-    facility: dict[str, list[str]] = {}
-    rest: list[str] = []
-    for text in sentences:
-        g, a = goods.match(text.rstrip(".")), actions.match(text.rstrip("."))
-        if g:
-            facility["goods"] = g.group("items").split(", ")
-        elif a:
-            facility["actions"] = a.group("items").split(", ")
-        else:
-            rest.append(text)
-    if rest:
-        out["description"] = " ".join(rest)
-    if facility:
-        out["facility"] = facility
-    return out
 
 
 # ----------------------------------------------------------------------------- the rest

@@ -42,7 +42,7 @@ from usm_config.blueprint.usm import ProcessId
 from usm_config.engine.records import Record
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import field_text
-from usm_config.export.model import Exported, Finding, FindingKind
+from usm_config.export.model import SECTIONS, Exported, Finding, FindingKind
 from usm_servicenow.article import render_workflow_article
 from usm_servicenow.article_export import parse_article, tailor
 from usm_servicenow.export_people import (
@@ -404,7 +404,7 @@ def export_records(
     if scope is not None:
         _adopt_ids(document, scope)
         _keep_from_scope(document, scope, reference)
-    ordered = {k: document[k] for k in _ORDER if document.get(k)}
+    ordered = {k: document[k] for k in SECTIONS if document.get(k)}
     # A state shows one name: a step's other-language name is the reference's, or a copy.
     assumed: dict[str, tuple[str, ...]] = {"steps": ("name",) if locale == "nl" else ("name_nl",)}
     return Exported(ordered, tuple(site.findings), assumed, evidence)
@@ -482,20 +482,6 @@ def _articles(site: Instance, bp: Blueprint, articles: Mapping[str, Record], doc
         )
         kept += 1
     return kept
-
-
-_ORDER = (
-    "organisation",
-    "profiles",
-    "customers",
-    "teams",
-    "schedules",
-    "services",
-    "call_types",
-    "processes",
-    "workflows",
-    "classification",
-)
 
 
 __all__ = ["export_records"]

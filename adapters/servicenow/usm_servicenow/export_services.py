@@ -13,9 +13,9 @@ from datetime import datetime
 from usm_config.blueprint.usm import CallType
 from usm_config.engine.records import Record
 from usm_config.export.live import field_text
-from usm_config.export.text import sentences, slug, unique
+from usm_config.export.text import facility, sentences, slug, unique
 from usm_servicenow.export_people import Home, People
-from usm_servicenow.export_site import Doc, Instance, Locale, match_words, ref_name
+from usm_servicenow.export_site import Doc, Instance, Locale, match_words, ref_name, words
 from usm_servicenow.values import (
     AGREEMENT_TYPE,
     DEFAULT_CLASSIFICATION,
@@ -50,26 +50,6 @@ def _condition(text: str) -> dict[str, str]:
     return dict(p.split("=", 1) for p in parts if "=" in p)
 
 
-def _facility(description: str, locale: Locale) -> Doc:
-    out: Doc = {}
-    facility: Doc = {}
-    rest = []
-    for text in sentences(description):
-        goods = match_words("goods", locale, text, strip_dot=True)
-        actions = match_words("actions", locale, text, strip_dot=True)
-        if goods:
-            facility["goods"] = goods.group("items").split(", ")
-        elif actions:
-            facility["actions"] = actions.group("items").split(", ")
-        else:
-            rest.append(text)
-    if rest:
-        out["description"] = " ".join(rest)
-    if facility:
-        out["facility"] = facility
-    return out
-
-
 @dataclass
 class Context:
     site: Instance
@@ -91,7 +71,8 @@ def read_services(ctx: Context, customers: list[Doc]) -> list[Doc]:
     for record in site.ours("cmdb_ci_service_business"):
         name = field_text(record, "name")
         service: Doc = {"id": unique(slug(name), used), "name": name}
-        service.update(_facility(field_text(record, "short_description"), locale))
+        description = field_text(record, "short_description")
+        service.update(facility(description, words("goods", locale), words("actions", locale)))
         status = {v: k for k, v in OPERATIONAL_STATUS.items()}.get(
             field_text(record, "operational_status")
         )
