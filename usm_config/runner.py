@@ -27,6 +27,7 @@ from usm_config import __version__
 from usm_config.adapter import Adapter, SupportsOverrideCheck, SupportsSandbox, configured
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
+from usm_config.collector import paused_gc
 from usm_config.diagnostics import Diagnostic, Severity, SourceIndex, display_path, locate
 from usm_config.engine.apply import Applier, ApplyResult
 from usm_config.engine.apply_lock import apply_lock, default_command
@@ -130,6 +131,8 @@ def check_overrides(context: Context, index: SourceIndex) -> list[Diagnostic]:
     """The adapter's verdict on the blueprint's ``x-<adapter>`` settings, located."""
     if not isinstance(context.adapter, SupportsOverrideCheck):
         return []
+    with paused_gc():  # the check compiles the blueprint
+        problems = context.adapter.check_overrides(context.blueprint)
     return [
         Diagnostic(
             Severity.ERROR,
@@ -139,7 +142,7 @@ def check_overrides(context: Context, index: SourceIndex) -> list[Diagnostic]:
             format_path(problem.path),
             problem.hint,
         )
-        for problem in context.adapter.check_overrides(context.blueprint)
+        for problem in problems
     ]
 
 
@@ -234,7 +237,8 @@ def check_state_files(context: Context) -> None:
     """Read the lock file and the journal without connecting: a damaged one is refused
     (:class:`~usm_config.diagnostics.DiagnosticError`, located) before the target is opened."""
     adapter = context.adapter
-    lock = Lock.load(context.lock_path, context.target.name, adapter.name, adapter.kinds)
+    with paused_gc():
+        lock = Lock.load(context.lock_path, context.target.name, adapter.name, adapter.kinds)
     recover(context.journal_path, lock, adapter.kinds)
 
 
@@ -573,7 +577,7 @@ class Session:
         """Read the target and plan; with ``saved``, check that plan against what was read
         instead (:class:`PlanMismatch` when it no longer fits). ``take_over`` adopts records
         other blueprints' lock files manage."""
-        with self._measured("plan"):
+        with self._measured("plan"), paused_gc():
             snapshot = await self.read()
             if saved is not None:
                 verify_saved_plan(self.context, saved, snapshot)

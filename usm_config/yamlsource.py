@@ -9,13 +9,12 @@ the interpreter's stack.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import stat
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, StreamMark, 
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
 from usm_config import libyaml, yaml12
+from usm_config.collector import paused_gc
 from usm_config.diagnostics import Diagnostic, Location, Severity, display_path
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -637,20 +637,6 @@ def _compose_with_ruamel(text: str, file: str) -> list[_Node] | Diagnostic:
             "",
             "check the file's syntax",
         )
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: reading a large blueprint allocates hundreds of
-    thousands of objects and no cycles, and the collector's passes over them made loading
-    superlinear (half the time of loading 2,000 services)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def parse_text(

@@ -26,6 +26,7 @@ from usm_config.blueprint.sequence import expand_path
 from usm_config.blueprint.sources import FILE, MISSING, Kind, blueprint_files, kind_of, problem
 from usm_config.blueprint.usm import ProcessId
 from usm_config.blueprint.validation_errors import translate_errors
+from usm_config.collector import paused_gc
 from usm_config.diagnostics import (
     Diagnostic,
     Location,
@@ -41,7 +42,6 @@ from usm_config.yamlsource import (
     LScalar,
     LSeq,
     parse_file,
-    paused_gc,
     to_plain,
     walk,
 )
