@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from usm_config.engine.lock import Lock
@@ -44,7 +44,7 @@ def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]
 
 def _with_sets_in_order(record: Record, spec: KindSpec) -> Record:
     """``record`` as the live side holds it: lists of references in the engine's order."""
-    return record.model_copy(update={"fields": sets_in_order(spec, record.fields)})
+    return replace(record, fields=sets_in_order(spec, record.fields))
 
 
 def applied_fingerprint(record: Record) -> str:

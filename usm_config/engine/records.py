@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import JsonValue
 
 REF_MARK = "$ref"
 
@@ -75,22 +75,25 @@ def key_part(value: JsonValue) -> str:
     return "" if value is None else str(value)
 
 
-class Record(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Record:
     """One object of a target tool, normalised for comparison.
 
     ``uid`` is the blueprint-side identity (stable across renames, e.g. ``service:workplace``)
     and is set on desired records only; ``target_id`` is the tool's id and is set on live
-    records only.
-    """
+    records only; ``source`` is the blueprint path a desired record comes from.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Records are built by trusted code only (an adapter's compile and read steps, the engine),
+    tens of thousands per plan, so they are not validated: ``key`` is a tuple, ``fields``
+    hold JSON values, and neither is changed once the record is made.
+    """
 
     kind: str
     key: tuple[str, ...]
-    fields: dict[str, JsonValue] = Field(default_factory=dict)
+    fields: dict[str, JsonValue] = field(default_factory=dict)
     uid: str | None = None
     target_id: str | None = None
-    source: str | None = Field(None, description="Blueprint path the record comes from.")
+    source: str | None = None
 
     @property
     def address(self) -> str:

@@ -16,6 +16,7 @@ adapter puts them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pydantic import JsonValue
@@ -91,7 +92,7 @@ class References:
         for name, target_kind in spec.references.items():
             if name in fields:
                 fields[name] = self._as_reference(fields[name], target_kind)
-        return record.model_copy(update={"fields": fields, "key": record_key(spec, fields)})
+        return replace(record, fields=fields, key=record_key(spec, fields))
 
     def _as_reference(self, value: JsonValue, kind: str) -> JsonValue:
         if isinstance(value, list):

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import JsonValue
+
 from usm_config.adapter import LiveIds, SandboxLogin, Write, WriteOutcome
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
@@ -27,7 +29,9 @@ SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_USER", "USM_SANDBOX_PASSWO
 
 
 def _row_to_record(kind: KindSpec, row: Mapping[str, Any]) -> Record:
-    fields = {name: str(row.get(name, "") or "") for name in kind.owned_fields}
+    fields: dict[str, JsonValue] = {
+        name: str(row.get(name, "") or "") for name in kind.owned_fields
+    }
     return Record(kind=kind.name, key=(), fields=fields, target_id=str(row["sys_id"]))
 
 
