@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -159,7 +159,46 @@ class Desired:
     notes: tuple[str, ...] = ()
 
 
+#: Lists at least this long, in the dict a fingerprint is taken of, are encoded one element at a
+#: time (a plan's changes, a snapshot's live records).
+STREAMED = 1000
+
+
 def fingerprint(value: Any) -> str:
-    """A stable SHA-256 over JSON-serialisable data (sorted keys)."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """A stable SHA-256 over JSON-serialisable data (sorted keys).
+
+    It is the digest of ``json.dumps(value, sort_keys=True, separators=(",", ":"))``; the long
+    lists of a dict are encoded an element at a time, so the text of 50,000 records is never
+    held whole (the same text, and so the same digest).
+    """
+    digest = hashlib.sha256()
+    for chunk in _json_chunks(value):
+        digest.update(chunk.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _json_chunks(value: Any) -> Iterator[str]:
+    streamed = (
+        isinstance(value, dict)
+        and all(isinstance(name, str) for name in value)
+        and any(isinstance(item, list) and len(item) >= STREAMED for item in value.values())
+    )
+    if not streamed:
+        yield _json(value)
+        return
+    yield "{"
+    for i, name in enumerate(sorted(value)):
+        item = value[name]
+        yield ("," if i else "") + _json(name) + ":"
+        if isinstance(item, list) and len(item) >= STREAMED:
+            yield "["
+            for j, element in enumerate(item):
+                yield ("," if j else "") + _json(element)
+            yield "]"
+        else:
+            yield _json(item)
+    yield "}"
