@@ -41,7 +41,7 @@ from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
 from usm_config.engine.ownership import other_claims
 from usm_config.engine.plan import PLAN_FORMAT, Action, Change, Plan
-from usm_config.engine.records import Record, fingerprint
+from usm_config.engine.records import Record, fingerprint, streamed_fingerprint
 from usm_config.engine.references import resolve_live_references
 from usm_config.http import AuthConfig, HttpClient, RetryPolicy, build_auth
 from usm_config.sandbox.embedded import EmbeddedTransport
@@ -211,7 +211,7 @@ class Snapshot:
 
     def fingerprint(self) -> str:
         """Identity of the live state the plan is based on."""
-        return fingerprint(
+        return streamed_fingerprint(
             {
                 "live": sorted(
                     [[r.kind, r.target_id or "", r.fields] for r in self.live],

@@ -35,15 +35,17 @@ NOT_OURS = "an adopted record usm-config did not create"
 
 def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]:
     before = live.fields if live else {}
+    changed = [name for name, value in desired.fields.items() if before.get(name) != value]
     return tuple(
-        FieldChange(field=name, before=before.get(name), after=value)
-        for name, value in sorted(desired.fields.items())
-        if before.get(name) != value
+        FieldChange(field=name, before=before.get(name), after=desired.fields[name])
+        for name in sorted(changed)
     )
 
 
 def _with_sets_in_order(record: Record, spec: KindSpec) -> Record:
     """``record`` as the live side holds it: lists of references in the engine's order."""
+    if not any(isinstance(record.fields.get(name), list) for name in spec.references):
+        return record
     return replace(record, fields=sets_in_order(spec, record.fields))
 
 

@@ -165,11 +165,20 @@ STREAMED = 1000
 
 
 def fingerprint(value: Any) -> str:
-    """A stable SHA-256 over JSON-serialisable data (sorted keys).
+    """A stable SHA-256 over JSON-serialisable data (sorted keys)."""
+    return hashlib.sha256(_json(value).encode("utf-8")).hexdigest()
 
-    It is the digest of ``json.dumps(value, sort_keys=True, separators=(",", ":"))``; the long
-    lists of a dict are encoded an element at a time, so the text of 50,000 records is never
-    held whole (the same text, and so the same digest).
+
+#: Lists at least this long, in the dict :func:`streamed_fingerprint` is taken of, are encoded
+#: one element at a time.
+STREAMED = 1000
+
+
+def streamed_fingerprint(value: Any) -> str:
+    """:func:`fingerprint` of a large value (a snapshot's live records, a plan's changes).
+
+    The same digest, but the long lists of a dict are encoded an element at a time, so the
+    JSON text of 50,000 records is never held whole.
     """
     digest = hashlib.sha256()
     for chunk in _json_chunks(value):
@@ -182,12 +191,7 @@ def _json(value: Any) -> str:
 
 
 def _json_chunks(value: Any) -> Iterator[str]:
-    streamed = (
-        isinstance(value, dict)
-        and all(isinstance(name, str) for name in value)
-        and any(isinstance(item, list) and len(item) >= STREAMED for item in value.values())
-    )
-    if not streamed:
+    if not (isinstance(value, dict) and all(isinstance(name, str) for name in value)):
         yield _json(value)
         return
     yield "{"
