@@ -73,6 +73,11 @@ _EXAMPLES = {
 _NOWHERE = Location("", 0, 0)
 #: The header line of a literal or folded block scalar (YAML 1.2 §8.1.1).
 _BLOCK_HEADER = re.compile(r"[|>](?:[1-9][-+]?|[-+][1-9]?)?(?: +(?:#.*)?)?$")
+#: Where an anchor could be: '&' at the start of a node (after a space, a line break, a flow
+#: indicator or a JSON-like key's ':') followed by a name. Text such as "Review & close" is no
+#: anchor; an '&' in a comment or a quoted scalar that looks like one only costs the general
+#: builder.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s,\[\]{}]")
 
 
 def shown_tag(tag: str) -> str:
@@ -655,7 +660,7 @@ def parse_text(
         with paused_gc(), suppress(_NotTheSame):
             documents = libyaml.compose(text, MAX_DEPTH)
             if documents is not None:
-                if len(documents) == 1 and "&" not in text and "<<" not in text:
+                if len(documents) == 1 and "<<" not in text and not _ANCHOR.search(text):
                     return _plain_tree(documents[0], file, text), []
                 tree, diagnostics = _build(_LibyamlBuilder(file, text), documents)
                 if not diagnostics:
