@@ -88,10 +88,12 @@ def compute_changes(
     # When several live records share a key, the one with the smallest id is matched, so
     # repeated plans agree on which one that is; the others are reported.
     by_key: dict[tuple[str, tuple[str, ...]], Record] = {}
-    sharing: defaultdict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+    sharing: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # keys of several, their ids
     for r in sorted(live_list, key=lambda r: r.target_id or ""):
-        sharing[(r.kind, r.key)].append(r.target_id or "")
-        by_key.setdefault((r.kind, r.key), r)
+        first = by_key.setdefault((r.kind, r.key), r)
+        if first is not r:
+            ids = sharing.setdefault((r.kind, r.key), [first.target_id or ""])
+            ids.append(r.target_id or "")
     desired_list = list(desired)
     # Ids are unique within a kind only (Jira numbers each object type from 10000).
     by_id = {(r.kind, r.target_id): r for r in live_list if r.target_id}
@@ -278,13 +280,13 @@ def compute_changes(
             f"{len(orphans)} managed record(s) are no longer in the blueprint and are left in "
             "place; run with --prune to delete them"
         )
-    wanted = {(r.kind, r.key) for r in desired_list} | {
-        (e.kind, e.key) for e in lock.entries.values()
-    }
+    wanted = (
+        {(r.kind, r.key) for r in desired_list} | {(e.kind, e.key) for e in lock.entries.values()}
+        if sharing
+        else set()
+    )
     duplicates = []
     for (kind, key), ids in sorted(sharing.items()):
-        if len(ids) < 2:
-            continue
         if (kind, key) in wanted or any((kind, i) in managed for i in ids):
             # The id this plan matches comes first: the lock's, else the smallest (as by_key).
             ids.sort(key=lambda i: (kind, i) not in managed)
