@@ -577,12 +577,16 @@ class Session:
         """Read the target and plan; with ``saved``, check that plan against what was read
         instead (:class:`PlanMismatch` when it no longer fits). ``take_over`` adopts records
         other blueprints' lock files manage."""
-        with self._measured("plan"), paused_gc():
-            snapshot = await self.read()
-            if saved is not None:
-                verify_saved_plan(self.context, saved, snapshot)
-                return Planned(saved, snapshot)
-            return make_plan(self.context, snapshot, prune=prune, take_over=take_over)
+        # Two pauses: the collection between them frees what the read left in cycles (the
+        # HTTP responses) before the plan is made.
+        with self._measured("plan"):
+            with paused_gc():
+                snapshot = await self.read()
+            with paused_gc():
+                if saved is not None:
+                    verify_saved_plan(self.context, saved, snapshot)
+                    return Planned(saved, snapshot)
+                return make_plan(self.context, snapshot, prune=prune, take_over=take_over)
 
     async def apply(
         self,

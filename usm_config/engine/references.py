@@ -54,6 +54,9 @@ class References:
     def __init__(self) -> None:
         self._ids: dict[Address, str] = {}
         self._keys: dict[tuple[str, str], tuple[str, ...]] = {}
+        # One reference value per record pointed at, shared by every field that points at it
+        # (field values are never changed in place): a read of 50,000 records holds fewer.
+        self._refs: dict[Address, JsonValue] = {}
 
     @classmethod
     def of(cls, records: Iterable[Record]) -> References:
@@ -98,7 +101,12 @@ class References:
         if isinstance(value, list):
             return sorted((self._as_reference(item, kind) for item in value), key=reference_order)
         key = self._keys.get((kind, value)) if isinstance(value, str) else None
-        return value if key is None else ref(kind, key)
+        if key is None:
+            return value
+        shared = self._refs.get((kind, key))
+        if shared is None:
+            shared = self._refs[(kind, key)] = ref(kind, key)
+        return shared
 
     def to_ids(self, fields: Mapping[str, JsonValue]) -> dict[str, Any]:
         """``fields`` with every reference (also inside a list) turned into the tool's id.
