@@ -186,8 +186,11 @@ def streamed_fingerprint(value: Any) -> str:
     return digest.hexdigest()
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
 def _json_chunks(value: Any) -> Iterator[str]:
