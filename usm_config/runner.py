@@ -124,7 +124,7 @@ class Context:
 
     def blueprint_fingerprint(self) -> str:
         """Identity of the normalised blueprint."""
-        return fingerprint(self.blueprint.model_dump(mode="json", by_alias=True))
+        return streamed_fingerprint(self.blueprint.model_dump(mode="json", by_alias=True))
 
 
 def check_overrides(context: Context, index: SourceIndex) -> list[Diagnostic]:

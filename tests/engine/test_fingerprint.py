@@ -29,7 +29,8 @@ def _whole(value: Any) -> str:
 def test_a_dict_whose_lists_are_streamed_has_the_digest_of_its_whole_text(
     value: dict[str, Any],
 ) -> None:
-    with patch.object(records, "STREAMED", 2):  # stream every list of two elements or more
+    # Stream every list of two elements or more, and encode three characters at a time.
+    with patch.object(records, "STREAMED", 2), patch.object(records, "SLICE", 3):
         assert records.streamed_fingerprint(value) == _whole(value)
 
 

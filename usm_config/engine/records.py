@@ -162,6 +162,8 @@ class Desired:
 #: Lists at least this long, in the dict a fingerprint is taken of, are encoded one element at a
 #: time (a plan's changes, a snapshot's live records).
 STREAMED = 1000
+#: Characters of JSON text encoded at a time.
+SLICE = 1 << 16
 
 
 def fingerprint(value: Any) -> str:
@@ -172,6 +174,8 @@ def fingerprint(value: Any) -> str:
 #: Lists at least this long, in the dict :func:`streamed_fingerprint` is taken of, are encoded
 #: one element at a time.
 STREAMED = 1000
+#: Characters of JSON text encoded at a time.
+SLICE = 1 << 16
 
 
 def streamed_fingerprint(value: Any) -> str:
@@ -182,7 +186,9 @@ def streamed_fingerprint(value: Any) -> str:
     """
     digest = hashlib.sha256()
     for chunk in _json_chunks(value):
-        digest.update(chunk.encode("utf-8"))
+        # Slices of a long text (a lock file's) encode to the slices of its encoding.
+        for start in range(0, len(chunk), SLICE):
+            digest.update(chunk[start : start + SLICE].encode("utf-8"))
     return digest.hexdigest()
 
 
