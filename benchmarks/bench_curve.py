@@ -4,7 +4,8 @@ For each size the scaled blueprint (:func:`bench_apply.scaled_blueprint`) is wri
 file, the adapter's emulator is served on loopback with the injected latency, and
 ``usm-config apply`` and then ``usm-config plan`` (on the converged instance) run as separate
 processes, as an administrator runs them. Each process is measured on its own: CPU time (user
-and system) and peak resident memory from ``wait4``, so the emulator's work is not counted.
+and system) and peak resident memory from ``wait4`` in a small launcher process, so neither the
+emulator's work nor this process's memory is counted.
 Loading the file is timed in this process with both readers (ruamel.yaml, the reference, and
 libyaml).
 
@@ -78,25 +79,40 @@ class Run:
     output: str
 
 
+#: Runs a command and writes its exit status, wall seconds and ``wait4`` usage to a file. A
+#: child of this process would report this process's own peak RSS (a forked process starts
+#: with its parent's resident pages, and exec keeps that high-water mark in ``ru_maxrss``);
+#: a child of this small launcher reports its own.
+_LAUNCHER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    cpu = usage.ru_utime + usage.ru_stime
+    out.write(f"{os.waitstatus_to_exitcode(status)} {wall} {cpu} {usage.ru_maxrss}")
+"""
+
+
 def usm_config(args: list[str], folder: Path, env: dict[str, str]) -> Run:
     """Run the command line in ``folder`` and measure that process alone."""
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen(
-            [str(USM_CONFIG), *args], cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryDirectory() as measured:
+        usage_file = Path(measured) / "usage"
+        subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(usage_file), str(USM_CONFIG), *args],
+            cwd=folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=True,
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+        code, wall, cpu, peak_kib = usage_file.read_text(encoding="utf-8").split()
         out.seek(0)
         output = out.read().decode("utf-8", "replace")
-    return Run(
-        process.returncode,
-        wall,
-        usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / 1024,  # KiB on Linux
-        output,
-    )
+    return Run(int(code), float(wall), float(cpu), int(peak_kib) / 1024, output)  # KiB on Linux
 
 
 @contextmanager

@@ -27,11 +27,11 @@ failures raise what the command line reports with exit code 1:
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from pydantic import JsonValue
 
+from usm_config import aio
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import LoadResult, load_blueprint
 from usm_config.blueprint.model import Blueprint
@@ -180,7 +180,7 @@ def plan(
         async with Session.open(ctx) as session:
             return (await session.plan(prune=prune)).plan
 
-    return asyncio.run(run())
+    return aio.run(run())
 
 
 def apply(
@@ -219,4 +219,4 @@ def apply(
                 parallelism=parallelism or config.parallelism,
             )
 
-    return asyncio.run(run())
+    return aio.run(run())

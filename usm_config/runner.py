@@ -41,7 +41,7 @@ from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
 from usm_config.engine.ownership import blueprint_owner, other_claims
 from usm_config.engine.plan import PLAN_FORMAT, Action, Change, Plan
-from usm_config.engine.records import Record, fingerprint
+from usm_config.engine.records import Record, fingerprint, streamed_fingerprint
 from usm_config.engine.references import resolve_live_references
 from usm_config.http import AuthConfig, HttpClient, RetryPolicy, build_auth
 from usm_config.sandbox.embedded import EmbeddedTransport
@@ -128,7 +128,7 @@ class Context:
         """Identity of the normalised blueprint (worked out once per blueprint: a plan and the
         re-plan after an apply both need it)."""
         if self._fingerprinted is not self.blueprint:
-            self._blueprint_fingerprint = fingerprint(
+            self._blueprint_fingerprint = streamed_fingerprint(
                 self.blueprint.model_dump(mode="json", by_alias=True)
             )
             self._fingerprinted = self.blueprint
@@ -219,7 +219,7 @@ class Snapshot:
 
     def fingerprint(self) -> str:
         """Identity of the live state the plan is based on."""
-        return fingerprint(
+        return streamed_fingerprint(
             {
                 "live": sorted(
                     [[r.kind, r.target_id or "", r.fields] for r in self.live],
@@ -590,12 +590,16 @@ class Session:
         """Read the target and plan; with ``saved``, check that plan against what was read
         instead (:class:`PlanMismatch` when it no longer fits). ``take_over`` adopts records
         other blueprints' lock files manage."""
-        with self._measured("plan"), paused_gc():
-            snapshot = await self.read()
-            if saved is not None:
-                verify_saved_plan(self.context, saved, snapshot)
-                return Planned(saved, snapshot)
-            return make_plan(self.context, snapshot, prune=prune, take_over=take_over)
+        # Two pauses: the collection between them frees what the read left in cycles (the
+        # HTTP responses) before the plan is made.
+        with self._measured("plan"):
+            with paused_gc():
+                snapshot = await self.read()
+            with paused_gc():
+                if saved is not None:
+                    verify_saved_plan(self.context, saved, snapshot)
+                    return Planned(saved, snapshot)
+                return make_plan(self.context, snapshot, prune=prune, take_over=take_over)
 
     async def apply(
         self,

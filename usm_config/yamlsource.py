@@ -73,6 +73,11 @@ _EXAMPLES = {
 _NOWHERE = Location("", 0, 0)
 #: The header line of a literal or folded block scalar (YAML 1.2 §8.1.1).
 _BLOCK_HEADER = re.compile(r"[|>](?:[1-9][-+]?|[-+][1-9]?)?(?: +(?:#.*)?)?$")
+#: Where an anchor could be: '&' at the start of a node (after a space, a line break, a flow
+#: indicator or a JSON-like key's ':') followed by a name. Text such as "Review & close" is no
+#: anchor; an '&' in a comment or a quoted scalar that looks like one only costs the general
+#: builder.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s,\[\]{}]")
 
 
 def shown_tag(tag: str) -> str:
@@ -387,6 +392,10 @@ def _plain_tree(root: _Node, file: str, text: str) -> LNode:
     value that does not fit its tag, an empty value, a key that is not text, too many
     values) raises :class:`_NotTheSame`, and the general builders take over and say what is
     wrong. Nesting is bounded already by the composer.
+
+    The graph is taken apart as the tree is built (each composed node is dropped once built),
+    so the two are never held whole together: for a large blueprint the graph is the bigger.
+    After :class:`_NotTheSame` the graph is incomplete; the caller reads the text again.
     """
     budget = MAX_NODES
     scalar_tags = _SCALAR_TAGS
@@ -420,12 +429,18 @@ def _plain_tree(root: _Node, file: str, text: str) -> LNode:
         if kind == "sequence":
             if node.tag != _SEQ_TAG:
                 raise _NotTheSame
-            return LSeq(where, [build(item) for item in node.value])
+            items = node.value
+            built = []
+            for i, item in enumerate(items):
+                built.append(build(item))
+                items[i] = None
+            return LSeq(where, built)
         if node.tag != _MAP_TAG or budget < 0:
             raise _NotTheSame
         values: dict[str, LNode] = {}
         keys: dict[str, Location] = {}
-        for key_node, value_node in node.value:
+        pairs = node.value
+        for i, (key_node, value_node) in enumerate(pairs):
             if key_node.id != "scalar" or (not key_node.style and key_node.value == ""):
                 raise _NotTheSame
             scalar(key_node)
@@ -435,6 +450,7 @@ def _plain_tree(root: _Node, file: str, text: str) -> LNode:
             mark = key_node.start_mark
             keys[key] = Location(file, mark.line + 1, mark.column + 1)
             values[key] = build(value_node)
+            pairs[i] = None
         if budget < 0:
             raise _NotTheSame
         return LMap(where, values, keys)
@@ -655,7 +671,7 @@ def parse_text(
         with paused_gc(), suppress(_NotTheSame):
             documents = libyaml.compose(text, MAX_DEPTH)
             if documents is not None:
-                if len(documents) == 1 and "&" not in text and "<<" not in text:
+                if len(documents) == 1 and "<<" not in text and not _ANCHOR.search(text):
                     return _plain_tree(documents[0], file, text), []
                 tree, diagnostics = _build(_LibyamlBuilder(file, text), documents)
                 if not diagnostics:

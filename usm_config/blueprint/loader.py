@@ -466,8 +466,10 @@ def _load_blueprint(path: Path | str, overlays: Sequence[Path]) -> LoadResult:
     if tree is None or any(d.severity == Severity.ERROR for d in loader.diagnostics):
         return result
     result.index = dict(walk(tree))
+    plain = to_plain(tree)
+    del tree  # the index keeps every location; the rest of the tree is not needed again
     try:
-        blueprint = Blueprint.model_validate(to_plain(tree))
+        blueprint = Blueprint.model_validate(plain)
     except ValidationError as exc:
         result.diagnostics.extend(translate_errors(exc, result.index))
         return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from usm_config import aio
 from usm_config.adapter import Adapter, SupportsExport, load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
@@ -103,7 +103,7 @@ def read_source(
     if not isinstance(adapter, SupportsExport):
         raise Failure(f"adapter '{adapter.name}' cannot {cannot}")
     context = Context(reference, at, target, adapter)
-    live = asyncio.run(read_live(context))
+    live = aio.run(read_live(context))
     return Source(target, context.adapter, adapter, live)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from usm_config import aio
 from usm_config.adapter import Adapter, SupportsLandings, load_adapter
 from usm_config.blueprint.model import Blueprint
 from usm_config.commands.common import (
@@ -104,7 +104,7 @@ def migrate(
             write_export(exported, folder, base, origin)
             blueprint = load_export(folder)
             context = Context(blueprint, folder, target, target_adapter)
-            plan = asyncio.run(_plan(context))
+            plan = aio.run(_plan(context))
             fidelity = _report(source.target, target, context.adapter, blueprint, exported, plan)
             emit_report(RENDERERS[output](fidelity), report)
             if out is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from usm_config import aio
 from usm_config.adapter import SupportsArtifacts
 from usm_config.commands.common import (
     EXIT_CHANGES,
@@ -165,7 +165,7 @@ def plan(
             async with Session.open(context) as session:
                 return await session.plan(prune=prune, take_over=take_over)
 
-        planned = asyncio.run(run())
+        planned = aio.run(run())
         _announce_resume(planned)
         if drift:
             _emit_plan(planned.plan.only_drift(), output, None)
@@ -242,7 +242,7 @@ def apply(
         saved = _load_saved_plan(plan_file, context) if plan_file else None
         stop = StopRequest(on_request=_stopping)
         with _guarded():
-            outcome = asyncio.run(
+            outcome = aio.run(
                 _apply(
                     context,
                     saved,

@@ -33,12 +33,13 @@ class RecordSink:
         self.kinds = kinds
         self.tool = tool
         self._items: list[tuple[Record, Path]] = []
+        self._owned = {name: frozenset(spec.owned_fields) for name, spec in kinds.items()}
 
     def add(self, kind: str, fields: Fields, uid: str, path: Path) -> Record:
         """Add one record of ``kind`` for the element at ``path``; ``uid`` is its blueprint
         identity (stable across renames). Returns the record with its key computed."""
         spec = self.kinds[kind]
-        unknown = set(fields) - set(spec.owned_fields)
+        unknown = fields.keys() - self._owned[kind]
         if unknown:  # a programming error in the mapping, not a blueprint problem
             raise AssertionError(f"{kind} does not own {sorted(unknown)}")
         missing = [name for name in spec.key_fields if name not in fields]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from usm_config.engine.lock import Lock
@@ -37,16 +37,18 @@ NOT_OURS = "an adopted record usm-config did not create"
 
 def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]:
     before = live.fields if live else {}
+    changed = [name for name, value in desired.fields.items() if before.get(name) != value]
     return tuple(
-        FieldChange(field=name, before=before.get(name), after=value)
-        for name, value in sorted(desired.fields.items())
-        if before.get(name) != value
+        FieldChange(field=name, before=before.get(name), after=desired.fields[name])
+        for name in sorted(changed)
     )
 
 
 def _with_sets_in_order(record: Record, spec: KindSpec) -> Record:
     """``record`` as the live side holds it: lists of references in the engine's order."""
-    return record.model_copy(update={"fields": sets_in_order(spec, record.fields)})
+    if not any(isinstance(record.fields.get(name), list) for name in spec.references):
+        return record
+    return replace(record, fields=sets_in_order(spec, record.fields))
 
 
 def applied_fingerprint(record: Record) -> str:
@@ -91,10 +93,12 @@ def compute_changes(
     # When several live records share a key, the one with the smallest id is matched, so
     # repeated plans agree on which one that is; the others are reported.
     by_key: dict[tuple[str, tuple[str, ...]], Record] = {}
-    sharing: defaultdict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+    sharing: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # keys of several, their ids
     for r in sorted(live_list, key=lambda r: r.target_id or ""):
-        sharing[(r.kind, r.key)].append(r.target_id or "")
-        by_key.setdefault((r.kind, r.key), r)
+        first = by_key.setdefault((r.kind, r.key), r)
+        if first is not r:
+            ids = sharing.setdefault((r.kind, r.key), [first.target_id or ""])
+            ids.append(r.target_id or "")
     desired_list = list(desired)
     # Ids are unique within a kind only (Jira numbers each object type from 10000).
     by_id = {(r.kind, r.target_id): r for r in live_list if r.target_id}
@@ -313,13 +317,13 @@ def compute_changes(
             f"{len(orphans)} managed record(s) are no longer in the blueprint and are left in "
             "place; run with --prune to delete them"
         )
-    wanted = {(r.kind, r.key) for r in desired_list} | {
-        (e.kind, e.key) for e in lock.entries.values()
-    }
+    wanted = (
+        {(r.kind, r.key) for r in desired_list} | {(e.kind, e.key) for e in lock.entries.values()}
+        if sharing
+        else set()
+    )
     duplicates = []
     for (kind, key), ids in sorted(sharing.items()):
-        if len(ids) < 2:
-            continue
         if (kind, key) in wanted or any((kind, i) in managed for i in ids):
             # The id this plan matches comes first: the lock's, else the smallest (as by_key).
             ids.sort(key=lambda i: (kind, i) not in managed)

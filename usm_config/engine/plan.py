@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from usm_config.blueprint.validation_errors import translate_errors
 from usm_config.diagnostics import Diagnostic, DiagnosticError, Severity, display_path
-from usm_config.engine.records import fingerprint
+from usm_config.engine.records import streamed_fingerprint
 from usm_config.jsonsource import json_index, load_json, located, read_text
 
 #: 2: changes carry ``origin``, ``applied`` and ``owner``.
@@ -163,7 +163,7 @@ class Plan(BaseModel):
     def content_fingerprint(self) -> str:
         """SHA-256 over everything in the plan but ``plan_fingerprint``: the changes, the
         format version, the adapter, the target and the other fingerprints."""
-        return fingerprint(self.model_dump(mode="json", exclude={"plan_fingerprint"}))
+        return streamed_fingerprint(self.model_dump(mode="json", exclude={"plan_fingerprint"}))
 
     def sealed(self) -> Plan:
         """This plan with ``plan_fingerprint`` set, as it is saved."""

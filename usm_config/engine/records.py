@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import JsonValue
 
 REF_MARK = "$ref"
 
@@ -75,22 +75,25 @@ def key_part(value: JsonValue) -> str:
     return "" if value is None else str(value)
 
 
-class Record(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Record:
     """One object of a target tool, normalised for comparison.
 
     ``uid`` is the blueprint-side identity (stable across renames, e.g. ``service:workplace``)
     and is set on desired records only; ``target_id`` is the tool's id and is set on live
-    records only.
-    """
+    records only; ``source`` is the blueprint path a desired record comes from.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Records are built by trusted code only (an adapter's compile and read steps, the engine),
+    tens of thousands per plan, so they are not validated: ``key`` is a tuple, ``fields``
+    hold JSON values, and neither is changed once the record is made.
+    """
 
     kind: str
     key: tuple[str, ...]
-    fields: dict[str, JsonValue] = Field(default_factory=dict)
+    fields: dict[str, JsonValue] = field(default_factory=dict)
     uid: str | None = None
     target_id: str | None = None
-    source: str | None = Field(None, description="Blueprint path the record comes from.")
+    source: str | None = None
 
     @property
     def address(self) -> str:
@@ -164,7 +167,59 @@ class Desired:
     notes: tuple[str, ...] = ()
 
 
+#: Lists at least this long, in the dict a fingerprint is taken of, are encoded one element at a
+#: time (a plan's changes, a snapshot's live records).
+STREAMED = 1000
+#: Characters of JSON text encoded at a time.
+SLICE = 1 << 16
+
+
 def fingerprint(value: Any) -> str:
     """A stable SHA-256 over JSON-serialisable data (sorted keys)."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_json(value).encode("utf-8")).hexdigest()
+
+
+#: Lists at least this long, in the dict :func:`streamed_fingerprint` is taken of, are encoded
+#: one element at a time.
+STREAMED = 1000
+#: Characters of JSON text encoded at a time.
+SLICE = 1 << 16
+
+
+def streamed_fingerprint(value: Any) -> str:
+    """:func:`fingerprint` of a large value (a snapshot's live records, a plan's changes).
+
+    The same digest, but the long lists of a dict are encoded an element at a time, so the
+    JSON text of 50,000 records is never held whole.
+    """
+    digest = hashlib.sha256()
+    for chunk in _json_chunks(value):
+        # Slices of a long text (a lock file's) encode to the slices of its encoding.
+        for start in range(0, len(chunk), SLICE):
+            digest.update(chunk[start : start + SLICE].encode("utf-8"))
+    return digest.hexdigest()
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _json(value: Any) -> str:
+    return _ENCODER.encode(value)
+
+
+def _json_chunks(value: Any) -> Iterator[str]:
+    if not (isinstance(value, dict) and all(isinstance(name, str) for name in value)):
+        yield _json(value)
+        return
+    yield "{"
+    for i, name in enumerate(sorted(value)):
+        item = value[name]
+        yield ("," if i else "") + _json(name) + ":"
+        if isinstance(item, list) and len(item) >= STREAMED:
+            yield "["
+            for j, element in enumerate(item):
+                yield ("," if j else "") + _json(element)
+            yield "]"
+        else:
+            yield _json(item)
+    yield "}"

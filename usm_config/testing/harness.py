@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from usm_config import aio
 from usm_config.adapter import Adapter
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change, Plan
@@ -143,7 +144,7 @@ class Harness:
             async with Session.open(context, sleep=quick_sleep) as session:
                 return await body(session)
 
-        return asyncio.run(main())
+        return aio.run(main())
 
     def plan(self, *, blueprint: Blueprint | None = None, prune: bool = False) -> Plan:
         """Read the target and plan."""

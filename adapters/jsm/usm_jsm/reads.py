@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from usm_config.engine.records import Record
@@ -119,7 +120,7 @@ async def _read_projects(client: HttpClient, wanted: set[str]) -> list[Record]:
 def _marked(record: Record, owner: str | None) -> Record:
     if owner is None or record.kind != "project":
         return record
-    return record.model_copy(update={"fields": {**record.fields, OWNER: owner}})
+    return replace(record, fields={**record.fields, OWNER: owner})
 
 
 async def _read_project(

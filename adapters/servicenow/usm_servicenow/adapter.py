@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import JsonValue
+
 from usm_config.adapter import Explanation, LiveIds, SandboxLogin, Write, WriteOutcome
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
@@ -28,8 +30,20 @@ RETRYABLE = frozenset({429, 502, 503, 504})
 SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_USER", "USM_SANDBOX_PASSWORD"
 
 
-def _row_to_record(kind: KindSpec, row: Mapping[str, Any]) -> Record:
-    fields = {name: str(row.get(name, "") or "") for name in kind.owned_fields}
+def _row_to_record(
+    kind: KindSpec, row: Mapping[str, Any], texts: dict[str, str] | None = None
+) -> Record:
+    """The record of one Table API row. With ``texts``, each value is the copy of its text
+    kept there: the rows of a whole read repeat the same few texts (flags, the sys_ids of
+    referenced records) hundreds of thousands of times."""
+    fields: dict[str, JsonValue]
+    if texts is None:
+        fields = {name: str(row.get(name, "") or "") for name in kind.owned_fields}
+    else:
+        fields = {}
+        for name in kind.owned_fields:
+            text = str(row.get(name, "") or "")
+            fields[name] = texts.setdefault(text, text)
     return Record(kind=kind.name, key=(), fields=fields, target_id=str(row["sys_id"]))
 
 
@@ -49,7 +63,8 @@ class ServiceNowAdapter:
         """Read every table of ``kinds`` in full (owned fields only)."""
         specs = [self.kinds[k] for k in kinds]
         rows = await api.read_tables(client, {s.name: (s.owned_fields, "") for s in specs})
-        return [_row_to_record(s, row) for s in specs for row in rows[s.name]]
+        texts: dict[str, str] = {}
+        return [_row_to_record(s, row, texts) for s in specs for row in rows[s.name]]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
         """Candidates for ``key``: filtered on the plain key fields, checked by the engine."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from pydantic import JsonValue
 
@@ -156,6 +157,7 @@ def call_type_name(bp: Blueprint, call_type: CallType) -> str:
 # ----------------------------------------------------------------------------- value helpers
 
 
+@cache  # a blueprint repeats a few durations in every agreement's targets
 def glide_duration(value: str) -> str:
     """A blueprint duration as glide_duration text: '1d4h' → '1970-01-02 04:00:00'."""
     moment = datetime(1970, 1, 1) + timedelta(minutes=duration_minutes(value))
