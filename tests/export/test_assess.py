@@ -78,3 +78,19 @@ def test_a_workflow_is_supported_end_to_end_only_when_its_processes_are() -> Non
     assert operate_workflow(()) == 40
     assert operate_workflow(steps[:3]) == round(40 + 60 * 3 / len(steps))
     assert operate_workflow(steps) == 100
+
+
+def test_a_dutch_tool_is_measured_by_the_dutch_step_names() -> None:
+    from usm_config.blueprint.usm import ProcessId
+    from usm_config.export.assess import Evidence, ProcessEvidence
+
+    reference = load_blueprint(REPO / "blueprints" / "usm-reference.yaml").blueprint
+    assert reference is not None
+    operate = next(p for p in reference.processes if p.id == ProcessId.OPERATE)
+    dutch = tuple(s.name_nl or s.name for s in operate.steps)
+    assert dutch != tuple(s.name for s in operate.steps)
+    found = ProcessEvidence(ProcessId.OPERATE, "workflow[USM Uitvoeren]", dutch, usm=True)
+    assessment = assess(reference, Evidence((found,)), "site", locale="nl")
+    score = next(s for s in assessment.processes if s.name == (operate.name_nl or ""))
+    assert score.score == 100
+    assert not any("renamed" in r for r in score.reasons), score.reasons

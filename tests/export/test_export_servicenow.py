@@ -165,9 +165,9 @@ def test_assess_the_municipality(workspace: Path) -> None:
     data = json.loads(result.stdout)
     scores = {p["name"]: p["score"] for p in data["processes"]}
     # Change is the USM change model with the municipality's CAB step; Improve has USM's steps
-    # on the problem states.
-    assert scores["Change"] == 100
-    assert scores["Improve"] == 100
+    # on the problem states. The instance is Dutch, and so are the names in the assessment.
+    assert scores["Wijzigen"] == 100
+    assert scores["Verbeteren"] == 100
     assert run("validate", "suggested").exit_code == 0
 
 

@@ -67,6 +67,7 @@ def assess(
             exported.evidence or Evidence(),
             f"target '{source.target.name}' ({source.adapter.name})",
             findings=findings,
+            locale=exported.document.get("organisation", {}).get("locale"),
         )
         emit_report(RENDERERS[output](assessment), report)
         if out is not None:

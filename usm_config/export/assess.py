@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from usm_config.blueprint.model import Blueprint, Process
+from usm_config.blueprint.model import Blueprint, Process, ProcessStep
 from usm_config.blueprint.usm import ProcessId
 
 
@@ -85,6 +85,11 @@ def _norm(name: str) -> str:
     return " ".join(name.lower().replace("&", "and").split())
 
 
+def _names(step: ProcessStep) -> set[str]:
+    """A step's names in both languages, to compare with a tool's states in either."""
+    return {_norm(n) for n in (step.name, step.name_nl) if n}
+
+
 def _process_score(process: Process, found: ProcessEvidence | None, locale: str) -> Score:
     steps = [(s.name_nl or s.name) if locale == "nl" else s.name for s in process.steps]
     title = (process.name_nl or process.name) if locale == "nl" else process.name
@@ -100,17 +105,19 @@ def _process_score(process: Process, found: ProcessEvidence | None, locale: str)
         covered = len(steps)
         reasons.append(f"set up the USM way: each of the {len(steps)} steps has a state")
         have = {_norm(s) for s in found.states}
-        renamed = [s for s in steps if _norm(s) not in have]
+        renamed = [n for n, s in zip(steps, process.steps, strict=True) if not _names(s) & have]
         if renamed:
             reasons.append(f"{len(renamed)} step(s) renamed: " + ", ".join(renamed))
+        known = set().union(*map(_names, process.steps))
         if len(found.states) > len(steps):
-            added = [s for s in found.states if _norm(s) not in {_norm(x) for x in steps}]
+            added = [s for s in found.states if _norm(s) not in known]
             reasons.append("steps added: " + ", ".join(added[: len(found.states) - len(steps)]))
     else:
         have = {_norm(s) for s in found.states}
-        missing = [s for s in steps if _norm(s) not in have]
+        missing = [n for n, s in zip(steps, process.steps, strict=True) if not _names(s) & have]
         covered = len(steps) - len(missing)
-        extra = [s for s in found.states if _norm(s) not in {_norm(x) for x in steps}]
+        known = set().union(*map(_names, process.steps))
+        extra = [s for s in found.states if _norm(s) not in known]
         reasons.append(f"{covered} of {len(steps)} USM steps have a state of that name")
         if missing:
             reasons.append("steps without a state: " + ", ".join(missing))
@@ -124,10 +131,17 @@ def _process_score(process: Process, found: ProcessEvidence | None, locale: str)
 
 
 def assess(
-    reference: Blueprint, evidence: Evidence, target: str, *, findings: Sequence[str] = ()
+    reference: Blueprint,
+    evidence: Evidence,
+    target: str,
+    *,
+    findings: Sequence[str] = (),
+    locale: str | None = None,
 ) -> Assessment:
-    """Score the tool described by ``evidence`` against the USM ``reference``."""
-    locale = reference.organisation.locale
+    """Score the tool described by ``evidence`` against the USM ``reference``. A step counts
+    under its English or its Dutch name; the reasons name steps in ``locale`` (the tool's, as
+    the export found it), by default the reference's."""
+    locale = locale or reference.organisation.locale
     found = {e.process: e for e in evidence.processes}
     processes = tuple(_process_score(p, found.get(p.id), locale) for p in reference.processes)
     scored = {p.id: score.score for p, score in zip(reference.processes, processes, strict=True)}
