@@ -175,10 +175,10 @@ class Journal:
 
     async def _sync_in_thread(self) -> None:
         covered = self._written
-        if self._handle is None:
-            return  # closed meanwhile: closing synced it
-        self._handle.flush()
         try:
+            if self._handle is None:
+                return  # closed meanwhile: closing synced it
+            self._handle.flush()
             await asyncio.to_thread(self._sync_locked)
         finally:
             self._syncing = None
