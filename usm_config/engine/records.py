@@ -167,13 +167,6 @@ class Desired:
     notes: tuple[str, ...] = ()
 
 
-#: Lists at least this long, in the dict a fingerprint is taken of, are encoded one element at a
-#: time (a plan's changes, a snapshot's live records).
-STREAMED = 1000
-#: Characters of JSON text encoded at a time.
-SLICE = 1 << 16
-
-
 def fingerprint(value: Any) -> str:
     """A stable SHA-256 over JSON-serialisable data (sorted keys)."""
     return hashlib.sha256(_json(value).encode("utf-8")).hexdigest()
