@@ -63,6 +63,9 @@ class MemoryTool:
         self.tables: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in KINDS}
         self._ids = itertools.count(1)
         self.lose_next_create_responses = 0
+        self.unwritten_on_lost_create: tuple[str, ...] = ()
+        """Fields a create whose response is lost leaves unwritten: the tool made the record,
+        the steps that write these after it never ran."""
         self.writes = 0
 
     def insert(self, kind: str, row: Mapping[str, Any]) -> str:
@@ -114,10 +117,12 @@ class MemoryAdapter:
     async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
         self.tool.writes += 1
         self.tool.check_references(kind, fields)
-        target_id = self.tool.insert(kind, fields)
         if self.tool.lose_next_create_responses:
             self.tool.lose_next_create_responses -= 1
+            lost = self.tool.unwritten_on_lost_create
+            self.tool.insert(kind, {k: v for k, v in fields.items() if k not in lost})
             raise UncertainWriteError("POST", f"/{kind}", RuntimeError("connection dropped"))
+        target_id = self.tool.insert(kind, fields)
         return self._record(kind, target_id)
 
     async def update(

@@ -134,6 +134,21 @@ def test_lost_create_response_does_not_duplicate(harness: Harness) -> None:
     )
 
 
+def test_a_record_found_after_a_lost_create_gets_what_the_create_left_unwritten(
+    harness: Harness,
+) -> None:
+    """The tool made the record but not the steps after it (a Jira project's schemes): the
+    engine finds it by key and writes what differs, so the next plan shows no drift."""
+    harness.tool.lose_next_create_responses = 1
+    harness.tool.unwritten_on_lost_create = ("email",)
+    desired = [group("a", email="a@example.org", uid="g:a")]
+    result = harness.apply(desired)
+    assert result.recovered_creates == 1
+    (row,) = harness.tool.tables["group"].values()
+    assert row["email"] == "a@example.org"
+    assert harness.plan(desired).changes == ()
+
+
 def test_records_sharing_a_key_are_reported_and_matched_stably(harness: Harness) -> None:
     """Two unmanaged records with the key of a desired one: the smaller id is adopted, and
     both are reported as a duplicate, that id first."""

@@ -3,7 +3,10 @@
 Creates and updates run in kind-dependency order and deletes in reverse. Within a level up to
 ``parallelism`` writes are in flight. A create whose response was lost (the HTTP layer raises
 :class:`~usm_config.http.UncertainWriteError`) is never sent again blindly: the record is looked
-up by its natural key first and only created when it is really absent.
+up by its natural key first and only created when it is really absent. A record found that
+way may hold only part of what the create writes (the tool made it, but the steps a create
+takes after that, such as a Jira project's schemes, never ran): what differs is written to it
+as an update.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.journal import Journal
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Action, Change
-from usm_config.engine.records import Record
+from usm_config.engine.records import Op, Record
 from usm_config.engine.references import MissingReference, References
 from usm_config.http import HttpClient, NotFoundError, TransientError, UncertainWriteError
 
@@ -237,7 +240,7 @@ class Applier:
         spec = self.adapter.kinds[change.kind]
         return [r for r in candidates if self.references.resolve(r, spec).key == change.key]
 
-    async def _find(self, change: Change) -> str | None:
+    async def _find(self, change: Change) -> Record | None:
         found = self._same_key(
             change, await self.adapter.find(self.client, change.kind, change.key)
         )
@@ -246,7 +249,27 @@ class Applier:
                 f"{change.address}: {len(found)} records share this key after a lost response; "
                 "remove the extra ones and plan again"
             )
-        return found[0].target_id if found else None
+        return found[0] if found else None
+
+    async def _recovered(self, change: Change, found: Record) -> str:
+        """The id of a record found after a lost create, completed with what the create
+        would have written and it lacks."""
+        assert found.target_id is not None
+        self.result.recovered_creates += 1
+        spec = self.adapter.kinds[change.kind]
+        have = self.references.resolve(found, spec).fields
+        missing = [
+            name
+            for name, value in change.fields.items()
+            if have.get(name) != value and name not in spec.key_fields
+        ]
+        if missing and Op.UPDATE in spec.operations:
+            log.debug("%s: completing %s after a lost response", change.address, missing)
+            fields = self._tool_fields(change)
+            await self.adapter.update(
+                self.client, change.kind, found.target_id, {n: fields[n] for n in missing}
+            )
+        return found.target_id
 
     async def _create(self, change: Change, *, look_first: bool = False) -> str:
         fields = self._tool_fields(change)
@@ -256,11 +279,10 @@ class Applier:
                 # The response was lost; the record may exist. Look before creating again.
                 found = await self._find(change)
                 if found is not None:
-                    self.result.recovered_creates += 1
                     log.debug(
                         "%s: found after a lost response (attempt %d)", change.address, attempt
                     )
-                    return found
+                    return await self._recovered(change, found)
             try:
                 record = await self.adapter.create(self.client, change.kind, fields)
             except UncertainWriteError:
@@ -271,8 +293,7 @@ class Applier:
             return record.target_id
         found = await self._find(change)
         if found is not None:
-            self.result.recovered_creates += 1
-            return found
+            return await self._recovered(change, found)
         raise ApplyError(
             f"{change.address}: the create's response was lost {attempts} times and "
             "the record is not there; try again later"
