@@ -3,6 +3,7 @@ a ``jsm`` sandbox target, made the working directory, and running the CLI."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -31,3 +32,19 @@ def run(*argv: str) -> Result:
     result = CliRunner().invoke(cli, list(argv))
     assert "Traceback" not in result.output, result.output
     return result
+
+
+def plan_json(path: str, target: str) -> dict[str, object]:
+    """``plan PATH -t TARGET -o json``, parsed (it must succeed)."""
+    result = run("plan", path, "-t", target, "-o", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout[result.stdout.index("{") :])
+    assert isinstance(data, dict)
+    return data
+
+
+def addresses(plan: dict[str, object], action: str) -> set[str]:
+    """The addresses of the plan's changes of ``action``."""
+    changes = plan["changes"]
+    assert isinstance(changes, list)
+    return {f"{c['kind']}[{'/'.join(c['key'])}]" for c in changes if c["action"] == action}

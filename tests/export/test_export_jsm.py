@@ -8,12 +8,11 @@ groups are manual on JSM). The exported files and the findings are golden files.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from jsm_workspace import run, workspace
+from jsm_workspace import addresses, plan_json, run, workspace
 from support import assert_golden
 
 __all__ = ["workspace"]  # the fixture the tests use
@@ -28,27 +27,12 @@ EXAMPLES = {
 }
 
 
-def plan_json(path: str) -> dict[str, object]:
-    result = run("plan", path, "-t", "jsm", "-o", "json")
-    assert result.exit_code == 0, result.output
-    start = result.stdout.index("{")
-    data = json.loads(result.stdout[start:])
-    assert isinstance(data, dict)
-    return data
-
-
-def addresses(plan: dict[str, object], action: str) -> set[str]:
-    changes = plan["changes"]
-    assert isinstance(changes, list)
-    return {f"{c['kind']}[{'/'.join(c['key'])}]" for c in changes if c["action"] == action}
-
-
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
 def test_apply_export_plan_changes_nothing(workspace: Path, example: str) -> None:
     source = str(EXAMPLES[example].relative_to(REPO))
     applied = run("apply", source, "-t", "jsm", "--auto-approve", "-o", "summary")
     assert applied.exit_code == 0, applied.output
-    pending_before = addresses(plan_json(source), "manual")
+    pending_before = addresses(plan_json(source, "jsm"), "manual")
 
     exported = run("export", "-t", "jsm", "--out", "exported")
     assert exported.exit_code == 0, exported.output
@@ -58,7 +42,7 @@ def test_apply_export_plan_changes_nothing(workspace: Path, example: str) -> Non
     assert valid.exit_code == 0, valid.output
     # The records stay with the blueprint that applied them: the export agrees with it on
     # every one (owned, no difference) and leaves only the manual steps that were pending.
-    plan = plan_json("exported")
+    plan = plan_json("exported", "jsm")
     changes = plan["changes"]
     assert isinstance(changes, list)
     assert {c["action"] for c in changes} <= {"manual", "owned"}, changes
@@ -79,7 +63,7 @@ def test_export_adopt_manages_a_site_no_blueprint_claims(workspace: Path) -> Non
 
     without = run("export", "-t", "jsm", "--out", "exported")
     assert without.exit_code == 0, without.output
-    plan = plan_json("exported")
+    plan = plan_json("exported", "jsm")
     changes = plan["changes"]
     assert isinstance(changes, list)
     assert {c["action"] for c in changes} <= {"manual", "adopt"}
@@ -88,7 +72,7 @@ def test_export_adopt_manages_a_site_no_blueprint_claims(workspace: Path) -> Non
     adopted = run("export", "-t", "jsm", "--out", "exported", "--adopt")
     assert adopted.exit_code == 0, adopted.output
     assert "adopted 165 record(s) in state/exported.jsm.lock.json" in adopted.output
-    assert {c["action"] for c in plan_json("exported")["changes"]} <= {"manual"}  # type: ignore[union-attr]
+    assert {c["action"] for c in plan_json("exported", "jsm")["changes"]} <= {"manual"}  # type: ignore[union-attr]
 
 
 def test_export_adopt_leaves_records_another_blueprint_manages(workspace: Path) -> None:

@@ -9,17 +9,16 @@ the findings, the assessments and the migration reports are golden files.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from jsm_workspace import run
 from support import assert_golden
+from topdesk_workspace import workspace
 from usm_servicenow.export import export_records
 
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
-from usm_config.cli import cli
 from usm_config.diagnostics import Severity
 from usm_config.engine.records import Record
 from usm_config.export.assess import assess
@@ -36,29 +35,8 @@ EXAMPLES = {
     "university": REPO / "blueprints" / "examples" / "university.yaml",
     "municipality": REPO / "blueprints" / "examples" / "municipality",
 }
-TARGETS = """\
-targets:
-  sandbox: {adapter: servicenow, url: "sandbox:", lock_dir: state}
-  sandbox-jsm: {adapter: jsm, url: "sandbox:", lock_dir: state}
-  sandbox-topdesk: {adapter: topdesk, url: "sandbox:", lock_dir: state}
-"""
 
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the blueprints and the schema with the three sandbox targets."""
-    shutil.copytree(REPO / "blueprints", tmp_path / "blueprints")
-    shutil.copytree(REPO / "schema", tmp_path / "schema")
-    (tmp_path / "targets.yaml").write_text(TARGETS, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*argv: str) -> Result:
-    """Run the CLI; no output may hold a traceback."""
-    result = CliRunner().invoke(cli, list(argv))
-    assert "Traceback" not in result.output, result.output
-    return result
+__all__ = ["workspace"]  # the fixture the tests use
 
 
 def apply(example: str) -> None:

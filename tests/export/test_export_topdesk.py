@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from jsm_workspace import run
+from jsm_workspace import addresses, plan_json, run
 from support import assert_golden
 from topdesk_workspace import readable, workspace
 
@@ -33,26 +33,12 @@ EXAMPLES = {
 }
 
 
-def plan_json(path: str) -> dict[str, object]:
-    result = run("plan", path, "-t", TARGET, "-o", "json")
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout[result.stdout.index("{") :])
-    assert isinstance(data, dict)
-    return data
-
-
-def addresses(plan: dict[str, object], action: str) -> set[str]:
-    changes = plan["changes"]
-    assert isinstance(changes, list)
-    return {f"{c['kind']}[{'/'.join(c['key'])}]" for c in changes if c["action"] == action}
-
-
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
 def test_apply_export_plan_changes_nothing(workspace: Path, example: str) -> None:
     source = str(EXAMPLES[example].relative_to(REPO))
     applied = run("apply", source, "-t", TARGET, "--auto-approve", "-o", "summary")
     assert applied.exit_code == 0, applied.output
-    pending_before = addresses(plan_json(source), "manual")
+    pending_before = addresses(plan_json(source, TARGET), "manual")
     lock = json.loads(next((workspace / "state").glob("*.lock.json")).read_text("utf-8"))
     written = {f"{r['kind']}[{'/'.join(r['key'])}]" for r in lock["records"].values()}
 
@@ -62,7 +48,7 @@ def test_apply_export_plan_changes_nothing(workspace: Path, example: str) -> Non
 
     valid = run("validate", "exported")
     assert valid.exit_code == 0, valid.output
-    plan = plan_json("exported")
+    plan = plan_json("exported", TARGET)
     changes = plan["changes"]
     assert isinstance(changes, list)
     assert {c["action"] for c in changes} <= {"manual", "owned"}, changes
@@ -154,7 +140,7 @@ def do_checklist(workspace: Path, items: list[dict[str, object]]) -> None:
 def test_assess_the_municipality_with_its_call_and_change_checklist_done(workspace: Path) -> None:
     source = "blueprints/examples/municipality"
     assert run("apply", source, "-t", TARGET, "--auto-approve").exit_code == 0
-    changes = plan_json(source)["changes"]
+    changes = plan_json(source, TARGET)["changes"]
     assert isinstance(changes, list)
     done = [c for c in changes if c["action"] == "manual" and c["kind"] in UI_LISTS]
     do_checklist(workspace, done)
