@@ -45,6 +45,17 @@ def test_explicit_ids_from_the_row_or_the_argument() -> None:
     store.close()
 
 
+def test_a_sys_id_of_digits_only_is_an_id_not_a_counter_value(tmp_path: Path) -> None:
+    """uuid4().hex is all digits about once in 2.3 million: stored as it is, and the table's
+    counter (what SQLite's INTEGER holds) stays where it was."""
+    store = RecordStore(tmp_path / "state.sqlite3", id_field="sys_id")
+    digits = "35572443043844308977842979102426"
+    store.insert("contract_sla", {"sys_id": digits, "name": "A"})
+    assert store.locate(digits) == ("contract_sla", {"sys_id": digits, "name": "A"})
+    assert store.next_id("contract_sla") == "10000"
+    store.close()
+
+
 def test_ids_never_repeat_after_a_delete_or_a_restart(tmp_path: Path) -> None:
     db = tmp_path / "state.sqlite3"
     store = RecordStore(db)

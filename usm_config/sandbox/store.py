@@ -53,6 +53,10 @@ Row = dict[str, Any]
 Seed = Callable[["RecordStore"], object]
 
 
+#: The longest id taken as a value of a table's id counter (SQLite's INTEGER holds 18 digits).
+_COUNTER_DIGITS = 18
+
+
 class DuplicateRecord(Exception):
     """An insert reused an id that the table already holds."""
 
@@ -231,7 +235,11 @@ class RecordStore:
                     (table, row_id, json.dumps(stored)),
                 )
                 self._learn_columns(table, stored)
-                if row_id.isdigit() and int(row_id) >= self._next[table]:
+                # A numeric id given by the caller moves the counter past it; a 32-character
+                # sys_id that happens to be all digits (uuid4().hex, about once in 2.3 million)
+                # is not a counter value, and would not fit SQLite's INTEGER.
+                counted = row_id.isdigit() and len(row_id) <= _COUNTER_DIGITS
+                if counted and int(row_id) >= self._next[table]:
                     self._set_next(table, int(row_id) + 1)
             self._rows[table][row_id] = stored
             self._version += 1
