@@ -96,6 +96,16 @@ class SpecGuard:
         return violations
 
 
+async def json_object(request: Request) -> dict[str, Any] | None:
+    """The request's body as a JSON object; ``None`` when it is not one (empty, not JSON, or
+    another JSON value), for the emulator to refuse in its tool's own words."""
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def _json_body(raw: bytes, content_type: str | None) -> Any:
     """The decoded body for the spec check; :data:`NO_BODY` if empty or not JSON."""
     if not raw:

@@ -15,13 +15,13 @@ keeps at least one queue (the checks Salto's change validators mirror, jira.md Â
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from usm_config.sandbox.app import json_object
 from usm_jsm.sandbox.errors import JsmApiError
 from usm_jsm.sandbox.servicedesk import next_small_id, resolve_service_desk
 from usm_jsm.sandbox.site import (
@@ -46,11 +46,8 @@ def _refused(message: str, status: int = 400) -> JsmApiError:
 
 
 async def _form(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
+    body = await json_object(request)
+    if body is None:
         raise _refused("The form must be a JSON object.")
     return body
 

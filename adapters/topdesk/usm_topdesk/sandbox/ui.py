@@ -21,7 +21,6 @@ Errors are ``{"error": message}`` with 400 or 404.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -30,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from usm_config.sandbox.app import json_object
 from usm_topdesk.sandbox.site import (
     ARCHIVING_REASON,
     CALL_TYPE,
@@ -117,11 +117,8 @@ class _Refused(Exception):
 
 
 async def _form(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
+    body = await json_object(request)
+    if body is None:
         raise _Refused("The form must be a JSON object.")
     return body
 
