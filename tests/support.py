@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import difflib
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from usm_config.http import HttpClient, RetryPolicy
+from usm_config.sandbox.embedded import EmbeddedTransport
 
 #: ``UPDATE_GOLDEN=1 pytest …`` rewrites golden files instead of comparing with them.
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
@@ -75,3 +77,52 @@ def run_client(
             return await test(client)
 
     return asyncio.run(main())
+
+
+class EmbeddedApi:
+    """Synchronous requests to one emulator app, in process, as one login (``None``:
+    anonymous); one event loop per call. Subclasses name the tool's :attr:`base` URL and the
+    API :attr:`prefix` a relative path is under."""
+
+    base = "https://sandbox.test"
+    prefix = ""
+
+    def __init__(self, app: Any, auth: tuple[str, str] | None) -> None:
+        self.app = app
+        self.auth = auth
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        **params: Any,
+    ) -> httpx.Response:
+        """One request; ``path`` is relative to :attr:`prefix` unless it starts with ``/``."""
+        url = path if path.startswith("/") else f"{self.prefix}/{path}"
+
+        async def send() -> httpx.Response:
+            async with httpx.AsyncClient(
+                transport=EmbeddedTransport(self.app), base_url=self.base, auth=self.auth
+            ) as client:
+                response = await client.request(
+                    method,
+                    url,
+                    json=body if content is None else None,
+                    content=content,
+                    params=params or None,
+                    headers=dict(headers or {}),
+                )
+                await response.aread()
+                return response
+
+        return asyncio.run(send())
+
+    def ok(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        """The JSON of a 2xx answer (``None`` for 204); fails the test otherwise."""
+        response = self.call(method, path, body, **params)
+        assert response.is_success, (response.status_code, response.text)
+        return None if response.status_code == 204 else response.json()
