@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -50,6 +51,7 @@ from usm_topdesk.sandbox.site import (
     OPERATOR_GROUP,
     PERSON,
     Endpoint,
+    Handler,
     Row,
     Site,
     public,
@@ -317,23 +319,6 @@ async def update_operator_group(request: Request, site: Site) -> Response:
     return respond(request, public(row))
 
 
-async def archive_operator_group(request: Request, site: Site) -> Response:
-    row = _path_row(site, request, OPERATOR_GROUP, "operator group")
-    reason = _archiving_reason(site, await _optional_body(request))
-    if row["status"] == _GROUP_ARCHIVED:
-        raise LegacyError(400, "Operator group is already archived")
-    changes = {"status": _GROUP_ARCHIVED, "_archivingReason": site.ref(reason)}
-    row = site.merge(OPERATOR_GROUP, row["id"], changes | _stamp(site, request, created=False))
-    return respond(request, public(row))
-
-
-async def unarchive_operator_group(request: Request, site: Site) -> Response:
-    row = _path_row(site, request, OPERATOR_GROUP, "operator group")
-    changes = {"status": _GROUP_STATUS, "_archivingReason": None}
-    row = site.merge(OPERATOR_GROUP, row["id"], changes | _stamp(site, request, created=False))
-    return respond(request, public(row))
-
-
 async def group_operators(request: Request, site: Site) -> Response:
     group = _path_row(site, request, OPERATOR_GROUP, "operatorgroup")
     members = [
@@ -555,25 +540,6 @@ async def update_operator(request: Request, site: Site) -> Response:
         merged = {**row, **changes}
         changes["dynamicName"] = _dynamic_name(merged["surName"], merged.get("firstName"))
         row = site.merge(OPERATOR, row["id"], changes | _stamp(site, request, created=False))
-    return respond(request, public(row))
-
-
-async def archive_operator(request: Request, site: Site) -> Response:
-    row = _path_row(site, request, OPERATOR, "operator")
-    reason = _archiving_reason(site, await _optional_body(request))
-    if row["status"] == _OPERATOR_ARCHIVED:
-        raise LegacyError(400, "Operator is already archived")
-    if row.get("loginName") == request.scope.get("user"):
-        raise LegacyError(400, "Can not archive yourself")
-    changes = {"status": _OPERATOR_ARCHIVED, "_archivingReason": site.ref(reason)}
-    row = site.merge(OPERATOR, row["id"], changes | _stamp(site, request, created=False))
-    return respond(request, public(row))
-
-
-async def unarchive_operator(request: Request, site: Site) -> Response:
-    row = _path_row(site, request, OPERATOR, "operator")
-    changes = {"status": _OPERATOR_STATUS, "_archivingReason": None}
-    row = site.merge(OPERATOR, row["id"], changes | _stamp(site, request, created=False))
     return respond(request, public(row))
 
 
@@ -839,25 +805,64 @@ async def update_branch(request: Request, site: Site) -> Response:
     return respond(request, public(row))
 
 
-async def archive_branch(request: Request, site: Site) -> Response:
-    row = _path_row(site, request, BRANCH, "branch")
-    reason = _archiving_reason(site, await _optional_body(request))
-    if row["status"] == _BRANCH_ARCHIVED:
-        raise LegacyError(400, "branch is already archived")
-    changes = {"status": _BRANCH_ARCHIVED, "_archivingReason": site.ref(reason)}
-    row = site.merge(BRANCH, row["id"], changes | _stamp(site, request, created=False))
-    return respond(request, public(row))
-
-
-async def unarchive_branch(request: Request, site: Site) -> Response:
-    row = _path_row(site, request, BRANCH, "branch")
-    changes = {"status": _BRANCH_STATUS, "_archivingReason": None}
-    row = site.merge(BRANCH, row["id"], changes | _stamp(site, request, created=False))
-    return respond(request, public(row))
-
-
 async def branch_lookup(request: Request, site: Site) -> Response:
     return _lookup(request, site.rows(BRANCH), "name", _BRANCH_STATUS)
+
+
+# ----------------------------------------------------------------------------- archiving
+
+
+@dataclass(frozen=True)
+class _Card:
+    """A card kind that archives by status: its table, the word its 404 names it by, its
+    active and archived status, and the message for archiving it twice."""
+
+    table: str
+    label: str
+    active: str
+    archived: str
+    twice: str
+
+
+_GROUP_CARD = _Card(
+    OPERATOR_GROUP, "operator group", _GROUP_STATUS, _GROUP_ARCHIVED,
+    "Operator group is already archived",
+)  # fmt: skip
+_OPERATOR_CARD = _Card(
+    OPERATOR, "operator", _OPERATOR_STATUS, _OPERATOR_ARCHIVED, "Operator is already archived"
+)
+_BRANCH_CARD = _Card(
+    BRANCH, "branch", _BRANCH_STATUS, _BRANCH_ARCHIVED, "branch is already archived"
+)
+
+
+def _archive(card: _Card) -> Handler:
+    """``…/id/{id}/archive`` of ``card``: the archiving reason from the optional body."""
+
+    async def archive(request: Request, site: Site) -> Response:
+        row = _path_row(site, request, card.table, card.label)
+        reason = _archiving_reason(site, await _optional_body(request))
+        if row["status"] == card.archived:
+            raise LegacyError(400, card.twice)
+        if card.table == OPERATOR and row.get("loginName") == request.scope.get("user"):
+            raise LegacyError(400, "Can not archive yourself")
+        changes = {"status": card.archived, "_archivingReason": site.ref(reason)}
+        row = site.merge(card.table, row["id"], changes | _stamp(site, request, created=False))
+        return respond(request, public(row))
+
+    return archive
+
+
+def _unarchive(card: _Card) -> Handler:
+    """``…/id/{id}/unarchive`` of ``card``."""
+
+    async def unarchive(request: Request, site: Site) -> Response:
+        row = _path_row(site, request, card.table, card.label)
+        changes = {"status": card.active, "_archivingReason": None}
+        row = site.merge(card.table, row["id"], changes | _stamp(site, request, created=False))
+        return respond(request, public(row))
+
+    return unarchive
 
 
 # ---------------------------------------------------------------------------- departments
@@ -944,16 +949,16 @@ ENDPOINTS = [
     Endpoint(f"{_OG}/lookup", ("GET",), operator_group_lookup),
     Endpoint(f"{_OG}/id/{{id}}", ("GET",), get_operator_group),
     Endpoint(f"{_OG}/id/{{id}}", ("PUT", "PATCH"), update_operator_group),
-    Endpoint(f"{_OG}/id/{{id}}/archive", ("PUT", "PATCH"), archive_operator_group),
-    Endpoint(f"{_OG}/id/{{id}}/unarchive", ("PUT", "PATCH"), unarchive_operator_group),
+    Endpoint(f"{_OG}/id/{{id}}/archive", ("PUT", "PATCH"), _archive(_GROUP_CARD)),
+    Endpoint(f"{_OG}/id/{{id}}/unarchive", ("PUT", "PATCH"), _unarchive(_GROUP_CARD)),
     Endpoint(f"{_OG}/id/{{id}}/operators", ("GET",), group_operators),
     Endpoint(_OP, ("GET",), list_operators),
     Endpoint(_OP, ("POST",), create_operator),
     Endpoint(f"{_OP}/current", ("GET",), current_operator),
     Endpoint(f"{_OP}/id/{{id}}", ("GET",), get_operator),
     Endpoint(f"{_OP}/id/{{id}}", ("PUT", "PATCH"), update_operator),
-    Endpoint(f"{_OP}/id/{{id}}/archive", ("PUT", "PATCH"), archive_operator),
-    Endpoint(f"{_OP}/id/{{id}}/unarchive", ("PUT", "PATCH"), unarchive_operator),
+    Endpoint(f"{_OP}/id/{{id}}/archive", ("PUT", "PATCH"), _archive(_OPERATOR_CARD)),
+    Endpoint(f"{_OP}/id/{{id}}/unarchive", ("PUT", "PATCH"), _unarchive(_OPERATOR_CARD)),
     Endpoint(f"{_OP}/id/{{id}}/operatorgroups", ("GET",), operator_groups_of),
     Endpoint(f"{_OP}/id/{{id}}/operatorgroups", ("POST",), link_operator_groups),
     Endpoint(f"{_OP}/id/{{id}}/operatorgroups", ("DELETE",), unlink_operator_groups),
@@ -973,8 +978,8 @@ ENDPOINTS = [
     Endpoint(f"{_BR}/lookup", ("GET",), branch_lookup),
     Endpoint(f"{_BR}/id/{{id}}", ("GET",), get_branch),
     Endpoint(f"{_BR}/id/{{id}}", ("PUT", "PATCH"), update_branch),
-    Endpoint(f"{_BR}/id/{{id}}/archive", ("PUT", "PATCH"), archive_branch),
-    Endpoint(f"{_BR}/id/{{id}}/unarchive", ("PUT", "PATCH"), unarchive_branch),
+    Endpoint(f"{_BR}/id/{{id}}/archive", ("PUT", "PATCH"), _archive(_BRANCH_CARD)),
+    Endpoint(f"{_BR}/id/{{id}}/unarchive", ("PUT", "PATCH"), _unarchive(_BRANCH_CARD)),
     Endpoint(f"{API}/departments", ("GET",), list_departments),
     Endpoint(f"{API}/departments", ("POST",), create_department),
     Endpoint(f"{API}/departments/id/{{id}}", ("PATCH",), rename_department),
