@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from usm_config.blueprint.model import ProcessStep
+
 _SLUG = re.compile(r"[^a-z0-9]+")
 MAX_ID = 63
 
@@ -74,3 +76,13 @@ def facility(description: str, goods: str, actions: str) -> dict[str, Any]:
     if found:
         out["facility"] = {part: found[part] for part in patterns if part in found}
     return out
+
+
+def step_names(label: str, base: ProcessStep | None, locale: str) -> dict[str, str]:
+    """``name`` and ``name_nl`` of a step a tool shows as ``label`` in ``locale``: the label
+    in its language, the reference step ``base`` it stands for (if any) in the other."""
+    if locale == "nl":
+        return {"name": base.name if base else label, "name_nl": label}
+    if base and base.name_nl:
+        return {"name": label, "name_nl": base.name_nl}
+    return {"name": label}

@@ -35,7 +35,13 @@ from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import LiveRecords, field_text
 from usm_config.export.model import Exported, Finding, FindingKind
-from usm_config.export.text import facility, slug, strip_suffix, template_pattern
+from usm_config.export.text import (
+    facility,
+    slug,
+    step_names,
+    strip_suffix,
+    template_pattern,
+)
 from usm_config.sandbox.baseline import package_data
 from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, OWNER, WORDS, Locale, sentence
 
@@ -251,14 +257,7 @@ def _step_list(
         while key in used:
             key += "-2"
         used.add(key)
-        step: dict[str, Any] = {"key": key}
-        if locale == "nl":
-            step["name"] = base.name if base else name
-            step["name_nl"] = name
-        else:
-            step["name"] = name
-            if base and base.name_nl:
-                step["name_nl"] = base.name_nl
+        step: dict[str, Any] = {"key": key, **step_names(name, base, locale)}
         if name == fork:
             step["fork"] = True
         description = descriptions.get(name)

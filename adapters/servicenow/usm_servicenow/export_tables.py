@@ -11,7 +11,7 @@ from usm_config.blueprint.model import Blueprint, Matrix, Process, ProcessStep
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, CallType
 from usm_config.engine.records import Record
 from usm_config.export.live import field_text
-from usm_config.export.text import slug, strip_suffix, unique
+from usm_config.export.text import slug, step_names, strip_suffix, unique
 from usm_servicenow.export_people import Home
 from usm_servicenow.export_site import (
     Doc,
@@ -221,14 +221,7 @@ def _steps_of(
     for value, label in labels:
         base = by_key.get(by_value.get(value, "")) or by_label.get(label)
         key = unique(base.key if base else slug(label), used)
-        step: Doc = {"key": key}
-        if locale == "nl":
-            step["name"] = base.name if base else label
-            step["name_nl"] = label
-        else:
-            step["name"] = label
-            if base and base.name_nl:
-                step["name_nl"] = base.name_nl
+        step: Doc = {"key": key, **step_names(label, base, locale)}
         if key == fork:
             step["fork"] = True
         if base and base.description and base.key == key:
