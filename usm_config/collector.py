@@ -14,8 +14,11 @@ def paused_gc() -> Iterator[None]:
     Loading a blueprint, compiling it, reading the live records and diffing them allocate
     hundreds of thousands of containers that hold no cycles and live until the command ends;
     the collector's passes over every one of them, each time the heap grew by a quarter, made
-    these steps superlinear (half of the CPU of a converged plan of 5,000 services). Nested
-    pauses are fine: the collector runs again when the outermost one ends, if it ran before.
+    these steps superlinear (half of the CPU of a converged plan of 5,000 services). When the
+    outermost pause ends, everything alive is frozen (:func:`gc.freeze`) before the collector
+    runs again, so later passes skip it: reference counting still frees it, but a cycle made
+    inside a pause is never collected. Code run paused must not leave large cycles behind
+    (the HTTP client breaks the one httpx makes for every response for that reason).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -23,6 +26,7 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 

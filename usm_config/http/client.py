@@ -135,6 +135,14 @@ def _failed_request(exc: httpx.RequestError) -> httpx.Request | None:
         return None
 
 
+def _unbound(response: httpx.Response) -> httpx.Response:
+    """``response`` (read and closed) without the cycle httpx makes between a response and its
+    stream (https://github.com/encode/httpx/pull/3733): refcounting frees its body as soon as
+    the caller drops it, not the cyclic collector, which a large read pauses."""
+    response.stream = httpx.ByteStream(response.content)
+    return response
+
+
 class HttpClient:
     """Async HTTP client for one target: retries, write safety, redaction and statistics.
 
@@ -252,7 +260,7 @@ class HttpClient:
             )
             tried = _Attempt(attempt, policy, time.perf_counter())
             try:
-                response = await self._client.send(request)
+                response = _unbound(await self._client.send(request))
             except httpx.RequestError as exc:
                 again = self._after_request_error(exc, request, idempotent=idempotent, tried=tried)
             else:
