@@ -15,6 +15,7 @@ plans against the current state, applies, and proves convergence with a second p
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import time
 import tracemalloc
@@ -41,7 +42,7 @@ from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
 from usm_config.engine.ownership import blueprint_owner, other_claims
 from usm_config.engine.plan import PLAN_FORMAT, Action, Change, Plan
-from usm_config.engine.records import Record, fingerprint, streamed_fingerprint
+from usm_config.engine.records import LongText, Record, fingerprint, streamed_fingerprint
 from usm_config.engine.references import resolve_live_references
 from usm_config.http import AuthConfig, HttpClient, RetryPolicy, build_auth
 from usm_config.sandbox.embedded import EmbeddedTransport
@@ -126,11 +127,11 @@ class Context:
 
     def blueprint_fingerprint(self) -> str:
         """Identity of the normalised blueprint (worked out once per blueprint: a plan and the
-        re-plan after an apply both need it)."""
+        re-plan after an apply both need it): SHA-256 of its JSON as the model serialises it,
+        which pydantic writes in one pass without building the dump's dicts."""
         if self._fingerprinted is not self.blueprint:
-            self._blueprint_fingerprint = streamed_fingerprint(
-                self.blueprint.model_dump(mode="json", by_alias=True)
-            )
+            text = self.blueprint.model_dump_json(by_alias=True)
+            self._blueprint_fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
             self._fingerprinted = self.blueprint
         return self._blueprint_fingerprint
 
@@ -225,7 +226,7 @@ class Snapshot:
                     [[r.kind, r.target_id or "", r.fields] for r in self.live],
                     key=lambda row: (row[0], row[1]),
                 ),
-                "lock": self.lock.to_json(),
+                "lock": LongText(self.lock.json_pieces),
                 "claims": sorted([k, i, str(p)] for (k, i), p in self.claims.items()),
             }
         )

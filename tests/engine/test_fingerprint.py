@@ -44,3 +44,11 @@ def test_a_snapshot_sized_list_is_streamed_to_the_same_digest() -> None:
     value = {"live": live, "lock": "{\n}\n", "claims": []}
     assert len(live) >= records.STREAMED
     assert records.streamed_fingerprint(value) == _whole(value)
+
+
+@given(st.lists(st.text(), max_size=6), st.dictionaries(st.text(max_size=3), json_values))
+def test_a_long_text_given_in_pieces_has_the_digest_of_the_text_they_make(
+    pieces: list[str], others: dict[str, Any]
+) -> None:
+    value = {**others, "text": records.LongText(lambda: iter(pieces))}
+    assert records.streamed_fingerprint(value) == _whole({**others, "text": "".join(pieces)})

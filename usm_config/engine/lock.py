@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -188,23 +188,29 @@ class Lock:
         0.8 s for a lock of 50,000 records, and a plan and an apply each need it); the shape
         is fixed, and each string still goes through ``json``'s C encoder.
         """
+        return "".join(self.json_pieces())
+
+    def json_pieces(self) -> Iterator[str]:
+        """:meth:`to_json`'s text in pieces, a record at a time (a plan fingerprints the lock
+        without holding its text whole)."""
         text = encode_basestring
-        records = []
-        for uid in sorted(self.entries):
+        yield f'{{\n "adapter": {text(self.adapter)},\n "format": {LOCK_FORMAT},\n "records": '
+        if not self.entries:
+            yield "{}"
+        for n, uid in enumerate(sorted(self.entries)):
             entry = self.entries[uid]
             key = "[\n    " + ",\n    ".join(map(text, entry.key)) + "\n   ]" if entry.key else "[]"
-            records.append(
-                f"  {text(uid)}: {{\n"
+            yield (
+                ("{\n" if n == 0 else ",\n")
+                + f"  {text(uid)}: {{\n"
                 + ('   "adopted": true,\n' if entry.adopted else "")
                 + (f'   "applied": {text(entry.applied)},\n' if entry.applied else "")
                 + f'   "id": {text(entry.target_id)},\n   "key": {key},\n'
                 + f'   "kind": {text(entry.kind)}\n  }}'
             )
-        body = "{\n" + ",\n".join(records) + "\n }" if records else "{}"
-        return (
-            f'{{\n "adapter": {text(self.adapter)},\n "format": {LOCK_FORMAT},\n'
-            f' "records": {body},\n "target": {text(self.target)}\n}}\n'
-        )
+        if self.entries:
+            yield "\n }"
+        yield f',\n "target": {text(self.target)}\n}}\n'
 
     def save(self) -> None:
         """Write the lock atomically."""
