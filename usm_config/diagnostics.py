@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -82,7 +82,38 @@ class DiagnosticError(Exception):
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
 
-SourceIndex = dict[tuple[str | int, ...], Location]
+SourceIndex = Mapping[tuple[str | int, ...], Location]
+
+
+class LazyIndex(Mapping[tuple[str | int, ...], Location]):
+    """A source index made the first time a location is asked for.
+
+    Every value of a large blueprint has an entry (about 60 MB at 5,000 services), yet most
+    runs report nothing and never look one up: ``build`` runs only when one is needed.
+    """
+
+    def __init__(self, build: Callable[[], SourceIndex]) -> None:
+        self._build: Callable[[], SourceIndex] | None = build
+        self._index: SourceIndex = {}
+
+    @property
+    def made(self) -> bool:
+        """True once the index was asked for and built."""
+        return self._build is None
+
+    def _made(self) -> SourceIndex:
+        if self._build is not None:
+            self._index, self._build = self._build(), None
+        return self._index
+
+    def __getitem__(self, path: tuple[str | int, ...]) -> Location:
+        return self._made()[path]
+
+    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
 
 
 def locate(index: SourceIndex, path: tuple[str | int, ...]) -> Location:

@@ -117,7 +117,7 @@ def json_index(text: str, file: str) -> SourceIndex:
     A member is located at its key, a list item at its first character.
     """
     starts = [0, *(m.end() for m in re.finditer("\n", text))]
-    index: SourceIndex = {}
+    index: dict[tuple[str | int, ...], Location] = {}
     decoder = json.JSONDecoder()
 
     def where(pos: int) -> Location:

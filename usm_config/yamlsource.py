@@ -758,13 +758,20 @@ def _read(path: Path, file: str) -> bytes | Diagnostic:
     return data if len(data) <= MAX_FILE_BYTES else _too_big(file, len(data))
 
 
-def parse_file(path: Path, *, reader: str | None = None) -> tuple[LNode | None, list[Diagnostic]]:
-    """Read and parse one YAML file with type, size and encoding checks."""
+def read_yaml_text(path: Path) -> str | list[Diagnostic]:
+    """The text of one YAML file, read with type, size and encoding checks, or why it
+    cannot be had."""
     file = display_path(path)
     data = _read(path, file)
     if isinstance(data, Diagnostic):
-        return None, [data]
+        return [data]
     text, diagnostics = _decode(data, file)
-    if text is None:
-        return None, diagnostics
-    return parse_text(text, file, reader=reader)
+    return diagnostics if text is None else text
+
+
+def parse_file(path: Path, *, reader: str | None = None) -> tuple[LNode | None, list[Diagnostic]]:
+    """Read and parse one YAML file with type, size and encoding checks."""
+    text = read_yaml_text(path)
+    if not isinstance(text, str):
+        return None, text
+    return parse_text(text, display_path(path), reader=reader)

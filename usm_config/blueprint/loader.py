@@ -29,6 +29,7 @@ from usm_config.blueprint.validation_errors import translate_errors
 from usm_config.collector import paused_gc
 from usm_config.diagnostics import (
     Diagnostic,
+    LazyIndex,
     Location,
     Severity,
     SourceIndex,
@@ -41,7 +42,8 @@ from usm_config.yamlsource import (
     LNode,
     LScalar,
     LSeq,
-    parse_file,
+    parse_text,
+    read_yaml_text,
     to_plain,
     walk,
 )
@@ -86,10 +88,17 @@ def _error(
 
 
 class _Loader:
-    def __init__(self) -> None:
+    """Reads a blueprint's files and lays its layers together into one located tree.
+
+    ``texts`` keeps the text of every file read, and a loader given them reads those files
+    from there: it builds the same tree again without touching the disk.
+    """
+
+    def __init__(self, texts: dict[Path, str] | None = None) -> None:
         self.diagnostics: list[Diagnostic] = []
         self.files: list[Path] = []
         self.stack: list[Path] = []
+        self.texts: dict[Path, str] = {} if texts is None else texts
 
     def load(self, path: Path, referrer: Location | None = None) -> LMap | None:
         kind = kind_of(path)
@@ -143,7 +152,14 @@ class _Loader:
 
     def _parse(self, file: Path) -> LMap | None:
         self.files.append(file)
-        tree, diagnostics = parse_file(file)
+        text = self.texts.get(file)
+        if text is None:
+            read = read_yaml_text(file)
+            if not isinstance(read, str):
+                self.diagnostics.extend(read)
+                return None
+            text = self.texts[file] = read
+        tree, diagnostics = parse_text(text, display_path(file))
         self.diagnostics.extend(diagnostics)
         if diagnostics and any(d.severity == Severity.ERROR for d in diagnostics):
             return None
@@ -457,17 +473,30 @@ def load_blueprint(path: Path | str, overlays: Sequence[Path] = ()) -> LoadResul
         return _load_blueprint(path, overlays)
 
 
-def _load_blueprint(path: Path | str, overlays: Sequence[Path]) -> LoadResult:
-    loader = _Loader()
-    tree = loader.load(Path(path))
+def _tree(loader: _Loader, path: Path, overlays: Sequence[Path]) -> LMap | None:
+    tree = loader.load(path)
     for overlay in overlays:
         tree = loader.overlay(tree, overlay)
+    return tree
+
+
+def _index_again(path: Path, overlays: Sequence[Path], texts: dict[Path, str]) -> SourceIndex:
+    """The source index of the tree built again from the texts read the first time."""
+    with paused_gc():
+        tree = _tree(_Loader(texts), path, overlays)
+        return dict(walk(tree)) if tree is not None else {}
+
+
+def _load_blueprint(path: Path | str, overlays: Sequence[Path]) -> LoadResult:
+    loader = _Loader()
+    tree = _tree(loader, Path(path), overlays)
     result = LoadResult(None, loader.diagnostics, files=loader.files)
     if tree is None or any(d.severity == Severity.ERROR for d in loader.diagnostics):
         return result
-    result.index = dict(walk(tree))
+    texts = loader.texts
+    result.index = LazyIndex(lambda: _index_again(Path(path), overlays, texts))
     plain = to_plain(tree)
-    del tree  # the index keeps every location; the rest of the tree is not needed again
+    del tree  # its locations are only needed for a diagnostic, and made again then
     try:
         blueprint = Blueprint.model_validate(plain)
     except ValidationError as exc:
