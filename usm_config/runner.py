@@ -258,8 +258,7 @@ async def read_snapshot(context: Context, client: HttpClient) -> Snapshot:
     # The lock and the journal first: a damaged one stops before the target is read.
     lock = Lock.load(context.lock_path, context.target.name, adapter.name, adapter.kinds)
     recovered = recover(context.journal_path, lock, adapter.kinds)
-    raw = await adapter.read(client, list(adapter.kinds))
-    live = resolve_live_references(raw, adapter.kinds)
+    live = resolve_live_references(await adapter.read(client, list(adapter.kinds)), adapter.kinds)
     return Snapshot(
         live,
         lock,

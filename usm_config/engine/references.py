@@ -134,11 +134,16 @@ def resolve_live_references(
 
     Kinds are resolved in dependency order, so a key that contains a reference is computed
     after the record it points at. Records of kinds the adapter does not declare pass through.
+    Each raw record is let go once resolved: what the caller does not keep of ``records`` is
+    freed as the resolution goes, not held beside the resolved copies to the end.
     """
     levels = kind_levels(kinds)
     index = References()
     resolved: list[Record] = []
-    for record in sorted(records, key=lambda r: levels.get(r.kind, 0)):
+    ordered = sorted(records, key=lambda r: levels.get(r.kind, 0))
+    del records
+    for position, record in enumerate(ordered):
+        ordered[position] = _RESOLVED
         spec = kinds.get(record.kind)
         if spec is None:
             resolved.append(record)
@@ -148,6 +153,10 @@ def resolve_live_references(
             index.learn(comparable.kind, comparable.key, comparable.target_id)
         resolved.append(comparable)
     return resolved
+
+
+#: Put in the place of each raw record once it is resolved.
+_RESOLVED = Record(kind="", key=())
 
 
 __all__ = ["MissingReference", "References", "resolve_live_references"]

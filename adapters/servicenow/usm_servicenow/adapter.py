@@ -61,10 +61,14 @@ class ServiceNowAdapter:
 
     async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
         """Read every table of ``kinds`` in full (owned fields only)."""
-        specs = [self.kinds[k] for k in kinds]
-        rows = await api.read_tables(client, {s.name: (s.owned_fields, "") for s in specs})
+        specs = {k: self.kinds[k] for k in kinds}
         texts: dict[str, str] = {}
-        return [_row_to_record(s, row, texts) for s in specs for row in rows[s.name]]
+        records = await api.read_tables(
+            client,
+            {s.name: (s.owned_fields, "") for s in specs.values()},
+            lambda table, row: _row_to_record(specs[table], row, texts),
+        )
+        return [record for name in specs for record in records[name]]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
         """Candidates for ``key``: filtered on the plain key fields, checked by the engine."""

@@ -23,7 +23,7 @@ import functools
 import json
 import logging
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -129,17 +129,27 @@ def _query(extra: str) -> str:
     return f"{extra}^ORDERBYsys_id" if extra else "ORDERBYsys_id"
 
 
+def _as_read(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    return row
+
+
 async def read_tables(
-    client: HttpClient, tables: Mapping[str, tuple[tuple[str, ...], str]]
-) -> dict[str, list[dict[str, Any]]]:
-    """Read whole tables: ``{table: (fields, encoded filter)}`` → ``{table: rows}``."""
+    client: HttpClient,
+    tables: Mapping[str, tuple[tuple[str, ...], str]],
+    keep: Callable[[str, dict[str, Any]], Any] = _as_read,
+) -> dict[str, list[Any]]:
+    """Read whole tables: ``{table: (fields, encoded filter)}`` → ``{table: rows}``.
+
+    ``keep(table, row)`` is what is kept of each row, as soon as its page arrives (a large
+    read then never holds every row's dict at once); by default the row itself.
+    """
     cursors = [_Cursor(t, fields, _query(where)) for t, (fields, where) in tables.items()]
-    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in tables}
+    rows: dict[str, list[Any]] = {t: [] for t in tables}
     use_batch = batch_available(client)
     while pending := [c for c in cursors if not c.done]:
         if use_batch:
             try:
-                if await _batch_round(client, pending, rows):
+                if await _batch_round(client, pending, rows, keep):
                     continue
                 # Nothing serviced: asking again would loop for ever.
                 log.debug("Batch API serviced no request; reading page by page")
@@ -153,13 +163,16 @@ async def read_tables(
                 "GET", LIST_PATH.format(table=cursor.table), params=cursor.params()
             )
             page = _result_list(response.json(), cursor.table)
-            rows[cursor.table].extend(page)
+            rows[cursor.table].extend(keep(cursor.table, row) for row in page)
             cursor.advance(len(page), total_count_header()(response))
     return rows
 
 
 async def _batch_round(
-    client: HttpClient, cursors: Sequence[_Cursor], rows: dict[str, list[dict[str, Any]]]
+    client: HttpClient,
+    cursors: Sequence[_Cursor],
+    rows: dict[str, list[Any]],
+    keep: Callable[[str, dict[str, Any]], Any],
 ) -> int:
     """One round of batched page reads; returns how many sub-requests were serviced."""
     serviced = 0
@@ -205,7 +218,7 @@ async def _batch_round(
                     f"reading {cursor.table}: the batch answer's body is not JSON"
                 ) from None
             page = _result_list(payload, cursor.table)
-            rows[cursor.table].extend(page)
+            rows[cursor.table].extend(keep(cursor.table, row) for row in page)
             headers = {h["name"].lower(): h["value"] for h in item.get("headers") or []}
             cursor.advance(len(page), _int_or_none(headers.get("x-total-count")))
     return serviced
