@@ -25,9 +25,14 @@ from usm_config.yaml12 import STR, resolve_plain
 
 try:
     from yaml import CSafeLoader, YAMLError
+    from yaml._yaml import CParser
     from yaml.nodes import ScalarNode, SequenceNode
 except ImportError:  # PyYAML without its C extension, or no PyYAML at all
     AVAILABLE = False
+
+    class YAMLError(Exception):  # type: ignore[no-redef]
+        """Stands in for PyYAML's error class when PyYAML is not there."""
+
 else:
     AVAILABLE = True
 
@@ -90,6 +95,17 @@ if AVAILABLE:
             self.depth -= 1
 
 
+def simple(text: str) -> bool:
+    """Whether libyaml reads ``text`` as ruamel.yaml does, as far as the text alone tells
+    (see the module docs); False without the C extension."""
+    return AVAILABLE and not _differs(text)
+
+
+def event_parser(text: str) -> Any:
+    """libyaml's parser of ``text``, for its events (``get_event``; ``dispose`` when done)."""
+    return CParser(text)
+
+
 def compose(text: str, max_depth: int) -> list[Any] | None:
     """The documents of ``text`` as libyaml composes them, or None (see the module docs)."""
     if not AVAILABLE or _differs(text):
@@ -106,3 +122,6 @@ def compose(text: str, max_depth: int) -> list[Any] | None:
     finally:
         composer.dispose()
     return documents
+
+
+__all__ = ["AVAILABLE", "YAMLError", "compose", "event_parser", "simple"]

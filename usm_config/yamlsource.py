@@ -458,6 +458,105 @@ def _plain_tree(root: _Node, file: str, text: str) -> LNode:
     return build(root)
 
 
+def _event_tree(text: str, file: str) -> LNode:
+    """The tree :func:`_plain_tree` builds, built from libyaml's events instead of its node
+    graph: each event is dropped as soon as it is read, so the graph (forty times the text,
+    every node with two marks) never exists. Raises :class:`_NotTheSame` wherever
+    :func:`_plain_tree` or :func:`libyaml.compose` would give up (the caller then takes that
+    path, which words what is wrong), and on anchors, aliases and all but one document.
+    """
+    parser = libyaml.event_parser(text)
+    get = parser.get_event
+    budget = MAX_NODES
+    limit = MAX_DEPTH
+    scalar_tags = _SCALAR_TAGS
+    construct = yaml12.construct
+    resolve_plain = yaml12.resolve_plain
+    tags: dict[str, str] = {}
+
+    def scalar(event: Any) -> Any:
+        tag = event.tag
+        value = event.value
+        if tag is None or tag == "!":
+            plain, quoted = event.implicit
+            if plain:
+                tag = tags.get(value)
+                if tag is None:
+                    tag = tags[value] = resolve_plain(value)
+            elif quoted:
+                tag = _STR_TAG
+            else:
+                raise _NotTheSame  # the non-specific tag '!', which ruamel.yaml resolves
+        if tag == _STR_TAG:
+            return value
+        if tag not in scalar_tags or tag == _TIMESTAMP_TAG or scalar_problem(tag, value):
+            raise _NotTheSame
+        try:
+            return construct(tag, value)
+        except (ValueError, KeyError, IndexError):
+            raise _NotTheSame from None
+
+    def build(event: Any, depth: int) -> LNode:
+        nonlocal budget
+        budget -= 1
+        if depth > limit or event.anchor is not None:
+            raise _NotTheSame
+        mark = event.start_mark
+        where = Location(file, mark.line + 1, mark.column + 1)
+        kind = type(event).__name__
+        if kind == "ScalarEvent":
+            style = event.style
+            if not style:
+                if event.value == "":
+                    raise _NotTheSame  # an empty value: ruamel.yaml places it elsewhere
+            elif style in "|>" and not _block_header_agrees(text, mark):
+                raise _NotTheSame
+            return LScalar(where, scalar(event))
+        if event.tag not in (None, "!"):
+            raise _NotTheSame
+        if kind == "SequenceStartEvent":
+            items = []
+            while type(item := get()).__name__ != "SequenceEndEvent":
+                items.append(build(item, depth + 1))
+            return LSeq(where, items)
+        if kind != "MappingStartEvent" or budget < 0:
+            raise _NotTheSame  # an alias
+        values: dict[str, LNode] = {}
+        keys: dict[str, Location] = {}
+        while type(key_event := get()).__name__ != "MappingEndEvent":
+            if (
+                depth + 1 > limit
+                or type(key_event).__name__ != "ScalarEvent"
+                or key_event.anchor is not None
+                or (not key_event.style and key_event.value == "")
+            ):
+                raise _NotTheSame
+            scalar(key_event)
+            key = key_event.value
+            if key in keys:
+                raise _NotTheSame
+            mark = key_event.start_mark
+            keys[key] = Location(file, mark.line + 1, mark.column + 1)
+            values[key] = build(get(), depth + 1)
+        if budget < 0:
+            raise _NotTheSame
+        return LMap(where, values, keys)
+
+    try:
+        get()  # the stream's start
+        if type(get()).__name__ != "DocumentStartEvent":
+            raise _NotTheSame  # no document
+        tree = build(get(), 1)
+        get()  # the document's end
+        if type(get()).__name__ != "StreamEndEvent":
+            raise _NotTheSame  # another document
+    except libyaml.YAMLError:
+        raise _NotTheSame from None
+    finally:
+        parser.dispose()
+    return tree
+
+
 class _TooLarge(Exception):
     def __init__(self, location: Location) -> None:
         self.location = location
@@ -669,6 +768,9 @@ def parse_text(
         return None, [control]
     if (reader or READER) == "libyaml":
         with paused_gc(), suppress(_NotTheSame):
+            if libyaml.simple(text) and "<<" not in text and not _ANCHOR.search(text):
+                with suppress(_NotTheSame):
+                    return _event_tree(text, file), []
             documents = libyaml.compose(text, MAX_DEPTH)
             if documents is not None:
                 if len(documents) == 1 and "<<" not in text and not _ANCHOR.search(text):
