@@ -28,6 +28,10 @@ from typing import Any
 
 __all__ = ["DuplicateRecord", "RecordStore", "Row", "Seed"]
 
+# Rows are written by their seq, which the store keeps in memory, and ids are unique because
+# the store checks them in memory: an index on (tbl, id) would put every insert of a random id
+# (a ServiceNow sys_id) on a random page of the index, which cost more than the rest of the
+# insert together. (Files written before keep their index and AUTOINCREMENT; both still work.)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS store_tables (
     name TEXT PRIMARY KEY,
@@ -35,11 +39,10 @@ CREATE TABLE IF NOT EXISTS store_tables (
     next_id INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS store_rows (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     tbl TEXT NOT NULL,
     id TEXT NOT NULL,
-    data TEXT NOT NULL,
-    UNIQUE (tbl, id)
+    data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS store_meta (
     key TEXT PRIMARY KEY,
@@ -97,6 +100,7 @@ class RecordStore:
         with self._conn:
             self._conn.executescript(_SCHEMA)
         self._rows: dict[str, dict[str, Row]] = {}
+        self._seqs: dict[str, dict[str, int]] = {}
         self._columns: dict[str, list[str]] = {}
         self._next: dict[str, int] = {}
         self._together = 0
@@ -107,18 +111,21 @@ class RecordStore:
 
     def _load(self) -> None:
         self._rows.clear()
+        self._seqs.clear()
         self._columns.clear()
         self._next.clear()
         for name, columns, next_id in self._conn.execute(
             "SELECT name, columns, next_id FROM store_tables"
         ):
             self._rows[name] = {}
+            self._seqs[name] = {}
             self._columns[name] = list(json.loads(columns))
             self._next[name] = next_id
-        for table, row_id, data in self._conn.execute(
-            "SELECT tbl, id, data FROM store_rows ORDER BY seq"
+        for seq, table, row_id, data in self._conn.execute(
+            "SELECT seq, tbl, id, data FROM store_rows ORDER BY seq"
         ):
             self._rows.setdefault(table, {})[row_id] = json.loads(data)
+            self._seqs.setdefault(table, {})[row_id] = seq
         for name in self._base_tables:
             self.ensure_table(name)
 
@@ -194,6 +201,7 @@ class RecordStore:
                     (table, self.first_id),
                 )
             self._rows[table] = {}
+            self._seqs[table] = {}
             self._columns[table] = []
             self._next[table] = self.first_id
             self._version += 1
@@ -230,10 +238,12 @@ class RecordStore:
                 raise DuplicateRecord(f"{table} already holds {row_id}")
             stored = {self.id_field: row_id, **{k: v for k, v in row.items() if k != self.id_field}}
             with self._transaction():
-                self._conn.execute(
+                cursor = self._conn.execute(
                     "INSERT INTO store_rows (tbl, id, data) VALUES (?, ?, ?)",
                     (table, row_id, json.dumps(stored)),
                 )
+                seq = cursor.lastrowid
+                assert seq is not None  # an INSERT of one row sets it
                 self._learn_columns(table, stored)
                 # A numeric id given by the caller moves the counter past it; a 32-character
                 # sys_id that happens to be all digits (uuid4().hex, about once in 2.3 million)
@@ -242,6 +252,7 @@ class RecordStore:
                 if counted and int(row_id) >= self._next[table]:
                     self._set_next(table, int(row_id) + 1)
             self._rows[table][row_id] = stored
+            self._seqs[table][row_id] = seq
             self._version += 1
             return stored
 
@@ -256,8 +267,8 @@ class RecordStore:
             stored = {self.id_field: row_id, **{k: v for k, v in row.items() if k != self.id_field}}
             with self._transaction():
                 self._conn.execute(
-                    "UPDATE store_rows SET data = ? WHERE tbl = ? AND id = ?",
-                    (json.dumps(stored), table, row_id),
+                    "UPDATE store_rows SET data = ? WHERE seq = ?",
+                    (json.dumps(stored), self._seqs[table][row_id]),
                 )
                 self._learn_columns(table, stored)
             self._rows[table][row_id] = stored
@@ -279,7 +290,7 @@ class RecordStore:
                 return False
             with self._transaction():
                 self._conn.execute(
-                    "DELETE FROM store_rows WHERE tbl = ? AND id = ?", (table, row_id)
+                    "DELETE FROM store_rows WHERE seq = ?", (self._seqs[table].pop(row_id),)
                 )
             del self._rows[table][row_id]
             self._version += 1
