@@ -388,6 +388,8 @@ class _Emulator:
         exclude_links = _flag(request, "sysparm_exclude_reference_link")
         base = str(request.base_url).rstrip("/")
         fields = self._fields_param(request, table)
+        if fields is not None:
+            return [self._render_one(table, row, fields, mode, exclude_links, base) for row in rows]
         columns = self._columns(table)
         own = set(columns)
 
@@ -396,12 +398,7 @@ class _Emulator:
             extra = [k for k in row if k in own or k.startswith("sys_")]
             return list(dict.fromkeys([*columns, *extra]))
 
-        return [
-            self._render_one(
-                table, row, fields if fields is not None else names(row), mode, exclude_links, base
-            )
-            for row in rows
-        ]
+        return [self._render_one(table, row, names(row), mode, exclude_links, base) for row in rows]
 
     def _render_one(
         self,
@@ -443,10 +440,12 @@ class _Emulator:
         raw = request.query_params.get("sysparm_fields")
         if not raw:
             return None
-        known = self._known(table)
         # servicenow.md §1.2: unknown fields in sysparm_fields are silently ignored.
-        wanted = [f.strip() for f in raw.split(",") if f.strip()]
-        return [f for f in dict.fromkeys(wanted) if f == "sys_id" or known(f)]
+        wanted = list(dict.fromkeys(f.strip() for f in raw.split(",") if f.strip()))
+        if all(f == "sys_id" for f in wanted):
+            return wanted  # every record has one: no need to gather the table's columns
+        known = self._known(table)
+        return [f for f in wanted if f == "sys_id" or known(f)]
 
     # ------------------------------------------------------------------ Table API
 
