@@ -101,7 +101,8 @@ class RecordStore:
             self._conn.executescript(_SCHEMA)
         self._rows: dict[str, dict[str, Row]] = {}
         self._seqs: dict[str, dict[str, int]] = {}
-        self._columns: dict[str, list[str]] = {}
+        #: table → its columns in first-seen order (a dict, for membership at dict speed).
+        self._columns: dict[str, dict[str, None]] = {}
         self._next: dict[str, int] = {}
         self._together = 0
         self._version = 0
@@ -119,7 +120,7 @@ class RecordStore:
         ):
             self._rows[name] = {}
             self._seqs[name] = {}
-            self._columns[name] = list(json.loads(columns))
+            self._columns[name] = dict.fromkeys(json.loads(columns))
             self._next[name] = next_id
         for seq, table, row_id, data in self._conn.execute(
             "SELECT seq, tbl, id, data FROM store_rows ORDER BY seq"
@@ -164,7 +165,7 @@ class RecordStore:
     def columns(self, table: str) -> list[str]:
         """Every field ever written to ``table``, in first-seen order."""
         with self._lock:
-            return list(self._columns.get(table, ()))
+            return list(self._columns.get(table, {}))
 
     def rows(self, table: str) -> list[Row]:
         """The rows of ``table`` in insertion order (the dicts must not be mutated)."""
@@ -202,7 +203,7 @@ class RecordStore:
                 )
             self._rows[table] = {}
             self._seqs[table] = {}
-            self._columns[table] = []
+            self._columns[table] = {}
             self._next[table] = self.first_id
             self._version += 1
 
@@ -342,7 +343,8 @@ class RecordStore:
         known = self._columns[table]
         new = [name for name in row if name not in known]
         if new:
-            known.extend(new)
+            known.update(dict.fromkeys(new))
             self._conn.execute(
-                "UPDATE store_tables SET columns = ? WHERE name = ?", (json.dumps(known), table)
+                "UPDATE store_tables SET columns = ? WHERE name = ?",
+                (json.dumps(list(known)), table),
             )
