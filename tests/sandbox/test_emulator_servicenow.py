@@ -142,6 +142,10 @@ def _mixed_batch() -> dict[str, Any]:
         item("insert", "POST", GROUPS + "?sysparm_fields=sys_id", {"name": "Fast"}),
         item("insert-full", "POST", GROUPS, {"name": "Full", "sys_id": kept}),
         item("insert-gone", "POST", "/api/now/v2/table/sys_user_group", {"sys_id": gone}),
+        {
+            **item("other-host", "POST", GROUPS, {"name": "Elsewhere"}),
+            "headers": [*JSON_HEADERS, {"name": "Host", "value": "other.example"}],
+        },
         item("duplicate", "POST", GROUPS, {"name": "Again", "sys_id": kept}),
         item("update", "PATCH", record + "?sysparm_fields=name,description", {"description": "x"}),
         item("read", "GET", record + "?sysparm_display_value=all"),
@@ -196,10 +200,10 @@ def test_batch_items_answer_alike_with_and_without_the_router(
     direct = _serve_mixed_batch(monkeypatch)
 
     async def through_router(
-        self: Any, outer: Any, method: str, path: str, query: str, headers: Any, body: bytes
+        self: Any, shared: Any, method: str, path: str, query: str, headers: Any, body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        scope = sandbox._subrequest_scope(outer, method, path, query, headers)
-        return await sandbox._route(outer, scope, sandbox._receive_once(body))
+        scope = sandbox._subrequest_scope(shared, method, path, query, headers)
+        return await sandbox._route(shared.outer, scope, sandbox._receive_once(body))
 
     monkeypatch.setattr(sandbox._Emulator, "_dispatch", through_router)
     routed = _serve_mixed_batch(monkeypatch)
@@ -210,6 +214,7 @@ def test_batch_items_answer_alike_with_and_without_the_router(
         "insert": 201,
         "insert-full": 201,
         "insert-gone": 201,
+        "other-host": 201,
         "duplicate": 403,
         "update": 200,
         "read": 200,

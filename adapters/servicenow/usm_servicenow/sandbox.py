@@ -38,17 +38,24 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.applications import Starlette
+from starlette.datastructures import URL, Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
-from starlette.types import Message
+from starlette.types import Message, Scope
 
 from usm_config.sandbox.app import SpecGuard, build_emulator_app
 from usm_config.sandbox.auth import SandboxAuth, TokenRegistry, Unauthenticated
 from usm_config.sandbox.errors import EmulatorError
 from usm_config.sandbox.faults import FaultConfig
 from usm_config.sandbox.openapi_check import OpenApiRequestChecker
-from usm_config.sandbox.requestlog import LoggedRequest, log_subrequest, logged_body, query_items
+from usm_config.sandbox.requestlog import (
+    LoggedRequest,
+    QueryItems,
+    log_subrequest,
+    logged_body,
+    query_items,
+)
 from usm_servicenow.sandbox_baseline import TableTree, seed
 from usm_servicenow.sandbox_query import Condition, EncodedQuery, parse_query, sort_rows
 from usm_servicenow.sandbox_store import DuplicateRecord, RecordStore, Row
@@ -139,7 +146,20 @@ _TABLE_PATHS = (
 )
 _TABLE_TEMPLATE = "/api/now/table/{tableName}"
 _RECORD_TEMPLATE = "/api/now/table/{tableName}/{sys_id}"
+_PHRASES: Mapping[int, str] = {status.value: status.phrase for status in HTTPStatus}
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+#: The encoder of Starlette's JSONResponse (its arguments to ``json.dumps``), built once.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+
+
+class _JSONResponse(JSONResponse):
+    """Starlette's JSONResponse byte for byte, encoded by one encoder for every response
+    rather than one built per response by ``json.dumps``."""
+
+    def render(self, content: Any) -> bytes:
+        return _ENCODER.encode(content).encode("utf-8")
 
 
 def error_envelope(
@@ -239,6 +259,7 @@ class _Emulator:
         self.auth = SandboxAuth(users, issued=self.tokens)
         self._listed: dict[tuple[str, EncodedQuery], list[Row]] = {}
         self._listed_at = -1
+        self._stamped = (datetime.min.replace(tzinfo=UTC), "")
         #: The Table API's routes, also used to serve Batch API items without the router.
         self.table_routes = tuple(
             Route(path, self.table_api, methods=_ALL_METHODS) for path in _TABLE_PATHS
@@ -251,7 +272,11 @@ class _Emulator:
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
     def _timestamp(self) -> str:
-        return self._utcnow().strftime("%Y-%m-%d %H:%M:%S")
+        # The same second gives the same text: formatted once (a batch writes many a second).
+        second = self._utcnow().replace(microsecond=0)
+        if second != self._stamped[0]:
+            self._stamped = (second, second.strftime("%Y-%m-%d %H:%M:%S"))
+        return self._stamped[1]
 
     def _authenticate(self, request: Request) -> str:
         try:
@@ -298,6 +323,8 @@ class _Emulator:
         return body
 
     async def _check_spec(self, request: Request, method: str, has_sys_id: bool) -> None:
+        if self.spec.checker is None:
+            return
         template = _RECORD_TEMPLATE if has_sys_id else _TABLE_TEMPLATE
         path = template.replace("{tableName}", request.path_params["table"]).replace(
             "{sys_id}", request.path_params.get("sys_id", "")
@@ -484,7 +511,7 @@ class _Emulator:
                 response = self._list(request, table, version)
             else:
                 row = self._row(table, sys_id)
-                response = JSONResponse({"result": self._render(request, table, [row])[0]})
+                response = _JSONResponse({"result": self._render(request, table, [row])[0]})
             if method == "HEAD":
                 return Response(status_code=response.status_code, headers=dict(response.headers))
             return response
@@ -532,7 +559,7 @@ class _Emulator:
             # §1.1: v1 answers an empty list with 404; v2 and the unversioned API with [].
             error = _not_found()
             return error_envelope(404, error.message, error.detail, headers)
-        return JSONResponse({"result": self._render(request, table, page)}, headers=headers)
+        return _JSONResponse({"result": self._render(request, table, page)}, headers=headers)
 
     def _listing(self, table: str, query: EncodedQuery) -> list[Row]:
         """The rows of ``table`` that ``query`` selects, in its order (hidden rows included).
@@ -584,7 +611,7 @@ class _Emulator:
         headers = {"Location": f"{base}/api/now/table/{table}/{row['sys_id']}"}
         if request.headers.get("x-no-response-body", "").lower() == "true":
             return Response(status_code=201, headers=headers)
-        return JSONResponse(
+        return _JSONResponse(
             {"result": self._render(request, table, [row])[0]}, status_code=201, headers=headers
         )
 
@@ -604,7 +631,7 @@ class _Emulator:
             row = self.store.update(table, sys_id, row)
         if request.headers.get("x-no-response-body", "").lower() == "true":
             return Response(status_code=200)
-        return JSONResponse({"result": self._render(request, table, [row])[0]})
+        return _JSONResponse({"result": self._render(request, table, [row])[0]})
 
     # ------------------------------------------------------------------ OAuth
 
@@ -674,6 +701,7 @@ class _Emulator:
             return error.response()
         serviced: list[dict[str, Any]] = []
         unserviced: list[str] = []
+        shared = _BatchShared(request)
         # Each sub-request stands on its own (one failing leaves the others), but their writes
         # are committed together before the call answers.
         with self.store.together():
@@ -683,8 +711,8 @@ class _Emulator:
                 if index >= self.options.batch_max_requests:
                     unserviced.append(sub_id)
                     continue
-                serviced.append(await self._serve_subrequest(request, sub_id, sub))
-        return JSONResponse(
+                serviced.append(await self._serve_subrequest(shared, sub_id, sub))
+        return _JSONResponse(
             {
                 "batch_request_id": body.get("batch_request_id"),
                 "serviced_requests": serviced,
@@ -693,8 +721,9 @@ class _Emulator:
         )
 
     async def _serve_subrequest(
-        self, outer: Request, sub_id: str, sub: Mapping[str, Any]
+        self, shared: _BatchShared, sub_id: str, sub: Mapping[str, Any]
     ) -> dict[str, Any]:
+        outer = shared.outer
         started = time.perf_counter()
         headers = {
             str(h.get("name", "")).lower(): str(h.get("value", ""))
@@ -717,9 +746,9 @@ class _Emulator:
                 if "authorization" in outer.headers:
                     headers.setdefault("authorization", outer.headers["authorization"])
                 status, out_headers, out_body = await self._dispatch(
-                    outer, method, url.path, url.query, headers, content
+                    shared, method, url.path, url.query, headers, content
                 )
-            items = query_items(url.query)
+            items = shared.query_items(url.query)
             log_subrequest(
                 outer.scope,
                 LoggedRequest(
@@ -735,7 +764,7 @@ class _Emulator:
         item: dict[str, Any] = {
             "id": sub_id,
             "status_code": status,
-            "status_text": HTTPStatus(status).phrase,
+            "status_text": _PHRASES[status],
             "headers": []
             if sub.get("exclude_response_headers")
             else [{"name": k, "value": v} for k, v in out_headers],
@@ -746,12 +775,12 @@ class _Emulator:
             try:
                 item["error_message"] = json.loads(out_body)["error"]["message"]
             except (ValueError, KeyError, TypeError):
-                item["error_message"] = HTTPStatus(status).phrase
+                item["error_message"] = _PHRASES[status]
         return item
 
     async def _dispatch(
         self,
-        outer: Request,
+        shared: _BatchShared,
         method: str,
         path: str,
         query: str,
@@ -761,27 +790,28 @@ class _Emulator:
         """Run one Batch sub-request (no faults; the caller logs it).
 
         A request that one of :attr:`table_routes` takes goes straight to its handler, with
-        the scope and request the router would have built; anything else goes through the
-        app's router. Both answer alike, since no route the router tries before the Table
-        API's (the ``/_sandbox/`` control endpoints, ``/oauth_token.do``, the Batch API) takes
-        a path with ``/table/`` in it; a method a route refuses goes through the router, which
-        answers 405. Skipping the router and the ASGI messages for the thousands of inserts of
-        a large apply keeps a sub-request's cost to what the Table API itself does.
+        the scope the router would have built, as an :class:`_ItemRequest`; anything else
+        goes through the app's router. Both answer alike, since no route the router tries
+        before the Table API's (the ``/_sandbox/`` control endpoints, ``/oauth_token.do``, the
+        Batch API) takes a path with ``/table/`` in it; a method a route refuses goes through
+        the router, which answers 405. Skipping the router and the ASGI messages for the
+        thousands of inserts of a large apply keeps a sub-request's cost to what the Table API
+        itself does.
         """
-        scope = _subrequest_scope(outer, method, path, query, headers)
+        scope = _subrequest_scope(shared, method, path, query, headers)
         receive = _receive_once(body)
         for route in self.table_routes:
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 scope.update(child_scope)
-                response = await self.table_api(Request(scope, receive))
+                response = await self.table_api(_ItemRequest(scope, receive, headers, shared))
                 out_headers = [
                     (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers
                 ]
                 return response.status_code, out_headers, bytes(response.body)
             if match is Match.PARTIAL:
                 break
-        return await _route(outer, scope, receive)
+        return await _route(shared.outer, scope, receive)
 
     # ------------------------------------------------------------------ fallback
 
@@ -827,12 +857,94 @@ def _subrequest_error(status: int, message: str) -> tuple[int, list[tuple[str, s
     return status, [("content-type", "application/json")], body.encode()
 
 
+class _BatchShared:
+    """What the items of one Batch API call share: the batch's request, and the query
+    strings and base URLs its items have in common, each parsed once per batch."""
+
+    def __init__(self, outer: Request) -> None:
+        self.outer = outer
+        #: The batch's scope without what routing added to it.
+        self.scope = {
+            k: v for k, v in outer.scope.items() if k not in ("path_params", "endpoint", "route")
+        }
+        self._queries: dict[bytes, QueryParams] = {}
+        self._query_items: dict[str, QueryItems] = {}
+        self._base_urls: dict[str | None, URL] = {}
+
+    def query_params(self, query_string: bytes) -> QueryParams:
+        params = self._queries.get(query_string)
+        if params is None:
+            params = self._queries[query_string] = QueryParams(query_string)
+        return params
+
+    def query_items(self, query_string: str) -> QueryItems:
+        items = self._query_items.get(query_string)
+        if items is None:
+            items = self._query_items[query_string] = query_items(query_string)
+        return items
+
+    def base_url(self, request: Request) -> URL:
+        # Within a batch an item's base URL depends only on its Host header: the rest of its
+        # scope (scheme, server, root path) is the batch's.
+        host = request.headers.get("host")
+        url = self._base_urls.get(host)
+        if url is None:
+            url = self._base_urls[host] = Request(request.scope).base_url
+        return url
+
+
+class _ItemHeaders(Headers):
+    """An item's headers (names lowercased, one value each) with lookups by dict."""
+
+    def __init__(self, values: Mapping[str, str], raw: list[tuple[bytes, bytes]]) -> None:
+        super().__init__(raw=raw)
+        self._values = values
+
+    def __getitem__(self, key: str) -> str:
+        return self._values[key.lower()]
+
+    def __contains__(self, key: Any) -> bool:
+        return isinstance(key, str) and key.lower() in self._values
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._values.get(key.lower(), default)
+
+
+class _ItemRequest(Request):
+    """A Batch API item as the Table API handler reads it: the request the router would build,
+    with its headers looked up by dict, its body at hand and what it shares with the other
+    items of the batch (query string, base URL) parsed once (:class:`_BatchShared`)."""
+
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Callable[[], Awaitable[Message]],
+        headers: Mapping[str, str],
+        shared: _BatchShared,
+    ) -> None:
+        super().__init__(scope, receive)
+        self._item_headers = _ItemHeaders(headers, scope["headers"])
+        self._shared = shared
+
+    @property
+    def headers(self) -> Headers:
+        return self._item_headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        return self._shared.query_params(self.scope["query_string"])
+
+    @property
+    def base_url(self) -> URL:
+        return self._shared.base_url(self)
+
+
 def _subrequest_scope(
-    outer: Request, method: str, path: str, query: str, headers: Mapping[str, str]
+    shared: _BatchShared, method: str, path: str, query: str, headers: Mapping[str, str]
 ) -> dict[str, Any]:
     """The ASGI scope of a Batch sub-request: the batch's, with the item's request line."""
     return {
-        **{k: v for k, v in outer.scope.items() if k not in ("path_params", "endpoint", "route")},
+        **shared.scope,
         "method": method,
         "path": path,
         "raw_path": path.encode(),
