@@ -163,6 +163,12 @@ def _mixed_batch() -> dict[str, Any]:
         item("other-api", "GET", "/api/now/stats/incident"),
         item("nested", "POST", "/api/now/v1/batch", {"rest_requests": []}),
         {**item("bad-base64", "POST", GROUPS), "body": "***"},
+        {**item("bad-json", "POST", GROUPS), "body": base64.b64encode(b"{").decode()},
+        {
+            **item("form", "POST", GROUPS),
+            "headers": [{"name": "Content-Type", "value": "application/x-www-form-urlencoded"}],
+            "body": base64.b64encode(b"name=x&password=y").decode(),
+        },
         {**item("no-body", "POST", GROUPS), "headers": []},
         {**item("no-auth", "GET", GROUPS), "headers": [{"name": "Authorization", "value": "x"}]},
     ]
@@ -200,7 +206,14 @@ def test_batch_items_answer_alike_with_and_without_the_router(
     direct = _serve_mixed_batch(monkeypatch)
 
     async def through_router(
-        self: Any, shared: Any, method: str, path: str, query: str, headers: Any, body: bytes
+        self: Any,
+        shared: Any,
+        method: str,
+        path: str,
+        query: str,
+        headers: Any,
+        body: bytes,
+        parsed: Any,
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         scope = sandbox._subrequest_scope(shared, method, path, query, headers)
         return await sandbox._route(shared.outer, scope, sandbox._receive_once(body))
@@ -232,6 +245,8 @@ def test_batch_items_answer_alike_with_and_without_the_router(
         "other-api": 400,
         "nested": 400,
         "bad-base64": 400,
+        "bad-json": 400,
+        "form": 415,
         "no-body": 400,
         "no-auth": 401,
     }

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
 import json
 import re
@@ -222,6 +223,19 @@ def _to_string(value: Any) -> str:
     return json.dumps(value)
 
 
+@functools.lru_cache(maxsize=64)
+def _accepts_json(accept: str) -> bool:
+    """Whether an Accept header allows JSON (the same few values arrive again and again)."""
+    media = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    return any(m in ("application/json", "*/*", "application/*") for m in media)
+
+
+@functools.lru_cache(maxsize=256)
+def _wanted_fields(raw: str) -> tuple[str, ...]:
+    """The names a ``sysparm_fields`` value lists, once each, in order."""
+    return tuple(dict.fromkeys(f.strip() for f in raw.split(",") if f.strip()))
+
+
 def _flag(request: Request, name: str) -> bool:
     return request.query_params.get(name, "").lower() == "true"
 
@@ -295,8 +309,7 @@ class _Emulator:
         accept = request.headers.get("accept")
         if accept is None:
             raise _ApiError(400, "Accept header is required", "Send Accept: application/json")
-        media = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-        if not any(m in ("application/json", "*/*", "application/*") for m in media):
+        if not _accepts_json(accept):
             raise _ApiError(406, "Not Acceptable", f"Cannot produce {accept}; use application/json")
 
     @staticmethod
@@ -307,7 +320,7 @@ class _Emulator:
         if content_type.split(";")[0].strip().lower() != "application/json":
             raise _ApiError(415, "Unsupported Media Type", f"{content_type} is not supported")
         try:
-            return json.loads(await request.body())
+            return await request.json()
         except (ValueError, UnicodeDecodeError):
             raise _ApiError(
                 400, "Exception while reading request", "The payload is not valid JSON."
@@ -468,9 +481,9 @@ class _Emulator:
         if not raw:
             return None
         # servicenow.md §1.2: unknown fields in sysparm_fields are silently ignored.
-        wanted = list(dict.fromkeys(f.strip() for f in raw.split(",") if f.strip()))
+        wanted = _wanted_fields(raw)
         if all(f == "sys_id" for f in wanted):
-            return wanted  # every record has one: no need to gather the table's columns
+            return list(wanted)  # every record has one: no need to gather the table's columns
         known = self._known(table)
         return [f for f in wanted if f == "sys_id" or known(f)]
 
@@ -583,7 +596,11 @@ class _Emulator:
 
     def _incoming(self, body: Mapping[str, Any]) -> Row:
         # servicenow.md §1.1: sys_* fields are not writable.
-        return {k: _to_string(v) for k, v in body.items() if not k.startswith("sys_")}
+        return {
+            k: v if type(v) is str else _to_string(v)
+            for k, v in body.items()
+            if not k.startswith("sys_")
+        }
 
     async def _insert(self, request: Request, table: str, user: str) -> Response:
         self._check_write_allowed(table, "insert")
@@ -737,16 +754,22 @@ class _Emulator:
         except binascii.Error:
             status, out_headers, out_body = _subrequest_error(400, "Body is not valid base64")
         else:
-            if url.path.rstrip("/").endswith("/batch"):
-                status, out_headers, out_body = _subrequest_error(400, "Batch requests nest not")
-            else:
+            nested = url.path.rstrip("/").endswith("/batch")
+            if not nested:
                 headers.setdefault("accept", "application/json")
                 if content:
                     headers.setdefault("content-type", "application/json")
-                if "authorization" in outer.headers:
-                    headers.setdefault("authorization", outer.headers["authorization"])
+                if shared.authorization is not None:
+                    headers.setdefault("authorization", shared.authorization)
+            logged = logged_body(content, headers.get("content-type"))
+            if nested:
+                status, out_headers, out_body = _subrequest_error(400, "Batch requests nest not")
+            else:
+                # What the log decoded is the body's JSON unless it came back as text (not
+                # JSON, too long or a form): the handler need not decode it again.
+                parsed = logged if content and not isinstance(logged, str) else _UNPARSED
                 status, out_headers, out_body = await self._dispatch(
-                    shared, method, url.path, url.query, headers, content
+                    shared, method, url.path, url.query, headers, content, parsed
                 )
             items = shared.query_items(url.query)
             log_subrequest(
@@ -758,7 +781,7 @@ class _Emulator:
                     status,
                     None,
                     items,
-                    logged_body(content, headers.get("content-type")),
+                    logged,
                 ),
             )
         item: dict[str, Any] = {
@@ -786,8 +809,10 @@ class _Emulator:
         query: str,
         headers: Mapping[str, str],
         body: bytes,
+        parsed: Any,
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        """Run one Batch sub-request (no faults; the caller logs it).
+        """Run one Batch sub-request (no faults; the caller logs it); ``parsed`` is the
+        body's JSON when the caller decoded it already, else ``_UNPARSED``.
 
         A request that one of :attr:`table_routes` takes goes straight to its handler, with
         the scope the router would have built, as an :class:`_ItemRequest`; anything else
@@ -799,19 +824,19 @@ class _Emulator:
         itself does.
         """
         scope = _subrequest_scope(shared, method, path, query, headers)
-        receive = _receive_once(body)
         for route in self.table_routes:
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 scope.update(child_scope)
-                response = await self.table_api(_ItemRequest(scope, receive, headers, shared))
+                item = _ItemRequest(scope, body, parsed, headers, shared)
+                response = await self.table_api(item)
                 out_headers = [
                     (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers
                 ]
                 return response.status_code, out_headers, bytes(response.body)
             if match is Match.PARTIAL:
                 break
-        return await _route(shared.outer, scope, receive)
+        return await _route(shared.outer, scope, _receive_once(body))
 
     # ------------------------------------------------------------------ fallback
 
@@ -857,6 +882,10 @@ def _subrequest_error(status: int, message: str) -> tuple[int, list[tuple[str, s
     return status, [("content-type", "application/json")], body.encode()
 
 
+#: A body the batch did not decode (see :meth:`_ItemRequest.json`).
+_UNPARSED: Any = object()
+
+
 class _BatchShared:
     """What the items of one Batch API call share: the batch's request, and the query
     strings and base URLs its items have in common, each parsed once per batch."""
@@ -867,6 +896,8 @@ class _BatchShared:
         self.scope = {
             k: v for k, v in outer.scope.items() if k not in ("path_params", "endpoint", "route")
         }
+        #: The batch's Authorization header, which an item without its own is sent with.
+        self.authorization = outer.headers.get("authorization")
         self._queries: dict[bytes, QueryParams] = {}
         self._query_items: dict[str, QueryItems] = {}
         self._base_urls: dict[str | None, URL] = {}
@@ -918,13 +949,23 @@ class _ItemRequest(Request):
     def __init__(
         self,
         scope: Scope,
-        receive: Callable[[], Awaitable[Message]],
+        body: bytes,
+        parsed: Any,
         headers: Mapping[str, str],
         shared: _BatchShared,
     ) -> None:
-        super().__init__(scope, receive)
+        super().__init__(scope)
+        self._item_body = body
+        self._parsed = parsed
         self._item_headers = _ItemHeaders(headers, scope["headers"])
         self._shared = shared
+
+    async def body(self) -> bytes:
+        return self._item_body
+
+    async def json(self) -> Any:
+        # The batch decoded the body for the log already (handlers do not change it).
+        return await super().json() if self._parsed is _UNPARSED else self._parsed
 
     @property
     def headers(self) -> Headers:
