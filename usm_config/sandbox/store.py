@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,10 @@ Seed = Callable[["RecordStore"], object]
 
 #: The longest id taken as a value of a table's id counter (SQLite's INTEGER holds 18 digits).
 _COUNTER_DIGITS = 18
+
+
+#: A write inside :meth:`RecordStore.together`, committed when the block ends.
+_PENDING = nullcontext()
 
 
 class DuplicateRecord(Exception):
@@ -314,14 +318,9 @@ class RecordStore:
                 self._together -= 1
                 self._conn.commit()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self) -> AbstractContextManager[object]:
         """One write's transaction: committed at once, or by the enclosing :meth:`together`."""
-        if not self._together:
-            with self._conn:
-                yield
-            return
-        yield
+        return _PENDING if self._together else self._conn
 
     def reset(self) -> None:
         """Delete every table, row and id counter; re-create the pre-created tables; seed."""
