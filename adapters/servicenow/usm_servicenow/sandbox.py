@@ -236,8 +236,15 @@ def _wanted_fields(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f.strip() for f in raw.split(",") if f.strip()))
 
 
+def _param(request: Request, name: str, default: str | None = None) -> str | None:
+    """A query parameter's (last) value: ``query_params.get`` without the KeyError that
+    Starlette raises and catches for every parameter a request leaves out."""
+    params = request.query_params
+    return params[name] if name in params else default  # noqa: SIM401 (no KeyError)
+
+
 def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "").lower() == "true"
+    return (_param(request, name) or "").lower() == "true"
 
 
 @dataclass(frozen=True)
@@ -424,7 +431,7 @@ class _Emulator:
         Without sysparm_fields every column of the table is returned, "" where a record has
         no value (servicenow.md §1.1: unset fields read as the type's null value).
         """
-        mode = request.query_params.get("sysparm_display_value", "false").lower()
+        mode = (_param(request, "sysparm_display_value", "false") or "").lower()
         exclude_links = _flag(request, "sysparm_exclude_reference_link")
         base = str(request.base_url).rstrip("/")
         fields = self._fields_param(request, table)
@@ -477,7 +484,7 @@ class _Emulator:
         return value if exclude_links else {**link, "value": value}
 
     def _fields_param(self, request: Request, table: str) -> list[str] | None:
-        raw = request.query_params.get("sysparm_fields")
+        raw = _param(request, "sysparm_fields")
         if not raw:
             return None
         # servicenow.md §1.2: unknown fields in sysparm_fields are silently ignored.
@@ -850,7 +857,7 @@ def _unknown_uri(request: Request) -> _ApiError:
 
 
 def _int_param(request: Request, name: str, default: int, *, minimum: int) -> int:
-    raw = request.query_params.get(name)
+    raw = _param(request, name)
     if raw is None or raw == "":
         return default
     try:
