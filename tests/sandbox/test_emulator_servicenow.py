@@ -137,6 +137,7 @@ def test_control_endpoints_win_over_the_catch_all_route(app: Starlette) -> None:
 def _mixed_batch() -> dict[str, Any]:
     """Inserts, reads, an update and a delete, and items every check refuses."""
     kept, gone = "a" * 32, "b" * 32
+    wrong = base64.b64encode(b"admin:wrong").decode()
     record = f"{GROUPS}/{kept}"
     items = [
         item("insert", "POST", GROUPS + "?sysparm_fields=sys_id", {"name": "Fast"}),
@@ -171,6 +172,10 @@ def _mixed_batch() -> dict[str, Any]:
         },
         {**item("no-body", "POST", GROUPS), "headers": []},
         {**item("no-auth", "GET", GROUPS), "headers": [{"name": "Authorization", "value": "x"}]},
+        {
+            **item("wrong-password", "GET", GROUPS),
+            "headers": [{"name": "Authorization", "value": f"Basic {wrong}"}],
+        },
     ]
     items[1]["exclude_response_headers"] = True
     return {"batch_request_id": "mixed", "rest_requests": items}
@@ -249,4 +254,5 @@ def test_batch_items_answer_alike_with_and_without_the_router(
         "form": 415,
         "no-body": 400,
         "no-auth": 401,
+        "wrong-password": 401,
     }

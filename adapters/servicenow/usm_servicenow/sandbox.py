@@ -278,6 +278,8 @@ class _Emulator:
         self.tokens = TokenRegistry(self._utcnow)
         self.refresh_tokens = TokenRegistry(self._utcnow)
         self.auth = SandboxAuth(users, issued=self.tokens)
+        #: Authorization headers with Basic credentials that were accepted → their user.
+        self._basic_users: dict[str, str] = {}
         self._listed: dict[tuple[str, EncodedQuery], list[Row]] = {}
         self._listed_at = -1
         self._stamped = (datetime.min.replace(tzinfo=UTC), "")
@@ -300,8 +302,12 @@ class _Emulator:
         return self._stamped[1]
 
     def _authenticate(self, request: Request) -> str:
+        header = request.headers.get("authorization")
+        user = self._basic_users.get(header) if header else None
+        if user is not None:
+            return user
         try:
-            return self.auth.authenticate(request.headers)
+            user = self.auth.authenticate(request.headers)
         except Unauthenticated:
             raise _ApiError(
                 401,
@@ -309,6 +315,11 @@ class _Emulator:
                 "Required to provide Auth information",
                 {"WWW-Authenticate": 'Basic realm="Service-now"'},
             ) from None
+        if header and header[:6].lower() == "basic ":
+            # Basic credentials name the same user every time (the users do not change;
+            # tokens expire, so they are checked each time): every item of a batch carries them.
+            self._basic_users[header] = user
+        return user
 
     @staticmethod
     def _check_accept(request: Request) -> None:
