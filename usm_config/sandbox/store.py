@@ -233,7 +233,8 @@ class RecordStore:
         """
         row_id = id
         with self._lock:
-            self.ensure_table(table)
+            if table not in self._rows:
+                self.ensure_table(table)
             given = row.get(self.id_field)
             if row_id is not None and given is not None and str(given) != row_id:
                 raise ValueError(f"row {self.id_field} {given!r} is not the id {row_id!r}")
@@ -241,7 +242,9 @@ class RecordStore:
                 row_id = str(given) if given is not None else self.next_id(table)
             if row_id in self._rows[table]:
                 raise DuplicateRecord(f"{table} already holds {row_id}")
-            stored = {self.id_field: row_id, **{k: v for k, v in row.items() if k != self.id_field}}
+            # The id first, then the row's other fields in their order.
+            stored = {self.id_field: row_id, **row}
+            stored[self.id_field] = row_id
             with self._transaction():
                 cursor = self._conn.execute(
                     "INSERT INTO store_rows (tbl, id, data) VALUES (?, ?, ?)",
@@ -269,7 +272,8 @@ class RecordStore:
         with self._lock:
             if row_id not in self._rows.get(table, {}):
                 raise KeyError(f"{table} has no record {row_id}")
-            stored = {self.id_field: row_id, **{k: v for k, v in row.items() if k != self.id_field}}
+            stored = {self.id_field: row_id, **row}
+            stored[self.id_field] = row_id
             with self._transaction():
                 self._conn.execute(
                     "UPDATE store_rows SET data = ? WHERE seq = ?",
