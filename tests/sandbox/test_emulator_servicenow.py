@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
+from usm_servicenow import sandbox
 from usm_servicenow.sandbox import create_app
 
 from usm_config.sandbox.embedded import EmbeddedTransport
@@ -129,3 +132,127 @@ def test_control_endpoints_win_over_the_catch_all_route(app: Starlette) -> None:
         ]
 
     assert run(app, scenario) == [200, 400]
+
+
+def _mixed_batch() -> dict[str, Any]:
+    """Inserts, reads, an update and a delete, and items every check refuses."""
+    kept, gone = "a" * 32, "b" * 32
+    wrong = base64.b64encode(b"admin:wrong").decode()
+    record = f"{GROUPS}/{kept}"
+    items = [
+        item("insert", "POST", GROUPS + "?sysparm_fields=sys_id", {"name": "Fast"}),
+        item("insert-full", "POST", GROUPS, {"name": "Full", "sys_id": kept}),
+        item("insert-gone", "POST", "/api/now/v2/table/sys_user_group", {"sys_id": gone}),
+        {
+            **item("other-host", "POST", GROUPS, {"name": "Elsewhere"}),
+            "headers": [*JSON_HEADERS, {"name": "Host", "value": "other.example"}],
+        },
+        item("duplicate", "POST", GROUPS, {"name": "Again", "sys_id": kept}),
+        item("update", "PATCH", record + "?sysparm_fields=name,description", {"description": "x"}),
+        item("read", "GET", record + "?sysparm_display_value=all"),
+        item("head", "HEAD", record),
+        item("list", "GET", GROUPS + "?sysparm_query=nameSTARTSWITHF^ORDERBYname&sysparm_limit=1"),
+        item("delete", "DELETE", f"{GROUPS}/{gone}"),
+        item("deleted", "GET", f"{GROUPS}/{gone}"),
+        item("empty-v1", "GET", "/api/now/v1/table/sys_user_group?name=nobody"),
+        item("read-only", "POST", "/api/now/table/sys_choice", {"name": "x"}),
+        item("bad-table", "POST", "/api/now/table/Bad-Table", {"name": "x"}),
+        item("bad-version", "GET", "/api/now/v9/table/sys_user_group"),
+        item("bad-param", "GET", GROUPS + "?sysparm_limt=1"),
+        item("not-an-object", "POST", GROUPS, "not an object"),
+        item("not-allowed", "PUT", GROUPS, {"name": "x"}),
+        item("other-api", "GET", "/api/now/stats/incident"),
+        item("nested", "POST", "/api/now/v1/batch", {"rest_requests": []}),
+        {**item("bad-base64", "POST", GROUPS), "body": "***"},
+        {**item("bad-json", "POST", GROUPS), "body": base64.b64encode(b"{").decode()},
+        {
+            **item("form", "POST", GROUPS),
+            "headers": [{"name": "Content-Type", "value": "application/x-www-form-urlencoded"}],
+            "body": base64.b64encode(b"name=x&password=y").decode(),
+        },
+        {**item("no-body", "POST", GROUPS), "headers": []},
+        {**item("no-auth", "GET", GROUPS), "headers": [{"name": "Authorization", "value": "x"}]},
+        {
+            **item("wrong-password", "GET", GROUPS),
+            "headers": [{"name": "Authorization", "value": f"Basic {wrong}"}],
+        },
+    ]
+    items[1]["exclude_response_headers"] = True
+    return {"batch_request_id": "mixed", "rest_requests": items}
+
+
+def _serve_mixed_batch(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
+    ids = iter(range(1, 1000))
+    monkeypatch.setattr(sandbox.uuid, "uuid4", lambda: uuid.UUID(int=next(ids)))
+    app = create_app(
+        spec_path=SPEC if SPEC.is_file() else None,
+        now=lambda: datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+        read_only_tables={"sys_choice"},
+    )
+
+    async def scenario(client: httpx.AsyncClient) -> Any:
+        return (await client.post("/api/now/v1/batch", json=_mixed_batch())).json()
+
+    answer = run(app, scenario)
+    for served in answer["serviced_requests"]:
+        del served["execution_time"]  # wall time, not behaviour
+    store = app.state.store
+    rows = {table: store.rows(table) for table in store.tables()}
+    log = [entry.to_json() for entry in app.state.request_log.entries()]
+    store.close()
+    return answer, log, list(app.state.spec_violations), rows
+
+
+def test_batch_items_answer_alike_with_and_without_the_router(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Items a Table API route takes skip the app's router; what the batch answers, logs,
+    checks against the spec and stores is byte for byte what the router gives."""
+    direct = _serve_mixed_batch(monkeypatch)
+
+    async def through_router(
+        self: Any,
+        shared: Any,
+        method: str,
+        path: str,
+        query: str,
+        headers: Any,
+        body: bytes,
+        parsed: Any,
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        scope = sandbox._subrequest_scope(shared, method, path, query, headers)
+        return await sandbox._route(shared.outer, scope, sandbox._receive_once(body))
+
+    monkeypatch.setattr(sandbox._Emulator, "_dispatch", through_router)
+    routed = _serve_mixed_batch(monkeypatch)
+    assert direct == routed
+    answer = direct[0]
+    statuses = {served["id"]: served["status_code"] for served in answer["serviced_requests"]}
+    assert statuses == {
+        "insert": 201,
+        "insert-full": 201,
+        "insert-gone": 201,
+        "other-host": 201,
+        "duplicate": 403,
+        "update": 200,
+        "read": 200,
+        "head": 200,
+        "list": 200,
+        "delete": 204,
+        "deleted": 404,
+        "empty-v1": 404,
+        "read-only": 403,
+        "bad-table": 404,
+        "bad-version": 400,
+        "bad-param": 400 if SPEC.is_file() else 200,
+        "not-an-object": 400,
+        "not-allowed": 400 if SPEC.is_file() else 405,
+        "other-api": 400,
+        "nested": 400,
+        "bad-base64": 400,
+        "bad-json": 400,
+        "form": 415,
+        "no-body": 400,
+        "no-auth": 401,
+        "wrong-password": 401,
+    }

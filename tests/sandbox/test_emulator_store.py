@@ -170,3 +170,59 @@ def test_the_version_changes_with_every_write_and_only_then() -> None:
     store.reset()
     assert changed()
     store.close()
+
+
+def test_rows_are_written_by_their_place_so_updates_and_deletes_last_across_restarts(
+    tmp_path: Path,
+) -> None:
+    """The store finds a row in the file by its place (seq), which it remembers from the
+    insert or from loading: the same table and id written, deleted and written again."""
+    db = tmp_path / "state.sqlite3"
+    store = RecordStore(db, id_field="sys_id")
+    for name in "abc":
+        store.insert("groups", {"sys_id": name * 32, "name": name})
+    store.insert("users", {"sys_id": "d" * 32})
+    store.close()
+    store = RecordStore(db, id_field="sys_id")
+    store.merge("groups", "b" * 32, {"name": "B"})
+    store.delete("groups", "a" * 32)
+    store.insert("groups", {"sys_id": "a" * 32, "name": "again"})
+    store.delete("users", "d" * 32)
+    store.close()
+    store = RecordStore(db, id_field="sys_id")
+    assert [(r["sys_id"][0], r["name"]) for r in store.rows("groups")] == [
+        ("b", "B"),
+        ("c", "c"),
+        ("a", "again"),
+    ]
+    assert store.rows("users") == []
+    store.close()
+
+
+def test_a_state_file_with_the_former_unique_index_still_works(tmp_path: Path) -> None:
+    db = tmp_path / "state.sqlite3"
+    with sqlite3.connect(db) as old:
+        old.executescript(
+            """
+            CREATE TABLE store_tables (
+                name TEXT PRIMARY KEY, columns TEXT NOT NULL DEFAULT '[]', next_id INTEGER NOT NULL
+            );
+            CREATE TABLE store_rows (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, id TEXT NOT NULL,
+                data TEXT NOT NULL, UNIQUE (tbl, id)
+            );
+            CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            INSERT INTO store_tables VALUES ('t', '["id", "n"]', 10002);
+            INSERT INTO store_rows (tbl, id, data) VALUES ('t', '10000', '{"id": "10000", "n": 0}');
+            INSERT INTO store_rows (tbl, id, data) VALUES ('t', '10001', '{"id": "10001", "n": 1}');
+            INSERT INTO store_meta VALUES ('seeded', '1');
+            """
+        )
+    store = RecordStore(db)
+    store.merge("t", "10001", {"n": 5})
+    store.delete("t", "10000")
+    store.insert("t", {"n": 2})
+    store.close()
+    reopened = RecordStore(db)
+    assert [(r["id"], r["n"]) for r in reopened.rows("t")] == [("10001", 5), ("10002", 2)]
+    reopened.close()

@@ -22,12 +22,16 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 __all__ = ["DuplicateRecord", "RecordStore", "Row", "Seed"]
 
+# Rows are written by their seq, which the store keeps in memory, and ids are unique because
+# the store checks them in memory: an index on (tbl, id) would put every insert of a random id
+# (a ServiceNow sys_id) on a random page of the index, which cost more than the rest of the
+# insert together. (Files written before keep their index and AUTOINCREMENT; both still work.)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS store_tables (
     name TEXT PRIMARY KEY,
@@ -35,11 +39,10 @@ CREATE TABLE IF NOT EXISTS store_tables (
     next_id INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS store_rows (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     tbl TEXT NOT NULL,
     id TEXT NOT NULL,
-    data TEXT NOT NULL,
-    UNIQUE (tbl, id)
+    data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS store_meta (
     key TEXT PRIMARY KEY,
@@ -55,6 +58,10 @@ Seed = Callable[["RecordStore"], object]
 
 #: The longest id taken as a value of a table's id counter (SQLite's INTEGER holds 18 digits).
 _COUNTER_DIGITS = 18
+
+
+#: A write inside :meth:`RecordStore.together`, committed when the block ends.
+_PENDING = nullcontext()
 
 
 class DuplicateRecord(Exception):
@@ -97,7 +104,9 @@ class RecordStore:
         with self._conn:
             self._conn.executescript(_SCHEMA)
         self._rows: dict[str, dict[str, Row]] = {}
-        self._columns: dict[str, list[str]] = {}
+        self._seqs: dict[str, dict[str, int]] = {}
+        #: table → its columns in first-seen order (a dict, for membership at dict speed).
+        self._columns: dict[str, dict[str, None]] = {}
         self._next: dict[str, int] = {}
         self._together = 0
         self._version = 0
@@ -107,18 +116,21 @@ class RecordStore:
 
     def _load(self) -> None:
         self._rows.clear()
+        self._seqs.clear()
         self._columns.clear()
         self._next.clear()
         for name, columns, next_id in self._conn.execute(
             "SELECT name, columns, next_id FROM store_tables"
         ):
             self._rows[name] = {}
-            self._columns[name] = list(json.loads(columns))
+            self._seqs[name] = {}
+            self._columns[name] = dict.fromkeys(json.loads(columns))
             self._next[name] = next_id
-        for table, row_id, data in self._conn.execute(
-            "SELECT tbl, id, data FROM store_rows ORDER BY seq"
+        for seq, table, row_id, data in self._conn.execute(
+            "SELECT seq, tbl, id, data FROM store_rows ORDER BY seq"
         ):
             self._rows.setdefault(table, {})[row_id] = json.loads(data)
+            self._seqs.setdefault(table, {})[row_id] = seq
         for name in self._base_tables:
             self.ensure_table(name)
 
@@ -157,7 +169,7 @@ class RecordStore:
     def columns(self, table: str) -> list[str]:
         """Every field ever written to ``table``, in first-seen order."""
         with self._lock:
-            return list(self._columns.get(table, ()))
+            return list(self._columns.get(table, {}))
 
     def rows(self, table: str) -> list[Row]:
         """The rows of ``table`` in insertion order (the dicts must not be mutated)."""
@@ -194,7 +206,8 @@ class RecordStore:
                     (table, self.first_id),
                 )
             self._rows[table] = {}
-            self._columns[table] = []
+            self._seqs[table] = {}
+            self._columns[table] = {}
             self._next[table] = self.first_id
             self._version += 1
 
@@ -220,7 +233,8 @@ class RecordStore:
         """
         row_id = id
         with self._lock:
-            self.ensure_table(table)
+            if table not in self._rows:
+                self.ensure_table(table)
             given = row.get(self.id_field)
             if row_id is not None and given is not None and str(given) != row_id:
                 raise ValueError(f"row {self.id_field} {given!r} is not the id {row_id!r}")
@@ -228,12 +242,16 @@ class RecordStore:
                 row_id = str(given) if given is not None else self.next_id(table)
             if row_id in self._rows[table]:
                 raise DuplicateRecord(f"{table} already holds {row_id}")
-            stored = {self.id_field: row_id, **{k: v for k, v in row.items() if k != self.id_field}}
+            # The id first, then the row's other fields in their order.
+            stored = {self.id_field: row_id, **row}
+            stored[self.id_field] = row_id
             with self._transaction():
-                self._conn.execute(
+                cursor = self._conn.execute(
                     "INSERT INTO store_rows (tbl, id, data) VALUES (?, ?, ?)",
                     (table, row_id, json.dumps(stored)),
                 )
+                seq = cursor.lastrowid
+                assert seq is not None  # an INSERT of one row sets it
                 self._learn_columns(table, stored)
                 # A numeric id given by the caller moves the counter past it; a 32-character
                 # sys_id that happens to be all digits (uuid4().hex, about once in 2.3 million)
@@ -242,6 +260,7 @@ class RecordStore:
                 if counted and int(row_id) >= self._next[table]:
                     self._set_next(table, int(row_id) + 1)
             self._rows[table][row_id] = stored
+            self._seqs[table][row_id] = seq
             self._version += 1
             return stored
 
@@ -253,11 +272,12 @@ class RecordStore:
         with self._lock:
             if row_id not in self._rows.get(table, {}):
                 raise KeyError(f"{table} has no record {row_id}")
-            stored = {self.id_field: row_id, **{k: v for k, v in row.items() if k != self.id_field}}
+            stored = {self.id_field: row_id, **row}
+            stored[self.id_field] = row_id
             with self._transaction():
                 self._conn.execute(
-                    "UPDATE store_rows SET data = ? WHERE tbl = ? AND id = ?",
-                    (json.dumps(stored), table, row_id),
+                    "UPDATE store_rows SET data = ? WHERE seq = ?",
+                    (json.dumps(stored), self._seqs[table][row_id]),
                 )
                 self._learn_columns(table, stored)
             self._rows[table][row_id] = stored
@@ -279,7 +299,7 @@ class RecordStore:
                 return False
             with self._transaction():
                 self._conn.execute(
-                    "DELETE FROM store_rows WHERE tbl = ? AND id = ?", (table, row_id)
+                    "DELETE FROM store_rows WHERE seq = ?", (self._seqs[table].pop(row_id),)
                 )
             del self._rows[table][row_id]
             self._version += 1
@@ -302,14 +322,9 @@ class RecordStore:
                 self._together -= 1
                 self._conn.commit()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self) -> AbstractContextManager[object]:
         """One write's transaction: committed at once, or by the enclosing :meth:`together`."""
-        if not self._together:
-            with self._conn:
-                yield
-            return
-        yield
+        return _PENDING if self._together else self._conn
 
     def reset(self) -> None:
         """Delete every table, row and id counter; re-create the pre-created tables; seed."""
@@ -331,7 +346,8 @@ class RecordStore:
         known = self._columns[table]
         new = [name for name in row if name not in known]
         if new:
-            known.extend(new)
+            known.update(dict.fromkeys(new))
             self._conn.execute(
-                "UPDATE store_tables SET columns = ? WHERE name = ?", (json.dumps(known), table)
+                "UPDATE store_tables SET columns = ? WHERE name = ?",
+                (json.dumps(list(known)), table),
             )

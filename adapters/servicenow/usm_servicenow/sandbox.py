@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
 import json
 import re
@@ -38,17 +39,24 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.applications import Starlette
+from starlette.datastructures import URL, Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from starlette.types import Message
+from starlette.routing import Match, Route
+from starlette.types import Message, Scope
 
 from usm_config.sandbox.app import SpecGuard, build_emulator_app
 from usm_config.sandbox.auth import SandboxAuth, TokenRegistry, Unauthenticated
 from usm_config.sandbox.errors import EmulatorError
 from usm_config.sandbox.faults import FaultConfig
 from usm_config.sandbox.openapi_check import OpenApiRequestChecker
-from usm_config.sandbox.requestlog import LoggedRequest, log_subrequest, logged_body, query_items
+from usm_config.sandbox.requestlog import (
+    LoggedRequest,
+    QueryItems,
+    log_subrequest,
+    logged_body,
+    query_items,
+)
 from usm_servicenow.sandbox_baseline import TableTree, seed
 from usm_servicenow.sandbox_query import Condition, EncodedQuery, parse_query, sort_rows
 from usm_servicenow.sandbox_store import DuplicateRecord, RecordStore, Row
@@ -131,9 +139,28 @@ _SYS_ID = re.compile(r"[0-9a-f]{32}")
 _TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _VERSIONS = ("v1", "v2")
 _REFRESH_TTL_S = 100 * 24 * 3600
+_TABLE_PATHS = (
+    "/api/now/table/{table}",
+    "/api/now/table/{table}/{sys_id}",
+    "/api/now/{version}/table/{table}",
+    "/api/now/{version}/table/{table}/{sys_id}",
+)
 _TABLE_TEMPLATE = "/api/now/table/{tableName}"
 _RECORD_TEMPLATE = "/api/now/table/{tableName}/{sys_id}"
+_PHRASES: Mapping[int, str] = {status.value: status.phrase for status in HTTPStatus}
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+#: The encoder of Starlette's JSONResponse (its arguments to ``json.dumps``), built once.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+
+
+class _JSONResponse(JSONResponse):
+    """Starlette's JSONResponse byte for byte, encoded by one encoder for every response
+    rather than one built per response by ``json.dumps``."""
+
+    def render(self, content: Any) -> bytes:
+        return _ENCODER.encode(content).encode("utf-8")
 
 
 def error_envelope(
@@ -196,8 +223,28 @@ def _to_string(value: Any) -> str:
     return json.dumps(value)
 
 
+@functools.lru_cache(maxsize=64)
+def _accepts_json(accept: str) -> bool:
+    """Whether an Accept header allows JSON (the same few values arrive again and again)."""
+    media = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    return any(m in ("application/json", "*/*", "application/*") for m in media)
+
+
+@functools.lru_cache(maxsize=256)
+def _wanted_fields(raw: str) -> tuple[str, ...]:
+    """The names a ``sysparm_fields`` value lists, once each, in order."""
+    return tuple(dict.fromkeys(f.strip() for f in raw.split(",") if f.strip()))
+
+
+def _param(request: Request, name: str, default: str | None = None) -> str | None:
+    """A query parameter's (last) value: ``query_params.get`` without the KeyError that
+    Starlette raises and catches for every parameter a request leaves out."""
+    params = request.query_params
+    return params[name] if name in params else default  # noqa: SIM401 (no KeyError)
+
+
 def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "").lower() == "true"
+    return (_param(request, name) or "").lower() == "true"
 
 
 @dataclass(frozen=True)
@@ -231,8 +278,15 @@ class _Emulator:
         self.tokens = TokenRegistry(self._utcnow)
         self.refresh_tokens = TokenRegistry(self._utcnow)
         self.auth = SandboxAuth(users, issued=self.tokens)
+        #: Authorization headers with Basic credentials that were accepted → their user.
+        self._basic_users: dict[str, str] = {}
         self._listed: dict[tuple[str, EncodedQuery], list[Row]] = {}
         self._listed_at = -1
+        self._stamped = (datetime.min.replace(tzinfo=UTC), "")
+        #: The Table API's routes, also used to serve Batch API items without the router.
+        self.table_routes = tuple(
+            Route(path, self.table_api, methods=_ALL_METHODS) for path in _TABLE_PATHS
+        )
 
     # ------------------------------------------------------------------ plumbing
 
@@ -241,11 +295,19 @@ class _Emulator:
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
     def _timestamp(self) -> str:
-        return self._utcnow().strftime("%Y-%m-%d %H:%M:%S")
+        # The same second gives the same text: formatted once (a batch writes many a second).
+        second = self._utcnow().replace(microsecond=0)
+        if second != self._stamped[0]:
+            self._stamped = (second, second.strftime("%Y-%m-%d %H:%M:%S"))
+        return self._stamped[1]
 
     def _authenticate(self, request: Request) -> str:
+        header = request.headers.get("authorization")
+        user = self._basic_users.get(header) if header else None
+        if user is not None:
+            return user
         try:
-            return self.auth.authenticate(request.headers)
+            user = self.auth.authenticate(request.headers)
         except Unauthenticated:
             raise _ApiError(
                 401,
@@ -253,6 +315,11 @@ class _Emulator:
                 "Required to provide Auth information",
                 {"WWW-Authenticate": 'Basic realm="Service-now"'},
             ) from None
+        if header and header[:6].lower() == "basic ":
+            # Basic credentials name the same user every time (the users do not change;
+            # tokens expire, so they are checked each time): every item of a batch carries them.
+            self._basic_users[header] = user
+        return user
 
     @staticmethod
     def _check_accept(request: Request) -> None:
@@ -260,8 +327,7 @@ class _Emulator:
         accept = request.headers.get("accept")
         if accept is None:
             raise _ApiError(400, "Accept header is required", "Send Accept: application/json")
-        media = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-        if not any(m in ("application/json", "*/*", "application/*") for m in media):
+        if not _accepts_json(accept):
             raise _ApiError(406, "Not Acceptable", f"Cannot produce {accept}; use application/json")
 
     @staticmethod
@@ -272,7 +338,7 @@ class _Emulator:
         if content_type.split(";")[0].strip().lower() != "application/json":
             raise _ApiError(415, "Unsupported Media Type", f"{content_type} is not supported")
         try:
-            return json.loads(await request.body())
+            return await request.json()
         except (ValueError, UnicodeDecodeError):
             raise _ApiError(
                 400, "Exception while reading request", "The payload is not valid JSON."
@@ -288,6 +354,8 @@ class _Emulator:
         return body
 
     async def _check_spec(self, request: Request, method: str, has_sys_id: bool) -> None:
+        if self.spec.checker is None:
+            return
         template = _RECORD_TEMPLATE if has_sys_id else _TABLE_TEMPLATE
         path = template.replace("{tableName}", request.path_params["table"]).replace(
             "{sys_id}", request.path_params.get("sys_id", "")
@@ -374,10 +442,12 @@ class _Emulator:
         Without sysparm_fields every column of the table is returned, "" where a record has
         no value (servicenow.md §1.1: unset fields read as the type's null value).
         """
-        mode = request.query_params.get("sysparm_display_value", "false").lower()
+        mode = (_param(request, "sysparm_display_value", "false") or "").lower()
         exclude_links = _flag(request, "sysparm_exclude_reference_link")
         base = str(request.base_url).rstrip("/")
         fields = self._fields_param(request, table)
+        if fields is not None:
+            return [self._render_one(table, row, fields, mode, exclude_links, base) for row in rows]
         columns = self._columns(table)
         own = set(columns)
 
@@ -386,12 +456,7 @@ class _Emulator:
             extra = [k for k in row if k in own or k.startswith("sys_")]
             return list(dict.fromkeys([*columns, *extra]))
 
-        return [
-            self._render_one(
-                table, row, fields if fields is not None else names(row), mode, exclude_links, base
-            )
-            for row in rows
-        ]
+        return [self._render_one(table, row, names(row), mode, exclude_links, base) for row in rows]
 
     def _render_one(
         self,
@@ -430,13 +495,15 @@ class _Emulator:
         return value if exclude_links else {**link, "value": value}
 
     def _fields_param(self, request: Request, table: str) -> list[str] | None:
-        raw = request.query_params.get("sysparm_fields")
+        raw = _param(request, "sysparm_fields")
         if not raw:
             return None
-        known = self._known(table)
         # servicenow.md §1.2: unknown fields in sysparm_fields are silently ignored.
-        wanted = [f.strip() for f in raw.split(",") if f.strip()]
-        return [f for f in dict.fromkeys(wanted) if f == "sys_id" or known(f)]
+        wanted = _wanted_fields(raw)
+        if all(f == "sys_id" for f in wanted):
+            return list(wanted)  # every record has one: no need to gather the table's columns
+        known = self._known(table)
+        return [f for f in wanted if f == "sys_id" or known(f)]
 
     # ------------------------------------------------------------------ Table API
 
@@ -475,7 +542,7 @@ class _Emulator:
                 response = self._list(request, table, version)
             else:
                 row = self._row(table, sys_id)
-                response = JSONResponse({"result": self._render(request, table, [row])[0]})
+                response = _JSONResponse({"result": self._render(request, table, [row])[0]})
             if method == "HEAD":
                 return Response(status_code=response.status_code, headers=dict(response.headers))
             return response
@@ -523,7 +590,7 @@ class _Emulator:
             # §1.1: v1 answers an empty list with 404; v2 and the unversioned API with [].
             error = _not_found()
             return error_envelope(404, error.message, error.detail, headers)
-        return JSONResponse({"result": self._render(request, table, page)}, headers=headers)
+        return _JSONResponse({"result": self._render(request, table, page)}, headers=headers)
 
     def _listing(self, table: str, query: EncodedQuery) -> list[Row]:
         """The rows of ``table`` that ``query`` selects, in its order (hidden rows included).
@@ -547,7 +614,11 @@ class _Emulator:
 
     def _incoming(self, body: Mapping[str, Any]) -> Row:
         # servicenow.md §1.1: sys_* fields are not writable.
-        return {k: _to_string(v) for k, v in body.items() if not k.startswith("sys_")}
+        return {
+            k: v if type(v) is str else _to_string(v)
+            for k, v in body.items()
+            if not k.startswith("sys_")
+        }
 
     async def _insert(self, request: Request, table: str, user: str) -> Response:
         self._check_write_allowed(table, "insert")
@@ -575,7 +646,7 @@ class _Emulator:
         headers = {"Location": f"{base}/api/now/table/{table}/{row['sys_id']}"}
         if request.headers.get("x-no-response-body", "").lower() == "true":
             return Response(status_code=201, headers=headers)
-        return JSONResponse(
+        return _JSONResponse(
             {"result": self._render(request, table, [row])[0]}, status_code=201, headers=headers
         )
 
@@ -595,7 +666,7 @@ class _Emulator:
             row = self.store.update(table, sys_id, row)
         if request.headers.get("x-no-response-body", "").lower() == "true":
             return Response(status_code=200)
-        return JSONResponse({"result": self._render(request, table, [row])[0]})
+        return _JSONResponse({"result": self._render(request, table, [row])[0]})
 
     # ------------------------------------------------------------------ OAuth
 
@@ -665,6 +736,7 @@ class _Emulator:
             return error.response()
         serviced: list[dict[str, Any]] = []
         unserviced: list[str] = []
+        shared = _BatchShared(request)
         # Each sub-request stands on its own (one failing leaves the others), but their writes
         # are committed together before the call answers.
         with self.store.together():
@@ -674,8 +746,8 @@ class _Emulator:
                 if index >= self.options.batch_max_requests:
                     unserviced.append(sub_id)
                     continue
-                serviced.append(await self._serve_subrequest(request, sub_id, sub))
-        return JSONResponse(
+                serviced.append(await self._serve_subrequest(shared, sub_id, sub))
+        return _JSONResponse(
             {
                 "batch_request_id": body.get("batch_request_id"),
                 "serviced_requests": serviced,
@@ -684,8 +756,9 @@ class _Emulator:
         )
 
     async def _serve_subrequest(
-        self, outer: Request, sub_id: str, sub: Mapping[str, Any]
+        self, shared: _BatchShared, sub_id: str, sub: Mapping[str, Any]
     ) -> dict[str, Any]:
+        outer = shared.outer
         started = time.perf_counter()
         headers = {
             str(h.get("name", "")).lower(): str(h.get("value", ""))
@@ -699,18 +772,24 @@ class _Emulator:
         except binascii.Error:
             status, out_headers, out_body = _subrequest_error(400, "Body is not valid base64")
         else:
-            if url.path.rstrip("/").endswith("/batch"):
-                status, out_headers, out_body = _subrequest_error(400, "Batch requests nest not")
-            else:
+            nested = url.path.rstrip("/").endswith("/batch")
+            if not nested:
                 headers.setdefault("accept", "application/json")
                 if content:
                     headers.setdefault("content-type", "application/json")
-                if "authorization" in outer.headers:
-                    headers.setdefault("authorization", outer.headers["authorization"])
-                status, out_headers, out_body = await _call(
-                    outer, method, url.path, url.query, headers, content
+                if shared.authorization is not None:
+                    headers.setdefault("authorization", shared.authorization)
+            logged = logged_body(content, headers.get("content-type"))
+            if nested:
+                status, out_headers, out_body = _subrequest_error(400, "Batch requests nest not")
+            else:
+                # What the log decoded is the body's JSON unless it came back as text (not
+                # JSON, too long or a form): the handler need not decode it again.
+                parsed = logged if content and not isinstance(logged, str) else _UNPARSED
+                status, out_headers, out_body = await self._dispatch(
+                    shared, method, url.path, url.query, headers, content, parsed
                 )
-            items = query_items(url.query)
+            items = shared.query_items(url.query)
             log_subrequest(
                 outer.scope,
                 LoggedRequest(
@@ -720,13 +799,13 @@ class _Emulator:
                     status,
                     None,
                     items,
-                    logged_body(content, headers.get("content-type")),
+                    logged,
                 ),
             )
         item: dict[str, Any] = {
             "id": sub_id,
             "status_code": status,
-            "status_text": HTTPStatus(status).phrase,
+            "status_text": _PHRASES[status],
             "headers": []
             if sub.get("exclude_response_headers")
             else [{"name": k, "value": v} for k, v in out_headers],
@@ -737,8 +816,45 @@ class _Emulator:
             try:
                 item["error_message"] = json.loads(out_body)["error"]["message"]
             except (ValueError, KeyError, TypeError):
-                item["error_message"] = HTTPStatus(status).phrase
+                item["error_message"] = _PHRASES[status]
         return item
+
+    async def _dispatch(
+        self,
+        shared: _BatchShared,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        parsed: Any,
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Run one Batch sub-request (no faults; the caller logs it); ``parsed`` is the
+        body's JSON when the caller decoded it already, else ``_UNPARSED``.
+
+        A request that one of :attr:`table_routes` takes goes straight to its handler, with
+        the scope the router would have built, as an :class:`_ItemRequest`; anything else
+        goes through the app's router. Both answer alike, since no route the router tries
+        before the Table API's (the ``/_sandbox/`` control endpoints, ``/oauth_token.do``, the
+        Batch API) takes a path with ``/table/`` in it; a method a route refuses goes through
+        the router, which answers 405. Skipping the router and the ASGI messages for the
+        thousands of inserts of a large apply keeps a sub-request's cost to what the Table API
+        itself does.
+        """
+        scope = _subrequest_scope(shared, method, path, query, headers)
+        for route in self.table_routes:
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                scope.update(child_scope)
+                item = _ItemRequest(scope, body, parsed, headers, shared)
+                response = await self.table_api(item)
+                out_headers = [
+                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers
+                ]
+                return response.status_code, out_headers, bytes(response.body)
+            if match is Match.PARTIAL:
+                break
+        return await _route(shared.outer, scope, _receive_once(body))
 
     # ------------------------------------------------------------------ fallback
 
@@ -752,7 +868,7 @@ def _unknown_uri(request: Request) -> _ApiError:
 
 
 def _int_param(request: Request, name: str, default: int, *, minimum: int) -> int:
-    raw = request.query_params.get(name)
+    raw = _param(request, name)
     if raw is None or raw == "":
         return default
     try:
@@ -784,24 +900,120 @@ def _subrequest_error(status: int, message: str) -> tuple[int, list[tuple[str, s
     return status, [("content-type", "application/json")], body.encode()
 
 
-async def _call(
-    outer: Request,
-    method: str,
-    path: str,
-    query: str,
-    headers: Mapping[str, str],
-    body: bytes,
-) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Run one Batch sub-request through the app's router (no faults; the caller logs it)."""
-    scope = {
-        **{k: v for k, v in outer.scope.items() if k not in ("path_params", "endpoint", "route")},
+#: A body the batch did not decode (see :meth:`_ItemRequest.json`).
+_UNPARSED: Any = object()
+
+
+class _BatchShared:
+    """What the items of one Batch API call share: the batch's request, and the query
+    strings and base URLs its items have in common, each parsed once per batch."""
+
+    def __init__(self, outer: Request) -> None:
+        self.outer = outer
+        #: The batch's scope without what routing added to it.
+        self.scope = {
+            k: v for k, v in outer.scope.items() if k not in ("path_params", "endpoint", "route")
+        }
+        #: The batch's Authorization header, which an item without its own is sent with.
+        self.authorization = outer.headers.get("authorization")
+        self._queries: dict[bytes, QueryParams] = {}
+        self._query_items: dict[str, QueryItems] = {}
+        self._base_urls: dict[str | None, URL] = {}
+
+    def query_params(self, query_string: bytes) -> QueryParams:
+        params = self._queries.get(query_string)
+        if params is None:
+            params = self._queries[query_string] = QueryParams(query_string)
+        return params
+
+    def query_items(self, query_string: str) -> QueryItems:
+        items = self._query_items.get(query_string)
+        if items is None:
+            items = self._query_items[query_string] = query_items(query_string)
+        return items
+
+    def base_url(self, request: Request) -> URL:
+        # Within a batch an item's base URL depends only on its Host header: the rest of its
+        # scope (scheme, server, root path) is the batch's.
+        host = request.headers.get("host")
+        url = self._base_urls.get(host)
+        if url is None:
+            url = self._base_urls[host] = Request(request.scope).base_url
+        return url
+
+
+class _ItemHeaders(Headers):
+    """An item's headers (names lowercased, one value each) with lookups by dict."""
+
+    def __init__(self, values: Mapping[str, str], raw: list[tuple[bytes, bytes]]) -> None:
+        super().__init__(raw=raw)
+        self._values = values
+
+    def __getitem__(self, key: str) -> str:
+        return self._values[key.lower()]
+
+    def __contains__(self, key: Any) -> bool:
+        return isinstance(key, str) and key.lower() in self._values
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._values.get(key.lower(), default)
+
+
+class _ItemRequest(Request):
+    """A Batch API item as the Table API handler reads it: the request the router would build,
+    with its headers looked up by dict, its body at hand and what it shares with the other
+    items of the batch (query string, base URL) parsed once (:class:`_BatchShared`)."""
+
+    def __init__(
+        self,
+        scope: Scope,
+        body: bytes,
+        parsed: Any,
+        headers: Mapping[str, str],
+        shared: _BatchShared,
+    ) -> None:
+        super().__init__(scope)
+        self._item_body = body
+        self._parsed = parsed
+        self._item_headers = _ItemHeaders(headers, scope["headers"])
+        self._shared = shared
+
+    async def body(self) -> bytes:
+        return self._item_body
+
+    async def json(self) -> Any:
+        # The batch decoded the body for the log already (handlers do not change it).
+        return await super().json() if self._parsed is _UNPARSED else self._parsed
+
+    @property
+    def headers(self) -> Headers:
+        return self._item_headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        return self._shared.query_params(self.scope["query_string"])
+
+    @property
+    def base_url(self) -> URL:
+        return self._shared.base_url(self)
+
+
+def _subrequest_scope(
+    shared: _BatchShared, method: str, path: str, query: str, headers: Mapping[str, str]
+) -> dict[str, Any]:
+    """The ASGI scope of a Batch sub-request: the batch's, with the item's request line."""
+    return {
+        **shared.scope,
         "method": method,
         "path": path,
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
     }
-    messages: list[Message] = []
+
+
+def _receive_once(body: bytes) -> Callable[[], Awaitable[Message]]:
+    """An ASGI ``receive`` handing over ``body`` in one message, then a disconnect."""
     sent = False
 
     async def receive() -> Message:
@@ -810,6 +1022,15 @@ async def _call(
             return {"type": "http.disconnect"}
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _route(
+    outer: Request, scope: dict[str, Any], receive: Callable[[], Awaitable[Message]]
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Run one Batch sub-request through the app's router."""
+    messages: list[Message] = []
 
     async def send(message: Message) -> None:
         messages.append(message)
@@ -890,10 +1111,7 @@ def create_app(
     routes = [
         route("/oauth_token.do", emulator.oauth_token),
         route("/api/now/v1/batch", emulator.batch),
-        route("/api/now/table/{table}", emulator.table_api),
-        route("/api/now/table/{table}/{sys_id}", emulator.table_api),
-        route("/api/now/{version}/table/{table}", emulator.table_api),
-        route("/api/now/{version}/table/{table}/{sys_id}", emulator.table_api),
+        *emulator.table_routes,
         route("/{path:path}", emulator.unknown_uri),
     ]
     return build_emulator_app(routes, store=store, error_body=_fault_body, faults=faults, spec=spec)
