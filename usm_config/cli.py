@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -12,14 +13,7 @@ from typing import NoReturn
 import click
 
 from usm_config import __version__
-from usm_config.commands.assess import assess
-from usm_config.commands.blueprint import schema, show, validate
 from usm_config.commands.common import EXIT_ERROR, EXIT_OK
-from usm_config.commands.docs import docs
-from usm_config.commands.export import export
-from usm_config.commands.migrate import migrate
-from usm_config.commands.target import apply, plan
-from usm_config.commands.tools import adapters, sandbox
 
 VERBOSE_FLAGS = ("-v", "--verbose")
 DETAILED_EXITCODE = "--detailed-exitcode"
@@ -42,6 +36,12 @@ class UsmGroup(click.Group):
     1, not 2: there exit code 2 means "the plan has changes", and a nightly drift check must not
     read a misspelt option or a missing path as drift.
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return command(cmd_name) if cmd_name in COMMANDS else None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[DETAILED_EXITCODE] = _asks_for_detailed_exit_codes(args)
@@ -104,9 +104,28 @@ def cli(verbose: bool) -> None:
             noisy.setLevel(logging.WARNING)
 
 
-COMMANDS = (validate, show, schema, docs, plan, apply, export, migrate, assess, adapters, sandbox)
-for command in COMMANDS:
-    cli.add_command(command)
+#: Each command and the module that defines it, imported when the command is run (a command
+#: line that plans does not pay for the modules of docs, export or assess).
+COMMANDS = {
+    "validate": "usm_config.commands.blueprint",
+    "show": "usm_config.commands.blueprint",
+    "schema": "usm_config.commands.blueprint",
+    "docs": "usm_config.commands.docs",
+    "plan": "usm_config.commands.target",
+    "apply": "usm_config.commands.target",
+    "export": "usm_config.commands.export",
+    "migrate": "usm_config.commands.migrate",
+    "assess": "usm_config.commands.assess",
+    "adapters": "usm_config.commands.tools",
+    "sandbox": "usm_config.commands.tools",
+}
+
+
+def command(name: str) -> click.Command:
+    """The command ``name`` of :data:`COMMANDS`, its module imported."""
+    found = getattr(importlib.import_module(COMMANDS[name]), name)
+    assert isinstance(found, click.Command)
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

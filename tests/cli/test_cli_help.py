@@ -12,7 +12,10 @@ from usm_config.cli import cli
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from _commands(command, (*prefix, name))
@@ -22,7 +25,7 @@ COMMANDS = [(), *_commands(cli)]
 
 
 def test_the_main_commands_are_there() -> None:
-    assert {"validate", "show", "schema"} <= set(cli.commands)
+    assert {"validate", "show", "schema"} <= set(cli.list_commands(click.Context(cli)))
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda args: " ".join(args) or "usm-config")

@@ -24,7 +24,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from usm_config.cli import cli
+from usm_config.cli import COMMANDS, cli
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +32,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     yield prefix
-    for name, command in group.commands.items():  # registration order
+    # registration order: the order the README shows them in
+    names = list(COMMANDS) if group is cli else list(group.commands)
+    for name in names:
+        command = group.get_command(click.Context(group), name)
+        assert command is not None
         if isinstance(command, click.Group):
             yield from _commands(command, (*prefix, name))
         else:
