@@ -25,7 +25,7 @@ from pathlib import Path
 from usm_config.engine.lock import Lock
 from usm_config.engine.order import kind_levels
 from usm_config.engine.ownership import foreign_marker, inherited_marker
-from usm_config.engine.plan import Action, Change, Duplicate, FieldChange, Origin
+from usm_config.engine.plan import Action, Change, Duplicate, FieldChange, Origin, trusted
 from usm_config.engine.records import KindSpec, Op, Record, fingerprint, sets_in_order
 
 #: Why a plan takes over a live record: one it did not create, or one an interrupted apply did.
@@ -34,12 +34,16 @@ RESUMED_REASON = "created by an interrupted apply; taking it over"
 #: Added to the reason of every change to an adopted record, which usm-config did not create.
 NOT_OURS = "an adopted record usm-config did not create"
 
+# The diff makes its changes from records, whose values are already what the models declare.
+_change = trusted(Change)
+_field_change = trusted(FieldChange)
+
 
 def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]:
     before = live.fields if live else {}
     changed = [name for name, value in desired.fields.items() if before.get(name) != value]
     return tuple(
-        FieldChange(field=name, before=before.get(name), after=desired.fields[name])
+        _field_change(field=name, before=before.get(name), after=desired.fields[name])
         for name in sorted(changed)
     )
 
@@ -153,7 +157,7 @@ def compute_changes(
         if current is None:
             if Op.CREATE not in spec.operations:
                 changes.append(
-                    Change(
+                    _change(
                         action=Action.MANUAL,
                         reason=f"the API cannot create {spec.label} records",
                         instructions=spec.manual_hint,
@@ -170,7 +174,7 @@ def compute_changes(
                 origin = Origin.DRIFT
             marked = {spec.marker: owner_marker} if spec.marker and owner_marker else {}
             changes.append(
-                Change(
+                _change(
                     action=Action.CREATE,
                     reason=reason,
                     fields={**record.fields, **marked},
@@ -183,7 +187,7 @@ def compute_changes(
         diff = _field_diff(record, current)
         if adopted and claimed_by is not None and spec.operations and not take_over:
             changes.append(
-                Change(
+                _change(
                     action=Action.OWNED,
                     reason=(
                         f"managed by another blueprint's lock file {claimed_by}; left alone "
@@ -198,7 +202,7 @@ def compute_changes(
             continue
         if adopted and foreign is not None and spec.operations and not take_over:
             changes.append(
-                Change(
+                _change(
                     action=Action.OWNED,
                     reason=f"owned by {foreign} ({marked_on}); left alone (--take-over adopts it)",
                     target_id=current.target_id,
@@ -214,7 +218,7 @@ def compute_changes(
                 writable = spec.marker_updatable and Op.UPDATE in spec.operations
                 if marked_by is not None and owner_marker and writable:
                     # taken over: the tool's marker names this blueprint from now on
-                    mark = FieldChange(field=spec.marker, before=marked_by, after=owner_marker)
+                    mark = _field_change(field=spec.marker, before=marked_by, after=owner_marker)
                     diff = (*diff, mark)
                 if claimed_by is not None:
                     reason = (
@@ -227,7 +231,7 @@ def compute_changes(
                 else:
                     reason = ADOPTED_REASON
                 changes.append(
-                    Change(
+                    _change(
                         action=Action.ADOPT,
                         reason=reason,
                         target_id=current.target_id,
@@ -249,7 +253,7 @@ def compute_changes(
         if Op.UPDATE not in spec.operations:
             cannot = f"the API cannot update {spec.label} records"
             changes.append(
-                Change(
+                _change(
                     action=Action.MANUAL,
                     reason=f"changed in the tool since the last apply; {cannot}"
                     if drift
@@ -270,7 +274,7 @@ def compute_changes(
         if entry is not None and entry.adopted:
             reason += f"; {NOT_OURS}"
         changes.append(
-            Change(
+            _change(
                 action=Action.UPDATE,
                 reason=reason,
                 target_id=current.target_id,
@@ -297,7 +301,7 @@ def compute_changes(
         if lock.entries[uid].adopted:
             reason += f"; {NOT_OURS}"
         deletes.append(
-            Change(
+            _change(
                 action=action,
                 kind=record.kind,
                 key=record.key,
@@ -306,7 +310,7 @@ def compute_changes(
                 reason=reason,
                 instructions="" if action == Action.DELETE else owner.manual_hint,
                 diff=tuple(
-                    FieldChange(field=k, before=v, after=None)
+                    _field_change(field=k, before=v, after=None)
                     for k, v in sorted(record.fields.items())
                 ),
                 level=levels[record.kind],

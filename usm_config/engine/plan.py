@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
@@ -31,6 +33,52 @@ from usm_config.jsonsource import json_index, load_json, located, read_text
 PLAN_FORMAT = 2
 #: What to do about a saved plan that cannot be applied.
 PLAN_FIX = "make the plan again with 'usm-config plan --out FILE' and apply that"
+
+
+_P = ParamSpec("_P")
+_M = TypeVar("_M", bound=BaseModel)
+_set = object.__setattr__
+
+
+def trusted(model: Callable[_P, _M]) -> Callable[_P, _M]:
+    """``model``'s constructor (the same signature, for type checkers), for values the engine
+    made itself: nothing is validated again.
+
+    A plan holds tens of thousands of changes and hundreds of thousands of field changes, whose
+    values are already of their declared types (a :class:`~usm_config.engine.records.Record`
+    holds JSON values); validating each again (pydantic checks every ``JsonValue`` through a
+    Python callable) was most of the CPU of a plan. Defaults are filled in as the constructor
+    does; an unknown or missing field is a :class:`TypeError`. Anything read from a file is
+    validated (:func:`read_plan`).
+    """
+    cls = cast(type[BaseModel], model)
+    fields = cls.model_fields
+    required = frozenset(name for name, info in fields.items() if info.is_required())
+    made = [(name, info) for name, info in fields.items() if info.default_factory is not None]
+    # Every field in the order the model declares them, as the constructor orders __dict__.
+    template = {name: None if name in required else info.default for name, info in fields.items()}
+    # Every field counts as set: the engine chose each value, defaults included. One set for
+    # all: a set per instance is an object the cyclic garbage collector tracks, hundreds of
+    # thousands of them per plan. pydantic copies it before changing it (model_copy).
+    every_field = set(fields)
+
+    def make(*args: _P.args, **values: _P.kwargs) -> _M:
+        data = {**template, **values}
+        if args or len(data) != len(template) or not values.keys() >= required:
+            wrong = sorted({*values.keys() - template.keys(), *required - values.keys()})
+            raise TypeError(f"{cls.__name__}: keyword arguments only; wrong or missing: {wrong}")
+        for name, info in made:
+            if name not in values:
+                data[name] = info.get_default(call_default_factory=True, validated_data=data)
+        instance = cls.__new__(cls)
+        # What BaseModel.model_construct sets, without its per-field alias lookups.
+        _set(instance, "__dict__", data)
+        _set(instance, "__pydantic_fields_set__", every_field)
+        _set(instance, "__pydantic_extra__", None)
+        _set(instance, "__pydantic_private__", None)
+        return cast(_M, instance)
+
+    return make
 
 
 class Action(StrEnum):
@@ -95,6 +143,25 @@ class Change(BaseModel):
     applied: str | None = None
     owner: str | None = None
 
+    def json_data(self) -> dict[str, Any]:
+        """``model_dump(mode="json")``, made by hand (see :meth:`Plan.json_data`)."""
+        return {
+            "action": self.action.value,
+            "kind": self.kind,
+            "key": list(self.key),
+            "reason": self.reason,
+            "uid": self.uid,
+            "target_id": self.target_id,
+            "fields": self.fields,
+            "diff": [{"field": d.field, "before": d.before, "after": d.after} for d in self.diff],
+            "source": self.source,
+            "level": self.level,
+            "instructions": self.instructions,
+            "origin": self.origin.value,
+            "applied": self.applied,
+            "owner": self.owner,
+        }
+
     @property
     def address(self) -> str:
         """``kind[key]`` as shown to people."""
@@ -133,6 +200,10 @@ class Duplicate(BaseModel):
     key: tuple[str, ...]
     target_ids: tuple[str, ...]
 
+    def json_data(self) -> dict[str, Any]:
+        """``model_dump(mode="json")``, made by hand (see :meth:`Plan.json_data`)."""
+        return {"kind": self.kind, "key": list(self.key), "target_ids": list(self.target_ids)}
+
     @property
     def address(self) -> str:
         """``kind[key]`` as shown to people."""
@@ -160,10 +231,35 @@ class Plan(BaseModel):
     drift_only: bool = False
     plan_fingerprint: str = ""
 
+    def json_data(self) -> dict[str, Any]:
+        """The plan as plain JSON data: what ``model_dump(mode="json")`` returns, in the same
+        order, made by hand. pydantic's serializer checks every ``JsonValue`` through a Python
+        callable, seconds of CPU for a plan of 50,000 changes; the values here are JSON values
+        already (lists, not tuples), and are shared with the plan: do not change them.
+        """
+        return {
+            "format_version": self.format_version,
+            "tool_version": self.tool_version,
+            "target": self.target,
+            "adapter": self.adapter,
+            "blueprint": self.blueprint,
+            "overlays": list(self.overlays),
+            "blueprint_fingerprint": self.blueprint_fingerprint,
+            "target_fingerprint": self.target_fingerprint,
+            "live_fingerprint": self.live_fingerprint,
+            "changes": [change.json_data() for change in self.changes],
+            "notes": list(self.notes),
+            "duplicates": [duplicate.json_data() for duplicate in self.duplicates],
+            "drift_only": self.drift_only,
+            "plan_fingerprint": self.plan_fingerprint,
+        }
+
     def content_fingerprint(self) -> str:
         """SHA-256 over everything in the plan but ``plan_fingerprint``: the changes, the
         format version, the adapter, the target and the other fingerprints."""
-        return streamed_fingerprint(self.model_dump(mode="json", exclude={"plan_fingerprint"}))
+        data = self.json_data()
+        del data["plan_fingerprint"]
+        return streamed_fingerprint(data)
 
     def sealed(self) -> Plan:
         """This plan with ``plan_fingerprint`` set, as it is saved."""
