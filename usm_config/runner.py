@@ -15,7 +15,6 @@ plans against the current state, applies, and proves convergence with a second p
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import time
 import tracemalloc
@@ -127,11 +126,11 @@ class Context:
 
     def blueprint_fingerprint(self) -> str:
         """Identity of the normalised blueprint (worked out once per blueprint: a plan and the
-        re-plan after an apply both need it): SHA-256 of its JSON as the model serialises it,
-        which pydantic writes in one pass without building the dump's dicts."""
+        re-plan after an apply both need it)."""
         if self._fingerprinted is not self.blueprint:
-            text = self.blueprint.model_dump_json(by_alias=True)
-            self._blueprint_fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            self._blueprint_fingerprint = streamed_fingerprint(
+                self.blueprint.model_dump(mode="json", by_alias=True)
+            )
             self._fingerprinted = self.blueprint
         return self._blueprint_fingerprint
 
