@@ -15,6 +15,7 @@ plans against the current state, applies, and proves convergence with a second p
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 import tracemalloc
@@ -22,6 +23,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
 
 from usm_config import __version__
 from usm_config.adapter import Adapter, SupportsOverrideCheck, SupportsSandbox, configured
@@ -29,6 +33,7 @@ from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
 from usm_config.collector import frozen_heap, paused_gc
 from usm_config.diagnostics import Diagnostic, Severity, SourceIndex, display_path, locate
+from usm_config.engine import records as record_module
 from usm_config.engine.apply import Applier, ApplyResult
 from usm_config.engine.apply_lock import apply_lock, default_command
 from usm_config.engine.diff import (
@@ -41,7 +46,13 @@ from usm_config.engine.journal import Journal, recover
 from usm_config.engine.lock import Lock
 from usm_config.engine.ownership import blueprint_owner, other_claims
 from usm_config.engine.plan import PLAN_FORMAT, Action, Change, Plan
-from usm_config.engine.records import LongText, Record, fingerprint, streamed_fingerprint
+from usm_config.engine.records import (
+    LongList,
+    LongText,
+    Record,
+    fingerprint,
+    streamed_fingerprint,
+)
 from usm_config.engine.references import resolve_live_references
 from usm_config.http import AuthConfig, HttpClient, RetryPolicy, build_auth
 from usm_config.sandbox.embedded import EmbeddedTransport
@@ -126,13 +137,35 @@ class Context:
 
     def blueprint_fingerprint(self) -> str:
         """Identity of the normalised blueprint (worked out once per blueprint: a plan and the
-        re-plan after an apply both need it)."""
+        re-plan after an apply both need it): the fingerprint of its JSON dump, with long
+        lists (the services of a large blueprint) dumped an element at a time."""
         if self._fingerprinted is not self.blueprint:
-            self._blueprint_fingerprint = streamed_fingerprint(
-                self.blueprint.model_dump(mode="json", by_alias=True)
-            )
+            self._blueprint_fingerprint = streamed_fingerprint(dump_streamed(self.blueprint))
             self._fingerprinted = self.blueprint
         return self._blueprint_fingerprint
+
+
+def dump_streamed(model: BaseModel) -> dict[str, Any]:
+    """``model.model_dump(mode="json", by_alias=True)`` with each top-level list of
+    :data:`~usm_config.engine.records.STREAMED` elements or more as a
+    :class:`~usm_config.engine.records.LongList` of the elements' dumps, made as they are
+    fingerprinted (the dump of 5,000 services is never held whole)."""
+    long = {
+        name: value
+        for name, value in model
+        if isinstance(value, tuple | list)
+        and len(value) >= record_module.STREAMED
+        and all(isinstance(item, BaseModel) for item in value)
+    }
+    data = model.model_dump(mode="json", by_alias=True, exclude=set(long))
+    for name, value in long.items():
+        alias = type(model).model_fields[name].alias or name
+        data[alias] = LongList(functools.partial(map, _dumped, value))
+    return data
+
+
+def _dumped(item: BaseModel) -> dict[str, Any]:
+    return item.model_dump(mode="json", by_alias=True)
 
 
 def check_overrides(context: Context, index: SourceIndex) -> list[Diagnostic]:

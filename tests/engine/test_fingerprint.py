@@ -52,3 +52,9 @@ def test_a_long_text_given_in_pieces_has_the_digest_of_the_text_they_make(
 ) -> None:
     value = {**others, "text": records.LongText(lambda: iter(pieces))}
     assert records.streamed_fingerprint(value) == _whole({**others, "text": "".join(pieces)})
+
+
+def test_a_long_list_given_element_by_element_has_the_digest_of_the_list() -> None:
+    elements = [{"name": f"service {i}", "é": [i, None]} for i in range(2500)]
+    value = {"services": records.LongList(lambda: iter(elements)), "usm": 1}
+    assert records.streamed_fingerprint(value) == _whole({"services": elements, "usm": 1})

@@ -207,6 +207,15 @@ class LongText:
     pieces: Callable[[], Iterable[str]]
 
 
+@dataclass(frozen=True)
+class LongList:
+    """A long list given as the elements it is made of (``elements()`` yields them anew each
+    time). In a value :func:`streamed_fingerprint` is taken of, it counts as the list, which
+    is never held whole."""
+
+    elements: Callable[[], Iterable[Any]]
+
+
 def _json(value: Any) -> str:
     return _ENCODER.encode(value)
 
@@ -219,7 +228,12 @@ def _json_chunks(value: Any) -> Iterator[str]:
     for i, name in enumerate(sorted(value)):
         item = value[name]
         yield ("," if i else "") + _json(name) + ":"
-        if isinstance(item, LongText):
+        if isinstance(item, LongList):
+            yield "["
+            for j, element in enumerate(item.elements()):
+                yield ("," if j else "") + _json(element)
+            yield "]"
+        elif isinstance(item, LongText):
             yield '"'
             for piece in item.pieces():
                 yield encode_basestring_ascii(piece)[1:-1]
