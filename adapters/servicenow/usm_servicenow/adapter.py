@@ -42,7 +42,8 @@ def _row_to_record(
     else:
         fields = {}
         for name in kind.owned_fields:
-            text = str(row.get(name, "") or "")
+            value = row.get(name)
+            text = value if type(value) is str else str(value or "")
             fields[name] = texts.setdefault(text, text)
     return Record(kind=kind.name, key=(), fields=fields, target_id=str(row["sys_id"]))
 
