@@ -301,9 +301,19 @@ async def read_snapshot(context: Context, client: HttpClient) -> Snapshot:
 
 
 def make_plan(
-    context: Context, snapshot: Snapshot, *, prune: bool, take_over: bool = False
+    context: Context,
+    snapshot: Snapshot,
+    *,
+    prune: bool,
+    take_over: bool = False,
+    saveable: bool = True,
 ) -> Planned:
-    """Compile the blueprint and diff it against the snapshot. Pure."""
+    """Compile the blueprint and diff it against the snapshot. Pure.
+
+    Without ``saveable`` the plan is for this process alone (an apply's plan and re-plan):
+    its ``live_fingerprint`` and ``plan_fingerprint`` stay empty, since only a saved plan is
+    checked against them, and a plan of 50,000 creates takes seconds to fingerprint.
+    """
     desired = context.adapter.compile(context.blueprint)
     result = compute_changes(
         desired.records,
@@ -324,12 +334,12 @@ def make_plan(
         overlays=tuple(display_path(path) for path in context.target.overlay_paths),
         blueprint_fingerprint=context.blueprint_fingerprint(),
         target_fingerprint=context.target_fingerprint(),
-        live_fingerprint=snapshot.fingerprint(),
+        live_fingerprint=snapshot.fingerprint() if saveable else "",
         changes=result.changes,
         notes=(*desired.notes, *result.notes),
         duplicates=result.duplicates,
-    ).sealed()
-    return Planned(plan, snapshot, result.in_line)
+    )
+    return Planned(plan.sealed() if saveable else plan, snapshot, result.in_line)
 
 
 def check_saved_plan(context: Context, saved: Plan) -> None:
@@ -396,7 +406,7 @@ def _what_changed(context: Context, saved: Plan, snapshot: Snapshot) -> str:
     """The records a plan made now would treat differently from ``saved``."""
     prune = any(c.action == Action.DELETE for c in saved.changes)
     take_over = any(c.action == Action.ADOPT and c.owner for c in saved.changes)
-    now = make_plan(context, snapshot, prune=prune, take_over=take_over).plan
+    now = make_plan(context, snapshot, prune=prune, take_over=take_over, saveable=False).plan
     differences = plan_differences(saved, now)
     if not differences:
         return " (no planned change differs now: records the plan does not touch changed)"
@@ -617,21 +627,24 @@ class Session:
         return await read_snapshot(self.context, self.client)
 
     async def plan(
-        self, *, prune: bool = False, saved: Plan | None = None, take_over: bool = False
+        self,
+        *,
+        prune: bool = False,
+        saved: Plan | None = None,
+        take_over: bool = False,
+        saveable: bool = True,
     ) -> Planned:
         """Read the target and plan; with ``saved``, check that plan against what was read
         instead (:class:`PlanMismatch` when it no longer fits). ``take_over`` adopts records
-        other blueprints' lock files manage."""
-        # Two pauses: the collection between them frees what the read left in cycles (the
-        # HTTP responses) before the plan is made.
-        with self._measured("plan"):
-            with paused_gc():
-                snapshot = await self.read()
-            with paused_gc():
-                if saved is not None:
-                    verify_saved_plan(self.context, saved, snapshot)
-                    return Planned(saved, snapshot)
-                return make_plan(self.context, snapshot, prune=prune, take_over=take_over)
+        other blueprints' lock files manage; ``saveable`` see :func:`make_plan`."""
+        with self._measured("plan"), paused_gc():
+            snapshot = await self.read()
+            if saved is not None:
+                verify_saved_plan(self.context, saved, snapshot)
+                return Planned(saved, snapshot)
+            return make_plan(
+                self.context, snapshot, prune=prune, take_over=take_over, saveable=saveable
+            )
 
     async def apply(
         self,
@@ -705,7 +718,8 @@ class Session:
         The ``applied`` fingerprints of managed records found in line with the blueprint (by
         the re-plan, or by the plan when there is nothing to apply) go into the lock file.
         With ``stop`` (see :meth:`apply`), an apply stopped by a signal ends the run there:
-        no ``on_applied``, no re-plan.
+        no ``on_applied``, no re-plan. The plans made here are not saveable (see
+        :func:`make_plan`): they carry no live or plan fingerprint.
         """
         with self._locked():
             return await self._run(
@@ -722,7 +736,7 @@ class Session:
         if saved is not None:
             prune = any(c.action == Action.DELETE for c in saved.changes)
             take_over = any(c.action == Action.ADOPT and c.owner for c in saved.changes)
-        planned = await self.plan(prune=prune, saved=saved, take_over=take_over)
+        planned = await self.plan(prune=prune, saved=saved, take_over=take_over, saveable=False)
         message = planned.snapshot.resuming()
         if message and callbacks.on_resume is not None:
             callbacks.on_resume(message)
@@ -751,7 +765,9 @@ class Session:
         if not result.failed:
             with self._measured("re-plan"), paused_gc():
                 snapshot = await self.read()
-                after = make_plan(self.context, snapshot, prune=prune, take_over=take_over)
+                after = make_plan(
+                    self.context, snapshot, prune=prune, take_over=take_over, saveable=False
+                )
             after.settle(self.context.journal_path)
         return RunOutcome(planned, result, True, after, tuple(self.phases[first:]))
 
