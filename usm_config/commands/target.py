@@ -161,9 +161,12 @@ def plan(
             )
         context = context_for(path, target_name, targets_file, strict)
 
+        # Only a plan that is saved or printed as JSON shows its fingerprints.
+        saveable = out is not None or output == "json"
+
         async def run() -> Planned:
             async with Session.open(context) as session:
-                return await session.plan(prune=prune, take_over=take_over)
+                return await session.plan(prune=prune, take_over=take_over, saveable=saveable)
 
         planned = aio.run(run())
         _announce_resume(planned)
