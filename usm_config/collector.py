@@ -15,10 +15,12 @@ def paused_gc() -> Iterator[None]:
     hundreds of thousands of containers that hold no cycles and live until the command ends;
     the collector's passes over every one of them, each time the heap grew by a quarter, made
     these steps superlinear (half of the CPU of a converged plan of 5,000 services). When the
-    outermost pause ends, everything alive is frozen (:func:`gc.freeze`) before the collector
-    runs again, so later passes skip it: reference counting still frees it, but a cycle made
-    inside a pause is never collected. Code run paused must not leave large cycles behind
-    (the HTTP client breaks the one httpx makes for every response for that reason).
+    outermost pause ends after building at least :data:`FREEZE_AFTER` objects the collector
+    tracks, everything alive is frozen (:func:`gc.freeze`) before the collector runs again, so
+    later passes skip it: reference counting still frees it, but a cycle made inside the pause
+    is not collected until :func:`gc.unfreeze` (:func:`thawed` around a library call). Code run
+    paused must not leave large cycles behind (the HTTP client breaks the one httpx makes for
+    every response for that reason).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -26,8 +28,25 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            gc.freeze()
+            if gc.get_count()[0] >= FREEZE_AFTER:
+                gc.freeze()
             gc.enable()
+
+
+#: Tracked objects a pause must have built for its end to freeze the heap: a blueprint of a
+#: few hundred services. Below that, the collector's passes cost little and freezing is not
+#: worth keeping the pause's garbage cycles.
+FREEZE_AFTER = 100_000
+
+
+@contextmanager
+def thawed() -> Iterator[None]:
+    """Unfreeze the heap when the block ends: for a call into usm-config from a process that
+    lives on (the Python API), whose frozen garbage a later collection must still free."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager

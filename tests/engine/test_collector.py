@@ -7,21 +7,37 @@ import gc
 
 import httpx
 
-from usm_config.collector import paused_gc
+from usm_config.collector import FREEZE_AFTER, paused_gc, thawed
 from usm_config.http import HttpClient
 
 
-def test_a_pause_freezes_what_it_built_and_the_collector_runs_again_after_it() -> None:
+def test_a_large_pause_freezes_what_it_built_and_the_collector_runs_again_after_it() -> None:
     assert gc.isenabled()
     before = gc.get_freeze_count()
     try:
         with paused_gc():
             assert not gc.isenabled()
-            built = [[i] for i in range(1000)]  # lists are always tracked
+            built = [[i] for i in range(FREEZE_AFTER)]  # lists are always tracked
         assert gc.isenabled()
         assert gc.get_freeze_count() >= before + len(built)
     finally:
         gc.unfreeze()
+
+
+def test_a_small_pause_leaves_the_heap_to_the_collector() -> None:
+    gc.unfreeze()
+    gc.collect()
+    with paused_gc():
+        built = [[i] for i in range(1000)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0 and len(built) == 1000
+
+
+def test_thawed_unfreezes_what_a_pause_froze() -> None:
+    with thawed():
+        with paused_gc():
+            built = [[i] for i in range(FREEZE_AFTER)]
+        assert gc.get_freeze_count() >= len(built)
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_response_read_through_the_client_is_freed_without_the_collector() -> None:
