@@ -385,85 +385,19 @@ def _block_header_agrees(text: str, mark: Any) -> bool:
     return _BLOCK_HEADER.match(text, start, len(text) if end < 0 else end) is not None
 
 
-def _plain_tree(root: _Node, file: str, text: str) -> LNode:
-    """The tree of a libyaml node graph without anchors, aliases and merge keys.
-
-    The common case, built in one tight pass: anything unusual (a duplicate key, a tag, a
-    value that does not fit its tag, an empty value, a key that is not text, too many
-    values) raises :class:`_NotTheSame`, and the general builders take over and say what is
-    wrong. Nesting is bounded already by the composer.
-
-    The graph is taken apart as the tree is built (each composed node is dropped once built),
-    so the two are never held whole together: for a large blueprint the graph is the bigger.
-    After :class:`_NotTheSame` the graph is incomplete; the caller reads the text again.
-    """
-    budget = MAX_NODES
-    scalar_tags = _SCALAR_TAGS
-    construct = yaml12.construct
-
-    def scalar(node: _Node) -> Any:
-        tag = node.tag
-        if tag == _STR_TAG:
-            return node.value
-        if tag not in scalar_tags or tag == _TIMESTAMP_TAG or scalar_problem(tag, node.value):
-            raise _NotTheSame
-        try:
-            return construct(tag, node.value)
-        except (ValueError, KeyError, IndexError):
-            raise _NotTheSame from None
-
-    def build(node: _Node) -> LNode:
-        nonlocal budget
-        budget -= 1
-        mark = node.start_mark
-        where = Location(file, mark.line + 1, mark.column + 1)
-        kind = node.id
-        if kind == "scalar":
-            style = node.style  # '' (or None) for a plain scalar
-            if not style:
-                if node.value == "":
-                    raise _NotTheSame
-            elif style in "|>" and not _block_header_agrees(text, mark):
-                raise _NotTheSame
-            return LScalar(where, scalar(node))
-        if kind == "sequence":
-            if node.tag != _SEQ_TAG:
-                raise _NotTheSame
-            items = node.value
-            built = []
-            for i, item in enumerate(items):
-                built.append(build(item))
-                items[i] = None
-            return LSeq(where, built)
-        if node.tag != _MAP_TAG or budget < 0:
-            raise _NotTheSame
-        values: dict[str, LNode] = {}
-        keys: dict[str, Location] = {}
-        pairs = node.value
-        for i, (key_node, value_node) in enumerate(pairs):
-            if key_node.id != "scalar" or (not key_node.style and key_node.value == ""):
-                raise _NotTheSame
-            scalar(key_node)
-            key = key_node.value
-            if key in keys:
-                raise _NotTheSame
-            mark = key_node.start_mark
-            keys[key] = Location(file, mark.line + 1, mark.column + 1)
-            values[key] = build(value_node)
-            pairs[i] = None
-        if budget < 0:
-            raise _NotTheSame
-        return LMap(where, values, keys)
-
-    return build(root)
+#: The tag a collection may be given explicitly, by the event that starts it.
+_COLLECTION_TAGS = {"SequenceStartEvent": _SEQ_TAG, "MappingStartEvent": _MAP_TAG}
 
 
 def _event_tree(text: str, file: str) -> LNode:
-    """The tree :func:`_plain_tree` builds, built from libyaml's events instead of its node
-    graph: each event is dropped as soon as it is read, so the graph (forty times the text,
-    every node with two marks) never exists. Raises :class:`_NotTheSame` wherever
-    :func:`_plain_tree` or :func:`libyaml.compose` would give up (the caller then takes that
-    path, which words what is wrong), and on anchors, aliases and all but one document.
+    """The tree of a text without anchors, aliases and merge keys, built from libyaml's
+    events in one tight pass: each event is dropped as soon as it is read, so no node graph
+    (forty times the text, every node with two marks) is ever held.
+
+    The common case only: anything unusual (a duplicate key, a tag, a value that does not fit
+    its tag, an empty value, a key that is not text, too many values or levels, other than
+    one document) raises :class:`_NotTheSame`, and ruamel.yaml reads the text and says what is
+    wrong.
     """
     parser = libyaml.event_parser(text)
     get = parser.get_event
@@ -512,7 +446,7 @@ def _event_tree(text: str, file: str) -> LNode:
             elif style in "|>" and not _block_header_agrees(text, mark):
                 raise _NotTheSame
             return LScalar(where, scalar(event))
-        if event.tag not in (None, "!"):
+        if event.tag not in (None, "!", _COLLECTION_TAGS.get(kind)):
             raise _NotTheSame
         if kind == "SequenceStartEvent":
             items = []
@@ -766,15 +700,13 @@ def parse_text(
     control = _control_character(text, file)
     if control is not None:
         return None, [control]
-    if (reader or READER) == "libyaml":
+    if (reader or READER) == "libyaml" and libyaml.simple(text):
         with paused_gc(), suppress(_NotTheSame):
-            if libyaml.simple(text) and "<<" not in text and not _ANCHOR.search(text):
-                with suppress(_NotTheSame):
-                    return _event_tree(text, file), []
+            if "<<" not in text and not _ANCHOR.search(text):
+                return _event_tree(text, file), []
+            # Anchors, aliases and merge keys: libyaml's node graph, which shares aliased nodes.
             documents = libyaml.compose(text, MAX_DEPTH)
             if documents is not None:
-                if len(documents) == 1 and "<<" not in text and not _ANCHOR.search(text):
-                    return _plain_tree(documents[0], file, text), []
                 tree, diagnostics = _build(_LibyamlBuilder(file, text), documents)
                 if not diagnostics:
                     return tree, diagnostics

@@ -102,67 +102,23 @@ def test_every_blueprint_and_broken_case_loads_the_same(
 
 
 def test_the_libyaml_reader_is_the_one_used() -> None:
-    # Composed by libyaml, a node graph has PyYAML's nodes; make sure the fast path is taken
-    # for an ordinary blueprint and not silently replaced by the fallback.
+    # An ordinary blueprint is built from libyaml's events, in the one pass meant for text
+    # without anchors, not silently left to the fallback.
     text = (REPO / "blueprints" / "usm-reference.yaml").read_text(encoding="utf-8")
 
-    documents = libyaml.compose(text, yamlsource.MAX_DEPTH)
-
-    assert documents is not None
-    assert type(documents[0]).__module__ == "yaml.nodes"
     assert yamlsource.READER == "libyaml"
-    # ... and built in the one pass meant for documents without anchors.
-    tree = yamlsource._plain_tree(documents[0], "f.yaml", text)
+    tree = yamlsource._event_tree(text, "f.yaml")
     assert shape(tree) == shape(parse_text(text, "f.yaml", reader="ruamel")[0])
-
-
-def _from_events_and_from_nodes(text: str) -> tuple[Any, Any]:
-    """The tree built from libyaml's events and the one built from its node graph, each as
-    :func:`shape` gives it, or "gave up" where that builder leaves the text to another.
-    Both are only used on text without anchors and merge keys that libyaml reads as
-    ruamel.yaml does."""
-    if not libyaml.simple(text) or "<<" in text or yamlsource._ANCHOR.search(text):
-        return "gave up", "gave up"
-    try:
-        events = shape(yamlsource._event_tree(text, "f.yaml"))
-    except yamlsource._NotTheSame:
-        events = "gave up"
-    try:
-        documents = libyaml.compose(text, yamlsource.MAX_DEPTH)
-        if documents is None or len(documents) != 1:
-            raise yamlsource._NotTheSame
-        nodes = shape(yamlsource._plain_tree(documents[0], "f.yaml", text))
-    except yamlsource._NotTheSame:
-        nodes = "gave up"
-    return events, nodes
-
-
-def test_an_ordinary_blueprint_is_built_from_libyaml_events() -> None:
-    text = (REPO / "blueprints" / "usm-reference.yaml").read_text(encoding="utf-8")
-    events, nodes = _from_events_and_from_nodes(text)
-    assert events != "gave up" and events == nodes
-
-
-@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(REPO)))
-def test_the_tree_built_from_events_is_the_one_built_from_nodes(path: Path) -> None:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    events, nodes = _from_events_and_from_nodes(text)
-    if events != "gave up":
-        assert events == nodes
+    # ... and text with anchors from libyaml's node graph.
+    documents = libyaml.compose("a: &x [1]\nb: *x\n", yamlsource.MAX_DEPTH)
+    assert documents is not None and type(documents[0]).__module__ == "yaml.nodes"
 
 
 PIECES = [*"ab :-[]{}&*!?|>'\"#,\n\t%@`~.019<=\\_+eExo", "  ", "\r\n", "yes", "null", "true"]
 PIECES += ["!!int ", "!!str ", "!!bool ", "!!float ", "&x ", "*x", "<<: ", "- ", "? "]
+PIECES += ["!!seq ", "!!map ", "! "]
 PIECES += ["\x85", "\u2028", "\ufeff", "é", "---\n", "...\n", "%YAML 1.1\n", "\n  "]
 YAML_TEXT = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
-
-
-@settings(max_examples=1500, deadline=None, database=None)
-@given(YAML_TEXT)
-def test_any_text_builds_from_events_as_from_nodes(text: str) -> None:
-    events, nodes = _from_events_and_from_nodes(text)
-    if events != "gave up":
-        assert events == nodes
 
 
 @settings(max_examples=1500, deadline=None, database=None)
