@@ -125,20 +125,17 @@ class Applier:
             self.on_progress(change)
 
     def _begin(self, change: Change) -> None:
-        self.journal.write(
-            event="begin",
-            change=f"{change.action}:{change.address}",
-            action=change.action.value,
-            uid=change.uid,
-            kind=change.kind,
-            key=list(change.key),
-            applied=change.applied,
+        self.journal.begin(
+            f"{change.action}:{change.address}",
+            change.action.value,
+            change.uid,
+            change.kind,
+            change.key,
+            change.applied,
         )
 
     def _finish(self, change: Change, target_id: str | None) -> None:
-        self.journal.write(
-            event="done", change=f"{change.action}:{change.address}", target_id=target_id
-        )
+        self.journal.done(f"{change.action}:{change.address}", target_id)
         if change.action == Action.DELETE:
             if change.uid:
                 self.lock.remove(change.uid)
