@@ -335,9 +335,12 @@ async def batch_write(
 _JSON_BODY = {"Content-Type": "application/json"}
 #: What every write sub-request carries besides its id, method, URL and body.
 _WRITE_SUB_REQUEST = (
-    '"headers": [{"name": "Content-Type", "value": "application/json"}, '
-    '{"name": "Accept", "value": "application/json"}], "exclude_response_headers": true'
+    '"headers":[{"name":"Content-Type","value":"application/json"},'
+    '{"name":"Accept","value":"application/json"}],"exclude_response_headers":true'
 )
+#: Sub-request bodies without the spaces ``json.dumps`` puts after separators: base64 makes
+#: every byte of them four thirds of a byte on the wire.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 def _write_body(requests: Sequence[tuple[str, str, Mapping[str, Any] | None]]) -> bytes:
@@ -352,13 +355,13 @@ def _write_body(requests: Sequence[tuple[str, str, Mapping[str, Any] | None]]) -
         body = (
             ""
             if payload is None
-            else f', "body": "{base64.b64encode(json.dumps(payload).encode()).decode()}"'
+            else f',"body":"{base64.b64encode(_COMPACT.encode(payload).encode()).decode()}"'
         )
         parts.append(
-            f'{{"id": "{index}", "method": {text(method)}, "url": {text(url)}, '
+            f'{{"id":"{index}","method":{text(method)},"url":{text(url)},'
             f"{_WRITE_SUB_REQUEST}{body}}}"
         )
-    return f'{{"batch_request_id": "write", "rest_requests": [{", ".join(parts)}]}}'.encode()
+    return f'{{"batch_request_id":"write","rest_requests":[{",".join(parts)}]}}'.encode()
 
 
 async def write_one(
