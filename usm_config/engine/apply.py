@@ -207,7 +207,8 @@ class Applier:
                     retry.append((change, False))
                 else:
                     self._fail(change, f"{change.address}: {outcome.error}")
-        await asyncio.gather(*(self._guarded(c, look_first=look) for c, look in retry))
+        if retry:
+            await asyncio.gather(*(self._guarded(c, look_first=look) for c, look in retry))
 
     async def _apply(self, change: Change, *, look_first: bool = False) -> None:
         self._begin(change)

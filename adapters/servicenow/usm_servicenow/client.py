@@ -339,8 +339,8 @@ _WRITE_SUB_REQUEST = (
     '{"name":"Accept","value":"application/json"}],"exclude_response_headers":true'
 )
 #: Sub-request bodies without the spaces ``json.dumps`` puts after separators: base64 makes
-#: every byte of them four thirds of a byte on the wire.
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
+#: every byte of them four thirds of a byte on the wire. A body may be any mapping.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), default=dict)
 
 
 def _write_body(requests: Sequence[tuple[str, str, Mapping[str, Any] | None]]) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from types import MappingProxyType
 from typing import Any
 
 from hypothesis import given, settings
@@ -47,3 +48,9 @@ def test_the_body_is_the_documented_document(
         assert item["exclude_response_headers"] is True
         if payload is not None:
             assert json.loads(base64.b64decode(item["body"], validate=True)) == payload
+
+
+def test_a_body_may_be_any_mapping() -> None:
+    body = MappingProxyType({"name": "Desk", "members": MappingProxyType({"a": 1})})
+    (item,) = json.loads(_write_body([("POST", "/api/now/table/x", body)]))["rest_requests"]
+    assert json.loads(base64.b64decode(item["body"])) == {"name": "Desk", "members": {"a": 1}}
