@@ -78,14 +78,18 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._forms: set[str] = set()
+        self._added: set[str] = set()
+        """Secrets registered: each request's credentials are offered again (see
+        :meth:`add_header`), and their spellings are worked out once."""
         self._pattern: re.Pattern[str] | None = None
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: str) -> None:
         """Register one secret value. Empty values are ignored; short ones are not."""
-        if not secret:
+        if not secret or secret in self._added:
             return
+        self._added.add(secret)
         new = _encoded_forms(secret) - self._forms
         if new:
             self._forms |= new

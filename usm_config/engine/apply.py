@@ -125,20 +125,17 @@ class Applier:
             self.on_progress(change)
 
     def _begin(self, change: Change) -> None:
-        self.journal.write(
-            event="begin",
-            change=f"{change.action}:{change.address}",
-            action=change.action.value,
-            uid=change.uid,
-            kind=change.kind,
-            key=list(change.key),
-            applied=change.applied,
+        self.journal.begin(
+            f"{change.action}:{change.address}",
+            change.action.value,
+            change.uid,
+            change.kind,
+            change.key,
+            change.applied,
         )
 
     def _finish(self, change: Change, target_id: str | None) -> None:
-        self.journal.write(
-            event="done", change=f"{change.action}:{change.address}", target_id=target_id
-        )
+        self.journal.done(f"{change.action}:{change.address}", target_id)
         if change.action == Action.DELETE:
             if change.uid:
                 self.lock.remove(change.uid)
@@ -210,7 +207,8 @@ class Applier:
                     retry.append((change, False))
                 else:
                     self._fail(change, f"{change.address}: {outcome.error}")
-        await asyncio.gather(*(self._guarded(c, look_first=look) for c, look in retry))
+        if retry:
+            await asyncio.gather(*(self._guarded(c, look_first=look) for c, look in retry))
 
     async def _apply(self, change: Change, *, look_first: bool = False) -> None:
         self._begin(change)

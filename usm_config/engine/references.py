@@ -120,7 +120,12 @@ class References:
 
         Raises :class:`MissingReference` for a reference to a record not known.
         """
-        return {name: self._as_id(name, value) for name, value in fields.items()}
+        ids = dict(fields)
+        for name, value in fields.items():
+            # Only a dict (a reference) or a list can hold one: the rest is copied as it is.
+            if isinstance(value, dict | list):
+                ids[name] = self._as_id(name, value)
+        return ids
 
     def _as_id(self, name: str, value: JsonValue) -> Any:
         if isinstance(value, list):

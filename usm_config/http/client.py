@@ -230,12 +230,16 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         expected: Collection[int] = (),
         retry: RetryPolicy | None = None,
     ) -> httpx.Response:
         """Send a request, retrying what is safe to retry; return a 2xx or ``expected`` response.
+
+        The body is ``json`` (encoded by httpx), ``data`` (a form) or ``content``, bytes encoded
+        already (with their ``Content-Type`` among ``headers``).
 
         ``idempotent`` defaults to ``method in IDEMPOTENT_METHODS``. Idempotent requests are
         retried on transport errors and on ``retry.retry_statuses``. Non-idempotent ones are
@@ -256,7 +260,13 @@ class HttpClient:
         attempts = policy.max_attempts
         for attempt in range(1, attempts + 1):
             request = self._client.build_request(
-                method, path, params=params, json=json, data=data, headers=headers
+                method,
+                path,
+                params=params,
+                json=json,
+                data=data,
+                content=content,
+                headers=headers,
             )
             tried = _Attempt(attempt, policy, time.perf_counter())
             try:

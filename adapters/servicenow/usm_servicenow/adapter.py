@@ -114,7 +114,7 @@ class ServiceNowAdapter:
             (
                 methods[w.action],
                 api.write_url(methods[w.action], w.kind, w.target_id, ()),
-                None if w.action == "delete" else dict(w.fields),
+                None if w.action == "delete" else w.fields,
             )
             for w in writes
         ]

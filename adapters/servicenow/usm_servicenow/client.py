@@ -25,6 +25,7 @@ import logging
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -303,29 +304,10 @@ async def batch_write(
     """
     if not batch_available(client):
         return [await write_one(client, *request) for request in requests]
-    body = {
-        "batch_request_id": "write",
-        "rest_requests": [
-            {
-                "id": str(index),
-                "method": method,
-                "url": url,
-                "headers": [
-                    {"name": "Content-Type", "value": "application/json"},
-                    {"name": "Accept", "value": "application/json"},
-                ],
-                "exclude_response_headers": True,
-                **(
-                    {"body": base64.b64encode(json.dumps(payload).encode()).decode()}
-                    if payload is not None
-                    else {}
-                ),
-            }
-            for index, (method, url, payload) in enumerate(requests)
-        ],
-    }
     try:
-        response = await client.request("POST", BATCH_PATH, json=body)
+        response = await client.request(
+            "POST", BATCH_PATH, content=_write_body(requests), headers=_JSON_BODY
+        )
     except HttpStatusError as exc:
         if not _refused(exc):
             raise
@@ -348,6 +330,39 @@ async def batch_write(
             continue
         answers.append(BatchAnswer(status, payload))
     return answers
+
+
+_JSON_BODY = {"Content-Type": "application/json"}
+#: What every write sub-request carries besides its id, method, URL and body.
+_WRITE_SUB_REQUEST = (
+    '"headers":[{"name":"Content-Type","value":"application/json"},'
+    '{"name":"Accept","value":"application/json"}],"exclude_response_headers":true'
+)
+#: Sub-request bodies without the spaces ``json.dumps`` puts after separators: base64 makes
+#: every byte of them four thirds of a byte on the wire. A body may be any mapping.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), default=dict)
+
+
+def _write_body(requests: Sequence[tuple[str, str, Mapping[str, Any] | None]]) -> bytes:
+    """The Batch API body of ``requests``, each sub-request's body base64 of its JSON.
+
+    Written out as text, each part once: built as dicts and passed as ``json=``, the whole
+    document, base64 bodies included, was encoded a second time on every call of a large
+    apply (1,000 calls of 50 writes).
+    """
+    text = encode_basestring_ascii
+    parts = []
+    for index, (method, url, payload) in enumerate(requests):
+        body = (
+            ""
+            if payload is None
+            else f',"body":"{base64.b64encode(_COMPACT.encode(payload).encode()).decode()}"'
+        )
+        parts.append(
+            f'{{"id":"{index}","method":{text(method)},"url":{text(url)},'
+            f"{_WRITE_SUB_REQUEST}{body}}}"
+        )
+    return f'{{"batch_request_id":"write","rest_requests":[{",".join(parts)}]}}'.encode()
 
 
 async def write_one(
