@@ -310,9 +310,9 @@ def make_plan(
 ) -> Planned:
     """Compile the blueprint and diff it against the snapshot. Pure.
 
-    Without ``saveable`` the plan is for this process alone (an apply's plan and re-plan):
-    its ``live_fingerprint`` and ``plan_fingerprint`` stay empty, since only a saved plan is
-    checked against them, and a plan of 50,000 creates takes seconds to fingerprint.
+    Without ``saveable`` the plan is for this process alone (an apply's plan and re-plan, a
+    plan shown as text): its fingerprints stay empty, since only a saved plan is checked
+    against them, and a plan of 50,000 creates takes seconds to fingerprint.
     """
     desired = context.adapter.compile(context.blueprint)
     result = compute_changes(
@@ -332,7 +332,7 @@ def make_plan(
         adapter=context.adapter.name,
         blueprint=str(context.blueprint_path),
         overlays=tuple(display_path(path) for path in context.target.overlay_paths),
-        blueprint_fingerprint=context.blueprint_fingerprint(),
+        blueprint_fingerprint=context.blueprint_fingerprint() if saveable else "",
         target_fingerprint=context.target_fingerprint(),
         live_fingerprint=snapshot.fingerprint() if saveable else "",
         changes=result.changes,
@@ -719,7 +719,7 @@ class Session:
         the re-plan, or by the plan when there is nothing to apply) go into the lock file.
         With ``stop`` (see :meth:`apply`), an apply stopped by a signal ends the run there:
         no ``on_applied``, no re-plan. The plans made here are not saveable (see
-        :func:`make_plan`): they carry no live or plan fingerprint.
+        :func:`make_plan`): they carry no fingerprints.
         """
         with self._locked():
             return await self._run(
