@@ -24,7 +24,7 @@ from typing import Any
 from usm_config.yaml12 import STR, resolve_plain
 
 try:
-    from yaml import CSafeLoader, YAMLError
+    from yaml import CSafeLoader, YAMLError, events
     from yaml._yaml import CParser
     from yaml.nodes import ScalarNode, SequenceNode
 except ImportError:  # PyYAML without its C extension, or no PyYAML at all
@@ -124,4 +124,4 @@ def compose(text: str, max_depth: int) -> list[Any] | None:
     return documents
 
 
-__all__ = ["AVAILABLE", "YAMLError", "compose", "event_parser", "simple"]
+__all__ = ["AVAILABLE", "YAMLError", "compose", "event_parser", "events", "simple"]

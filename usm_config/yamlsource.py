@@ -13,7 +13,7 @@ import os
 import re
 import stat
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -385,10 +385,6 @@ def _block_header_agrees(text: str, mark: Any) -> bool:
     return _BLOCK_HEADER.match(text, start, len(text) if end < 0 else end) is not None
 
 
-#: The tag a collection may be given explicitly, by the event that starts it.
-_COLLECTION_TAGS = {"SequenceStartEvent": _SEQ_TAG, "MappingStartEvent": _MAP_TAG}
-
-
 def _event_tree(text: str, file: str) -> LNode:
     """The tree of a text without anchors, aliases and merge keys, built from libyaml's
     events in one tight pass: each event is dropped as soon as it is read, so no node graph
@@ -400,7 +396,8 @@ def _event_tree(text: str, file: str) -> LNode:
     wrong.
     """
     parser = libyaml.event_parser(text)
-    get = parser.get_event
+    ev = libyaml.events
+    get: Callable[[], Any] = parser.get_event
     budget = MAX_NODES
     limit = MAX_DEPTH
     scalar_tags = _SCALAR_TAGS
@@ -430,6 +427,14 @@ def _event_tree(text: str, file: str) -> LNode:
         except (ValueError, KeyError, IndexError):
             raise _NotTheSame from None
 
+    scalar_event, sequence_start, sequence_end = (
+        ev.ScalarEvent,
+        ev.SequenceStartEvent,
+        ev.SequenceEndEvent,
+    )
+    mapping_start, mapping_end = ev.MappingStartEvent, ev.MappingEndEvent
+    collection_tags = {sequence_start: _SEQ_TAG, mapping_start: _MAP_TAG}
+
     def build(event: Any, depth: int) -> LNode:
         nonlocal budget
         budget -= 1
@@ -437,8 +442,8 @@ def _event_tree(text: str, file: str) -> LNode:
             raise _NotTheSame
         mark = event.start_mark
         where = Location(file, mark.line + 1, mark.column + 1)
-        kind = type(event).__name__
-        if kind == "ScalarEvent":
+        kind = type(event)
+        if kind is scalar_event:
             style = event.style
             if not style:
                 if event.value == "":
@@ -446,21 +451,22 @@ def _event_tree(text: str, file: str) -> LNode:
             elif style in "|>" and not _block_header_agrees(text, mark):
                 raise _NotTheSame
             return LScalar(where, scalar(event))
-        if event.tag not in (None, "!", _COLLECTION_TAGS.get(kind)):
+        # A collection may be tagged explicitly with its own tag, as libyaml's composer takes.
+        if event.tag not in (None, "!", collection_tags.get(kind)):
             raise _NotTheSame
-        if kind == "SequenceStartEvent":
+        if kind is sequence_start:
             items = []
-            while type(item := get()).__name__ != "SequenceEndEvent":
+            while type(item := get()) is not sequence_end:
                 items.append(build(item, depth + 1))
             return LSeq(where, items)
-        if kind != "MappingStartEvent" or budget < 0:
+        if kind is not mapping_start or budget < 0:
             raise _NotTheSame  # an alias
         values: dict[str, LNode] = {}
         keys: dict[str, Location] = {}
-        while type(key_event := get()).__name__ != "MappingEndEvent":
+        while type(key_event := get()) is not mapping_end:
             if (
                 depth + 1 > limit
-                or type(key_event).__name__ != "ScalarEvent"
+                or type(key_event) is not scalar_event
                 or key_event.anchor is not None
                 or (not key_event.style and key_event.value == "")
             ):
@@ -469,8 +475,8 @@ def _event_tree(text: str, file: str) -> LNode:
             key = key_event.value
             if key in keys:
                 raise _NotTheSame
-            mark = key_event.start_mark
-            keys[key] = Location(file, mark.line + 1, mark.column + 1)
+            at: Any = key_event.start_mark
+            keys[key] = Location(file, at.line + 1, at.column + 1)
             values[key] = build(get(), depth + 1)
         if budget < 0:
             raise _NotTheSame
@@ -478,11 +484,11 @@ def _event_tree(text: str, file: str) -> LNode:
 
     try:
         get()  # the stream's start
-        if type(get()).__name__ != "DocumentStartEvent":
+        if type(get()) is not ev.DocumentStartEvent:
             raise _NotTheSame  # no document
         tree = build(get(), 1)
         get()  # the document's end
-        if type(get()).__name__ != "StreamEndEvent":
+        if type(get()) is not ev.StreamEndEvent:
             raise _NotTheSame  # another document
     except libyaml.YAMLError:
         raise _NotTheSame from None
