@@ -35,7 +35,7 @@ from usm_config import aio
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import LoadResult, load_blueprint
 from usm_config.blueprint.model import Blueprint
-from usm_config.collector import thawed
+from usm_config.collector import library_call
 from usm_config.diagnostics import Diagnostic, DiagnosticError, Severity
 from usm_config.engine.plan import Plan
 from usm_config.runner import Context, RunOutcome, Session, check_overrides, check_saved_plan
@@ -91,7 +91,7 @@ def _target(name: str | None, targets_file: Path | str) -> ResolvedTarget | None
     return None if name is None else resolve_target(Path(targets_file), name)
 
 
-@thawed()
+@library_call()
 def validate(
     path: Path | str,
     *,
@@ -115,7 +115,7 @@ def validate(
     return result.diagnostics
 
 
-@thawed()
+@library_call()
 def load(
     path: Path | str,
     *,
@@ -151,7 +151,7 @@ def normalised(blueprint: Blueprint) -> dict[str, JsonValue]:
     return data
 
 
-@thawed()
+@library_call()
 def context(
     path: Path | str,
     target: str,
@@ -168,7 +168,7 @@ def context(
     return make_context(result, path, resolved)
 
 
-@thawed()
+@library_call()
 def plan(
     path: Path | str,
     target: str,
@@ -188,7 +188,7 @@ def plan(
     return aio.run(run())
 
 
-@thawed()
+@library_call()
 def apply(
     path: Path | str,
     target: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 
 @contextmanager
@@ -18,9 +19,9 @@ def paused_gc() -> Iterator[None]:
     outermost pause ends after building at least :data:`FREEZE_AFTER` objects the collector
     tracks, everything alive is frozen (:func:`gc.freeze`) before the collector runs again, so
     later passes skip it: reference counting still frees it, but a cycle made inside the pause
-    is not collected until :func:`gc.unfreeze` (:func:`thawed` around a library call). Code run
-    paused must not leave large cycles behind (the HTTP client breaks the one httpx makes for
-    every response for that reason).
+    is never collected. Code run paused must not leave large cycles behind (the HTTP client
+    breaks the one httpx makes for every response for that reason). Inside
+    :func:`library_call` nothing is frozen.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -28,7 +29,7 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            if gc.get_count()[0] >= FREEZE_AFTER:
+            if gc.get_count()[0] >= FREEZE_AFTER and not _IN_LIBRARY_CALL.get():
                 gc.freeze()
             gc.enable()
 
@@ -39,14 +40,19 @@ def paused_gc() -> Iterator[None]:
 FREEZE_AFTER = 100_000
 
 
+_IN_LIBRARY_CALL: ContextVar[bool] = ContextVar("usm_config_library_call", default=False)
+
+
 @contextmanager
-def thawed() -> Iterator[None]:
-    """Unfreeze the heap when the block ends: for a call into usm-config from a process that
-    lives on (the Python API), whose frozen garbage a later collection must still free."""
+def library_call() -> Iterator[None]:
+    """Pauses inside the block freeze nothing: a call into usm-config from a process that
+    lives on (the Python API) must leave it the garbage cycles to collect, and its own frozen
+    objects (:func:`gc.freeze` before forking workers) as they are."""
+    token = _IN_LIBRARY_CALL.set(True)
     try:
         yield
     finally:
-        gc.unfreeze()
+        _IN_LIBRARY_CALL.reset(token)
 
 
 @contextmanager
