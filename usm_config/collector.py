@@ -53,20 +53,3 @@ def library_call() -> Iterator[None]:
         yield
     finally:
         _IN_LIBRARY_CALL.reset(token)
-
-
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """Leave what is alive now out of the cyclic garbage collector's passes until the block
-    ends (:func:`gc.freeze`); what is allocated inside is collected as usual.
-
-    After a paused plan every record, change and fingerprint of it is young to the collector:
-    an apply that allocates as it writes would make it walk all of them again and again
-    (about a second per pass at 2,000 services). They live until the command ends anyway.
-    Whatever was frozen before the block is unfrozen at its end too.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()

@@ -31,7 +31,7 @@ from usm_config import __version__
 from usm_config.adapter import Adapter, SupportsOverrideCheck, SupportsSandbox, configured
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
-from usm_config.collector import frozen_heap, paused_gc
+from usm_config.collector import paused_gc
 from usm_config.diagnostics import Diagnostic, Severity, SourceIndex, display_path, locate
 from usm_config.engine import records as record_module
 from usm_config.engine.apply import Applier, ApplyResult
@@ -664,7 +664,6 @@ class Session:
             stop.on_signals() if stop is not None else nullcontext(),
             self._locked(),
             self._measured("apply"),
-            frozen_heap(),
             Journal(
                 self.context.journal_path,
                 target=self.context.target.name,
