@@ -4,12 +4,28 @@ wrote from a template ("Goods: {items}.") matched to get the values back. Pure."
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from usm_config.blueprint.model import ProcessStep
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 MAX_ID = 63
+
+
+@dataclass(frozen=True)
+class ArticleStep:
+    """A row of the steps table of a workflow article (rendered from
+    :class:`usm_config.compile.article.StepRow`), as an adapter's reader gets it back:
+    ``process`` as shown, its step ``number``, the step's name without the fork and resume
+    notes, whether it is the fork, and the status it sets."""
+
+    position: int
+    process: str
+    number: int
+    name: str
+    fork: bool
+    status: str
 
 
 def slug(name: str) -> str:

@@ -27,7 +27,7 @@ from usm_config.blueprint.usm import (
     call_status_label,
 )
 from usm_config.compile.article import WORDING
-from usm_config.export.text import slug, unique
+from usm_config.export.text import ArticleStep, slug, unique
 
 Doc = dict[str, Any]
 
@@ -43,18 +43,6 @@ _LABEL = re.compile(r"^(\d+)\. (.*) \((.*) (\d+)\)$")
 def _text(markup: str) -> str:
     """Template output back to the text it came from (``lines`` turned breaks into <br>)."""
     return html.unescape(markup.replace("<br>", "\n"))
-
-
-@dataclass
-class Row:
-    """One row of the step table."""
-
-    position: int
-    process: str
-    number: int
-    name: str
-    fork: bool
-    status: str
 
 
 @dataclass
@@ -75,7 +63,7 @@ class Article:
     description: str = ""
     trigger_description: str = ""
     processes: dict[str, str] = field(default_factory=dict)
-    rows: list[Row] = field(default_factory=list)
+    rows: list[ArticleStep] = field(default_factory=list)
     tailored: list[Tailored] = field(default_factory=list)
     clocks: list[tuple[str, str, str, str]] = field(default_factory=list)
 
@@ -115,7 +103,9 @@ def parse_article(text: str, locale: str) -> Article:
             process, _, number = cells[1].rpartition(" ")
             name = fork.sub("", cells[2])
             fork_step = name != cells[2]
-            out.rows.append(Row(int(cells[0]), process, int(number), name, fork_step, cells[3]))
+            out.rows.append(
+                ArticleStep(int(cells[0]), process, int(number), name, fork_step, cells[3])
+            )
         elif section == words.activities and out.tailored:
             current = out.tailored[-1]
             instruction = re.match(
@@ -202,7 +192,7 @@ def tailor(
         ident = unique(slug(name), used_ids)
         profile_ids[name] = ident
         out.profiles.append({"id": ident, "name": name})
-    step_names: dict[tuple[ProcessId, int], Row] = {}
+    step_names: dict[tuple[ProcessId, int], ArticleStep] = {}
     by_id = {wf.id: wf for wf in bp.workflows}
     for wf_id, article in sorted(articles.items()):
         wf = by_id[wf_id]
@@ -288,7 +278,7 @@ def _descriptions(
 
 
 def _step_ref(
-    label: str, rows: Mapping[int, Row], processes: Mapping[str, ProcessId], bp: Blueprint
+    label: str, rows: Mapping[int, ArticleStep], processes: Mapping[str, ProcessId], bp: Blueprint
 ) -> Doc | None:
     found = _LABEL.match(label)
     row = rows.get(int(found.group(1))) if found else None
@@ -300,7 +290,7 @@ def _step_ref(
 
 
 def _renamed_steps(
-    bp: Blueprint, rows: Mapping[tuple[ProcessId, int], Row], locale: str, out: Tailoring
+    bp: Blueprint, rows: Mapping[tuple[ProcessId, int], ArticleStep], locale: str, out: Tailoring
 ) -> None:
     """Steps the articles show otherwise than ``bp`` has them (renamed, added, removed) →
     process steps. A step keeps the key of the step it stands for: the one of its name, the

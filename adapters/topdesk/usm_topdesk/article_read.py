@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from usm_config.compile.article import WORDING, ArticleWording, Locale
+from usm_config.export.text import ArticleStep
 
 
 @dataclass
@@ -76,19 +77,6 @@ class _Blocks(HTMLParser):
 
 
 @dataclass(frozen=True)
-class StepRow:
-    """A row of the steps table: ``process`` as shown, its step ``number``, the step's name
-    (without the fork and resume notes), whether it is the fork, and the status it sets."""
-
-    position: int
-    process: str
-    number: int
-    name: str
-    fork: bool
-    status: str
-
-
-@dataclass(frozen=True)
 class TailoredRows:
     """A tailored step: where it stands, its work instruction, and its RACI table (profile
     names as columns; per activity its name, one code per column and its work instruction)."""
@@ -121,7 +109,7 @@ class ArticleView:
     trigger_description: str
     path: tuple[str, ...]
     process_descriptions: tuple[str, ...]
-    rows: tuple[StepRow, ...]
+    rows: tuple[ArticleStep, ...]
     tailored: tuple[TailoredRows, ...]
     clocks: tuple[ClockRow, ...]
     matrix: tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]] | None
@@ -160,7 +148,7 @@ def _position(label: str) -> int:
     return int(found.group("position"))
 
 
-def _step_row(cells: list[str], words: ArticleWording) -> StepRow:
+def _step_row(cells: list[str], words: ArticleWording) -> ArticleStep:
     if len(cells) != 4:
         raise NotAnArticle(f"a steps row has {len(cells)} cells")
     position, where, name, status = cells
@@ -174,7 +162,7 @@ def _step_row(cells: list[str], words: ArticleWording) -> StepRow:
         resumed = re.search(resumes, name)
         if resumed:
             name = name[: resumed.start()]
-    return StepRow(int(position), process, int(number), name, bool(forked), status)
+    return ArticleStep(int(position), process, int(number), name, bool(forked), status)
 
 
 def read_article(content: str, locale: Locale) -> ArticleView:
@@ -192,7 +180,7 @@ def read_article(content: str, locale: Locale) -> ArticleView:
     description = trigger = trigger_description = ""
     path: tuple[str, ...] = ()
     described: list[str] = []
-    rows: list[StepRow] = []
+    rows: list[ArticleStep] = []
     tailored: list[TailoredRows] = []
     clocks: list[ClockRow] = []
     matrix_title = ""
