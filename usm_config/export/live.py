@@ -40,8 +40,15 @@ class LiveRecords:
         self.used.add((record.kind, record.key))
 
     def find(self, record: Record, message: str, kind: FindingKind = FindingKind.LEFT_OUT) -> None:
-        """Report ``record`` as not carried over (or carried by a guess), and why."""
+        """Report ``record`` as not carried over (or carried by a guess), and why; it counts
+        as used."""
         self.use(record)
+        self.report(record, message, kind)
+
+    def report(
+        self, record: Record, message: str, kind: FindingKind = FindingKind.LEFT_OUT
+    ) -> None:
+        """Report something of ``record``, which stays as used or unused as it was."""
         self.findings.append(Finding(record.address, message, record.target_id, kind))
 
     def note(self, where: str, message: str, kind: FindingKind = FindingKind.ASSUMED) -> None:

@@ -138,13 +138,10 @@ def _teams(site: LiveRecords) -> list[dict[str, Any]]:
         site.use(record)
         teams.append({"id": slug(name), "name": name, "kind": "internal"})
     if teams:
-        site.findings.append(
-            Finding(
-                "group[*]",
-                "Jira keeps no team kind, e-mail address or coordinator: every team is exported "
-                "as an internal team; mark suppliers with 'kind: supplier'",
-                kind=FindingKind.ASSUMED,
-            )
+        site.note(
+            "group[*]",
+            "Jira keeps no team kind, e-mail address or coordinator: every team is exported "
+            "as an internal team; mark suppliers with 'kind: supplier'",
         )
     return teams
 
@@ -156,13 +153,10 @@ def _customers(site: LiveRecords) -> list[dict[str, Any]]:
         name = field_text(record, "name")
         customers.append({"id": slug(name), "name": name, "kind": "internal"})
     if customers:
-        site.findings.append(
-            Finding(
-                "organization[*]",
-                "JSM keeps no customer kind: every customer is exported as internal; mark "
-                "external ones with 'kind: external'",
-                kind=FindingKind.ASSUMED,
-            )
+        site.note(
+            "organization[*]",
+            "JSM keeps no customer kind: every customer is exported as internal; mark "
+            "external ones with 'kind: external'",
         )
     return customers
 
@@ -588,14 +582,11 @@ def _services(
         service["status"] = "pipeline"
         services[name] = service
     if services:
-        site.findings.append(
-            Finding(
-                "component[*]",
-                "a component holds no lifecycle, supporting teams or agreements: every service "
-                "is exported in the pipeline; add 'supported_by' and 'agreements', then set "
-                "'status: live'",
-                kind=FindingKind.ASSUMED,
-            )
+        site.note(
+            "component[*]",
+            "a component holds no lifecycle, supporting teams or agreements: every service "
+            "is exported in the pipeline; add 'supported_by' and 'agreements', then set "
+            "'status: live'",
         )
     for record in site.of("requesttype"):
         if not _refers_to(record.fields.get("project"), "project", (project.key,)):
@@ -666,7 +657,7 @@ def _left_out(site: LiveRecords, project: _Project | None) -> None:
         else:
             reason = _LEFT_OUT.get(record.kind, "not part of a USM blueprint")
             kind = FindingKind.LEFT_OUT
-        site.findings.append(Finding(record.address, reason, record.target_id, kind))
+        site.report(record, reason, kind)
 
 
 #: Where a kind's records keep the names Jira gives its own objects, in the sandbox's baseline
@@ -850,7 +841,7 @@ def export_records(
         "processes": processes,
         "classification": _classification(site, reference, locale, by_issue_type),
     }
-    site.findings.append(Finding("calendar[*], sla[*]", _READ_NOTHING, kind=FindingKind.UNREADABLE))
+    site.note("calendar[*], sla[*]", _READ_NOTHING, FindingKind.UNREADABLE)
     _left_out(site, project)
     # Jira shows one name per step: the other language's name is the reference's, or a copy.
     other: tuple[str, ...] = ("name",) if locale == "nl" else ("name_nl",)

@@ -42,7 +42,7 @@ from usm_config.blueprint.usm import ProcessId
 from usm_config.engine.records import Record
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import field_text
-from usm_config.export.model import SECTIONS, Exported, Finding, FindingKind
+from usm_config.export.model import SECTIONS, Exported, FindingKind
 from usm_servicenow.article import render_workflow_article
 from usm_servicenow.article_export import parse_article, tailor
 from usm_servicenow.export_people import (
@@ -214,17 +214,10 @@ def _left_out(
             )
             continue
         if is_platform(record):
-            site.findings.append(
-                Finding(
-                    record.address,
-                    "the base system's own record, not USM's",
-                    record.target_id,
-                    FindingKind.PLATFORM,
-                )
-            )
+            site.report(record, "the base system's own record, not USM's", FindingKind.PLATFORM)
             continue
         reason = _LEFT_OUT.get(record.kind, "not part of a USM blueprint")
-        site.findings.append(Finding(record.address, reason, record.target_id))
+        site.report(record, reason)
 
 
 def _evidence(

@@ -268,24 +268,18 @@ def _teams(
         teams.append(team)
         branch = _target_name(record, "branch")
         if provider is not None and branch != field_text(provider, "name"):
-            tenant.findings.append(
-                Finding(
-                    record.address,
-                    f"belongs to the branch '{branch}'; usm-config puts every operator group "
-                    "in the organisation's branch",
-                    record.target_id,
-                )
+            tenant.report(
+                record,
+                f"belongs to the branch '{branch}'; usm-config puts every operator group "
+                "in the organisation's branch",
             )
     if teams:
-        tenant.findings.append(
-            Finding(
-                "operator_group[*]",
-                "TOPdesk keeps no team kind or coordinator, and no link from a service to the "
-                "groups that support it: a group with only the second-line task is exported as "
-                "a supplier, every other one as an internal team; add each service's "
-                "'supported_by'",
-                kind=FindingKind.ASSUMED,
-            )
+        tenant.note(
+            "operator_group[*]",
+            "TOPdesk keeps no team kind or coordinator, and no link from a service to the "
+            "groups that support it: a group with only the second-line task is exported as "
+            "a supplier, every other one as an internal team; add each service's "
+            "'supported_by'",
         )
     return teams
 
@@ -300,14 +294,11 @@ def _services(tenant: LiveRecords) -> list[dict[str, Any]]:
         name = field_text(record, "name")
         out.append({"id": unique(slug(name), taken), "name": name, "status": "pipeline"})
     if out:
-        tenant.findings.append(
-            Finding(
-                "service[*]",
-                "TOPdesk's services API reads a service's name only: every service is exported "
-                "in the pipeline without description, facility, supporting teams or agreements; "
-                "add them, then set 'status: live'",
-                kind=FindingKind.ASSUMED,
-            )
+        tenant.note(
+            "service[*]",
+            "TOPdesk's services API reads a service's name only: every service is exported "
+            "in the pipeline without description, facility, supporting teams or agreements; "
+            "add them, then set 'status: live'",
         )
     return out
 
@@ -370,7 +361,7 @@ def _accounted(
         message = f"the export is not a valid blueprint here: {first['msg']}"
     except ValueError as exc:  # two elements become one TOPdesk record
         where, message = "*", f"the export does not compile: {exc}"
-    tenant.findings.append(Finding(where, message))
+    tenant.note(where, message, FindingKind.LEFT_OUT)
     return set()
 
 
@@ -383,13 +374,8 @@ def _left_out(tenant: LiveRecords, accounted: set[Address]) -> None:
             tenant.use(record)
             continue
         if _is_platform(record):
-            tenant.findings.append(
-                Finding(
-                    record.address,
-                    "a value a new TOPdesk tenant comes with, not USM's",
-                    record.target_id,
-                    FindingKind.PLATFORM,
-                )
+            tenant.report(
+                record, "a value a new TOPdesk tenant comes with, not USM's", FindingKind.PLATFORM
             )
             continue
         reason = _LEFT_OUT.get(record.kind, "not part of a USM blueprint")
@@ -398,7 +384,7 @@ def _left_out(tenant: LiveRecords, accounted: set[Address]) -> None:
             if record.kind in ("service_window", "service_level")
             else FindingKind.LEFT_OUT
         )
-        tenant.findings.append(Finding(record.address, reason, record.target_id, kind))
+        tenant.report(record, reason, kind)
 
 
 # ----------------------------------------------------------------------------- assess
@@ -533,15 +519,12 @@ def export_records(
     if layer.risk is not None:
         document["classification"] = {"risk": layer.risk}
     if pairs:
-        tenant.findings.append(
-            Finding(
-                "knowledge_item[*]",
-                "the workflow knowledge items do not show step descriptions, profiles' "
-                "descriptions and USM roles, or the ids of activities and SLA clocks: steps "
-                "keep the reference's descriptions where they keep its key, and the ids are "
-                "made from the names",
-                kind=FindingKind.ASSUMED,
-            )
+        tenant.note(
+            "knowledge_item[*]",
+            "the workflow knowledge items do not show step descriptions, profiles' "
+            "descriptions and USM roles, or the ids of activities and SLA clocks: steps "
+            "keep the reference's descriptions where they keep its key, and the ids are "
+            "made from the names",
         )
         shown = {pair.workflow.id for pair in pairs}
         missing = [wf.id for wf in reference.workflows if wf.id not in shown]
@@ -557,16 +540,12 @@ def export_records(
             ),
         )
     for problem in layer.problems:
-        tenant.findings.append(Finding("knowledge_item[*]", problem, kind=FindingKind.UNREADABLE))
+        tenant.note("knowledge_item[*]", problem, FindingKind.UNREADABLE)
     document = _prune(document)
     accounted = _accounted(tenant, document, reference)
-    tenant.findings.append(
-        Finding("service_window[*], service_level[*]", _READ_NOTHING, kind=FindingKind.UNREADABLE)
-    )
+    tenant.note("service_window[*], service_level[*]", _READ_NOTHING, FindingKind.UNREADABLE)
     for kind in sorted(UNREADABLE):
-        tenant.findings.append(
-            Finding(f"{kind}[*]", _UNREADABLE[kind], kind=FindingKind.UNREADABLE)
-        )
+        tenant.note(f"{kind}[*]", _UNREADABLE[kind], FindingKind.UNREADABLE)
     _left_out(tenant, accounted)
     documented = {pid for pair in pairs for pid in pair.workflow.path}
     evidence = _evidence(tenant, reference, locale, layer, accounted, documented)
