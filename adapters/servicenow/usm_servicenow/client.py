@@ -7,26 +7,31 @@ values with ``sysparm_exclude_reference_link=true``, a stable ``ORDERBYsys_id`` 
 paging that trusts ``X-Total-Count`` rather than page length, because the limit is applied
 before ACL filtering and pages can come back short while more rows exist.
 
-The first pages of all tables go out together in one Batch API request
-(https://www.servicenow.com/docs/bundle/zurich-api-reference/page/integrate/inbound-rest/concept/batch-api.html),
-and later pages in one batch per round, so a plan costs about as many requests as the largest
-table has pages. An instance without the Batch API, or a user who may not use it, answers 403,
-404 or 400 "Requested URI does not represent any resource" (the Table API's answer to a URL
-that names no resource, r_RESTAPIHTTPResponseCodes); then reads and writes fall back to one
-Table API request each, for the rest of the client's life, and say so once.
+Reads go in rounds of Batch API requests
+(https://www.servicenow.com/docs/bundle/zurich-api-reference/page/integrate/inbound-rest/concept/batch-api.html):
+the first pages of all tables in one, then every remaining page of each table whose first page
+gave its ``X-Total-Count``, so a plan takes two rounds however large its tables are (without a
+total, a table is read a page per round until a short page). Later pages are spread over a few
+calls sent together, since an instance serves one batch's sub-requests one after another.
+
+An instance without the Batch API, or a user who may not use it, answers 403, 404 or 400
+"Requested URI does not represent any resource" (the Table API's answer to a URL that names no
+resource, r_RESTAPIHTTPResponseCodes); then reads and writes fall back to one Table API request
+each (pages of a round still side by side), for the rest of the client's life, and say so once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import json
 import logging
 import weakref
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode
 
 from usm_config.http import (
@@ -48,6 +53,14 @@ CREATE_PATH = "/api/now/table/{table}"
 BATCH_PATH = "/api/now/v1/batch"
 #: Sub-requests per Batch API call; instances cap the batch's run time, not its length.
 BATCH_LIMIT = 50
+#: Calls a read keeps in flight: an instance runs a batch's sub-requests one after another
+#: but separate calls side by side, so the pages of a round are spread over this many.
+READ_CALLS = 4
+#: At most this many later pages (full ones) per call, so answers are parsed while the next
+#: ones are served, and a read holds only a few pages' raw answers at once.
+LATER_PAGES_PER_CALL = 4
+
+T = TypeVar("T")
 
 
 class ServiceNowError(HttpError):
@@ -99,31 +112,45 @@ _SUB_REQUEST_ERRORS: dict[int, type[HttpStatusError]] = {
 
 
 @dataclass
-class _Cursor:
+class _TableRead:
+    """One table's read: the pages received so far, by offset, and what is left to ask."""
+
     table: str
     fields: tuple[str, ...]
     query: str
-    offset: int = 0
     total: int | None = None
-    done: bool = False
+    #: No total was given and a page came back short: that was the last one.
+    ended: bool = False
+    pages: dict[int, list[Any]] = field(default_factory=dict)
 
-    def params(self) -> dict[str, str]:
+    def params(self, offset: int) -> dict[str, str]:
         return {
             "sysparm_fields": ",".join(("sys_id", *self.fields)),
             "sysparm_exclude_reference_link": "true",
             "sysparm_display_value": "false",
             "sysparm_query": self.query,
             "sysparm_limit": str(PAGE_SIZE),
-            "sysparm_offset": str(self.offset),
+            "sysparm_offset": str(offset),
         }
 
-    def advance(self, rows: int, total: int | None) -> None:
-        self.total = total if total is not None else self.total
-        self.offset += PAGE_SIZE
-        if self.total is None:
-            self.done = rows < PAGE_SIZE
-        else:
-            self.done = self.offset >= self.total
+    def wanted(self) -> list[int]:
+        """Offsets still to ask for: every missing one once a total is known, else the next."""
+        if not self.pages:
+            return [0]
+        if self.total is not None:
+            return [o for o in range(0, self.total, PAGE_SIZE) if o not in self.pages]
+        return [] if self.ended else [max(self.pages) + PAGE_SIZE]
+
+    def take(self, offset: int, page: list[Any], total: int | None) -> None:
+        """Keep a page; a total, once seen, drives the read even when later pages lack it."""
+        self.pages[offset] = page
+        if total is not None:
+            self.total = total
+        elif self.total is None and len(page) < PAGE_SIZE:
+            self.ended = True
+
+    def rows(self) -> list[Any]:
+        return [row for offset in sorted(self.pages) for row in self.pages[offset]]
 
 
 def _query(extra: str) -> str:
@@ -144,84 +171,127 @@ async def read_tables(
     ``keep(table, row)`` is what is kept of each row, as soon as its page arrives (a large
     read then never holds every row's dict at once); by default the row itself.
     """
-    cursors = [_Cursor(t, fields, _query(where)) for t, (fields, where) in tables.items()]
-    rows: dict[str, list[Any]] = {t: [] for t in tables}
+    reads = [_TableRead(t, fields, _query(where)) for t, (fields, where) in tables.items()]
     use_batch = batch_available(client)
-    while pending := [c for c in cursors if not c.done]:
-        if use_batch:
-            try:
-                if await _batch_round(client, pending, rows, keep):
-                    continue
-                # Nothing serviced: asking again would loop for ever.
-                log.debug("Batch API serviced no request; reading page by page")
-            except _BatchRefused as exc:
-                _without_batch(client, exc.status)
-            use_batch = False
-            # An earlier chunk of this round may have finished some tables already.
-            pending = [c for c in pending if not c.done]
-        for cursor in pending:
-            response = await client.request(
-                "GET", LIST_PATH.format(table=cursor.table), params=cursor.params()
-            )
-            page = _result_list(response.json(), cursor.table)
-            rows[cursor.table].extend(keep(cursor.table, row) for row in page)
-            cursor.advance(len(page), total_count_header()(response))
-    return rows
+    while wanted := [(read, offset) for read in reads for offset in read.wanted()]:
+        if not use_batch:
+            await _together(_get_page(client, read, offset, keep) for read, offset in wanted)
+            continue
+        try:
+            if await _batch_round(client, wanted, keep):
+                continue
+            # Nothing serviced: asking again would loop for ever.
+            log.debug("Batch API serviced no request; reading page by page")
+        except _BatchRefused as exc:
+            _without_batch(client, exc.status)
+        use_batch = False
+    return {read.table: read.rows() for read in reads}
+
+
+async def _together(calls: Iterable[Awaitable[T]]) -> list[T]:
+    """Await ``calls``, :data:`READ_CALLS` at a time; the first failure is raised once all end.
+
+    Waiting for every call keeps a failed read from leaving requests running behind it.
+    """
+    semaphore = asyncio.Semaphore(READ_CALLS)
+
+    async def limited(call: Awaitable[T]) -> T:
+        async with semaphore:
+            return await call
+
+    outcomes = await asyncio.gather(*(limited(c) for c in calls), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return cast("list[T]", outcomes)
+
+
+async def _get_page(
+    client: HttpClient,
+    read: _TableRead,
+    offset: int,
+    keep: Callable[[str, dict[str, Any]], Any],
+) -> None:
+    response = await client.request(
+        "GET", LIST_PATH.format(table=read.table), params=read.params(offset)
+    )
+    page = _result_list(response.json(), read.table)
+    read.take(offset, [keep(read.table, row) for row in page], total_count_header()(response))
 
 
 async def _batch_round(
     client: HttpClient,
-    cursors: Sequence[_Cursor],
-    rows: dict[str, list[Any]],
+    wanted: Sequence[tuple[_TableRead, int]],
     keep: Callable[[str, dict[str, Any]], Any],
 ) -> int:
-    """One round of batched page reads; returns how many sub-requests were serviced."""
+    """One round of batched page reads; returns how many sub-requests were serviced.
+
+    First pages go together (most tables fit in one). Later pages are full ones of large
+    tables: they are spread over up to :data:`READ_CALLS` calls sent together, since an instance
+    runs one batch's sub-requests one after another and separate calls side by side.
+    """
+    if any(offset for _, offset in wanted):
+        size = min(BATCH_LIMIT, LATER_PAGES_PER_CALL, -(-len(wanted) // READ_CALLS))
+    else:
+        size = BATCH_LIMIT
+    chunks = [wanted[start : start + size] for start in range(0, len(wanted), size)]
+    return sum(await _together(_batch_call(client, chunk, keep) for chunk in chunks))
+
+
+async def _batch_call(
+    client: HttpClient,
+    chunk: Sequence[tuple[_TableRead, int]],
+    keep: Callable[[str, dict[str, Any]], Any],
+) -> int:
+    """One Batch API call of page reads; returns how many of them were serviced."""
+    asked = {str(i): page for i, page in enumerate(chunk)}
+    body = {
+        "batch_request_id": "read",
+        "rest_requests": [
+            {
+                "id": rid,
+                "method": "GET",
+                "url": LIST_PATH.format(table=read.table) + "?" + urlencode(read.params(offset)),
+                "headers": [{"name": "Accept", "value": "application/json"}],
+            }
+            for rid, (read, offset) in asked.items()
+        ],
+    }
+    # A batch of GETs changes nothing, so it is safe to retry like any read.
+    try:
+        response = await client.request("POST", BATCH_PATH, json=body, idempotent=True)
+    except HttpStatusError as exc:
+        if _refused(exc):
+            raise _BatchRefused(exc.status) from None
+        raise
+    answer = response.json()
+    served = {str(item.get("id")): item for item in answer.get("serviced_requests", [])}
     serviced = 0
-    for start in range(0, len(cursors), BATCH_LIMIT):
-        chunk = {str(i): c for i, c in enumerate(cursors[start : start + BATCH_LIMIT])}
-        body = {
-            "batch_request_id": "read",
-            "rest_requests": [
-                {
-                    "id": rid,
-                    "method": "GET",
-                    "url": LIST_PATH.format(table=c.table) + "?" + urlencode(c.params()),
-                    "headers": [{"name": "Accept", "value": "application/json"}],
-                }
-                for rid, c in chunk.items()
-            ],
-        }
-        # A batch of GETs changes nothing, so it is safe to retry like any read.
+    for rid, (read, offset) in asked.items():
+        item = served.get(rid)
+        if item is None:
+            continue  # unserviced (batch time quota): asked again next round
+        serviced += 1
+        status = int(item.get("status_code", 0))
+        content = _sub_request_body(item, read.table)
+        if status != 200:
+            # Redact before HttpStatusError truncates, so no secret prefix survives a cut.
+            excerpt = client.redact(content[:50_000].decode("utf-8", "replace"))
+            cls = _SUB_REQUEST_ERRORS.get(status, HttpStatusError)
+            raise cls(status, "GET", LIST_PATH.format(table=read.table), excerpt)
         try:
-            response = await client.request("POST", BATCH_PATH, json=body, idempotent=True)
-        except HttpStatusError as exc:
-            if _refused(exc):
-                raise _BatchRefused(exc.status) from None
-            raise
-        answer = response.json()
-        served = {str(item.get("id")): item for item in answer.get("serviced_requests", [])}
-        for rid, cursor in chunk.items():
-            item = served.get(rid)
-            if item is None:
-                continue  # unserviced (batch time quota): asked again next round
-            serviced += 1
-            status = int(item.get("status_code", 0))
-            content = _sub_request_body(item, cursor.table)
-            if status != 200:
-                # Redact before HttpStatusError truncates, so no secret prefix survives a cut.
-                excerpt = client.redact(content[:50_000].decode("utf-8", "replace"))
-                cls = _SUB_REQUEST_ERRORS.get(status, HttpStatusError)
-                raise cls(status, "GET", LIST_PATH.format(table=cursor.table), excerpt)
-            try:
-                payload = json.loads(content) if content else {}
-            except ValueError:
-                raise ServiceNowError(
-                    f"reading {cursor.table}: the batch answer's body is not JSON"
-                ) from None
-            page = _result_list(payload, cursor.table)
-            rows[cursor.table].extend(keep(cursor.table, row) for row in page)
-            headers = {h["name"].lower(): h["value"] for h in item.get("headers") or []}
-            cursor.advance(len(page), _int_or_none(headers.get("x-total-count")))
+            payload = json.loads(content) if content else {}
+        except ValueError:
+            raise ServiceNowError(
+                f"reading {read.table}: the batch answer's body is not JSON"
+            ) from None
+        page = _result_list(payload, read.table)
+        headers = {h["name"].lower(): h["value"] for h in item.get("headers") or []}
+        read.take(
+            offset,
+            [keep(read.table, row) for row in page],
+            _int_or_none(headers.get("x-total-count")),
+        )
     return serviced
 
 

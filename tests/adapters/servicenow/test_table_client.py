@@ -141,6 +141,10 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     yield 2
 
 
+#: ``{offset: (rows, X-Total-Count or None)}`` of one table.
+Pages = dict[int, tuple[list[dict[str, Any]], int | None]]
+
+
 class FakeInstance:
     """Serves list pages from a script, through the Batch API or page-by-page GETs.
 
@@ -148,7 +152,7 @@ class FakeInstance:
     ``(table, offset)`` of every page asked for.
     """
 
-    def __init__(self, pages: dict[str, dict[int, tuple[list[dict[str, Any]], int | None]]]):
+    def __init__(self, pages: dict[str, Pages]):
         self.pages = pages
         self.asked: list[tuple[str, int]] = []
 
@@ -237,7 +241,9 @@ def test_a_filter_is_combined_with_the_stable_order() -> None:
     assert dict(params)["sysparm_query"] == "name=incident^ORDERBYsys_id"
 
 
-def test_second_round_asks_only_for_tables_with_more_rows(small_pages: int) -> None:
+def test_the_second_round_asks_every_remaining_page_of_the_tables_with_more_rows(
+    small_pages: int,
+) -> None:
     tables = {"a": (("name",), ""), "b": (("name",), ""), "c": (("name",), "")}
     instance = FakeInstance(
         {
@@ -254,17 +260,54 @@ def test_second_round_asks_only_for_tables_with_more_rows(small_pages: int) -> N
         batch = instance.mount(router, "batch")
         rows, client = run(lambda c: api.read_tables(c, tables))
     assert rows == {"a": rows_of("a", 0, 5), "b": rows_of("b", 0, 1), "c": rows_of("c", 0, 3)}
-    calls = batch.calls
-    per_round = [[split(s["url"]) for s in sub_requests(call.request)] for call in calls]
-    assert [
-        [(path.rsplit("/", 1)[-1], dict(q)["sysparm_offset"]) for path, q in r] for r in per_round
-    ] == [
-        [("a", "0"), ("b", "0"), ("c", "0")],
-        [("a", "2"), ("c", "2")],
-        [("a", "4")],
+    per_call = [
+        [(split(s["url"])[0].rsplit("/", 1)[-1], dict(split(s["url"])[1])) for s in subs]
+        for subs in (sub_requests(call.request) for call in batch.calls)
     ]
-    assert all(dict(q)["sysparm_limit"] == "2" for r in per_round for _, q in r)
-    assert client.stats.requests_sent == 3
+    asked = [[(table, q["sysparm_offset"]) for table, q in call] for call in per_call]
+    # The first pages in one call; then the three remaining pages at once, a call each.
+    assert asked[0] == [("a", "0"), ("b", "0"), ("c", "0")]
+    assert sorted(asked[1:]) == [[("a", "2")], [("a", "4")], [("c", "2")]]
+    assert all(q["sysparm_limit"] == "2" for call in per_call for _, q in call)
+    assert client.stats.requests_sent == 4
+
+
+@pytest.mark.parametrize(("limit", "sizes"), [(50, [3, 3, 3]), (2, [2, 2, 2, 2, 1])])
+def test_later_pages_are_spread_over_a_few_calls_within_the_batch_limit(
+    monkeypatch: pytest.MonkeyPatch, small_pages: int, limit: int, sizes: list[int]
+) -> None:
+    monkeypatch.setattr(api, "BATCH_LIMIT", limit)
+    pages: Pages = {o: (rows_of("t", o, 2 if o < 18 else 1), 19) for o in range(0, 20, 2)}
+    instance = FakeInstance({"t": pages})
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        batch = instance.mount(router, "batch")
+        rows, client = run(lambda c: api.read_tables(c, {"t": (("name",), "")}))
+    assert rows["t"] == rows_of("t", 0, 19)
+    assert [len(sub_requests(call.request)) for call in batch.calls] == [1, *sizes]
+    assert sorted(offset for _, offset in instance.asked) == list(range(0, 20, 2))
+    assert client.stats.requests_sent == 1 + len(sizes)
+
+
+def test_pages_read_one_by_one_go_a_few_at_a_time(small_pages: int) -> None:
+    pages: Pages = {o: (rows_of("t", o, 2), 20) for o in range(0, 20, 2)}
+    instance = FakeInstance({"t": pages})
+    in_flight: list[int] = []
+    most = 0
+
+    async def get(request: httpx.Request) -> httpx.Response:
+        nonlocal most
+        in_flight.append(1)
+        most = max(most, len(in_flight))
+        await asyncio.sleep(0.01)
+        in_flight.pop()
+        return instance.get(request)
+
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.post(BATCH).mock(return_value=httpx.Response(403, json={"error": {}}))
+        router.get("/api/now/v2/table/t").mock(side_effect=get)
+        rows, _ = run(lambda c: api.read_tables(c, {"t": (("name",), "")}))
+    assert rows["t"] == rows_of("t", 0, 20)
+    assert most == api.READ_CALLS
 
 
 def test_unserviced_requests_are_asked_again_in_the_next_round() -> None:
