@@ -164,24 +164,25 @@ class Applier:
     async def _batch(self, chunk: list[Change]) -> None:
         """Send a chunk in one request; what the batch could not settle goes one by one."""
         assert isinstance(self.adapter, SupportsBatchWrites)
-        if self._stopping:
-            return
-        prepared: list[tuple[Change, Write]] = []
-        for change in chunk:
-            if change.action == Action.ADOPT and not change.fields:
-                self._begin(change)
-                self._finish(change, change.target_id)
-                self._succeeded(change)
-                continue
-            try:
-                prepared.append((change, self._write(change)))
-            except ApplyError as exc:
-                self._fail(change, exc)
-        if not prepared:
-            return
         outcomes: list[WriteOutcome | None]
+        # A chunk's writes are prepared once it may be sent: preparing every chunk of a level
+        # of 40,000 records first held all their bodies at once and kept the first answers
+        # waiting.
         async with self.semaphore:
             if self._stopping:
+                return
+            prepared: list[tuple[Change, Write]] = []
+            for change in chunk:
+                if change.action == Action.ADOPT and not change.fields:
+                    self._begin(change)
+                    self._finish(change, change.target_id)
+                    self._succeeded(change)
+                    continue
+                try:
+                    prepared.append((change, self._write(change)))
+                except ApplyError as exc:
+                    self._fail(change, exc)
+            if not prepared:
                 return
             with self.journal.together():
                 for change, _ in prepared:

@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
 from usm_config.engine.lock import Lock
 from usm_config.engine.order import kind_levels
@@ -46,6 +47,31 @@ def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]
         _field_change(field=name, before=before.get(name), after=desired.fields[name])
         for name in sorted(changed)
     )
+
+
+#: (field, type of the value, value): ``True`` and ``1`` are one key of a dict.
+_Shared = dict[tuple[str, type, str | int | bool], FieldChange]
+
+
+def _new_fields(desired: Record, shared: _Shared) -> tuple[FieldChange, ...]:
+    """``_field_diff(desired, None)``, with one :class:`FieldChange` for each field and scalar
+    value the records share (frozen, so they can be): 40,000 SLA definitions set the same
+    schedule and durations, and a plan of 50,000 creates otherwise held 585,000 of them."""
+    diff = []
+    for name in sorted(desired.fields):
+        value = desired.fields[name]
+        if value is None:
+            continue
+        if type(value) not in (str, int, bool):
+            # Lists and dicts cannot be keys; 0.0 and -0.0 are one key but two JSON texts.
+            diff.append(_field_change(field=name, before=None, after=value))
+            continue
+        key = (name, type(value), cast(str | int | bool, value))
+        change = shared.get(key)
+        if change is None:
+            change = shared[key] = _field_change(field=name, before=None, after=value)
+        diff.append(change)
+    return tuple(diff)
 
 
 def _with_sets_in_order(record: Record, spec: KindSpec) -> Record:
@@ -116,6 +142,7 @@ def compute_changes(
     # (kind, key) → the other owner a record is marked with, itself or through its parent
     marked_foreign: dict[tuple[str, tuple[str, ...]], str] = {}
 
+    new_fields: _Shared = {}
     ordered = sorted(desired_list, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key))
     for record in (_with_sets_in_order(r, kinds[r.kind]) for r in ordered):
         spec = kinds[record.kind]
@@ -162,7 +189,7 @@ def compute_changes(
                         reason=f"the API cannot create {spec.label} records",
                         instructions=spec.manual_hint,
                         fields=record.fields,
-                        diff=_field_diff(record, None),
+                        diff=_new_fields(record, new_fields),
                         **common,
                     )
                 )
@@ -178,7 +205,7 @@ def compute_changes(
                     action=Action.CREATE,
                     reason=reason,
                     fields={**record.fields, **marked},
-                    diff=_field_diff(record, None),
+                    diff=_new_fields(record, new_fields),
                     origin=origin,
                     **common,
                 )
