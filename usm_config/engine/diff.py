@@ -21,7 +21,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import cast
 
 from usm_config.engine.lock import Lock
 from usm_config.engine.order import kind_levels
@@ -50,27 +49,27 @@ def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]
 
 
 #: (field, type of the value, value): ``True`` and ``1`` are one key of a dict.
-_Shared = dict[tuple[str, type, str | int | bool], FieldChange]
+_Shared = dict[tuple[str, type, object], FieldChange]
 
 
 def _new_fields(desired: Record, shared: _Shared) -> tuple[FieldChange, ...]:
     """``_field_diff(desired, None)``, with one :class:`FieldChange` for each field and scalar
     value the records share (frozen, so they can be): 40,000 SLA definitions set the same
-    schedule and durations, and a plan of 50,000 creates otherwise held 585,000 of them."""
+    schedule and durations, and a plan of 50,000 creates otherwise held 585,000 of them.
+    Lists and dicts cannot be keys; ``0.0`` and ``-0.0`` are one key but two JSON texts."""
+    fields = desired.fields
     diff = []
-    for name in sorted(desired.fields):
-        value = desired.fields[name]
-        if value is None:
-            continue
-        if type(value) not in (str, int, bool):
-            # Lists and dicts cannot be keys; 0.0 and -0.0 are one key but two JSON texts.
+    for name in sorted(fields):
+        value = fields[name]
+        kind = type(value)
+        if kind is str or kind is bool or kind is int:
+            key = (name, kind, value)
+            change = shared.get(key)
+            if change is None:
+                change = shared[key] = _field_change(field=name, before=None, after=value)
+            diff.append(change)
+        elif value is not None:
             diff.append(_field_change(field=name, before=None, after=value))
-            continue
-        key = (name, type(value), cast(str | int | bool, value))
-        change = shared.get(key)
-        if change is None:
-            change = shared[key] = _field_change(field=name, before=None, after=value)
-        diff.append(change)
     return tuple(diff)
 
 
