@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 from unittest.mock import patch
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from usm_config.diagnostics import DiagnosticError
 from usm_config.engine import lock as lock_module
 from usm_config.engine.lock import LOCK_FORMAT, Lock, LockEntry
 
@@ -122,3 +124,26 @@ def test_a_lock_file_read_again_unchanged_is_not_parsed_again(tmp_path: Path) ->
     assert again.entries == {"x:1": LockEntry("x", "1", ("one",))}
     Lock(path, "t", "a", {"x:1": LockEntry("x", "9", ("one",))}).save()
     assert Lock.load(path, "t", "a", {"x"}).entries["x:1"].target_id == "9"
+
+
+@given(entries=st.dictionaries(_TEXT, _ENTRY, max_size=4))
+def test_a_lock_read_right_after_it_was_saved_is_what_its_text_says(
+    tmp_path_factory: pytest.TempPathFactory, entries: dict[str, LockEntry]
+) -> None:
+    path = tmp_path_factory.mktemp("saved") / "b.t.lock.json"
+    saved = Lock(path, "t", "a", entries)
+    saved.save()
+    saved.entries.clear()  # the saver's copy, not what was written
+    remembered = Lock.load(path, "t", "a").entries
+    lock_module._LAST_READ.clear()
+    assert remembered == Lock.load(path, "t", "a").entries
+
+
+def test_a_saved_lock_is_not_parsed_again_unless_a_kind_is_not_known(tmp_path: Path) -> None:
+    path = tmp_path / "b.t.lock.json"
+    Lock(path, "t", "a", {"x:1": LockEntry("x", "1", ("one",), applied="sha256:1")}).save()
+    with patch.object(lock_module, "load_json", side_effect=AssertionError("parsed again")):
+        assert Lock.load(path, "t", "a", {"x", "y"}).entries["x:1"].target_id == "1"
+    with pytest.raises(DiagnosticError) as refused:
+        Lock.load(path, "t", "a", {"y"})
+    assert "'x'" in str(refused.value)

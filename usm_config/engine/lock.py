@@ -135,17 +135,12 @@ class Lock:
         if not path.exists() and not path.is_symlink():
             return cls(path, target, adapter)
         text = read_text(path, "lock file", LOCK_FIX)
-        seen = (
-            str(path.absolute()),
-            hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(),
-            target,
-            adapter,
-            None if kinds is None else frozenset(kinds),
-        )
+        seen = _seen(path, text, target, adapter)
         known = _LAST_READ.get(seen)
-        if known is not None:
-            # The same text was read and checked a moment ago (a run checks the lock before
-            # it connects and reads it again with the live records).
+        if known is not None and (kinds is None or {e.kind for e in known.values()} <= {*kinds}):
+            # The same text was read and checked, or written, a moment ago: a run checks the
+            # lock before it connects and reads it again with the live records. A kind not in
+            # ``kinds`` is reported by the parse, located.
             return cls(path, target, adapter, dict(known))
         lock = cls._parse(path, text, target, adapter, kinds)
         _remember(seen, lock.entries)
@@ -283,12 +278,22 @@ class Lock:
 
     def save(self) -> None:
         """Write the lock atomically."""
-        write_atomic(self.path, self.to_json())
+        text = self.to_json()
+        write_atomic(self.path, text)
+        # An apply reads the lock again at once to prove convergence. An empty ``applied`` is
+        # not written, so it would read back as none: such entries are read again instead.
+        if all(e.applied is None or e.applied for e in self.entries.values()):
+            _remember(_seen(self.path, text, self.target, self.adapter), self.entries)
 
 
-#: What the last :meth:`Lock.load` read, by (path, digest of the text, target, adapter,
-#: kinds): its entries.
+#: What the last :meth:`Lock.load` read or :meth:`Lock.save` wrote, by (path, digest of the
+#: text, target, adapter): its entries.
 _LAST_READ: dict[tuple[object, ...], dict[str, LockEntry]] = {}
+
+
+def _seen(path: Path, text: str, target: str, adapter: str) -> tuple[object, ...]:
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    return (str(path.absolute()), digest, target, adapter)
 
 
 def _remember(seen: tuple[object, ...], entries: dict[str, LockEntry]) -> None:
