@@ -1,10 +1,15 @@
-"""The field changes of a create: the same as a diff against no record, shared where equal."""
+"""The field changes of a create (a diff against no record, shared where equal) and the
+``applied`` fingerprints of records diffed again."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from memory_harness import Harness
+from memory_tool import group, item
 
+from usm_config.engine import diff
 from usm_config.engine.diff import _field_diff, _new_fields, _Shared
 from usm_config.engine.records import Record
 
@@ -52,3 +57,20 @@ def test_equal_scalars_share_one_field_change_and_true_is_not_one_nor_zero_minus
     assert type(second[0].after) is bool
     zeros = [_new_fields(Record(kind="k", key=(), fields={"f": z}), shared) for z in (0.0, -0.0)]
     assert [repr(d[0].after) for d in zeros] == ["0.0", "-0.0"]
+
+
+def test_the_same_compiled_records_are_fingerprinted_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An apply's re-plan diffs the very records its plan did (compiled once): the ``applied``
+    fingerprints are not worked out again; equal records made anew are fingerprinted."""
+    desired = (group("desk", "d@x.org", uid="g:desk"), item("laptop", "desk", uid="i:laptop"))
+    first = harness.plan(desired)
+    worked_out: list[Record] = []
+    monkeypatch.setattr(diff, "applied_fingerprint", lambda r: worked_out.append(r) or "x")
+    assert harness.plan(desired) == first
+    assert harness.plan(list(desired)) == first  # the same records in another sequence
+    assert worked_out == []
+    anew = (group("desk", "d@x.org", uid="g:desk"), item("laptop", "desk", uid="i:laptop"))
+    assert [c.applied for c in harness.plan(anew).changes] == ["x", "x"]
+    assert worked_out == list(anew)

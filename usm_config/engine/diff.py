@@ -17,6 +17,7 @@ entry's ``applied`` fingerprint) comes from the tool and is marked
 
 from __future__ import annotations
 
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -85,6 +86,31 @@ def applied_fingerprint(record: Record) -> str:
     return fingerprint(record.fields)
 
 
+#: The desired records diffed last, the kinds they were diffed with, and their ``applied``
+#: fingerprints in plan order: an apply diffs the same compiled records again to prove
+#: convergence.
+_LAST_APPLIED: list[tuple[list[Record], Mapping[str, KindSpec], list[str]]] = []
+
+
+def _applied_fingerprints(
+    desired: list[Record], in_order: list[Record], kinds: Mapping[str, KindSpec]
+) -> list[str]:
+    """:func:`applied_fingerprint` of each of ``in_order`` (``desired`` as the diff compares
+    them, in plan order); not worked out again when ``desired`` are the very records (not
+    equal ones: the same objects) diffed last, which never change once made (see Record)."""
+    if _LAST_APPLIED:
+        last, last_kinds, fingerprints = _LAST_APPLIED[0]
+        if (
+            last_kinds is kinds
+            and len(last) == len(desired)
+            and all(map(operator.is_, last, desired))
+        ):
+            return fingerprints
+    fingerprints = [applied_fingerprint(record) for record in in_order]
+    _LAST_APPLIED[:] = [(desired, kinds, fingerprints)]
+    return fingerprints
+
+
 @dataclass(frozen=True)
 class DiffResult:
     """The ordered changes, notes about what was left alone, managed keys held by several
@@ -143,7 +169,9 @@ def compute_changes(
 
     new_fields: _Shared = {}
     ordered = sorted(desired_list, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key))
-    for record in (_with_sets_in_order(r, kinds[r.kind]) for r in ordered):
+    in_order = [_with_sets_in_order(r, kinds[r.kind]) for r in ordered]
+    fingerprints = _applied_fingerprints(desired_list, in_order, kinds)
+    for n, record in enumerate(in_order):
         spec = kinds[record.kind]
         level = levels[record.kind]
         entry = lock.entries.get(record.uid) if record.uid else None
@@ -171,7 +199,7 @@ def compute_changes(
             adopted = True  # another blueprint took it over since (and marked it) in the tool
         if claimed_by is not None and through_lock:
             shared[claimed_by].append(record.address)  # both lock files list it; this one wins here
-        applied = applied_fingerprint(record)
+        applied = fingerprints[n]
         common = {
             "kind": record.kind,
             "key": record.key,
