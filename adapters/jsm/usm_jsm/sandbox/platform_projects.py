@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from usm_jsm.sandbox import itsm_template
 from usm_jsm.sandbox.errors import JiraApiError
-from usm_jsm.sandbox.paging import page_bean
+from usm_jsm.sandbox.paging import Rendered, page_bean
 from usm_jsm.sandbox.platform_common import (
     V3,
     json_object,
@@ -309,17 +309,19 @@ def _component(site: Site, request: Request) -> Row:
     )
 
 
+def _project_and_name(row: Row) -> tuple[Any, str]:
+    """Component names are unique within a project, compared case-insensitively."""
+    return row["projectId"], str(row["name"]).casefold()
+
+
 def _check_component_name(site: Site, project_id: int, name: Any, other_than: str | None) -> str:
     if not isinstance(name, str) or not name.strip():
         raise JiraApiError(400, [], {"name": "The component name must not be empty."})
     if len(name) > 255:
         raise JiraApiError(400, [], {"name": "The component name must be at most 255 characters."})
-    clash = any(
-        row["projectId"] == project_id
-        and row["name"].casefold() == name.casefold()
-        and row["id"] != other_than
-        for row in site.rows(COMPONENT)
-    )
+    clash = site.ids_by(COMPONENT, _project_and_name, (project_id, name.casefold()))
+    if other_than is not None:
+        clash.discard(str(other_than))
     if clash:
         raise JiraApiError(400, [], {"name": f"A component with the name {name} already exists."})
     return name
@@ -385,9 +387,10 @@ def _project_components(request: Request, site: Site) -> list[Row]:
 
 
 async def project_components_page(request: Request, site: Site) -> Response:
-    values = [
-        {**_component_json(request, c), "issueCount": 0} for c in _project_components(request, site)
-    ]
+    values = Rendered(
+        _project_components(request, site),
+        lambda c: {**_component_json(request, c), "issueCount": 0},
+    )
     return ok(page_bean(request, values, "GET /project/{projectIdOrKey}/component"))
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import random
 import threading
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,6 +105,22 @@ def public(row: Row) -> Row:
     return {key: value for key, value in row.items() if not key.startswith("_")}
 
 
+@dataclass
+class _Index:
+    """The ids of a table's rows by a key of theirs, as they were at ``version`` of the store."""
+
+    version: int
+    ids: dict[Hashable, set[str]] = field(default_factory=dict)
+
+    def add(self, key: Hashable, row_id: str) -> None:
+        self.ids.setdefault(key, set()).add(row_id)
+
+    def discard(self, key: Hashable, row_id: str) -> None:
+        found = self.ids.get(key)
+        if found is not None:
+            found.discard(row_id)
+
+
 def _account_id(email: str) -> str:
     # Cloud account ids of this form: "<6-digit org prefix>:<uuid>".
     return f"712020:{uuid.uuid5(uuid.NAMESPACE_URL, 'mailto:' + email.lower())}"
@@ -133,6 +149,7 @@ class Site:
         self.lock_conflict_rate = lock_conflict_rate
         self._random = random.Random(seed)
         self._lock = threading.RLock()
+        self._indexes: dict[tuple[str, Callable[[Row], Hashable]], _Index] = {}
 
     # ------------------------------------------------------------------ time
 
@@ -178,17 +195,71 @@ class Site:
         clash = self.find(table, name=name)
         return clash is not None and clash["id"] != other_than
 
+    def ids_by(self, table: str, key: Callable[[Row], Hashable], value: Hashable) -> set[str]:
+        """The ids of the rows of ``table`` whose ``key(row)`` is ``value``.
+
+        Jira finds a name among thousands of components through an index; so does the
+        emulator, or each create would scan every row. The index (one per table and ``key``
+        function) is rebuilt when the store changed other than through this site's writes.
+        """
+        with self._lock:
+            index = self._indexes.get((table, key))
+            if index is None or index.version != self.store.version:
+                index = _Index(self.store.version)
+                for row in self.rows(table):
+                    index.add(key(row), str(row["id"]))
+                self._indexes[(table, key)] = index
+            return set(index.ids.get(value, ()))
+
     def insert(self, table: str, row: Row, row_id: str | None = None) -> Row:
         """Add ``row`` keyed by ``row_id``, else its ``id``, else the next numeric id."""
-        return self.store.insert(table, row, row_id)
+        with self._lock:
+            current = self._current_indexes(table)
+            stored = self.store.insert(table, row, row_id)
+            self._follow(current, None, stored)
+            return stored
 
     def replace(self, table: str, row: Row, row_id: str | None = None) -> Row:
         """Store ``row`` as the new version of the row ``row_id`` (default: its ``id``)."""
-        return self.store.update(table, str(row["id"] if row_id is None else row_id), row)
+        target = str(row["id"] if row_id is None else row_id)
+        with self._lock:
+            current = self._current_indexes(table)
+            before = self.store.get(table, target) if current else None
+            stored = self.store.update(table, target, row)
+            self._follow(current, before, stored)
+            return stored
 
     def delete(self, table: str, row_id: str | int) -> bool:
         """Delete one row; ``False`` if it did not exist."""
-        return self.store.delete(table, str(row_id))
+        with self._lock:
+            current = self._current_indexes(table)
+            before = self.store.get(table, str(row_id)) if current else None
+            deleted = self.store.delete(table, str(row_id))
+            self._follow(current, before, None)
+            return deleted
+
+    def _current_indexes(self, table: str) -> list[tuple[Callable[[Row], Hashable], _Index]]:
+        """The indexes of ``table`` that hold the rows as they are now."""
+        version = self.store.version
+        return [
+            (key, index)
+            for (name, key), index in self._indexes.items()
+            if name == table and index.version == version
+        ]
+
+    def _follow(
+        self,
+        indexes: list[tuple[Callable[[Row], Hashable], _Index]],
+        before: Row | None,
+        after: Row | None,
+    ) -> None:
+        """Bring ``indexes`` (current before a write) up to date with the write."""
+        for key, index in indexes:
+            if before is not None:
+                index.discard(key(before), str(before["id"]))
+            if after is not None:
+                index.add(key(after), str(after["id"]))
+            index.version = self.store.version
 
     def new_id(self, table: str) -> str:
         """The next numeric id of ``table`` (``"10000"``, ``"10001"``, …)."""
