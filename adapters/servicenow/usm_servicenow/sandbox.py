@@ -32,7 +32,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -230,6 +230,10 @@ def _accepts_json(accept: str) -> bool:
     return any(m in ("application/json", "*/*", "application/*") for m in media)
 
 
+#: What ``sysparm_fields`` lists when it asks for no field but ``sys_id``.
+_SYS_ID_ONLY = ((), ("sys_id",))
+
+
 @functools.lru_cache(maxsize=256)
 def _wanted_fields(raw: str) -> tuple[str, ...]:
     """The names a ``sysparm_fields`` value lists, once each, in order."""
@@ -307,7 +311,8 @@ class _Emulator:
         self._basic_users: dict[str, str] = {}
         self._listed: dict[tuple[str, EncodedQuery], list[Row]] = {}
         self._listed_at = -1
-        self._stamped = (datetime.min.replace(tzinfo=UTC), "")
+        #: The second the last timestamp was of (from, until) and its text.
+        self._stamped = (datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC), "")
         #: The Table API's routes, also used to serve Batch API items without the router.
         self.table_routes = tuple(
             Route(path, self.table_api, methods=_ALL_METHODS) for path in _TABLE_PATHS
@@ -321,10 +326,16 @@ class _Emulator:
 
     def _timestamp(self) -> str:
         # The same second gives the same text: formatted once (a batch writes many a second).
-        second = self._utcnow().replace(microsecond=0)
-        if second != self._stamped[0]:
-            self._stamped = (second, second.strftime("%Y-%m-%d %H:%M:%S"))
-        return self._stamped[1]
+        moment = self.now()
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        start, end, text = self._stamped
+        if start <= moment < end:
+            return text
+        second = moment.astimezone(UTC).replace(microsecond=0)
+        text = second.strftime("%Y-%m-%d %H:%M:%S")
+        self._stamped = (second, second + timedelta(seconds=1), text)
+        return text
 
     def _authenticate(self, headers: Mapping[str, str]) -> str:
         """The user a request's headers (Starlette's, or lowercased names) authenticate."""
@@ -533,7 +544,7 @@ class _Emulator:
             return None
         # servicenow.md §1.2: unknown fields in sysparm_fields are silently ignored.
         wanted = _wanted_fields(raw)
-        if all(f == "sys_id" for f in wanted):
+        if wanted in _SYS_ID_ONLY:
             return list(wanted)  # every record has one: no need to gather the table's columns
         known = self._known(table)
         return [f for f in wanted if f == "sys_id" or known(f)]
@@ -818,9 +829,11 @@ class _Emulator:
                 str(sub.get("method", "GET")),
                 str(sub.get("url", "")),
                 tuple(
-                    (str(h.get("name", "")).lower(), str(h.get("value", "")))
-                    for h in raw_headers
-                    if isinstance(h, dict)
+                    [
+                        (str(h.get("name", "")).lower(), str(h.get("value", "")))
+                        for h in raw_headers
+                        if isinstance(h, dict)
+                    ]
                 ),
                 bool(content),
             )
