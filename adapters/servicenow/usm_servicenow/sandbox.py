@@ -49,6 +49,7 @@ from usm_config.sandbox.app import SpecGuard, build_emulator_app
 from usm_config.sandbox.auth import SandboxAuth, TokenRegistry, Unauthenticated
 from usm_config.sandbox.errors import EmulatorError
 from usm_config.sandbox.faults import FaultConfig
+from usm_config.sandbox.jsontext import encoder
 from usm_config.sandbox.openapi_check import OpenApiRequestChecker
 from usm_config.sandbox.requestlog import (
     LoggedRequest,
@@ -151,8 +152,8 @@ _PHRASES: Mapping[int, str] = {status.value: status.phrase for status in HTTPSta
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-#: The encoder of Starlette's JSONResponse (its arguments to ``json.dumps``), built once.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+#: Starlette's JSONResponse's ``json.dumps`` (its arguments), built once.
+_encode_json = encoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 class _JSONResponse(JSONResponse):
@@ -160,7 +161,7 @@ class _JSONResponse(JSONResponse):
     rather than one built per response by ``json.dumps``."""
 
     def render(self, content: Any) -> bytes:
-        return _ENCODER.encode(content).encode("utf-8")
+        return _encode_json(content).encode("utf-8")
 
 
 def error_envelope(
@@ -706,7 +707,7 @@ class _Emulator:
         location = f"{rendering.base}/api/now/table/{table}/{row['sys_id']}"
         if no_body:
             return location, None
-        return location, _ENCODER.encode(
+        return location, _encode_json(
             {"result": self._render_as(rendering, table, [row])[0]}
         ).encode()
 
