@@ -86,14 +86,13 @@ def logged_body(raw: bytes, content_type: str | None = None) -> Any:
         text = raw[:MAX_LOGGED_BODY].decode("utf-8", "replace")
         return f"{text}…[{len(raw) - MAX_LOGGED_BODY} more bytes]"
     media = (content_type or "").split(";")[0].strip().lower()
-    text = raw.decode("utf-8", "replace")
     if media == _FORM:
-        fields = parse_qsl(text, keep_blank_values=True)
+        fields = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
         return urlencode([(k, "***" if _SECRET_FIELD.search(k) else v) for k, v in fields])
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return text
+        return raw.decode("utf-8", "replace")
 
 
 class RequestLog:
