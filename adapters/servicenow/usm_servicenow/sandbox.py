@@ -464,7 +464,8 @@ class _Emulator:
         return next((t for t in self.tree.family(table) if self.store.get(t, sys_id)), None)
 
     def _reference_table(self, table: str, field: str, value: str) -> str | None:
-        if field == "sys_id" or not _SYS_ID.fullmatch(value):
+        # The length first: most values are no sys_id, and most of those are not 32 long.
+        if field == "sys_id" or len(value) != 32 or not _SYS_ID.fullmatch(value):
             return None
         located = self.store.locate(value)
         if located is not None:
@@ -515,13 +516,15 @@ class _Emulator:
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name in names:
-            value = self._value(row, name)
-            leaf_table = table
             if "." in name:
-                parent = self._value(row, name.rpartition(".")[0])
+                value = self._value(row, name)
+                parent_field, _, leaf = name.rpartition(".")
+                parent = self._value(row, parent_field)
                 located = self.store.locate(parent) if parent else None
-                leaf_table = located[0] if located else table
-            target = self._reference_table(leaf_table, name.rpartition(".")[2], value)
+                target = self._reference_table(located[0] if located else table, leaf, value)
+            else:  # the row's own field (what _value reads without a dot)
+                value = str(row.get(name, ""))
+                target = self._reference_table(table, name, value)
             out[name] = self._shape(value, target, mode, exclude_links, base)
         return out
 
