@@ -52,10 +52,13 @@ from usm_config.sandbox.faults import FaultConfig
 from usm_config.sandbox.jsontext import encoder
 from usm_config.sandbox.openapi_check import OpenApiRequestChecker
 from usm_config.sandbox.requestlog import (
+    LOGGED_BODY_EXTENSION,
+    NOT_LOGGED,
     LoggedRequest,
     QueryItems,
     log_subrequest,
     logged_body,
+    logged_json,
     query_items,
 )
 from usm_servicenow.sandbox_baseline import TableTree, seed
@@ -792,7 +795,11 @@ class _Emulator:
                 raise _ApiError(405, "Method not Supported", f"{request.method} is not supported")
             self._authenticate(request.headers)
             self._check_accept(request.headers)
-            body = await self._json_body(request)
+            self._check_content_type(request.headers)
+            # A batch's body is large: the log's decoding of it serves here too.
+            body = logged_json(request.scope)
+            if body is NOT_LOGGED:
+                body = await self._json_body(request)
             subrequests = body.get("rest_requests") if isinstance(body, dict) else None
             if not isinstance(subrequests, list):
                 raise _ApiError(400, "Exception while reading request", "rest_requests missing")
@@ -1056,10 +1063,15 @@ class _BatchShared:
 
     def __init__(self, outer: Request) -> None:
         self.outer = outer
-        #: The batch's scope without what routing added to it.
+        #: The batch's scope without what routing added to it, nor the batch's logged body.
         self.scope = {
             k: v for k, v in outer.scope.items() if k not in ("path_params", "endpoint", "route")
         }
+        extensions = self.scope.get("extensions")
+        if extensions and LOGGED_BODY_EXTENSION in extensions:
+            self.scope["extensions"] = {
+                k: v for k, v in extensions.items() if k != LOGGED_BODY_EXTENSION
+            }
         #: The batch's Authorization header, which an item without its own is sent with.
         self.authorization = outer.headers.get("authorization")
         self._queries: dict[bytes, QueryParams] = {}
