@@ -139,6 +139,9 @@ def _mixed_batch() -> dict[str, Any]:
     kept, gone = "a" * 32, "b" * 32
     wrong = base64.b64encode(b"admin:wrong").decode()
     record = f"{GROUPS}/{kept}"
+    # What an apply's writes ask (usm_servicenow.client.write_url): the sys_id alone.
+    written = "?sysparm_fields=sys_id&sysparm_exclude_reference_link=true"
+    offerings = "/api/now/table/service_offering"
     items = [
         item("insert", "POST", GROUPS + "?sysparm_fields=sys_id", {"name": "Fast"}),
         item("insert-full", "POST", GROUPS, {"name": "Full", "sys_id": kept}),
@@ -147,6 +150,48 @@ def _mixed_batch() -> dict[str, Any]:
             **item("other-host", "POST", GROUPS, {"name": "Elsewhere"}),
             "headers": [*JSON_HEADERS, {"name": "Host", "value": "other.example"}],
         },
+        item("insert-sla", "POST", "/api/now/table/contract_sla" + written, {"name": "SLA"}),
+        item(
+            "insert-offering",
+            "POST",
+            offerings + written,
+            {"name": "Offering", "support_group": kept, "active": True, "order": 3},
+        ),
+        item(
+            "insert-shown",
+            "POST",
+            offerings
+            + "?sysparm_fields=name,support_group,sys_created_on&sysparm_display_value=all",
+            {"name": "Shown", "support_group": kept, "sys_created_on": "ignored"},
+        ),
+        item("insert-list", "POST", offerings + written, [{"name": "First"}, {"name": "Second"}]),
+        item("insert-new-table", "POST", "/api/now/v2/table/u_custom" + written, {"u_x": "1"}),
+        {
+            **item("insert-no-body", "POST", offerings + written, {"name": "Quiet"}),
+            "headers": [*JSON_HEADERS, {"name": "X-no-response-body", "value": "true"}],
+        },
+        {
+            **item("insert-override", "POST", offerings + written, {"name": "Overridden"}),
+            "headers": [*JSON_HEADERS, {"name": "X-HTTP-Method-Override", "value": "PUT"}],
+        },
+        {
+            **item("insert-html", "POST", offerings + written, {"name": "Html"}),
+            "headers": [
+                {"name": "Content-Type", "value": "application/json; charset=utf-8"},
+                {"name": "Accept", "value": "text/html"},
+            ],
+        },
+        {
+            **item("insert-text", "POST", offerings + written, {"name": "Text"}),
+            "headers": [{"name": "Content-Type", "value": "text/plain"}],
+        },
+        {
+            **item("insert-wrong-password", "POST", offerings + written, {"name": "x"}),
+            "headers": [*JSON_HEADERS, {"name": "Authorization", "value": f"Basic {wrong}"}],
+        },
+        item("insert-with-id", "POST", f"{offerings}/{kept}" + written, {"name": "x"}),
+        item("insert-bad-version", "POST", "/api/now/v3/table/service_offering", {"name": "x"}),
+        item("insert-scalar", "POST", offerings + written, 7),
         item("duplicate", "POST", GROUPS, {"name": "Again", "sys_id": kept}),
         item("update", "PATCH", record + "?sysparm_fields=name,description", {"description": "x"}),
         item("read", "GET", record + "?sysparm_display_value=all"),
@@ -181,11 +226,11 @@ def _mixed_batch() -> dict[str, Any]:
     return {"batch_request_id": "mixed", "rest_requests": items}
 
 
-def _serve_mixed_batch(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
+def _serve_mixed_batch(monkeypatch: pytest.MonkeyPatch, checked: bool) -> tuple[Any, ...]:
     ids = iter(range(1, 1000))
     monkeypatch.setattr(sandbox.uuid, "uuid4", lambda: uuid.UUID(int=next(ids)))
     app = create_app(
-        spec_path=SPEC if SPEC.is_file() else None,
+        spec_path=SPEC if checked else None,
         now=lambda: datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
         read_only_tables={"sys_choice"},
     )
@@ -203,12 +248,26 @@ def _serve_mixed_batch(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
     return answer, log, list(app.state.spec_violations), rows
 
 
+@pytest.mark.parametrize("checked", [True, False], ids=["spec", "no-spec"])
 def test_batch_items_answer_alike_with_and_without_the_router(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, checked: bool
 ) -> None:
-    """Items a Table API route takes skip the app's router; what the batch answers, logs,
-    checks against the spec and stores is byte for byte what the router gives."""
-    direct = _serve_mixed_batch(monkeypatch)
+    """Items a Table API route takes skip the app's router, and plain inserts the Table API
+    handler too; what the batch answers, logs, checks against the spec and stores is byte for
+    byte what the router gives, with and without a spec to check against."""
+    if checked and not SPEC.is_file():
+        pytest.skip(f"no spec at {SPEC}")
+    plainly: list[Any] = []
+    insert_plainly = sandbox._Emulator._insert_plainly
+
+    def spy(self: Any, plain: Any, headers: Any, body: dict[str, Any]) -> Any:
+        answer = insert_plainly(self, plain, headers, body)
+        if answer is not None:
+            plainly.append((plain.table, body.get("name"), answer[0]))
+        return answer
+
+    monkeypatch.setattr(sandbox._Emulator, "_insert_plainly", spy)
+    direct = _serve_mixed_batch(monkeypatch, checked)
 
     async def through_router(
         self: Any,
@@ -224,12 +283,42 @@ def test_batch_items_answer_alike_with_and_without_the_router(
         return await sandbox._route(shared.outer, scope, sandbox._receive_once(body))
 
     monkeypatch.setattr(sandbox._Emulator, "_dispatch", through_router)
-    routed = _serve_mixed_batch(monkeypatch)
+    routed = _serve_mixed_batch(monkeypatch, checked)
     assert direct == routed
+    # A spec check needs the request: no insert is plain then.
+    assert (
+        plainly == []
+        if checked
+        else [
+            ("sys_user_group", "Fast", 201),
+            ("sys_user_group", "Full", 201),
+            ("sys_user_group", None, 201),
+            ("sys_user_group", "Elsewhere", 201),
+            ("contract_sla", "SLA", 201),
+            ("service_offering", "Offering", 201),
+            ("service_offering", "Shown", 201),
+            ("u_custom", None, 201),
+            ("service_offering", "Quiet", 201),
+            ("sys_user_group", "Again", 403),
+        ]
+    )
     answer = direct[0]
     statuses = {served["id"]: served["status_code"] for served in answer["serviced_requests"]}
     assert statuses == {
         "insert": 201,
+        "insert-sla": 201,
+        "insert-offering": 201,
+        "insert-shown": 201,
+        "insert-list": 201,
+        "insert-new-table": 201,
+        "insert-no-body": 201,
+        "insert-override": 400 if checked else 405,
+        "insert-html": 406,
+        "insert-text": 415,
+        "insert-wrong-password": 401,
+        "insert-with-id": 400 if checked else 405,
+        "insert-bad-version": 400,
+        "insert-scalar": 400,
         "insert-full": 201,
         "insert-gone": 201,
         "other-host": 201,
@@ -244,9 +333,9 @@ def test_batch_items_answer_alike_with_and_without_the_router(
         "read-only": 403,
         "bad-table": 404,
         "bad-version": 400,
-        "bad-param": 400 if SPEC.is_file() else 200,
+        "bad-param": 400 if checked else 200,
         "not-an-object": 400,
-        "not-allowed": 400 if SPEC.is_file() else 405,
+        "not-allowed": 400 if checked else 405,
         "other-api": 400,
         "nested": 400,
         "bad-base64": 400,

@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from usm_config.sandbox.embedded import EmbeddedTransport
 from usm_config.sandbox.faults import DROPPED_HEADER, FaultConfig, FaultInjectionMiddleware
-from usm_config.sandbox.requestlog import LoggedRequest, RequestLog
+from usm_config.sandbox.requestlog import NOT_LOGGED, LoggedRequest, RequestLog, logged_json
 from usm_config.sandbox.serve import run_in_thread, serve
 
 BASE = "http://emulator.test"
@@ -86,6 +86,44 @@ def test_no_faults_passes_everything_through_and_logs_it() -> None:
         LoggedRequest("POST", "/things", {}, 201, None, (), {"name": "x", "n": [1, 2]}),
         LoggedRequest("GET", "/missing", {}, 404, None),
     ]
+
+
+def test_the_app_can_take_the_body_json_the_log_decoded() -> None:
+    """The log decodes a body once; the app gets that very value from logged_json, or
+    NOT_LOGGED when the log keeps no JSON of it (empty, not JSON, a form, a JSON string)."""
+    inner = CountingApp()
+    seen: list[Any] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(logged_json(scope))
+        await inner(scope, receive, send)
+
+    log = RequestLog()
+    middleware = FaultInjectionMiddleware(app, FaultConfig(), error_body, request_log=log)
+
+    async def scenario(client: httpx.AsyncClient) -> None:
+        await client.post("/things", json={"name": "x", "n": [1, 2]})
+        await client.post("/things", json=[1])
+        await client.get("/things")
+        await client.post("/things", content=b"{not json", headers={"content-type": "text/plain"})
+        await client.post("/things", data={"password": "y"})
+        await client.post("/things", json="text")
+        await client.post("/things", json=None)
+
+    run(middleware, scenario)
+    assert seen == [{"name": "x", "n": [1, 2]}, [1], *[NOT_LOGGED] * 5]
+    entries = log.entries()
+    assert [entry.body for entry in entries] == [
+        {"name": "x", "n": [1, 2]},
+        [1],
+        None,
+        "{not json",
+        "password=%2A%2A%2A",
+        "text",
+        None,
+    ]
+    assert entries[0].body is seen[0]
+    assert logged_json({"type": "http"}) is NOT_LOGGED
 
 
 def test_rate_429_rejects_before_the_app_with_retry_after() -> None:

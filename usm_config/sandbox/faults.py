@@ -23,6 +23,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from usm_config.sandbox.requestlog import (
+    LOGGED_BODY_EXTENSION,
     SUBREQUESTS_EXTENSION,
     LoggedRequest,
     RequestLog,
@@ -46,9 +47,6 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DROPPED_HEADER = "x-sandbox-dropped"
 #: ASGI scope extension set by the embedded transport (see :mod:`usm_config.sandbox.embedded`).
 EMBEDDED_EXTENSION = "usm_config.sandbox.embedded"
-
-#: Private scope extension carrying the request body read for the log.
-_BODY_EXTENSION = "usm_config.sandbox.faults.body"
 
 #: Builds the vendor's error response for a status: ``(body, headers)``.
 ErrorBody = Callable[[int], tuple[bytes, dict[str, str]]]
@@ -228,10 +226,12 @@ class FaultInjectionMiddleware:
             replayed = True
             return {"type": "http.request", "body": body, "more_body": False}
 
+        # Decoded now rather than when the request is logged, so that the handler can take
+        # the JSON from the log (logged_json) instead of decoding it a second time.
         extensions: dict[str, Any] = {
             **(scope.get("extensions") or {}),
             SUBREQUESTS_EXTENSION: [],
-            _BODY_EXTENSION: body,
+            LOGGED_BODY_EXTENSION: logged_body(body, _content_type(scope)),
         }
         return {**scope, "extensions": extensions}, replay
 
@@ -239,10 +239,6 @@ class FaultInjectionMiddleware:
         if self.request_log is None:
             return
         extensions = scope.get("extensions") or {}
-        content_type = next(
-            (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"content-type"),
-            None,
-        )
         items = query_items(scope.get("query_string", b""))
         self.request_log.append(
             LoggedRequest(
@@ -252,7 +248,14 @@ class FaultInjectionMiddleware:
                 status,
                 fault,
                 items,
-                logged_body(extensions.get(_BODY_EXTENSION, b""), content_type),
+                extensions.get(LOGGED_BODY_EXTENSION),
                 tuple(extensions.get(SUBREQUESTS_EXTENSION, ())),
             )
         )
+
+
+def _content_type(scope: Scope) -> str | None:
+    return next(
+        (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"content-type"),
+        None,
+    )

@@ -17,13 +17,16 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 __all__ = [
+    "LOGGED_BODY_EXTENSION",
     "MAX_LOGGED_BODY",
+    "NOT_LOGGED",
     "SUBREQUESTS_EXTENSION",
     "LoggedRequest",
     "QueryItems",
     "RequestLog",
     "log_subrequest",
     "logged_body",
+    "logged_json",
     "query_items",
 ]
 
@@ -86,14 +89,13 @@ def logged_body(raw: bytes, content_type: str | None = None) -> Any:
         text = raw[:MAX_LOGGED_BODY].decode("utf-8", "replace")
         return f"{text}…[{len(raw) - MAX_LOGGED_BODY} more bytes]"
     media = (content_type or "").split(";")[0].strip().lower()
-    text = raw.decode("utf-8", "replace")
     if media == _FORM:
-        fields = parse_qsl(text, keep_blank_values=True)
+        fields = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
         return urlencode([(k, "***" if _SECRET_FIELD.search(k) else v) for k, v in fields])
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return text
+        return raw.decode("utf-8", "replace")
 
 
 class RequestLog:
@@ -189,3 +191,22 @@ def log_subrequest(scope: Mapping[str, Any], entry: LoggedRequest) -> None:
     collected = (scope.get("extensions") or {}).get(SUBREQUESTS_EXTENSION)
     if isinstance(collected, list):
         collected.append(entry)
+
+
+#: ASGI scope extension holding what the log keeps of the request's body
+#: (:func:`logged_body`), decoded once for the log and for the handler (:func:`logged_json`).
+#: It describes that request alone: a sub-request's scope must not carry it over.
+LOGGED_BODY_EXTENSION = "usm_config.sandbox.logged_body"
+
+#: What :func:`logged_json` gives when the log holds no JSON of the body.
+NOT_LOGGED: Any = object()
+
+
+def logged_json(scope: Mapping[str, Any]) -> Any:
+    """The request body's JSON as the log decoded it, or :data:`NOT_LOGGED` when the log holds
+    none: no request log, no body, or a body it keeps as text (not JSON, a form, longer than
+    :data:`MAX_LOGGED_BODY`) and ``null`` or a string, which a handler must decode itself to
+    tell from those. The value is the log's: a handler must not change it.
+    """
+    logged = (scope.get("extensions") or {}).get(LOGGED_BODY_EXTENSION)
+    return NOT_LOGGED if logged is None or isinstance(logged, str) else logged

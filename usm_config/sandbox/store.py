@@ -26,6 +26,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from usm_config.sandbox.jsontext import encoder
+
 __all__ = ["DuplicateRecord", "RecordStore", "Row", "Seed"]
 
 # Rows are written by their seq, which the store keeps in memory, and ids are unique because
@@ -59,6 +61,9 @@ Seed = Callable[["RecordStore"], object]
 #: The longest id taken as a value of a table's id counter (SQLite's INTEGER holds 18 digits).
 _COUNTER_DIGITS = 18
 
+
+#: ``json.dumps``, built once: it encodes every row written.
+_dumps = encoder()
 
 #: A write inside :meth:`RecordStore.together`, committed when the block ends.
 _PENDING = nullcontext()
@@ -248,7 +253,7 @@ class RecordStore:
             with self._transaction():
                 cursor = self._conn.execute(
                     "INSERT INTO store_rows (tbl, id, data) VALUES (?, ?, ?)",
-                    (table, row_id, json.dumps(stored)),
+                    (table, row_id, _dumps(stored)),
                 )
                 seq = cursor.lastrowid
                 assert seq is not None  # an INSERT of one row sets it
@@ -277,7 +282,7 @@ class RecordStore:
             with self._transaction():
                 self._conn.execute(
                     "UPDATE store_rows SET data = ? WHERE seq = ?",
-                    (json.dumps(stored), self._seqs[table][row_id]),
+                    (_dumps(stored), self._seqs[table][row_id]),
                 )
                 self._learn_columns(table, stored)
             self._rows[table][row_id] = stored
@@ -344,10 +349,12 @@ class RecordStore:
 
     def _learn_columns(self, table: str, row: Row) -> None:
         known = self._columns[table]
+        if row.keys() <= known.keys():  # the usual case, checked without a loop in Python
+            return
         new = [name for name in row if name not in known]
         if new:
             known.update(dict.fromkeys(new))
             self._conn.execute(
                 "UPDATE store_tables SET columns = ? WHERE name = ?",
-                (json.dumps(list(known)), table),
+                (_dumps(list(known)), table),
             )

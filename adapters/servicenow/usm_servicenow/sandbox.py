@@ -32,7 +32,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -49,12 +49,16 @@ from usm_config.sandbox.app import SpecGuard, build_emulator_app
 from usm_config.sandbox.auth import SandboxAuth, TokenRegistry, Unauthenticated
 from usm_config.sandbox.errors import EmulatorError
 from usm_config.sandbox.faults import FaultConfig
+from usm_config.sandbox.jsontext import encoder
 from usm_config.sandbox.openapi_check import OpenApiRequestChecker
 from usm_config.sandbox.requestlog import (
+    LOGGED_BODY_EXTENSION,
+    NOT_LOGGED,
     LoggedRequest,
     QueryItems,
     log_subrequest,
     logged_body,
+    logged_json,
     query_items,
 )
 from usm_servicenow.sandbox_baseline import TableTree, seed
@@ -151,8 +155,8 @@ _PHRASES: Mapping[int, str] = {status.value: status.phrase for status in HTTPSta
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-#: The encoder of Starlette's JSONResponse (its arguments to ``json.dumps``), built once.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+#: Starlette's JSONResponse's ``json.dumps`` (its arguments), built once.
+_encode_json = encoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 class _JSONResponse(JSONResponse):
@@ -160,7 +164,7 @@ class _JSONResponse(JSONResponse):
     rather than one built per response by ``json.dumps``."""
 
     def render(self, content: Any) -> bytes:
-        return _ENCODER.encode(content).encode("utf-8")
+        return _encode_json(content).encode("utf-8")
 
 
 def error_envelope(
@@ -230,6 +234,10 @@ def _accepts_json(accept: str) -> bool:
     return any(m in ("application/json", "*/*", "application/*") for m in media)
 
 
+#: What ``sysparm_fields`` lists when it asks for no field but ``sys_id``.
+_SYS_ID_ONLY = ((), ("sys_id",))
+
+
 @functools.lru_cache(maxsize=256)
 def _wanted_fields(raw: str) -> tuple[str, ...]:
     """The names a ``sysparm_fields`` value lists, once each, in order."""
@@ -245,6 +253,31 @@ def _param(request: Request, name: str, default: str | None = None) -> str | Non
 
 def _flag(request: Request, name: str) -> bool:
     return (_param(request, name) or "").lower() == "true"
+
+
+def _no_response_body(headers: Mapping[str, str]) -> bool:
+    return (headers.get("x-no-response-body") or "").lower() == "true"
+
+
+@dataclass(frozen=True)
+class _Rendering:
+    """How a request asks for records (servicenow.md §1.2, §1.4): ``sysparm_display_value``
+    (lowercased), ``sysparm_exclude_reference_link``, ``sysparm_fields`` as sent, and the
+    base URL of reference links."""
+
+    mode: str
+    exclude_links: bool
+    fields: str | None
+    base: str
+
+    @classmethod
+    def of(cls, request: Request) -> _Rendering:
+        return cls(
+            (_param(request, "sysparm_display_value", "false") or "").lower(),
+            _flag(request, "sysparm_exclude_reference_link"),
+            _param(request, "sysparm_fields"),
+            str(request.base_url).rstrip("/"),
+        )
 
 
 @dataclass(frozen=True)
@@ -282,7 +315,8 @@ class _Emulator:
         self._basic_users: dict[str, str] = {}
         self._listed: dict[tuple[str, EncodedQuery], list[Row]] = {}
         self._listed_at = -1
-        self._stamped = (datetime.min.replace(tzinfo=UTC), "")
+        #: The second the last timestamp was of (from, until) and its text.
+        self._stamped = (datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC), "")
         #: The Table API's routes, also used to serve Batch API items without the router.
         self.table_routes = tuple(
             Route(path, self.table_api, methods=_ALL_METHODS) for path in _TABLE_PATHS
@@ -296,18 +330,25 @@ class _Emulator:
 
     def _timestamp(self) -> str:
         # The same second gives the same text: formatted once (a batch writes many a second).
-        second = self._utcnow().replace(microsecond=0)
-        if second != self._stamped[0]:
-            self._stamped = (second, second.strftime("%Y-%m-%d %H:%M:%S"))
-        return self._stamped[1]
+        moment = self.now()
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        start, end, text = self._stamped
+        if start <= moment < end:
+            return text
+        second = moment.astimezone(UTC).replace(microsecond=0)
+        text = second.strftime("%Y-%m-%d %H:%M:%S")
+        self._stamped = (second, second + timedelta(seconds=1), text)
+        return text
 
-    def _authenticate(self, request: Request) -> str:
-        header = request.headers.get("authorization")
+    def _authenticate(self, headers: Mapping[str, str]) -> str:
+        """The user a request's headers (Starlette's, or lowercased names) authenticate."""
+        header = headers.get("authorization")
         user = self._basic_users.get(header) if header else None
         if user is not None:
             return user
         try:
-            user = self.auth.authenticate(request.headers)
+            user = self.auth.authenticate(headers)
         except Unauthenticated:
             raise _ApiError(
                 401,
@@ -322,21 +363,25 @@ class _Emulator:
         return user
 
     @staticmethod
-    def _check_accept(request: Request) -> None:
+    def _check_accept(headers: Mapping[str, str]) -> None:
         # servicenow.md §1.1: Accept is required on every call; missing → 400.
-        accept = request.headers.get("accept")
+        accept = headers.get("accept")
         if accept is None:
             raise _ApiError(400, "Accept header is required", "Send Accept: application/json")
         if not _accepts_json(accept):
             raise _ApiError(406, "Not Acceptable", f"Cannot produce {accept}; use application/json")
 
     @staticmethod
-    async def _json_body(request: Request) -> Any:
-        content_type = request.headers.get("content-type")
+    def _check_content_type(headers: Mapping[str, str]) -> None:
+        content_type = headers.get("content-type")
         if content_type is None:
             raise _ApiError(400, "Content-Type header is required", "Send application/json")
         if content_type.split(";")[0].strip().lower() != "application/json":
             raise _ApiError(415, "Unsupported Media Type", f"{content_type} is not supported")
+
+    @classmethod
+    async def _json_body(cls, request: Request) -> Any:
+        cls._check_content_type(request.headers)
         try:
             return await request.json()
         except (ValueError, UnicodeDecodeError):
@@ -422,7 +467,8 @@ class _Emulator:
         return next((t for t in self.tree.family(table) if self.store.get(t, sys_id)), None)
 
     def _reference_table(self, table: str, field: str, value: str) -> str | None:
-        if field == "sys_id" or not _SYS_ID.fullmatch(value):
+        # The length first: most values are no sys_id, and most of those are not 32 long.
+        if field == "sys_id" or len(value) != 32 or not _SYS_ID.fullmatch(value):
             return None
         located = self.store.locate(value)
         if located is not None:
@@ -437,15 +483,19 @@ class _Emulator:
         return next((row[f] for f in _DISPLAY_FIELDS if row.get(f)), sys_id)
 
     def _render(self, request: Request, table: str, rows: list[Row]) -> list[dict[str, Any]]:
-        """Records shaped by sysparm_fields, sysparm_display_value and the reference links.
+        """Records shaped by sysparm_fields, sysparm_display_value and the reference links."""
+        return self._render_as(_Rendering.of(request), table, rows)
+
+    def _render_as(
+        self, rendering: _Rendering, table: str, rows: list[Row]
+    ) -> list[dict[str, Any]]:
+        """Records shaped as ``rendering`` says.
 
         Without sysparm_fields every column of the table is returned, "" where a record has
         no value (servicenow.md §1.1: unset fields read as the type's null value).
         """
-        mode = (_param(request, "sysparm_display_value", "false") or "").lower()
-        exclude_links = _flag(request, "sysparm_exclude_reference_link")
-        base = str(request.base_url).rstrip("/")
-        fields = self._fields_param(request, table)
+        mode, exclude_links, base = rendering.mode, rendering.exclude_links, rendering.base
+        fields = self._fields_param(rendering.fields, table)
         if fields is not None:
             return [self._render_one(table, row, fields, mode, exclude_links, base) for row in rows]
         columns = self._columns(table)
@@ -469,13 +519,15 @@ class _Emulator:
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name in names:
-            value = self._value(row, name)
-            leaf_table = table
             if "." in name:
-                parent = self._value(row, name.rpartition(".")[0])
+                value = self._value(row, name)
+                parent_field, _, leaf = name.rpartition(".")
+                parent = self._value(row, parent_field)
                 located = self.store.locate(parent) if parent else None
-                leaf_table = located[0] if located else table
-            target = self._reference_table(leaf_table, name.rpartition(".")[2], value)
+                target = self._reference_table(located[0] if located else table, leaf, value)
+            else:  # the row's own field (what _value reads without a dot)
+                value = str(row.get(name, ""))
+                target = self._reference_table(table, name, value)
             out[name] = self._shape(value, target, mode, exclude_links, base)
         return out
 
@@ -494,13 +546,12 @@ class _Emulator:
             return {"display_value": self._display(value), **link, "value": value}
         return value if exclude_links else {**link, "value": value}
 
-    def _fields_param(self, request: Request, table: str) -> list[str] | None:
-        raw = _param(request, "sysparm_fields")
+    def _fields_param(self, raw: str | None, table: str) -> list[str] | None:
         if not raw:
             return None
         # servicenow.md §1.2: unknown fields in sysparm_fields are silently ignored.
         wanted = _wanted_fields(raw)
-        if all(f == "sys_id" for f in wanted):
+        if wanted in _SYS_ID_ONLY:
             return list(wanted)  # every record has one: no need to gather the table's columns
         known = self._known(table)
         return [f for f in wanted if f == "sys_id" or known(f)]
@@ -522,8 +573,8 @@ class _Emulator:
         version = request.path_params.get("version")
         if version is not None and version not in _VERSIONS:
             raise _unknown_uri(request)
-        user = self._authenticate(request)
-        self._check_accept(request)
+        user = self._authenticate(request.headers)
+        self._check_accept(request.headers)
         table: str = request.path_params["table"]
         sys_id: str | None = request.path_params.get("sys_id")
         await self._check_spec(request, "GET" if method == "HEAD" else method, sys_id is not None)
@@ -622,7 +673,17 @@ class _Emulator:
 
     async def _insert(self, request: Request, table: str, user: str) -> Response:
         self._check_write_allowed(table, "insert")
-        body = await self._record_body(request)
+        row = self._create(table, await self._record_body(request), user)
+        location, body = self._created(
+            table, row, _Rendering.of(request), _no_response_body(request.headers)
+        )
+        headers = {"Location": location}
+        if body is None:
+            return Response(status_code=201, headers=headers)
+        return Response(body, status_code=201, headers=headers, media_type="application/json")
+
+    def _create(self, table: str, body: Mapping[str, Any], user: str) -> Row:
+        """Insert the record ``body`` describes (sys fields set here) and return it as stored."""
         wanted = body.get("sys_id")
         sys_id = wanted if isinstance(wanted, str) and _SYS_ID.fullmatch(wanted) else None
         stamp = self._timestamp()
@@ -642,13 +703,19 @@ class _Emulator:
             raise _ApiError(
                 403, "Operation Failed", "Unique Key violation detected by database"
             ) from None
-        base = str(request.base_url).rstrip("/")
-        headers = {"Location": f"{base}/api/now/table/{table}/{row['sys_id']}"}
-        if request.headers.get("x-no-response-body", "").lower() == "true":
-            return Response(status_code=201, headers=headers)
-        return _JSONResponse(
-            {"result": self._render(request, table, [row])[0]}, status_code=201, headers=headers
-        )
+        return row
+
+    def _created(
+        self, table: str, row: Row, rendering: _Rendering, no_body: bool
+    ) -> tuple[str, bytes | None]:
+        """The ``Location`` of an inserted record and the body answering its insert (a
+        JSON-encoded ``{"result": ...}``; ``None`` when the request asked for no body)."""
+        location = f"{rendering.base}/api/now/table/{table}/{row['sys_id']}"
+        if no_body:
+            return location, None
+        return location, _encode_json(
+            {"result": self._render_as(rendering, table, [row])[0]}
+        ).encode()
 
     async def _update(self, request: Request, table: str, sys_id: str, user: str) -> Response:
         current = self._row(table, sys_id)
@@ -664,7 +731,7 @@ class _Emulator:
                 row["sys_updated_by"] = user
                 row["sys_mod_count"] = str(int(current.get("sys_mod_count") or 0) + 1)
             row = self.store.update(table, sys_id, row)
-        if request.headers.get("x-no-response-body", "").lower() == "true":
+        if _no_response_body(request.headers):
             return Response(status_code=200)
         return _JSONResponse({"result": self._render(request, table, [row])[0]})
 
@@ -726,9 +793,13 @@ class _Emulator:
         try:
             if request.method != "POST":
                 raise _ApiError(405, "Method not Supported", f"{request.method} is not supported")
-            self._authenticate(request)
-            self._check_accept(request)
-            body = await self._json_body(request)
+            self._authenticate(request.headers)
+            self._check_accept(request.headers)
+            self._check_content_type(request.headers)
+            # A batch's body is large: the log's decoding of it serves here too.
+            body = logged_json(request.scope)
+            if body is NOT_LOGGED:
+                body = await self._json_body(request)
             subrequests = body.get("rest_requests") if isinstance(body, dict) else None
             if not isinstance(subrequests, list):
                 raise _ApiError(400, "Exception while reading request", "rest_requests missing")
@@ -758,49 +829,39 @@ class _Emulator:
     async def _serve_subrequest(
         self, shared: _BatchShared, sub_id: str, sub: Mapping[str, Any]
     ) -> dict[str, Any]:
-        outer = shared.outer
         started = time.perf_counter()
-        headers = {
-            str(h.get("name", "")).lower(): str(h.get("value", ""))
-            for h in sub.get("headers") or []
-            if isinstance(h, dict)
-        }
-        url = urlsplit(str(sub.get("url", "")))
-        method = str(sub.get("method", "GET")).upper()
+        raw_headers = sub.get("headers") or []
         try:
             content = base64.b64decode(str(sub.get("body") or ""), validate=True)
         except binascii.Error:
             status, out_headers, out_body = _subrequest_error(400, "Body is not valid base64")
         else:
-            nested = url.path.rstrip("/").endswith("/batch")
-            if not nested:
-                headers.setdefault("accept", "application/json")
-                if content:
-                    headers.setdefault("content-type", "application/json")
-                if shared.authorization is not None:
-                    headers.setdefault("authorization", shared.authorization)
-            logged = logged_body(content, headers.get("content-type"))
-            if nested:
+            line = shared.line(
+                str(sub.get("method", "GET")),
+                str(sub.get("url", "")),
+                tuple(
+                    [
+                        (str(h.get("name", "")).lower(), str(h.get("value", "")))
+                        for h in raw_headers
+                        if isinstance(h, dict)
+                    ]
+                ),
+                bool(content),
+            )
+            logged = logged_body(content, line.headers.get("content-type"))
+            if line.nested:
                 status, out_headers, out_body = _subrequest_error(400, "Batch requests nest not")
             else:
                 # What the log decoded is the body's JSON unless it came back as text (not
                 # JSON, too long or a form): the handler need not decode it again.
                 parsed = logged if content and not isinstance(logged, str) else _UNPARSED
                 status, out_headers, out_body = await self._dispatch(
-                    shared, method, url.path, url.query, headers, content, parsed
+                    shared, line.method, line.path, line.query, line.headers, content, parsed
                 )
-            items = shared.query_items(url.query)
+            items = line.query_items
             log_subrequest(
-                outer.scope,
-                LoggedRequest(
-                    method,
-                    url.path,
-                    dict(items),
-                    status,
-                    None,
-                    items,
-                    logged,
-                ),
+                shared.outer.scope,
+                LoggedRequest(line.method, line.path, dict(items), status, None, items, logged),
             )
         item: dict[str, Any] = {
             "id": sub_id,
@@ -839,22 +900,71 @@ class _Emulator:
         Batch API) takes a path with ``/table/`` in it; a method a route refuses goes through
         the router, which answers 405. Skipping the router and the ASGI messages for the
         thousands of inserts of a large apply keeps a sub-request's cost to what the Table API
-        itself does.
+        itself does. A plain insert (:class:`_PlainInsert`) goes shorter still.
         """
-        scope = _subrequest_scope(shared, method, path, query, headers)
-        for route in self.table_routes:
-            match, child_scope = route.matches(scope)
-            if match is Match.FULL:
-                scope.update(child_scope)
-                item = _ItemRequest(scope, body, parsed, headers, shared)
-                response = await self.table_api(item)
-                out_headers = [
-                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers
-                ]
-                return response.status_code, out_headers, bytes(response.body)
-            if match is Match.PARTIAL:
-                break
-        return await _route(shared.outer, scope, _receive_once(body))
+        target = shared.target(self, method, path, query, headers)
+        if target.insert is not None and type(parsed) is dict:
+            answer = self._insert_plainly(target.insert, headers, parsed)
+            if answer is not None:
+                return answer
+        if target.routed is None:
+            return await _route(shared.outer, dict(target.scope), _receive_once(body))
+        item = _ItemRequest(dict(target.routed), body, parsed, headers, shared)
+        return _item_answer(await self.table_api(item))
+
+    def _plain_insert(
+        self, scope: Scope, headers: Mapping[str, str], shared: _BatchShared
+    ) -> _PlainInsert | None:
+        """What serves a sub-request with this routed scope and these headers as a plain
+        insert, or ``None`` when the Table API handler must: any check of
+        :meth:`_table_api` and :meth:`_insert` that does not look at the body or the
+        credentials refuses it, or it asks for more than an insert."""
+        params = scope["path_params"]
+        table = params["table"]
+        if (
+            scope["method"] != "POST"
+            or headers.get("x-http-method-override")
+            or params.get("version") not in (None, *_VERSIONS)
+            or "sys_id" in params
+            or self.spec.checker is not None
+            or not _TABLE_NAME.fullmatch(table)
+        ):
+            return None
+        try:
+            self._check_accept(headers)
+            self._check_write_allowed(table, "insert")
+            self._check_content_type(headers)
+        except _ApiError:
+            return None
+        request = _ItemRequest(dict(scope), b"", _UNPARSED, headers, shared)
+        return _PlainInsert(table, _Rendering.of(request), _no_response_body(headers))
+
+    def _insert_plainly(
+        self, plain: _PlainInsert, headers: Mapping[str, str], body: dict[str, Any]
+    ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """:meth:`_insert` of a plain insert's record, answered as the handler answers it;
+        ``None`` when its credentials fail (the handler then answers that)."""
+        try:
+            user = self._authenticate(headers)
+        except _ApiError:
+            return None
+        try:
+            row = self._create(plain.table, body, user)
+        except _ApiError as error:
+            return _item_answer(error.response())
+        location, out = self._created(plain.table, row, plain.rendering, plain.no_body)
+        # The headers Starlette gives Response(out, 201, {"Location": ...}, media_type).
+        if out is None:
+            return 201, [("location", location), ("content-length", "0")], b""
+        return (
+            201,
+            [
+                ("location", location),
+                ("content-length", str(len(out))),
+                ("content-type", "application/json"),
+            ],
+            out,
+        )
 
     # ------------------------------------------------------------------ fallback
 
@@ -904,21 +1014,118 @@ def _subrequest_error(status: int, message: str) -> tuple[int, list[tuple[str, s
 _UNPARSED: Any = object()
 
 
+def _item_answer(response: Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    """A handler's response as a Batch API item reports it: status, headers, body."""
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers]
+    return response.status_code, headers, bytes(response.body)
+
+
+@dataclass(frozen=True)
+class _ItemLine:
+    """A Batch API item's method, URL and headers as it is served: names lowercased, and the
+    ``Accept``, ``Content-Type`` (with a body) and ``Authorization`` it goes without taken
+    from the batch, unless it is a nested batch; ``query_items`` is its query as logged."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    nested: bool
+    query_items: QueryItems
+
+
+@dataclass(frozen=True)
+class _PlainInsert:
+    """An insert into ``table`` that every check not looking at its body or credentials
+    passes (see :meth:`_Emulator._plain_insert`), and how its answer renders the record."""
+
+    table: str
+    rendering: _Rendering
+    no_body: bool
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a Batch API item goes: ``scope`` is its ASGI scope, ``routed`` that scope as
+    the Table API route that takes it completes it (``None``: the router serves it) and
+    ``insert`` says it is a plain insert."""
+
+    scope: dict[str, Any]
+    routed: dict[str, Any] | None
+    insert: _PlainInsert | None
+
+
 class _BatchShared:
-    """What the items of one Batch API call share: the batch's request, and the query
-    strings and base URLs its items have in common, each parsed once per batch."""
+    """What the items of one Batch API call share: the batch's request, and what follows
+    from the request lines, headers, query strings and base URLs its items have in common,
+    each worked out once per batch (the items of an apply's batch differ in their bodies).
+    """
 
     def __init__(self, outer: Request) -> None:
         self.outer = outer
-        #: The batch's scope without what routing added to it.
+        #: The batch's scope without what routing added to it, nor the batch's logged body.
         self.scope = {
             k: v for k, v in outer.scope.items() if k not in ("path_params", "endpoint", "route")
         }
+        extensions = self.scope.get("extensions")
+        if extensions and LOGGED_BODY_EXTENSION in extensions:
+            self.scope["extensions"] = {
+                k: v for k, v in extensions.items() if k != LOGGED_BODY_EXTENSION
+            }
         #: The batch's Authorization header, which an item without its own is sent with.
         self.authorization = outer.headers.get("authorization")
         self._queries: dict[bytes, QueryParams] = {}
         self._query_items: dict[str, QueryItems] = {}
         self._base_urls: dict[str | None, URL] = {}
+        self._lines: dict[tuple[str, str, tuple[tuple[str, str], ...], bool], _ItemLine] = {}
+        self._targets: dict[tuple[str, str, str, tuple[tuple[str, str], ...]], _Target] = {}
+
+    def line(
+        self, method: str, url: str, headers: tuple[tuple[str, str], ...], has_body: bool
+    ) -> _ItemLine:
+        """An item's :class:`_ItemLine` from its method, URL, ``(lowercased name, value)``
+        headers and whether it has a body."""
+        key = (method, url, headers, has_body)
+        line = self._lines.get(key)
+        if line is None:
+            split = urlsplit(url)
+            served = dict(headers)
+            nested = split.path.rstrip("/").endswith("/batch")
+            if not nested:
+                served.setdefault("accept", "application/json")
+                if has_body:
+                    served.setdefault("content-type", "application/json")
+                if self.authorization is not None:
+                    served.setdefault("authorization", self.authorization)
+            items = self.query_items(split.query)
+            line = _ItemLine(method.upper(), split.path, split.query, served, nested, items)
+            self._lines[key] = line
+        return line
+
+    def target(
+        self,
+        emulator: _Emulator,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+    ) -> _Target:
+        """Where an item with this request line and these headers goes."""
+        key = (method, path, query, tuple(headers.items()))
+        target = self._targets.get(key)
+        if target is None:
+            scope = _subrequest_scope(self, method, path, query, headers)
+            routed = None
+            for route in emulator.table_routes:
+                match, child_scope = route.matches(scope)
+                if match is Match.FULL:
+                    routed = {**scope, **child_scope}
+                    break
+                if match is Match.PARTIAL:
+                    break
+            insert = None if routed is None else emulator._plain_insert(routed, headers, self)
+            target = self._targets[key] = _Target(scope, routed, insert)
+        return target
 
     def query_params(self, query_string: bytes) -> QueryParams:
         params = self._queries.get(query_string)

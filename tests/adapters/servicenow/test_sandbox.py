@@ -13,7 +13,7 @@ import functools
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,44 @@ def names(response: httpx.Response) -> list[str]:
 
 
 # --------------------------------------------------------------------------- records
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        (UTC, ["12:00:00", "12:00:00", "12:00:01", "12:00:00", "12:00:02"]),
+        (None, ["12:00:00", "12:00:00", "12:00:01", "12:00:00", "12:00:02"]),
+        (
+            timezone(timedelta(hours=2)),
+            ["10:00:00", "10:00:00", "10:00:01", "10:00:00", "10:00:02"],
+        ),
+    ],
+    ids=["utc", "naive", "utc+2"],
+)
+def test_sys_fields_hold_the_utc_second_of_the_clock(
+    zone: timezone | None, expected: list[str]
+) -> None:
+    """A record's timestamps are the clock's second in UTC (a naive clock is read as UTC),
+    whichever second the writes before it were made in, forwards or back."""
+    moments = iter([0.2, 0.999, 1.0, 0.5, 2.0])
+    start = datetime(2026, 3, 1, 12, 0, 0, tzinfo=zone)
+
+    def clock() -> datetime:
+        return start + timedelta(seconds=next(moments))
+
+    app = create_app(now=clock)
+
+    async def scenario(client: httpx.AsyncClient) -> list[str]:
+        stamps = []
+        for index in range(len(expected)):
+            created = await client.post(GROUPS, json={"name": f"G{index}"})
+            assert created.status_code == 201, created.text
+            result = created.json()["result"]
+            assert result["sys_updated_on"] == result["sys_created_on"]
+            stamps.append(result["sys_created_on"])
+        return stamps
+
+    assert run(app, scenario) == [f"2026-03-01 {second}" for second in expected]
 
 
 def test_crud_round_trip_keeps_strings_and_sys_fields() -> None:
