@@ -1,10 +1,11 @@
-"""Running a coroutine to completion from synchronous code (the command line, the API)."""
+"""Running a coroutine to completion from synchronous code (the command line, the API), and
+awaiting many calls a few at a time."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Coroutine, Iterable
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -25,3 +26,22 @@ def run(main: Coroutine[Any, Any, T]) -> T:
 
     asyncio.run(boxed())
     return box[0]
+
+
+async def gather_bounded(calls: Iterable[Awaitable[T]], limit: int) -> list[T]:
+    """Await ``calls``, at most ``limit`` at a time, and return their results in order.
+
+    The first failure is raised once every call has ended, so a failed read leaves no request
+    running behind it.
+    """
+    semaphore = asyncio.Semaphore(limit)
+
+    async def limited(call: Awaitable[T]) -> T:
+        async with semaphore:
+            return await call
+
+    outcomes = await asyncio.gather(*(limited(c) for c in calls), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return cast("list[T]", outcomes)

@@ -14,9 +14,13 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import FakeSleep
 
 from usm_config.http import (
+    PAGE_WINDOW,
+    PAGES_IN_FLIGHT,
     HttpClient,
     OffsetPaging,
     PageBeanPaging,
@@ -132,11 +136,11 @@ CASES = {
         [
             (
                 {"startAt": "0", "maxResults": "50"},
-                ok({"startAt": 0, "maxResults": 2, "total": 99, "values": [1, 2]}),
+                ok({"startAt": 0, "maxResults": 2, "total": 3, "values": [1, 2]}),
             ),
             (
                 {"startAt": "2", "maxResults": "50"},
-                ok({"startAt": 2, "maxResults": 2, "total": 99, "values": [3]}),
+                ok({"startAt": 2, "maxResults": 2, "total": 3, "values": [3]}),
             ),
         ],
         [1, 2, 3],
@@ -400,3 +404,88 @@ def test_a_page_of_unexpected_shape_raises(
 def test_page_size_outside_the_strategy_bounds_is_refused(make: Any) -> None:
     with pytest.raises(ValueError, match="page_size must be between 1 and"):
         make()
+
+
+# ------------------------------------------------------- later pages asked for side by side
+
+
+class PageBeanServer:
+    """A Jira-like PageBean listing of ``items`` with ``cap`` as the page size it answers
+    with (``later_cap`` from the second page on), ``total`` as it reports it (default: the
+    truth) and ``isLast`` from the truth. Counts the requests in flight at once."""
+
+    def __init__(
+        self,
+        items: list[int],
+        cap: int,
+        *,
+        later_cap: int | None = None,
+        total: int | None = None,
+    ) -> None:
+        self.items, self.cap, self.later_cap, self.total = items, cap, later_cap, total
+        self.asked: list[int] = []
+        self.in_flight = 0
+        self.most = 0
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params["startAt"])
+        self.asked.append(start)
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        await asyncio.sleep(0.001)
+        self.in_flight -= 1
+        cap = self.cap if start == 0 or self.later_cap is None else self.later_cap
+        values = self.items[start : start + cap]
+        total = len(self.items) if self.total is None else self.total
+        last = start + len(values) >= len(self.items)
+        body = {"startAt": start, "maxResults": cap, "total": total, "isLast": last}
+        return ok({**body, "values": values})
+
+
+def read(server: PageBeanServer, page_size: int = 50) -> list[Any]:
+    async def main() -> list[Any]:
+        async with HttpClient(BASE, sleep=FakeSleep(), retry=RetryPolicy(max_attempts=1)) as client:
+            return await collect_items(client, PATH, PageBeanPaging(page_size=page_size))
+
+    with respx.mock(base_url=BASE) as router:
+        router.get(PATH).mock(side_effect=server)
+        return asyncio.run(main())
+
+
+def test_a_total_brings_the_later_pages_a_few_at_a_time() -> None:
+    server = PageBeanServer(list(range(1230)), cap=50)
+    assert read(server) == list(range(1230))
+    assert sorted(server.asked) == list(range(0, 1230, 50))
+    assert server.most == PAGES_IN_FLIGHT
+
+
+def test_a_total_that_overstates_ends_at_the_last_page_within_one_window() -> None:
+    server = PageBeanServer(list(range(120)), cap=50, total=5000)
+    assert read(server) == list(range(120))
+    assert len(server.asked) <= 1 + PAGE_WINDOW
+
+
+def test_a_total_that_understates_is_read_on_to_the_end() -> None:
+    server = PageBeanServer(list(range(330)), cap=50, total=120)
+    assert read(server) == list(range(330))
+    assert sorted(server.asked) == list(range(0, 330, 50))
+
+
+@pytest.mark.parametrize("later_cap", [20, 40, 70])
+def test_later_pages_of_another_size_go_on_page_by_page(later_cap: int) -> None:
+    server = PageBeanServer(list(range(400)), cap=50, later_cap=later_cap)
+    assert read(server, page_size=100) == list(range(400))
+
+
+@given(
+    size=st.integers(0, 700),
+    cap=st.integers(1, 120),
+    later_cap=st.none() | st.integers(1, 120),
+    total=st.none() | st.integers(0, 900),
+)
+@settings(max_examples=60, deadline=None)
+def test_every_item_is_read_once_in_order(
+    size: int, cap: int, later_cap: int | None, total: int | None
+) -> None:
+    server = PageBeanServer(list(range(size)), cap=cap, later_cap=later_cap, total=total)
+    assert read(server, page_size=120) == list(range(size))

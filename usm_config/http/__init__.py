@@ -46,6 +46,8 @@ from usm_config.http.errors import (
 )
 from usm_config.http.paging import (
     DEFAULT_MAX_PAGES,
+    PAGE_WINDOW,
+    PAGES_IN_FLIGHT,
     OffsetPaging,
     Page,
     PageBeanPaging,
@@ -82,6 +84,8 @@ __all__ = [
     "IDEMPOTENT_METHODS",
     "JIRA_TASKS",
     "LOCK_CONFLICT_PHRASES",
+    "PAGES_IN_FLIGHT",
+    "PAGE_WINDOW",
     "AuthConfig",
     "AuthenticationError",
     "BasicAuthConfig",

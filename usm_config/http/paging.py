@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
+from usm_config.aio import gather_bounded
 from usm_config.http.errors import PaginationError
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_PAGES",
+    "PAGES_IN_FLIGHT",
+    "PAGE_WINDOW",
     "OffsetPaging",
     "Page",
     "PageBeanPaging",
@@ -48,6 +51,10 @@ __all__ = [
 
 #: Pages :func:`paginate` reads at most before it decides the server never ends.
 DEFAULT_MAX_PAGES = 10_000
+#: Once a first page tells how many pages follow, :func:`paginate` asks for this many at a time,
+#: checking them in windows of :data:`PAGE_WINDOW`, so a long collection is never held whole.
+PAGES_IN_FLIGHT = 4
+PAGE_WINDOW = 16
 
 
 @dataclass(frozen=True)
@@ -180,6 +187,17 @@ class PageBeanPaging(_StartAndSize):
         last = not items or is_last is True or (not isinstance(is_last, bool) and short)
         return self._step(items, last, sent)
 
+    def later_pages(self, body: Any, sent: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The paging parameters of every page after a full first one, from its ``total`` and
+        the ``maxResults`` the server answered with; none when either is missing."""
+        total, served = body.get("total"), body.get("maxResults")
+        if type(total) is not int or type(served) is not int or served < 1:
+            return []
+        if len(items_under(body, self.item_key)) != served or body.get("isLast") is True:
+            return []
+        start = sent[self.start_param] + served
+        return [{**sent, self.start_param: at} for at in range(start, total, served)]
+
 
 @dataclass(frozen=True)
 class PagedDtoPaging(_StartAndSize):
@@ -307,25 +325,57 @@ async def paginate(
     :class:`PaginationError` when a page has an unexpected shape, when the next request would
     repeat the last one (a server that does not advance), or when more than ``max_pages``
     pages would be read.
+
+    A strategy with ``later_pages(body, sent)`` may name, from the first page, the paging
+    parameters of all the pages after it (a Jira ``PageBean`` with its ``total``): those are
+    asked for :data:`PAGES_IN_FLIGHT` at a time instead of one after another. Each is checked to
+    lead to the next one planned, exactly as read one by one; where one does not (the collection
+    changed, the server pages differently), the rest of the plan is dropped and the read goes on
+    page by page from there.
     """
     fixed = httpx.QueryParams(params or {})
-    paging = strategy.first_params()
-    for number in range(1, max_pages + 1):
-        response = await client.request("GET", path, params=fixed.merge(paging))
+
+    async def fetch(sent: dict[str, Any], number: int) -> tuple[Any, PageStep, httpx.Response]:
+        response = await client.request("GET", path, params=fixed.merge(sent))
         body = client.json_body(response) if response.content else None
-        url = client.redact(str(response.request.url))
         try:
-            step = strategy.read_page(response, body, paging)
+            step = strategy.read_page(response, body, sent)
         except ValueError as exc:
+            url = client.redact(str(response.request.url))
             raise PaginationError(url, number, f"unexpected page: {exc}") from None
-        if step.items:
-            yield Page(step.items, body, response)
-        if step.next_params is None:
-            return
-        if step.next_params == paging:
-            raise PaginationError(url, number, "the next page request repeats this one")
-        paging = step.next_params
-    raise PaginationError(client.redact(path), max_pages, f"more than {max_pages} pages")
+        return body, step, response
+
+    paging = strategy.first_params()
+    planned: list[dict[str, Any]] = []  # the pages after ``paging`` a total told of, in order
+    number = 0
+    while True:
+        window, planned = (
+            (planned[:PAGE_WINDOW], planned[PAGE_WINDOW:]) if planned else ([paging], [])
+        )
+        if number + len(window) > max_pages:
+            raise PaginationError(client.redact(path), max_pages, f"more than {max_pages} pages")
+        fetched = await gather_bounded(
+            (fetch(sent, number + 1 + i) for i, sent in enumerate(window)), PAGES_IN_FLIGHT
+        )
+        for i, (sent, (body, step, response)) in enumerate(zip(window, fetched, strict=True)):
+            number += 1
+            if step.items:
+                yield Page(step.items, body, response)
+            if step.next_params is None:
+                return
+            if step.next_params == sent:
+                url = client.redact(str(response.request.url))
+                raise PaginationError(url, number, "the next page request repeats this one")
+            paging = step.next_params
+            if number == 1:
+                later = getattr(strategy, "later_pages", None)
+                planned = later(body, sent) if later is not None and body is not None else []
+                if planned[:1] != [paging]:
+                    planned = []
+            following = window[i + 1 :] + planned[:1]
+            if following and following[0] != paging:
+                planned = []  # the collection moved: on page by page from here
+                break
 
 
 async def collect_items(

@@ -22,18 +22,18 @@ each (pages of a round still side by side), for the rest of the client's life, a
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import functools
 import json
 import logging
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
-from typing import Any, TypeVar, cast
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from usm_config.aio import gather_bounded
 from usm_config.http import (
     AuthenticationError,
     HttpClient,
@@ -59,8 +59,6 @@ READ_CALLS = 4
 #: At most this many later pages (full ones) per call, so answers are parsed while the next
 #: ones are served, and a read holds only a few pages' raw answers at once.
 LATER_PAGES_PER_CALL = 4
-
-T = TypeVar("T")
 
 
 class ServiceNowError(HttpError):
@@ -175,7 +173,9 @@ async def read_tables(
     use_batch = batch_available(client)
     while wanted := [(read, offset) for read in reads for offset in read.wanted()]:
         if not use_batch:
-            await _together(_get_page(client, read, offset, keep) for read, offset in wanted)
+            await gather_bounded(
+                (_get_page(client, read, offset, keep) for read, offset in wanted), READ_CALLS
+            )
             continue
         try:
             if await _batch_round(client, wanted, keep):
@@ -186,24 +186,6 @@ async def read_tables(
             _without_batch(client, exc.status)
         use_batch = False
     return {read.table: read.rows() for read in reads}
-
-
-async def _together(calls: Iterable[Awaitable[T]]) -> list[T]:
-    """Await ``calls``, :data:`READ_CALLS` at a time; the first failure is raised once all end.
-
-    Waiting for every call keeps a failed read from leaving requests running behind it.
-    """
-    semaphore = asyncio.Semaphore(READ_CALLS)
-
-    async def limited(call: Awaitable[T]) -> T:
-        async with semaphore:
-            return await call
-
-    outcomes = await asyncio.gather(*(limited(c) for c in calls), return_exceptions=True)
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
-    return cast("list[T]", outcomes)
 
 
 async def _get_page(
@@ -235,7 +217,9 @@ async def _batch_round(
     else:
         size = BATCH_LIMIT
     chunks = [wanted[start : start + size] for start in range(0, len(wanted), size)]
-    return sum(await _together(_batch_call(client, chunk, keep) for chunk in chunks))
+    return sum(
+        await gather_bounded((_batch_call(client, chunk, keep) for chunk in chunks), READ_CALLS)
+    )
 
 
 async def _batch_call(
