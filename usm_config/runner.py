@@ -231,6 +231,7 @@ async def open_client(
         retry=RetryPolicy(max_attempts=config.retries),
         secrets=secrets,
         sleep=sleep or asyncio.sleep,
+        parallelism=config.parallelism,
     ) as client:
         yield client
 

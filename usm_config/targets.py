@@ -107,7 +107,13 @@ class Target(_Strict):
     timeout: float = Field(30.0, gt=0, description="Seconds before a request times out.")
     ca_bundle: str | None = Field(None, description="CA bundle file for TLS verification.")
     retries: int = Field(6, ge=1, le=20, description="Attempts per request on transient faults.")
-    parallelism: int = Field(4, ge=1, le=32, description="Concurrent writes within a level.")
+    parallelism: int = Field(
+        4,
+        ge=1,
+        le=32,
+        description="Requests in flight at once: writes within a level, and reads that can go "
+        "side by side.",
+    )
     mass_change_limit: float = Field(
         0.5, gt=0, le=1, description="Largest share of a kind one plan may delete or rewrite."
     )

@@ -171,7 +171,11 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         logger: logging.Logger | None = None,
+        parallelism: int = 4,
     ) -> None:
+        #: Requests a caller keeps in flight at once, reads and writes alike (the target's
+        #: ``parallelism``).
+        self.parallelism = parallelism
         self.redactor = Redactor(secrets)
         self.stats = RequestStats()
         self.retry = retry

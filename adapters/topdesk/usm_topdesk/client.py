@@ -84,10 +84,6 @@ ARRAY = WholeList()
 RESULTS = WholeList("results")
 ITEMS = WholeList("item")
 
-#: How many requests the adapter has in flight while reading: TOPdesk documents no rate
-#: limit (§2.6), so reads stay few at a time and the HTTP layer backs off on 429 and 503.
-READ_PARALLELISM = 4
-
 
 @dataclass(frozen=True)
 class ListEndpoint:

@@ -94,7 +94,7 @@ async def _knowledge(client: HttpClient, kinds: set[str]) -> list[Record]:
 async def _service_levels(client: HttpClient) -> list[Record]:
     """``/incidents/slas`` has no later pages (§2.4): it is read per service."""
     services = await api.read_list(client, "services")
-    limit = asyncio.Semaphore(api.READ_PARALLELISM)
+    limit = asyncio.Semaphore(client.parallelism)
 
     async def of(service: Any) -> list[Any]:
         async with limit:
@@ -128,7 +128,7 @@ async def read_tenant(client: HttpClient, kinds: Iterable[str]) -> list[Record]:
     """Every record of ``kinds`` that TOPdesk lets the API user read."""
     out = await reach(client)
     wanted = {k for k in kinds if MODULES.get(k) not in out.unreachable}
-    limit = asyncio.Semaphore(api.READ_PARALLELISM)
+    limit = asyncio.Semaphore(client.parallelism)
     jobs: list[Callable[[], Awaitable[list[Record]]]] = []
 
     def plain(kind: str) -> Callable[[], Awaitable[list[Record]]]:
