@@ -733,6 +733,8 @@ class Session:
     ) -> RunOutcome:
         first = len(self.phases)
         prune, take_over = options.prune, options.take_over
+        if options.parallelism:
+            self.client.parallelism = options.parallelism
         if saved is not None:
             prune = any(c.action == Action.DELETE for c in saved.changes)
             take_over = any(c.action == Action.ADOPT and c.owner for c in saved.changes)
