@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from usm_config import api
+from usm_config import aio, api
 from usm_config.cli import cli
 from usm_config.diagnostics import DiagnosticError, Severity
 from usm_config.render.plan import render_json
-from usm_config.runner import PlanMismatch
+from usm_config.runner import PlanMismatch, Session
 
 REPO = Path(__file__).resolve().parents[2]
 MUNICIPALITY = "blueprints/examples/municipality"
@@ -123,3 +123,21 @@ def _readme_examples() -> list[str]:
 @pytest.mark.parametrize("source", _readme_examples())
 def test_the_readme_example_runs(workspace: Path, source: str) -> None:
     exec(compile(source, "README.md", "exec"), {"__name__": "__main__"})
+
+
+def test_the_target_parallelism_is_the_client_s_and_a_run_s_parallelism_overrides_it(
+    workspace: Path,
+) -> None:
+    text = (workspace / "targets.yaml").read_text(encoding="utf-8")
+    (workspace / "targets.yaml").write_text(
+        text.replace("  sandbox:\n", "  sandbox:\n    parallelism: 3\n", 1), encoding="utf-8"
+    )
+    ctx = api.context(MUNICIPALITY, "sandbox")
+
+    async def run() -> tuple[int, int]:
+        async with Session.open(ctx) as session:
+            configured = session.client.parallelism
+            await session.run(parallelism=7, approve=lambda plan: False)
+            return configured, session.client.parallelism
+
+    assert aio.run(run()) == (3, 7)

@@ -8,6 +8,7 @@ after the create, the version and licence probe, and lists read per language and
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -336,3 +337,30 @@ def test_a_tenant_without_product_version_is_still_planned() -> None:
     respx.get(f"{API}/productVersion").respond(404, json=[{"message": "Not found"}])
     reach = run_client(BASE, reads.reach)
     assert (reach.version, reach.product_version, dict(reach.unreachable)) == ("3.7.1", "?.?.?", {})
+
+
+@pytest.mark.parametrize("parallelism", [1, 3, 8])
+@respx.mock
+def test_sla_services_are_read_at_the_target_parallelism(parallelism: int) -> None:
+    probe_routes(respx.mock)
+    services = [{"id": f"s{n}", "name": f"Service {n}"} for n in range(20)]
+    respx.get(f"{API}/services").respond(200, json={"results": services})
+    in_flight: list[str] = []
+    most = 0
+
+    async def slas(request: httpx.Request) -> httpx.Response:
+        nonlocal most
+        in_flight.append(query(request)["service"])
+        most = max(most, len(in_flight))
+        await asyncio.sleep(0.002)
+        in_flight.pop()
+        return httpx.Response(204)
+
+    respx.get(f"{API}/incidents/slas").mock(side_effect=slas)
+
+    async def read(client: HttpClient) -> list[Any]:
+        client.parallelism = parallelism
+        return await ADAPTER.read(client, ["service_level"])
+
+    assert run_client(BASE, read) == []
+    assert most == parallelism
