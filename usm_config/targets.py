@@ -111,8 +111,8 @@ class Target(_Strict):
         4,
         ge=1,
         le=32,
-        description="Requests in flight at once: writes within a level, and reads that can go "
-        "side by side.",
+        description="Requests in flight at once: writes within a level, and reads made one per "
+        "record (TOPdesk's SLA services).",
     )
     mass_change_limit: float = Field(
         0.5, gt=0, le=1, description="Largest share of a kind one plan may delete or rewrite."

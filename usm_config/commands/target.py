@@ -211,7 +211,8 @@ def _announce_resume(planned: Planned) -> None:
 @click.option(
     "--parallelism",
     type=click.IntRange(1, 32),
-    help="Requests in flight at once, reads included (default: the target's).",
+    help="Requests in flight at once: writes, and reads made one per record (default: the "
+    "target's).",
 )
 @TAKE_OVER_OPT
 @MASS_CHANGE_OPT

@@ -173,8 +173,8 @@ class HttpClient:
         logger: logging.Logger | None = None,
         parallelism: int = 4,
     ) -> None:
-        #: Requests a caller keeps in flight at once, reads and writes alike (the target's
-        #: ``parallelism``).
+        #: Requests a caller keeps in flight at once (the target's ``parallelism``): writes
+        #: within a level, and reads made one per record. Paged reads keep their own few.
         self.parallelism = parallelism
         self.redactor = Redactor(secrets)
         self.stats = RequestStats()
