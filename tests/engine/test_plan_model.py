@@ -38,12 +38,21 @@ from usm_config.testing.harness import Harness
 
 REPO = Path(__file__).resolve().parents[2]
 SAVED = Path(__file__).parent / "saved_plans"
+MUNICIPALITY = "blueprints/examples/municipality"
+UNIVERSITY = "blueprints/examples/university.yaml"
 
 
 def loaded(path: str) -> Blueprint:
     blueprint = load_blueprint(REPO / path).blueprint
     assert blueprint is not None
     return blueprint
+
+
+def sandbox(
+    adapter: str, path: str, tmp_path_factory: pytest.TempPathFactory, blueprint: Blueprint
+) -> Harness:
+    """A fresh sandbox of ``adapter`` for ``blueprint``, the one at ``path``."""
+    return Harness(load_adapter(adapter), blueprint, REPO / path, tmp_path_factory.mktemp(adapter))
 
 
 def validated(plan: Plan) -> Plan:
@@ -87,13 +96,8 @@ def real_plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plan]:
     """Plans of the example blueprints, on fresh and on changed sandboxes."""
     plans: dict[str, Plan] = {}
 
-    municipality = loaded("blueprints/examples/municipality")
-    now = Harness(
-        load_adapter("servicenow"),
-        municipality,
-        REPO / "blueprints/examples/municipality",
-        tmp_path_factory.mktemp("servicenow"),
-    )
+    municipality = loaded(MUNICIPALITY)
+    now = sandbox("servicenow", MUNICIPALITY, tmp_path_factory, municipality)
     plans["servicenow fresh"] = now.plan()
     now.converge()
     _drift(now)
@@ -105,21 +109,11 @@ def real_plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plan]:
     )
     plans["servicenow edited"] = now.plan(blueprint=edited, prune=True)
 
-    jsm = Harness(
-        load_adapter("jsm"),
-        municipality,
-        REPO / "blueprints/examples/municipality",
-        tmp_path_factory.mktemp("jsm"),
-    )
+    jsm = sandbox("jsm", MUNICIPALITY, tmp_path_factory, municipality)
     plans["jsm fresh"] = jsm.plan()
 
-    university = loaded("blueprints/examples/university.yaml")
-    topdesk = Harness(
-        load_adapter("topdesk"),
-        university,
-        REPO / "blueprints/examples/university.yaml",
-        tmp_path_factory.mktemp("topdesk"),
-    )
+    university = loaded(UNIVERSITY)
+    topdesk = sandbox("topdesk", UNIVERSITY, tmp_path_factory, university)
     topdesk.converge()
     # Another team's copy, without this lock file: TOPdesk's markers name the first owner.
     other = university.model_copy(
