@@ -403,10 +403,16 @@ def plan_differences(saved: Plan, now: Plan) -> list[str]:
     return lines
 
 
-def _what_changed(context: Context, saved: Plan, snapshot: Snapshot) -> str:
-    """The records a plan made now would treat differently from ``saved``."""
+def _saved_options(saved: Plan) -> tuple[bool, bool]:
+    """The ``prune`` and ``take_over`` a saved plan was made with, as its changes show."""
     prune = any(c.action == Action.DELETE for c in saved.changes)
     take_over = any(c.action == Action.ADOPT and c.owner for c in saved.changes)
+    return prune, take_over
+
+
+def _what_changed(context: Context, saved: Plan, snapshot: Snapshot) -> str:
+    """The records a plan made now would treat differently from ``saved``."""
+    prune, take_over = _saved_options(saved)
     now = make_plan(context, snapshot, prune=prune, take_over=take_over, saveable=False).plan
     differences = plan_differences(saved, now)
     if not differences:
@@ -736,8 +742,7 @@ class Session:
         if options.parallelism:
             self.client.parallelism = options.parallelism
         if saved is not None:
-            prune = any(c.action == Action.DELETE for c in saved.changes)
-            take_over = any(c.action == Action.ADOPT and c.owner for c in saved.changes)
+            prune, take_over = _saved_options(saved)
         planned = await self.plan(prune=prune, saved=saved, take_over=take_over, saveable=False)
         message = planned.snapshot.resuming()
         if message and callbacks.on_resume is not None:
