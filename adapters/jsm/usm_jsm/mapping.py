@@ -29,6 +29,7 @@ from usm_config.blueprint.usm import (
     ProcessId,
 )
 from usm_config.compile import walk
+from usm_config.compile.memo import built_once
 from usm_config.compile.sink import RecordSink
 from usm_config.engine.records import Desired, ref
 from usm_jsm.kinds import KINDS
@@ -678,6 +679,7 @@ def _slas(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
 # ----------------------------------------------------------------------------- compile
 
 
+@built_once
 def build(bp: Blueprint) -> RecordSink:
     """Every record of ``bp``, with the blueprint path each one comes from."""
     sink = RecordSink(KINDS, TOOL)

@@ -21,6 +21,7 @@ from pydantic import JsonValue
 from usm_config.blueprint.model import Blueprint, Process, Service
 from usm_config.blueprint.usm import CallType, ProcessId
 from usm_config.compile import walk
+from usm_config.compile.memo import built_once
 from usm_config.compile.sink import RecordSink
 from usm_config.compile.sink import record_counts as count_records
 from usm_config.compile.walk import AgreementKind, Lookups
@@ -657,20 +658,12 @@ def _workflows(bp: Blueprint, out: RecordSink) -> None:
             out.add("sys_hub_flow", {"name": flow}, f"flow:{wf.id}", (*at, "x-servicenow", "flow"))
 
 
-#: The blueprint compiled last and its records. A plan compiles the same blueprint object
-#: twice (its clashes are checked with the overrides, then its records are diffed); the
-#: second time costs nothing.
-_LAST: dict[str, tuple[Blueprint, RecordSink]] = {}
-
-
+@built_once
 def compile_records(bp: Blueprint) -> RecordSink:
     """Every record ``bp`` maps to, with its blueprint path, clashes included.
 
     The sink is shared by calls for the same blueprint object: read it, do not add to it.
     """
-    last = _LAST.get("compiled")
-    if last is not None and last[0] is bp:
-        return last[1]
     out = RecordSink(KINDS, TOOL)
     lk = Lookups.of(bp)
     choices = priority_values(bp.classification.priority) if bp.classification else {}
@@ -690,7 +683,6 @@ def compile_records(bp: Blueprint) -> RecordSink:
     _call_types(bp, out)
     _catalog(bp, lk, out)
     _workflows(bp, out)
-    _LAST["compiled"] = (bp, out)
     return out
 
 

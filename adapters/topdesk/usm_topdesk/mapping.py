@@ -23,6 +23,7 @@ from usm_config.blueprint.model import Blueprint, Matrix, Schedule, Team, durati
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, CallStatus, CallType, ProcessId
 from usm_config.compile import walk
 from usm_config.compile.article import Locale, workflow_article
+from usm_config.compile.memo import built_once
 from usm_config.compile.settings import setting
 from usm_config.compile.sink import RecordSink
 from usm_config.engine.records import Desired, ref
@@ -560,6 +561,7 @@ def _process_steps(bp: Blueprint, out: Build) -> None:
 # ----------------------------------------------------------------------------- compile
 
 
+@built_once
 def build(bp: Blueprint) -> Build:
     """Every record of ``bp``, with the blueprint path each one comes from and the details
     of every checklist item."""

@@ -1,0 +1,61 @@
+"""An adapter builds the records of one blueprint object once, however often a plan asks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from usm_jsm import mapping as jsm_mapping
+from usm_servicenow import mapping as servicenow_mapping
+from usm_topdesk import mapping as topdesk_mapping
+
+from usm_config.blueprint.loader import load_blueprint
+from usm_config.blueprint.model import Blueprint
+from usm_config.compile.memo import built_once
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _blueprint(name: str = "university.yaml") -> Blueprint:
+    result = load_blueprint(ROOT / "blueprints" / "examples" / name)
+    assert result.blueprint is not None
+    return result.blueprint
+
+
+def test_the_same_blueprint_object_is_built_once() -> None:
+    calls: list[Blueprint] = []
+
+    @built_once
+    def build(bp: Blueprint) -> list[str]:
+        calls.append(bp)
+        return [service.id for service in bp.services]
+
+    first = _blueprint()
+    assert build(first) is build(first)
+    assert calls == [first]
+
+
+def test_another_blueprint_object_is_built_again_and_replaces_the_first() -> None:
+    calls: list[Blueprint] = []
+
+    @built_once
+    def build(bp: Blueprint) -> int:
+        calls.append(bp)
+        return len(calls)
+
+    first, equal_copy = _blueprint(), _blueprint()
+    assert first == equal_copy and first is not equal_copy
+    assert [build(first), build(equal_copy), build(first)] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [servicenow_mapping.compile_records, jsm_mapping.build, topdesk_mapping.build],
+    ids=["servicenow", "jsm", "topdesk"],
+)
+def test_every_adapter_remembers_its_build(build: Callable[[Blueprint], Any]) -> None:
+    bp = _blueprint()
+    assert build(bp) is build(bp)
+    assert build(_blueprint()) is not build(bp)
