@@ -232,6 +232,17 @@ async def read_list(
         paging = step.next_params
 
 
+async def read_slas(client: HttpClient, filters: Mapping[str, str]) -> tuple[list[Any], bool]:
+    """The SLA services ``/incidents/slas`` lists for ``filters`` (``service``, ``contract``),
+    and whether they are all of them: the list answers at most 100 rows, says 206 when there
+    are more and has no later pages (incident 4.2.6: "provide more specific filter parameters
+    instead"; §2.4)."""
+    endpoint = LISTS["slas"]
+    response = await client.request("GET", endpoint.path, params={**endpoint.params, **filters})
+    step = endpoint.paging.read_page(response, _body(response) if response.content else None, {})
+    return step.items, response.status_code != 206
+
+
 @dataclass(frozen=True)
 class Reach:
     """What one plan found about the tenant: its versions and the modules out of reach."""

@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from usm_config.aio import gather_bounded
 from usm_config.engine.records import Record
 from usm_config.http import HttpClient, NotFoundError, PermissionDeniedError
 from usm_topdesk import client as api
@@ -92,16 +93,44 @@ async def _knowledge(client: HttpClient, kinds: set[str]) -> list[Record]:
 
 
 async def _service_levels(client: HttpClient) -> list[Record]:
-    """``/incidents/slas`` has no later pages (§2.4): it is read per service."""
-    services = await api.read_list(client, "services")
-    limit = asyncio.Semaphore(client.parallelism)
-
-    async def of(service: Any) -> list[Any]:
-        async with limit:
-            return await api.read_list(client, "slas", {"service": service["id"]})
-
-    rows = await asyncio.gather(*(of(s) for s in services))
-    return parse_slas([row for found in rows for row in found])
+    """SLA services. ``/incidents/slas`` answers at most 100 rows and has no later pages
+    (:func:`usm_topdesk.client.read_slas`), so one read serves a tenant with fewer; a tenant
+    with more is read per service, and a service with more per contract, for every contract
+    seen in any answer. A contract no answer shows cannot be asked for: then a warning says
+    which services may have SLA services the plan does not see (their checklist items stay
+    listed)."""
+    rows, whole = await api.read_slas(client, {})
+    if whole:
+        return parse_slas(rows)
+    listed = await api.read_list(client, "services")
+    named = {str(s["id"]): str(s.get("name") or s["id"]) for s in listed}
+    services = list(named)
+    answers = await gather_bounded(
+        (api.read_slas(client, {"service": s}) for s in services), client.parallelism
+    )
+    found = rows + [row for service_rows, _ in answers for row in service_rows]
+    cut = [s for s, (_, service_whole) in zip(services, answers, strict=True) if not service_whole]
+    contracts = sorted({str(row.get("contractId")) for row in found})
+    pairs = [(s, c) for s in cut for c in contracts]
+    answers = await gather_bounded(
+        (api.read_slas(client, {"service": s, "contract": c}) for s, c in pairs),
+        client.parallelism,
+    )
+    found += [row for pair_rows, _ in answers for row in pair_rows]
+    if cut:
+        log.warning(
+            "TOPdesk lists at most 100 SLA services per request and %d service(s) have more "
+            "(%s): they were read per contract, for the %d contract(s) seen; an SLA service "
+            "of another contract is not seen and its checklist item stays listed",
+            len(cut),
+            ", ".join(named[s] for s in cut[:5]) + (", ..." if len(cut) > 5 else ""),
+            len(contracts),
+        )
+    unique = {
+        (row.get("id"), row.get("contractId"), row.get("serviceId"), row.get("serviceLevelId")): row
+        for row in found
+    }
+    return parse_slas(list(unique.values()))
 
 
 def _guarded(kinds: set[str], job: Job) -> Job:

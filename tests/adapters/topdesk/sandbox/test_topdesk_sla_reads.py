@@ -1,0 +1,116 @@
+"""SLA services read from the emulator: ``/incidents/slas`` answers at most 100 rows, says 206
+when there are more, and has no later pages (topdesk.md §2.4). The adapter reads a small
+tenant in one request, a larger one per service, and a service in more than 100 contracts per
+contract."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+import httpx
+import pytest
+from topdesk_sandbox_support import Api
+from usm_topdesk import reads
+from usm_topdesk.adapter import ADAPTER
+from usm_topdesk.sandbox import create_app
+
+from usm_config.engine.records import Record
+from usm_config.http import BasicAuthConfig, HttpClient, build_auth
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """The emulator in process, with the query of every ``/incidents/slas`` request kept."""
+
+    def __init__(self, app: object) -> None:
+        self.inner = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        self.sla_queries: list[dict[str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/incidents/slas"):
+            self.sla_queries.append(dict(request.url.params))
+        return await self.inner.handle_async_request(request)
+
+
+class Tenant:
+    def __init__(self) -> None:
+        self.app = create_app()
+        self.api = Api(self.app)
+        self.service_ids: dict[str, str] = {}
+
+    def sla(self, contract: str, service: str, level: str = "Gold") -> None:
+        if service not in self.service_ids:
+            self.service_ids[service] = self.api.ok("POST", "services", {"name": service})["id"]
+        form = {"contract": contract, "service": service, "serviceLevel": level}
+        assert self.api.control("POST", "/_sandbox/ui/slas", form).status_code == 201
+
+    def read(self) -> tuple[list[Record], list[dict[str, str]]]:
+        login = ADAPTER.sandbox_credentials()
+        assert isinstance(login.auth, BasicAuthConfig)
+        auth, secrets = build_auth(login.auth, dict(login.environ))
+        transport = Recording(self.app)
+
+        async def main() -> list[Record]:
+            async with HttpClient(
+                "http://tenant.test", transport=transport, auth=auth, secrets=secrets
+            ) as client:
+                return await ADAPTER.read(client, ["service_level"])
+
+        reads._REACH.clear()
+        records = asyncio.run(main())
+        return records, transport.sla_queries
+
+    def pairs(self, records: Iterable[Record]) -> set[tuple[str, str]]:
+        names = {key: name for name, key in self.service_ids.items()}
+        return {(str(r.fields["contract"]), names[str(r.fields["service"])]) for r in records}
+
+
+def test_a_tenant_with_fewer_than_100_sla_services_is_read_in_one_request() -> None:
+    tenant = Tenant()
+    for n in range(99):
+        tenant.sla(f"Contract {n % 7}", f"Service {n}")
+    records, queries = tenant.read()
+    assert queries == [{"page_size": "100"}]
+    assert tenant.pairs(records) == {(f"Contract {n % 7}", f"Service {n}") for n in range(99)}
+
+
+def test_a_tenant_with_more_is_read_per_service() -> None:
+    tenant = Tenant()
+    for n in range(101):
+        tenant.sla(f"Contract {n % 7}", f"Service {n}")
+    records, queries = tenant.read()
+    assert len(records) == 101
+    assert queries[0] == {"page_size": "100"}
+    assert sorted(q["service"] for q in queries[1:]) == sorted(tenant.service_ids.values())
+
+
+def test_a_service_in_more_than_100_contracts_is_read_per_contract(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tenant = Tenant()
+    for n in range(120):
+        tenant.sla(f"Contract {n}", "Workplace")
+    for n in range(100, 120):  # contracts beyond the first answer's 100, seen through Mail
+        tenant.sla(f"Contract {n}", "Mail")
+    with caplog.at_level(logging.WARNING, logger="usm_topdesk"):
+        records, queries = tenant.read()
+    expected = {(f"Contract {n}", "Workplace") for n in range(120)}
+    assert tenant.pairs(records) == expected | {(f"Contract {n}", "Mail") for n in range(100, 120)}
+    workplace = tenant.service_ids["Workplace"]
+    per_contract = [q for q in queries if q.get("service") == workplace and "contract" in q]
+    assert len(per_contract) == 120
+    assert "1 service(s) have more (Workplace)" in caplog.text
+
+
+def test_a_contract_no_answer_shows_is_said_to_be_unseen(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tenant = Tenant()
+    for n in range(103):
+        tenant.sla(f"Contract {n}", "Workplace")
+    with caplog.at_level(logging.WARNING, logger="usm_topdesk"):
+        records, _ = tenant.read()
+    assert tenant.pairs(records) == {(f"Contract {n}", "Workplace") for n in range(100)}
+    assert "for the 100 contract(s) seen" in caplog.text
+    assert "an SLA service of another contract is not seen" in caplog.text
