@@ -111,6 +111,8 @@ class Collection:
     page: int
     per: str | None = None
     extra: int = 0
+    #: Fewer records than this come in one unfiltered answer (TOPdesk's SLA services).
+    whole_below: int = 0
 
 
 #: ServiceNow: every table pages by 1,000 (servicenow.md §1.2).
@@ -140,9 +142,10 @@ JSM = {
 #: TOPdesk (topdesk.md §2.4): the incident search lists, categories (subcategories come with
 #: them), branches, departments, services and service windows whole, one request each;
 #: operator groups and the knowledge base in pages of 100, the knowledge base once per language
-#: (two); SLA services per service (``/incidents/slas`` has no later pages). The kinds the API
-#: cannot read cost nothing. The plan's probe of ``/version``, ``/productVersion`` and one list
-#: per module (9 requests) is not part of the bound.
+#: (two); SLA services in one request when there are fewer than 100, else per service
+#: (``/incidents/slas`` has no later pages). The kinds the API cannot read cost nothing. The
+#: plan's probe of ``/version``, ``/productVersion`` and one list per module (9 requests) is not
+#: part of the bound.
 TOPDESK = {
     **{
         kind: Collection(10_000)
@@ -155,7 +158,7 @@ TOPDESK = {
     "operator_group": Collection(100),
     "knowledge_folder": Collection(100, extra=1),
     "knowledge_item": Collection(100, extra=1),
-    "service_level": Collection(100, per="service"),
+    "service_level": Collection(100, per="service", whole_below=100),
 }  # fmt: skip
 READ_BOUNDS = {"servicenow": SERVICENOW, "jsm": JSM, "topdesk": TOPDESK}
 #: Requests a field's contexts cost besides their pages: its issue type and project mappings.
@@ -168,6 +171,8 @@ def read_bound(adapter: str, live: list[Record]) -> int:
     total = 0
     for kind, collection in READ_BOUNDS[adapter].items():
         parents = per_kind.get(collection.per, 0) if collection.per else 1
+        if per_kind.get(kind, 0) < collection.whole_below:
+            parents = 1
         if collection.per == "field":
             # Only the fields whose contexts are read count: those usm-config manages.
             parents = len({str(r.fields.get("field")) for r in live if r.kind == kind})

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from usm_config import yamlsource
@@ -154,6 +156,35 @@ def _targets(adapter_name: str, url: str, parallelism: int) -> str:
     )
 
 
+def carry_out_sla_checklist(folder: Path, env: dict[str, str], url: str) -> int:
+    """Do what a TOPdesk administrator does after the apply: put every service the plan lists
+    into its SLA contract, in the settings screens (the emulator's ``/_sandbox/ui/slas``).
+    A converged plan then finds an SLA service per service, read one service at a time.
+    Returns how many checklist items were carried out."""
+    listed = usm_config(
+        ["plan", "scaled.yaml", "--target", "bench", "-o", "summary", "--out", "todo.json"],
+        folder,
+        env,
+    )
+    assert listed.exit_code == 0, listed.output[-2000:]
+    changes = json.loads((folder / "todo.json").read_text(encoding="utf-8"))["changes"]
+    todo = [c for c in changes if c["kind"] == "service_level" and c["action"] == "manual"]
+    with httpx.Client(base_url=url) as ui:
+        for change in todo:
+            contract, service = change["key"]
+            form = {"contract": contract, "service": service, "serviceLevel": "Gold"}
+            answer = ui.post("/_sandbox/ui/slas", json=form)
+            assert answer.status_code == 201, answer.text
+    return len(todo)
+
+
+def _manual(output: str) -> int:
+    """The manual steps a plan's summary counts."""
+    found = re.search(r"(\d+) manual\.", output)
+    assert found is not None, output[-2000:]
+    return int(found.group(1))
+
+
 def _requests(app: Any) -> int:
     return len(app.state.request_log)
 
@@ -198,6 +229,15 @@ def measure(
             plan_requests = _requests(app) - before
             store = app.state.store
             records = sum(len(store.rows(table)) for table in store.tables())
+            if adapter_name == "topdesk":
+                carried_out = carry_out_sla_checklist(folder, env, url)
+                before = _requests(app)
+                done = usm_config(
+                    ["plan", "scaled.yaml", "--target", "bench", "-o", "summary"], folder, env
+                )
+                assert done.exit_code == 0, done.output[-2000:]
+                assert _manual(done.output) == _manual(plan.output) - carried_out, done.output
+                row.update(done_cpu=done.cpu, done_requests=_requests(app) - before)
     bound = math.ceil(apply_requests / parallelism) * latency_ms / 1000
     row.update(
         records=records,
@@ -217,20 +257,23 @@ def measure(
 
 HEADER = (
     "| services | records | load ruamel s | load libyaml s | speed-up "
-    "| converged plan CPU s | plan peak RSS MiB | apply wall s | latency bound s | ratio "
-    "| apply requests | apply CPU s | apply peak RSS MiB | emulator CPU s |"
+    "| converged plan CPU s | plan requests | plan peak RSS MiB | apply wall s | latency bound s "
+    "| ratio | apply requests | apply CPU s | apply peak RSS MiB | emulator CPU s "
+    "| plan CPU s, checklist done (requests) |"
 )
 
 
 def table_row(row: dict[str, Any]) -> str:
-    """One Markdown table row."""
+    """One Markdown table row (the last cell only for TOPdesk, whose SLA checklist the
+    benchmark carries out)."""
+    done = f"{row['done_cpu']:.2f} ({row['done_requests']:,})" if "done_cpu" in row else "-"
     return (
         f"| {row['services']:,} | {row['records']:,} | {row['load_ruamel']:.2f} "
         f"| {row['load_libyaml']:.2f} | {row['load_ruamel'] / row['load_libyaml']:.1f}x "
-        f"| {row['plan_cpu']:.2f} | {row['plan_mib']:.0f} | {row['apply_wall']:.1f} "
-        f"| {row['apply_bound']:.1f} | {row['apply_wall'] / row['apply_bound']:.2f} "
-        f"| {row['apply_requests']:,} | {row['apply_cpu']:.1f} | {row['apply_mib']:.0f} "
-        f"| {row['emulator_cpu']:.1f} |"
+        f"| {row['plan_cpu']:.2f} | {row['plan_requests']:,} | {row['plan_mib']:.0f} "
+        f"| {row['apply_wall']:.1f} | {row['apply_bound']:.1f} "
+        f"| {row['apply_wall'] / row['apply_bound']:.2f} | {row['apply_requests']:,} "
+        f"| {row['apply_cpu']:.1f} | {row['apply_mib']:.0f} | {row['emulator_cpu']:.1f} | {done} |"
     )
 
 
