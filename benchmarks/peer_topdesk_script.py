@@ -1,0 +1,136 @@
+"""Peer baseline: what an administrator's script does without usm-config, against the same
+TOPdesk.
+
+The script an administrator would write with the PyPI ``topdesk`` client (which sends each
+request with ``requests``, a new connection each) to provision the services of a blueprint
+in TOPdesk: the provider's branch, a department per customer and an operator group per team,
+each looked up by name first with a FIQL ``query`` (so that the script can be run again), the
+services listed once (``/services`` cannot be filtered by name) and each missing one created,
+one request at a time. Beside it, in the same run and against an emulator served the same way
+with the same latency, ``usm-config apply`` (a separate process) applies the whole blueprint
+to a new tenant (knowledge items, task flags, the checklist's reads and the re-plan
+included); the table gives requests and wall time side by side, and what a usm-config plan
+would still do after the script.
+
+    cd benchmarks && ../.venv/bin/python peer_topdesk_script.py --services 500 --latency-ms 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench_apply import scaled_blueprint
+from bench_curve import _login, _targets, served, usm_config, write_blueprint
+from topdesk import Topdesk  # type: ignore[import-untyped]
+
+LOGIN = ("admin", "sandbox-app-password")
+
+
+def _quoted(name: str) -> str:
+    """``name`` as a FIQL string value (topdesk.md §2.7)."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _find_or_create(client: Any, path: str, field: str, body: dict[str, Any]) -> tuple[str, int]:
+    """The id of the record of ``path`` whose ``field`` is ``body[field]``, created when there
+    is none; and 1 when it was created."""
+    found = client.get(path, params={"query": f"{field}=={_quoted(body[field])}"}) or []
+    if found:
+        return str(found[0]["id"]), 0
+    return str(client.post(path, data=body)["id"]), 1
+
+
+def provision(url: str, services: int) -> int:
+    """Run the administrator's script; the number of objects it created."""
+    blueprint = scaled_blueprint(services)
+    # The library is untyped; its answers are plain JSON.
+    client: Any = Topdesk(url, app_creds=LOGIN)
+    branch, created = _find_or_create(
+        client,
+        "/branches",
+        "name",
+        {"name": blueprint.organisation.name, "branchType": "independentBranch"},
+    )
+    for customer in blueprint.customers:
+        created += _find_or_create(client, "/departments", "name", {"name": customer.name})[1]
+    for team in blueprint.teams:
+        body = {"groupName": team.name, "branch": {"id": branch}}
+        created += _find_or_create(client, "/operatorgroups", "groupName", body)[1]
+    listed = client.get("/services", params={"$top": 10000}) or {"results": []}
+    names = {s["name"] for s in listed["results"]}
+    for service in blueprint.services:
+        if service.name not in names:
+            client.post("/services", data={"name": service.name})
+            created += 1
+    return created
+
+
+def run(services: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
+    """Both ways against fresh emulators with the same latency; requests and wall time."""
+    blueprint = scaled_blueprint(services)
+    row: dict[str, Any] = {"services": services}
+    env = {**os.environ, **_login("topdesk")[1]}
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        write_blueprint(blueprint, folder / "scaled.yaml")
+        with served("topdesk", folder / "peer", latency_ms) as (url, app):
+            started = time.perf_counter()
+            row["peer_created"] = provision(url, services)
+            row["peer_wall"] = time.perf_counter() - started
+            row["peer_requests"] = len(app.state.request_log)
+            # What usm-config would still do after the script.
+            (folder / "targets.yaml").write_text(
+                _targets("topdesk", url, parallelism), encoding="utf-8"
+            )
+            # The script's operator groups lack the task flags usm-config sets: all of them
+            # are rewritten, which the mass-change guard would stop.
+            args = ["plan", "scaled.yaml", "--target", "bench", "-o", "summary"]
+            plan = usm_config([*args, "--mass-change-limit", "1"], folder, env)
+            assert plan.exit_code == 0, plan.output[-2000:]
+            row["peer_left"] = plan.output.strip().splitlines()[-1]
+        with served("topdesk", folder / "tool", latency_ms) as (url, app):
+            (folder / "targets.yaml").write_text(
+                _targets("topdesk", url, parallelism), encoding="utf-8"
+            )
+            args = ["apply", "scaled.yaml", "--target", "bench", "--auto-approve", "-o", "summary"]
+            apply = usm_config(args, folder, env)
+            assert apply.exit_code == 0, apply.output[-2000:]
+            row["tool_wall"] = apply.wall
+            row["tool_requests"] = len(app.state.request_log)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--services", type=int, nargs="+", default=[500])
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--parallelism", type=int, default=8)
+    args = parser.parse_args()
+    print(
+        f"topdesk, new tenant: {args.latency_ms:g} ms latency; the script uses topdesk "
+        f"{version('topdesk')}"
+    )
+    print(
+        "| services | script creates | script requests | usm-config apply requests "
+        "| script wall s | usm-config apply wall s | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for services in args.services:
+        row = run(services, args.latency_ms, args.parallelism)
+        print(
+            f"| {services:,} | {row['peer_created']:,} | {row['peer_requests']:,} "
+            f"| {row['tool_requests']:,} | {row['peer_wall']:.1f} | {row['tool_wall']:.1f} "
+            f"| {row['peer_wall'] / row['tool_wall']:.1f}x |",
+            flush=True,
+        )
+        print(f"  usm-config plan after the script: {row['peer_left']}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
