@@ -22,7 +22,7 @@ from usm_topdesk import client as api
 from usm_topdesk import reads, writes
 from usm_topdesk.adapter import ADAPTER
 
-from usm_config.http import HttpClient
+from usm_config.http import HttpClient, HttpStatusError
 
 BASE = "https://tenant.topdesk.test"
 API = f"{BASE}/tas/api"
@@ -367,3 +367,28 @@ def test_sla_services_are_read_at_the_target_parallelism(parallelism: int) -> No
 
     assert [r.target_id for r in run_client(BASE, read)] == ["one"]
     assert most == parallelism
+
+
+@respx.mock
+def test_sla_services_are_read_per_service_when_a_filter_is_required() -> None:
+    probe_routes(respx.mock)
+    respx.get(f"{API}/services").respond(200, json={"results": [{"id": "s1", "name": "Mail"}]})
+
+    def slas(request: httpx.Request) -> httpx.Response:
+        if "service" not in query(request):
+            return httpx.Response(400, json=[{"message": "Provide a filter"}])
+        row = {"id": "sla", "contractName": "Finance", "serviceId": "s1"}
+        return httpx.Response(200, json={"results": [row]})
+
+    route = respx.get(f"{API}/incidents/slas").mock(side_effect=slas)
+    records = run_client(BASE, lambda c: ADAPTER.read(c, ["service_level"]))
+    assert [(r.target_id, r.fields["service"]) for r in records] == [("sla", "s1")]
+    assert [query(c.request).get("service") for c in route.calls] == [None, "s1"]
+
+
+@respx.mock
+def test_an_sla_read_refused_otherwise_fails_the_read() -> None:
+    probe_routes(respx.mock)
+    respx.get(f"{API}/incidents/slas").respond(500, json=[{"message": "Internal error"}])
+    with pytest.raises(HttpStatusError):
+        run_client(BASE, lambda c: ADAPTER.read(c, ["service_level"]))
