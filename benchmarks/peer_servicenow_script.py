@@ -13,7 +13,6 @@ from a fresh instance; the table gives requests and wall time side by side.
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 import time
@@ -24,6 +23,7 @@ import trustme
 from bench_apply import scaled_blueprint
 from bench_curve import served, usm_config, write_blueprint
 from pysnc import ServiceNowClient  # type: ignore[import-untyped]
+from side_by_side import apply_to_new_instance, arguments, report
 
 from usm_config.adapter import load_adapter
 from usm_config.engine.records import Op, Record, ref_target
@@ -103,7 +103,7 @@ def run(services: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
     records = sorted(
         adapter.compile(blueprint).records, key=lambda r: list(adapter.kinds).index(r.kind)
     )
-    row: dict[str, Any] = {"services": services, "records": len(records)}
+    row: dict[str, Any] = {"services": services, "count": len(records)}
     env = {**os.environ, "BENCH_USER": "admin", "BENCH_PASSWORD": "admin"}
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -123,13 +123,13 @@ def run(services: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
                 ["plan", "scaled.yaml", "--target", "bench", "-o", "summary"], folder, env
             )
             row["peer_left"] = plan.output.strip().splitlines()[-1] if plan.output else ""
-        with served("servicenow", folder / "tool", latency_ms) as (url, app):
-            _targets(folder, url, parallelism, None)
-            args = ["apply", "scaled.yaml", "--target", "bench", "--auto-approve", "-o", "summary"]
-            apply = usm_config(args, folder, env)
-            assert apply.exit_code == 0, apply.output[-2000:]
-            row["tool_wall"] = apply.wall
-            row["tool_requests"] = len(app.state.request_log)
+        row["tool_wall"], row["tool_requests"] = apply_to_new_instance(
+            "servicenow",
+            folder,
+            latency_ms,
+            env,
+            lambda url: _targets(folder, url, parallelism, None),
+        )
     return row
 
 
@@ -145,30 +145,12 @@ def _targets(folder: Path, url: str, parallelism: int, ca: str | None) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--services", type=int, nargs="+", default=[50])
-    parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--parallelism", type=int, default=8)
-    args = parser.parse_args()
+    args = arguments(__doc__, services=50)
     # requests lets these variables override an explicit CA file; the run's CA must win.
     os.environ.pop("REQUESTS_CA_BUNDLE", None)
     os.environ.pop("CURL_CA_BUNDLE", None)
-    print(f"servicenow, fresh instance: {args.latency_ms:g} ms latency")
-    print(
-        "| services | records | pysnc script requests | usm-config apply requests | ratio "
-        "| pysnc script wall s | usm-config apply wall s | ratio |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    for services in args.services:
-        row = run(services, args.latency_ms, args.parallelism)
-        print(
-            f"| {services:,} | {row['records']:,} | {row['peer_requests']:,} "
-            f"| {row['tool_requests']:,} | {row['peer_requests'] / row['tool_requests']:.1f}x "
-            f"| {row['peer_wall']:.1f} | {row['tool_wall']:.1f} "
-            f"| {row['peer_wall'] / row['tool_wall']:.1f}x |",
-            flush=True,
-        )
-        print(f"  usm-config plan after the pysnc script: {row['peer_left']}", flush=True)
+    title = f"servicenow, fresh instance: {args.latency_ms:g} ms latency"
+    report(args, title, "records", "pysnc script", run)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ would still do after the script.
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 import time
@@ -27,6 +26,7 @@ from typing import Any
 
 from bench_apply import scaled_blueprint
 from bench_curve import _login, _targets, served, usm_config, write_blueprint
+from side_by_side import apply_to_new_instance, arguments, report
 from topdesk import Topdesk  # type: ignore[import-untyped]
 
 LOGIN = ("admin", "sandbox-app-password")
@@ -81,7 +81,7 @@ def run(services: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
         write_blueprint(blueprint, folder / "scaled.yaml")
         with served("topdesk", folder / "peer", latency_ms) as (url, app):
             started = time.perf_counter()
-            row["peer_created"] = provision(url, services)
+            row["count"] = provision(url, services)
             row["peer_wall"] = time.perf_counter() - started
             row["peer_requests"] = len(app.state.request_log)
             # What usm-config would still do after the script.
@@ -94,42 +94,25 @@ def run(services: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
             plan = usm_config([*args, "--mass-change-limit", "1"], folder, env)
             assert plan.exit_code == 0, plan.output[-2000:]
             row["peer_left"] = plan.output.strip().splitlines()[-1]
-        with served("topdesk", folder / "tool", latency_ms) as (url, app):
-            (folder / "targets.yaml").write_text(
+        row["tool_wall"], row["tool_requests"] = apply_to_new_instance(
+            "topdesk",
+            folder,
+            latency_ms,
+            env,
+            lambda url: (folder / "targets.yaml").write_text(
                 _targets("topdesk", url, parallelism), encoding="utf-8"
-            )
-            args = ["apply", "scaled.yaml", "--target", "bench", "--auto-approve", "-o", "summary"]
-            apply = usm_config(args, folder, env)
-            assert apply.exit_code == 0, apply.output[-2000:]
-            row["tool_wall"] = apply.wall
-            row["tool_requests"] = len(app.state.request_log)
+            ),
+        )
     return row
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--services", type=int, nargs="+", default=[500])
-    parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--parallelism", type=int, default=8)
-    args = parser.parse_args()
-    print(
+    args = arguments(__doc__, services=500)
+    title = (
         f"topdesk, new tenant: {args.latency_ms:g} ms latency; the script uses topdesk "
         f"{version('topdesk')}"
     )
-    print(
-        "| services | script creates | script requests | usm-config apply requests "
-        "| script wall s | usm-config apply wall s | ratio |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for services in args.services:
-        row = run(services, args.latency_ms, args.parallelism)
-        print(
-            f"| {services:,} | {row['peer_created']:,} | {row['peer_requests']:,} "
-            f"| {row['tool_requests']:,} | {row['peer_wall']:.1f} | {row['tool_wall']:.1f} "
-            f"| {row['peer_wall'] / row['tool_wall']:.1f}x |",
-            flush=True,
-        )
-        print(f"  usm-config plan after the script: {row['peer_left']}", flush=True)
+    report(args, title, "script creates", "script", run)
 
 
 if __name__ == "__main__":
