@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 from topdesk_sandbox_support import Api
 from usm_topdesk import reads
 from usm_topdesk.adapter import ADAPTER
@@ -23,8 +24,8 @@ from usm_config.http import BasicAuthConfig, HttpClient, build_auth
 class Recording(httpx.AsyncBaseTransport):
     """The emulator in process, with the query of every ``/incidents/slas`` request kept."""
 
-    def __init__(self, app: object) -> None:
-        self.inner = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    def __init__(self, app: Starlette) -> None:
+        self.inner = httpx.ASGITransport(app=app)
         self.sla_queries: list[dict[str, str]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -34,6 +35,9 @@ class Recording(httpx.AsyncBaseTransport):
 
 
 class Tenant:
+    """A new emulated tenant whose SLA services an administrator enters in the settings
+    screens; :meth:`read` reads them back through the adapter."""
+
     def __init__(self) -> None:
         self.app = create_app()
         self.api = Api(self.app)
