@@ -62,8 +62,10 @@ def test_waiting_writes_share_one_sync_run_off_the_event_loop(syncs: Syncs) -> N
         with Journal(syncs.path, target="t", adapter="a") as journal:
             first = len(syncs.lines)
 
-            async def begin(name: str, delay: float = 0.0) -> int:
-                await asyncio.sleep(delay)
+            async def begin(name: str, late: bool = False) -> int:
+                # A late write waits until the first sync has counted the file's lines.
+                while late and len(syncs.lines) == first:
+                    await asyncio.sleep(0.001)
                 journal.write(event="begin", change=name)
                 await journal.durable()
                 # What the disk holds when the caller may send its write:
@@ -71,7 +73,7 @@ def test_waiting_writes_share_one_sync_run_off_the_event_loop(syncs: Syncs) -> N
 
             on_disk = await asyncio.gather(
                 *(begin(f"c{i}") for i in range(5)),
-                begin("late", delay=0.02),  # written while the first sync is running
+                begin("late", late=True),  # written while the first sync is running
             )
             assert syncs.lines[first:] == [6, 7], "five waiters share the first fsync"
             assert threading.get_ident() not in syncs.threads[first:]
