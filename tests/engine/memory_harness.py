@@ -52,6 +52,7 @@ class Harness:
         prune: bool = False,
         stop: StopRequest | None = None,
         on_progress: Callable[[Change], None] | None = None,
+        parallelism: int = 3,
     ) -> ApplyResult:
         plan = self.plan(desired, prune=prune)
         lock = self.lock()
@@ -67,7 +68,7 @@ class Harness:
                         lock,
                         journal,
                         live,
-                        parallelism=3,
+                        parallelism=parallelism,
                         stop=stop,
                         on_progress=on_progress,
                     )

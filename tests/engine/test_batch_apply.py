@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from memory_harness import Harness
-from memory_tool import BatchMemoryAdapter, group, item
+from memory_tool import BatchMemoryAdapter, MemoryTool, group, item
+
+from usm_config.adapter import Write, WriteOutcome
+from usm_config.engine.records import Record
+from usm_config.http import HttpClient
 
 DESIRED = [group(f"g{i}", uid=f"g:{i}") for i in range(7)] + [
     item(f"i{i}", f"g{i}", uid=f"i:{i}") for i in range(7)
@@ -58,4 +67,48 @@ def test_refused_item_fails_and_stops_before_the_next_level(tmp_path: Path) -> N
     assert harness.tool.tables["item"] == {}
     adapter.reject_names = set()
     assert not harness.apply(DESIRED).failed
+    assert harness.plan(DESIRED).changes == ()
+
+
+class SlowBatches(BatchMemoryAdapter):
+    """Batches that take a while to answer, with how many are being sent at once."""
+
+    def __init__(self, tool: MemoryTool, desired: Sequence[Record] = ()) -> None:
+        super().__init__(tool, desired)
+        self.sending = 0
+        self.most_sending = 0
+
+    async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
+        self.sending += 1
+        self.most_sending = max(self.most_sending, self.sending)
+        try:
+            await asyncio.sleep(0.1)
+            return await super().write_batch(client, writes)
+        finally:
+            self.sending -= 1
+
+
+def test_a_batch_is_journaled_while_another_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fsync of one batch's intents runs while another batch is being sent, so a request
+    slot never waits for the disk; no more batches are sent at once than the parallelism."""
+    harness = Harness(tmp_path, SlowBatches)
+    adapter = harness.adapter
+    assert isinstance(adapter, SlowBatches)
+    sending_at_fsync: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        sending_at_fsync.append(adapter.sending)
+        time.sleep(0.03)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    result = harness.apply(DESIRED, parallelism=1)
+    monkeypatch.undo()
+
+    assert not result.failed and adapter.batches == 6
+    assert adapter.most_sending == 1
+    assert any(sending_at_fsync), sending_at_fsync
     assert harness.plan(DESIRED).changes == ()

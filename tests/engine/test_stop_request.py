@@ -62,3 +62,27 @@ def test_only_the_first_signal_counts() -> None:
     stop.request(signal.SIGINT)
     stop.request(signal.SIGTERM)
     assert stop.signal == signal.SIGINT and stop.exit_code == 130
+
+
+def test_a_stop_leaves_a_batch_journaled_ahead_unsent(tmp_path: Path) -> None:
+    """With one request at a time, the next batch is journaled while the first is sent; a stop
+    then keeps it from being sent, the stopped apply leaves no journal, and the next apply
+    writes it once."""
+    harness = Harness(tmp_path, BatchMemoryAdapter)
+    adapter = harness.adapter
+    assert isinstance(adapter, BatchMemoryAdapter)
+    stop = StopRequest()
+
+    result = harness.apply(
+        DESIRED, stop=stop, on_progress=lambda _: stop.request(signal.SIGINT), parallelism=1
+    )
+
+    assert result.stopped and adapter.batches == 1
+    assert len(result.done) == adapter.batch_size == len(harness.tool.tables["group"])
+    assert not harness.journal_path.exists()
+
+    rest = harness.apply(DESIRED)
+
+    assert len(rest.done) == len(DESIRED) - adapter.batch_size
+    assert len(harness.tool.tables["group"]) == 7 and len(harness.tool.tables["item"]) == 7
+    assert harness.plan(DESIRED).changes == ()

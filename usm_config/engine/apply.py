@@ -73,6 +73,9 @@ class Applier:
         self.journal = journal
         self.references = References.of(live)
         self.semaphore = asyncio.Semaphore(parallelism)
+        #: Batches prepared or in flight: a batch's intents are journaled and synced while
+        #: others are being sent, so a request slot never waits for the disk.
+        self.ahead = asyncio.Semaphore(2 * parallelism)
         self.on_progress = on_progress
         self.result = ApplyResult()
 
@@ -165,10 +168,11 @@ class Applier:
         """Send a chunk in one request; what the batch could not settle goes one by one."""
         assert isinstance(self.adapter, SupportsBatchWrites)
         outcomes: list[WriteOutcome | None]
-        # A chunk's writes are prepared once it may be sent: preparing every chunk of a level
-        # of 40,000 records first held all their bodies at once and kept the first answers
-        # waiting.
-        async with self.semaphore:
+        # A chunk's writes are prepared when at most ``2 * parallelism`` chunks are ahead of
+        # the answers: preparing every chunk of a level of 40,000 records first held all
+        # their bodies at once and kept the first answers waiting; preparing one only once it
+        # had a request slot kept that slot waiting for the journal's fsync.
+        async with self.ahead:
             if self._stopping:
                 return
             prepared: list[tuple[Change, Write]] = []
@@ -188,14 +192,19 @@ class Applier:
                 for change, _ in prepared:
                     self._begin(change)
             await self.journal.durable()
-            try:
-                outcomes = list(
-                    await self.adapter.write_batch(self.client, [w for _, w in prepared])
-                )
-            except (UncertainWriteError, TransientError) as exc:
-                # Any write of the batch may have happened: settle each one on its own.
-                log.debug("batch of %d: outcome unknown (%s)", len(prepared), exc)
-                outcomes = [None] * len(prepared)
+            async with self.semaphore:
+                if self._stopping:
+                    # Begun, never sent: a stopped apply clears its journal, and a killed
+                    # one's next run looks these up like any unconfirmed write.
+                    return
+                try:
+                    outcomes = list(
+                        await self.adapter.write_batch(self.client, [w for _, w in prepared])
+                    )
+                except (UncertainWriteError, TransientError) as exc:
+                    # Any write of the batch may have happened: settle each one on its own.
+                    log.debug("batch of %d: outcome unknown (%s)", len(prepared), exc)
+                    outcomes = [None] * len(prepared)
         retry: list[tuple[Change, bool]] = []
         with self.journal.together():
             for (change, _), outcome in zip(prepared, outcomes, strict=True):
