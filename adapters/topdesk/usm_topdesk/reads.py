@@ -118,14 +118,13 @@ async def _service_levels(client: HttpClient) -> list[Record]:
     )
     found = rows + [row for service_rows, _ in answers for row in service_rows]
     cut = [s for s, (_, service_whole) in zip(services, answers, strict=True) if not service_whole]
-    contracts = sorted({str(row.get("contractId")) for row in found})
-    pairs = [(s, c) for s in cut for c in contracts]
-    answers = await gather_bounded(
-        (api.read_slas(client, {"service": s, "contract": c}) for s, c in pairs),
-        client.parallelism,
-    )
-    found += [row for pair_rows, _ in answers for row in pair_rows]
     if cut:
+        contracts = sorted({str(row.get("contractId")) for row in found})
+        by_contract = await gather_bounded(
+            (api.read_slas(client, {"service": s, "contract": c}) for s in cut for c in contracts),
+            client.parallelism,
+        )
+        found += [row for pair_rows, _ in by_contract for row in pair_rows]
         log.warning(
             "TOPdesk lists at most 100 SLA services per request and %d service(s) have more "
             "(%s): they were read per contract, for the %d contract(s) seen; an SLA service "
@@ -165,7 +164,6 @@ async def read_tenant(client: HttpClient, kinds: Iterable[str]) -> list[Record]:
     """Every record of ``kinds`` that TOPdesk lets the API user read."""
     out = await reach(client)
     wanted = {k for k in kinds if MODULES.get(k) not in out.unreachable}
-    limit = asyncio.Semaphore(client.parallelism)
     jobs: list[Callable[[], Awaitable[list[Record]]]] = []
 
     def plain(kind: str) -> Callable[[], Awaitable[list[Record]]]:
@@ -191,9 +189,5 @@ async def read_tenant(client: HttpClient, kinds: Iterable[str]) -> list[Record]:
     if "service_level" in wanted:
         jobs.append(_guarded({"service_level"}, lambda: _service_levels(client)))
 
-    async def run(job: Callable[[], Awaitable[list[Record]]]) -> list[Record]:
-        async with limit:
-            return await job()
-
-    found = await asyncio.gather(*(run(job) for job in jobs))
+    found = await gather_bounded((job() for job in jobs), client.parallelism)
     return [record for records in found for record in records]
