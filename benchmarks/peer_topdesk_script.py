@@ -28,19 +28,15 @@ from bench_apply import scaled_blueprint
 from bench_curve import _login, _targets, served, usm_config, write_blueprint
 from side_by_side import apply_to_new_instance, arguments, report
 from topdesk import Topdesk  # type: ignore[import-untyped]
+from usm_topdesk.client import fiql_text
 
 LOGIN = ("admin", "sandbox-app-password")
-
-
-def _quoted(name: str) -> str:
-    """``name`` as a FIQL string value (topdesk.md §2.7)."""
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _find_or_create(client: Any, path: str, field: str, body: dict[str, Any]) -> tuple[str, int]:
     """The id of the record of ``path`` whose ``field`` is ``body[field]``, created when there
     is none; and 1 when it was created."""
-    found = client.get(path, params={"query": f"{field}=={_quoted(body[field])}"}) or []
+    found = client.get(path, params={"query": f"{field}=={fiql_text(body[field])}"}) or []
     if found:
         return str(found[0]["id"]), 0
     return str(client.post(path, data=body)["id"]), 1
