@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from topdesk_sandbox_support import Api
 from usm_topdesk import reads
@@ -118,3 +120,78 @@ def test_a_contract_no_answer_shows_is_said_to_be_unseen(
     assert tenant.pairs(records) == {(f"Contract {n}", "Workplace") for n in range(100)}
     assert "for the 100 contract(s) seen" in caplog.text
     assert "an SLA service of another contract is not seen" in caplog.text
+
+
+class Said(logging.Handler):
+    """The messages logged while it is attached (Hypothesis reruns a test body many times
+    within one ``caplog``)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+#: Contracts in a generated tenant: more than 100, so one service can be in more than 100.
+CONTRACTS = 130
+
+
+@st.composite
+def tenants(draw: st.DrawFn) -> list[tuple[str, str]]:
+    """SLA services (contract, service) in the order an administrator enters them: up to four
+    services, each in a run of contracts that may overlap another service's, and sometimes in
+    more than 100 of them."""
+    pairs = []
+    for n in range(draw(st.integers(1, 4))):
+        start = draw(st.integers(0, CONTRACTS - 1))
+        count = draw(st.sampled_from([0, 1, 30, 99, 100, 101, 120]))
+        pairs += [(f"Contract {(start + j) % CONTRACTS}", f"Service {n}") for j in range(count)]
+    return draw(st.permutations(pairs))
+
+
+@settings(max_examples=12, deadline=None)
+@given(entered=tenants())
+def test_the_read_finds_every_sla_service_an_answer_can_lead_to(
+    entered: list[tuple[str, str]],
+) -> None:
+    """Nothing is invented or doubled; every SLA service of a service in at most 100 contracts
+    is found, and of a service in more every one whose contract some answer shows (the
+    tenant's first 100 rows, or a service's). The requests: one when the tenant has at most
+    100, else one per service, plus one per contract seen for each service with more."""
+    tenant = Tenant()
+    for contract, service in entered:
+        tenant.sla(contract, service)
+    said = Said()
+    logger = logging.getLogger("usm_topdesk")
+    logger.addHandler(said)
+    try:
+        records, queries = tenant.read()
+    finally:
+        logger.removeHandler(said)
+    found = sorted((str(r.fields["contract"]), str(r.fields["service"])) for r in records)
+    names = {key: name for name, key in tenant.service_ids.items()}
+    found = [(contract, names[service]) for contract, service in found]
+    assert len(found) == len(set(found)), "an SLA service was read twice"
+    assert set(found) <= set(entered), "an SLA service was invented"
+
+    per_service: dict[str, list[str]] = {}
+    for contract, service in entered:
+        per_service.setdefault(service, []).append(contract)
+    cut = {service for service, contracts in per_service.items() if len(contracts) > 100}
+    shown = {contract for contract, _ in entered[:100]}
+    for contracts in per_service.values():
+        shown |= set(contracts[:100])
+    expected = {
+        (contract, service)
+        for contract, service in entered
+        if service not in cut or contract in shown
+    }
+    assert set(found) == expected
+    assert bool(cut) == any("have more" in message for message in said.messages)
+
+    if len(entered) <= 100:
+        assert queries == [{"page_size": "100"}]
+    else:
+        assert len(queries) == 1 + len(tenant.service_ids) + len(cut) * len(shown)
