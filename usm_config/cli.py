@@ -69,6 +69,19 @@ class UsmGroup(click.Group):
             vars(exc)["exit_code"] = EXIT_ERROR
 
 
+class _StderrHandler(logging.Handler):
+    """Writes each record to ``sys.stderr`` as it is when the record is logged, not as it was
+    when logging was set up: while a terminal shows a status line (a read's requests), stderr
+    is redirected so that lines land above it instead of through it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:  # logging must never stop a command
+            self.handleError(record)
+
+
 @click.group(
     cls=UsmGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -89,11 +102,9 @@ def cli(verbose: bool) -> None:
       usm-config validate blueprints/usm-reference.yaml
       usm-config show blueprints/examples/municipality
     """
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler])
     if verbose:
         # usm_config.http logs each request once, masked, with its timing and attempt; httpx's
         # own line would repeat it, httpcore's trace prints raw headers no redactor sees (a

@@ -54,7 +54,7 @@ from usm_config.engine.records import (
     streamed_fingerprint,
 )
 from usm_config.engine.references import resolve_live_references
-from usm_config.http import AuthConfig, HttpClient, RetryPolicy, build_auth
+from usm_config.http import AuthConfig, HttpClient, RequestStats, RetryPolicy, build_auth
 from usm_config.sandbox.embedded import EmbeddedTransport
 from usm_config.targets import ResolvedTarget
 
@@ -540,6 +540,8 @@ class RunOutcome:
 
 
 Progress = Callable[[int], AbstractContextManager[Callable[[Change], None]]]
+#: Shown while a read runs: ``status(what is read, the client's counters)``.
+ReadStatus = Callable[[str, RequestStats], AbstractContextManager[None]]
 
 
 def release_taken_over(context: Context, done: Sequence[Change]) -> None:
@@ -581,20 +583,29 @@ class Session:
     plan alone does not take it.
     """
 
-    def __init__(self, context: Context, client: HttpClient) -> None:
+    def __init__(
+        self, context: Context, client: HttpClient, status: ReadStatus | None = None
+    ) -> None:
         self.context = context
         self.client = client
+        self.status = status
         self.phases: list[Phase] = []
         self._exclusive = False
 
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, context: Context, *, sleep: Callable[[float], Awaitable[None]] | None = None
+        cls,
+        context: Context,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        status: ReadStatus | None = None,
     ) -> AsyncIterator[Session]:
-        """Connect to the target (see :func:`open_client`; ``sleep`` waits out back-offs)."""
+        """Connect to the target (see :func:`open_client`; ``sleep`` waits out back-offs).
+        ``status`` is shown while each read of the target runs (a large one takes thousands
+        of requests)."""
         async with open_client(context, sleep=sleep) as client:
-            yield cls(context, client)
+            yield cls(context, client, status)
 
     @contextmanager
     def _measured(self, name: str) -> Iterator[None]:
@@ -631,7 +642,9 @@ class Session:
 
     async def read(self) -> Snapshot:
         """Read the live records and the lock (see :func:`read_snapshot`)."""
-        return await read_snapshot(self.context, self.client)
+        what = f"reading target '{self.context.target.name}'"
+        with self.status(what, self.client.stats) if self.status else nullcontext():
+            return await read_snapshot(self.context, self.client)
 
     async def plan(
         self,

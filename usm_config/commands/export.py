@@ -28,6 +28,7 @@ from usm_config.export.onto import pull
 from usm_config.export.report import render_export_report
 from usm_config.export.verify import Fidelity, adopt, check_export
 from usm_config.export.writer import ExportTargetError, write_directory
+from usm_config.render.progress import request_status
 from usm_config.runner import Context, Session, check_overrides
 from usm_config.targets import ResolvedTarget, resolve_target
 
@@ -201,7 +202,7 @@ def export(
 
 async def read_live(context: Context) -> list[Record]:
     """The live records of the context's target, as plan reads them."""
-    async with Session.open(context) as session:
+    async with Session.open(context, status=request_status) as session:
         snapshot = await session.read()
     return snapshot.live
 

@@ -33,6 +33,7 @@ from usm_config.engine.plan import Plan
 from usm_config.export.fidelity import FidelityReport, land
 from usm_config.export.fidelity_render import RENDERERS
 from usm_config.export.model import Exported
+from usm_config.render.progress import request_status
 from usm_config.runner import Context, Session
 from usm_config.targets import ResolvedTarget, resolve_target
 
@@ -137,7 +138,7 @@ def _folder(out: Path | None) -> Iterator[Path]:
 
 
 async def _plan(context: Context) -> Plan:
-    async with Session.open(context) as session:
+    async with Session.open(context, status=request_status) as session:
         planned = await session.plan()
     return planned.plan
 

@@ -30,7 +30,7 @@ from usm_config.jsonsource import located
 from usm_config.render.plan import render_json as render_plan_json
 from usm_config.render.plan import render_markdown, render_summary
 from usm_config.render.plan import render_text as render_plan_text
-from usm_config.render.progress import progress_bar
+from usm_config.render.progress import progress_bar, request_status
 from usm_config.runner import (
     Context,
     MassChangeRefused,
@@ -165,7 +165,7 @@ def plan(
         saveable = out is not None or output == "json"
 
         async def run() -> Planned:
-            async with Session.open(context) as session:
+            async with Session.open(context, status=request_status) as session:
                 return await session.plan(prune=prune, take_over=take_over, saveable=saveable)
 
         planned = aio.run(run())
@@ -304,7 +304,7 @@ async def _apply(
     stop: StopRequest,
 ) -> RunOutcome:
     render = render_summary if output == "summary" else render_plan_text
-    async with Session.open(context) as session:
+    async with Session.open(context, status=request_status) as session:
         return await session.run(
             prune=prune,
             saved=saved,

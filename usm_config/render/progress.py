@@ -1,14 +1,18 @@
-"""Progress bars on terminals only; silent in pipes and CI logs."""
+"""Progress on terminals only; silent in pipes and CI logs."""
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from usm_config.http import RequestStats
 
 
 @contextmanager
@@ -21,3 +25,34 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[Any], None]]:
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(label, total=total)
         yield lambda _item: progress.advance(task)
+
+
+class _Requests:
+    """``label: N requests sent, S s``, counted from when it was made, each time it is drawn."""
+
+    def __init__(self, label: str, stats: RequestStats) -> None:
+        self.label = label
+        self.stats = stats
+        self.first = stats.requests_sent
+        self.started = time.monotonic()
+
+    def __rich__(self) -> Text:
+        sent = self.stats.requests_sent - self.first
+        seconds = time.monotonic() - self.started
+        return Text(f"{self.label}: {sent:,} requests sent, {seconds:.0f} s")
+
+
+@contextmanager
+def request_status(
+    label: str, stats: RequestStats, *, console: Console | None = None
+) -> Iterator[None]:
+    """While the block runs, show ``label`` with the requests sent since it began (a plan of
+    thousands of services can read for a minute); on stderr when it is a terminal, else
+    nothing. The line is gone once the block ends."""
+    if console is None:
+        if not sys.stderr.isatty():
+            yield
+            return
+        console = Console(stderr=True)
+    with console.status(_Requests(label, stats)):
+        yield
