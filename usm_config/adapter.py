@@ -9,8 +9,8 @@ built-in ones are separate distributions found exactly the way a third party's w
 Required surface (:class:`Adapter`): ``name``, ``kinds``, a pure ``compile`` and the I/O
 methods ``read``, ``create``, ``update``, ``delete`` and ``find``. Optional capabilities are
 separate protocols probed with ``isinstance``: :class:`SupportsSandbox`,
-:class:`SupportsArtifacts`, :class:`SupportsOverrideCheck`, :class:`SupportsExport` and
-:class:`SupportsBatchWrites`.
+:class:`SupportsArtifacts`, :class:`SupportsOverrideCheck`, :class:`SupportsExport`,
+:class:`SupportsBatchWrites` and :class:`SupportsScopedRead`.
 The I/O half and the batch-write types live in :mod:`usm_config.engine.contract` (the engine
 depends on nothing above it) and are re-exported here.
 """
@@ -27,7 +27,13 @@ from pydantic import JsonValue
 
 from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
-from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
+from usm_config.engine.contract import (
+    RecordIO,
+    SupportsBatchWrites,
+    SupportsScopedRead,
+    Write,
+    WriteOutcome,
+)
 from usm_config.engine.records import Desired, Record
 from usm_config.export.fidelity import Explanation
 from usm_config.export.model import Exported
@@ -229,6 +235,7 @@ __all__ = [
     "SupportsOptions",
     "SupportsOverrideCheck",
     "SupportsSandbox",
+    "SupportsScopedRead",
     "Write",
     "WriteOutcome",
     "configured",

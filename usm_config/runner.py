@@ -28,7 +28,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from usm_config import __version__
-from usm_config.adapter import Adapter, SupportsOverrideCheck, SupportsSandbox, configured
+from usm_config.adapter import (
+    Adapter,
+    SupportsOverrideCheck,
+    SupportsSandbox,
+    SupportsScopedRead,
+    configured,
+)
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
 from usm_config.collector import paused_gc
@@ -284,14 +290,22 @@ def check_state_files(context: Context) -> None:
     recover(context.journal_path, lock, adapter.kinds)
 
 
-async def read_snapshot(context: Context, client: HttpClient) -> Snapshot:
+async def read_snapshot(context: Context, client: HttpClient, *, scoped: bool = False) -> Snapshot:
     """Read every kind the adapter manages, the lock (with any journal folded in) and the
-    claims of the other blueprints' lock files beside it."""
+    claims of the other blueprints' lock files beside it. ``scoped`` (a plan's read) lets an
+    adapter that reads a kind item by item read only the items the blueprint names
+    (:class:`~usm_config.engine.contract.SupportsScopedRead`)."""
     adapter = context.adapter
     # The lock and the journal first: a damaged one stops before the target is read.
     lock = Lock.load(context.lock_path, context.target.name, adapter.name, adapter.kinds)
     recovered = recover(context.journal_path, lock, adapter.kinds)
-    live = resolve_live_references(await adapter.read(client, list(adapter.kinds)), adapter.kinds)
+    kinds = list(adapter.kinds)
+    if scoped and isinstance(adapter, SupportsScopedRead):
+        desired = adapter.compile(context.blueprint).records
+        records = await adapter.read_for(client, kinds, desired)
+    else:
+        records = await adapter.read(client, kinds)
+    live = resolve_live_references(records, adapter.kinds)
     return Snapshot(
         live,
         lock,
@@ -640,11 +654,12 @@ class Session:
             finally:
                 self._exclusive = False
 
-    async def read(self) -> Snapshot:
-        """Read the live records and the lock (see :func:`read_snapshot`)."""
+    async def read(self, *, scoped: bool = False) -> Snapshot:
+        """Read the live records and the lock (see :func:`read_snapshot`; the plans made here
+        read ``scoped``)."""
         what = f"reading target '{self.context.target.name}'"
         with self.status(what, self.client.stats) if self.status else nullcontext():
-            return await read_snapshot(self.context, self.client)
+            return await read_snapshot(self.context, self.client, scoped=scoped)
 
     async def plan(
         self,
@@ -658,7 +673,7 @@ class Session:
         instead (:class:`PlanMismatch` when it no longer fits). ``take_over`` adopts records
         other blueprints' lock files manage; ``saveable`` see :func:`make_plan`."""
         with self._measured("plan"), paused_gc():
-            snapshot = await self.read()
+            snapshot = await self.read(scoped=True)
             if saved is not None:
                 verify_saved_plan(self.context, saved, snapshot)
                 return Planned(saved, snapshot)
@@ -784,7 +799,7 @@ class Session:
         after = None
         if not result.failed:
             with self._measured("re-plan"), paused_gc():
-                snapshot = await self.read()
+                snapshot = await self.read(scoped=True)
                 after = make_plan(
                     self.context, snapshot, prune=prune, take_over=take_over, saveable=False
                 )

@@ -88,4 +88,20 @@ class SupportsBatchWrites(Protocol):
         ...
 
 
-__all__ = ["RecordIO", "SupportsBatchWrites", "Write", "WriteOutcome"]
+@runtime_checkable
+class SupportsScopedRead(Protocol):
+    """An adapter with a kind whose collection it can only read item by item, where a plan
+    needs only the items the blueprint names (TOPdesk's SLA services: a request per service
+    once the tenant has 100 of them, though a blueprint may name a few of its thousands of
+    services)."""
+
+    async def read_for(
+        self, client: HttpClient, kinds: Sequence[str], desired: Sequence[Record]
+    ) -> list[Record]:
+        """What :meth:`RecordIO.read` reads, except that such a kind is read only as far as
+        ``desired`` (the compiled blueprint) reaches. A plan reads this way; an export or an
+        assessment, which want everything, calls ``read``."""
+        ...
+
+
+__all__ = ["RecordIO", "SupportsBatchWrites", "SupportsScopedRead", "Write", "WriteOutcome"]

@@ -54,6 +54,17 @@ class TopdeskAdapter:
         wanted = set(kinds) - UNREADABLE
         return [r for r in await read_tenant(client, wanted) if r.kind in wanted]
 
+    async def read_for(
+        self, client: HttpClient, kinds: Sequence[str], desired: Sequence[Record]
+    ) -> list[Record]:
+        """:meth:`read`, with SLA services read only for the services ``desired`` has SLA
+        services of, when the tenant holds too many to list at once (see
+        :func:`usm_topdesk.reads.read_tenant`)."""
+        wanted = set(kinds) - UNREADABLE
+        services = {r.key[1] for r in desired if r.kind == "service_level"}
+        found = await read_tenant(client, wanted, sla_services=services)
+        return [r for r in found if r.kind in wanted]
+
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
         """Candidates for ``key``: the whole kind, checked by the engine."""
         return await self.read(client, [kind])

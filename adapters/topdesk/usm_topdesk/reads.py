@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Set
 from typing import Any
 
 from usm_config.aio import gather_bounded
@@ -92,13 +92,13 @@ async def _knowledge(client: HttpClient, kinds: set[str]) -> list[Record]:
     return records
 
 
-async def _service_levels(client: HttpClient) -> list[Record]:
+async def _service_levels(client: HttpClient, only: Set[str] | None) -> list[Record]:
     """SLA services. ``/incidents/slas`` answers at most 100 rows and has no later pages
     (:func:`usm_topdesk.client.read_slas`), so one read serves a tenant with fewer; a tenant
-    with more is read per service, and a service with more per contract, for every contract
-    seen in any answer. A contract no answer shows cannot be asked for: then a warning says
-    which services may have SLA services the plan does not see (their checklist items stay
-    listed)."""
+    with more is read per service (with ``only``, per service of those names), and a service
+    with more per contract, for every contract seen in any answer. A contract no answer shows
+    cannot be asked for: then a warning says which services may have SLA services the plan
+    does not see (their checklist items stay listed)."""
     try:
         rows, whole = await api.read_slas(client, {})
     except HttpStatusError as exc:
@@ -112,7 +112,7 @@ async def _service_levels(client: HttpClient) -> list[Record]:
         return parse_slas(rows)
     listed = await api.read_list(client, "services")
     named = {str(s["id"]): str(s.get("name") or s["id"]) for s in listed}
-    services = list(named)
+    services = [key for key, name in named.items() if only is None or name in only]
     answers = await gather_bounded(
         (api.read_slas(client, {"service": s}) for s in services), client.parallelism
     )
@@ -160,8 +160,12 @@ def _guarded(kinds: set[str], job: Job) -> Job:
     return safe
 
 
-async def read_tenant(client: HttpClient, kinds: Iterable[str]) -> list[Record]:
-    """Every record of ``kinds`` that TOPdesk lets the API user read."""
+async def read_tenant(
+    client: HttpClient, kinds: Iterable[str], *, sla_services: Set[str] | None = None
+) -> list[Record]:
+    """Every record of ``kinds`` that TOPdesk lets the API user read; with ``sla_services``
+    (service names), the SLA services of those services alone once the tenant holds more SLA
+    services than one request lists (the rows that request answers are all kept)."""
     out = await reach(client)
     wanted = {k for k in kinds if MODULES.get(k) not in out.unreachable}
     jobs: list[Callable[[], Awaitable[list[Record]]]] = []
@@ -187,7 +191,7 @@ async def read_tenant(client: HttpClient, kinds: Iterable[str]) -> list[Record]:
     if wanted & {"knowledge_folder", "knowledge_item"}:
         jobs.append(lambda: _knowledge(client, wanted))
     if "service_level" in wanted:
-        jobs.append(_guarded({"service_level"}, lambda: _service_levels(client)))
+        jobs.append(_guarded({"service_level"}, lambda: _service_levels(client, sla_services)))
 
     found = await gather_bounded((job() for job in jobs), client.parallelism)
     return [record for records in found for record in records]
