@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import difflib
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -126,3 +127,37 @@ class EmbeddedApi:
         response = self.call(method, path, body, **params)
         assert response.is_success, (response.status_code, response.text)
         return None if response.status_code == 204 else response.json()
+
+
+class RecordedSandbox:
+    """A copy of an adapter whose every emulator app (one per opened session) is kept, so a
+    test can see what the adapter asked; :meth:`app` opens the target's emulator to play the
+    administrator in it. Use :attr:`adapter` in a :class:`~usm_config.testing.Harness`."""
+
+    def __init__(self, adapter: Any) -> None:
+        self.apps: list[Any] = []
+        self.adapter = copy.copy(adapter)
+        original = adapter.sandbox_app
+
+        def sandbox_app(state_file: Path | None, **knobs: Any) -> Any:
+            app = original(state_file, **knobs)
+            self.apps.append(app)
+            return app
+
+        setattr(self.adapter, "sandbox_app", sandbox_app)  # noqa: B010 (shadows the method)
+
+    def app(self, state_file: Path) -> Any:
+        """The emulator of the target whose state is ``state_file`` (made on first use)."""
+        state_file.parent.mkdir(parents=True, exist_ok=True)
+        return self.adapter.sandbox_app(state_file)
+
+    def queries(self, path_end: str) -> list[dict[str, str]]:
+        """The queries of the requests (a batch's items included) to a path ending in
+        ``path_end`` since :meth:`forget`."""
+        entries = [entry for app in self.apps for entry in app.state.request_log]
+        entries += [sub for entry in entries for sub in entry.subrequests]
+        return [dict(entry.query) for entry in entries if entry.path.endswith(path_end)]
+
+    def forget(self) -> None:
+        """Drop the requests seen so far."""
+        self.apps.clear()

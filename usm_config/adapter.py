@@ -31,6 +31,7 @@ from usm_config.engine.contract import (
     RecordIO,
     SupportsBatchWrites,
     SupportsScopedRead,
+    Wanted,
     Write,
     WriteOutcome,
 )
@@ -236,6 +237,7 @@ __all__ = [
     "SupportsOverrideCheck",
     "SupportsSandbox",
     "SupportsScopedRead",
+    "Wanted",
     "Write",
     "WriteOutcome",
     "configured",

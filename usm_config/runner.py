@@ -293,7 +293,7 @@ def check_state_files(context: Context) -> None:
 async def read_snapshot(context: Context, client: HttpClient, *, scoped: bool = False) -> Snapshot:
     """Read every kind the adapter manages, the lock (with any journal folded in) and the
     claims of the other blueprints' lock files beside it. ``scoped`` (a plan's read) lets an
-    adapter that reads a kind item by item read only the items the blueprint names
+    adapter read some kinds only as far as the blueprint and the lock file reach
     (:class:`~usm_config.engine.contract.SupportsScopedRead`)."""
     adapter = context.adapter
     # The lock and the journal first: a damaged one stops before the target is read.
@@ -301,8 +301,12 @@ async def read_snapshot(context: Context, client: HttpClient, *, scoped: bool = 
     recovered = recover(context.journal_path, lock, adapter.kinds)
     kinds = list(adapter.kinds)
     if scoped and isinstance(adapter, SupportsScopedRead):
-        desired = adapter.compile(context.blueprint).records
-        records = await adapter.read_for(client, kinds, desired)
+        wanted: dict[str, set[tuple[str, ...]]] = {}
+        for record in adapter.compile(context.blueprint).records:
+            wanted.setdefault(record.kind, set()).add(record.key)
+        for entry in lock.entries.values():
+            wanted.setdefault(entry.kind, set()).add(entry.key)
+        records = await adapter.read_for(client, kinds, wanted)
     else:
         records = await adapter.read(client, kinds)
     live = resolve_live_references(records, adapter.kinds)

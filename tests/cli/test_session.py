@@ -79,7 +79,7 @@ def test_a_refused_approval_writes_nothing(context: Context) -> None:
     outcome = in_session(context, lambda s: s.run(approve=lambda plan: False))
     assert not outcome.applied
     assert outcome.result.done == []
-    assert in_session(context, lambda s: s.read()).live == outcome.planned.snapshot.live
+    assert in_session(context, lambda s: s.read(scoped=True)).live == outcome.planned.snapshot.live
 
 
 def test_the_guard_refuses_before_anything_is_written(context: Context) -> None:

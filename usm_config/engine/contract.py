@@ -7,7 +7,7 @@ never depends on :mod:`usm_config.adapter` (which adds the blueprint-facing half
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -88,20 +88,33 @@ class SupportsBatchWrites(Protocol):
         ...
 
 
+#: What a plan needs of each kind: the natural keys of the blueprint's records and of the
+#: records the lock file manages (a record dropped from the blueprint is pruned, one renamed is
+#: matched by its id, and one gone from the tool is drift: each must be read if it is there).
+Wanted = Mapping[str, Set[tuple[str, ...]]]
+
+
 @runtime_checkable
 class SupportsScopedRead(Protocol):
-    """An adapter with a kind whose collection it can only read item by item, where a plan
-    needs only the items the blueprint names (TOPdesk's SLA services: a request per service
-    once the tenant has 100 of them, though a blueprint may name a few of its thousands of
-    services)."""
+    """An adapter with a kind it should not read whole for a plan: one the tool lists only
+    item by item (TOPdesk's SLA services, a request per service once the tenant has 100), or
+    a system table far larger than what any blueprint touches (ServiceNow's dictionary and
+    choices)."""
 
     async def read_for(
-        self, client: HttpClient, kinds: Sequence[str], desired: Sequence[Record]
+        self, client: HttpClient, kinds: Sequence[str], wanted: Wanted
     ) -> list[Record]:
         """What :meth:`RecordIO.read` reads, except that such a kind is read only as far as
-        ``desired`` (the compiled blueprint) reaches. A plan reads this way; an export or an
-        assessment, which want everything, calls ``read``."""
+        ``wanted`` reaches (a superset is fine: the engine matches keys). A plan reads this
+        way; an export or an assessment, which want everything, calls ``read``."""
         ...
 
 
-__all__ = ["RecordIO", "SupportsBatchWrites", "SupportsScopedRead", "Write", "WriteOutcome"]
+__all__ = [
+    "RecordIO",
+    "SupportsBatchWrites",
+    "SupportsScopedRead",
+    "Wanted",
+    "Write",
+    "WriteOutcome",
+]

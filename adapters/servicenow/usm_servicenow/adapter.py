@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import JsonValue
 
-from usm_config.adapter import Explanation, LiveIds, SandboxLogin, Write, WriteOutcome
+from usm_config.adapter import Explanation, LiveIds, SandboxLogin, Wanted, Write, WriteOutcome
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import KindSpec, Record, ref_target
@@ -19,7 +19,7 @@ from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_servicenow import client as api
 from usm_servicenow.export import export_records
-from usm_servicenow.kinds import KINDS
+from usm_servicenow.kinds import KINDS, SCOPED_READS
 from usm_servicenow.landings import landings
 from usm_servicenow.mapping import compile_blueprint
 from usm_servicenow.overrides import check_overrides
@@ -28,6 +28,24 @@ from usm_servicenow.updateset import UpdateSetChange, record_sys_id, render_upda
 RETRYABLE = frozenset({429, 502, 503, 504})
 #: Default login of a fresh sandbox (documented in the README); not a secret of any real system.
 SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_USER", "USM_SANDBOX_PASSWORD"
+
+
+def _scope(kind: str, keys: Iterable[tuple[str, ...]]) -> str | None:
+    """The encoded filter that reads the rows of ``kind`` whose leading key fields hold the
+    values of ``keys`` (a superset: each field is filtered on its own); ``None`` when there
+    are no keys, ``""`` (the whole table) when a value cannot go into an ``IN`` list."""
+    fields = SCOPED_READS[kind]
+    keys = list(keys)
+    if not keys:
+        return None
+    if any(len(key) < len(fields) for key in keys):
+        return ""
+    values = [sorted({key[n] for key in keys}) for n in range(len(fields))]
+    # Encoded queries have no escaping (servicenow.md §1.3): '^' ends a condition, ',' an
+    # IN value, and an empty value is not a match on "".
+    if any(not v or "^" in v or "," in v for column in values for v in column):
+        return ""
+    return "^".join(f"{f}IN{','.join(column)}" for f, column in zip(fields, values, strict=True))
 
 
 def _row_to_record(
@@ -62,11 +80,23 @@ class ServiceNowAdapter:
 
     async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
         """Read every table of ``kinds`` in full (owned fields only)."""
-        specs = {k: self.kinds[k] for k in kinds}
+        return await self._read(client, dict.fromkeys(kinds, ""))
+
+    async def read_for(
+        self, client: HttpClient, kinds: Sequence[str], wanted: Wanted
+    ) -> list[Record]:
+        """:meth:`read`, with the tables of :data:`~usm_servicenow.kinds.SCOPED_READS`
+        filtered on the ``wanted`` keys (not read at all when none is wanted)."""
+        filters = {k: _scope(k, wanted.get(k, ())) if k in SCOPED_READS else "" for k in kinds}
+        return await self._read(client, {k: f for k, f in filters.items() if f is not None})
+
+    async def _read(self, client: HttpClient, filters: Mapping[str, str]) -> list[Record]:
+        """Read the tables of ``filters``, each with its encoded filter ("" for all rows)."""
+        specs = {k: self.kinds[k] for k in filters}
         texts: dict[str, str] = {}
         records = await api.read_tables(
             client,
-            {s.name: (s.owned_fields, "") for s in specs.values()},
+            {s.name: (s.owned_fields, filters[s.name]) for s in specs.values()},
             lambda table, row: _row_to_record(specs[table], row, texts),
         )
         return [record for name in specs for record in records[name]]

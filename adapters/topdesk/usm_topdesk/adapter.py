@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from usm_config.adapter import Explanation, LiveIds, SandboxLogin
+from usm_config.adapter import Explanation, LiveIds, SandboxLogin, Wanted
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Change
 from usm_config.engine.records import Record
@@ -55,15 +55,15 @@ class TopdeskAdapter:
         return [r for r in await read_tenant(client, wanted) if r.kind in wanted]
 
     async def read_for(
-        self, client: HttpClient, kinds: Sequence[str], desired: Sequence[Record]
+        self, client: HttpClient, kinds: Sequence[str], wanted: Wanted
     ) -> list[Record]:
-        """:meth:`read`, with SLA services read only for the services ``desired`` has SLA
-        services of, when the tenant holds too many to list at once (see
+        """:meth:`read`, with SLA services read only for the services of the ``wanted`` ones
+        when the tenant holds too many to list at once (see
         :func:`usm_topdesk.reads.read_tenant`)."""
-        wanted = set(kinds) - UNREADABLE
-        services = {r.key[1] for r in desired if r.kind == "service_level"}
-        found = await read_tenant(client, wanted, sla_services=services)
-        return [r for r in found if r.kind in wanted]
+        kept = set(kinds) - UNREADABLE
+        services = {key[1] for key in wanted.get("service_level", ())}
+        found = await read_tenant(client, kept, sla_services=services)
+        return [r for r in found if r.kind in kept]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
         """Candidates for ``key``: the whole kind, checked by the engine."""

@@ -4,83 +4,47 @@ cost every plan of a small blueprint a request per service."""
 
 from __future__ import annotations
 
-import asyncio
-import copy
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
+from support import EmbeddedApi, RecordedSandbox
 
-from usm_config.adapter import SupportsSandbox, load_adapter
+from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
-from usm_config.runner import Context, make_plan
+from usm_config.runner import make_plan
 from usm_config.testing import Harness
 
 REPO = Path(__file__).resolve().parents[3]
 BLUEPRINT = REPO / "blueprints" / "examples" / "municipality"
 LEGACY = 120  # services the blueprint does not name, each with an SLA service
 ADMIN = ("admin", "sandbox-app-password")  # the emulator's own login
+BRP = "Basisregistratie Personen (BRP-applicatie)"
 
 
 class Tenant:
     """The municipality blueprint's TOPdesk sandbox, seeded with ``LEGACY`` services of
-    another contract, whose every request to ``/incidents/slas`` is kept."""
+    another contract, whose every request is kept."""
 
     def __init__(self, base_dir: Path) -> None:
         loaded = load_blueprint(BLUEPRINT)
         assert loaded.blueprint is not None
-        self.apps: list[Any] = []
-        adapter = copy.copy(load_adapter("topdesk"))
-        assert isinstance(adapter, SupportsSandbox)
-        original = adapter.sandbox_app
-
-        def sandbox_app(state_file: Path | None, **knobs: Any) -> Any:
-            app = original(state_file, **knobs)
-            self.apps.append(app)
-            return app
-
-        setattr(adapter, "sandbox_app", sandbox_app)  # noqa: B010 (shadows the method)
-        self.harness = Harness(adapter, loaded.blueprint, BLUEPRINT, base_dir)
-        context = self.harness.context()
-        self._seed(context)
-
-    def _seed(self, context: Context) -> None:
-        context.sandbox_state.parent.mkdir(parents=True, exist_ok=True)
+        self.sandbox = RecordedSandbox(load_adapter("topdesk"))
+        self.harness = Harness(self.sandbox.adapter, loaded.blueprint, BLUEPRINT, base_dir)
         names = [f"Legacy {n}" for n in range(LEGACY)]
-        self._send([("/tas/api/services", {"name": name}) for name in names])
+        for name in names:
+            self.api.ok("POST", "/tas/api/services", {"name": name})
         self.sla("Legacy", *names)
+
+    @property
+    def api(self) -> EmbeddedApi:
+        return EmbeddedApi(self.sandbox.app(self.harness.context().sandbox_state), ADMIN)
 
     def sla(self, contract: str, *services: str) -> None:
         """Put ``services`` into ``contract`` in the settings screens."""
-        forms = [{"contract": contract, "service": s, "serviceLevel": "Gold"} for s in services]
-        self._send([("/_sandbox/ui/slas", form) for form in forms])
-
-    def _send(self, posts: list[tuple[str, dict[str, str]]]) -> None:
-        context = self.harness.context()
-        adapter = context.adapter
-        assert isinstance(adapter, SupportsSandbox)
-        app = adapter.sandbox_app(context.sandbox_state)
-
-        async def send() -> None:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as ui:
-                for path, body in posts:
-                    answer = await ui.post(path, json=body, auth=ADMIN)
-                    assert answer.status_code == 201, answer.text
-
-        asyncio.run(send())
-
-    def sla_queries(self) -> list[dict[str, str]]:
-        """The queries of ``/incidents/slas`` since the last call."""
-        queries = [
-            dict(entry.query)
-            for app in self.apps
-            for entry in app.state.request_log
-            if entry.path.endswith("/incidents/slas")
-        ]
-        self.apps.clear()
-        return queries
+        api = self.api
+        for service in services:
+            form = {"contract": contract, "service": service, "serviceLevel": "Gold"}
+            assert api.call("POST", "/_sandbox/ui/slas", form).status_code == 201
 
 
 @pytest.fixture
@@ -90,9 +54,9 @@ def tenant(tmp_path: Path) -> Tenant:
 
 def test_a_plan_reads_sla_services_of_the_blueprints_services_only(tenant: Tenant) -> None:
     tenant.harness.converge()
-    tenant.sla_queries()
+    tenant.sandbox.forget()
     planned = tenant.harness.planned()
-    queries = tenant.sla_queries()
+    queries = tenant.sandbox.queries("/incidents/slas")
     services = {r.key[1] for r in tenant.harness.desired() if r.kind == "service_level"}
     assert queries[0] == {"page_size": "100"}  # 120 rows: cut at 100, so per service
     names = {r.target_id: r.key[0] for r in planned.snapshot.live if r.kind == "service"}
@@ -104,7 +68,7 @@ def test_a_plan_reads_sla_services_of_the_blueprints_services_only(tenant: Tenan
 def test_the_scoped_plan_is_the_plan_of_a_whole_read(tenant: Tenant) -> None:
     tenant.harness.converge()
     before = tenant.harness.plan()
-    tenant.sla("Afdeling Burgerzaken", "Basisregistratie Personen (BRP-applicatie)")
+    tenant.sla("Afdeling Burgerzaken", BRP)
     scoped = tenant.harness.planned()
     whole = tenant.harness.session(lambda s: s.read())
     unscoped = make_plan(tenant.harness.context(), whole, prune=False)
@@ -112,16 +76,16 @@ def test_the_scoped_plan_is_the_plan_of_a_whole_read(tenant: Tenant) -> None:
     shown = [(c.action, c.address, c.reason) for c in scoped.plan.changes]
     assert shown == [(c.action, c.address, c.reason) for c in unscoped.plan.changes]
     # The checklist item carried out is ticked off; the others stay.
-    done = "service_level[Afdeling Burgerzaken/Basisregistratie Personen (BRP-applicatie)]"
+    done = f"service_level[Afdeling Burgerzaken/{BRP}]"
     assert done in {c.address for c in before.changes} - {c.address for c in scoped.plan.changes}
     assert any(c.kind == "service_level" for c in scoped.plan.changes)
 
 
 def test_an_export_reads_every_service(tenant: Tenant) -> None:
     tenant.harness.converge()
-    tenant.sla_queries()
+    tenant.sandbox.forget()
     live = tenant.harness.live()
-    queries = tenant.sla_queries()
+    queries = tenant.sandbox.queries("/incidents/slas")
     services = [r for r in live if r.kind == "service"]
     assert len(queries) == 1 + len(services)
     assert sum(1 for r in live if r.kind == "service_level") == LEGACY

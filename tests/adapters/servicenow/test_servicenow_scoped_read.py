@@ -1,0 +1,105 @@
+"""A plan reads the dictionary and the choices only as far as the blueprint and the lock file
+reach: an instance holds an entry for every column of every table and the choices of every
+list, far more than any blueprint touches. An export still reads them whole."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from support import EmbeddedApi, RecordedSandbox
+
+from usm_config.adapter import SupportsScopedRead, Wanted, load_adapter
+from usm_config.blueprint.loader import load_blueprint
+from usm_config.engine.records import Record
+from usm_config.http import HttpClient
+from usm_config.runner import make_plan
+from usm_config.testing import Harness, without_services
+
+REPO = Path(__file__).resolve().parents[3]
+BLUEPRINT = REPO / "blueprints" / "examples" / "municipality"
+ADMIN = ("admin", "admin")  # the emulator's own login
+OTHER_TABLES = ("cmdb_ci_computer", "hr_case", "sn_customerservice_case")
+
+
+class Instance:
+    """The municipality blueprint's ServiceNow sandbox with the dictionary entries and the
+    choices of three more tables, as an instance has for all of its tables."""
+
+    def __init__(self, base_dir: Path) -> None:
+        loaded = load_blueprint(BLUEPRINT)
+        assert loaded.blueprint is not None
+        self.sandbox = RecordedSandbox(load_adapter("servicenow"))
+        self.harness = Harness(self.sandbox.adapter, loaded.blueprint, BLUEPRINT, base_dir)
+        api = EmbeddedApi(self.sandbox.app(self.harness.context().sandbox_state), ADMIN)
+        for table in OTHER_TABLES:
+            for n in range(20):
+                column = {"name": table, "element": f"u_field_{n}", "column_label": f"Field {n}"}
+                api.ok("POST", "/api/now/table/sys_dictionary", column)
+                choice = {"name": table, "element": "state", "value": str(n), "label": f"S{n}"}
+                api.ok("POST", "/api/now/table/sys_choice", {**choice, "language": "en"})
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Instance:
+    return Instance(tmp_path)
+
+
+def test_a_plan_reads_the_dictionary_and_choices_the_blueprint_names(instance: Instance) -> None:
+    instance.harness.converge()
+    instance.sandbox.forget()
+    planned = instance.harness.planned()
+    queries = {
+        table: instance.sandbox.queries(f"/table/{table}")
+        for table in ("sys_dictionary", "sys_choice")
+    }
+    for table, asked in queries.items():
+        assert asked and all("^elementIN" in q["sysparm_query"] for q in asked), table
+        assert all(q["sysparm_query"].startswith("nameIN") for q in asked), table
+    read = [r for r in planned.snapshot.live if r.kind in ("sys_dictionary", "sys_choice")]
+    assert read and not any(r.key[0] in OTHER_TABLES for r in read)
+
+
+def test_the_scoped_plan_is_the_plan_of_a_whole_read(instance: Instance) -> None:
+    instance.harness.converge()
+    smaller = without_services(instance.harness.blueprint)
+    for blueprint in (instance.harness.blueprint, smaller):
+        scoped = instance.harness.planned(blueprint=blueprint, prune=True)
+        whole = instance.harness.session(lambda s: s.read())
+        context = instance.harness.context(blueprint)
+        unscoped = make_plan(context, whole, prune=True)
+        assert len(whole.live) > len(scoped.snapshot.live)
+        shown = [(c.action, c.address, c.reason) for c in scoped.plan.changes]
+        assert shown == [(c.action, c.address, c.reason) for c in unscoped.plan.changes]
+    assert any(c.action == "delete" for c in scoped.plan.changes)
+
+
+def test_the_scope_holds_what_the_lock_file_manages(instance: Instance) -> None:
+    """A record dropped from the blueprint is read, so that prune can delete it and drift
+    can tell it is still there."""
+    instance.harness.converge()
+    seen: list[Wanted] = []
+    adapter = instance.harness.adapter
+    assert isinstance(adapter, SupportsScopedRead)
+
+    async def read_for(client: HttpClient, kinds: list[str], wanted: Wanted) -> list[Record]:
+        seen.append(wanted)
+        return await adapter.read_for(client, kinds, wanted)
+
+    watched = copy.copy(adapter)
+    setattr(watched, "read_for", read_for)  # noqa: B010 (shadows the method)
+    smaller = without_services(instance.harness.blueprint)
+    instance.harness.session(lambda s: s.plan(prune=True), blueprint=smaller, adapter=watched)
+    dropped = {
+        r.key for r in instance.harness.desired() if r.kind == "cmdb_ci_service_business"
+    } - {r.key for r in instance.harness.desired(smaller) if r.kind == "cmdb_ci_service_business"}
+    assert dropped
+    assert dropped <= set(seen[0]["cmdb_ci_service_business"])
+
+
+def test_an_export_reads_them_whole(instance: Instance) -> None:
+    instance.harness.converge()
+    live = instance.harness.live()
+    assert {r.key[0] for r in live if r.kind == "sys_dictionary"} >= set(OTHER_TABLES)
+    assert {r.key[0] for r in live if r.kind == "sys_choice"} >= set(OTHER_TABLES)
