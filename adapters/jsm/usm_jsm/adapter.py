@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from usm_config.adapter import AdapterOptionError, Explanation, LiveIds, SandboxLogin
+from usm_config.adapter import AdapterOptionError, Explanation, LiveIds, SandboxLogin, Wanted
 from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.plan import Change
@@ -20,7 +20,7 @@ from usm_config.write_tables import WriteTables
 from usm_jsm import writes
 from usm_jsm.export import export_records
 from usm_jsm.guide import render_manual_steps, render_workflow_guide
-from usm_jsm.kinds import KINDS, PRIVATE_KINDS, PRIVATE_UNREADABLE, UNREADABLE
+from usm_jsm.kinds import KINDS, PRIVATE_KINDS, PRIVATE_UNREADABLE, PROJECT_KINDS, UNREADABLE
 from usm_jsm.landings import landings
 from usm_jsm.mapping import compile_blueprint
 from usm_jsm.overrides import check_overrides
@@ -80,6 +80,17 @@ class JsmAdapter:
         wanted = set(kinds) - self._unreadable
         records = await read_site(client, wanted)
         return [r for r in records if r.kind in wanted]
+
+    async def read_for(
+        self, client: HttpClient, kinds: Sequence[str], wanted: Wanted
+    ) -> list[Record]:
+        """:meth:`read`, with what is read per project (components, request types, queues,
+        portal groups, the owner marker) read only for the projects of the ``wanted`` records
+        (see :data:`~usm_jsm.kinds.PROJECT_KINDS`)."""
+        kept = set(kinds) - self._unreadable
+        projects = {key[0] for kind in PROJECT_KINDS for key in wanted.get(kind, ())}
+        records = await read_site(client, kept, projects=projects)
+        return [r for r in records if r.kind in kept]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
         """Candidates for ``key``: the whole kind, checked by the engine."""

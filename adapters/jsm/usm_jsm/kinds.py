@@ -168,6 +168,12 @@ _SPECS = (
 KINDS: dict[str, KindSpec] = {spec.name: spec for spec in _SPECS}
 """Every kind the adapter knows, by name, in dependency order."""
 
+#: Projects and the kinds keyed by their project: a plan reads per project only the projects
+#: of the ones it wants (a site has service projects no blueprint manages).
+PROJECT_KINDS = frozenset(
+    name for name, spec in KINDS.items() if name == "project" or spec.key_fields[0] == "project"
+)
+
 #: Kinds the public Cloud API cannot read: their manual steps stay listed (see the hints).
 UNREADABLE = frozenset({"calendar", "sla", "automation_rule"})
 

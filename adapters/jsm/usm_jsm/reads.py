@@ -4,7 +4,7 @@ concurrently; per project and per managed field where the API has no site-wide l
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Set
 from dataclasses import replace
 from typing import Any
 
@@ -50,9 +50,13 @@ async def _read_issue_type_schemes(client: HttpClient) -> list[Record]:
     return parse.parse_issue_type_schemes(*await api.read_issue_type_schemes(client))
 
 
-async def read_site(client: HttpClient, wanted: set[str]) -> list[Record]:
+async def read_site(
+    client: HttpClient, wanted: set[str], *, projects: Set[str] | None = None
+) -> list[Record]:
     """Every collection of ``wanted``, the independent ones concurrently; calendars and SLA
-    metrics only through the internal API (:mod:`usm_jsm.private`), when asked for."""
+    metrics only through the internal API (:mod:`usm_jsm.private`), when asked for. With
+    ``projects`` (project keys), what is read per project is read for those alone; every
+    service project is listed all the same."""
     reads: list[Awaitable[list[Record]]] = [
         _read_plain(client, kind) for kind in _PLAIN_PARSERS if kind in wanted
     ]
@@ -67,7 +71,7 @@ async def read_site(client: HttpClient, wanted: set[str]) -> list[Record]:
     if wanted & {"field", "field_context", "field_option", "field_child_option"}:
         reads.append(_read_fields(client))
     if wanted & {"project", "component", "requesttype", "queue", "portal_group", *_PRIVATE}:
-        reads.append(_read_projects(client, wanted))
+        reads.append(_read_projects(client, wanted, projects))
     return [record for found in await asyncio.gather(*reads) for record in found]
 
 
@@ -94,9 +98,12 @@ async def _read_fields(client: HttpClient) -> list[Record]:
     return [*fields, *(record for records in found for record in records)]
 
 
-async def _read_projects(client: HttpClient, wanted: set[str]) -> list[Record]:
+async def _read_projects(
+    client: HttpClient, wanted: set[str], scope: Set[str] | None
+) -> list[Record]:
     projects = await api.read_projects(client)
-    ids = [str(p["id"]) for p in projects]
+    chosen = [p for p in projects if scope is None or str(p["key"]) in scope]
+    ids = [str(p["id"]) for p in chosen]
     issue_type_rows, workflow_rows = await api.project_schemes(client, ids)
     out = parse.parse_projects(
         projects,
@@ -111,7 +118,7 @@ async def _read_projects(client: HttpClient, wanted: set[str]) -> list[Record]:
     found = await asyncio.gather(
         *(
             _read_project(client, wanted, project, desks.get(str(project["id"])))
-            for project in projects
+            for project in chosen
         )
     )
     return [*out, *(record for records in found for record in records)]

@@ -1,0 +1,74 @@
+"""A plan reads per project (components, request types, queues, portal groups, the owner
+marker) only the service projects the blueprint and the lock file name; a site has others.
+An export still reads them all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import EmbeddedApi, RecordedSandbox
+
+from usm_config.adapter import load_adapter
+from usm_config.blueprint.loader import load_blueprint
+from usm_config.runner import make_plan
+from usm_config.testing import Harness
+
+REPO = Path(__file__).resolve().parents[3]
+BLUEPRINT = REPO / "blueprints" / "examples" / "municipality"
+LOGIN = ("admin@example.com", "sandbox-token")  # the emulator's own login
+OTHERS = tuple(f"HR{n}" for n in range(6))  # service projects no blueprint manages
+ITSM = "com.atlassian.servicedesk:simplified-it-service-management"
+
+
+class Site:
+    """The municipality blueprint's JSM sandbox with six more service projects."""
+
+    def __init__(self, base_dir: Path) -> None:
+        loaded = load_blueprint(BLUEPRINT)
+        assert loaded.blueprint is not None
+        self.sandbox = RecordedSandbox(load_adapter("jsm"))
+        self.harness = Harness(self.sandbox.adapter, loaded.blueprint, BLUEPRINT, base_dir)
+        api = EmbeddedApi(self.sandbox.app(self.harness.context().sandbox_state), LOGIN)
+        lead = api.ok("GET", "/rest/api/3/myself")["accountId"]
+        for key in OTHERS:
+            project = {"key": key, "name": f"Desk {key}", "projectTypeKey": "service_desk"}
+            made = {**project, "projectTemplateKey": ITSM, "leadAccountId": lead}
+            api.ok("POST", "/rest/api/3/project", {**made, "assigneeType": "UNASSIGNED"})
+            for name in ("Printers", "Laptops"):
+                api.ok("POST", "/rest/api/3/component", {"project": key, "name": name})
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return Site(tmp_path)
+
+
+def test_a_plan_reads_the_projects_the_blueprint_names(site: Site) -> None:
+    site.harness.converge()
+    site.sandbox.forget()
+    planned = site.harness.planned()
+    asked = site.sandbox.queries("/component")
+    managed = {r.key[0] for r in site.harness.desired() if r.kind == "project"}
+    assert managed and len(asked) == len(managed)
+    listed = {r.key[0] for r in planned.snapshot.live if r.kind == "project"}
+    assert set(OTHERS) <= listed  # every service project is still listed
+    components = {r.key[0] for r in planned.snapshot.live if r.kind == "component"}
+    assert components and not components & set(OTHERS)
+
+
+def test_the_scoped_plan_is_the_plan_of_a_whole_read(site: Site) -> None:
+    site.harness.converge()
+    scoped = site.harness.planned()
+    whole = site.harness.session(lambda s: s.read())
+    unscoped = make_plan(site.harness.context(), whole, prune=False)
+    assert len(whole.live) > len(scoped.snapshot.live)
+    shown = [(c.action, c.address, c.reason) for c in scoped.plan.changes]
+    assert shown == [(c.action, c.address, c.reason) for c in unscoped.plan.changes]
+
+
+def test_an_export_reads_every_project(site: Site) -> None:
+    site.harness.converge()
+    live = site.harness.live()
+    components = {r.key for r in live if r.kind == "component"}
+    assert {(key, name) for key in OTHERS for name in ("Printers", "Laptops")} <= components
