@@ -41,6 +41,7 @@ from usm_config import yamlsource
 from usm_config.adapter import SupportsSandbox, load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
+from usm_config.http import BasicAuthConfig
 from usm_config.sandbox.serve import run_in_thread
 
 SIZES = (50, 500, 2000, 5000)
@@ -206,6 +207,37 @@ def seed_system_tables(store: Any) -> None:
         )
 
 
+#: Service projects a JSM site holds beside the blueprint's (each with two components).
+OTHER_PROJECTS = 50
+#: What the last column adds, per adapter.
+OTHERS = {
+    "servicenow": f"{sum(SYSTEM_ROWS):,} system rows",
+    "jsm": f"{OTHER_PROJECTS} service projects",
+}
+
+
+def seed_service_projects(url: str) -> None:
+    """Create :data:`OTHER_PROJECTS` service projects on the served JSM emulator, as other
+    teams of the site would (the ITSM template, two components each)."""
+    adapter = load_adapter("jsm")
+    assert isinstance(adapter, SupportsSandbox)
+    login = adapter.sandbox_credentials()
+    assert isinstance(login.auth, BasicAuthConfig)
+    user, token = login.environ[login.auth.username_env], login.environ[login.auth.password_env]
+    with httpx.Client(base_url=url, auth=(user, token), timeout=60) as site:
+        lead = site.get("/rest/api/3/myself").json()["accountId"]
+        for n in range(OTHER_PROJECTS):
+            key = f"OT{n}"
+            project = {"key": key, "name": f"Other desk {n}", "projectTypeKey": "service_desk"}
+            template = "com.atlassian.servicedesk:simplified-it-service-management"
+            made = {**project, "projectTemplateKey": template, "leadAccountId": lead}
+            answer = site.post("/rest/api/3/project", json={**made, "assigneeType": "UNASSIGNED"})
+            assert answer.is_success, answer.text
+            for name in ("Printers", "Laptops"):
+                answer = site.post("/rest/api/3/component", json={"project": key, "name": name})
+                assert answer.is_success, answer.text
+
+
 def _manual(output: str) -> int:
     """The manual steps a plan's summary counts."""
     found = re.search(r"(\d+) manual\.", output)
@@ -281,8 +313,13 @@ def measure(
                 )
                 assert few.exit_code == 0, few.output[-2000:]
                 row.update(small_cpu=few.cpu, small_requests=_requests(app) - before)
-            if adapter_name == "servicenow":
-                seed_system_tables(store)
+            if adapter_name in ("servicenow", "jsm"):
+                # Beside what no blueprint manages (see OTHERS): a plan reads as far as its
+                # blueprint and its lock file reach.
+                if adapter_name == "servicenow":
+                    seed_system_tables(store)
+                else:
+                    seed_service_projects(url)
                 before = _requests(app)
                 system = usm_config(
                     ["plan", "scaled.yaml", "--target", "bench", "-o", "summary"], folder, env
@@ -316,7 +353,7 @@ HEADER = (
     "| ratio | apply requests | apply CPU s | apply peak RSS MiB | emulator CPU s "
     "| plan CPU s, checklist done (requests) "
     f"| plan CPU s of {SMALL} of the services, checklist done (requests) "
-    f"| converged plan CPU s with {sum(SYSTEM_ROWS):,} system rows (requests, peak MiB) |"
+    "| converged plan CPU s beside what no blueprint manages (requests, peak MiB) |"
 )
 
 
@@ -350,6 +387,8 @@ def curve(
 ) -> None:
     """Print the curve as a Markdown table, one row as soon as it is measured."""
     print(f"{adapter_name}: {latency_ms:g} ms latency, parallelism {parallelism}")
+    if adapter_name in OTHERS:
+        print(f"(what no blueprint manages: {OTHERS[adapter_name]})")
     print(HEADER)
     print("|" + "---|" * (HEADER.count("|") - 1))
     for services in sizes:
