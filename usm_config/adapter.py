@@ -28,10 +28,10 @@ from pydantic import JsonValue
 from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.contract import (
+    ReadScope,
     RecordIO,
     SupportsBatchWrites,
     SupportsScopedRead,
-    Wanted,
     Write,
     WriteOutcome,
 )
@@ -227,6 +227,7 @@ __all__ = [
     "Explanation",
     "LiveIds",
     "Problem",
+    "ReadScope",
     "RecordIO",
     "SandboxLogin",
     "SupportsArtifacts",
@@ -237,7 +238,6 @@ __all__ = [
     "SupportsOverrideCheck",
     "SupportsSandbox",
     "SupportsScopedRead",
-    "Wanted",
     "Write",
     "WriteOutcome",
     "configured",

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from usm_config import __version__
 from usm_config.adapter import (
     Adapter,
+    ReadScope,
     SupportsOverrideCheck,
     SupportsSandbox,
     SupportsScopedRead,
@@ -301,12 +302,14 @@ async def read_snapshot(context: Context, client: HttpClient, *, scoped: bool = 
     recovered = recover(context.journal_path, lock, adapter.kinds)
     kinds = list(adapter.kinds)
     if scoped and isinstance(adapter, SupportsScopedRead):
-        wanted: dict[str, set[tuple[str, ...]]] = {}
+        keys: dict[str, set[tuple[str, ...]]] = {}
+        ids: dict[str, set[str]] = {}
         for record in adapter.compile(context.blueprint).records:
-            wanted.setdefault(record.kind, set()).add(record.key)
+            keys.setdefault(record.kind, set()).add(record.key)
         for entry in lock.entries.values():
-            wanted.setdefault(entry.kind, set()).add(entry.key)
-        records = await adapter.read_for(client, kinds, wanted)
+            keys.setdefault(entry.kind, set()).add(entry.key)
+            ids.setdefault(entry.kind, set()).add(entry.target_id)
+        records = await adapter.read_for(client, kinds, ReadScope(keys, ids))
     else:
         records = await adapter.read(client, kinds)
     live = resolve_live_references(records, adapter.kinds)

@@ -88,10 +88,23 @@ class SupportsBatchWrites(Protocol):
         ...
 
 
-#: What a plan needs of each kind: the natural keys of the blueprint's records and of the
-#: records the lock file manages (a record dropped from the blueprint is pruned, one renamed is
-#: matched by its id, and one gone from the tool is drift: each must be read if it is there).
-Wanted = Mapping[str, Set[tuple[str, ...]]]
+@dataclass(frozen=True)
+class ReadScope:
+    """What a plan needs of each kind: the natural keys of the blueprint's records and of the
+    records the lock file manages, and the tool ids of the latter. A record dropped from the
+    blueprint is pruned, one renamed in the tool is matched by its id, and one gone from the
+    tool is drift: each must be read if it is there."""
+
+    keys: Mapping[str, Set[tuple[str, ...]]]
+    ids: Mapping[str, Set[str]]
+
+    def keys_of(self, kind: str) -> Set[tuple[str, ...]]:
+        """The keys wanted of ``kind``."""
+        return self.keys.get(kind, frozenset())
+
+    def ids_of(self, kind: str) -> Set[str]:
+        """The tool ids of the managed records of ``kind``."""
+        return self.ids.get(kind, frozenset())
 
 
 @runtime_checkable
@@ -102,19 +115,19 @@ class SupportsScopedRead(Protocol):
     choices)."""
 
     async def read_for(
-        self, client: HttpClient, kinds: Sequence[str], wanted: Wanted
+        self, client: HttpClient, kinds: Sequence[str], scope: ReadScope
     ) -> list[Record]:
         """What :meth:`RecordIO.read` reads, except that such a kind is read only as far as
-        ``wanted`` reaches (a superset is fine: the engine matches keys). A plan reads this
+        ``scope`` reaches (a superset is fine: the engine matches keys). A plan reads this
         way; an export or an assessment, which want everything, calls ``read``."""
         ...
 
 
 __all__ = [
+    "ReadScope",
     "RecordIO",
     "SupportsBatchWrites",
     "SupportsScopedRead",
-    "Wanted",
     "Write",
     "WriteOutcome",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from usm_config.adapter import AdapterOptionError, Explanation, LiveIds, SandboxLogin, Wanted
+from usm_config.adapter import AdapterOptionError, Explanation, LiveIds, ReadScope, SandboxLogin
 from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.plan import Change
@@ -82,14 +82,15 @@ class JsmAdapter:
         return [r for r in records if r.kind in wanted]
 
     async def read_for(
-        self, client: HttpClient, kinds: Sequence[str], wanted: Wanted
+        self, client: HttpClient, kinds: Sequence[str], scope: ReadScope
     ) -> list[Record]:
         """:meth:`read`, with what is read per project (components, request types, queues,
-        portal groups, the owner marker) read only for the projects of the ``wanted`` records
-        (see :data:`~usm_jsm.kinds.PROJECT_KINDS`)."""
+        portal groups, the owner marker) read only for the projects of the records ``scope``
+        wants (see :data:`~usm_jsm.kinds.PROJECT_KINDS`), and for every project the lock file
+        manages, whatever its key is now (a project's key can be changed in Jira)."""
         kept = set(kinds) - self._unreadable
-        projects = {key[0] for kind in PROJECT_KINDS for key in wanted.get(kind, ())}
-        records = await read_site(client, kept, projects=projects)
+        keys = {key[0] for kind in PROJECT_KINDS for key in scope.keys_of(kind)}
+        records = await read_site(client, kept, projects=(keys, scope.ids_of("project")))
         return [r for r in records if r.kind in kept]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:

@@ -51,12 +51,16 @@ async def _read_issue_type_schemes(client: HttpClient) -> list[Record]:
 
 
 async def read_site(
-    client: HttpClient, wanted: set[str], *, projects: Set[str] | None = None
+    client: HttpClient,
+    wanted: set[str],
+    *,
+    projects: tuple[Set[str], Set[str]] | None = None,
 ) -> list[Record]:
     """Every collection of ``wanted``, the independent ones concurrently; calendars and SLA
     metrics only through the internal API (:mod:`usm_jsm.private`), when asked for. With
-    ``projects`` (project keys), what is read per project is read for those alone; every
-    service project is listed all the same."""
+    ``projects`` (project keys, project ids), what is read per project is read for the
+    projects with one of those keys or ids alone; every service project is listed all the
+    same."""
     reads: list[Awaitable[list[Record]]] = [
         _read_plain(client, kind) for kind in _PLAIN_PARSERS if kind in wanted
     ]
@@ -99,10 +103,14 @@ async def _read_fields(client: HttpClient) -> list[Record]:
 
 
 async def _read_projects(
-    client: HttpClient, wanted: set[str], scope: Set[str] | None
+    client: HttpClient, wanted: set[str], scope: tuple[Set[str], Set[str]] | None
 ) -> list[Record]:
     projects = await api.read_projects(client)
-    chosen = [p for p in projects if scope is None or str(p["key"]) in scope]
+    chosen = [
+        p
+        for p in projects
+        if scope is None or str(p["key"]) in scope[0] or str(p["id"]) in scope[1]
+    ]
     ids = [str(p["id"]) for p in chosen]
     issue_type_rows, workflow_rows = await api.project_schemes(client, ids)
     out = parse.parse_projects(

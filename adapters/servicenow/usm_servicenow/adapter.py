@@ -10,7 +10,14 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from usm_config.adapter import Explanation, LiveIds, SandboxLogin, Wanted, Write, WriteOutcome
+from usm_config.adapter import (
+    Explanation,
+    LiveIds,
+    ReadScope,
+    SandboxLogin,
+    Write,
+    WriteOutcome,
+)
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import KindSpec, Record, ref_target
@@ -30,22 +37,33 @@ RETRYABLE = frozenset({429, 502, 503, 504})
 SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_USER", "USM_SANDBOX_PASSWORD"
 
 
-def _scope(kind: str, keys: Iterable[tuple[str, ...]]) -> str | None:
+#: Most managed sys_ids a scoped read names in its filter; beyond it the table is read whole.
+SCOPE_IDS = 500
+
+
+def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> str | None:
     """The encoded filter that reads the rows of ``kind`` whose leading key fields hold the
-    values of ``keys`` (a superset: each field is filtered on its own); ``None`` when there
-    are no keys, ``""`` (the whole table) when a value cannot go into an ``IN`` list."""
+    values of ``keys`` (a superset: each field is filtered on its own), and the managed rows
+    ``ids``, wherever an administrator moved them; ``None`` when there are neither, ``""``
+    (the whole table) when a value cannot go into an ``IN`` list or the ids are too many."""
     fields = SCOPED_READS[kind]
-    keys = list(keys)
-    if not keys:
+    keys, ids = list(keys), sorted(ids)
+    if not keys and not ids:
         return None
-    if any(len(key) < len(fields) for key in keys):
+    if len(ids) > SCOPE_IDS or any(len(key) < len(fields) for key in keys):
         return ""
-    values = [sorted({key[n] for key in keys}) for n in range(len(fields))]
+    columns = [sorted({key[n] for key in keys}) for n in range(len(fields))] if keys else []
     # Encoded queries have no escaping (servicenow.md §1.3): '^' ends a condition, ',' an
     # IN value, and an empty value is not a match on "".
-    if any(not v or "^" in v or "," in v for column in values for v in column):
+    if any(not v or "^" in v or "," in v for values in [*columns, ids] for v in values):
         return ""
-    return "^".join(f"{f}IN{','.join(column)}" for f, column in zip(fields, values, strict=True))
+    groups = []
+    if keys:
+        pairs = zip(fields, columns, strict=True)
+        groups.append("^".join(f"{field}IN{','.join(values)}" for field, values in pairs))
+    if ids:
+        groups.append(f"sys_idIN{','.join(ids)}")
+    return "^NQ".join(groups)
 
 
 def _row_to_record(
@@ -83,11 +101,15 @@ class ServiceNowAdapter:
         return await self._read(client, dict.fromkeys(kinds, ""))
 
     async def read_for(
-        self, client: HttpClient, kinds: Sequence[str], wanted: Wanted
+        self, client: HttpClient, kinds: Sequence[str], scope: ReadScope
     ) -> list[Record]:
         """:meth:`read`, with the tables of :data:`~usm_servicenow.kinds.SCOPED_READS`
-        filtered on the ``wanted`` keys (not read at all when none is wanted)."""
-        filters = {k: _scope(k, wanted.get(k, ())) if k in SCOPED_READS else "" for k in kinds}
+        filtered on the keys and the managed ids ``scope`` wants (not read at all when it
+        wants none)."""
+        filters = {
+            k: _scope(k, scope.keys_of(k), scope.ids_of(k)) if k in SCOPED_READS else ""
+            for k in kinds
+        }
         return await self._read(client, {k: f for k, f in filters.items() if f is not None})
 
     async def _read(self, client: HttpClient, filters: Mapping[str, str]) -> list[Record]:

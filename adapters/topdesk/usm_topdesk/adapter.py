@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from usm_config.adapter import Explanation, LiveIds, SandboxLogin, Wanted
+from usm_config.adapter import Explanation, LiveIds, ReadScope, SandboxLogin
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Change
 from usm_config.engine.records import Record
@@ -55,13 +55,14 @@ class TopdeskAdapter:
         return [r for r in await read_tenant(client, wanted) if r.kind in wanted]
 
     async def read_for(
-        self, client: HttpClient, kinds: Sequence[str], wanted: Wanted
+        self, client: HttpClient, kinds: Sequence[str], scope: ReadScope
     ) -> list[Record]:
-        """:meth:`read`, with SLA services read only for the services of the ``wanted`` ones
-        when the tenant holds too many to list at once (see
-        :func:`usm_topdesk.reads.read_tenant`)."""
+        """:meth:`read`, with SLA services read only for the services of those ``scope``
+        wants when the tenant holds too many to list at once (see
+        :func:`usm_topdesk.reads.read_tenant`). SLA services are never written, so none is
+        managed: a service renamed in the tool no longer matches its checklist items anyway."""
         kept = set(kinds) - UNREADABLE
-        services = {key[1] for key in wanted.get("service_level", ())}
+        services = {key[1] for key in scope.keys_of("service_level")}
         found = await read_tenant(client, kept, sla_services=services)
         return [r for r in found if r.kind in kept]
 

@@ -72,3 +72,24 @@ def test_an_export_reads_every_project(site: Site) -> None:
     live = site.harness.live()
     components = {r.key for r in live if r.kind == "component"}
     assert {(key, name) for key in OTHERS for name in ("Printers", "Laptops")} <= components
+
+
+def test_a_project_whose_key_was_changed_in_jira_is_still_read(site: Site) -> None:
+    """The lock file knows the project by its id: its components are read under the new key,
+    so the plan does not create them again."""
+    site.harness.converge()
+    project = next(
+        r
+        for r in site.harness.live()
+        if r.kind == "project"
+        and r.key[0] in {d.key[0] for d in site.harness.desired() if d.kind == "project"}
+    )
+    api = EmbeddedApi(site.sandbox.app(site.harness.context().sandbox_state), LOGIN)
+    api.ok("PUT", f"/rest/api/3/project/{project.target_id}", {"key": "RENAMED"})
+    scoped = site.harness.planned()
+    whole = site.harness.session(lambda s: s.read())
+    unscoped = make_plan(site.harness.context(), whole, prune=False)
+    shown = [(c.action, c.address, c.reason) for c in scoped.plan.changes]
+    assert shown == [(c.action, c.address, c.reason) for c in unscoped.plan.changes]
+    assert not [c for c in scoped.plan.changes if c.kind == "component" and c.action == "create"]
+    assert any(r.kind == "component" and r.key[0] == "RENAMED" for r in scoped.snapshot.live)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from support import EmbeddedApi, RecordedSandbox
 
-from usm_config.adapter import SupportsScopedRead, Wanted, load_adapter
+from usm_config.adapter import ReadScope, SupportsScopedRead, load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.engine.records import Record
 from usm_config.http import HttpClient
@@ -79,13 +79,13 @@ def test_the_scope_holds_what_the_lock_file_manages(instance: Instance) -> None:
     """A record dropped from the blueprint is read, so that prune can delete it and drift
     can tell it is still there."""
     instance.harness.converge()
-    seen: list[Wanted] = []
+    seen: list[ReadScope] = []
     adapter = instance.harness.adapter
     assert isinstance(adapter, SupportsScopedRead)
 
-    async def read_for(client: HttpClient, kinds: list[str], wanted: Wanted) -> list[Record]:
-        seen.append(wanted)
-        return await adapter.read_for(client, kinds, wanted)
+    async def read_for(client: HttpClient, kinds: list[str], scope: ReadScope) -> list[Record]:
+        seen.append(scope)
+        return await adapter.read_for(client, kinds, scope)
 
     watched = copy.copy(adapter)
     setattr(watched, "read_for", read_for)  # noqa: B010 (shadows the method)
@@ -95,7 +95,10 @@ def test_the_scope_holds_what_the_lock_file_manages(instance: Instance) -> None:
         r.key for r in instance.harness.desired() if r.kind == "cmdb_ci_service_business"
     } - {r.key for r in instance.harness.desired(smaller) if r.kind == "cmdb_ci_service_business"}
     assert dropped
-    assert dropped <= set(seen[0]["cmdb_ci_service_business"])
+    assert dropped <= set(seen[0].keys_of("cmdb_ci_service_business"))
+    managed = {r.target_id for r in instance.harness.live() if r.kind == "cmdb_ci_service_business"}
+    assert set(seen[0].ids_of("cmdb_ci_service_business")) <= managed
+    assert len(seen[0].ids_of("cmdb_ci_service_business")) >= len(dropped)
 
 
 def test_an_export_reads_them_whole(instance: Instance) -> None:
@@ -103,3 +106,20 @@ def test_an_export_reads_them_whole(instance: Instance) -> None:
     live = instance.harness.live()
     assert {r.key[0] for r in live if r.kind == "sys_dictionary"} >= set(OTHER_TABLES)
     assert {r.key[0] for r in live if r.kind == "sys_choice"} >= set(OTHER_TABLES)
+
+
+def test_a_managed_choice_moved_to_another_field_is_still_read(instance: Instance) -> None:
+    """The lock file knows the choice by its sys_id: the plan finds it where an administrator
+    moved it and moves it back, as a plan of the whole table does."""
+    instance.harness.converge()
+    lock = instance.harness.session(lambda s: s.read()).lock
+    sys_id = next(e.target_id for e in lock.entries.values() if e.kind == "sys_choice")
+    api = EmbeddedApi(instance.sandbox.app(instance.harness.context().sandbox_state), ADMIN)
+    api.ok("PATCH", f"/api/now/table/sys_choice/{sys_id}", {"element": "u_elsewhere"})
+    scoped = instance.harness.planned()
+    whole = instance.harness.session(lambda s: s.read())
+    unscoped = make_plan(instance.harness.context(), whole, prune=False)
+    shown = [(c.action, c.address, c.reason) for c in scoped.plan.changes]
+    assert shown == [(c.action, c.address, c.reason) for c in unscoped.plan.changes]
+    moved = [c for c in scoped.plan.changes if c.target_id == sys_id]
+    assert [c.action for c in moved] == ["update"]
