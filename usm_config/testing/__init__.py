@@ -7,12 +7,20 @@ depend on: only test suites import it.
 
 from usm_config.testing.conformance import AdapterConformance
 from usm_config.testing.edits import with_renamed, without_services
-from usm_config.testing.harness import Harness, counts, duplicates, quick_sleep, steps
+from usm_config.testing.harness import (
+    Harness,
+    counts,
+    described,
+    duplicates,
+    quick_sleep,
+    steps,
+)
 
 __all__ = [
     "AdapterConformance",
     "Harness",
     "counts",
+    "described",
     "duplicates",
     "quick_sleep",
     "steps",

@@ -75,6 +75,7 @@ from usm_config.adapter import (
     Adapter,
     SupportsBatchWrites,
     SupportsExport,
+    SupportsScopedRead,
     configured,
     load_adapter,
 )
@@ -91,7 +92,7 @@ from usm_config.http import HttpClient
 from usm_config.runner import PlanMismatch, RunOutcome, verify_saved_plan
 from usm_config.targets import SandboxKnobs
 from usm_config.testing.edits import Renameable, with_renamed, without_services
-from usm_config.testing.harness import Harness, counts, steps
+from usm_config.testing.harness import Harness, counts, described, steps
 
 #: The README's sandbox-flaky target: 20% 429s, 10% 503s, 10% of responses lost after commits.
 FLAKY = SandboxKnobs(
@@ -353,6 +354,22 @@ class AdapterConformance:
             if address(record) in gone and {Op.CREATE, Op.DELETE} <= spec.operations and plain:
                 return record
         return None
+
+    def test_a_scoped_read_plans_what_a_whole_read_plans(self, applied: Harness) -> None:
+        """An adapter that reads some kinds only as far as the blueprint and the lock file
+        reach (``SupportsScopedRead``) plans what a read of everything plans: for the applied
+        blueprint, and, pruned, for one without its last service (whose managed records the
+        lock file still names)."""
+        if not isinstance(applied.adapter, SupportsScopedRead):
+            pytest.skip("the adapter reads every kind whole for a plan")
+        blueprints = [applied.blueprint]
+        if applied.blueprint.services:
+            last = applied.blueprint.services[-1].id
+            blueprints.append(without_services(applied.blueprint, last))
+        for blueprint in blueprints:
+            scoped = applied.plan(blueprint=blueprint, prune=True)
+            whole = applied.whole_plan(blueprint=blueprint, prune=True)
+            assert described(scoped) == described(whole)
 
     def test_removing_an_element_deletes_only_with_prune_and_never_unmanaged(
         self, applied: Harness

@@ -19,7 +19,7 @@ from usm_config.adapter import Adapter
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change, Plan
 from usm_config.engine.records import Op, Record
-from usm_config.runner import Context, Planned, RunOutcome, Session
+from usm_config.runner import Context, Planned, RunOutcome, Session, make_plan
 from usm_config.targets import ResolvedTarget, SandboxKnobs, Target
 
 T = TypeVar("T")
@@ -42,6 +42,12 @@ def counts(plan: Plan) -> dict[str, int]:
 def steps(plan: Plan) -> list[Change]:
     """The changes of ``plan`` that apply carries out: everything but manual steps."""
     return [c for c in plan.changes if c.action != Action.MANUAL]
+
+
+def described(plan: Plan) -> list[tuple[str, str, str]]:
+    """Each change of ``plan`` as (action, address, reason), in plan order: what two plans
+    must agree on to be the same plan."""
+    return [(str(c.action), c.address, c.reason) for c in plan.changes]
 
 
 def duplicates(records: Sequence[Record]) -> dict[str, int]:
@@ -153,6 +159,13 @@ class Harness:
     def planned(self, *, blueprint: Blueprint | None = None, prune: bool = False) -> Planned:
         """Read the target and plan; also what was read."""
         return self.session(lambda s: s.plan(prune=prune), blueprint=blueprint)
+
+    def whole_plan(self, *, blueprint: Blueprint | None = None, prune: bool = False) -> Plan:
+        """The plan made from a read of every kind whole (as an export reads), where
+        :meth:`plan` reads as a plan does (see
+        :class:`~usm_config.engine.contract.SupportsScopedRead`)."""
+        snapshot = self.session(lambda s: s.read(), blueprint=blueprint)
+        return make_plan(self.context(blueprint), snapshot, prune=prune).plan
 
     def apply(
         self,

@@ -14,8 +14,7 @@ from usm_config.adapter import ReadScope, SupportsScopedRead, load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.engine.records import Record
 from usm_config.http import HttpClient
-from usm_config.runner import make_plan
-from usm_config.testing import Harness, without_services
+from usm_config.testing import Harness, described, without_services
 
 REPO = Path(__file__).resolve().parents[3]
 BLUEPRINT = REPO / "blueprints" / "examples" / "municipality"
@@ -66,12 +65,9 @@ def test_the_scoped_plan_is_the_plan_of_a_whole_read(instance: Instance) -> None
     smaller = without_services(instance.harness.blueprint)
     for blueprint in (instance.harness.blueprint, smaller):
         scoped = instance.harness.planned(blueprint=blueprint, prune=True)
-        whole = instance.harness.session(lambda s: s.read())
-        context = instance.harness.context(blueprint)
-        unscoped = make_plan(context, whole, prune=True)
-        assert len(whole.live) > len(scoped.snapshot.live)
-        shown = [(c.action, c.address, c.reason) for c in scoped.plan.changes]
-        assert shown == [(c.action, c.address, c.reason) for c in unscoped.plan.changes]
+        whole = instance.harness.whole_plan(blueprint=blueprint, prune=True)
+        assert described(scoped.plan) == described(whole)
+        assert len(instance.harness.live()) > len(scoped.snapshot.live)
     assert any(c.action == "delete" for c in scoped.plan.changes)
 
 
@@ -117,9 +113,6 @@ def test_a_managed_choice_moved_to_another_field_is_still_read(instance: Instanc
     api = EmbeddedApi(instance.sandbox.app(instance.harness.context().sandbox_state), ADMIN)
     api.ok("PATCH", f"/api/now/table/sys_choice/{sys_id}", {"element": "u_elsewhere"})
     scoped = instance.harness.planned()
-    whole = instance.harness.session(lambda s: s.read())
-    unscoped = make_plan(instance.harness.context(), whole, prune=False)
-    shown = [(c.action, c.address, c.reason) for c in scoped.plan.changes]
-    assert shown == [(c.action, c.address, c.reason) for c in unscoped.plan.changes]
+    assert described(scoped.plan) == described(instance.harness.whole_plan())
     moved = [c for c in scoped.plan.changes if c.target_id == sys_id]
     assert [c.action for c in moved] == ["update"]
