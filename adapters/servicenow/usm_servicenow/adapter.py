@@ -37,33 +37,35 @@ RETRYABLE = frozenset({429, 502, 503, 504})
 SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_USER", "USM_SANDBOX_PASSWORD"
 
 
-#: Most managed sys_ids a scoped read names in its filter; beyond it the table is read whole.
-SCOPE_IDS = 500
+#: Most key groups and managed sys_ids a scoped read names in its filter; beyond either the
+#: table is read whole (a longer query makes a longer request line).
+SCOPE_GROUPS, SCOPE_IDS = 200, 500
 
 
 def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> str | None:
-    """The encoded filter that reads the rows of ``kind`` whose leading key fields hold the
-    values of ``keys`` (a superset: each field is filtered on its own), and the managed rows
-    ``ids``, wherever an administrator moved them; ``None`` when there are neither, ``""``
-    (the whole table) when a value cannot go into an ``IN`` list or the ids are too many."""
+    """The encoded filter that reads the rows of ``kind`` whose leading key fields (see
+    :data:`~usm_servicenow.kinds.SCOPED_READS`) hold those of one of ``keys``, and the managed
+    rows ``ids`` wherever they are now (their key changed in the tool); ``None`` when there
+    are neither, ``""`` (the whole table) when a value cannot be put in a query or there are
+    too many."""
     fields = SCOPED_READS[kind]
     keys, ids = list(keys), sorted(ids)
     if not keys and not ids:
         return None
-    if len(ids) > SCOPE_IDS or any(len(key) < len(fields) for key in keys):
+    if any(len(key) < len(fields) for key in keys):
         return ""
-    columns = [sorted({key[n] for key in keys}) for n in range(len(fields))] if keys else []
+    groups = sorted({key[: len(fields)] for key in keys})
     # Encoded queries have no escaping (servicenow.md §1.3): '^' ends a condition, ',' an
     # IN value, and an empty value is not a match on "".
-    if any(not v or "^" in v or "," in v for values in [*columns, ids] for v in values):
+    values = [v for group in groups for v in group]
+    if len(groups) > SCOPE_GROUPS or len(ids) > SCOPE_IDS:
         return ""
-    groups = []
-    if keys:
-        pairs = zip(fields, columns, strict=True)
-        groups.append("^".join(f"{field}IN{','.join(values)}" for field, values in pairs))
+    if any(not v or "^" in v for v in values) or any("," in i for i in ids):
+        return ""
+    conditions = ["^".join(f"{f}={v}" for f, v in zip(fields, g, strict=True)) for g in groups]
     if ids:
-        groups.append(f"sys_idIN{','.join(ids)}")
-    return "^NQ".join(groups)
+        conditions.append(f"sys_idIN{','.join(ids)}")
+    return "^NQ".join(conditions)
 
 
 def _row_to_record(

@@ -251,11 +251,13 @@ _SPECS = (
 KINDS: dict[str, KindSpec] = {spec.name: spec for spec in _SPECS}
 """Every kind the adapter knows, by table name, in dependency order."""
 
-#: System tables a plan reads only as far as the blueprint and the lock file reach, filtered
-#: on these leading key fields (``<field>IN<values>`` each): an instance holds a dictionary
-#: entry for every column of every table and the choices of every choice list, far more
-#: than any blueprint touches (an export reads them whole).
+#: Tables a plan reads only as far as the blueprint and the lock file reach, by these leading
+#: key fields (one ``^NQ`` group per key) and the managed sys_ids: an instance holds a
+#: dictionary entry for every column of every table, the choices of every choice list and
+#: every knowledge article (with its text), far more than any blueprint touches (an export
+#: reads them whole).
 SCOPED_READS: dict[str, tuple[str, ...]] = {
     "sys_dictionary": ("name", "element"),
     "sys_choice": ("name", "element"),
+    "kb_knowledge": ("short_description",),
 }

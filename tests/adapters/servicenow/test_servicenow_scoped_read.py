@@ -1,6 +1,7 @@
-"""A plan reads the dictionary and the choices only as far as the blueprint and the lock file
-reach: an instance holds an entry for every column of every table and the choices of every
-list, far more than any blueprint touches. An export still reads them whole."""
+"""A plan reads the dictionary, the choices and the knowledge articles only as far as the
+blueprint and the lock file reach: an instance holds an entry for every column of every table,
+the choices of every list and every article, far more than any blueprint touches. An export
+still reads them whole."""
 
 from __future__ import annotations
 
@@ -38,6 +39,11 @@ class Instance:
                 api.ok("POST", "/api/now/table/sys_dictionary", column)
                 choice = {"name": table, "element": "state", "value": str(n), "label": f"S{n}"}
                 api.ok("POST", "/api/now/table/sys_choice", {**choice, "language": "en"})
+        base = api.ok("POST", "/api/now/table/kb_knowledge_base", {"title": "IT help"})
+        for n in range(10):
+            article = {"short_description": f"How to, part {n}", "text": "<p>Steps</p>"}
+            body = {**article, "kb_knowledge_base": base["result"]["sys_id"]}
+            api.ok("POST", "/api/now/table/kb_knowledge", body)
 
 
 @pytest.fixture
@@ -49,15 +55,14 @@ def test_a_plan_reads_the_dictionary_and_choices_the_blueprint_names(instance: I
     instance.harness.converge()
     instance.sandbox.forget()
     planned = instance.harness.planned()
-    queries = {
-        table: instance.sandbox.queries(f"/table/{table}")
-        for table in ("sys_dictionary", "sys_choice")
-    }
-    for table, asked in queries.items():
-        assert asked and all("^elementIN" in q["sysparm_query"] for q in asked), table
-        assert all(q["sysparm_query"].startswith("nameIN") for q in asked), table
+    first = {"sys_dictionary": "name=", "sys_choice": "name=", "kb_knowledge": "short_description="}
+    for table, condition in first.items():
+        asked = instance.sandbox.queries(f"/table/{table}")
+        assert asked and all(q["sysparm_query"].startswith(condition) for q in asked), table
     read = [r for r in planned.snapshot.live if r.kind in ("sys_dictionary", "sys_choice")]
     assert read and not any(r.key[0] in OTHER_TABLES for r in read)
+    articles = [r.key[0] for r in planned.snapshot.live if r.kind == "kb_knowledge"]
+    assert articles and not any(title.startswith("How to") for title in articles)
 
 
 def test_the_scoped_plan_is_the_plan_of_a_whole_read(instance: Instance) -> None:
@@ -102,6 +107,7 @@ def test_an_export_reads_them_whole(instance: Instance) -> None:
     live = instance.harness.live()
     assert {r.key[0] for r in live if r.kind == "sys_dictionary"} >= set(OTHER_TABLES)
     assert {r.key[0] for r in live if r.kind == "sys_choice"} >= set(OTHER_TABLES)
+    assert sum(r.key[0].startswith("How to") for r in live if r.kind == "kb_knowledge") == 10
 
 
 def test_a_managed_choice_moved_to_another_field_is_still_read(instance: Instance) -> None:
@@ -116,3 +122,17 @@ def test_a_managed_choice_moved_to_another_field_is_still_read(instance: Instanc
     assert described(scoped.plan) == described(instance.harness.whole_plan())
     moved = [c for c in scoped.plan.changes if c.target_id == sys_id]
     assert [c.action for c in moved] == ["update"]
+
+
+def test_a_managed_article_retitled_in_the_tool_is_still_read(instance: Instance) -> None:
+    """Found by its sys_id, the article gets its title back, as a plan of the whole table
+    does; it is not created again."""
+    instance.harness.converge()
+    lock = instance.harness.session(lambda s: s.read()).lock
+    sys_id = next(e.target_id for e in lock.entries.values() if e.kind == "kb_knowledge")
+    api = EmbeddedApi(instance.sandbox.app(instance.harness.context().sandbox_state), ADMIN)
+    api.ok("PATCH", f"/api/now/table/kb_knowledge/{sys_id}", {"short_description": "Renamed"})
+    scoped = instance.harness.planned()
+    assert described(scoped.plan) == described(instance.harness.whole_plan())
+    assert [c.action for c in scoped.plan.changes if c.target_id == sys_id] == ["update"]
+    assert not [c for c in scoped.plan.changes if c.kind == "kb_knowledge" and c.action == "create"]
