@@ -110,29 +110,22 @@ def test_an_export_reads_them_whole(instance: Instance) -> None:
     assert sum(r.key[0].startswith("How to") for r in live if r.kind == "kb_knowledge") == 10
 
 
-def test_a_managed_choice_moved_to_another_field_is_still_read(instance: Instance) -> None:
-    """The lock file knows the choice by its sys_id: the plan finds it where an administrator
-    moved it and moves it back, as a plan of the whole table does."""
+@pytest.mark.parametrize(
+    ("kind", "edit"),
+    [("sys_choice", {"element": "u_elsewhere"}), ("kb_knowledge", {"short_description": "Re"})],
+    ids=["choice moved to another field", "article retitled"],
+)
+def test_a_managed_row_whose_key_was_changed_in_the_tool_is_still_read(
+    instance: Instance, kind: str, edit: dict[str, str]
+) -> None:
+    """The lock file knows the row by its sys_id: the plan finds it and changes it back, as a
+    plan of the whole table does, instead of creating it again."""
     instance.harness.converge()
     lock = instance.harness.session(lambda s: s.read()).lock
-    sys_id = next(e.target_id for e in lock.entries.values() if e.kind == "sys_choice")
+    sys_id = next(e.target_id for e in lock.entries.values() if e.kind == kind)
     api = EmbeddedApi(instance.sandbox.app(instance.harness.context().sandbox_state), ADMIN)
-    api.ok("PATCH", f"/api/now/table/sys_choice/{sys_id}", {"element": "u_elsewhere"})
-    scoped = instance.harness.planned()
-    assert described(scoped.plan) == described(instance.harness.whole_plan())
-    moved = [c for c in scoped.plan.changes if c.target_id == sys_id]
-    assert [c.action for c in moved] == ["update"]
-
-
-def test_a_managed_article_retitled_in_the_tool_is_still_read(instance: Instance) -> None:
-    """Found by its sys_id, the article gets its title back, as a plan of the whole table
-    does; it is not created again."""
-    instance.harness.converge()
-    lock = instance.harness.session(lambda s: s.read()).lock
-    sys_id = next(e.target_id for e in lock.entries.values() if e.kind == "kb_knowledge")
-    api = EmbeddedApi(instance.sandbox.app(instance.harness.context().sandbox_state), ADMIN)
-    api.ok("PATCH", f"/api/now/table/kb_knowledge/{sys_id}", {"short_description": "Renamed"})
+    api.ok("PATCH", f"/api/now/table/{kind}/{sys_id}", edit)
     scoped = instance.harness.planned()
     assert described(scoped.plan) == described(instance.harness.whole_plan())
     assert [c.action for c in scoped.plan.changes if c.target_id == sys_id] == ["update"]
-    assert not [c for c in scoped.plan.changes if c.kind == "kb_knowledge" and c.action == "create"]
+    assert not [c for c in scoped.plan.changes if c.kind == kind and c.action == "create"]
