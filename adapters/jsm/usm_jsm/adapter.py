@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +77,7 @@ class JsmAdapter:
     async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
         """Read every kind of ``kinds`` (whole collections; per project and per managed field
         where the API has no site-wide list)."""
-        wanted = set(kinds) - self._unreadable
-        records = await read_site(client, wanted)
-        return [r for r in records if r.kind in wanted]
+        return await self._read(client, kinds, None)
 
     async def read_for(
         self, client: HttpClient, kinds: Sequence[str], scope: ReadScope
@@ -88,10 +86,18 @@ class JsmAdapter:
         portal groups, the owner marker) read only for the projects of the records ``scope``
         wants (see :data:`~usm_jsm.kinds.PROJECT_KINDS`), and for every project the lock file
         manages, whatever its key is now (a project's key can be changed in Jira)."""
-        kept = set(kinds) - self._unreadable
         keys = {key[0] for kind in PROJECT_KINDS for key in scope.keys_of(kind)}
-        records = await read_site(client, kept, projects=(keys, scope.ids_of("project")))
-        return [r for r in records if r.kind in kept]
+        return await self._read(client, kinds, (keys, scope.ids_of("project")))
+
+    async def _read(
+        self,
+        client: HttpClient,
+        kinds: Sequence[str],
+        projects: tuple[Set[str], Set[str]] | None,
+    ) -> list[Record]:
+        wanted = set(kinds) - self._unreadable
+        records = await read_site(client, wanted, projects=projects)
+        return [r for r in records if r.kind in wanted]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
         """Candidates for ``key``: the whole kind, checked by the engine."""

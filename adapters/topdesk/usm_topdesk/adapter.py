@@ -51,8 +51,7 @@ class TopdeskAdapter:
 
     async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
         """Read every kind of ``kinds`` TOPdesk lets the API user read."""
-        wanted = set(kinds) - UNREADABLE
-        return [r for r in await read_tenant(client, wanted) if r.kind in wanted]
+        return await self._read(client, kinds, None)
 
     async def read_for(
         self, client: HttpClient, kinds: Sequence[str], scope: ReadScope
@@ -61,10 +60,15 @@ class TopdeskAdapter:
         wants when the tenant holds too many to list at once (see
         :func:`usm_topdesk.reads.read_tenant`). SLA services are never written, so none is
         managed: a service renamed in the tool no longer matches its checklist items anyway."""
-        kept = set(kinds) - UNREADABLE
         services = {key[1] for key in scope.keys_of("service_level")}
-        found = await read_tenant(client, kept, sla_services=services)
-        return [r for r in found if r.kind in kept]
+        return await self._read(client, kinds, services)
+
+    async def _read(
+        self, client: HttpClient, kinds: Sequence[str], sla_services: set[str] | None
+    ) -> list[Record]:
+        wanted = set(kinds) - UNREADABLE
+        found = await read_tenant(client, wanted, sla_services=sla_services)
+        return [r for r in found if r.kind in wanted]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
         """Candidates for ``key``: the whole kind, checked by the engine."""
