@@ -45,6 +45,8 @@ from usm_config.http import BasicAuthConfig
 from usm_config.sandbox.serve import run_in_thread
 
 SIZES = (50, 500, 2000, 5000)
+#: What the summary of a plan with nothing left to write starts with.
+CONVERGED = "Plan: 0 to create, 0 to update, 0 to delete,"
 #: Services of the small blueprint planned against each size's tenant.
 SMALL = 50
 USM_CONFIG = Path(sys.executable).with_name("usm-config")
@@ -285,34 +287,29 @@ def measure(
             emulator_cpu = time.process_time() - serving
             assert apply.exit_code == 0, apply.output[-2000:]
             apply_requests = _requests(app) - before
-            before = _requests(app)
-            plan = usm_config(
-                ["plan", "scaled.yaml", "--target", "bench", "-o", "summary"], folder, env
-            )
+
+            def planned(file: str) -> tuple[Run, int]:
+                """``usm-config plan file`` (it must succeed) and the requests it sent."""
+                before = _requests(app)
+                run = usm_config(["plan", file, "--target", "bench", "-o", "summary"], folder, env)
+                assert run.exit_code == 0, run.output[-2000:]
+                return run, _requests(app) - before
+
+            plan, plan_requests = planned("scaled.yaml")
             # Converged: nothing left to write (JSM and TOPdesk keep their manual steps).
-            assert plan.exit_code == 0, plan.output[-2000:]
-            assert "Plan: 0 to create, 0 to update, 0 to delete," in plan.output, plan.output
-            plan_requests = _requests(app) - before
+            assert CONVERGED in plan.output, plan.output
             store = app.state.store
             records = sum(len(store.rows(table)) for table in store.tables())
             if adapter_name == "topdesk":
                 carried_out = carry_out_sla_checklist(folder, env, url)
-                before = _requests(app)
-                done = usm_config(
-                    ["plan", "scaled.yaml", "--target", "bench", "-o", "summary"], folder, env
-                )
-                assert done.exit_code == 0, done.output[-2000:]
+                done, done_requests = planned("scaled.yaml")
                 assert _manual(done.output) == _manual(plan.output) - carried_out, done.output
-                row.update(done_cpu=done.cpu, done_requests=_requests(app) - before)
+                row.update(done_cpu=done.cpu, done_requests=done_requests)
                 # A blueprint of a few of the tenant's services: its plan reads the SLA
                 # services of those alone (its own lock file; the rest belong to the other).
                 write_blueprint(small, folder / "small.yaml")
-                before = _requests(app)
-                few = usm_config(
-                    ["plan", "small.yaml", "--target", "bench", "-o", "summary"], folder, env
-                )
-                assert few.exit_code == 0, few.output[-2000:]
-                row.update(small_cpu=few.cpu, small_requests=_requests(app) - before)
+                few, few_requests = planned("small.yaml")
+                row.update(small_cpu=few.cpu, small_requests=few_requests)
             if adapter_name in ("servicenow", "jsm"):
                 # Beside what no blueprint manages (see OTHERS): a plan reads as far as its
                 # blueprint and its lock file reach.
@@ -320,14 +317,11 @@ def measure(
                     seed_system_tables(store)
                 else:
                     seed_service_projects(url)
-                before = _requests(app)
-                system = usm_config(
-                    ["plan", "scaled.yaml", "--target", "bench", "-o", "summary"], folder, env
-                )
-                assert "Plan: 0 to create, 0 to update, 0 to delete," in system.output
+                system, system_requests = planned("scaled.yaml")
+                assert CONVERGED in system.output, system.output
                 row.update(
                     system_cpu=system.cpu,
-                    system_requests=_requests(app) - before,
+                    system_requests=system_requests,
                     system_mib=system.peak_mib,
                 )
     bound = math.ceil(apply_requests / parallelism) * latency_ms / 1000
