@@ -2,10 +2,11 @@
 
 Prints, for a plan on an empty instance, the apply, and a plan on the converged instance:
 requests sent, wall time, peak memory (tracemalloc) and the ratio of requests to the lower
-bound. Writes: one request per changed record. Reads: the fewest requests the tool's public
-API allows for the records read (:data:`READ_BOUNDS`): one per page of each collection, and
-for collections that only exist per parent (Jira's contexts per field, components per
-project, ...) one per page per parent.
+bound, as a Markdown table (``--readme README.md`` also writes it into the README's block for
+the adapter, see :mod:`readme`). Writes: one request per changed record. Reads: the fewest
+requests the tool's public API allows for the records read (:data:`READ_BOUNDS`): one per page
+of each collection, and for collections that only exist per parent (Jira's contexts per field,
+components per project, ...) one per page per parent.
 
     .venv/bin/python benchmarks/bench_apply.py --adapter servicenow --services 500 --latency-ms 50
     .venv/bin/python benchmarks/bench_apply.py --adapter jsm --services 500 --latency-ms 50
@@ -27,6 +28,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from readme import block, provenance, publish
 
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
@@ -228,6 +231,36 @@ async def run(
         ]
 
 
+def steps_table(adapter: str, rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    """The measurements of :func:`run` as a Markdown table, with the whole process's CPU time
+    and peak RSS (emulator included) after it."""
+    lines = [
+        f"{adapter}: {args.services} services, {args.latency_ms:g} ms latency, "
+        f"parallelism {args.parallelism}; peak memory of the Python heap by tracemalloc",
+        "",
+        "| step | requests | lower bound | ratio | wall s | peak MiB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    tail = []
+    for row in rows:
+        if row["step"] == "records":
+            # ru_maxrss is in KiB on Linux; tracemalloc's peaks above count Python objects only.
+            tail = [
+                "",
+                f"Live records after the apply: {row['requests']:,}. Whole process, emulator "
+                f"included: {usage.ru_utime + usage.ru_stime:.1f} s CPU, peak RSS "
+                f"{usage.ru_maxrss / 1024:.0f} MiB.",
+            ]
+            continue
+        ratio = row["requests"] / row["lower_bound"] if row["lower_bound"] else float("nan")
+        lines.append(
+            f"| {row['step']} | {row['requests']:,} | {row['lower_bound']:,} | {ratio:.2f} "
+            f"| {row['seconds']:.1f} | {row['peak_mib']:.0f} |"
+        )
+    return "\n".join(lines + tail)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--adapter", choices=sorted(READ_BOUNDS), default="servicenow")
@@ -242,37 +275,27 @@ def main() -> None:
         help="measure the command line at these sizes (default 50 500 2000 5000); see "
         "bench_curve.py",
     )
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        metavar="README",
+        help="also write the table into this file's block for it (see readme.py)",
+    )
     args = parser.parse_args()
     if args.curve is not None:
         from bench_curve import SIZES, curve  # noqa: PLC0415 (only this mode needs it)
 
         sizes = tuple(args.curve) or SIZES
-        curve(args.adapter, args.latency_ms, args.parallelism, sizes, scaled_blueprint)
-        return
-    tracemalloc.start()
-    rows = asyncio.run(run(args.adapter, args.services, args.latency_ms, args.parallelism))
-    print(
-        f"{args.adapter}: {args.services} services, {args.latency_ms:g} ms latency, "
-        f"parallelism {args.parallelism}"
-    )
-    print(
-        f"{'step':<24}{'requests':>10}{'lower bound':>13}{'ratio':>8}{'wall s':>9}{'peak MiB':>10}"
-    )
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    for row in rows:
-        if row["step"] == "records":
-            print(f"live records after apply: {row['requests']}")
-            # ru_maxrss is in KiB on Linux; tracemalloc's peaks above count Python objects only.
-            print(
-                f"whole process: {usage.ru_utime + usage.ru_stime:.1f} s CPU, "
-                f"peak RSS {usage.ru_maxrss / 1024:.0f} MiB (emulator included)"
-            )
-            continue
-        ratio = row["requests"] / row["lower_bound"] if row["lower_bound"] else float("nan")
-        print(
-            f"{row['step']:<24}{row['requests']:>10}{row['lower_bound']:>13}{ratio:>8.2f}"
-            f"{row['seconds']:>9.1f}{row['peak_mib']:>10.1f}"
-        )
+        table = curve(args.adapter, args.latency_ms, args.parallelism, sizes, scaled_blueprint)
+        name = block("curve", args.adapter)
+    else:
+        tracemalloc.start()
+        rows = asyncio.run(run(args.adapter, args.services, args.latency_ms, args.parallelism))
+        table = steps_table(args.adapter, rows, args)
+        print(table)
+        name = block("steps", args.adapter)
+    if args.readme:
+        publish(args.readme, name, f"{provenance()}\n\n{table}")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,7 +214,7 @@ OTHER_PROJECTS = 50
 #: What the last column adds, per adapter.
 OTHERS = {
     "servicenow": f"{sum(SYSTEM_ROWS):,} system rows",
-    "jsm": f"{OTHER_PROJECTS} service projects",
+    "jsm": f"{OTHER_PROJECTS} other service projects",
 }
 
 
@@ -341,35 +341,50 @@ def measure(
     return row
 
 
-HEADER = (
-    "| services | records | load ruamel s | load libyaml s | speed-up "
-    "| converged plan CPU s | plan requests | plan peak RSS MiB | apply wall s | latency bound s "
-    "| ratio | apply requests | apply CPU s | apply peak RSS MiB | emulator CPU s "
-    "| plan CPU s, checklist done (requests) "
-    f"| plan CPU s of {SMALL} of the services, checklist done (requests) "
-    "| converged plan CPU s beside what no blueprint manages (requests, peak MiB) |"
+#: A column of the curve: its title and how a measured row shows in it.
+Column = tuple[str, Callable[[dict[str, Any]], str]]
+
+#: The columns every adapter's curve has.
+COLUMNS: tuple[Column, ...] = (
+    ("services", lambda r: f"{r['services']:,}"),
+    ("records", lambda r: f"{r['records']:,}"),
+    ("load, ruamel s", lambda r: f"{r['load_ruamel']:.2f}"),
+    ("load, libyaml s", lambda r: f"{r['load_libyaml']:.2f}"),
+    ("speed-up", lambda r: f"{r['load_ruamel'] / r['load_libyaml']:.1f}×"),
+    ("converged plan CPU s", lambda r: f"{r['plan_cpu']:.2f}"),
+    ("plan requests", lambda r: f"{r['plan_requests']:,}"),
+    ("plan peak RSS MiB", lambda r: f"{r['plan_mib']:.0f}"),
+    ("apply wall s", lambda r: f"{r['apply_wall']:.1f}"),
+    ("latency bound s", lambda r: f"{r['apply_bound']:.1f}"),
+    ("apply / bound", lambda r: f"{r['apply_wall'] / r['apply_bound']:.2f}"),
+    ("apply requests", lambda r: f"{r['apply_requests']:,}"),
+    ("apply CPU s", lambda r: f"{r['apply_cpu']:.1f}"),
+    ("apply peak RSS MiB", lambda r: f"{r['apply_mib']:.0f}"),
+    ("emulator CPU s", lambda r: f"{r['emulator_cpu']:.1f}"),
 )
 
 
-def table_row(row: dict[str, Any]) -> str:
-    """One Markdown table row (the last cell only for TOPdesk, whose SLA checklist the
-    benchmark carries out)."""
-    done = f"{row['done_cpu']:.2f} ({row['done_requests']:,})" if "done_cpu" in row else "-"
-    small = f"{row['small_cpu']:.2f} ({row['small_requests']:,})" if "small_cpu" in row else "-"
-    system = (
-        f"{row['system_cpu']:.2f} ({row['system_requests']:,}, {row['system_mib']:.0f})"
-        if "system_cpu" in row
-        else "-"
-    )
-    return (
-        f"| {row['services']:,} | {row['records']:,} | {row['load_ruamel']:.2f} "
-        f"| {row['load_libyaml']:.2f} | {row['load_ruamel'] / row['load_libyaml']:.1f}x "
-        f"| {row['plan_cpu']:.2f} | {row['plan_requests']:,} | {row['plan_mib']:.0f} "
-        f"| {row['apply_wall']:.1f} | {row['apply_bound']:.1f} "
-        f"| {row['apply_wall'] / row['apply_bound']:.2f} | {row['apply_requests']:,} "
-        f"| {row['apply_cpu']:.1f} | {row['apply_mib']:.0f} | {row['emulator_cpu']:.1f} "
-        f"| {done} | {small} | {system} |"
-    )
+def _beside(r: dict[str, Any]) -> str:
+    return f"{r['system_cpu']:.2f} ({r['system_requests']:,}, {r['system_mib']:.0f})"
+
+
+#: The columns of what only one adapter's curve measures (see :func:`measure`).
+EXTRA_COLUMNS: dict[str, tuple[Column, ...]] = {
+    "servicenow": (
+        (f"converged plan beside {OTHERS['servicenow']}: CPU s (requests, peak RSS MiB)", _beside),
+    ),
+    "jsm": ((f"converged plan beside {OTHERS['jsm']}: CPU s (requests, peak RSS MiB)", _beside),),
+    "topdesk": (
+        (
+            "converged plan, SLA checklist done: CPU s (requests)",
+            lambda r: f"{r['done_cpu']:.2f} ({r['done_requests']:,})",
+        ),
+        (
+            f"plan of {SMALL} of the services, checklist done: CPU s (requests)",
+            lambda r: f"{r['small_cpu']:.2f} ({r['small_requests']:,})",
+        ),
+    ),
+}
 
 
 def curve(
@@ -378,14 +393,20 @@ def curve(
     parallelism: int,
     sizes: tuple[int, ...],
     scaled: Any,
-) -> None:
-    """Print the curve as a Markdown table, one row as soon as it is measured."""
-    print(f"{adapter_name}: {latency_ms:g} ms latency, parallelism {parallelism}")
-    if adapter_name in OTHERS:
-        print(f"(what no blueprint manages: {OTHERS[adapter_name]})")
-    print(HEADER)
-    print("|" + "---|" * (HEADER.count("|") - 1))
+) -> str:
+    """Measure the curve and return it as a Markdown table (a line before it says how), printing
+    each row as soon as it is measured."""
+    columns = COLUMNS + EXTRA_COLUMNS.get(adapter_name, ())
+    lines = [
+        f"{adapter_name}: {latency_ms:g} ms latency, parallelism {parallelism}",
+        "",
+        "| " + " | ".join(title for title, _ in columns) + " |",
+        "|" + "---:|" * len(columns),
+    ]
+    print("\n".join(lines), flush=True)
     for services in sizes:
         small = scaled(min(SMALL, services))
         row = measure(adapter_name, services, latency_ms, parallelism, scaled(services), small)
-        print(table_row(row), flush=True)
+        lines.append("| " + " | ".join(show(row) for _, show in columns) + " |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)

@@ -150,7 +150,7 @@ def main() -> None:
     os.environ.pop("REQUESTS_CA_BUNDLE", None)
     os.environ.pop("CURL_CA_BUNDLE", None)
     title = f"servicenow, fresh instance: {args.latency_ms:g} ms latency"
-    report(args, title, "records", "pysnc script", run)
+    report(args, "servicenow", title, "records", "pysnc script", run)
 
 
 if __name__ == "__main__":

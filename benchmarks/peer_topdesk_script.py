@@ -12,21 +12,16 @@ to a new tenant (knowledge items, task flags, the checklist's reads and the re-p
 included); the table gives requests and wall time side by side, and what a usm-config plan
 would still do after the script.
 
-    cd benchmarks && ../.venv/bin/python peer_topdesk_script.py --services 500 --latency-ms 50
+    .venv/bin/python benchmarks/peer_topdesk_script.py --services 500 --latency-ms 50
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-import time
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 from bench_apply import scaled_blueprint
-from bench_curve import _login, _targets, served, usm_config, write_blueprint
-from side_by_side import apply_to_new_instance, arguments, report
+from side_by_side import arguments, compare, report
 from topdesk import Topdesk  # type: ignore[import-untyped]
 from usm_topdesk.client import fiql_text
 
@@ -68,38 +63,12 @@ def provision(url: str, services: int) -> int:
 
 
 def run(services: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
-    """Both ways against fresh emulators with the same latency; requests and wall time."""
-    blueprint = scaled_blueprint(services)
-    row: dict[str, Any] = {"services": services}
-    env = {**os.environ, **_login("topdesk")[1]}
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        write_blueprint(blueprint, folder / "scaled.yaml")
-        with served("topdesk", folder / "peer", latency_ms) as (url, app):
-            started = time.perf_counter()
-            row["count"] = provision(url, services)
-            row["peer_wall"] = time.perf_counter() - started
-            row["peer_requests"] = len(app.state.request_log)
-            # What usm-config would still do after the script.
-            (folder / "targets.yaml").write_text(
-                _targets("topdesk", url, parallelism), encoding="utf-8"
-            )
-            # The script's operator groups lack the task flags usm-config sets: all of them
-            # are rewritten, which the mass-change guard would stop.
-            args = ["plan", "scaled.yaml", "--target", "bench", "-o", "summary"]
-            plan = usm_config([*args, "--mass-change-limit", "1"], folder, env)
-            assert plan.exit_code == 0, plan.output[-2000:]
-            row["peer_left"] = plan.output.strip().splitlines()[-1]
-        row["tool_wall"], row["tool_requests"] = apply_to_new_instance(
-            "topdesk",
-            folder,
-            latency_ms,
-            env,
-            lambda url: (folder / "targets.yaml").write_text(
-                _targets("topdesk", url, parallelism), encoding="utf-8"
-            ),
-        )
-    return row
+    """The script and usm-config side by side (:func:`side_by_side.compare`)."""
+    # The script's operator groups lack the task flags usm-config sets: the plan after it
+    # rewrites all of them, which the mass-change guard would stop.
+    return compare(
+        "topdesk", services, latency_ms, parallelism, provision, ("--mass-change-limit", "1")
+    )
 
 
 def main() -> None:
@@ -108,7 +77,7 @@ def main() -> None:
         f"topdesk, new tenant: {args.latency_ms:g} ms latency; the script uses topdesk "
         f"{version('topdesk')}"
     )
-    report(args, title, "script creates", "script", run)
+    report(args, "topdesk", title, "script creates", "script", run)
 
 
 if __name__ == "__main__":

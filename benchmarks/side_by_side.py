@@ -4,11 +4,16 @@ and ``usm-config apply`` doing the same job against fresh emulators with the sam
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench_curve import served, usm_config
+from bench_apply import scaled_blueprint
+from bench_curve import _login, _targets, served, usm_config, write_blueprint
+from readme import block, provenance, publish
 
 #: What ``run`` returns per size: ``count`` (the first column's value), ``peer_requests``,
 #: ``tool_requests``, ``peer_wall``, ``tool_wall`` and ``peer_left`` (the last line of a
@@ -17,32 +22,49 @@ Run = Callable[[int, float, int], dict[str, Any]]
 
 
 def arguments(doc: str, services: int) -> argparse.Namespace:
-    """``--services`` (one or more sizes), ``--latency-ms`` and ``--parallelism``."""
+    """``--services`` (one or more sizes), ``--latency-ms``, ``--parallelism`` and
+    ``--readme``."""
     parser = argparse.ArgumentParser(description=doc.split("\n", maxsplit=1)[0])
     parser.add_argument("--services", type=int, nargs="+", default=[services])
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--parallelism", type=int, default=8)
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        metavar="README",
+        help="also write the table into this file's block for it (see readme.py)",
+    )
     return parser.parse_args()
 
 
-def report(args: argparse.Namespace, title: str, count: str, script: str, run: Run) -> None:
-    """Print ``title`` and a Markdown table: a row per size, as soon as it is measured."""
-    print(title)
-    print(
+def report(
+    args: argparse.Namespace, adapter: str, title: str, count: str, script: str, run: Run
+) -> None:
+    """Print ``title`` and a Markdown table: a row per size, as soon as it is measured; with
+    ``--readme``, write them into the README's block ``peer-<adapter>`` at the end."""
+    lines = [
+        title,
+        "",
         f"| services | {count} | {script} requests | usm-config apply requests | ratio "
-        f"| {script} wall s | usm-config apply wall s | ratio |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
+        f"| {script} wall s | usm-config apply wall s | ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    print("\n".join(lines), flush=True)
+    after = []
     for services in args.services:
         row = run(services, args.latency_ms, args.parallelism)
-        print(
+        lines.append(
             f"| {services:,} | {row['count']:,} | {row['peer_requests']:,} "
-            f"| {row['tool_requests']:,} | {row['peer_requests'] / row['tool_requests']:.1f}x "
+            f"| {row['tool_requests']:,} | {row['peer_requests'] / row['tool_requests']:.1f}× "
             f"| {row['peer_wall']:.1f} | {row['tool_wall']:.1f} "
-            f"| {row['peer_wall'] / row['tool_wall']:.1f}x |",
-            flush=True,
+            f"| {row['peer_wall'] / row['tool_wall']:.1f}× |"
         )
+        print(lines[-1], flush=True)
+        after.append(f"- {services:,} services: `{row['peer_left']}`")
         print(f"  usm-config plan after the {script}: {row['peer_left']}", flush=True)
+    if args.readme:
+        text = "\n".join([*lines, "", f"A usm-config plan after the {script}:", "", *after])
+        publish(args.readme, block("peer", adapter), f"{provenance()}\n\n{text}")
 
 
 def apply_to_new_instance(
@@ -61,3 +83,41 @@ def apply_to_new_instance(
         apply = usm_config(args, folder, env)
         assert apply.exit_code == 0, apply.output[-2000:]
         return apply.wall, len(app.state.request_log)
+
+
+def compare(
+    adapter_name: str,
+    services: int,
+    latency_ms: float,
+    parallelism: int,
+    script: Callable[[str, int], int],
+    plan_options: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """``script(url, services)`` (it returns the objects it created) against a new emulator,
+    then a usm-config plan of the scaled blueprint against what it wrote (with
+    ``plan_options``), and ``usm-config apply`` onto another new emulator: a row of
+    :func:`report`. The emulators are served with ``latency_ms``; the default login is theirs."""
+    row: dict[str, Any] = {"services": services}
+    env = {**os.environ, **_login(adapter_name)[1]}
+
+    def targets(folder: Path, url: str) -> None:
+        text = _targets(adapter_name, url, parallelism)
+        (folder / "targets.yaml").write_text(text, encoding="utf-8")
+
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        write_blueprint(scaled_blueprint(services), folder / "scaled.yaml")
+        with served(adapter_name, folder / "peer", latency_ms) as (url, app):
+            started = time.perf_counter()
+            row["count"] = script(url, services)
+            row["peer_wall"] = time.perf_counter() - started
+            row["peer_requests"] = len(app.state.request_log)
+            targets(folder, url)
+            args = ["plan", "scaled.yaml", "--target", "bench", "-o", "summary", *plan_options]
+            plan = usm_config(args, folder, env)
+            assert plan.exit_code == 0, plan.output[-2000:]
+            row["peer_left"] = plan.output.strip().splitlines()[-1]
+        row["tool_wall"], row["tool_requests"] = apply_to_new_instance(
+            adapter_name, folder, latency_ms, env, lambda url: targets(folder, url)
+        )
+    return row

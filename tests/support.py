@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import difflib
+import importlib
 import os
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -16,6 +19,8 @@ import pytest
 from usm_config.http import HttpClient, RetryPolicy
 from usm_config.sandbox.embedded import EmbeddedTransport
 
+#: The benchmark scripts' folder: not a package; its modules import each other by name.
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 #: ``UPDATE_GOLDEN=1 pytest …`` rewrites golden files instead of comparing with them.
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
 DIFF_LINES = 300
@@ -50,6 +55,13 @@ def assert_golden(path: Path, actual: str, *, shown: str | None = None) -> None:
             + more,
             pytrace=False,
         )
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """``benchmarks/<name>.py``, imported as the scripts import each other."""
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.append(str(BENCHMARKS))
+    return importlib.import_module(name)
 
 
 class FakeSleep:

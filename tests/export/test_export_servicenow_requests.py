@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from support import benchmark_module
 
 from usm_config.adapter import SupportsExport, load_adapter
 from usm_config.blueprint.loader import load_blueprint
@@ -24,20 +23,8 @@ REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "blueprints" / "usm-reference.yaml"
 
 
-def _benchmark() -> ModuleType:
-    """benchmarks/bench_apply.py, which is not a package."""
-    spec = importlib.util.spec_from_file_location(
-        "bench_apply", REPO / "benchmarks" / "bench_apply.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_export_of_500_services_sends_no_more_requests_than_a_plan(tmp_path: Path) -> None:
-    blueprint = _benchmark().scaled_blueprint(500)
+    blueprint = benchmark_module("bench_apply").scaled_blueprint(500)
     reference = load_blueprint(REFERENCE).blueprint
     assert reference is not None
     adapter = load_adapter("servicenow")
