@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from readme import block, provenance, publish
+from readme import block, check, provenance, publish
 
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
@@ -282,18 +282,19 @@ def main() -> None:
         help="also write the table into this file's block for it (see readme.py)",
     )
     args = parser.parse_args()
+    name = block("steps" if args.curve is None else "curve", args.adapter)
+    if args.readme:
+        check(args.readme, name)
     if args.curve is not None:
         from bench_curve import SIZES, curve  # noqa: PLC0415 (only this mode needs it)
 
         sizes = tuple(args.curve) or SIZES
         table = curve(args.adapter, args.latency_ms, args.parallelism, sizes, scaled_blueprint)
-        name = block("curve", args.adapter)
     else:
         tracemalloc.start()
         rows = asyncio.run(run(args.adapter, args.services, args.latency_ms, args.parallelism))
         table = steps_table(args.adapter, rows, args)
         print(table)
-        name = block("steps", args.adapter)
     if args.readme:
         publish(args.readme, name, f"{provenance()}\n\n{table}")
 

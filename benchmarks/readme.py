@@ -77,10 +77,32 @@ def replace_block(text: str, name: str, body: str, *, source: str = "README.md")
     return "".join([*lines[: starts[0]], content, *lines[ends[0] - 1 :]])
 
 
+def _replaced(readme: Path, name: str, body: str) -> str:
+    """``readme``'s text with block ``name`` replaced; what is wrong with the file ends the
+    run with exit code 1 and the located message (no traceback)."""
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SystemExit(f"error: {readme}: {exc.strerror}. Point --readme at the README") from None
+    except UnicodeDecodeError as exc:
+        raise SystemExit(
+            f"error: {readme}: not UTF-8 ({exc.reason}). Point --readme at the README"
+        ) from None
+    try:
+        return replace_block(text, name, body, source=str(readme))
+    except BlockError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def check(readme: Path, name: str) -> None:
+    """Stop before anything is measured when ``readme`` cannot take block ``name``."""
+    _replaced(readme, name, "")
+
+
 def publish(readme: Path, name: str, body: str) -> None:
     """Write ``body`` into block ``name`` of ``readme``; the file is replaced whole, so a
     stopped run leaves it as it was."""
-    text = replace_block(readme.read_text(encoding="utf-8"), name, body, source=str(readme))
+    text = _replaced(readme, name, body)
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=readme.parent, delete=False, suffix=".tmp"
     ) as out:

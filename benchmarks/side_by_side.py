@@ -13,7 +13,7 @@ from typing import Any
 
 from bench_apply import scaled_blueprint
 from bench_curve import _login, _targets, served, usm_config, write_blueprint
-from readme import block, provenance, publish
+from readme import block, check, provenance, publish
 
 #: What ``run`` returns per size: ``count`` (the first column's value), ``peer_requests``,
 #: ``tool_requests``, ``peer_wall``, ``tool_wall`` and ``peer_left`` (the last line of a
@@ -42,6 +42,8 @@ def report(
 ) -> None:
     """Print ``title`` and a Markdown table: a row per size, as soon as it is measured; with
     ``--readme``, write them into the README's block ``peer-<adapter>`` at the end."""
+    if args.readme:
+        check(args.readme, block("peer", adapter))
     lines = [
         title,
         "",

@@ -125,3 +125,34 @@ def test_the_measured_command_is_given_from_the_root_without_where_it_was_writte
     argv: list[str],
 ) -> None:
     assert readme.provenance(argv).endswith(": `python benchmarks/peer_jsm_script.py --services 5`")
+
+
+@pytest.mark.parametrize(
+    ("script", "content"),
+    [
+        ("bench_apply.py", TEXT),
+        ("peer_topdesk_script.py", TEXT),
+        ("bench_apply.py", None),
+    ],
+    ids=["no block for the table", "no block for the peer table", "no README"],
+)
+def test_a_readme_that_cannot_take_the_table_stops_the_run_before_it_measures(
+    tmp_path: Path, script: str, content: str | None
+) -> None:
+    target = tmp_path / "README.md"
+    if content is not None:
+        target.write_text(content, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--readme", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert run.stdout == ""  # nothing was measured
+    assert run.stderr.startswith(f"error: {target}")
+    assert "Traceback" not in run.stderr
+    assert (
+        "Add the pair of marker lines" if content else "Point --readme at the README"
+    ) in run.stderr
