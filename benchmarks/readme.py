@@ -106,8 +106,13 @@ def publish(readme: Path, name: str, body: str) -> None:
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=readme.parent, delete=False, suffix=".tmp"
     ) as out:
-        out.write(text)
-    Path(out.name).replace(readme)
+        written = Path(out.name)
+        try:
+            out.write(text)
+        except BaseException:
+            written.unlink()
+            raise
+    written.replace(readme)
     print(f"wrote block {name!r} of {readme}", file=sys.stderr)
 
 
