@@ -13,6 +13,7 @@ from support import EmbeddedApi, RecordedSandbox
 
 from usm_config.adapter import ReadScope, SupportsScopedRead, load_adapter
 from usm_config.blueprint.loader import load_blueprint
+from usm_config.engine.diff import mass_change_violations
 from usm_config.engine.records import Record
 from usm_config.http import HttpClient
 from usm_config.testing import Harness, described, without_services
@@ -129,3 +130,27 @@ def test_a_managed_row_whose_key_was_changed_in_the_tool_is_still_read(
     assert described(scoped.plan) == described(instance.harness.whole_plan())
     assert [c.action for c in scoped.plan.changes if c.target_id == sys_id] == ["update"]
     assert not [c for c in scoped.plan.changes if c.kind == kind and c.action == "create"]
+
+
+def test_the_mass_change_guard_weighs_a_scoped_table_against_what_the_plan_reads(
+    instance: Instance,
+) -> None:
+    """Every article the blueprint manages rewritten in the tool: the plan rewrites all of them
+    back. The guard measures that against the articles the plan reads (the blueprint's), so
+    the instance's other articles, which no blueprint touches, do not dilute it below the
+    limit as they would in a whole read."""
+    instance.harness.converge()
+    lock = instance.harness.session(lambda s: s.read()).lock
+    ids = [e.target_id for e in lock.entries.values() if e.kind == "kb_knowledge"]
+    assert len(ids) >= 5  # the guard leaves kinds of fewer records alone
+    api = EmbeddedApi(instance.sandbox.app(instance.harness.context().sandbox_state), ADMIN)
+    for sys_id in ids:
+        api.ok("PATCH", f"/api/now/table/kb_knowledge/{sys_id}", {"text": "<p>Edited</p>"})
+    planned = instance.harness.planned()
+    rewritten = [c for c in planned.plan.changes if c.kind == "kb_knowledge" and c.rewrites]
+    assert len(rewritten) == len(ids)
+    violations = {v.kind: (v.changed, v.existing) for v in planned.violations(0.5)}
+    assert violations == {"kb_knowledge": (len(ids), len(ids))}
+    whole = instance.harness.live()
+    assert sum(r.kind == "kb_knowledge" for r in whole) == len(ids) + 10  # the others are there
+    assert mass_change_violations(planned.plan.changes, whole, 0.5) == []
