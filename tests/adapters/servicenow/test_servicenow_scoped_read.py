@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from support import EmbeddedApi, RecordedSandbox
+from usm_servicenow.kinds import KINDS, SCOPED_READS
 
 from usm_config.adapter import ReadScope, SupportsScopedRead, load_adapter
 from usm_config.blueprint.loader import load_blueprint
@@ -154,3 +155,11 @@ def test_the_mass_change_guard_weighs_a_scoped_table_against_what_the_plan_reads
     whole = instance.harness.live()
     assert sum(r.kind == "kb_knowledge" for r in whole) == len(ids) + 10  # the others are there
     assert mass_change_violations(planned.plan.changes, whole, 0.5) == []
+
+
+def test_no_table_read_scoped_is_the_target_of_a_reference() -> None:
+    """References resolve through the rows a plan reads (ids to keys on the live side, keys to
+    ids when writing). A scope holds the blueprint's own keys, not the keys its records point
+    at, so a table other records point into must be read whole."""
+    pointed_at = {target for spec in KINDS.values() for target in spec.references.values()}
+    assert not pointed_at & set(SCOPED_READS)
