@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from support import EmbeddedApi, RecordedSandbox
+from usm_jsm.kinds import KINDS, PROJECT_KINDS
 
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
@@ -86,3 +87,11 @@ def test_a_project_whose_key_was_changed_in_jira_is_still_read(site: Site) -> No
     assert described(scoped.plan) == described(site.harness.whole_plan())
     assert not [c for c in scoped.plan.changes if c.kind == "component" and c.action == "create"]
     assert any(r.kind == "component" and r.key[0] == "RENAMED" for r in scoped.snapshot.live)
+
+
+def test_of_the_kinds_read_per_project_only_projects_are_pointed_at() -> None:
+    """References resolve through the records a plan reads, and a scope holds the blueprint's
+    own keys, not the keys its records point at: other kinds may point only at projects, which
+    a plan lists whole (see the first test)."""
+    pointed_at = {target for spec in KINDS.values() for target in spec.references.values()}
+    assert pointed_at & PROJECT_KINDS == {"project"}
