@@ -19,8 +19,12 @@ import pytest
 from usm_config.http import HttpClient, RetryPolicy
 from usm_config.sandbox.embedded import EmbeddedTransport
 
+REPO = Path(__file__).resolve().parents[1]
+#: The vendors' machine-readable API descriptions, in ``shared/`` beside the checkout (as CI
+#: has it); read from there, never copied into the project.
+SPECS = REPO.parent / "shared" / "specs"
 #: The benchmark scripts' folder: not a package; its modules import each other by name.
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = REPO / "benchmarks"
 #: ``UPDATE_GOLDEN=1 pytest …`` rewrites golden files instead of comparing with them.
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
 DIFF_LINES = 300

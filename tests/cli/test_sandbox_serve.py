@@ -11,13 +11,14 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+from support import SPECS
 
 from usm_config.cli import cli
 from usm_config.sandbox import serve as serving
 from usm_config.sandbox.embedded import EmbeddedTransport
 
 REPO = Path(__file__).resolve().parents[2]
-TABLE_SPEC = REPO.parent / "shared" / "specs" / "servicenow" / "table.json"
+TABLE_SPEC = SPECS / "servicenow" / "table.json"
 
 
 def _served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
@@ -47,7 +48,6 @@ def _call(app: Any, method: str, url: str, **kw: Any) -> httpx.Response:
     return asyncio.run(main())
 
 
-@pytest.mark.skipif(not TABLE_SPEC.exists(), reason=f"{TABLE_SPEC} is missing")
 def test_spec_refuses_requests_the_table_api_spec_does_not_allow(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,19 +9,19 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
+from support import SPECS
 from usm_servicenow import sandbox
 from usm_servicenow.sandbox import create_app
 
 from usm_config.sandbox.embedded import EmbeddedTransport
 from usm_config.sandbox.requestlog import LoggedRequest
 
-SPEC = Path(__file__).resolve().parents[3] / "shared/specs/servicenow/table.json"
+SPEC = SPECS / "servicenow" / "table.json"
 GROUPS = "/api/now/table/sys_user_group"
 JSON_HEADERS = [
     {"name": "Content-Type", "value": "application/json"},
@@ -51,7 +51,7 @@ def item(item_id: str, method: str, url: str, body: Any = None) -> dict[str, Any
 
 @pytest.fixture
 def app() -> Iterator[Starlette]:
-    application = create_app(spec_path=SPEC if SPEC.is_file() else None)
+    application = create_app(spec_path=SPEC)
     yield application
     application.state.store.close()
 
@@ -86,7 +86,6 @@ def test_batch_items_are_logged_as_sub_requests_of_the_batch(app: Starlette) -> 
     assert [e.method for e in app.state.request_log.entries(expand=True)] == ["POST", "POST", "GET"]
 
 
-@pytest.mark.skipif(not SPEC.is_file(), reason="ServiceNow Table API export absent")
 def test_batch_items_are_checked_against_the_spec(app: Starlette) -> None:
     batch = {"rest_requests": [item("bad", "GET", GROUPS + "?sysparm_limt=1")]}
 
@@ -255,8 +254,6 @@ def test_batch_items_answer_alike_with_and_without_the_router(
     """Items a Table API route takes skip the app's router, and plain inserts the Table API
     handler too; what the batch answers, logs, checks against the spec and stores is byte for
     byte what the router gives, with and without a spec to check against."""
-    if checked and not SPEC.is_file():
-        pytest.skip(f"no spec at {SPEC}")
     plainly: list[Any] = []
     insert_plainly = sandbox._Emulator._insert_plainly
 

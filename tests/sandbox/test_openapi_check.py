@@ -6,17 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from support import SPECS
 
 from usm_config.sandbox.openapi_check import OpenApiRequestChecker
 
-SPEC = Path("/work/shared/specs/servicenow/table.json")
+SPEC = SPECS / "servicenow" / "table.json"
 TABLE = "/api/now/table/sys_user_group"
 RECORD = TABLE + "/0123456789abcdef0123456789abcdef"
 
-needs_spec = pytest.mark.skipif(not SPEC.is_file(), reason="ServiceNow Table API export absent")
 
-
-@needs_spec
 def test_table_api_requests_that_follow_the_export_pass() -> None:
     checker = OpenApiRequestChecker.from_file(SPEC)
     assert checker.check("GET", TABLE, ["sysparm_query", "sysparm_limit", "sysparm_fields"]) == []
@@ -25,7 +23,6 @@ def test_table_api_requests_that_follow_the_export_pass() -> None:
     assert checker.check("DELETE", RECORD, []) == []
 
 
-@needs_spec
 def test_undeclared_parameters_methods_and_paths_are_violations() -> None:
     checker = OpenApiRequestChecker.from_file(SPEC)
     assert checker.check("GET", TABLE, ["sysparm_offset"]) == [
@@ -41,7 +38,6 @@ def test_undeclared_parameters_methods_and_paths_are_violations() -> None:
     assert checker.check("GET", RECORD, ["sysparm_limit"]) != []
 
 
-@needs_spec
 def test_extra_documented_parameters_and_per_call_allowances() -> None:
     checker = OpenApiRequestChecker.from_file(
         SPEC, extra_params={"GET /api/now/table/{tableName}": {"sysparm_offset"}}
@@ -86,15 +82,11 @@ def test_rejects_a_document_that_is_not_openapi_3(tmp_path: Path) -> None:
         OpenApiRequestChecker.from_file(path)
 
 
-JIRA = Path(__file__).resolve().parents[3] / "shared/specs/jira"
+JIRA = SPECS / "jira"
 PLATFORM = JIRA / "jira-platform-swagger-v3.v3.json"
 SERVICEDESK = JIRA / "jsm-servicedesk-swagger.v3.json"
-needs_jira = pytest.mark.skipif(
-    not (PLATFORM.is_file() and SERVICEDESK.is_file()), reason="Jira OpenAPI documents absent"
-)
 
 
-@needs_jira
 def test_jira_platform_and_service_desk_together_loaded_once() -> None:
     checker = OpenApiRequestChecker.from_files(PLATFORM, SERVICEDESK)
     again = OpenApiRequestChecker.from_files(PLATFORM, SERVICEDESK)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support import SPECS
+
 from usm_config.targets import SandboxKnobs
 from usm_config.testing import AdapterConformance
 
 REPO = Path(__file__).resolve().parents[3]
 # In CI the shared/ folder (vendor API descriptions) sits beside the checkout.
-JIRA_SPECS = REPO.parent / "shared" / "specs" / "jira"
+JIRA_SPECS = SPECS / "jira"
 
 
 class JsmConformance(AdapterConformance):

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import assert_golden
+from support import SPECS, assert_golden
 from usm_jsm import parse
 
 from usm_config.engine.records import Record
 
-SPECS = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "jira"
+JIRA_SPECS = SPECS / "jira"
 PLATFORM = "jira-platform-swagger-v3.v3.json"
 SERVICE_DESK = "jsm-servicedesk-swagger.v3.json"
 GOLDEN = Path(__file__).parent / "golden" / "parse"
@@ -27,10 +27,7 @@ GOLDEN = Path(__file__).parent / "golden" / "parse"
 
 @functools.cache
 def _spec(name: str) -> dict[str, Any]:
-    path = SPECS / name
-    if not path.exists():
-        pytest.skip(f"{path} is missing (shared/ sits beside the checkout in CI)")
-    spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    spec: dict[str, Any] = json.loads((JIRA_SPECS / name).read_text(encoding="utf-8"))
     return spec
 
 

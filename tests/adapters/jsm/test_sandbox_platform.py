@@ -10,13 +10,14 @@ from typing import Any
 import httpx
 import pytest
 from jsm_platform_support import ADMIN, BASE, Api
+from support import SPECS
 from usm_jsm.sandbox import create_app
 from usm_jsm.sandbox.site import PROJECT
 
 from usm_config.sandbox.embedded import EmbeddedTransport
 from usm_config.sandbox.faults import FaultConfig
 
-SPECS = Path("/work/shared/specs/jira")
+JIRA_SPECS = SPECS / "jira"
 
 
 @pytest.fixture
@@ -437,7 +438,7 @@ def test_workflow_schemes_follow_the_classic_rules(api: Api) -> None:
 
 
 def test_requests_violating_the_spec_are_refused_and_recorded() -> None:
-    api = Api(create_app(spec_dir=SPECS))
+    api = Api(create_app(spec_dir=JIRA_SPECS))
     bad = {"scope": {"type": "GLOBAL"}, "statuses": [{"name": "X", "statusCategory": "LATER"}]}
     refused = api.call("POST", "statuses", bad)
     assert refused.status_code == 400 and refused.json()["errorMessages"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support import SPECS
+
 from usm_config.testing import AdapterConformance
 
 REPO = Path(__file__).resolve().parents[3]
 # In CI the shared/ folder (vendor API descriptions) sits beside the checkout.
-TABLE_API_SPEC = REPO.parent / "shared" / "specs" / "servicenow" / "table.json"
+TABLE_API_SPEC = SPECS / "servicenow" / "table.json"
 
 
 class TestServiceNowConformance(AdapterConformance):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import SPECS
 
 from usm_config.targets import SandboxKnobs
 from usm_config.testing import AdapterConformance
@@ -17,7 +18,7 @@ from usm_config.testing.harness import Harness
 
 REPO = Path(__file__).resolve().parents[3]
 # In CI the shared/ folder (vendor API descriptions) sits beside the checkout.
-TOPDESK_SPECS = REPO.parent / "shared" / "specs" / "topdesk" / "reconstructed"
+TOPDESK_SPECS = SPECS / "topdesk" / "reconstructed"
 
 
 class TestTopdeskConformance(AdapterConformance):

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from topdesk import Topdesk
 from topdesk.errors import NotFound
-from topdesk_sandbox_support import ADMIN, SPECS
+from topdesk_sandbox_support import ADMIN, TOPDESK_SPECS
 from usm_topdesk.sandbox import create_app
 from usm_topdesk.sandbox.baseline import baseline
 
@@ -37,9 +37,7 @@ class Tenant:
 
 @pytest.fixture
 def populated_tenant(tmp_path: Path) -> Iterator[Tenant]:
-    if not SPECS.exists():
-        pytest.skip(f"{SPECS} is missing")
-    app = create_app(db_path=tmp_path / "topdesk.sqlite3", spec_dir=SPECS)
+    app = create_app(db_path=tmp_path / "topdesk.sqlite3", spec_dir=TOPDESK_SPECS)
     branch = baseline()["tables"]["branch"][0]["id"]
     names = [f"Team {number:03d}" for number in range(GROUPS)]
     with (

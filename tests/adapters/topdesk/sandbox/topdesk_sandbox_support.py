@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from support import EmbeddedApi
+from support import SPECS, EmbeddedApi
 
 BASE = "https://sandbox.topdesk.test"
 ADMIN = ("admin", "sandbox-app-password")
 API = "/tas/api"
 #: The reconstructed TOPdesk specs, beside the checkout.
-SPECS = (
-    Path(__file__).resolve().parents[4].parent / "shared" / "specs" / "topdesk" / "reconstructed"
-)
+TOPDESK_SPECS = SPECS / "topdesk" / "reconstructed"
 
 
 class Api(EmbeddedApi):
