@@ -186,13 +186,26 @@ async def read_workflows(client: HttpClient) -> tuple[list[Any], list[Any]]:
     return workflows, statuses
 
 
+class WorkflowMissing(Exception):
+    """Jira has no workflow with the id asked for (deleted since the plan was made)."""
+
+
 async def read_workflow(client: HttpClient, workflow_id: str) -> tuple[dict[str, Any], list[Any]]:
-    """One workflow (with its version) and the statuses it uses."""
+    """One workflow (with its version) and the statuses it uses.
+
+    The bulk read documents no 404 (only 200, 400 and 401): it answers the workflows it
+    found, so an id Jira no longer has comes back as an empty list."""
     body = await client.request(
         "POST", f"{API}/workflows", json={"workflowIds": [workflow_id]}, idempotent=True
     )
     answer = client.json_body(body)
-    return answer["workflows"][0], list(answer.get("statuses") or [])
+    workflows = answer.get("workflows") or []
+    if not workflows:
+        raise WorkflowMissing(
+            f"Jira has no workflow with id {workflow_id} (deleted since the plan was made?); "
+            "plan again"
+        )
+    return workflows[0], list(answer.get("statuses") or [])
 
 
 async def validate_workflows(

@@ -11,9 +11,11 @@ import httpx
 import pytest
 from jsm_platform_support import ADMIN, BASE, Api
 from support import SPECS
+from usm_jsm.client import WorkflowMissing, read_workflow
 from usm_jsm.sandbox import create_app
 from usm_jsm.sandbox.site import PROJECT
 
+from usm_config.http import HttpClient
 from usm_config.sandbox.embedded import EmbeddedTransport
 from usm_config.sandbox.faults import FaultConfig
 
@@ -282,10 +284,19 @@ def test_workflow_create_orders_transitions_upserts_statuses_and_keeps_rule_ids(
 
 
 @pytest.mark.parametrize(
-    "body", [{"workflowIds": ["00000000-0000-0000-0000-000000000000"]}, {"workflowNames": ["nope"]}]
+    "body",
+    [
+        {"workflowIds": ["00000000-0000-0000-0000-000000000000"]},
+        {"workflowNames": ["nope"]},
+        {"projectAndIssueTypes": [{"projectId": "99999", "issueTypeId": "10001"}]},
+    ],
 )
-def test_reading_an_unknown_workflow_answers_404(api: Api, body: dict[str, Any]) -> None:
-    assert api.call("POST", "workflows", body).status_code == 404
+def test_reading_an_unknown_workflow_answers_the_ones_found(api: Api, body: dict[str, Any]) -> None:
+    """Bulk get workflows documents 200, 400 and 401 only: what Jira does not have is left
+    out of the answer."""
+    assert api.ok("POST", "workflows", body) == {"statuses": [], "workflows": []}
+    both = {**body, "workflowNames": [*body.get("workflowNames", []), "jira"]}
+    assert [w["name"] for w in api.ok("POST", "workflows", both)["workflows"]] == ["jira"]
 
 
 def _update_request(workflow: dict[str, Any], statuses: list[dict[str, Any]]) -> dict[str, Any]:
@@ -467,3 +478,16 @@ def test_state_persists_across_restarts(tmp_path: Path) -> None:
     assert second.ok("GET", "workflows/search")["total"] == 2
     assert len(second.ok("GET", "user/search", query="admin")) == 1
     assert second.ok("GET", "myself")["emailAddress"] == ADMIN[0]
+
+
+def test_the_adapter_says_plainly_when_a_workflow_it_updates_is_gone() -> None:
+    """An update reads the workflow's version first; a workflow deleted in Jira since the plan
+    comes back as an empty answer, which the change reports by name, not as an index error."""
+
+    async def read() -> None:
+        transport = EmbeddedTransport(create_app())
+        async with HttpClient(BASE, auth=httpx.BasicAuth(*ADMIN), transport=transport) as client:
+            await read_workflow(client, "00000000-0000-0000-0000-000000000000")
+
+    with pytest.raises(WorkflowMissing, match=r"no workflow with id 0000.*plan again"):
+        asyncio.run(read())
