@@ -193,8 +193,9 @@ class WorkflowMissing(Exception):
 async def read_workflow(client: HttpClient, workflow_id: str) -> tuple[dict[str, Any], list[Any]]:
     """One workflow (with its version) and the statuses it uses.
 
-    The bulk read documents no 404 (only 200, 400 and 401): it answers the workflows it
-    found, so an id Jira no longer has comes back as an empty list."""
+    Jira answers 404 for an id it does not have (observed, jira.md §3; the spec lists only
+    200, 400 and 401), which raises :class:`~usm_config.http.NotFoundError`; an answer
+    without the workflow raises :class:`WorkflowMissing`."""
     body = await client.request(
         "POST", f"{API}/workflows", json={"workflowIds": [workflow_id]}, idempotent=True
     )

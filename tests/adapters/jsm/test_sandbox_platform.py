@@ -9,13 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 from jsm_platform_support import ADMIN, BASE, Api
 from support import SPECS
 from usm_jsm.client import WorkflowMissing, read_workflow
 from usm_jsm.sandbox import create_app
 from usm_jsm.sandbox.site import PROJECT
 
-from usm_config.http import HttpClient
+from usm_config.http import HttpClient, NotFoundError, RetryPolicy
 from usm_config.sandbox.embedded import EmbeddedTransport
 from usm_config.sandbox.faults import FaultConfig
 
@@ -284,19 +285,10 @@ def test_workflow_create_orders_transitions_upserts_statuses_and_keeps_rule_ids(
 
 
 @pytest.mark.parametrize(
-    "body",
-    [
-        {"workflowIds": ["00000000-0000-0000-0000-000000000000"]},
-        {"workflowNames": ["nope"]},
-        {"projectAndIssueTypes": [{"projectId": "99999", "issueTypeId": "10001"}]},
-    ],
+    "body", [{"workflowIds": ["00000000-0000-0000-0000-000000000000"]}, {"workflowNames": ["nope"]}]
 )
-def test_reading_an_unknown_workflow_answers_the_ones_found(api: Api, body: dict[str, Any]) -> None:
-    """Bulk get workflows documents 200, 400 and 401 only: what Jira does not have is left
-    out of the answer."""
-    assert api.ok("POST", "workflows", body) == {"statuses": [], "workflows": []}
-    both = {**body, "workflowNames": [*body.get("workflowNames", []), "jira"]}
-    assert [w["name"] for w in api.ok("POST", "workflows", both)["workflows"]] == ["jira"]
+def test_reading_an_unknown_workflow_answers_404(api: Api, body: dict[str, Any]) -> None:
+    assert api.call("POST", "workflows", body).status_code == 404
 
 
 def _update_request(workflow: dict[str, Any], statuses: list[dict[str, Any]]) -> dict[str, Any]:
@@ -480,14 +472,30 @@ def test_state_persists_across_restarts(tmp_path: Path) -> None:
     assert second.ok("GET", "myself")["emailAddress"] == ADMIN[0]
 
 
-def test_the_adapter_says_plainly_when_a_workflow_it_updates_is_gone() -> None:
-    """An update reads the workflow's version first; a workflow deleted in Jira since the plan
-    comes back as an empty answer, which the change reports by name, not as an index error."""
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (
+            httpx.Response(404, json={"errorMessages": ["Workflow with id 'x' was not found."]}),
+            NotFoundError,
+        ),
+        (httpx.Response(200, json={"statuses": [], "workflows": []}), WorkflowMissing),
+    ],
+    ids=["404, as observed", "empty, as the spec allows"],
+)
+def test_an_update_of_a_workflow_gone_from_jira_fails_plainly(
+    answer: httpx.Response, error: type[Exception]
+) -> None:
+    """An update reads the workflow's version first. Jira answers 404 for an id it no longer
+    has (jira.md §3); an empty answer, which the spec allows, fails as plainly."""
 
     async def read() -> None:
-        transport = EmbeddedTransport(create_app())
-        async with HttpClient(BASE, auth=httpx.BasicAuth(*ADMIN), transport=transport) as client:
-            await read_workflow(client, "00000000-0000-0000-0000-000000000000")
+        async with HttpClient(BASE, retry=RetryPolicy(max_attempts=1)) as client:
+            await read_workflow(client, "x")
 
-    with pytest.raises(WorkflowMissing, match=r"no workflow with id 0000.*plan again"):
-        asyncio.run(read())
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.post("/rest/api/3/workflows").mock(return_value=answer)
+        with pytest.raises(error) as caught:
+            asyncio.run(read())
+    if error is WorkflowMissing:
+        assert "no workflow with id x" in str(caught.value) and "plan again" in str(caught.value)

@@ -359,24 +359,26 @@ async def validate_update(request: Request, site: Site) -> Response:
 
 
 async def read_workflows(request: Request, site: Site) -> Response:
-    """Bulk get workflows: the ones found. The operation documents 200, 400 and 401 only, no
-    404, so an id, a name or a project and issue type Jira has no workflow for is left out of
-    the answer, not an error."""
     body = await json_object(request)
     found: dict[str, Row] = {}
     for workflow_id in as_list(body, "workflowIds"):
         row = site.get(WORKFLOW, str(workflow_id))
-        if row is not None:
-            found[row["id"]] = row
+        if row is None:
+            raise JiraApiError(404, [f"Workflow with id '{workflow_id}' was not found."])
+        found[row["id"]] = row
     for name in as_list(body, "workflowNames"):
         row = site.find(WORKFLOW, name=str(name))
-        if row is not None:
-            found[row["id"]] = row
+        if row is None:
+            raise JiraApiError(404, [f"Workflow with name '{name}' was not found."])
+        found[row["id"]] = row
     for pair in as_list(body, "projectAndIssueTypes"):
         project_id, issue_type_id = str(pair.get("projectId")), str(pair.get("issueTypeId"))
         row = workflow_for(site, project_id, issue_type_id)
-        if row is not None:
-            found[row["id"]] = row
+        if row is None:
+            raise JiraApiError(
+                404, [f"No workflow for project {project_id} and issue type {issue_type_id}."]
+            )
+        found[row["id"]] = row
     workflows = list(found.values())
     return ok(
         {
