@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -204,6 +205,44 @@ def test_spec_violations_are_answered_by_the_emulator_and_recorded() -> None:
         "GET /api/things: query parameter 'sort' is not declared",
     ]
     assert [r["name"] for r in app.state.store.rows("things")] == ["out of the box", "ok"]
+
+
+def test_answers_the_spec_does_not_document_are_recorded() -> None:
+    """An emulator answers what the vendor's tool answers: a status the operation does not
+    document is a spec violation (``extra_statuses`` names what the vendor documents
+    elsewhere); injected faults are the fault knobs', not the emulator's."""
+    documented = copy.deepcopy(SPEC)
+    paths = documented["paths"]
+    paths["/things"]["get"]["responses"] = {"200": {}}
+    paths["/things"]["post"]["responses"] = {"201": {}, "400": {}}
+    checker = OpenApiRequestChecker(documented, extra_statuses={"POST /api/things": {409}})
+    app, _ = tiny_emulator(spec=checker, spec_error=spec_error)
+
+    async def scenario(client: httpx.AsyncClient) -> list[int]:
+        return [
+            (await client.get("/api/things")).status_code,
+            (await client.post("/api/things", json={"name": "ok"})).status_code,
+            (await client.get("/api/things", auth=("admin", "wrong"))).status_code,
+        ]
+
+    assert run(app, scenario) == [200, 201, 401]
+    assert app.state.spec_violations == [
+        "GET /api/things: answered 401, which the operation does not document (200)"
+    ]
+    assert checker.check_status("POST", "/api/things", 409) == []  # named elsewhere
+    assert checker.check_status("GET", "/api/things/1", 500) == []  # documents no responses
+    assert checker.check_status("GET", "/api/nowhere", 500) == []  # check() reports the path
+    ranged = copy.deepcopy(documented)
+    ranged["paths"]["/things"]["get"]["responses"] = {"2XX": {}}
+    assert OpenApiRequestChecker(ranged).check_status("GET", "/api/things", 204) == []
+    assert OpenApiRequestChecker(ranged).check_status("GET", "/api/things", 418) != []
+    ranged["paths"]["/things"]["get"]["responses"] = {"2XX": {}, "default": {}}
+    assert OpenApiRequestChecker(ranged).check_status("GET", "/api/things", 418) == []
+    faulty, _ = tiny_emulator(
+        spec=checker, spec_error=spec_error, faults=FaultConfig(rate_5xx=1.0, seed=1)
+    )
+    assert run(faulty, lambda client: client.get("/api/things")).status_code == 503
+    assert faulty.state.spec_violations == []
 
 
 def test_control_routes_must_stay_under_the_exempt_prefixes() -> None:

@@ -21,8 +21,10 @@ A handler authenticates with ``auth.authenticate(request.headers)`` (catching
 * fault and latency injection (:class:`~usm_config.sandbox.faults.FaultInjectionMiddleware`)
   and the request log, for every path outside ``exempt_prefixes``;
 * with ``spec`` and ``spec_error``: every such request checked against the spec; a violation
-  is recorded and answered with ``spec_error(violations)`` before any handler runs. Without
-  ``spec_error`` the emulator checks where it wants with :meth:`SpecGuard.check`;
+  is recorded and answered with ``spec_error(violations)`` before any handler runs; and the
+  status each handler answers, recorded as a violation when the operation does not document
+  it (:meth:`SpecGuard.check_status`). Without ``spec_error`` the emulator checks where it
+  wants with :meth:`SpecGuard.check`;
 * the control endpoints, without auth or faults: ``GET /_sandbox/requests`` (the request
   log), ``GET /_sandbox/spec_violations``, ``POST /_sandbox/reset`` (empty and re-seed the
   store, clear the log and the violations, then call ``on_reset``) and
@@ -85,15 +87,36 @@ class SpecGuard:
         """
         if self.checker is None:
             return []
+        located = self.operation(request, method, path)
+        if located is None:
+            return []
         violations = self.checker.check(
-            method or request.method,
-            path or request.url.path,
+            *located,
             query_items(request.scope.get("query_string", b"")),
             allow_param=allow_param,
             body=_json_body(await request.body(), request.headers.get("content-type")),
         )
         self.violations.extend(violations)
         return violations
+
+    def check_status(self, request: Request, status: int) -> list[str]:
+        """Record the answer's ``status`` when the operation does not document it: an
+        emulator answers what the vendor says its tool answers (see
+        :meth:`OpenApiRequestChecker.check_status`)."""
+        located = self.operation(request, None, None) if self.checker is not None else None
+        if self.checker is None or located is None:
+            return []
+        violations = self.checker.check_status(*located, status)
+        self.violations.extend(violations)
+        return violations
+
+    def operation(
+        self, request: Request, method: str | None, path: str | None
+    ) -> tuple[str, str] | None:
+        """The method and path the spec names ``request`` by (``method`` and ``path`` when
+        given), or ``None`` for a request the spec does not cover. Emulators that serve the
+        API under other URLs than the spec's override it."""
+        return method or request.method, path or request.url.path
 
 
 async def json_object(request: Request) -> dict[str, Any] | None:
@@ -153,7 +176,17 @@ class _SpecMiddleware:
             replayed = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+        status = 0
+
+        async def sent(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        await self.app(scope, replay, sent)
+        if status:
+            self.guard.check_status(request, status)
 
 
 def build_emulator_app(

@@ -1,4 +1,5 @@
-"""Check requests against OpenAPI 3 documents: path, method, query parameters and JSON body.
+"""Check requests against OpenAPI 3 documents: path, method, query parameters and JSON body;
+and the statuses an emulator answers against the responses each operation documents.
 
 Emulators use it to prove that an adapter sends only what the vendor's published spec allows:
 
@@ -62,6 +63,8 @@ class _Operation:
     body_required: bool
     #: JSON pointer of the application/json schema inside the document, if any.
     body_schema_pointer: str | None
+    #: The response statuses the operation documents ("200", "2XX", "default").
+    statuses: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,7 @@ def _index(spec: Mapping[str, Any]) -> _SpecIndex:
                 body_declared=bool(body),
                 body_required=bool((body or {}).get("required")),
                 body_schema_pointer=pointer,
+                statuses=frozenset(str(code).upper() for code in operation.get("responses", {})),
             )
         full = base + template
         parts = re.split(r"(\{[^}/]+\})", full)
@@ -248,7 +252,8 @@ class OpenApiRequestChecker:
     APIs); their paths are searched together. ``extra_params`` adds parameters the spec omits
     but the vendor documents elsewhere; keys are ``"*"`` (every operation), a method
     (``"GET"``) or a method and path template (``"GET /api/now/table/{tableName}"``). Extra
-    parameters may repeat.
+    parameters may repeat. ``extra_statuses`` does the same for response statuses (see
+    :meth:`check_status`).
     """
 
     def __init__(
@@ -256,14 +261,22 @@ class OpenApiRequestChecker:
         spec: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         *,
         extra_params: Mapping[str, Collection[str]] | None = None,
+        extra_statuses: Mapping[str, Collection[int]] | None = None,
     ) -> None:
         documents = [spec] if isinstance(spec, Mapping) else list(spec)
-        self._init([_index(copy.deepcopy(dict(d))) for d in documents], extra_params)
+        indexes = [_index(copy.deepcopy(dict(d))) for d in documents]
+        self._init(indexes, extra_params, extra_statuses)
 
     def _init(
-        self, indexes: Sequence[_SpecIndex], extra_params: Mapping[str, Collection[str]] | None
+        self,
+        indexes: Sequence[_SpecIndex],
+        extra_params: Mapping[str, Collection[str]] | None,
+        extra_statuses: Mapping[str, Collection[int]] | None = None,
     ) -> None:
         self.extra_params = {key.strip(): frozenset(v) for key, v in (extra_params or {}).items()}
+        self.extra_statuses = {
+            key.strip(): frozenset(v) for key, v in (extra_statuses or {}).items()
+        }
         # OpenAPI: a concrete path wins over a templated one that also matches.
         self._templates = sorted(
             (t for index in indexes for t in index.templates), key=lambda t: -t.literal_segments
@@ -271,18 +284,25 @@ class OpenApiRequestChecker:
 
     @classmethod
     def from_file(
-        cls, path: str | Path, *, extra_params: Mapping[str, Collection[str]] | None = None
+        cls,
+        path: str | Path,
+        *,
+        extra_params: Mapping[str, Collection[str]] | None = None,
+        extra_statuses: Mapping[str, Collection[int]] | None = None,
     ) -> OpenApiRequestChecker:
         """Load an OpenAPI 3 JSON document (parsed and indexed once per process)."""
-        return cls.from_files(path, extra_params=extra_params)
+        return cls.from_files(path, extra_params=extra_params, extra_statuses=extra_statuses)
 
     @classmethod
     def from_files(
-        cls, *paths: str | Path, extra_params: Mapping[str, Collection[str]] | None = None
+        cls,
+        *paths: str | Path,
+        extra_params: Mapping[str, Collection[str]] | None = None,
+        extra_statuses: Mapping[str, Collection[int]] | None = None,
     ) -> OpenApiRequestChecker:
         """Load several OpenAPI 3 JSON documents whose paths are checked together."""
         checker = cls.__new__(cls)
-        checker._init([_load(path) for path in paths], extra_params)
+        checker._init([_load(path) for path in paths], extra_params, extra_statuses)
         return checker
 
     def check(
@@ -329,6 +349,28 @@ class OpenApiRequestChecker:
             for name in sorted(operation.required - set(sent))
         ]
         return violations + self._body_violations(where, template.index, operation, body)
+
+    def check_status(self, method: str, path: str, status: int) -> list[str]:
+        """The violation when the operation ``method path`` does not document ``status`` among
+        its responses (``default`` and ``4XX``-style ranges count); empty when it does, when
+        the operation documents no responses, or when no operation matches (:meth:`check`
+        reports that). ``extra_statuses`` allows what the vendor documents elsewhere."""
+        method = method.upper()
+        template = next((t for t in self._templates if t.pattern.fullmatch(path)), None)
+        operation = template.operations.get(method) if template else None
+        if template is None or operation is None or not operation.statuses:
+            return []
+        where = f"{method} {template.template}"
+        code = str(status)
+        allowed = (
+            self.extra_statuses.get("*", frozenset())
+            | self.extra_statuses.get(method, frozenset())
+            | self.extra_statuses.get(where, frozenset())
+        )
+        if {code, f"{code[0]}XX", "DEFAULT"} & operation.statuses or status in allowed:
+            return []
+        documented = ", ".join(sorted(operation.statuses))
+        return [f"{where}: answered {status}, which the operation does not document ({documented})"]
 
     @staticmethod
     def _body_violations(

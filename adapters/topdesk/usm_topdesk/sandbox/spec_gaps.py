@@ -13,6 +13,9 @@ would call every knowledge-base query parameter undeclared and every such body u
   ``translation`` required);
 * any other dangling body becomes "a JSON object", so its presence is checked but not its
   fields (the emulator's handlers still validate them).
+
+The documents also lost responses: :data:`UNDOCUMENTED_STATUSES` names what TOPdesk answers
+beyond them.
 """
 
 from __future__ import annotations
@@ -138,9 +141,18 @@ def load_specs(spec_dir: Path) -> list[dict[str, Any]]:
     return [copy.deepcopy(_load(str((spec_dir / name).resolve()))) for name in SPEC_FILES]
 
 
+#: Statuses TOPdesk answers that the reconstructed documents lost: a knowledge-base list with
+#: nothing (more) to show answers 204, as the other ``start``/``page_size`` lists do
+#: (topdesk.md §2.4).
+UNDOCUMENTED_STATUSES: Mapping[str, frozenset[int]] = {
+    f"GET /services/knowledge-base-v1/{name}": frozenset({204})
+    for name in ("knowledgeItems", "folders")
+}
+
+
 @functools.cache
 def _checker(spec_dir: str) -> OpenApiRequestChecker:
-    return OpenApiRequestChecker(load_specs(Path(spec_dir)))
+    return OpenApiRequestChecker(load_specs(Path(spec_dir)), extra_statuses=UNDOCUMENTED_STATUSES)
 
 
 def checker_for(spec_dir: Path) -> OpenApiRequestChecker:
