@@ -103,8 +103,10 @@ class SpecGuard:
         """Record the answer's ``status`` when the operation does not document it: an
         emulator answers what the vendor says its tool answers (see
         :meth:`OpenApiRequestChecker.check_status`)."""
-        located = self.operation(request, None, None) if self.checker is not None else None
-        if self.checker is None or located is None:
+        if self.checker is None:
+            return []
+        located = self.operation(request, None, None)
+        if located is None:
             return []
         violations = self.checker.check_status(*located, status)
         self.violations.extend(violations)

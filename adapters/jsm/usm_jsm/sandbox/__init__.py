@@ -83,8 +83,8 @@ SPEC_FILES = ("jira-platform-swagger-v3.v3.json", "jsm-servicedesk-swagger.v3.js
 _SERVICEDESK_API = "/rest/servicedeskapi/"
 _V2, _V3 = "/rest/api/2/", "/rest/api/3/"
 #: Statuses Jira answers beyond the responses the spec documents for the operation: a lock
-#: conflict on any workflow, status or scheme write (jira.md §1.2, §2), and 404 for an unknown
-#: workflow in the bulk read (observed, jira.md §3).
+#: conflict on a workflow, status or scheme write (jira.md §1.2, §2), listed where the spec does
+#: not document 409, and 404 for an unknown workflow in the bulk read (observed, jira.md §3).
 UNDOCUMENTED_STATUSES: Mapping[str, frozenset[int]] = {
     **{
         f"{method} {_V3}{path}": frozenset({409})
