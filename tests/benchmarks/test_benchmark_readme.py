@@ -79,9 +79,15 @@ def test_replacing_keeps_everything_outside_the_block(
 
 
 def test_the_readme_has_a_block_for_every_table_the_benchmarks_write() -> None:
+    """Each block is there once and holds what a run wrote: the line saying how it was
+    measured, then a table."""
     text = README.read_text(encoding="utf-8")
     for name in readme.BLOCKS:
         readme.replace_block(text, name, "checked")
+        body = text.split(readme.begin_marker(name) + "\n", 1)[1]
+        body = body.split(readme.end_marker(name), 1)[0]
+        assert body.startswith("Measured "), name
+        assert "\n| " in body and "|---" in body, name
 
 
 def test_a_benchmark_writes_its_table_into_the_readme(tmp_path: Path) -> None:
