@@ -16,10 +16,14 @@ from typing import Any
 import httpx
 import pytest
 
+from usm_config.adapter import load_adapter
+from usm_config.blueprint.loader import load_blueprint
 from usm_config.http import HttpClient, RetryPolicy
 from usm_config.sandbox.embedded import EmbeddedTransport
+from usm_config.testing import Harness
 
 REPO = Path(__file__).resolve().parents[1]
+MUNICIPALITY = REPO / "blueprints" / "examples" / "municipality"
 #: The vendors' machine-readable API descriptions, in ``shared/`` beside the checkout (as CI
 #: has it); read from there, never copied into the project.
 SPECS = REPO.parent / "shared" / "specs"
@@ -177,3 +181,27 @@ class RecordedSandbox:
     def forget(self) -> None:
         """Drop the requests seen so far."""
         self.apps.clear()
+
+
+class RecordedTarget:
+    """A blueprint's :class:`~usm_config.testing.Harness` on an adapter's sandbox whose every
+    request is kept (:class:`RecordedSandbox`), and :attr:`api` to play its administrator
+    (``login`` is the emulator's own)."""
+
+    def __init__(
+        self,
+        adapter_name: str,
+        base_dir: Path,
+        login: tuple[str, str],
+        blueprint: Path = MUNICIPALITY,
+    ) -> None:
+        loaded = load_blueprint(blueprint)
+        assert loaded.blueprint is not None
+        self.sandbox = RecordedSandbox(load_adapter(adapter_name))
+        self.harness = Harness(self.sandbox.adapter, loaded.blueprint, blueprint, base_dir)
+        self.login = login
+
+    @property
+    def api(self) -> EmbeddedApi:
+        """Requests to the target's emulator, as its administrator."""
+        return EmbeddedApi(self.sandbox.app(self.harness.context().sandbox_state), self.login)

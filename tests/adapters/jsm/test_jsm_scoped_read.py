@@ -7,29 +7,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import EmbeddedApi, RecordedSandbox
+from support import RecordedTarget
 from usm_jsm.kinds import KINDS, PROJECT_KINDS
 
-from usm_config.adapter import load_adapter
-from usm_config.blueprint.loader import load_blueprint
-from usm_config.testing import Harness, described
+from usm_config.testing import described
 
-REPO = Path(__file__).resolve().parents[3]
-BLUEPRINT = REPO / "blueprints" / "examples" / "municipality"
 LOGIN = ("admin@example.com", "sandbox-token")  # the emulator's own login
 OTHERS = tuple(f"HR{n}" for n in range(6))  # service projects no blueprint manages
 ITSM = "com.atlassian.servicedesk:simplified-it-service-management"
 
 
-class Site:
+class Site(RecordedTarget):
     """The municipality blueprint's JSM sandbox with six more service projects."""
 
     def __init__(self, base_dir: Path) -> None:
-        loaded = load_blueprint(BLUEPRINT)
-        assert loaded.blueprint is not None
-        self.sandbox = RecordedSandbox(load_adapter("jsm"))
-        self.harness = Harness(self.sandbox.adapter, loaded.blueprint, BLUEPRINT, base_dir)
-        api = EmbeddedApi(self.sandbox.app(self.harness.context().sandbox_state), LOGIN)
+        super().__init__("jsm", base_dir, LOGIN)
+        api = self.api
         lead = api.ok("GET", "/rest/api/3/myself")["accountId"]
         for key in OTHERS:
             project = {"key": key, "name": f"Desk {key}", "projectTypeKey": "service_desk"}
@@ -81,7 +74,7 @@ def test_a_project_whose_key_was_changed_in_jira_is_still_read(site: Site) -> No
         if r.kind == "project"
         and r.key[0] in {d.key[0] for d in site.harness.desired() if d.kind == "project"}
     )
-    api = EmbeddedApi(site.sandbox.app(site.harness.context().sandbox_state), LOGIN)
+    api = site.api
     api.ok("PUT", f"/rest/api/3/project/{project.target_id}", {"key": "RENAMED"})
     scoped = site.harness.planned()
     assert described(scoped.plan) == described(site.harness.whole_plan())

@@ -9,32 +9,26 @@ import copy
 from pathlib import Path
 
 import pytest
-from support import EmbeddedApi, RecordedSandbox
+from support import RecordedTarget
 from usm_servicenow.kinds import KINDS, SCOPED_READS
 
-from usm_config.adapter import ReadScope, SupportsScopedRead, load_adapter
-from usm_config.blueprint.loader import load_blueprint
+from usm_config.adapter import ReadScope, SupportsScopedRead
 from usm_config.engine.diff import mass_change_violations
 from usm_config.engine.records import Record
 from usm_config.http import HttpClient
-from usm_config.testing import Harness, described, without_services
+from usm_config.testing import described, without_services
 
-REPO = Path(__file__).resolve().parents[3]
-BLUEPRINT = REPO / "blueprints" / "examples" / "municipality"
 ADMIN = ("admin", "admin")  # the emulator's own login
 OTHER_TABLES = ("cmdb_ci_computer", "hr_case", "sn_customerservice_case")
 
 
-class Instance:
+class Instance(RecordedTarget):
     """The municipality blueprint's ServiceNow sandbox with the dictionary entries and the
     choices of three more tables, as an instance has for all of its tables."""
 
     def __init__(self, base_dir: Path) -> None:
-        loaded = load_blueprint(BLUEPRINT)
-        assert loaded.blueprint is not None
-        self.sandbox = RecordedSandbox(load_adapter("servicenow"))
-        self.harness = Harness(self.sandbox.adapter, loaded.blueprint, BLUEPRINT, base_dir)
-        api = EmbeddedApi(self.sandbox.app(self.harness.context().sandbox_state), ADMIN)
+        super().__init__("servicenow", base_dir, ADMIN)
+        api = self.api
         for table in OTHER_TABLES:
             for n in range(20):
                 column = {"name": table, "element": f"u_field_{n}", "column_label": f"Field {n}"}
@@ -125,7 +119,7 @@ def test_a_managed_row_whose_key_was_changed_in_the_tool_is_still_read(
     instance.harness.converge()
     lock = instance.harness.session(lambda s: s.read()).lock
     sys_id = next(e.target_id for e in lock.entries.values() if e.kind == kind)
-    api = EmbeddedApi(instance.sandbox.app(instance.harness.context().sandbox_state), ADMIN)
+    api = instance.api
     api.ok("PATCH", f"/api/now/table/{kind}/{sys_id}", edit)
     scoped = instance.harness.planned()
     assert described(scoped.plan) == described(instance.harness.whole_plan())
@@ -144,7 +138,7 @@ def test_the_mass_change_guard_weighs_a_scoped_table_against_what_the_plan_reads
     lock = instance.harness.session(lambda s: s.read()).lock
     ids = [e.target_id for e in lock.entries.values() if e.kind == "kb_knowledge"]
     assert len(ids) >= 5  # the guard leaves kinds of fewer records alone
-    api = EmbeddedApi(instance.sandbox.app(instance.harness.context().sandbox_state), ADMIN)
+    api = instance.api
     for sys_id in ids:
         api.ok("PATCH", f"/api/now/table/kb_knowledge/{sys_id}", {"text": "<p>Edited</p>"})
     planned = instance.harness.planned()

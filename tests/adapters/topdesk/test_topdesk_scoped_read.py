@@ -7,36 +7,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import EmbeddedApi, RecordedSandbox
+from support import RecordedTarget
 
-from usm_config.adapter import load_adapter
-from usm_config.blueprint.loader import load_blueprint
-from usm_config.testing import Harness, described
+from usm_config.testing import described
 
-REPO = Path(__file__).resolve().parents[3]
-BLUEPRINT = REPO / "blueprints" / "examples" / "municipality"
 LEGACY = 120  # services the blueprint does not name, each with an SLA service
 ADMIN = ("admin", "sandbox-app-password")  # the emulator's own login
 BRP = "Basisregistratie Personen (BRP-applicatie)"
 
 
-class Tenant:
+class Tenant(RecordedTarget):
     """The municipality blueprint's TOPdesk sandbox, seeded with ``LEGACY`` services of
     another contract, whose every request is kept."""
 
     def __init__(self, base_dir: Path) -> None:
-        loaded = load_blueprint(BLUEPRINT)
-        assert loaded.blueprint is not None
-        self.sandbox = RecordedSandbox(load_adapter("topdesk"))
-        self.harness = Harness(self.sandbox.adapter, loaded.blueprint, BLUEPRINT, base_dir)
+        super().__init__("topdesk", base_dir, ADMIN)
         names = [f"Legacy {n}" for n in range(LEGACY)]
+        api = self.api
         for name in names:
-            self.api.ok("POST", "/tas/api/services", {"name": name})
+            api.ok("POST", "/tas/api/services", {"name": name})
         self.sla("Legacy", *names)
-
-    @property
-    def api(self) -> EmbeddedApi:
-        return EmbeddedApi(self.sandbox.app(self.harness.context().sandbox_state), ADMIN)
 
     def sla(self, contract: str, *services: str) -> None:
         """Put ``services`` into ``contract`` in the settings screens."""
