@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 import yaml
+from usm_jsm.values import ITSM_TEMPLATE
 
 from usm_config import yamlsource
 from usm_config.adapter import SupportsSandbox, load_adapter
@@ -231,8 +232,7 @@ def seed_service_projects(url: str) -> None:
         for n in range(OTHER_PROJECTS):
             key = f"OT{n}"
             project = {"key": key, "name": f"Other desk {n}", "projectTypeKey": "service_desk"}
-            template = "com.atlassian.servicedesk:simplified-it-service-management"
-            made = {**project, "projectTemplateKey": template, "leadAccountId": lead}
+            made = {**project, "projectTemplateKey": ITSM_TEMPLATE, "leadAccountId": lead}
             answer = site.post("/rest/api/3/project", json={**made, "assigneeType": "UNASSIGNED"})
             assert answer.is_success, answer.text
             for name in ("Printers", "Laptops"):

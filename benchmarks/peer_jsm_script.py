@@ -19,10 +19,9 @@ from typing import Any
 from atlassian import Jira, ServiceDesk
 from bench_apply import scaled_blueprint
 from side_by_side import arguments, compare, report
-from usm_jsm.values import project_key
+from usm_jsm.values import ITSM_TEMPLATE, project_key
 
 EMAIL, TOKEN = "admin@example.com", "sandbox-token"
-TEMPLATE = "com.atlassian.servicedesk:simplified-it-service-management"
 
 
 def provision(url: str, services: int) -> int:
@@ -38,7 +37,7 @@ def provision(url: str, services: int) -> int:
             "key": key,
             "name": blueprint.organisation.name,
             "projectTypeKey": "service_desk",
-            "projectTemplateKey": TEMPLATE,
+            "projectTemplateKey": ITSM_TEMPLATE,
             "leadAccountId": me,
         }
     )

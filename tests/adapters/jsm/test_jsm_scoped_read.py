@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from support import RecordedTarget
 from usm_jsm.kinds import KINDS, PROJECT_KINDS
+from usm_jsm.values import ITSM_TEMPLATE
 
 from usm_config.testing import described
 
 LOGIN = ("admin@example.com", "sandbox-token")  # the emulator's own login
 OTHERS = tuple(f"HR{n}" for n in range(6))  # service projects no blueprint manages
-ITSM = "com.atlassian.servicedesk:simplified-it-service-management"
 
 
 class Site(RecordedTarget):
@@ -26,7 +26,7 @@ class Site(RecordedTarget):
         lead = api.ok("GET", "/rest/api/3/myself")["accountId"]
         for key in OTHERS:
             project = {"key": key, "name": f"Desk {key}", "projectTypeKey": "service_desk"}
-            made = {**project, "projectTemplateKey": ITSM, "leadAccountId": lead}
+            made = {**project, "projectTemplateKey": ITSM_TEMPLATE, "leadAccountId": lead}
             api.ok("POST", "/rest/api/3/project", {**made, "assigneeType": "UNASSIGNED"})
             for name in ("Printers", "Laptops"):
                 api.ok("POST", "/rest/api/3/component", {"project": key, "name": name})
