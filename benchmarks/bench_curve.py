@@ -341,6 +341,11 @@ def measure(
     return row
 
 
+def _ratio(measured: float, bound: float) -> str:
+    """``measured / bound``, or a dash without latency (a bound of 0 gives no ratio)."""
+    return f"{measured / bound:.2f}" if bound else "–"
+
+
 #: A column of the curve: its title and how a measured row shows in it.
 Column = tuple[str, Callable[[dict[str, Any]], str]]
 
@@ -356,7 +361,7 @@ COLUMNS: tuple[Column, ...] = (
     ("plan peak RSS MiB", lambda r: f"{r['plan_mib']:.0f}"),
     ("apply wall s", lambda r: f"{r['apply_wall']:.1f}"),
     ("latency bound s", lambda r: f"{r['apply_bound']:.1f}"),
-    ("apply / bound", lambda r: f"{r['apply_wall'] / r['apply_bound']:.2f}"),
+    ("apply / bound", lambda r: _ratio(r["apply_wall"], r["apply_bound"])),
     ("apply requests", lambda r: f"{r['apply_requests']:,}"),
     ("apply CPU s", lambda r: f"{r['apply_cpu']:.1f}"),
     ("apply peak RSS MiB", lambda r: f"{r['apply_mib']:.0f}"),
