@@ -47,6 +47,8 @@ from usm_config.http import (
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000
+#: The order every read asks for, after its filter: offset paging needs a stable one.
+ORDER_BY = "ORDERBYsys_id"
 LIST_PATH = "/api/now/v2/table/{table}"
 RECORD_PATH = "/api/now/table/{table}/{sys_id}"
 CREATE_PATH = "/api/now/table/{table}"
@@ -152,7 +154,7 @@ class _TableRead:
 
 
 def _query(extra: str) -> str:
-    return f"{extra}^ORDERBYsys_id" if extra else "ORDERBYsys_id"
+    return f"{extra}^{ORDER_BY}" if extra else ORDER_BY
 
 
 def _as_read(table: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -169,7 +171,20 @@ async def read_tables(
     ``keep(table, row)`` is what is kept of each row, as soon as its page arrives (a large
     read then never holds every row's dict at once); by default the row itself.
     """
-    reads = [_TableRead(t, fields, _query(where)) for t, (fields, where) in tables.items()]
+    return await read_queries(
+        client, [(table, fields, where) for table, (fields, where) in tables.items()], keep
+    )
+
+
+async def read_queries(
+    client: HttpClient,
+    queries: Sequence[tuple[str, tuple[str, ...], str]],
+    keep: Callable[[str, dict[str, Any]], Any] = _as_read,
+) -> dict[str, list[Any]]:
+    """:func:`read_tables` for ``(table, fields, encoded filter)`` queries, several of which
+    may read one table (a filter too long for one request line, split): ``{table: rows}``,
+    the rows of a table's queries in their order. A row two of them match comes twice."""
+    reads = [_TableRead(table, fields, _query(where)) for table, fields, where in queries]
     use_batch = batch_available(client)
     while wanted := [(read, offset) for read in reads for offset in read.wanted()]:
         if not use_batch:
@@ -185,7 +200,10 @@ async def read_tables(
         except _BatchRefused as exc:
             _without_batch(client, exc.status)
         use_batch = False
-    return {read.table: read.rows() for read in reads}
+    rows: dict[str, list[Any]] = {}
+    for read in reads:
+        rows.setdefault(read.table, []).extend(read.rows())
+    return rows
 
 
 async def _get_page(

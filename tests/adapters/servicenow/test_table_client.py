@@ -1016,3 +1016,31 @@ def test_adapter_read_uses_one_batch_for_all_kinds() -> None:
     tables = [split(s["url"])[0].rsplit("/", 1)[-1] for s in sub_requests(route.calls.last.request)]
     assert tables == kinds
     assert client.stats.requests_sent == 1
+
+
+@pytest.mark.parametrize("batch", [True, False], ids=["batch API", "page by page"])
+def test_queries_of_one_table_are_read_side_by_side_and_joined_in_order(batch: bool) -> None:
+    """A scope too long for one request line is split over several queries of one table."""
+    answers = {
+        "name=a^ORDERBYsys_id": rows_of("a", 0, 2),
+        "name=b^ORDERBYsys_id": rows_of("b", 0, 1),
+    }
+
+    def batch_call(request: httpx.Request) -> httpx.Response:
+        asked = [
+            (r["id"], dict(split(r["url"])[1])["sysparm_query"]) for r in sub_requests(request)
+        ]
+        return batch_answer([served(i, answers[q], total=len(answers[q])) for i, q in asked])
+
+    def get(request: httpx.Request) -> httpx.Response:
+        rows = answers[request.url.params["sysparm_query"]]
+        return httpx.Response(200, json={"result": rows}, headers={"X-Total-Count": str(len(rows))})
+
+    queries = [("t", ("name",), "name=a"), ("t", ("name",), "name=b"), ("u", (), "name=a")]
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.post(BATCH).mock(side_effect=batch_call if batch else lambda _: httpx.Response(403))
+        router.get("/api/now/v2/table/t").mock(side_effect=get)
+        router.get("/api/now/v2/table/u").mock(side_effect=get)
+        rows, client = run(lambda c: api.read_queries(c, queries))
+    assert rows == {"t": rows_of("a", 0, 2) + rows_of("b", 0, 1), "u": rows_of("a", 0, 2)}
+    assert client.stats.requests_sent == (1 if batch else 4)
