@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from pydantic import JsonValue
 
@@ -37,35 +38,65 @@ RETRYABLE = frozenset({429, 502, 503, 504})
 SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_USER", "USM_SANDBOX_PASSWORD"
 
 
-#: Most key groups and managed sys_ids a scoped read names in its filter; beyond either the
-#: table is read whole (a longer query makes a longer request line).
-SCOPE_GROUPS, SCOPE_IDS = 200, 500
+#: Longest filter a scoped read sends in one request, percent-encoded as it goes on the
+#: request line: servers and proxies commonly refuse lines past 8 KB (HTTP 414), so a longer
+#: scope is split over several requests.
+SCOPE_QUERY_CHARS = 4000
+#: Most requests a scoped read of one table takes (some 600 key groups or 900 sys_ids); a
+#: scope that needs more reads the table whole: so many names are most of what it holds.
+SCOPE_REQUESTS = 8
 
 
-def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> str | None:
-    """The encoded filter that reads the rows of ``kind`` whose leading key fields (see
-    :data:`~usm_servicenow.kinds.SCOPED_READS`) hold those of one of ``keys``, and the managed
-    rows ``ids`` wherever they are now (their key changed in the tool); ``None`` when there
-    are neither, ``""`` (the whole table) when a value cannot be put in a query or there are
-    too many."""
+def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> list[str] | None:
+    """The encoded filters (one per request) that read the rows of ``kind`` whose leading key
+    fields (see :data:`~usm_servicenow.kinds.SCOPED_READS`) hold those of one of ``keys``, and
+    the managed rows ``ids`` wherever they are now (their key changed in the tool); ``None``
+    when there are neither, ``[""]`` (the whole table) when a value cannot be put in a query
+    or they take more than :data:`SCOPE_REQUESTS`."""
     fields = SCOPED_READS[kind]
     keys, ids = list(keys), sorted(ids)
     if not keys and not ids:
         return None
     if any(len(key) < len(fields) for key in keys):
-        return ""
+        return [""]
     groups = sorted({key[: len(fields)] for key in keys})
     # Encoded queries have no escaping (servicenow.md §1.3): '^' ends a condition, ',' an
     # IN value, and an empty value is not a match on "".
     values = [v for group in groups for v in group]
-    if len(groups) > SCOPE_GROUPS or len(ids) > SCOPE_IDS:
-        return ""
     if any(not v or "^" in v for v in values) or any("," in i for i in ids):
-        return ""
+        return [""]
     conditions = ["^".join(f"{f}={v}" for f, v in zip(fields, g, strict=True)) for g in groups]
-    if ids:
-        conditions.append(f"sys_idIN{','.join(ids)}")
-    return "^NQ".join(conditions)
+    budget = SCOPE_QUERY_CHARS - len(_encoded(f"^{api.ORDER_BY}"))
+    id_lists = _packed(ids, ",", budget - len(_encoded("sys_idIN")))
+    if id_lists is None:
+        return [""]
+    filters = _packed(conditions + [f"sys_idIN{i}" for i in id_lists], "^NQ", budget)
+    return [""] if filters is None or len(filters) > SCOPE_REQUESTS else filters
+
+
+def _packed(items: Sequence[str], separator: str, budget: int) -> list[str] | None:
+    """``items`` joined by ``separator`` into as few texts as keep within ``budget`` characters
+    once encoded; ``None`` when one item alone is longer."""
+    joint = len(_encoded(separator))
+    texts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for item in items:
+        length = len(_encoded(item))
+        if length > budget:
+            return None
+        if current and size + joint + length > budget:
+            texts.append(separator.join(current))
+            current, size = [], 0
+        size += (joint if current else 0) + length
+        current.append(item)
+    if current:
+        texts.append(separator.join(current))
+    return texts
+
+
+def _encoded(text: str) -> str:
+    return quote_plus(text, safe="")
 
 
 def _row_to_record(
@@ -100,7 +131,7 @@ class ServiceNowAdapter:
 
     async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
         """Read every table of ``kinds`` in full (owned fields only)."""
-        return await self._read(client, dict.fromkeys(kinds, ""))
+        return await self._read(client, {kind: [""] for kind in kinds})
 
     async def read_for(
         self, client: HttpClient, kinds: Sequence[str], scope: ReadScope
@@ -109,21 +140,23 @@ class ServiceNowAdapter:
         filtered on the keys and the managed ids ``scope`` wants (not read at all when it
         wants none)."""
         filters = {
-            k: _scope(k, scope.keys_of(k), scope.ids_of(k)) if k in SCOPED_READS else ""
+            k: _scope(k, scope.keys_of(k), scope.ids_of(k)) if k in SCOPED_READS else [""]
             for k in kinds
         }
         return await self._read(client, {k: f for k, f in filters.items() if f is not None})
 
-    async def _read(self, client: HttpClient, filters: Mapping[str, str]) -> list[Record]:
-        """Read the tables of ``filters``, each with its encoded filter ("" for all rows)."""
+    async def _read(self, client: HttpClient, filters: Mapping[str, Sequence[str]]) -> list[Record]:
+        """Read the tables of ``filters``, each with its encoded filters ("" for all rows);
+        a row more than one of a table's filters match is read once."""
         specs = {k: self.kinds[k] for k in filters}
         texts: dict[str, str] = {}
-        records = await api.read_tables(
+        records = await api.read_queries(
             client,
-            {s.name: (s.owned_fields, filters[s.name]) for s in specs.values()},
+            [(kind, specs[kind].owned_fields, where) for kind in specs for where in filters[kind]],
             lambda table, row: _row_to_record(specs[table], row, texts),
         )
-        return [record for name in specs for record in records[name]]
+        once = {(r.kind, r.target_id): r for name in specs for r in records[name]}
+        return list(once.values())
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
         """Candidates for ``key``: filtered on the plain key fields, checked by the engine."""

@@ -253,11 +253,17 @@ KINDS: dict[str, KindSpec] = {spec.name: spec for spec in _SPECS}
 
 #: Tables a plan reads only as far as the blueprint and the lock file reach, by these leading
 #: key fields (one ``^NQ`` group per key) and the managed sys_ids: an instance holds a
-#: dictionary entry for every column of every table, the choices of every choice list and
-#: every knowledge article (with its text), far more than any blueprint touches (an export
-#: reads them whole).
+#: dictionary entry for every column of every table and the choices of every choice list, and
+#: a production one thousands of knowledge articles (with their text), catalogue items,
+#: offerings, SLA definitions and flows, far more than any blueprint touches (an export reads
+#: them whole). No other kind refers to these: references resolve through the rows a plan
+#: reads, so a table others point into is read whole.
 SCOPED_READS: dict[str, tuple[str, ...]] = {
+    "service_offering": ("name",),
     "sys_dictionary": ("name", "element"),
     "sys_choice": ("name", "element"),
+    "contract_sla": ("name",),
+    "sc_cat_item": ("name",),
     "kb_knowledge": ("short_description",),
+    "sys_hub_flow": ("name",),
 }

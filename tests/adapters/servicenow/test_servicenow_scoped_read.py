@@ -1,15 +1,18 @@
-"""A plan reads the dictionary, the choices and the knowledge articles only as far as the
-blueprint and the lock file reach: an instance holds an entry for every column of every table,
-the choices of every list and every article, far more than any blueprint touches. An export
-still reads them whole."""
+"""A plan reads the dictionary, the choices, the knowledge articles, the offerings, the SLA
+definitions, the catalogue items and the flows only as far as the blueprint and the lock file
+reach: an instance holds an entry for every column of every table and the choices of every
+list, and a production one thousands of the others, far more than any blueprint touches. An
+export still reads them whole."""
 
 from __future__ import annotations
 
 import copy
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import pytest
 from support import RecordedTarget
+from usm_servicenow.adapter import SCOPE_QUERY_CHARS
 from usm_servicenow.kinds import KINDS, SCOPED_READS
 
 from usm_config.adapter import ReadScope, SupportsScopedRead
@@ -20,11 +23,19 @@ from usm_config.testing import described, without_services
 
 ADMIN = ("admin", "admin")  # the emulator's own login
 OTHER_TABLES = ("cmdb_ci_computer", "hr_case", "sn_customerservice_case")
+#: Rows of the tables read by name that no blueprint of these tests names.
+OTHERS = {
+    "service_offering": {"name": "Other offering {n}"},
+    "contract_sla": {"name": "Other SLA {n}", "collection": "incident"},
+    "sc_cat_item": {"name": "Other item {n}", "description": "<p>Order it</p>"},
+    "sys_hub_flow": {"name": "Other flow {n}"},
+}
 
 
 class Instance(RecordedTarget):
     """The municipality blueprint's ServiceNow sandbox with the dictionary entries and the
-    choices of three more tables, as an instance has for all of its tables."""
+    choices of three more tables, as an instance has for all of its tables, and articles,
+    offerings, SLA definitions, catalogue items and flows of others."""
 
     def __init__(self, base_dir: Path) -> None:
         super().__init__("servicenow", base_dir, ADMIN)
@@ -40,6 +51,9 @@ class Instance(RecordedTarget):
             article = {"short_description": f"How to, part {n}", "text": "<p>Steps</p>"}
             body = {**article, "kb_knowledge_base": base["result"]["sys_id"]}
             api.ok("POST", "/api/now/table/kb_knowledge", body)
+            for table, row in OTHERS.items():
+                values = {name: value.format(n=n) for name, value in row.items()}
+                api.ok("POST", f"/api/now/table/{table}", values)
 
 
 @pytest.fixture
@@ -51,14 +65,18 @@ def test_a_plan_reads_the_dictionary_and_choices_the_blueprint_names(instance: I
     instance.harness.converge()
     instance.sandbox.forget()
     planned = instance.harness.planned()
-    first = {"sys_dictionary": "name=", "sys_choice": "name=", "kb_knowledge": "short_description="}
-    for table, condition in first.items():
-        asked = instance.sandbox.queries(f"/table/{table}")
-        assert asked and all(q["sysparm_query"].startswith(condition) for q in asked), table
-    read = [r for r in planned.snapshot.live if r.kind in ("sys_dictionary", "sys_choice")]
+    for table, fields in SCOPED_READS.items():
+        asked = [q["sysparm_query"] for q in instance.sandbox.queries(f"/table/{table}")]
+        assert asked and all(q.startswith((f"{fields[0]}=", "sys_idIN")) for q in asked), table
+        assert all(len(quote_plus(q, safe="")) <= SCOPE_QUERY_CHARS for q in asked), table
+    live = planned.snapshot.live
+    read = [r for r in live if r.kind in ("sys_dictionary", "sys_choice")]
     assert read and not any(r.key[0] in OTHER_TABLES for r in read)
-    articles = [r.key[0] for r in planned.snapshot.live if r.kind == "kb_knowledge"]
+    articles = [r.key[0] for r in live if r.kind == "kb_knowledge"]
     assert articles and not any(title.startswith("How to") for title in articles)
+    # The blueprint's flow is a manual step, not built in this sandbox: none is read.
+    assert not any(r.key[0].startswith("Other") for r in live if r.kind in OTHERS)
+    assert {r.kind for r in live} >= set(OTHERS) - {"sys_hub_flow"}
 
 
 def test_the_scoped_plan_is_the_plan_of_a_whole_read(instance: Instance) -> None:
@@ -104,6 +122,8 @@ def test_an_export_reads_them_whole(instance: Instance) -> None:
     assert {r.key[0] for r in live if r.kind == "sys_dictionary"} >= set(OTHER_TABLES)
     assert {r.key[0] for r in live if r.kind == "sys_choice"} >= set(OTHER_TABLES)
     assert sum(r.key[0].startswith("How to") for r in live if r.kind == "kb_knowledge") == 10
+    for table in OTHERS:
+        assert sum(r.key[0].startswith("Other") for r in live if r.kind == table) == 10, table
 
 
 @pytest.mark.parametrize(
