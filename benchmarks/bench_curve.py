@@ -189,10 +189,31 @@ def carry_out_sla_checklist(folder: Path, env: dict[str, str], url: str) -> int:
 #: entry for each column of each table): 4,000 tables of 25 columns, 500 of them with three
 #: choice lists of 20 values.
 SYSTEM_ROWS = (100_000, 30_000)
+#: Rows other teams of a production instance keep in the tables a blueprint writes by name,
+#: with the text an item or an article has.
+OTHER_ROWS = {
+    "service_offering": 2_000,
+    "contract_sla": 500,
+    "sc_cat_item": 1_000,
+    "kb_knowledge": 2_000,
+    "sys_hub_flow": 300,
+}
+_TEXT = "<p>" + "How to ask for it, who approves it and when it is delivered. " * 16 + "</p>"
+_OTHER_FIELDS: dict[str, dict[str, str]] = {
+    "contract_sla": {"collection": "incident", "type": "SLA", "duration": "1970-01-01 08:00:00"},
+    "sc_cat_item": {"short_description": "Ordered by another team", "description": _TEXT},
+    "kb_knowledge": {"short_description": "", "text": _TEXT, "workflow_state": "published"},
+}
 
 
 def seed_system_tables(store: Any) -> None:
-    """Add :data:`SYSTEM_ROWS` to the ServiceNow emulator's dictionary and choices."""
+    """Add :data:`SYSTEM_ROWS` to the ServiceNow emulator's dictionary and choices, and
+    :data:`OTHER_ROWS` of other teams."""
+    for table, count in OTHER_ROWS.items():
+        key = "short_description" if table == "kb_knowledge" else "name"
+        for n in range(count):
+            row = {**_OTHER_FIELDS.get(table, {}), key: f"Other team's {table} {n}"}
+            store.insert(table, row, id=uuid.uuid4().hex)
     columns, choices = SYSTEM_ROWS
     for n in range(columns):
         entry = {"name": f"x_table_{n // 25}", "element": f"u_col_{n % 25}"}
@@ -214,7 +235,9 @@ def seed_system_tables(store: Any) -> None:
 OTHER_PROJECTS = 50
 #: What the last column adds, per adapter.
 OTHERS = {
-    "servicenow": f"{sum(SYSTEM_ROWS):,} system rows",
+    "servicenow": (
+        f"{sum(SYSTEM_ROWS):,} system rows and {sum(OTHER_ROWS.values()):,} of other teams"
+    ),
     "jsm": f"{OTHER_PROJECTS} other service projects",
 }
 
