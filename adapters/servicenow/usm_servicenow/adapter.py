@@ -39,8 +39,9 @@ SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_USER", "USM_SANDBOX_PASSWO
 
 
 #: Longest filter a scoped read sends in one request, percent-encoded as it goes on the
-#: request line: servers and proxies commonly refuse lines past 8 KB (HTTP 414), so a longer
-#: scope is split over several requests.
+#: request line; a longer scope is split over several requests. Long Table API URLs fail:
+#: PySNC moves encoded params past some 10,000 characters into the Batch API, ansible past
+#: 2,048 into a TinyURL (servicenow.md §1.3), and proxies commonly refuse lines past 8 KB.
 SCOPE_QUERY_CHARS = 4000
 #: Most requests a scoped read of one table takes (some 600 key groups or 900 sys_ids); a
 #: scope that needs more reads the table whole: so many names are most of what it holds.
