@@ -55,12 +55,15 @@ def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> li
     when there are neither, ``[""]`` (the whole table) when a value cannot be put in a query
     or they take more than :data:`SCOPE_REQUESTS`."""
     fields = SCOPED_READS[kind]
-    keys, ids = list(keys), sorted(ids)
+    keys, ids = list(keys), list(ids)
     if not keys and not ids:
         return None
     if any(len(key) < len(fields) for key in keys):
         return [""]
-    groups = sorted({key[: len(fields)] for key in keys})
+    unique = {key[: len(fields)] for key in keys}
+    if len(unique) + len(ids) > SCOPE_REQUESTS * SCOPE_QUERY_CHARS // len("^NQa=b"):
+        return [""]  # more than the requests can hold, however short (a blueprint's thousands)
+    groups = sorted(unique)
     # Encoded queries have no escaping (servicenow.md §1.3): '^' ends a condition, ',' an
     # IN value, and an empty value is not a match on "".
     values = [v for group in groups for v in group]
@@ -68,16 +71,17 @@ def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> li
         return [""]
     conditions = ["^".join(f"{f}={v}" for f, v in zip(fields, g, strict=True)) for g in groups]
     budget = SCOPE_QUERY_CHARS - len(_encoded(f"^{api.ORDER_BY}"))
-    id_lists = _packed(ids, ",", budget - len(_encoded("sys_idIN")))
+    id_lists = _packed(sorted(ids), ",", budget - len(_encoded("sys_idIN")))
     if id_lists is None:
         return [""]
     filters = _packed(conditions + [f"sys_idIN{i}" for i in id_lists], "^NQ", budget)
-    return [""] if filters is None or len(filters) > SCOPE_REQUESTS else filters
+    return [""] if filters is None else filters
 
 
 def _packed(items: Sequence[str], separator: str, budget: int) -> list[str] | None:
     """``items`` joined by ``separator`` into as few texts as keep within ``budget`` characters
-    once encoded; ``None`` when one item alone is longer."""
+    once encoded; ``None`` when one item alone is longer or they take more than
+    :data:`SCOPE_REQUESTS` texts."""
     joint = len(_encoded(separator))
     texts: list[str] = []
     current: list[str] = []
@@ -87,6 +91,8 @@ def _packed(items: Sequence[str], separator: str, budget: int) -> list[str] | No
         if length > budget:
             return None
         if current and size + joint + length > budget:
+            if len(texts) == SCOPE_REQUESTS - 1:
+                return None  # a ninth would be needed: read the table whole
             texts.append(separator.join(current))
             current, size = [], 0
         size += (joint if current else 0) + length
