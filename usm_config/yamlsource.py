@@ -368,7 +368,7 @@ class _LibyamlBuilder(_Builder):
     def scalar(self, node: _Node) -> LScalar | None:
         if node.value == "" and not node.style:
             raise _NotTheSame  # an empty value: ruamel.yaml places it elsewhere
-        if node.style in ("|", ">") and not _block_header_agrees(self.text, node.start_mark):
+        if node.style in ("|", ">") and not _block_agrees(self.text, node.start_mark, node.value):
             raise _NotTheSame
         return super().scalar(node)
 
@@ -377,9 +377,14 @@ class _NotTheSame(Exception):
     """The libyaml reader would not give what the ruamel.yaml reader gives."""
 
 
-def _block_header_agrees(text: str, mark: Any) -> bool:
-    """Whether the header of a literal or folded block scalar is one ruamel.yaml takes too
-    (libyaml takes headers such as '|#')."""
+def _block_agrees(text: str, mark: Any, value: str) -> bool:
+    """Whether ruamel.yaml reads a literal or folded block scalar as libyaml did: its header
+    is one ruamel.yaml takes too (libyaml takes headers such as '|#'), and libyaml found
+    content. A document's top-level block scalar may hold lines at column 0 (YAML 1.2 §8.1.1.1:
+    its parent's indentation is -1); libyaml ends it there instead, so "|" then "#" is an empty
+    text followed by a comment to libyaml and the text "#" to ruamel.yaml."""
+    if value == "":
+        return False
     start = mark.index
     end = text.find("\n", start)
     return _BLOCK_HEADER.match(text, start, len(text) if end < 0 else end) is not None
@@ -448,7 +453,7 @@ def _event_tree(text: str, file: str) -> LNode:
             if not style:
                 if event.value == "":
                     raise _NotTheSame  # an empty value: ruamel.yaml places it elsewhere
-            elif style in "|>" and not _block_header_agrees(text, mark):
+            elif style in "|>" and not _block_agrees(text, mark, event.value):
                 raise _NotTheSame
             return LScalar(where, scalar(event))
         # A collection may be tagged explicitly with its own tag, as libyaml's composer takes.

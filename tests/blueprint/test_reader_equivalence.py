@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import ScalarNode
@@ -123,6 +123,11 @@ YAML_TEXT = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
 
 @settings(max_examples=1500, deadline=None, database=None)
 @given(YAML_TEXT)
+# A top-level block scalar whose first line sits at column 0: ruamel.yaml reads "#" as its
+# text, libyaml as a comment after an empty one.
+@example("|\n#")
+@example(">\n#\n")
+@example("--- |\n#x\n")
 def test_any_text_reads_the_same(text: str) -> None:
     fast, slow = both(text)
 
