@@ -202,7 +202,7 @@ _TEXT = "<p>" + "How to ask for it, who approves it and when it is delivered. " 
 _OTHER_FIELDS: dict[str, dict[str, str]] = {
     "contract_sla": {"collection": "incident", "type": "SLA", "duration": "1970-01-01 08:00:00"},
     "sc_cat_item": {"short_description": "Ordered by another team", "description": _TEXT},
-    "kb_knowledge": {"short_description": "", "text": _TEXT, "workflow_state": "published"},
+    "kb_knowledge": {"text": _TEXT, "workflow_state": "published"},
 }
 
 

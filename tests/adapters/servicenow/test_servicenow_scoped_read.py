@@ -61,7 +61,7 @@ def instance(tmp_path: Path) -> Instance:
     return Instance(tmp_path)
 
 
-def test_a_plan_reads_the_dictionary_and_choices_the_blueprint_names(instance: Instance) -> None:
+def test_a_plan_reads_the_scoped_tables_as_far_as_the_blueprint_names(instance: Instance) -> None:
     instance.harness.converge()
     instance.sandbox.forget()
     planned = instance.harness.planned()
