@@ -111,8 +111,8 @@ class ReadScope:
 class SupportsScopedRead(Protocol):
     """An adapter with a kind it should not read whole for a plan: one the tool lists only
     item by item (TOPdesk's SLA services, a request per service once the tenant has 100), or
-    a system table far larger than what any blueprint touches (ServiceNow's dictionary and
-    choices)."""
+    a table that can hold far more than any blueprint touches (ServiceNow's dictionary and
+    choices, and a production instance's articles, offerings and catalogue items)."""
 
     async def read_for(
         self, client: HttpClient, kinds: Sequence[str], scope: ReadScope
