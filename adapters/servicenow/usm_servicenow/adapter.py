@@ -65,9 +65,10 @@ def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> li
         return [""]  # more than the requests can hold, however short (a blueprint's thousands)
     groups = sorted(unique)
     # Encoded queries have no escaping (servicenow.md §1.3): '^' ends a condition, ',' an
-    # IN value, and an empty value is not a match on "".
+    # IN value, and an empty value is not a match on "". Spaces at either end are left to an
+    # exact compare too: nothing documents whether a condition keeps them.
     values = [v for group in groups for v in group]
-    if any(not v or "^" in v for v in values) or any("," in i for i in ids):
+    if any(not v or "^" in v or v != v.strip() for v in values) or any("," in i for i in ids):
         return [""]
     conditions = ["^".join(f"{f}={v}" for f, v in zip(fields, g, strict=True)) for g in groups]
     budget = SCOPE_QUERY_CHARS - len(_encoded(f"^{api.ORDER_BY}"))

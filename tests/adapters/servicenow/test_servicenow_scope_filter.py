@@ -12,9 +12,10 @@ from usm_servicenow import adapter
 from usm_servicenow.adapter import SCOPE_QUERY_CHARS, SCOPE_REQUESTS
 from usm_servicenow.client import ORDER_BY
 
-#: Values an encoded query can hold: not empty, no '^' (servicenow.md §1.3).
+#: Values an encoded query can hold: not empty, no '^' (servicenow.md §1.3), no spaces at
+#: either end.
 values = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60).filter(
-    lambda v: "^" not in v
+    lambda v: "^" not in v and v == v.strip()
 )
 sys_ids = st.text("0123456789abcdef", min_size=32, max_size=32)
 
@@ -74,6 +75,8 @@ def test_a_scope_past_the_request_limit_reads_the_table_whole() -> None:
 def test_values_a_query_cannot_hold_read_the_table_whole() -> None:
     assert adapter._scope("service_offering", [("A^B",)], []) == [""]
     assert adapter._scope("service_offering", [("",)], []) == [""]
+    assert adapter._scope("service_offering", [(" Mail",)], []) == [""]
+    assert adapter._scope("service_offering", [("Mail\n",)], []) == [""]
     assert adapter._scope("sys_choice", [("task",)], []) == [""]  # no element to match
     assert adapter._scope("service_offering", [("A",)], ["x,y"]) == [""]
     assert adapter._scope("service_offering", [("x" * SCOPE_QUERY_CHARS,)], []) == [""]
