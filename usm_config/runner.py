@@ -302,14 +302,12 @@ async def read_snapshot(context: Context, client: HttpClient, *, scoped: bool = 
     recovered = recover(context.journal_path, lock, adapter.kinds)
     kinds = list(adapter.kinds)
     if scoped and isinstance(adapter, SupportsScopedRead):
-        keys: dict[str, set[tuple[str, ...]]] = {}
-        ids: dict[str, set[str]] = {}
-        for record in adapter.compile(context.blueprint).records:
-            keys.setdefault(record.kind, set()).add(record.key)
-        for entry in lock.entries.values():
-            keys.setdefault(entry.kind, set()).add(entry.key)
-            ids.setdefault(entry.kind, set()).add(entry.target_id)
-        reading = adapter.read_for(client, kinds, ReadScope(keys, ids))
+        scope = ReadScope.of(
+            adapter.compile(context.blueprint).records,
+            ((e.kind, e.key, e.target_id) for e in lock.entries.values()),
+            adapter.kinds,
+        )
+        reading = adapter.read_for(client, kinds, scope)
     else:
         reading = adapter.read(client, kinds)
     # The raw records go straight in: resolve_live_references lets each go once resolved,

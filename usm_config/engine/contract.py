@@ -7,11 +7,11 @@ never depends on :mod:`usm_config.adapter` (which adds the blueprint-facing half
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from usm_config.engine.records import KindSpec, Record
+from usm_config.engine.records import KindSpec, Record, ref_target
 from usm_config.http import HttpClient
 
 
@@ -90,13 +90,39 @@ class SupportsBatchWrites(Protocol):
 
 @dataclass(frozen=True)
 class ReadScope:
-    """What a plan needs of each kind: the natural keys of the blueprint's records and of the
-    records the lock file manages, and the tool ids of the latter. A record dropped from the
+    """What a plan needs of each kind: the natural keys of the blueprint's records, of the
+    records they refer to and of the records the lock file manages, and the tool ids of the
+    latter. A record dropped from the
     blueprint is pruned, one renamed in the tool is matched by its id, and one gone from the
     tool is drift: each must be read if it is there."""
 
     keys: Mapping[str, Set[tuple[str, ...]]]
     ids: Mapping[str, Set[str]]
+
+    @classmethod
+    def of(
+        cls,
+        desired: Iterable[Record],
+        managed: Iterable[tuple[str, tuple[str, ...], str]],
+        kinds: Mapping[str, KindSpec],
+    ) -> ReadScope:
+        """The scope of a plan: the keys of the ``desired`` records and of the records they
+        refer to (a reference is written as the id of the record read under that key), and
+        the kind, key and tool id of each ``managed`` record (the lock file's)."""
+        keys: dict[str, set[tuple[str, ...]]] = {}
+        ids: dict[str, set[str]] = {}
+        for record in desired:
+            keys.setdefault(record.kind, set()).add(record.key)
+            for name in kinds[record.kind].references:
+                value = record.fields.get(name)
+                for item in value if isinstance(value, list) else (value,):
+                    target = ref_target(item)
+                    if target is not None:
+                        keys.setdefault(target[0], set()).add(target[1])
+        for kind, key, target_id in managed:
+            keys.setdefault(kind, set()).add(key)
+            ids.setdefault(kind, set()).add(target_id)
+        return cls(keys, ids)
 
     def keys_of(self, kind: str) -> Set[tuple[str, ...]]:
         """The keys wanted of ``kind``."""
@@ -112,7 +138,7 @@ class SupportsScopedRead(Protocol):
     """An adapter with a kind it should not read whole for a plan: one the tool lists only
     item by item (TOPdesk's SLA services, a request per service once the tenant has 100), or
     a table that can hold far more than any blueprint touches (ServiceNow's dictionary and
-    choices, and a production instance's articles, offerings and catalogue items)."""
+    choices, and a production instance's companies, groups, offerings and articles)."""
 
     async def read_for(
         self, client: HttpClient, kinds: Sequence[str], scope: ReadScope
