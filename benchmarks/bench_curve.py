@@ -192,6 +192,9 @@ SYSTEM_ROWS = (100_000, 30_000)
 #: Rows other teams of a production instance keep in the tables a blueprint writes by name,
 #: with the text an item or an article has.
 OTHER_ROWS = {
+    "core_company": 5_000,
+    "sys_user_group": 1_000,
+    "cmdb_ci_service_business": 500,
     "service_offering": 2_000,
     "contract_sla": 500,
     "sc_cat_item": 1_000,
@@ -200,6 +203,8 @@ OTHER_ROWS = {
 }
 _TEXT = "<p>" + "How to ask for it, who approves it and when it is delivered. " * 16 + "</p>"
 _OTHER_FIELDS: dict[str, dict[str, str]] = {
+    "core_company": {"vendor": "true", "notes": "Supplies hardware under framework agreement."},
+    "sys_user_group": {"description": "Another team's queue", "active": "true"},
     "contract_sla": {"collection": "incident", "type": "SLA", "duration": "1970-01-01 08:00:00"},
     "sc_cat_item": {"short_description": "Ordered by another team", "description": _TEXT},
     "kb_knowledge": {"text": _TEXT, "workflow_state": "published"},

@@ -222,7 +222,7 @@ def test_a_saved_plan_applies_exactly_and_then_refuses_to_apply_again(ws: Worksp
 
 def test_a_saved_plan_refuses_after_the_sandbox_changed(ws: Workspace) -> None:
     assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
-    ws.insert("core_company", name="Changed behind our back")
+    ws.insert("sc_catalog", title="Changed behind our back")  # a table read whole
     result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: the live instance")

@@ -54,9 +54,21 @@ def test_many_differences_are_cut_to_the_first_five(ws: Workspace) -> None:
 
 def test_a_change_elsewhere_in_the_tool_says_no_planned_change_differs(ws: Workspace) -> None:
     assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
-    ws.insert("core_company", name="Changed behind our back")
+    ws.insert("sc_catalog", title="Changed behind our back")  # a table read whole
     result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
     assert result.exit_code == 1
     assert "(no planned change differs now: records the plan does not touch changed)" in (
         result.stderr
     )
+
+
+def test_a_row_no_blueprint_names_in_a_scoped_table_leaves_the_saved_plan_standing(
+    ws: Workspace,
+) -> None:
+    """The plan read companies only by the blueprint's names: another team's new vendor is
+    not part of what it was made from, so the reviewed plan is applied."""
+    assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
+    ws.insert("core_company", name="Another team's vendor")
+    result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
+    assert result.exit_code == 0, result.output
+    assert "Converged" in result.stdout

@@ -21,7 +21,7 @@ from usm_config.adapter import (
 )
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.plan import Action, Change
-from usm_config.engine.records import KindSpec, Record, ref_target
+from usm_config.engine.records import KindSpec, Record, record_key, ref_target
 from usm_config.export.model import Exported
 from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
@@ -107,6 +107,46 @@ def _encoded(text: str) -> str:
     return quote_plus(text, safe="")
 
 
+def _unread_references(
+    records: Sequence[Record],
+    filters: Mapping[str, Sequence[str]],
+    scope: ReadScope,
+    kinds: Mapping[str, KindSpec],
+) -> dict[str, list[str]]:
+    """The filters that read, by sys_id, the rows of scoped tables that the wanted rows of
+    ``records`` (those whose key or id ``scope`` names) refer to but ``filters`` did not
+    read; the table's whole read when there are too many."""
+    read: dict[str, set[str]] = {}
+    for record in records:
+        read.setdefault(record.kind, set()).add(str(record.target_id))
+    missing: dict[str, set[str]] = {}
+    for record in records:
+        spec = kinds[record.kind]
+        targets = {
+            name: kind
+            for name, kind in spec.references.items()
+            if kind in SCOPED_READS and filters.get(kind) != [""]
+        }
+        if not targets or not _wanted(record, spec, scope):
+            continue
+        for name, kind in targets.items():
+            # A glide_list holds several sys_ids, comma-separated.
+            for sys_id in str(record.fields.get(name) or "").split(","):
+                if sys_id and sys_id not in read.get(kind, ()):
+                    missing.setdefault(kind, set()).add(sys_id)
+    return {kind: _scope(kind, (), ids) or [""] for kind, ids in missing.items()}
+
+
+def _wanted(record: Record, spec: KindSpec, scope: ReadScope) -> bool:
+    """Whether the plan compares ``record`` (a raw row): its key or its id is in ``scope``.
+    A key that holds a reference is known only once references resolve: wanted then."""
+    if record.target_id in scope.ids_of(spec.name):
+        return True
+    if any(name in spec.references for name in spec.key_fields):
+        return True
+    return record_key(spec, record.fields) in scope.keys_of(spec.name)
+
+
 def _row_to_record(
     kind: KindSpec, row: Mapping[str, Any], texts: dict[str, str] | None = None
 ) -> Record:
@@ -146,12 +186,20 @@ class ServiceNowAdapter:
     ) -> list[Record]:
         """:meth:`read`, with the tables of :data:`~usm_servicenow.kinds.SCOPED_READS`
         filtered on the keys and the managed ids ``scope`` wants (not read at all when it
-        wants none)."""
+        wants none), then the rows of those tables that a wanted row refers to and the filter
+        left out (a managed offering's group changed in the tool to another team's): the plan
+        names them as a whole read would."""
         filters = {
             k: _scope(k, scope.keys_of(k), scope.ids_of(k)) if k in SCOPED_READS else [""]
             for k in kinds
         }
-        return await self._read(client, {k: f for k, f in filters.items() if f is not None})
+        read = {k: f for k, f in filters.items() if f is not None}
+        records = await self._read(client, read)
+        later = _unread_references(records, read, scope, self.kinds)
+        if not later:
+            return records
+        once = {(r.kind, r.target_id): r for r in records + await self._read(client, later)}
+        return list(once.values())
 
     async def _read(self, client: HttpClient, filters: Mapping[str, Sequence[str]]) -> list[Record]:
         """Read the tables of ``filters``, each with its encoded filters ("" for all rows);

@@ -254,11 +254,15 @@ KINDS: dict[str, KindSpec] = {spec.name: spec for spec in _SPECS}
 #: Tables a plan reads only as far as the blueprint and the lock file reach, by these leading
 #: key fields (one ``^NQ`` group per key) and the managed sys_ids: an instance holds a
 #: dictionary entry for every column of every table and the choices of every choice list, and
-#: a production one thousands of knowledge articles (with their text), catalogue items,
-#: offerings, SLA definitions and flows, far more than any blueprint touches (an export reads
-#: them whole). No other kind refers to these: references resolve through the rows a plan
-#: reads, so a table others point into is read whole.
+#: a production one thousands of companies (every vendor), groups, services, offerings,
+#: knowledge articles (with their text), catalogue items, SLA definitions and flows, far more
+#: than any blueprint touches (an export reads them whole). References resolve through the
+#: rows a plan reads, so the rows of these that a compared row refers to are read too (the
+#: adapter's second pass), and a table whose key holds a reference is read whole.
 SCOPED_READS: dict[str, tuple[str, ...]] = {
+    "core_company": ("name",),
+    "sys_user_group": ("name",),
+    "cmdb_ci_service_business": ("name",),
     "service_offering": ("name",),
     "sys_dictionary": ("name", "element"),
     "sys_choice": ("name", "element"),

@@ -17,7 +17,7 @@ from usm_servicenow.kinds import KINDS, SCOPED_READS
 
 from usm_config.adapter import ReadScope, SupportsScopedRead
 from usm_config.engine.diff import mass_change_violations
-from usm_config.engine.records import Record
+from usm_config.engine.records import Record, ref_target
 from usm_config.http import HttpClient
 from usm_config.testing import described, without_services
 
@@ -25,6 +25,9 @@ ADMIN = ("admin", "admin")  # the emulator's own login
 OTHER_TABLES = ("cmdb_ci_computer", "hr_case", "sn_customerservice_case")
 #: Rows of the tables read by name that no blueprint of these tests names.
 OTHERS = {
+    "core_company": {"name": "Other vendor {n}", "vendor": "true"},
+    "sys_user_group": {"name": "Other team {n}"},
+    "cmdb_ci_service_business": {"name": "Other service {n}"},
     "service_offering": {"name": "Other offering {n}"},
     "contract_sla": {"name": "Other SLA {n}", "collection": "incident"},
     "sc_cat_item": {"name": "Other item {n}", "description": "<p>Order it</p>"},
@@ -171,9 +174,37 @@ def test_the_mass_change_guard_weighs_a_scoped_table_against_what_the_plan_reads
     assert mass_change_violations(planned.plan.changes, whole, 0.5) == []
 
 
-def test_no_table_read_scoped_is_the_target_of_a_reference() -> None:
-    """References resolve through the rows a plan reads (ids to keys on the live side, keys to
-    ids when writing). A scope holds the blueprint's own keys, not the keys its records point
-    at, so a table other records point into must be read whole."""
-    pointed_at = {target for spec in KINDS.values() for target in spec.references.values()}
-    assert not pointed_at & set(SCOPED_READS)
+def test_no_scoped_table_is_filtered_on_a_reference() -> None:
+    """A filter names key values; a key field that holds a reference holds a sys_id in the
+    tool and the referenced record's key in the plan, so such a table is read whole."""
+    for table, fields in SCOPED_READS.items():
+        assert fields == KINDS[table].key_fields[: len(fields)], table
+        assert not set(fields) & set(KINDS[table].references), table
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "other"),
+    [
+        ("service_offering", "support_group", "sys_user_group"),
+        ("service_offering", "parent", "cmdb_ci_service_business"),
+        ("contract_sla", "vendor", "core_company"),
+    ],
+)
+def test_a_reference_changed_in_the_tool_to_another_teams_row_reads_that_row(
+    instance: Instance, table: str, field: str, other: str
+) -> None:
+    """The other team's row is outside the scope; the plan reads it by sys_id all the same, so
+    the change back names it, as the plan of a whole read does."""
+    instance.harness.converge()
+    lock = instance.harness.session(lambda s: s.read()).lock
+    sys_id = next(e.target_id for e in lock.entries.values() if e.kind == table)
+    api = instance.api
+    theirs = api.ok("GET", f"/api/now/table/{other}?sysparm_query=nameSTARTSWITHOther")["result"]
+    api.ok("PATCH", f"/api/now/table/{table}/{sys_id}", {field: theirs[0]["sys_id"]})
+    scoped = instance.harness.planned()
+    assert described(scoped.plan) == described(instance.harness.whole_plan())
+    (change,) = [c for c in scoped.plan.changes if c.target_id == sys_id]
+    (before,) = [f.before for f in change.diff if f.field == field]
+    assert ref_target(before) == (other, (theirs[0]["name"],))
+    read = [r.key[0] for r in scoped.snapshot.live if r.kind == other]
+    assert [name for name in read if name.startswith("Other")] == [theirs[0]["name"]]
