@@ -111,14 +111,21 @@ class ReadScope:
         the kind, key and tool id of each ``managed`` record (the lock file's)."""
         keys: dict[str, set[tuple[str, ...]]] = {}
         ids: dict[str, set[str]] = {}
+        names = {kind: tuple(spec.references) for kind, spec in kinds.items()}
+        # Records share reference values (50,000 records of 5,000 services hold 60,000
+        # references in 25,000 objects): each object is looked at once.
+        seen: set[int] = set()
         for record in desired:
             keys.setdefault(record.kind, set()).add(record.key)
-            for name in kinds[record.kind].references:
-                value = record.fields.get(name)
-                for item in value if isinstance(value, list) else (value,):
-                    target = ref_target(item)
-                    if target is not None:
-                        keys.setdefault(target[0], set()).add(target[1])
+            fields = record.fields
+            for name in names[record.kind]:
+                value = fields.get(name)
+                for item in value if type(value) is list else (value,):
+                    if id(item) not in seen:
+                        seen.add(id(item))
+                        target = ref_target(item)
+                        if target is not None:
+                            keys.setdefault(target[0], set()).add(target[1])
         for kind, key, target_id in managed:
             keys.setdefault(kind, set()).add(key)
             ids.setdefault(kind, set()).add(target_id)

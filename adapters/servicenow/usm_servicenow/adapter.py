@@ -119,21 +119,29 @@ def _unread_references(
     read: dict[str, set[str]] = {}
     for record in records:
         read.setdefault(record.kind, set()).add(str(record.target_id))
+    targets_of = {
+        kind: {
+            name: target
+            for name, target in spec.references.items()
+            if target in SCOPED_READS and filters.get(target) != [""]
+        }
+        for kind, spec in kinds.items()
+    }
     missing: dict[str, set[str]] = {}
     for record in records:
-        spec = kinds[record.kind]
-        targets = {
-            name: kind
-            for name, kind in spec.references.items()
-            if kind in SCOPED_READS and filters.get(kind) != [""]
-        }
-        if not targets or not _wanted(record, spec, scope):
+        targets = targets_of[record.kind]
+        if not targets:
             continue
-        for name, kind in targets.items():
-            # A glide_list holds several sys_ids, comma-separated.
-            for sys_id in str(record.fields.get(name) or "").split(","):
-                if sys_id and sys_id not in read.get(kind, ()):
-                    missing.setdefault(kind, set()).add(sys_id)
+        # A glide_list holds several sys_ids, comma-separated.
+        unread = [
+            (kind, sys_id)
+            for name, kind in targets.items()
+            for sys_id in str(record.fields.get(name) or "").split(",")
+            if sys_id and sys_id not in read.get(kind, ())
+        ]
+        if unread and _wanted(record, kinds[record.kind], scope):
+            for kind, sys_id in unread:
+                missing.setdefault(kind, set()).add(sys_id)
     return {kind: _scope(kind, (), ids) or [""] for kind, ids in missing.items()}
 
 
