@@ -248,7 +248,7 @@ def steps_table(adapter: str, rows: list[dict[str, Any]], args: argparse.Namespa
             # ru_maxrss is in KiB on Linux; tracemalloc's peaks above count Python objects only.
             tail = [
                 "",
-                f"Live records after the apply: {row['requests']:,}. Whole process, emulator "
+                f"Records the converged plan read: {row['requests']:,}. Whole process, emulator "
                 f"included: {usage.ru_utime + usage.ru_stime:.1f} s CPU, peak RSS "
                 f"{usage.ru_maxrss / 1024:.0f} MiB.",
             ]

@@ -116,7 +116,7 @@ def test_a_benchmark_writes_its_table_into_the_readme(tmp_path: Path) -> None:
     assert "jsm: 3 services, 0 ms latency, parallelism 8" in table[1]
     steps = [line.split(" | ")[0] for line in table if line.startswith("| ")]
     assert steps == ["| step", "| plan (empty instance)", "| apply", "| plan (converged)"]
-    assert any(line.startswith("Live records after the apply: ") for line in table)
+    assert any(line.startswith("Records the converged plan read: ") for line in table)
     assert "old table" not in copy.read_text(encoding="utf-8")
 
 
