@@ -92,9 +92,8 @@ class SupportsBatchWrites(Protocol):
 class ReadScope:
     """What a plan needs of each kind: the natural keys of the blueprint's records, of the
     records they refer to and of the records the lock file manages, and the tool ids of the
-    latter. A record dropped from the
-    blueprint is pruned, one renamed in the tool is matched by its id, and one gone from the
-    tool is drift: each must be read if it is there."""
+    latter. A record dropped from the blueprint is pruned, one renamed in the tool is matched
+    by its id, and one gone from the tool is drift: each must be read if it is there."""
 
     keys: Mapping[str, Set[tuple[str, ...]]]
     ids: Mapping[str, Set[str]]

@@ -1,8 +1,9 @@
-"""A plan reads the dictionary, the choices, the knowledge articles, the offerings, the SLA
-definitions, the catalogue items and the flows only as far as the blueprint and the lock file
-reach: an instance holds an entry for every column of every table and the choices of every
-list, and a production one thousands of the others, far more than any blueprint touches. An
-export still reads them whole."""
+"""A plan reads the companies, groups, business services, offerings, dictionary, choices, SLA
+definitions, catalogue items, knowledge articles and flows only as far as the blueprint and
+the lock file reach, and the rows of those the rows it compares refer to: an instance holds an
+entry for every column of every table and the choices of every list, and a production one
+thousands of the others, far more than any blueprint touches. An export still reads them
+whole."""
 
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ OTHERS = {
 
 class Instance(RecordedTarget):
     """The municipality blueprint's ServiceNow sandbox with the dictionary entries and the
-    choices of three more tables, as an instance has for all of its tables, and articles,
-    offerings, SLA definitions, catalogue items and flows of others."""
+    choices of three more tables, as an instance has for all of its tables, and companies,
+    groups, business services, offerings, SLA definitions, catalogue items, articles and flows
+    of others."""
 
     def __init__(self, base_dir: Path) -> None:
         super().__init__("servicenow", base_dir, ADMIN)
