@@ -8,9 +8,14 @@ from urllib.parse import quote_plus
 
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import JsonValue
 from usm_servicenow import adapter
 from usm_servicenow.adapter import SCOPE_QUERY_CHARS, SCOPE_REQUESTS
 from usm_servicenow.client import ORDER_BY
+from usm_servicenow.kinds import KINDS
+
+from usm_config.engine.contract import ReadScope
+from usm_config.engine.records import Record
 
 #: Values an encoded query can hold: not empty, no '^' (servicenow.md §1.3), no spaces at
 #: either end.
@@ -49,8 +54,8 @@ def test_every_key_and_id_is_asked_for_once_within_the_budget(
     if filters == [""]:
         # Read whole only when asking by name would take too many requests: packed in order,
         # two requests side by side hold more than one request's worth.
-        groups = {f"name={name}^element={element}" for name, element, _ in keys}
-        asked = sum(len(quote_plus(g, safe="")) for g in groups) + 35 * len(ids)
+        conditions = {f"name={name}^element={element}" for name, element, _ in keys}
+        asked = sum(len(quote_plus(c, safe="")) for c in conditions) + 35 * len(ids)
         assert asked > SCOPE_REQUESTS // 2 * (SCOPE_QUERY_CHARS - 100)
         return
     assert len(filters) <= SCOPE_REQUESTS
@@ -80,3 +85,38 @@ def test_values_a_query_cannot_hold_read_the_table_whole() -> None:
     assert adapter._scope("sys_choice", [("task",)], []) == [""]  # no element to match
     assert adapter._scope("service_offering", [("A",)], ["x,y"]) == [""]
     assert adapter._scope("service_offering", [("x" * SCOPE_QUERY_CHARS,)], []) == [""]
+
+
+def _offering(name: str, sys_id: str, group: str) -> Record:
+    """A raw row of service_offering as the adapter reads it (references hold sys_ids)."""
+    fields: dict[str, JsonValue] = dict.fromkeys(KINDS["service_offering"].owned_fields, "")
+    fields.update(name=name, support_group=group)
+    return Record("service_offering", (), fields, target_id=sys_id)
+
+
+SCOPE = ReadScope({"service_offering": {("Mail",)}}, {"service_offering": {"o-2"}})
+FILTERS = {"service_offering": ["name=Mail"], "sys_user_group": ["name=Desk"]}
+
+
+def test_rows_a_compared_row_refers_to_outside_the_scope_are_read_by_sys_id() -> None:
+    desk = Record("sys_user_group", (), {"name": "Desk"}, target_id="g-desk")
+    rows = [
+        _offering("Mail", "o-1", "g-other"),  # wanted by key
+        _offering("Renamed in the tool", "o-2", "g-third"),  # wanted by id
+        _offering("Web", "o-3", "g-fourth"),  # another team's: not compared
+        _offering("Mail", "o-4", "g-desk"),  # its group was read
+        desk,
+    ]
+    later = adapter._unread_references(rows, FILTERS, SCOPE, KINDS)
+    assert later == {"sys_user_group": [f"sys_idIN{'g-other'},{'g-third'}"]}
+
+
+def test_too_many_rows_outside_the_scope_read_the_table_whole() -> None:
+    rows = [_offering("Mail", f"o-{n}", f"{n:032x}") for n in range(2000)]
+    assert adapter._unread_references(rows, FILTERS, SCOPE, KINDS) == {"sys_user_group": [""]}
+
+
+def test_a_table_read_whole_needs_no_second_round() -> None:
+    rows = [_offering("Mail", "o-1", "g-other")]
+    whole = {**FILTERS, "sys_user_group": [""]}
+    assert adapter._unread_references(rows, whole, SCOPE, KINDS) == {}
