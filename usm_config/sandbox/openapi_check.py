@@ -239,6 +239,21 @@ def _index_file(path: str, mtime_ns: int, size: int) -> _SpecIndex:
     return _index(spec)
 
 
+_Extras = dict[str, frozenset[Any]]
+
+
+def _by_operation_key(extras: Mapping[str, Collection[Any]] | None) -> _Extras:
+    """``extra_params`` or ``extra_statuses`` by key ("*", a method, or "METHOD /template")."""
+    return {key.strip(): frozenset(values) for key, values in (extras or {}).items()}
+
+
+def _extras(extras: _Extras, method: str, where: str) -> frozenset[Any]:
+    """What ``extras`` allows the operation ``where`` (its method and template): the entries
+    for every operation, for its method and for it alone."""
+    empty: frozenset[Any] = frozenset()
+    return extras.get("*", empty) | extras.get(method, empty) | extras.get(where, empty)
+
+
 def _load(path: str | Path) -> _SpecIndex:
     resolved = Path(path).resolve()
     stat = resolved.stat()
@@ -273,10 +288,8 @@ class OpenApiRequestChecker:
         extra_params: Mapping[str, Collection[str]] | None,
         extra_statuses: Mapping[str, Collection[int]] | None = None,
     ) -> None:
-        self.extra_params = {key.strip(): frozenset(v) for key, v in (extra_params or {}).items()}
-        self.extra_statuses = {
-            key.strip(): frozenset(v) for key, v in (extra_statuses or {}).items()
-        }
+        self.extra_params = _by_operation_key(extra_params)
+        self.extra_statuses = _by_operation_key(extra_statuses)
         # OpenAPI: a concrete path wins over a templated one that also matches.
         self._templates = sorted(
             (t for index in indexes for t in index.templates), key=lambda t: -t.literal_segments
@@ -322,7 +335,7 @@ class OpenApiRequestChecker:
         decoded JSON body, :data:`NO_BODY` when there was none.
         """
         method = method.upper()
-        template = next((t for t in self._templates if t.pattern.fullmatch(path)), None)
+        template = self._template(path)
         if template is None:
             return [f"{method} {path}: no path in the spec matches"]
         operation = template.operations.get(method)
@@ -330,11 +343,7 @@ class OpenApiRequestChecker:
         if operation is None:
             allowed = ", ".join(sorted(template.operations)) or "none"
             return [f"{where}: method not allowed (spec allows {allowed})"]
-        extra = (
-            self.extra_params.get("*", frozenset())
-            | self.extra_params.get(method, frozenset())
-            | self.extra_params.get(f"{method} {template.template}", frozenset())
-        )
+        extra = _extras(self.extra_params, method, where)
         pairs = query.keys() if isinstance(query, Mapping) else query
         sent = [name if isinstance(name, str) else name[0] for name in pairs]
         violations: list[str] = []
@@ -356,21 +365,21 @@ class OpenApiRequestChecker:
         the operation documents no responses, or when no operation matches (:meth:`check`
         reports that). ``extra_statuses`` allows what the vendor documents elsewhere."""
         method = method.upper()
-        template = next((t for t in self._templates if t.pattern.fullmatch(path)), None)
+        template = self._template(path)
         operation = template.operations.get(method) if template else None
         if template is None or operation is None or not operation.statuses:
             return []
         where = f"{method} {template.template}"
         code = str(status)
-        allowed = (
-            self.extra_statuses.get("*", frozenset())
-            | self.extra_statuses.get(method, frozenset())
-            | self.extra_statuses.get(where, frozenset())
-        )
+        allowed = _extras(self.extra_statuses, method, where)
         if {code, f"{code[0]}XX", "DEFAULT"} & operation.statuses or status in allowed:
             return []
         documented = ", ".join(sorted(operation.statuses))
         return [f"{where}: answered {status}, which the operation does not document ({documented})"]
+
+    def _template(self, path: str) -> _PathTemplate | None:
+        """The spec path ``path`` falls under (a concrete one before a templated one)."""
+        return next((t for t in self._templates if t.pattern.fullmatch(path)), None)
 
     @staticmethod
     def _body_violations(
