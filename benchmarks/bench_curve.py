@@ -151,16 +151,29 @@ def _login(adapter_name: str) -> tuple[str, dict[str, str]]:
     return json.dumps(login.auth.model_dump(mode="json")), dict(login.environ)
 
 
-def _targets(adapter_name: str, url: str, parallelism: int) -> str:
-    return (
+def write_targets(
+    folder: Path,
+    adapter_name: str,
+    url: str,
+    parallelism: int,
+    *,
+    ca_bundle: str | None = None,
+    lock_dir: str = "state",
+) -> None:
+    """``folder/targets.yaml`` with the target ``bench``: the emulator at ``url`` (trusting
+    ``ca_bundle`` when given), its default login from the environment, and the lock file in
+    ``folder/lock_dir``."""
+    text = (
         "targets:\n"
         "  bench:\n"
         f"    adapter: {adapter_name}\n"
         f"    url: {url}\n"
         f"    auth: {_login(adapter_name)[0]}\n"
-        f"    parallelism: {parallelism}\n"
-        "    lock_dir: state\n"
+        + (f"    ca_bundle: {ca_bundle}\n" if ca_bundle else "")
+        + f"    parallelism: {parallelism}\n"
+        f"    lock_dir: {lock_dir}\n"
     )
+    (folder / "targets.yaml").write_text(text, encoding="utf-8")
 
 
 def carry_out_sla_checklist(folder: Path, env: dict[str, str], url: str) -> int:
@@ -300,9 +313,7 @@ def measure(
         }
         env = {**os.environ, **_login(adapter_name)[1]}
         with served(adapter_name, folder, latency_ms) as (url, app):
-            (folder / "targets.yaml").write_text(
-                _targets(adapter_name, url, parallelism), encoding="utf-8"
-            )
+            write_targets(folder, adapter_name, url, parallelism)
             before = _requests(app)
             # This process only serves the emulator while usm-config runs: its CPU time is the
             # emulator's.

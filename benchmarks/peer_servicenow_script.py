@@ -21,7 +21,7 @@ from typing import Any
 
 import trustme
 from bench_apply import scaled_blueprint
-from bench_curve import served, usm_config, write_blueprint
+from bench_curve import _login, served, usm_config, write_blueprint, write_targets
 from pysnc import ServiceNowClient  # type: ignore[import-untyped]
 from side_by_side import apply_to_new_instance, arguments, report
 
@@ -104,7 +104,7 @@ def run(services: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
         adapter.compile(blueprint).records, key=lambda r: list(adapter.kinds).index(r.kind)
     )
     row: dict[str, Any] = {"services": services, "count": len(records)}
-    env = {**os.environ, "BENCH_USER": "admin", "BENCH_PASSWORD": "admin"}
+    env = {**os.environ, **_login("servicenow")[1]}
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         cert, key, ca = _certificate(folder)
@@ -118,7 +118,9 @@ def run(services: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
             row["peer_requests"] = len(app.state.request_log)
             row["peer_written"] = written
             # What usm-config would still change after the script: the script's result.
-            _targets(folder, url, parallelism, ca)
+            write_targets(
+                folder, "servicenow", url, parallelism, ca_bundle=ca, lock_dir="state-peer"
+            )
             plan = usm_config(
                 ["plan", "scaled.yaml", "--target", "bench", "-o", "summary"], folder, env
             )
@@ -128,20 +130,11 @@ def run(services: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
             folder,
             latency_ms,
             env,
-            lambda url: _targets(folder, url, parallelism, None),
+            lambda url: write_targets(
+                folder, "servicenow", url, parallelism, lock_dir="state-tool"
+            ),
         )
     return row
-
-
-def _targets(folder: Path, url: str, parallelism: int, ca: str | None) -> None:
-    (folder / "targets.yaml").write_text(
-        "targets:\n  bench:\n    adapter: servicenow\n"
-        f"    url: {url}\n"
-        "    auth: {type: basic, username_env: BENCH_USER, password_env: BENCH_PASSWORD}\n"
-        + (f"    ca_bundle: {ca}\n" if ca else "")
-        + f"    parallelism: {parallelism}\n    lock_dir: state-{'peer' if ca else 'tool'}\n",
-        encoding="utf-8",
-    )
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_apply import scaled_blueprint
-from bench_curve import _login, _targets, served, usm_config, write_blueprint
+from bench_curve import _login, served, usm_config, write_blueprint, write_targets
 from readme import block, check, provenance, publish
 
 #: What ``run`` returns per size: ``count`` (the first column's value), ``peer_requests``,
@@ -102,10 +102,6 @@ def compare(
     row: dict[str, Any] = {"services": services}
     env = {**os.environ, **_login(adapter_name)[1]}
 
-    def targets(folder: Path, url: str) -> None:
-        text = _targets(adapter_name, url, parallelism)
-        (folder / "targets.yaml").write_text(text, encoding="utf-8")
-
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         write_blueprint(scaled_blueprint(services), folder / "scaled.yaml")
@@ -114,12 +110,16 @@ def compare(
             row["count"] = script(url, services)
             row["peer_wall"] = time.perf_counter() - started
             row["peer_requests"] = len(app.state.request_log)
-            targets(folder, url)
+            write_targets(folder, adapter_name, url, parallelism)
             args = ["plan", "scaled.yaml", "--target", "bench", "-o", "summary", *plan_options]
             plan = usm_config(args, folder, env)
             assert plan.exit_code == 0, plan.output[-2000:]
             row["peer_left"] = plan.output.strip().splitlines()[-1]
         row["tool_wall"], row["tool_requests"] = apply_to_new_instance(
-            adapter_name, folder, latency_ms, env, lambda url: targets(folder, url)
+            adapter_name,
+            folder,
+            latency_ms,
+            env,
+            lambda url: write_targets(folder, adapter_name, url, parallelism),
         )
     return row
