@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from readme import block, check, provenance, publish
+from readme import add_option, block, check, publish
 
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
@@ -275,12 +275,7 @@ def main() -> None:
         help="measure the command line at these sizes (default 50 500 2000 5000); see "
         "bench_curve.py",
     )
-    parser.add_argument(
-        "--readme",
-        type=Path,
-        metavar="README",
-        help="also write the table into this file's block for it (see readme.py)",
-    )
+    add_option(parser)
     args = parser.parse_args()
     name = block("steps" if args.curve is None else "curve", args.adapter)
     if args.readme:
@@ -296,7 +291,7 @@ def main() -> None:
         table = steps_table(args.adapter, rows, args)
         print(table)
     if args.readme:
-        publish(args.readme, name, f"{provenance()}\n\n{table}")
+        publish(args.readme, name, table)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ comes from one run, never from copying by hand. The prose around the blocks is t
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import shlex
@@ -94,15 +95,26 @@ def _replaced(readme: Path, name: str, body: str) -> str:
         raise SystemExit(f"error: {exc}") from None
 
 
+def add_option(parser: argparse.ArgumentParser) -> None:
+    """``--readme README``: also write the run's table into the block for it."""
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        metavar="README",
+        help="also write the table into this file's block for it (see readme.py)",
+    )
+
+
 def check(readme: Path, name: str) -> None:
     """Stop before anything is measured when ``readme`` cannot take block ``name``."""
     _replaced(readme, name, "")
 
 
-def publish(readme: Path, name: str, body: str) -> None:
-    """Write ``body`` into block ``name`` of ``readme``; the file is replaced whole, so a
-    stopped run leaves it as it was."""
-    text = _replaced(readme, name, body)
+def publish(readme: Path, name: str, table: str) -> None:
+    """Write ``table`` into block ``name`` of ``readme``, after the line that says how it was
+    measured (:func:`provenance`); the file is replaced whole, so a stopped run leaves it as
+    it was."""
+    text = _replaced(readme, name, f"{provenance()}\n\n{table}")
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=readme.parent, delete=False, suffix=".tmp"
     ) as out:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bench_apply import scaled_blueprint
 from bench_curve import _login, served, usm_config, write_blueprint, write_targets
-from readme import block, check, provenance, publish
+from readme import add_option, block, check, publish
 
 #: What ``run`` returns per size: ``count`` (the first column's value), ``peer_requests``,
 #: ``tool_requests``, ``peer_wall``, ``tool_wall`` and ``peer_left`` (the last line of a
@@ -28,12 +28,7 @@ def arguments(doc: str, services: int) -> argparse.Namespace:
     parser.add_argument("--services", type=int, nargs="+", default=[services])
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--parallelism", type=int, default=8)
-    parser.add_argument(
-        "--readme",
-        type=Path,
-        metavar="README",
-        help="also write the table into this file's block for it (see readme.py)",
-    )
+    add_option(parser)
     return parser.parse_args()
 
 
@@ -66,7 +61,7 @@ def report(
         print(f"  usm-config plan after the {script}: {row['peer_left']}", flush=True)
     if args.readme:
         text = "\n".join([*lines, "", f"A usm-config plan after the {script}:", "", *after])
-        publish(args.readme, block("peer", adapter), f"{provenance()}\n\n{text}")
+        publish(args.readme, block("peer", adapter), text)
 
 
 def apply_to_new_instance(
