@@ -206,13 +206,26 @@ SYSTEM_ROWS = (100_000, 30_000)
 #: with the text an item or an article has.
 OTHER_ROWS = {
     "core_company": 5_000,
+    "sys_user_group_type": 30,
     "sys_user_group": 1_000,
+    "cmn_schedule": 300,
     "cmdb_ci_service_business": 500,
     "service_offering": 2_000,
     "contract_sla": 500,
+    "sc_catalog": 20,
+    "sc_category": 1_500,
     "sc_cat_item": 1_000,
+    "kb_knowledge_base": 40,
     "kb_knowledge": 2_000,
     "sys_hub_flow": 300,
+    "chg_model": 20,
+    "sttrm_state_transition": 100,
+}
+#: Rows other teams keep under their rows of :data:`OTHER_ROWS`: (the field that refers to
+#: the parent, the parent's table, rows per parent): a schedule's holidays, a model's states.
+OTHER_CHILDREN = {
+    "cmn_schedule_span": ("schedule", "cmn_schedule", 20),
+    "sttrm_state": ("sttrm_model", "chg_model", 8),
 }
 _TEXT = "<p>" + "How to ask for it, who approves it and when it is delivered. " * 16 + "</p>"
 _OTHER_FIELDS: dict[str, dict[str, str]] = {
@@ -221,17 +234,39 @@ _OTHER_FIELDS: dict[str, dict[str, str]] = {
     "contract_sla": {"collection": "incident", "type": "SLA", "duration": "1970-01-01 08:00:00"},
     "sc_cat_item": {"short_description": "Ordered by another team", "description": _TEXT},
     "kb_knowledge": {"text": _TEXT, "workflow_state": "published"},
+    "cmn_schedule": {"time_zone": "Europe/Amsterdam"},
+    "cmn_schedule_span": {"type": "exclude", "all_day": "true", "repeat_type": "yearly"},
+    "chg_model": {"table_name": "change_request", "state_field": "state", "active": "true"},
 }
+_KEY_FIELD = {
+    "kb_knowledge": "short_description",
+    "sc_catalog": "title",
+    "sc_category": "title",
+    "kb_knowledge_base": "title",
+    "cmn_schedule_span": "name",
+    "sttrm_state": "state_value",
+}
+OTHER_ROW_COUNT = sum(OTHER_ROWS.values()) + sum(
+    OTHER_ROWS[parent] * count for _, parent, count in OTHER_CHILDREN.values()
+)
 
 
 def seed_system_tables(store: Any) -> None:
     """Add :data:`SYSTEM_ROWS` to the ServiceNow emulator's dictionary and choices, and
-    :data:`OTHER_ROWS` of other teams."""
+    :data:`OTHER_ROWS` and :data:`OTHER_CHILDREN` of other teams."""
+    made: dict[str, list[str]] = {}
     for table, count in OTHER_ROWS.items():
-        key = "short_description" if table == "kb_knowledge" else "name"
+        key = _KEY_FIELD.get(table, "name")
         for n in range(count):
             row = {**_OTHER_FIELDS.get(table, {}), key: f"Other team's {table} {n}"}
-            store.insert(table, row, id=uuid.uuid4().hex)
+            made.setdefault(table, []).append(uuid.uuid4().hex)
+            store.insert(table, row, id=made[table][-1])
+    for table, (field, parent, count) in OTHER_CHILDREN.items():
+        key = _KEY_FIELD[table]
+        for parent_id in made[parent]:
+            for n in range(count):  # the same keys under every parent, as holidays are
+                row = {**_OTHER_FIELDS.get(table, {}), field: parent_id, key: str(n + 1)}
+                store.insert(table, row, id=uuid.uuid4().hex)
     columns, choices = SYSTEM_ROWS
     for n in range(columns):
         entry = {"name": f"x_table_{n // 25}", "element": f"u_col_{n % 25}"}
@@ -253,9 +288,7 @@ def seed_system_tables(store: Any) -> None:
 OTHER_PROJECTS = 50
 #: What the last column adds, per adapter.
 OTHERS = {
-    "servicenow": (
-        f"{sum(SYSTEM_ROWS):,} system rows and {sum(OTHER_ROWS.values()):,} of other teams"
-    ),
+    "servicenow": (f"{sum(SYSTEM_ROWS):,} system rows and {OTHER_ROW_COUNT:,} of other teams"),
     "jsm": f"{OTHER_PROJECTS} other service projects",
 }
 

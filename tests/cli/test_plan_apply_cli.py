@@ -222,7 +222,8 @@ def test_a_saved_plan_applies_exactly_and_then_refuses_to_apply_again(ws: Worksp
 
 def test_a_saved_plan_refuses_after_the_sandbox_changed(ws: Workspace) -> None:
     assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
-    ws.insert("sc_catalog", title="Changed behind our back")  # a table read whole
+    # The priority lookup is the one table a plan reads whole.
+    ws.insert("dl_u_priority", impact="9", urgency="9", priority="5")
     result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: the live instance")

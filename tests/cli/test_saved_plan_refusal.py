@@ -54,7 +54,8 @@ def test_many_differences_are_cut_to_the_first_five(ws: Workspace) -> None:
 
 def test_a_change_elsewhere_in_the_tool_says_no_planned_change_differs(ws: Workspace) -> None:
     assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
-    ws.insert("sc_catalog", title="Changed behind our back")  # a table read whole
+    # The priority lookup is the one table a plan reads whole.
+    ws.insert("dl_u_priority", impact="9", urgency="9", priority="5")
     result = ws.run("apply", "tiny.yaml", "--plan", "plan.json")
     assert result.exit_code == 1
     assert "(no planned change differs now: records the plan does not touch changed)" in (

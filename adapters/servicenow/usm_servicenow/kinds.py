@@ -255,19 +255,31 @@ KINDS: dict[str, KindSpec] = {spec.name: spec for spec in _SPECS}
 #: key fields (one ``^NQ`` group per key) and the managed sys_ids: an instance holds a
 #: dictionary entry for every column of every table and the choices of every choice list, and
 #: a production one thousands of companies (every vendor), groups, services, offerings,
-#: knowledge articles (with their text), catalogue items, SLA definitions and flows, far more
-#: than any blueprint touches (an export reads them whole). References resolve through the
-#: rows a plan reads, so the rows of these that a compared row refers to are read too (the
-#: adapter's second pass), and a table whose key holds a reference is read whole.
+#: knowledge articles (with their text), catalogue items and categories, SLA definitions,
+#: schedules and their entries (holidays) and flows, far more than any blueprint touches (an
+#: export reads them whole). A key field that holds a reference is filtered dot-walked to the
+#: referenced record's one key field (``schedule.name``, servicenow.md §1.3), which is the
+#: text the key holds. References resolve through the rows a plan reads, so the rows of these
+#: that a compared row refers to are read too (the adapter's second pass). Only the priority
+#: lookup is read whole: impact by urgency, a few rows on any instance.
 SCOPED_READS: dict[str, tuple[str, ...]] = {
     "core_company": ("name",),
+    "sys_user_group_type": ("name",),
     "sys_user_group": ("name",),
+    "cmn_schedule": ("name",),
+    "cmn_schedule_span": ("schedule.name", "name"),
     "cmdb_ci_service_business": ("name",),
     "service_offering": ("name",),
     "sys_dictionary": ("name", "element"),
     "sys_choice": ("name", "element"),
     "contract_sla": ("name",),
+    "sc_catalog": ("title",),
+    "sc_category": ("title",),
     "sc_cat_item": ("name",),
+    "kb_knowledge_base": ("title",),
     "kb_knowledge": ("short_description",),
     "sys_hub_flow": ("name",),
+    "chg_model": ("name",),
+    "sttrm_state": ("sttrm_model.name", "state_value"),
+    "sttrm_state_transition": ("name",),
 }

@@ -1,9 +1,8 @@
-"""A plan reads the companies, groups, business services, offerings, dictionary, choices, SLA
-definitions, catalogue items, knowledge articles and flows only as far as the blueprint and
-the lock file reach, and the rows of those the rows it compares refer to: an instance holds an
-entry for every column of every table and the choices of every list, and a production one
-thousands of the others, far more than any blueprint touches. An export still reads them
-whole."""
+"""A plan reads every table but the priority lookup only as far as the blueprint and the lock
+file reach, and the rows of those the rows it compares refer to: an instance holds an entry
+for every column of every table and the choices of every list, and a production one thousands
+of companies, groups, offerings, schedule entries, categories and articles of others, far more
+than any blueprint touches. An export still reads them whole."""
 
 from __future__ import annotations
 
@@ -33,18 +32,33 @@ OTHERS = {
     "contract_sla": {"name": "Other SLA {n}", "collection": "incident"},
     "sc_cat_item": {"name": "Other item {n}", "description": "<p>Order it</p>"},
     "sys_hub_flow": {"name": "Other flow {n}"},
+    "sys_user_group_type": {"name": "other_type_{n}"},
+    "cmn_schedule": {"name": "Other schedule {n}", "time_zone": "Europe/Amsterdam"},
+    "sc_catalog": {"title": "Other catalogue {n}"},
+    "sc_category": {"title": "Other category {n}"},
+    "kb_knowledge_base": {"title": "Other knowledge base {n}"},
+    "chg_model": {"name": "Other change model {n}", "table_name": "change_request"},
+    "sttrm_state_transition": {"name": "Other transition {n}"},
+}
+#: Rows whose key holds a reference to one of :data:`OTHERS` (field, referenced table), each
+#: keyed otherwise like one of the blueprint's (an entry of the same name, a state of the same
+#: value): only the referenced record's key, dot-walked, tells them apart.
+UNDER_OTHERS = {
+    "cmn_schedule_span": ("schedule", "cmn_schedule"),
+    "sttrm_state": ("sttrm_model", "chg_model"),
 }
 
 
 class Instance(RecordedTarget):
     """The municipality blueprint's ServiceNow sandbox with the dictionary entries and the
-    choices of three more tables, as an instance has for all of its tables, and companies,
-    groups, business services, offerings, SLA definitions, catalogue items, articles and flows
-    of others."""
+    choices of three more tables, as an instance has for all of its tables, and ten rows of
+    others in every other table the blueprint writes by key (schedules with entries keyed as
+    the blueprint's, change models with states of the blueprint's values, ...)."""
 
     def __init__(self, base_dir: Path) -> None:
         super().__init__("servicenow", base_dir, ADMIN)
         api = self.api
+        own = {r.kind: r for r in reversed(self.harness.desired()) if r.kind in UNDER_OTHERS}
         for table in OTHER_TABLES:
             for n in range(20):
                 column = {"name": table, "element": f"u_field_{n}", "column_label": f"Field {n}"}
@@ -56,8 +70,12 @@ class Instance(RecordedTarget):
             article = {"short_description": f"How to, part {n}", "text": "<p>Steps</p>"}
             body = {**article, "kb_knowledge_base": base["result"]["sys_id"]}
             api.ok("POST", "/api/now/table/kb_knowledge", body)
+            made = {}
             for table, row in OTHERS.items():
                 values = {name: value.format(n=n) for name, value in row.items()}
+                made[table] = api.ok("POST", f"/api/now/table/{table}", values)["result"]
+            for table, (field, parent) in UNDER_OTHERS.items():
+                values = {**own[table].fields, field: made[parent]["sys_id"]}
                 api.ok("POST", f"/api/now/table/{table}", values)
 
 
@@ -80,8 +98,9 @@ def test_a_plan_reads_the_scoped_tables_as_far_as_the_blueprint_names(instance: 
     articles = [r.key[0] for r in live if r.kind == "kb_knowledge"]
     assert articles and not any(title.startswith("How to") for title in articles)
     # The blueprint's flow is a manual step, not built in this sandbox: none is read.
-    assert not any(r.key[0].startswith("Other") for r in live if r.kind in OTHERS)
-    assert {r.kind for r in live} >= set(OTHERS) - {"sys_hub_flow"}
+    others = {*OTHERS, *UNDER_OTHERS}
+    assert not any(r.key[0].lower().startswith("other") for r in live if r.kind in others)
+    assert {r.kind for r in live} >= others - {"sys_hub_flow"}
 
 
 def test_the_scoped_plan_is_the_plan_of_a_whole_read(instance: Instance) -> None:
@@ -127,14 +146,28 @@ def test_an_export_reads_them_whole(instance: Instance) -> None:
     assert {r.key[0] for r in live if r.kind == "sys_dictionary"} >= set(OTHER_TABLES)
     assert {r.key[0] for r in live if r.kind == "sys_choice"} >= set(OTHER_TABLES)
     assert sum(r.key[0].startswith("How to") for r in live if r.kind == "kb_knowledge") == 10
-    for table in OTHERS:
-        assert sum(r.key[0].startswith("Other") for r in live if r.kind == table) == 10, table
+    for table in (*OTHERS, *UNDER_OTHERS):
+        assert sum(r.key[0].lower().startswith("other") for r in live if r.kind == table) == 10, (
+            table
+        )
 
 
 @pytest.mark.parametrize(
     ("kind", "edit"),
-    [("sys_choice", {"element": "u_elsewhere"}), ("kb_knowledge", {"short_description": "Re"})],
-    ids=["choice moved to another field", "article retitled"],
+    [
+        ("sys_choice", {"element": "u_elsewhere"}),
+        ("kb_knowledge", {"short_description": "Re"}),
+        ("cmn_schedule", {"name": "Renamed schedule"}),
+        ("cmn_schedule_span", {"name": "Renamed entry"}),
+        ("chg_model", {"name": "Renamed model"}),
+    ],
+    ids=[
+        "choice moved to another field",
+        "article retitled",
+        "schedule renamed (its entries' keys hold its name)",
+        "schedule entry renamed",
+        "change model renamed (its states' keys hold its name)",
+    ],
 )
 def test_a_managed_row_whose_key_was_changed_in_the_tool_is_still_read(
     instance: Instance, kind: str, edit: dict[str, str]
@@ -176,12 +209,22 @@ def test_the_mass_change_guard_weighs_a_scoped_table_against_what_the_plan_reads
     assert mass_change_violations(planned.plan.changes, whole, 0.5) == []
 
 
-def test_no_scoped_table_is_filtered_on_a_reference() -> None:
-    """A filter names key values; a key field that holds a reference holds a sys_id in the
-    tool and the referenced record's key in the plan, so such a table is read whole."""
+def test_a_scoped_table_is_filtered_on_its_key_fields_and_references_by_their_key() -> None:
+    """A filter names key values. A key field that holds a reference holds a sys_id in the
+    tool and the referenced record's key in the plan, so it is filtered dot-walked to the
+    referenced kind's one key field, which holds that key's text."""
     for table, fields in SCOPED_READS.items():
-        assert fields == KINDS[table].key_fields[: len(fields)], table
-        assert not set(fields) & set(KINDS[table].references), table
+        spec = KINDS[table]
+        assert len(fields) <= len(spec.key_fields), table
+        for field, key_field in zip(fields, spec.key_fields, strict=False):
+            if key_field not in spec.references:
+                assert field == key_field, table
+                continue
+            target = KINDS[spec.references[key_field]]
+            assert len(target.key_fields) == 1, table
+            assert field == f"{key_field}.{target.key_fields[0]}", table
+            assert not set(target.key_fields) & set(target.references), table
+    assert set(KINDS) - set(SCOPED_READS) == {"dl_u_priority"}
 
 
 @pytest.mark.parametrize(
@@ -190,6 +233,11 @@ def test_no_scoped_table_is_filtered_on_a_reference() -> None:
         ("service_offering", "support_group", "sys_user_group"),
         ("service_offering", "parent", "cmdb_ci_service_business"),
         ("contract_sla", "vendor", "core_company"),
+        ("service_offering", "schedule", "cmn_schedule"),
+        ("cmn_schedule_span", "schedule", "cmn_schedule"),
+        ("sc_cat_item", "category", "sc_category"),
+        ("sc_category", "sc_catalog", "sc_catalog"),
+        ("kb_knowledge", "kb_knowledge_base", "kb_knowledge_base"),
     ],
 )
 def test_a_reference_changed_in_the_tool_to_another_teams_row_reads_that_row(
@@ -201,12 +249,13 @@ def test_a_reference_changed_in_the_tool_to_another_teams_row_reads_that_row(
     lock = instance.harness.session(lambda s: s.read()).lock
     sys_id = next(e.target_id for e in lock.entries.values() if e.kind == table)
     api = instance.api
-    theirs = api.ok("GET", f"/api/now/table/{other}?sysparm_query=nameSTARTSWITHOther")["result"]
+    (key,) = KINDS[other].key_fields
+    theirs = api.ok("GET", f"/api/now/table/{other}?sysparm_query={key}STARTSWITHOther")["result"]
     api.ok("PATCH", f"/api/now/table/{table}/{sys_id}", {field: theirs[0]["sys_id"]})
     scoped = instance.harness.planned()
     assert described(scoped.plan) == described(instance.harness.whole_plan())
     (change,) = [c for c in scoped.plan.changes if c.target_id == sys_id]
     (before,) = [f.before for f in change.diff if f.field == field]
-    assert ref_target(before) == (other, (theirs[0]["name"],))
+    assert ref_target(before) == (other, (theirs[0][key],))
     read = [r.key[0] for r in scoped.snapshot.live if r.kind == other]
-    assert [name for name in read if name.startswith("Other")] == [theirs[0]["name"]]
+    assert [name for name in read if name.startswith("Other")] == [theirs[0][key]]
