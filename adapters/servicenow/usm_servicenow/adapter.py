@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
 
 from pydantic import JsonValue
 
@@ -24,6 +23,7 @@ from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import KindSpec, Record, record_key, ref_target
 from usm_config.export.model import Exported
 from usm_config.http import BasicAuthConfig, HttpClient
+from usm_config.http.filters import QUERY_CHARS, REQUESTS, chunked, encoded
 from usm_config.sandbox.faults import FaultConfig
 from usm_servicenow import client as api
 from usm_servicenow.export import export_records
@@ -38,22 +38,12 @@ RETRYABLE = frozenset({429, 502, 503, 504})
 SANDBOX_USER_ENV, SANDBOX_PASSWORD_ENV = "USM_SANDBOX_USER", "USM_SANDBOX_PASSWORD"
 
 
-#: Longest filter a scoped read sends in one request, percent-encoded as it goes on the
-#: request line; a longer scope is split over several requests. Long Table API URLs fail:
-#: PySNC moves encoded params past some 10,000 characters into the Batch API, ansible past
-#: 2,048 into a TinyURL (servicenow.md §1.3), and proxies commonly refuse lines past 8 KB.
-SCOPE_QUERY_CHARS = 4000
-#: Most requests a scoped read of one table takes (some 600 key groups or 900 sys_ids); a
-#: scope that needs more reads the table whole: so many names are most of what it holds.
-SCOPE_REQUESTS = 8
-
-
 def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> list[str] | None:
     """The encoded filters (one per request) that read the rows of ``kind`` whose leading key
     fields (see :data:`~usm_servicenow.kinds.SCOPED_READS`) hold those of one of ``keys``, and
     the managed rows ``ids`` wherever they are now (their key changed in the tool); ``None``
     when there are neither, ``[""]`` (the whole table) when a value cannot be put in a query
-    or they take more than :data:`SCOPE_REQUESTS`."""
+    or they take more requests than :mod:`usm_config.http.filters` allows."""
     fields = SCOPED_READS[kind]
     keys, ids = list(keys), list(ids)
     if not keys and not ids:
@@ -61,7 +51,7 @@ def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> li
     if any(len(key) < len(fields) for key in keys):
         return [""]
     unique = {key[: len(fields)] for key in keys}
-    if len(unique) + len(ids) > SCOPE_REQUESTS * SCOPE_QUERY_CHARS // len("^NQa=b"):
+    if len(unique) + len(ids) > REQUESTS * QUERY_CHARS // len("^NQa=b"):
         return [""]  # more than the requests can hold, however short (a blueprint's thousands)
     groups = sorted(unique)
     # Encoded queries have no escaping (servicenow.md §1.3): '^' ends a condition, ',' an
@@ -71,40 +61,19 @@ def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> li
     if any(not v or "^" in v or v != v.strip() for v in values) or any("," in i for i in ids):
         return [""]
     conditions = ["^".join(f"{f}={v}" for f, v in zip(fields, g, strict=True)) for g in groups]
-    budget = SCOPE_QUERY_CHARS - len(_encoded(f"^{api.ORDER_BY}"))
-    id_lists = _packed(sorted(ids), ",", budget - len(_encoded("sys_idIN")))
+    budget = QUERY_CHARS - len(encoded(f"^{api.ORDER_BY}"))
+    id_lists = _packed(sorted(ids), ",", budget - len(encoded("sys_idIN")))
     if id_lists is None:
         return [""]
-    filters = _packed(conditions + [f"sys_idIN{i}" for i in id_lists], "^NQ", budget)
-    return [""] if filters is None else filters
+    texts = _packed(conditions + [f"sys_idIN{i}" for i in id_lists], "^NQ", budget)
+    return [""] if texts is None else texts
 
 
 def _packed(items: Sequence[str], separator: str, budget: int) -> list[str] | None:
-    """``items`` joined by ``separator`` into as few texts as keep within ``budget`` characters
-    once encoded; ``None`` when one item alone is longer or they take more than
-    :data:`SCOPE_REQUESTS` texts."""
-    joint = len(_encoded(separator))
-    texts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for item in items:
-        length = len(_encoded(item))
-        if length > budget:
-            return None
-        if current and size + joint + length > budget:
-            if len(texts) == SCOPE_REQUESTS - 1:
-                return None  # a ninth would be needed: read the table whole
-            texts.append(separator.join(current))
-            current, size = [], 0
-        size += (joint if current else 0) + length
-        current.append(item)
-    if current:
-        texts.append(separator.join(current))
-    return texts
-
-
-def _encoded(text: str) -> str:
-    return quote_plus(text, safe="")
+    """``items`` joined by ``separator`` into as few texts as keep within ``budget`` (see
+    :func:`usm_config.http.filters.chunked`)."""
+    runs = chunked(items, separator, budget=budget)
+    return None if runs is None else [separator.join(run) for run in runs]
 
 
 def _unread_references(
