@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 import yaml
+from usm_jsm.sandbox.site import GROUP
 from usm_jsm.values import ITSM_TEMPLATE
 
 from usm_config import yamlsource
@@ -286,11 +287,22 @@ def seed_system_tables(store: Any) -> None:
 
 #: Service projects a JSM site holds beside the blueprint's (each with two components).
 OTHER_PROJECTS = 50
+#: Groups a JSM site holds beside the blueprint's: a company directory synchronised to
+#: Atlassian brings thousands.
+DIRECTORY_GROUPS = 5_000
 #: What the last column adds, per adapter.
 OTHERS = {
     "servicenow": (f"{sum(SYSTEM_ROWS):,} system rows and {OTHER_ROW_COUNT:,} of other teams"),
-    "jsm": f"{OTHER_PROJECTS} other service projects",
+    "jsm": f"{OTHER_PROJECTS} other service projects and {DIRECTORY_GROUPS:,} groups",
 }
+
+
+def seed_directory_groups(site: Any) -> None:
+    """Add :data:`DIRECTORY_GROUPS` groups to the JSM emulator's site, as a directory
+    synchronisation would."""
+    for n in range(DIRECTORY_GROUPS):
+        group_id = str(uuid.uuid4())
+        site.insert(GROUP, {"groupId": group_id, "name": f"dir-{n:05}-staff"}, group_id)
 
 
 def seed_service_projects(url: str) -> None:
@@ -389,6 +401,7 @@ def measure(
                     seed_system_tables(store)
                 else:
                     seed_service_projects(url)
+                    seed_directory_groups(app.state.site)
                 system, system_requests = planned("scaled.yaml")
                 assert CONVERGED in system.output, system.output
                 row.update(

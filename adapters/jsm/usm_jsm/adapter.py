@@ -85,18 +85,21 @@ class JsmAdapter:
         """:meth:`read`, with what is read per project (components, request types, queues,
         portal groups, the owner marker) read only for the projects of the records ``scope``
         wants (see :data:`~usm_jsm.kinds.PROJECT_KINDS`), and for every project the lock file
-        manages, whatever its key is now (a project's key can be changed in Jira)."""
+        manages, whatever its key is now (a project's key can be changed in Jira); and the
+        groups only for the names and the ids ``scope`` wants."""
         keys = {key[0] for kind in PROJECT_KINDS for key in scope.keys_of(kind)}
-        return await self._read(client, kinds, (keys, scope.ids_of("project")))
+        groups = ({key[0] for key in scope.keys_of("group")}, set(scope.ids_of("group")))
+        return await self._read(client, kinds, (keys, scope.ids_of("project")), groups)
 
     async def _read(
         self,
         client: HttpClient,
         kinds: Sequence[str],
         projects: tuple[Set[str], Set[str]] | None,
+        groups: tuple[Set[str], Set[str]] | None = None,
     ) -> list[Record]:
         wanted = set(kinds) - self._unreadable
-        records = await read_site(client, wanted, projects=projects)
+        records = await read_site(client, wanted, projects=projects, groups=groups)
         return [r for r in records if r.kind in wanted]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:

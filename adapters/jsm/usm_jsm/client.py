@@ -85,10 +85,12 @@ async def read_all(client: HttpClient, path: str, paging: Any, **params: Any) ->
     return await collect_items(client, path, paging, params or None)
 
 
-async def read_plain(client: HttpClient, kind: str) -> list[Any]:
-    """Every row of a plain kind."""
+async def read_plain(client: HttpClient, kind: str, **filters: Any) -> list[Any]:
+    """Every row of a plain kind (that ``filters`` match: a list value repeats the parameter,
+    ``groupName=a&groupName=b``)."""
     endpoints = PLAIN[kind]
-    return await read_all(client, endpoints.collection, endpoints.paging, **endpoints.params)
+    params = {**endpoints.params, **filters}
+    return await read_all(client, endpoints.collection, endpoints.paging, **params)
 
 
 async def write(client: HttpClient, method: str, path: str, body: Any = None, **params: Any) -> Any:

@@ -10,6 +10,7 @@ from typing import Any
 
 from usm_config.engine.records import Record
 from usm_config.http import HttpClient
+from usm_config.http.filters import REQUESTS, chunked
 from usm_jsm import client as api
 from usm_jsm import parse, private
 from usm_jsm.values import OWNER, WORDS
@@ -34,6 +35,27 @@ async def _read_plain(client: HttpClient, kind: str) -> list[Record]:
     return _PLAIN_PARSERS[kind](await api.read_plain(client, kind))
 
 
+async def _read_groups(client: HttpClient, scope: tuple[Set[str], Set[str]] | None) -> list[Record]:
+    """The groups with one of the names or ids of ``scope`` (all groups without one): a site
+    synchronised from a company directory holds thousands, a blueprint a few teams. The names
+    and the ids go in requests of their own (``/group/bulk`` does not say whether it ANDs or
+    ORs the two filters), each within :mod:`usm_config.http.filters`' budget; a scope that
+    needs more requests reads every group."""
+    if scope is None:
+        return await _read_plain(client, "group")
+    names, ids = (sorted(values) for values in scope)
+    by_name = chunked(names, "&groupName=")
+    by_id = chunked(ids, "&groupId=")
+    if by_name is None or by_id is None or len(by_name) + len(by_id) > REQUESTS:
+        return await _read_plain(client, "group")
+    found = await asyncio.gather(
+        *(api.read_plain(client, "group", groupName=run) for run in by_name),
+        *(api.read_plain(client, "group", groupId=run) for run in by_id),
+    )
+    once = {str(row["groupId"]): row for rows in found for row in rows}
+    return parse.parse_groups(once.values())
+
+
 async def _read_statuses(client: HttpClient) -> list[Record]:
     return parse.parse_statuses(await api.read_statuses(client))
 
@@ -55,15 +77,18 @@ async def read_site(
     wanted: set[str],
     *,
     projects: tuple[Set[str], Set[str]] | None = None,
+    groups: tuple[Set[str], Set[str]] | None = None,
 ) -> list[Record]:
     """Every collection of ``wanted``, the independent ones concurrently; calendars and SLA
     metrics only through the internal API (:mod:`usm_jsm.private`), when asked for. With
     ``projects`` (project keys, project ids), what is read per project is read for the
     projects with one of those keys or ids alone; every service project is listed all the
-    same."""
+    same. With ``groups`` (names, ids), only the groups with one of those are read."""
     reads: list[Awaitable[list[Record]]] = [
-        _read_plain(client, kind) for kind in _PLAIN_PARSERS if kind in wanted
+        _read_plain(client, kind) for kind in _PLAIN_PARSERS if kind in wanted and kind != "group"
     ]
+    if "group" in wanted:
+        reads.append(_read_groups(client, groups))
     if "status" in wanted:
         reads.append(_read_statuses(client))
     if "workflow" in wanted:
