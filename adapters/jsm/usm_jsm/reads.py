@@ -38,9 +38,11 @@ async def _read_plain(client: HttpClient, kind: str) -> list[Record]:
 async def _read_groups(client: HttpClient, scope: tuple[Set[str], Set[str]] | None) -> list[Record]:
     """The groups with one of the names or ids of ``scope`` (all groups without one): a site
     synchronised from a company directory holds thousands, a blueprint a few teams. The names
-    and the ids go in requests of their own (``/group/bulk`` does not say whether it ANDs or
-    ORs the two filters), each within :mod:`usm_config.http.filters`' budget; a scope that
-    needs more requests reads every group."""
+    go first; the ids of managed groups none of those answers holds (renamed in Atlassian
+    Administration, or deleted) follow in requests of their own, since ``/group/bulk`` does
+    not say whether it ANDs or ORs the two filters. Each request stays within
+    :mod:`usm_config.http.filters`' budget; a scope that needs more requests reads every
+    group."""
     if scope is None:
         return await _read_plain(client, "group")
     names, ids = (sorted(values) for values in scope)
@@ -49,10 +51,12 @@ async def _read_groups(client: HttpClient, scope: tuple[Set[str], Set[str]] | No
     if by_name is None or by_id is None or len(by_name) + len(by_id) > REQUESTS:
         return await _read_plain(client, "group")
     found = await asyncio.gather(
-        *(api.read_plain(client, "group", groupName=run) for run in by_name),
-        *(api.read_plain(client, "group", groupId=run) for run in by_id),
+        *(api.read_plain(client, "group", groupName=run) for run in by_name)
     )
     once = {str(row["groupId"]): row for rows in found for row in rows}
+    missing = chunked([i for i in ids if i not in once], "&groupId=") or []
+    found = await asyncio.gather(*(api.read_plain(client, "group", groupId=run) for run in missing))
+    once.update((str(row["groupId"]), row) for rows in found for row in rows)
     return parse.parse_groups(once.values())
 
 
