@@ -292,7 +292,7 @@ OTHER_PROJECTS = 50
 DIRECTORY_GROUPS = 5_000
 #: What the last column adds, per adapter.
 OTHERS = {
-    "servicenow": (f"{sum(SYSTEM_ROWS):,} system rows and {OTHER_ROW_COUNT:,} of other teams"),
+    "servicenow": f"{sum(SYSTEM_ROWS):,} system rows and {OTHER_ROW_COUNT:,} of other teams",
     "jsm": f"{OTHER_PROJECTS} other service projects and {DIRECTORY_GROUPS:,} groups",
 }
 

@@ -10,6 +10,7 @@ module                     job
 :mod:`.client`             :class:`HttpClient`: requests, write safety, statistics, redaction,
                            logging
 :mod:`.paging`             paging styles as data and one :func:`paginate`
+:mod:`.filters`            a scoped read's filter values split over short request lines
 :mod:`.tasks`              polling asynchronous server tasks
 =========================  ================================================================
 
@@ -43,6 +44,12 @@ from usm_config.http.errors import (
     TaskTimeoutError,
     TransientError,
     UncertainWriteError,
+)
+from usm_config.http.filters import (
+    SCOPE_QUERY_CHARS,
+    SCOPE_REQUESTS,
+    query_encoded,
+    scope_runs,
 )
 from usm_config.http.paging import (
     DEFAULT_MAX_PAGES,
@@ -86,6 +93,8 @@ __all__ = [
     "LOCK_CONFLICT_PHRASES",
     "PAGES_IN_FLIGHT",
     "PAGE_WINDOW",
+    "SCOPE_QUERY_CHARS",
+    "SCOPE_REQUESTS",
     "AuthConfig",
     "AuthenticationError",
     "BasicAuthConfig",
@@ -126,7 +135,9 @@ __all__ = [
     "collect_items",
     "is_lock_conflict",
     "paginate",
+    "query_encoded",
     "request_and_wait",
+    "scope_runs",
     "started_task_id",
     "status_body_contains",
     "total_count_header",

@@ -10,7 +10,7 @@ from typing import Any
 
 from usm_config.engine.records import Record
 from usm_config.http import HttpClient
-from usm_config.http.filters import REQUESTS, chunked
+from usm_config.http.filters import SCOPE_REQUESTS, scope_runs
 from usm_jsm import client as api
 from usm_jsm import parse, private
 from usm_jsm.values import OWNER, WORDS
@@ -46,15 +46,15 @@ async def _read_groups(client: HttpClient, scope: tuple[Set[str], Set[str]] | No
     if scope is None:
         return await _read_plain(client, "group")
     names, ids = (sorted(values) for values in scope)
-    by_name = chunked(names, "&groupName=")
-    by_id = chunked(ids, "&groupId=")
-    if by_name is None or by_id is None or len(by_name) + len(by_id) > REQUESTS:
+    by_name = scope_runs(names, "&groupName=")
+    by_id = scope_runs(ids, "&groupId=")
+    if by_name is None or by_id is None or len(by_name) + len(by_id) > SCOPE_REQUESTS:
         return await _read_plain(client, "group")
     found = await asyncio.gather(
         *(api.read_plain(client, "group", groupName=run) for run in by_name)
     )
     once = {str(row["groupId"]): row for rows in found for row in rows}
-    missing = chunked([i for i in ids if i not in once], "&groupId=") or []
+    missing = scope_runs([i for i in ids if i not in once], "&groupId=") or []
     found = await asyncio.gather(*(api.read_plain(client, "group", groupId=run) for run in missing))
     once.update((str(row["groupId"]), row) for rows in found for row in rows)
     return parse.parse_groups(once.values())

@@ -23,7 +23,7 @@ from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import KindSpec, Record, record_key, ref_target
 from usm_config.export.model import Exported
 from usm_config.http import BasicAuthConfig, HttpClient
-from usm_config.http.filters import QUERY_CHARS, REQUESTS, chunked, encoded
+from usm_config.http.filters import SCOPE_QUERY_CHARS, SCOPE_REQUESTS, query_encoded, scope_runs
 from usm_config.sandbox.faults import FaultConfig
 from usm_servicenow import client as api
 from usm_servicenow.export import export_records
@@ -51,7 +51,7 @@ def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> li
     if any(len(key) < len(fields) for key in keys):
         return [""]
     unique = {key[: len(fields)] for key in keys}
-    if len(unique) + len(ids) > REQUESTS * QUERY_CHARS // len("^NQa=b"):
+    if len(unique) + len(ids) > SCOPE_REQUESTS * SCOPE_QUERY_CHARS // len("^NQa=b"):
         return [""]  # more than the requests can hold, however short (a blueprint's thousands)
     groups = sorted(unique)
     # Encoded queries have no escaping (servicenow.md §1.3): '^' ends a condition, ',' an
@@ -61,8 +61,8 @@ def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> li
     if any(not v or "^" in v or v != v.strip() for v in values) or any("," in i for i in ids):
         return [""]
     conditions = ["^".join(f"{f}={v}" for f, v in zip(fields, g, strict=True)) for g in groups]
-    budget = QUERY_CHARS - len(encoded(f"^{api.ORDER_BY}"))
-    id_lists = _packed(sorted(ids), ",", budget - len(encoded("sys_idIN")))
+    budget = SCOPE_QUERY_CHARS - len(query_encoded(f"^{api.ORDER_BY}"))
+    id_lists = _packed(sorted(ids), ",", budget - len(query_encoded("sys_idIN")))
     if id_lists is None:
         return [""]
     texts = _packed(conditions + [f"sys_idIN{i}" for i in id_lists], "^NQ", budget)
@@ -71,8 +71,8 @@ def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> li
 
 def _packed(items: Sequence[str], separator: str, budget: int) -> list[str] | None:
     """``items`` joined by ``separator`` into as few texts as keep within ``budget`` (see
-    :func:`usm_config.http.filters.chunked`)."""
-    runs = chunked(items, separator, budget=budget)
+    :func:`usm_config.http.filters.scope_runs`)."""
+    runs = scope_runs(items, separator, budget=budget)
     return None if runs is None else [separator.join(run) for run in runs]
 
 

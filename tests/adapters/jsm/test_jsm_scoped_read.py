@@ -14,7 +14,7 @@ from usm_jsm.kinds import KINDS, PROJECT_KINDS
 from usm_jsm.sandbox.site import GROUP
 from usm_jsm.values import ITSM_TEMPLATE
 
-from usm_config.http.filters import QUERY_CHARS
+from usm_config.http.filters import SCOPE_QUERY_CHARS
 from usm_config.testing import described, with_renamed
 
 LOGIN = ("admin@example.com", "sandbox-token")  # the emulator's own login
@@ -149,7 +149,7 @@ def test_more_groups_than_the_requests_hold_reads_every_group(site: Site, count:
             k in ("groupName", "groupId") for q in asked for k, _ in q
         )
         assert set(OTHER_GROUPS) <= {r.fields["name"] for r in found}
-    assert all(len("&".join(f"{k}={v}" for k, v in q)) <= QUERY_CHARS + 200 for q in asked)
+    assert all(len("&".join(f"{k}={v}" for k, v in q)) <= SCOPE_QUERY_CHARS + 200 for q in asked)
 
 
 def test_a_project_whose_key_was_changed_in_jira_is_still_read(site: Site) -> None:

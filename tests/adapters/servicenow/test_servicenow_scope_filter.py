@@ -15,8 +15,7 @@ from usm_servicenow.kinds import KINDS
 
 from usm_config.engine.contract import ReadScope
 from usm_config.engine.records import Record
-from usm_config.http.filters import QUERY_CHARS as SCOPE_QUERY_CHARS
-from usm_config.http.filters import REQUESTS as SCOPE_REQUESTS
+from usm_config.http.filters import SCOPE_QUERY_CHARS, SCOPE_REQUESTS
 
 #: Values an encoded query can hold: not empty, no '^' (servicenow.md §1.3), no spaces at
 #: either end.

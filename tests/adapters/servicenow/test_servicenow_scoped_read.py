@@ -18,7 +18,7 @@ from usm_config.adapter import ReadScope, SupportsScopedRead
 from usm_config.engine.diff import mass_change_violations
 from usm_config.engine.records import Record, ref_target
 from usm_config.http import HttpClient
-from usm_config.http.filters import QUERY_CHARS as SCOPE_QUERY_CHARS
+from usm_config.http.filters import SCOPE_QUERY_CHARS
 from usm_config.testing import described, without_services
 
 ADMIN = ("admin", "admin")  # the emulator's own login
