@@ -103,8 +103,11 @@ class JsmAdapter:
         return [r for r in records if r.kind in wanted]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
-        """Candidates for ``key``: the whole kind, checked by the engine."""
-        return await self.read(client, [kind])
+        """Candidates for ``key``, checked by the engine: the groups of its name, else the
+        whole kind."""
+        return await self._read(
+            client, [kind], None, ({key[0]}, set()) if kind == "group" else None
+        )
 
     # ------------------------------------------------------------------------- writing
 

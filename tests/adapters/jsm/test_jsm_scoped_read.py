@@ -132,6 +132,18 @@ def test_a_group_renamed_in_atlassian_administration_is_read_by_its_id(site: Sit
     assert read[group_id] == "renamed-by-an-admin"
 
 
+def test_finding_a_group_after_a_lost_answer_asks_for_its_name(site: Site) -> None:
+    """After a create whose answer was lost, the engine looks for the record by its key: a
+    group is asked for by name, not found among every group of the site."""
+    site.harness.converge()
+    name = next(r.key[0] for r in site.harness.desired() if r.kind == "group")
+    site.sandbox.forget()
+    found = site.harness.session(lambda s: s.context.adapter.find(s.client, "group", (name,)))
+    assert [r.fields["name"] for r in found] == [name]
+    (query,) = _group_filters(site)
+    assert [v for k, v in query if k in ("groupName", "groupId")] == [name]
+
+
 @pytest.mark.parametrize("count", [1, 2_000])
 def test_more_groups_than_the_requests_hold_reads_every_group(site: Site, count: int) -> None:
     """A scope of thousands of long names reads the groups whole, as one of a few names
