@@ -192,12 +192,15 @@ class ServiceNowAdapter:
         return list(once.values())
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
-        """Candidates for ``key``: filtered on the plain key fields, checked by the engine."""
+        """Candidates for ``key``: filtered on its key fields, checked by the engine. A key
+        field that holds a reference is filtered dot-walked where :data:`SCOPED_READS` names
+        how (``schedule.name``), else not at all."""
         spec = self.kinds[kind]
+        walked = dict(zip(spec.key_fields, SCOPED_READS.get(kind, ()), strict=False))
         conditions = [
-            f"{name}={value}"
+            f"{walked.get(name, name)}={value}"
             for name, value in zip(spec.key_fields, key, strict=True)
-            if name not in spec.references
+            if name not in spec.references or "." in walked.get(name, "")
         ]
         # Encoded queries cannot escape '^' (servicenow.md §1.3): read the table instead.
         where = "" if any("^" in c for c in conditions) else "^".join(conditions)

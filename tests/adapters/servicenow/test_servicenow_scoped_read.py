@@ -259,3 +259,17 @@ def test_a_reference_changed_in_the_tool_to_another_teams_row_reads_that_row(
     assert ref_target(before) == (other, (theirs[0][key],))
     read = [r.key[0] for r in scoped.snapshot.live if r.kind == other]
     assert [name for name in read if name.startswith("Other")] == [theirs[0][key]]
+
+
+@pytest.mark.parametrize("kind", sorted(UNDER_OTHERS))
+def test_finding_a_row_whose_key_holds_a_reference_reaches_only_its_parent(
+    instance: Instance, kind: str
+) -> None:
+    """After a create whose answer was lost, the engine looks for the row by its key; another
+    team's entry or state keyed the same way under its own schedule or model is not a
+    candidate."""
+    instance.harness.converge()
+    key = next(r.key for r in instance.harness.desired() if r.kind == kind)
+    found = instance.harness.session(lambda s: s.context.adapter.find(s.client, kind, key))
+    assert len(found) == 1
+    assert found[0].target_id in {r.target_id for r in instance.harness.live() if r.key == key}

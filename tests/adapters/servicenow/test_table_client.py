@@ -965,12 +965,18 @@ def test_find_filters_on_the_plain_key_fields() -> None:
     assert record.fields["name"] == "name-value"
 
 
-def test_find_skips_reference_key_fields() -> None:
+def test_find_dot_walks_reference_key_fields() -> None:
+    """An entry's key holds its schedule's name: the filter reaches it through the reference,
+    so a holiday many schedules share is not read from all of them."""
     spec = ADAPTER.kinds["cmn_schedule_span"]
     assert spec.key_fields == ("schedule", "name")
     assert "schedule" in spec.references
-    _, params = find_query("cmn_schedule_span", ("Weekdays 8-17", "Monday"))
-    assert params["sysparm_query"] == "name=Monday^ORDERBYsys_id"
+    _, params = find_query("cmn_schedule_span", ("Weekdays 8-17", "Holiday 2026-12-25"))
+    assert params["sysparm_query"] == (
+        "schedule.name=Weekdays 8-17^name=Holiday 2026-12-25^ORDERBYsys_id"
+    )
+    _, params = find_query("sttrm_state", ("USM change", "-5"))
+    assert params["sysparm_query"] == "sttrm_model.name=USM change^state_value=-5^ORDERBYsys_id"
 
 
 def test_find_reads_the_whole_table_when_a_value_holds_a_caret() -> None:
