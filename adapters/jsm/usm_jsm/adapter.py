@@ -77,7 +77,7 @@ class JsmAdapter:
     async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
         """Read every kind of ``kinds`` (whole collections; per project and per managed field
         where the API has no site-wide list)."""
-        return await self._read(client, kinds, None)
+        return await self._read(client, kinds, None, None)
 
     async def read_for(
         self, client: HttpClient, kinds: Sequence[str], scope: ReadScope
@@ -96,18 +96,16 @@ class JsmAdapter:
         client: HttpClient,
         kinds: Sequence[str],
         projects: tuple[Set[str], Set[str]] | None,
-        groups: tuple[Set[str], Set[str]] | None = None,
+        groups: tuple[Set[str], Set[str]] | None,
     ) -> list[Record]:
         wanted = set(kinds) - self._unreadable
         records = await read_site(client, wanted, projects=projects, groups=groups)
         return [r for r in records if r.kind in wanted]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
-        """Candidates for ``key``, checked by the engine: the groups of its name, else the
-        whole kind."""
-        return await self._read(
-            client, [kind], None, ({key[0]}, set()) if kind == "group" else None
-        )
+        """Candidates for ``key``, checked by the engine: what a plan whose scope is that one
+        key reads of the kind (a group by its name, the components of its project)."""
+        return await self.read_for(client, [kind], ReadScope({kind: {key}}, {}))
 
     # ------------------------------------------------------------------------- writing
 
