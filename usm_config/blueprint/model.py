@@ -138,7 +138,9 @@ class Organisation(Overridable):
 def _check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    # A key naming a folder of the zone database ('Europe') or longer than a file name can be
+    # fails with OSError instead of ZoneInfoNotFoundError.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(
             f"unknown time zone '{value}'; use an IANA name such as 'Europe/Amsterdam'"
         ) from None
