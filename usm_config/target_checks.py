@@ -8,12 +8,13 @@ before anything connects. Codes:
 ======  ====================================================================================
 TGT010  the URL holds a user name or password
 TGT011  the URL holds spaces or control characters
-TGT012  the URL has no host, or a port that is not a number
+TGT012  the URL has no host or an invalid one, or a port that is not a number from 1 to 65535
 TGT013  credentials over plain ``http://`` to another machine without ``allow_insecure_http``
 TGT014  ``sandbox:`` knobs on a target that is not ``url: "sandbox:"``
 TGT015  ``ca_bundle`` is missing, not a file, unreadable or holds no PEM certificate
 TGT016  ``lock_dir`` exists but is not a folder
 TGT017  no installed adapter has this name
+TGT018  the URL holds a query (``?…``) or a fragment (``#…``), as a browser's address does
 ======  ====================================================================================
 """
 
@@ -24,6 +25,8 @@ import stat
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
+
+import httpx
 
 from usm_config.blueprint.validation_errors import format_path
 from usm_config.diagnostics import (
@@ -72,7 +75,17 @@ def check_url(c: TargetChecker, at: Loc, url: str, auth_type: str, allow_http: b
             "write the address without spaces, e.g. https://example.service-now.com",
         )
         return
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # '[' or ']' around something that is not an IPv6 address
+        c.error(
+            "TGT012",
+            where,
+            "the URL's host is not valid: '[' and ']' enclose an IPv6 address only",
+            "write the instance's address, e.g. https://example.service-now.com, or an IPv6 "
+            "address in brackets, e.g. https://[2001:db8::1]",
+        )
+        return
     if "@" in parts.netloc:
         c.error(
             "TGT010",
@@ -92,13 +105,38 @@ def check_url(c: TargetChecker, at: Loc, url: str, auth_type: str, allow_http: b
         )
         return
     try:
-        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
+        port = parts.port  # urlsplit checks the port only when it is read
     except ValueError:
+        port = 0
+    if port == 0:
         c.error(
             "TGT012",
             where,
             "the URL's port is not a number from 1 to 65535",
             "write the port as digits after the host, e.g. https://itsm.example.org:8443",
+        )
+        return
+    try:
+        # IDNA 2008, as browsers do: httpx encodes a host that is not ASCII when the URL is
+        # built, and decodes one that is ('xn--…') when its host is read.
+        httpx.URL(url).host  # noqa: B018
+    except (httpx.InvalidURL, ValueError):
+        c.error(
+            "TGT012",
+            where,
+            "the URL's host is not a valid internet name",
+            "write the instance's address as the browser shows it, e.g. "
+            "https://example.service-now.com",
+        )
+        return
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        c.error(
+            "TGT018",
+            where,
+            "the URL holds a query ('?…') or a fragment ('#…'), as a page's address in the "
+            "browser does; requests are built on the instance's address",
+            "keep the address up to the host (and a path the instance is served under), e.g. "
+            "https://example.service-now.com",
         )
         return
     if parts.scheme == "http" and auth_type != "none" and not allow_http and not _local(parts):
