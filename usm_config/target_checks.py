@@ -12,7 +12,7 @@ TGT012  the URL has no host or an invalid one, or a port that is not a number fr
 TGT013  credentials over plain ``http://`` to another machine without ``allow_insecure_http``
 TGT014  ``sandbox:`` knobs on a target that is not ``url: "sandbox:"``
 TGT015  ``ca_bundle`` is missing, not a file, unreadable or holds no PEM certificate
-TGT016  ``lock_dir`` exists but is not a folder
+TGT016  ``lock_dir`` exists but is not a folder, or cannot name one
 TGT017  no installed adapter has this name
 TGT018  the URL holds a query (``?…``) or a fragment (``#…``), as a browser's address does
 ======  ====================================================================================
@@ -166,6 +166,9 @@ def check_ca_bundle(c: TargetChecker, at: Loc, ca_bundle: str) -> None:
     path = c.base_dir / ca_bundle
     shown = display_path(path)
     fix = "point ca_bundle at a PEM file of CA certificates (relative to the targets file)"
+    if "\0" in ca_bundle:  # no file system has such a name; os.stat refuses it (ValueError)
+        c.error("TGT015", where, "the CA bundle's path holds a NUL character", fix)
+        return
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -196,6 +199,14 @@ def check_ca_bundle(c: TargetChecker, at: Loc, ca_bundle: str) -> None:
 def check_lock_dir(c: TargetChecker, at: Loc, lock_dir: str) -> None:
     """The lock folder is a folder, or does not exist yet (it is made on first use)."""
     path = c.base_dir / lock_dir
+    if "\0" in lock_dir:  # Path.exists() answers False for it; creating the folder would fail
+        c.error(
+            "TGT016",
+            (*at, "lock_dir"),
+            "lock_dir holds a NUL character",
+            "name a folder for lock and journal files (it is created when missing)",
+        )
+        return
     if path.exists() and not path.is_dir():
         c.error(
             "TGT016",

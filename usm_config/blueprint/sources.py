@@ -56,6 +56,8 @@ def kind_of(path: Path) -> Kind:
                 "problem", "FILE003", "is a symbolic link that leads back to itself (a loop)"
             )
         return Kind("problem", "FILE001", f"cannot be read: {exc.strerror or exc}")
+    except ValueError:  # os.stat refuses a NUL character before asking the system
+        return Kind("problem", "FILE001", "cannot be read: the path holds a NUL character")
     if stat.S_ISREG(mode):
         return FILE
     if stat.S_ISDIR(mode):
@@ -74,7 +76,9 @@ _HINTS = {
 
 def problem(kind: Kind, path: Path, where: Location | None = None) -> Diagnostic:
     """The diagnostic for a path of a problem ``kind``, located at ``where`` or at the path."""
-    shown = display_path(path)
+    # A path written in 'extends' may hold any character; a control character is shown
+    # escaped rather than sent to the terminal.
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in display_path(path))
     return Diagnostic(
         Severity.ERROR,
         kind.code,
