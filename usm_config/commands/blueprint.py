@@ -172,7 +172,8 @@ def schema(out: Path | None, check: bool, files: tuple[Path, ...]) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        with handled_errors():
+            out.write_text(text, encoding="utf-8")
         click.echo(f"wrote {display_path(out)}")
 
 

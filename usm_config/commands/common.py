@@ -144,10 +144,22 @@ def handled_errors() -> Iterator[None]:
     except OSError as exc:
         # A file the command writes (a saved plan, artifacts, the lock) cannot be written.
         where = f"{display_path(exc.filename)}: " if exc.filename else ""
-        raise Failure(
-            f"{where}{exc.strerror or exc}; check that the path names a file in a folder this "
-            "user can write"
-        ) from None
+        raise Failure(f"{where}{_os_problem(exc)}") from None
+
+
+def _os_problem(exc: OSError) -> str:
+    """What is wrong with a path the command could not write, and what to do."""
+    if isinstance(exc, FileExistsError) and exc.filename and Path(exc.filename).is_file():
+        # Making the folders of an output path met a file where a folder belongs.
+        return "is a file where a folder is needed; choose another path or move the file aside"
+    if isinstance(exc, NotADirectoryError):
+        return (
+            "a part of the path before the file name is a file, not a folder; choose another "
+            "path or move that file aside"
+        )
+    return (
+        f"{exc.strerror or exc}; check that the path names a file in a folder this user can write"
+    )
 
 
 def context_for(path: Path, target_name: str, targets_file: Path, strict: bool) -> Context:
