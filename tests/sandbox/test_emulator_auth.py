@@ -29,6 +29,18 @@ def test_basic_users() -> None:
             auth.authenticate(headers)
 
 
+def test_passwords_and_tokens_that_are_not_ascii_are_compared() -> None:
+    """A password outside ASCII logs in when it is right and is refused when it is wrong,
+    instead of failing the request (``hmac.compare_digest`` refuses such strings)."""
+    auth = SandboxAuth({"admin": "admin", "jan": "wachtwoörd"}, bearer_tokens=["tökén"])
+    assert auth.authenticate(basic("jan", "wachtwoörd")) == "jan"
+    for headers in (basic("admin", "pässwörd"), basic("jan", "密码"), basic("jan", "wachtwoord")):
+        with pytest.raises(Unauthenticated):
+            auth.authenticate(headers)
+    with pytest.raises(Unauthenticated):
+        auth.authenticate({"authorization": "Bearer pässwörd"})
+
+
 def test_static_bearer_tokens_as_a_mapping_or_a_collection() -> None:
     named = SandboxAuth({}, bearer_tokens={"pat-1": "alice"})
     assert named.authenticate({"Authorization": "Bearer pat-1"}) == "alice"

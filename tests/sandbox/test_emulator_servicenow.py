@@ -123,6 +123,20 @@ def test_oauth_secrets_are_masked_in_the_log(app: Starlette) -> None:
     )
 
 
+def test_credentials_that_are_not_ascii_are_refused_with_401(app: Starlette) -> None:
+    """A wrong password or client secret outside ASCII is a wrong credential, as on an
+    instance: 401, not an error of the emulator."""
+    form = {"grant_type": "password", "client_id": "usm-config", "client_secret": "pässwörd"}
+    form |= {"username": "admin", "password": "admin"}
+
+    async def scenario(client: httpx.AsyncClient) -> list[int]:
+        token = await client.post("/oauth_token.do", data=form)
+        table = await client.get(GROUPS, auth=("admin", "pässwörd"))
+        return [token.status_code, table.status_code]
+
+    assert run(app, scenario) == [401, 401]
+
+
 def test_control_endpoints_win_over_the_catch_all_route(app: Starlette) -> None:
     async def scenario(client: httpx.AsyncClient) -> list[int]:
         return [

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["IssuedToken", "SandboxAuth", "TokenRegistry", "Unauthenticated"]
+__all__ = ["IssuedToken", "SandboxAuth", "TokenRegistry", "Unauthenticated", "same_secret"]
 
 
 class Unauthenticated(Exception):
@@ -92,7 +92,7 @@ class SandboxAuth:
     def check_password(self, user: str, password: str) -> bool:
         """Whether ``password`` is ``user``'s basic-auth password (constant-time compare)."""
         expected = self.basic_users.get(user)
-        return expected is not None and hmac.compare_digest(expected, password)
+        return expected is not None and same_secret(expected, password)
 
     def authenticate(self, headers: Mapping[str, str]) -> str:
         """The user a request acts as, from its ``Authorization`` header (Basic or Bearer).
@@ -114,10 +114,17 @@ class SandboxAuth:
             raise Unauthenticated("wrong user name or password")
         if scheme.lower() == "bearer":
             for token, user in self._bearer_users.items():
-                if hmac.compare_digest(token, credentials):
+                if same_secret(token, credentials):
                     return user
             issued = self.issued.lookup(credentials) if self.issued is not None else None
             if issued is not None:
                 return issued.user
             raise Unauthenticated("unknown or expired token")
         raise Unauthenticated("no credentials")
+
+
+def same_secret(expected: str, given: str) -> bool:
+    """Whether two secrets are equal, compared in constant time. As UTF-8 bytes: a password
+    or client secret that is not ASCII is compared, not refused with an error (which
+    :func:`hmac.compare_digest` raises for such strings)."""
+    return hmac.compare_digest(expected.encode(), given.encode())

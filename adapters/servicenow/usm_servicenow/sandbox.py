@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import hmac
 import json
 import re
 import time
@@ -46,7 +45,7 @@ from starlette.routing import Match, Route
 from starlette.types import Message, Scope
 
 from usm_config.sandbox.app import SpecGuard, build_emulator_app
-from usm_config.sandbox.auth import SandboxAuth, TokenRegistry, Unauthenticated
+from usm_config.sandbox.auth import SandboxAuth, TokenRegistry, Unauthenticated, same_secret
 from usm_config.sandbox.errors import EmulatorError
 from usm_config.sandbox.faults import FaultConfig
 from usm_config.sandbox.jsontext import encoder
@@ -747,7 +746,7 @@ class _Emulator:
         )
         client_id = form.get("client_id", "")
         secret = self.options.oauth_clients.get(client_id)
-        if secret is None or not hmac.compare_digest(secret, form.get("client_secret", "")):
+        if secret is None or not same_secret(secret, form.get("client_secret", "")):
             return denied
         grant = form.get("grant_type")
         if grant == "password":
