@@ -29,6 +29,10 @@ from usm_config.diagnostics import (
 )
 
 _BLANK = re.compile(r"[ \t\n\r]*")
+#: A JSON escape of a UTF-16 surrogate; ``json.loads`` joins a pair into one character and
+#: keeps a lone one as half of a character, which no file or terminal can take.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def refusal(code: str, where: Location, message: str, fix: str, path: str = "") -> DiagnosticError:
@@ -75,7 +79,7 @@ def load_json(path: Path, text: str, what: str, fix: str) -> Any:
     if not text.strip():
         raise refusal("FILE003", Location(shown, 1, 1), f"the {what} is empty", fix)
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except RecursionError:
         raise refusal(
             "FILE003", Location(shown, 1, 1), f"the {what} is nested too deeply", fix
@@ -98,6 +102,43 @@ def load_json(path: Path, text: str, what: str, fix: str) -> Any:
             f"the {what} is not valid JSON here: {exc.msg}",
             fix,
         ) from None
+    at = half_character(data, text)
+    if at is not None:
+        raise located(
+            path,
+            text,
+            at,
+            "FILE003",
+            f"the {what} holds an escape of half of a character (a UTF-16 surrogate such as "
+            "'\\ud83d' without its other half): it is damaged",
+            fix,
+        )
+    return data
+
+
+def half_character(data: Any, text: str) -> tuple[str | int, ...] | None:
+    """The JSON path of the first key or string of ``data`` (parsed from ``text``) that holds
+    half of a character, or None."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return None
+
+    def halved(value: str) -> bool:
+        return not value.isascii() and _SURROGATE.search(value) is not None
+
+    def walk(node: Any, at: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+        if isinstance(node, str):
+            return at if halved(node) else None
+        if not isinstance(node, dict | list):
+            return None
+        members = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in members:
+            if isinstance(key, str) and halved(key):
+                return (*at, key)
+            if (found := walk(value, (*at, key))) is not None:
+                return found
+        return None
+
+    return walk(data, ())
 
 
 def _cut_short(rest: str, problem: str) -> bool:

@@ -34,10 +34,17 @@ from typing import IO, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from usm_config.blueprint.validation_errors import translate_errors
-from usm_config.diagnostics import Diagnostic, DiagnosticError, Location, Severity, display_path
+from usm_config.diagnostics import (
+    Diagnostic,
+    DiagnosticError,
+    Location,
+    Severity,
+    display_path,
+    locate,
+)
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Action
-from usm_config.jsonsource import json_index, read_text, refusal
+from usm_config.jsonsource import half_character, json_index, read_text, refusal
 
 JOURNAL_FORMAT = 1
 #: What to do about a journal that cannot be used.
@@ -315,6 +322,17 @@ def _parse(path: Path, number: int, line: str) -> Start | Begin | Done:
             "this line of the journal is not JSON: the journal is damaged",
             JOURNAL_FIX,
         ) from None
+    half = half_character(data, line)
+    if half is not None:
+        shown = display_path(path)
+        where = locate(json_index(line, shown), half)
+        raise refusal(
+            "JRNL001",
+            Location(shown, number, where.column),
+            "this line of the journal holds an escape of half of a character (a UTF-16 "
+            "surrogate such as '\\ud83d' without its other half): the journal is damaged",
+            JOURNAL_FIX,
+        )
     try:
         return _ENTRY.validate_python(data)
     except ValidationError as exc:
