@@ -33,6 +33,8 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import httpx
+
 from usm_config.aio import gather_bounded
 from usm_config.http import (
     AuthenticationError,
@@ -41,6 +43,7 @@ from usm_config.http import (
     HttpStatusError,
     NotFoundError,
     PermissionDeniedError,
+    UncertainWriteError,
     total_count_header,
 )
 
@@ -215,7 +218,7 @@ async def _get_page(
     response = await client.request(
         "GET", LIST_PATH.format(table=read.table), params=read.params(offset)
     )
-    page = _result_list(response.json(), read.table)
+    page = _result_list(client.json_body(response), read.table)
     read.take(offset, [keep(read.table, row) for row in page], total_count_header()(response))
 
 
@@ -266,8 +269,7 @@ async def _batch_call(
         if _refused(exc):
             raise _BatchRefused(exc.status) from None
         raise
-    answer = response.json()
-    served = {str(item.get("id")): item for item in answer.get("serviced_requests", [])}
+    served = _serviced(client.json_body(response), f"reading {_tables(chunk)}")
     serviced = 0
     for rid, (read, offset) in asked.items():
         item = served.get(rid)
@@ -295,6 +297,39 @@ async def _batch_call(
             _int_or_none(headers.get("x-total-count")),
         )
     return serviced
+
+
+def _write_answer(client: HttpClient, response: httpx.Response) -> Any:
+    """The JSON answer of a write. One that is not JSON (a proxy's error page, a login page)
+    cannot say whether the write happened: the caller looks the record up before writing
+    again."""
+    try:
+        return client.json_body(response)
+    except HttpError as exc:
+        raise _uncertain(client, response, exc) from None
+
+
+def _uncertain(client: HttpClient, response: httpx.Response, exc: HttpError) -> UncertainWriteError:
+    request = response.request
+    return UncertainWriteError(
+        request.method, client.redact(str(request.url)), exc, description=str(exc)
+    )
+
+
+def _serviced(answer: Any, doing: str) -> dict[str, Mapping[str, Any]]:
+    """The sub-responses of a Batch API answer by their id; a JSON answer of another shape
+    (a proxy's or a login page's) is refused, naming what was being done."""
+    items = answer.get("serviced_requests", []) if isinstance(answer, dict) else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ServiceNowError(
+            f"{doing}: the answer to {BATCH_PATH} is not a Batch API answer "
+            "(an object with a 'serviced_requests' list)"
+        )
+    return {str(item.get("id")): item for item in items}
+
+
+def _tables(chunk: Sequence[tuple[_TableRead, int]]) -> str:
+    return ", ".join(sorted({read.table for read, _ in chunk}))
 
 
 def _sub_request_body(item: Mapping[str, Any], table: str) -> bytes:
@@ -335,7 +370,7 @@ async def create_record(
         params=_write_params(fields),
         json=dict(values),
     )
-    return _result_record(response.json(), table)
+    return _result_record(_write_answer(client, response), table)
 
 
 async def update_record(
@@ -348,7 +383,7 @@ async def update_record(
         params=_write_params(fields),
         json=dict(values),
     )
-    return _result_record(response.json(), table)
+    return _result_record(_write_answer(client, response), table)
 
 
 async def delete_record(client: HttpClient, table: str, sys_id: str) -> None:
@@ -385,7 +420,10 @@ async def batch_write(
             raise
         _without_batch(client, exc.status)
         return [await write_one(client, *request) for request in requests]
-    served = {str(item.get("id")): item for item in response.json().get("serviced_requests", [])}
+    try:
+        served = _serviced(_write_answer(client, response), "writing")
+    except ServiceNowError as exc:
+        raise _uncertain(client, response, exc) from None
     answers = []
     for index in range(len(requests)):
         item = served.get(str(index))
@@ -459,7 +497,9 @@ async def write_one(
         except ValueError:
             detail = {"error": {"message": exc.body_excerpt}}
         return BatchAnswer(exc.status, detail)
-    return BatchAnswer(response.status_code, response.json() if response.content else None)
+    return BatchAnswer(
+        response.status_code, _write_answer(client, response) if response.content else None
+    )
 
 
 def write_url(method: str, table: str, sys_id: str | None, fields: Sequence[str]) -> str:

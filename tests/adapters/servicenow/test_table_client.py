@@ -434,6 +434,81 @@ def test_a_malformed_successful_sub_request_raises_servicenow_error(body: str) -
     assert isinstance(exc, HttpError)
 
 
+#: What answers in the API's place (a developer instance asleep, a proxy cutting the answer
+#: short, an empty body, JSON of another shape): what a read says, and what a single write
+#: raises (uncertain where the answer cannot be read at all).
+NON_JSON = "HTTP 200 with a non-JSON body"
+NOT_BATCH = "sys_user_group: the answer to /api/now/v1/batch is not a Batch API answer"
+NOT_THE_API = {
+    "hibernating": (
+        httpx.Response(
+            200,
+            text="<html><body>Your instance is hibernating. Sign in to wake it up.</body></html>",
+            headers={"Content-Type": "text/html"},
+        ),
+        f"{NON_JSON} (text/html): <html><body>Your instance is hibernating",
+        UncertainWriteError,
+    ),
+    "cut short": (
+        httpx.Response(
+            200, text='{"serviced_requests": [{"id"', headers={"Content-Type": "application/json"}
+        ),
+        f"{NON_JSON} (application/json)",
+        UncertainWriteError,
+    ),
+    "empty": (
+        httpx.Response(200, text="", headers={"Content-Type": "application/json"}),
+        f"{NON_JSON} (application/json)",
+        UncertainWriteError,
+    ),
+    "a list": (httpx.Response(200, json=[1, 2, 3]), NOT_BATCH, api.ServiceNowError),
+    "items not objects": (
+        httpx.Response(200, json={"serviced_requests": ["0"]}),
+        NOT_BATCH,
+        api.ServiceNowError,
+    ),
+}
+
+
+@pytest.mark.parametrize(("answer", "said", "raised"), NOT_THE_API.values(), ids=NOT_THE_API.keys())
+def test_a_read_answered_by_something_else_than_the_api_says_what_it_got(
+    answer: httpx.Response, said: str, raised: type[HttpError]
+) -> None:
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.post(BATCH).mock(return_value=answer)
+        exc = expect_error(lambda c: api.read_tables(c, {"sys_user_group": ((), "")}))
+    assert isinstance(exc, HttpError)
+    assert said in str(exc)
+
+
+@pytest.mark.parametrize(("answer", "said", "raised"), NOT_THE_API.values(), ids=NOT_THE_API.keys())
+def test_a_batch_of_writes_answered_by_something_else_than_the_api_is_uncertain(
+    answer: httpx.Response, said: str, raised: type[HttpError]
+) -> None:
+    """The writes of the call may have happened: the engine looks each record up before it
+    writes it again (UncertainWriteError), instead of failing on an unreadable answer."""
+    writes = [Write("create", "sys_user_group", {"name": "Desk"})]
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        route = router.post(BATCH).mock(return_value=answer)
+        exc = expect_error(lambda c: ADAPTER.write_batch(c, writes))
+    assert isinstance(exc, UncertainWriteError)
+    assert said.removeprefix("sys_user_group: ") in str(exc)
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize(("answer", "said", "raised"), NOT_THE_API.values(), ids=NOT_THE_API.keys())
+def test_a_single_write_answered_by_something_else_than_the_api(
+    answer: httpx.Response, said: str, raised: type[HttpError]
+) -> None:
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        route = router.post(GROUPS).mock(return_value=answer)
+        exc = expect_error(
+            lambda c: api.create_record(c, "sys_user_group", {"name": "x"}, ("name",))
+        )
+    assert type(exc) is raised
+    assert route.call_count == 1
+
+
 def test_the_batch_post_is_retried_like_a_read() -> None:
     sleep = FakeSleep()
     with respx.mock(base_url=BASE, assert_all_called=True) as router:
