@@ -296,6 +296,31 @@ def test_error_statuses_map_to_exception_classes(
     assert f"HTTP {status}" in str(error)
 
 
+@pytest.mark.parametrize(
+    ("location", "shown"),
+    [
+        ("https://login.example.org/sso?token=T0ken-Zq81#x", "https://login.example.org/sso"),
+        ("/login.do?user=admin", f"{BASE}/login.do"),
+    ],
+    ids=["another-host", "relative"],
+)
+def test_a_redirect_says_where_it_went_without_following_it(location: str, shown: str) -> None:
+    """A sign-in page or an http:// address answers with a redirect: where to is said (without
+    its query, which may hold a token), and it is not followed."""
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        route = router.get(TABLE).mock(
+            return_value=httpx.Response(302, headers={"Location": location})
+        )
+        with pytest.raises(HttpStatusError) as caught:
+            run(lambda c: c.request("GET", TABLE))
+    assert route.call_count == 1
+    said = str(caught.value)
+    assert (
+        f"returned HTTP 302: redirected to {shown} (not followed): check the target's url" in said
+    )
+    assert "T0ken" not in said and "user=admin" not in said
+
+
 def test_expected_statuses_are_returned() -> None:
     with respx.mock(base_url=BASE, assert_all_called=True) as router:
         router.get("/api/now/v1/table/sys_user_group").mock(

@@ -402,7 +402,22 @@ class HttpClient:
             status,
             response.request.method,
             self.redact(str(response.request.url)),
-            self._excerpt(response),
+            self._redirect(response) or self._excerpt(response),
+        )
+
+    def _redirect(self, response: httpx.Response) -> str:
+        """What a redirect says, where the server sent it: redirects are not followed, so
+        credentials never go to a host the server names."""
+        location = response.headers.get("Location") if response.is_redirect else None
+        if not location:
+            return ""
+        try:
+            to = response.request.url.join(location).copy_with(query=None, fragment=None)
+        except (httpx.InvalidURL, ValueError):
+            return ""
+        return (
+            f"redirected to {self.redact(str(to))} (not followed): check the target's url "
+            "(the tool's own address, https://) and that the API needs no sign-in in a browser"
         )
 
     def _excerpt(self, response: httpx.Response) -> str:
