@@ -139,8 +139,18 @@ def command(name: str) -> click.Command:
     return found
 
 
+def _never_fail_to_print() -> None:
+    """A character the terminal's encoding lacks (a console in cp1252, a latin-1 locale) is
+    written as an escape such as ``\u2192``, instead of ending the command half way."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and stream.errors == "strict":
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console entry point: never lets a traceback reach the user unless --verbose."""
+    _never_fail_to_print()
     try:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=True)
     except SystemExit:
