@@ -63,6 +63,7 @@ from usm_config.engine.records import (
 from usm_config.engine.references import resolve_live_references
 from usm_config.http import AuthConfig, HttpClient, RequestStats, RetryPolicy, build_auth
 from usm_config.sandbox.embedded import EmbeddedTransport
+from usm_config.sandbox.store import DamagedState
 from usm_config.targets import ResolvedTarget
 
 SANDBOX_BASE_URL = "http://sandbox.usm-config.invalid"
@@ -85,7 +86,8 @@ class PlanTampered(PlanMismatch):
 
 
 class NoSandbox(Exception):
-    """A ``sandbox:`` target names an adapter that ships no emulator."""
+    """A ``sandbox:`` target names an adapter that ships no emulator, or its state cannot be
+    opened."""
 
 
 @dataclass
@@ -218,7 +220,14 @@ async def open_client(
             )
         context.sandbox_state.parent.mkdir(parents=True, exist_ok=True)
         knobs = config.sandbox.model_dump()
-        app = adapter.sandbox_app(context.sandbox_state, **knobs)
+        try:
+            app = adapter.sandbox_app(context.sandbox_state, **knobs)
+        except DamagedState as exc:
+            raise NoSandbox(
+                f"the state of sandbox target '{context.target.name}': {exc}; it is damaged or "
+                f"not a sandbox's: start the sandbox afresh with 'usm-config sandbox reset "
+                f"{display_path(context.blueprint_path)} --target {context.target.name}'"
+            ) from None
         transport = EmbeddedTransport(app)
         base_url = SANDBOX_BASE_URL
         if config.auth.type == "none":

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from usm_config.sandbox.store import DuplicateRecord, RecordStore
+from usm_config.sandbox.store import DamagedState, DuplicateRecord, RecordStore
 
 
 def test_rows_hold_any_json_in_insertion_order_and_update_merge_delete() -> None:
@@ -226,3 +227,33 @@ def test_a_state_file_with_the_former_unique_index_still_works(tmp_path: Path) -
     reopened = RecordStore(db)
     assert [(r["id"], r["n"]) for r in reopened.rows("t")] == [("10001", 5), ("10002", 2)]
     reopened.close()
+
+
+def _another_database(path: Path) -> None:
+    with sqlite3.connect(path) as other:
+        other.execute("CREATE TABLE store_rows (x)")
+
+
+def _rows_not_json(path: Path) -> None:
+    RecordStore(path, tables=["t"]).insert("t", {"a": 1})
+    with sqlite3.connect(path) as damaged:
+        damaged.execute("UPDATE store_rows SET data = '{cut'")
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda path: path.write_bytes(b"not a database at all\n" * 100),
+        lambda path: path.mkdir(),
+        _another_database,
+        _rows_not_json,
+    ],
+    ids=["garbage", "a-folder", "another-database", "rows-not-json"],
+)
+def test_a_state_file_that_is_not_a_sandbox_s_is_refused_naming_it(
+    tmp_path: Path, spoil: Callable[[Path], None]
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    spoil(path)
+    with pytest.raises(DamagedState, match=r"state\.sqlite3 cannot be (opened|read) \("):
+        RecordStore(path, tables=["t"])

@@ -19,6 +19,7 @@ from usm_config.commands.common import (
     target_options,
 )
 from usm_config.runner import Context
+from usm_config.sandbox.store import DamagedState
 from usm_config.targets import resolve_target
 
 
@@ -107,10 +108,15 @@ def sandbox_serve(
             raise Failure(f"adapter '{adapter_name}' has no sandbox")
         state.parent.mkdir(parents=True, exist_ok=True)
         scheme = "https" if tls_cert else "http"
+        try:
+            app = adapter.sandbox_app(state, spec_path=spec) if spec else adapter.sandbox_app(state)
+        except DamagedState as exc:
+            raise Failure(
+                f"{exc}: it is damaged or not a sandbox's; move it aside or name another --state"
+            ) from None
         click.echo(
             f"serving the {adapter_name} sandbox on {scheme}://127.0.0.1:{port} (Ctrl+C stops)"
         )
-        app = adapter.sandbox_app(state, spec_path=spec) if spec else adapter.sandbox_app(state)
         serve(
             app,
             host="127.0.0.1",

@@ -26,9 +26,10 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from usm_config.diagnostics import display_path
 from usm_config.sandbox.jsontext import encoder
 
-__all__ = ["DuplicateRecord", "RecordStore", "Row", "Seed"]
+__all__ = ["DamagedState", "DuplicateRecord", "RecordStore", "Row", "Seed"]
 
 # Rows are written by their seq, which the store keeps in memory, and ids are unique because
 # the store checks them in memory: an index on (tbl, id) would put every insert of a random id
@@ -73,6 +74,11 @@ class DuplicateRecord(Exception):
     """An insert reused an id that the table already holds."""
 
 
+class DamagedState(Exception):
+    """The sandbox's state file is not a database this store can open (damaged, a folder,
+    another kind of file)."""
+
+
 class RecordStore:
     """Tables of JSON-object rows keyed by a string id, in insertion order, persisted in SQLite.
 
@@ -98,16 +104,20 @@ class RecordStore:
         self._base_tables = tuple(tables)
         self._seed = seed
         target = ":memory:" if db_path is None else str(db_path)
-        self._conn = sqlite3.connect(target, check_same_thread=False)
-        self._closer = weakref.finalize(self, self._conn.close)
-        if db_path is not None:
-            # No WAL: a -wal file left by a killed process would be replayed into a fresh
-            # database after `usm-config sandbox reset` deletes only the main file. Skipping
-            # fsync is fine for a sandbox and keeps a commit in the tens of microseconds.
-            self._conn.execute("PRAGMA journal_mode=DELETE")
-            self._conn.execute("PRAGMA synchronous=OFF")
-        with self._conn:
-            self._conn.executescript(_SCHEMA)
+        try:
+            self._conn = sqlite3.connect(target, check_same_thread=False)
+            self._closer = weakref.finalize(self, self._conn.close)
+            if db_path is not None:
+                # No WAL: a -wal file left by a killed process would be replayed into a fresh
+                # database after `usm-config sandbox reset` deletes only the main file.
+                # Skipping fsync is fine for a sandbox and keeps a commit in the tens of
+                # microseconds.
+                self._conn.execute("PRAGMA journal_mode=DELETE")
+                self._conn.execute("PRAGMA synchronous=OFF")
+            with self._conn:
+                self._conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise DamagedState(f"{display_path(target)} cannot be opened ({exc})") from None
         self._rows: dict[str, dict[str, Row]] = {}
         self._seqs: dict[str, dict[str, int]] = {}
         #: table → its columns in first-seen order (a dict, for membership at dict speed).
@@ -116,7 +126,10 @@ class RecordStore:
         self._together = 0
         self._version = 0
         with self._lock:
-            self._load()
+            try:
+                self._load()
+            except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
+                raise DamagedState(f"{display_path(target)} cannot be read ({exc})") from None
             self._seed_once()
 
     def _load(self) -> None:
