@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import socket
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_plan_apply_cli import Workspace
 
-from usm_config.engine.apply_lock import ApplyLocked, apply_lock, apply_lock_path
+from usm_config.engine.apply_lock import ApplyLocked, apply_lock, apply_lock_path, running_apply
 
 CLI = Path(sys.executable).parent / "usm-config"
 HOLD = """\
@@ -72,6 +73,12 @@ def test_apply_is_refused_at_once_while_another_process_holds_the_lock(
     plan = ws.run("plan", "tiny.yaml")
     assert plan.exit_code == 0, "a plan does not take the lock"
     assert ws.expected_summary() in plan.stdout, "nothing was written"
+    assert plan.stderr == (
+        f"an apply of this blueprint to target 'sandbox' is running (pid {holder.pid} on host "
+        f"{socket.gethostname()} by user {getpass.getuser()} since "
+        f"{json.loads(apply_lock_path(lock_file(ws)).read_text())['since']}: holder --test): "
+        "this plan sees the target part way through it\n"
+    )
 
 
 def test_the_lock_ends_with_its_holder_however_it_ends(
@@ -79,6 +86,7 @@ def test_the_lock_ends_with_its_holder_however_it_ends(
 ) -> None:
     holder.kill()
     holder.wait()
+    assert running_apply(lock_file(ws)) is None, "a holder that ended runs no apply"
     applied = ws.run("apply", "tiny.yaml", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert "Converged" in applied.stdout

@@ -23,6 +23,7 @@ from usm_config.commands.common import (
 )
 from usm_config.diagnostics import display_path
 from usm_config.engine.apply import ApplyResult
+from usm_config.engine.apply_lock import running_apply
 from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.lock import write_atomic
 from usm_config.engine.plan import PLAN_FIX, Action, Plan, read_plan
@@ -169,7 +170,7 @@ def plan(
                 return await session.plan(prune=prune, take_over=take_over, saveable=saveable)
 
         planned = aio.run(run())
-        _announce_resume(planned)
+        _announce_resume(context, planned)
         if drift:
             _emit_plan(planned.plan.only_drift(), output, None)
             sys.exit(EXIT_DRIFT if planned.plan.has_drift else 0)
@@ -182,7 +183,16 @@ def plan(
         sys.exit(EXIT_CHANGES)
 
 
-def _announce_resume(planned: Planned) -> None:
+def _announce_resume(context: Context, planned: Planned) -> None:
+    running = running_apply(context.lock_path)
+    if running is not None:
+        # The journal is that apply's, not one to resume: what it holds is said as such.
+        click.echo(
+            f"an apply of this blueprint to target '{context.target.name}' is running "
+            f"({running}): this plan sees the target part way through it",
+            err=True,
+        )
+        return
     message = planned.snapshot.resuming()
     if message:
         click.echo(message, err=True)

@@ -62,6 +62,28 @@ def _describe(path: Path) -> str:
         return "holder unknown"
 
 
+def running_apply(lock_file: Path) -> str | None:
+    """Who holds the apply lock of ``lock_file``, when the apply-lock file names a process of
+    this machine, other than this one, that is alive; ``None`` otherwise (no apply ran, it
+    ended, or it runs on another machine). Only the file is read: taking the lock to test
+    it, even shared, could refuse an apply that starts at that moment."""
+    path = apply_lock_path(lock_file)
+    try:
+        holder = json.loads(path.read_text(encoding="utf-8"))
+        pid, host = int(holder["pid"]), holder["host"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if host != socket.gethostname() or pid in (os.getpid(), 0):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, and another user's
+    return _describe(path)
+
+
 def default_command() -> str:
     """This process's command line, as the holder's ``command``."""
     return " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
