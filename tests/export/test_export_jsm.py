@@ -104,8 +104,27 @@ def test_export_refuses_a_folder_of_another_blueprint(workspace: Path) -> None:
     (target / "extra.yaml").write_text("teams: []\n", encoding="utf-8")
     result = run("export", "-t", "jsm", "--out", "mine")
     assert result.exit_code == 1
-    assert "already holds other blueprint files (extra.yaml)" in result.output
+    said = "already holds blueprint files that are not a previous export's"
+    assert f"{said} (extra.yaml, services.yaml)" in result.output
     assert (target / "extra.yaml").exists()
+
+
+def test_export_replaces_a_previous_export_but_not_a_file_of_the_same_name_written_by_hand(
+    workspace: Path,
+) -> None:
+    """A second export into the folder replaces the first one's files (and removes those it no
+    longer writes); a file named like one of them that no export wrote is neither."""
+    first = run("export", "-t", "jsm", "--out", "mine")
+    again = run("export", "-t", "jsm", "--out", "mine")
+    assert (first.exit_code, again.exit_code) == (0, 0), again.output
+    services = workspace / "mine" / "services.yaml"
+    services.write_text("# my own services, written by hand\nservices: []\n", encoding="utf-8")
+
+    refused = run("export", "-t", "jsm", "--out", "mine")
+
+    assert refused.exit_code == 1
+    assert "not a previous export's (services.yaml)" in refused.output
+    assert services.read_text(encoding="utf-8").startswith("# my own services")
 
 
 def test_export_refuses_a_file_as_out(workspace: Path) -> None:

@@ -29,6 +29,9 @@ LAYOUT: Mapping[str, tuple[str, ...]] = {
     "workflows.yaml": ("call_types", "processes", "workflows", "classification"),
 }
 
+#: The line every exported file carries in its header (see :func:`render_files`).
+EXPORTED_BY = "# Exported by usm-config from "
+
 #: The published JSON Schema, where a checkout of usm-config keeps it (relative to the folder
 #: the command runs in); the files get the editors' schema line when it is there.
 SCHEMA = Path("schema") / "usm-blueprint.schema.json"
@@ -65,11 +68,22 @@ def render_files(exported: Exported, out: Path, *, extends: Path, origin: str) -
         header = []
         if SCHEMA.exists():
             header.append(f"# yaml-language-server: $schema={_relative(SCHEMA, out)}")
-        header.append(f"# Exported by usm-config from {origin}.")
+        header.append(f"{EXPORTED_BY}{origin}.")
         stream = io.StringIO()
         _yaml().dump(part, stream)
         files[name] = "\n".join(header) + "\n" + stream.getvalue()
     return files
+
+
+def _exported(path: Path) -> bool:
+    """Whether ``path`` is a file a previous export wrote: its header says so. A file of the
+    same name written by hand is not replaced or removed."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            head = [handle.readline() for _ in range(3)]
+    except OSError:
+        return False
+    return any(line.startswith(EXPORTED_BY) for line in head)
 
 
 def write_directory(exported: Exported, out: Path, *, extends: Path, origin: str) -> list[Path]:
@@ -80,12 +94,15 @@ def write_directory(exported: Exported, out: Path, *, extends: Path, origin: str
     files = render_files(exported, out, extends=extends, origin=origin)
     if out.is_dir():
         strangers = sorted(
-            p.name for p in out.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in LAYOUT
+            p.name
+            for p in out.iterdir()
+            if p.suffix in (".yaml", ".yml") and (p.name not in LAYOUT or not _exported(p))
         )
         if strangers:
             raise ExportTargetError(
-                f"{out} already holds other blueprint files ({', '.join(strangers)}); export "
-                "into an empty folder, or update that blueprint with --onto"
+                f"{out} already holds blueprint files that are not a previous export's "
+                f"({', '.join(strangers)}); export into an empty folder, or update that "
+                "blueprint with --onto"
             )
     out.mkdir(parents=True, exist_ok=True)
     written = []
