@@ -226,3 +226,53 @@ def test_drift_on_a_kind_the_api_cannot_update_is_a_manual_step_marked_drift(
     assert change.reason == (
         "changed in the tool since the last apply; the API cannot update group records"
     )
+
+
+def _group_row(harness: Harness, name: str) -> dict[str, object]:
+    (row,) = (r for r in harness.tool.tables["group"].values() if r["name"] == name)
+    return row
+
+
+def test_a_referenced_record_renamed_in_the_tool_changes_only_itself(harness: Harness) -> None:
+    """Its referrers point at it by id, which the rename back does not change: they are not
+    planned (a workflow scheme's mapping, say, which Jira writes with its workflow)."""
+    desired = [
+        DESK,
+        group("ops", uid="g:ops"),
+        item("laptop", "desk", uid="i:laptop", watchers=["desk", "ops"]),
+    ]
+    harness.apply(desired)
+    _group_row(harness, "desk")["name"] = "Desk (old)"
+
+    (change,) = plan(harness, desired)
+
+    assert (change.kind, change.action, change.origin) == ("group", Action.UPDATE, Origin.DRIFT)
+    assert [(d.field, d.before, d.after) for d in change.diff] == [("name", "Desk (old)", "desk")]
+
+
+def test_a_referenced_record_renamed_in_the_blueprint_changes_only_itself(harness: Harness) -> None:
+    harness.apply([DESK, item("laptop", "desk", uid="i:laptop", watchers=["desk"])])
+    renamed = [
+        group("service desk", "desk@x.org", uid="g:desk"),
+        item("laptop", "service desk", uid="i:laptop", watchers=["service desk"]),
+    ]
+
+    (change,) = plan(harness, renamed)
+
+    assert (change.kind, change.action) == ("group", Action.UPDATE)
+    assert [(d.field, d.after) for d in change.diff] == [("name", "service desk")]
+
+
+def test_a_reference_to_another_record_is_still_a_change(harness: Harness) -> None:
+    desired = [
+        DESK,
+        group("ops", uid="g:ops"),
+        item("laptop", "desk", uid="i:laptop", watchers=["desk"]),
+    ]
+    harness.apply(desired)
+    moved = [*desired[:2], item("laptop", "ops", uid="i:laptop", watchers=["desk", "ops"])]
+
+    (change,) = plan(harness, moved)
+
+    assert (change.kind, change.action) == ("item", Action.UPDATE)
+    assert [d.field for d in change.diff] == ["group", "watchers"]

@@ -229,7 +229,7 @@ def test_scenario(worlds: dict[Path, World], path: Path) -> None:
     scenario = load_scenario(path)
     outcome = worlds[path.parent].run(path)
     run = outcome.run
-    assert counts(run.plan) == scenario.expect.plan, scenario.description
+    assert counts(run.plan) == scenario.expect.plan, f"{scenario.description}: {counts(run.plan)}"
     assert run.result.failed == []
     assert len(run.result.done) == len(steps(run.plan))
     assert not outcome.journal_left

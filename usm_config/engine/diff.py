@@ -19,15 +19,24 @@ from __future__ import annotations
 
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from pydantic import JsonValue
 
 from usm_config.engine.lock import Lock
 from usm_config.engine.order import kind_levels
 from usm_config.engine.ownership import foreign_marker, inherited_marker
 from usm_config.engine.plan import Action, Change, Duplicate, FieldChange, Origin, trusted
-from usm_config.engine.records import KindSpec, Op, Record, fingerprint, sets_in_order
+from usm_config.engine.records import (
+    KindSpec,
+    Op,
+    Record,
+    fingerprint,
+    ref_target,
+    sets_in_order,
+)
 
 #: Why a plan takes over a live record: one it did not create, or one an interrupted apply did.
 ADOPTED_REASON = "an unmanaged record with the same key exists; taking it over"
@@ -40,9 +49,23 @@ _change = trusted(Change)
 _field_change = trusted(FieldChange)
 
 
-def _field_diff(desired: Record, live: Record | None) -> tuple[FieldChange, ...]:
+#: Whether a desired reference (or list of them) and a live one point at the same record.
+_SameTarget = Callable[[JsonValue, JsonValue], bool]
+
+
+def _field_diff(
+    desired: Record,
+    live: Record | None,
+    references: Collection[str] = (),
+    same_target: _SameTarget | None = None,
+) -> tuple[FieldChange, ...]:
     before = live.fields if live else {}
-    changed = [name for name, value in desired.fields.items() if before.get(name) != value]
+    changed = [
+        name
+        for name, value in desired.fields.items()
+        if before.get(name) != value
+        and not (same_target and name in references and same_target(value, before.get(name)))
+    ]
     return tuple(
         _field_change(field=name, before=before.get(name), after=desired.fields[name])
         for name in sorted(changed)
@@ -167,6 +190,29 @@ def compute_changes(
     # (kind, key) → the other owner a record is marked with, itself or through its parent
     marked_foreign: dict[tuple[str, tuple[str, ...]], str] = {}
 
+    # (kind, key) of a desired record → the id of the live record it matched. References
+    # point at lower levels, which are matched first.
+    matched_ids: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def target_id(value: JsonValue, *, desired_side: bool) -> str | None:
+        target = ref_target(value)
+        if target is None:
+            return None
+        if desired_side:
+            return matched_ids.get(target)
+        found = by_key.get(target)
+        return found.target_id if found is not None else None
+
+    def same_target(desired_value: JsonValue, live_value: JsonValue) -> bool:
+        """A reference to a record renamed in the tool (or in the blueprint) is by key a
+        different one, but it points at the same record: the referrer does not change."""
+        if isinstance(desired_value, list) and isinstance(live_value, list):
+            ours = [target_id(v, desired_side=True) or "" for v in desired_value]
+            theirs = [target_id(v, desired_side=False) or "" for v in live_value]
+            return "" not in ours and "" not in theirs and sorted(ours) == sorted(theirs)
+        ours_one = target_id(desired_value, desired_side=True)
+        return ours_one is not None and ours_one == target_id(live_value, desired_side=False)
+
     new_fields: _Shared = {}
     ordered = sorted(desired_list, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key))
     in_order = [_with_sets_in_order(r, kinds[r.kind]) for r in ordered]
@@ -187,6 +233,7 @@ def compute_changes(
             adopted = current is not None and (current.kind, current.target_id) not in managed
         if current is not None and current.target_id:
             matched.add((current.kind, current.target_id))
+            matched_ids[(record.kind, record.key)] = current.target_id
         claimed_by = claims.get((current.kind, current.target_id or "")) if current else None
         foreign = foreign_marker(current, spec, owner_marker, through_lock=through_lock)
         marked_on = "marked in the tool"
@@ -238,7 +285,7 @@ def compute_changes(
                 )
             )
             continue
-        diff = _field_diff(record, current)
+        diff = _field_diff(record, current, spec.references, same_target)
         if adopted and claimed_by is not None and spec.operations and not take_over:
             changes.append(
                 _change(
