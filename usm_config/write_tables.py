@@ -16,8 +16,9 @@ from usm_config.http import HttpClient
 
 #: Creates a record from its fields; returns the tool's id.
 Creator = Callable[[HttpClient, dict[str, Any]], Awaitable[str]]
-#: Writes changed fields of the record with the given id.
-Updater = Callable[[HttpClient, str, dict[str, Any]], Awaitable[None]]
+#: Writes changed fields of the record with the given id; returns its new id where the write
+#: gives it one (a tool whose ids hold a reference), else None.
+Updater = Callable[[HttpClient, str, dict[str, Any]], Awaitable[str | None]]
 #: Deletes (or archives) the record with the given id.
 Deleter = Callable[[HttpClient, str], Awaitable[None]]
 
@@ -38,9 +39,10 @@ class WriteTables:
     async def update_record(
         self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
     ) -> Record:
-        """Write the changed fields of one record."""
-        await self.update[kind](client, target_id, fields)
-        return Record(kind=kind, key=(), fields=dict(fields), target_id=target_id)
+        """Write the changed fields of one record; the record returned has its id after the
+        write."""
+        moved = await self.update[kind](client, target_id, fields)
+        return Record(kind=kind, key=(), fields=dict(fields), target_id=moved or target_id)
 
     async def delete_record(self, client: HttpClient, kind: str, target_id: str) -> None:
         """Delete one record (what that means is the table's: TOPdesk archives)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from memory_harness import Harness
 from memory_tool import MemoryAdapter, group, item
@@ -16,6 +17,7 @@ from usm_config.engine.lock import Lock
 from usm_config.engine.ownership import other_claims
 from usm_config.engine.plan import Action, Change, Origin, Plan
 from usm_config.engine.records import Op, Record
+from usm_config.http import HttpClient
 from usm_config.runner import plan_differences
 
 DESK = group("desk", "desk@x.org", uid="g:desk")
@@ -276,3 +278,28 @@ def test_a_reference_to_another_record_is_still_a_change(harness: Harness) -> No
 
     assert (change.kind, change.action) == ("item", Action.UPDATE)
     assert [d.field for d in change.diff] == ["group", "watchers"]
+
+
+class _RekeyingAdapter(MemoryAdapter):
+    """A tool whose ids hold a field: an update of that field gives the record a new id."""
+
+    async def update(
+        self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
+    ) -> Record:
+        stored = await super().update(client, kind, target_id, fields)
+        if "email" not in fields:
+            return stored
+        moved = f"{kind}-{fields['email']}"
+        self.tool.tables[kind][moved] = self.tool.tables[kind].pop(target_id)
+        return replace(stored, target_id=moved)
+
+
+def test_an_update_that_gives_the_record_a_new_id_moves_the_lock_entry(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, _RekeyingAdapter)
+    harness.apply([DESK])
+    changed = group("desk", "new@x.org", uid="g:desk")
+
+    harness.apply([changed])
+
+    assert harness.lock().entries["g:desk"].target_id == "group-new@x.org"
+    assert plan(harness, [changed]) == ()

@@ -231,7 +231,8 @@ class Applier:
             assert target_id is not None
             if change.fields:
                 fields = self._tool_fields(change)
-                await self.adapter.update(self.client, change.kind, target_id, fields)
+                stored = await self.adapter.update(self.client, change.kind, target_id, fields)
+                target_id = stored.target_id or target_id
         elif change.action == Action.DELETE:
             target_id = change.target_id
             assert target_id is not None

@@ -42,7 +42,9 @@ class RecordIO(Protocol):
     async def update(
         self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
     ) -> Record:
-        """Write ``fields`` (changed owned fields only) to an existing record."""
+        """Write ``fields`` (changed owned fields only) to an existing record; returns it as
+        stored. A ``target_id`` other than the one written to is its id from now on (a tool
+        whose ids hold a reference the update changed); the lock file follows it."""
         ...
 
     async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:

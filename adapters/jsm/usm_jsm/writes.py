@@ -8,11 +8,12 @@ id of what it created, composite where the object lives inside another one.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from usm_config.http import HttpClient
+from usm_config.http import HttpClient, NotFoundError
 from usm_config.write_tables import Creator, Deleter, Updater
 from usm_jsm import client as api
 from usm_jsm import parse, private
@@ -110,9 +111,31 @@ async def _create_mapping(client: HttpClient, fields: dict[str, Any]) -> str:
     return await _put_mapping(client, fields)
 
 
-async def _update_mapping(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
+async def _update_mapping(client: HttpClient, target_id: str, fields: dict[str, Any]) -> str:
+    """The mapping's id holds its issue type: when the issue type it maps was replaced in Jira
+    (deleted and made again), the mapping moves to the new one with the workflow it has, and
+    its id changes with it."""
     scheme, issue_type = parse.split(target_id)
-    await _put_mapping(client, {"scheme": scheme, "issueType": issue_type, **fields})
+    moved = str(fields.get("issueType") or issue_type)
+    workflow = fields.get("workflow")
+    if workflow is None:
+        workflow = await _mapped_workflow(client, scheme, issue_type)
+    new_id = await _put_mapping(
+        client, {"scheme": scheme, "issueType": moved, "workflow": workflow}
+    )
+    if moved != issue_type:
+        with contextlib.suppress(NotFoundError):
+            await _delete_mapping(client, target_id)
+    return new_id
+
+
+async def _mapped_workflow(client: HttpClient, scheme: str, issue_type: str) -> Any:
+    """The workflow ``scheme`` maps ``issue_type`` to (its default one when none)."""
+    body = await client.get_json(f"{api.API}/workflowscheme/{scheme}")
+    body = body if isinstance(body, dict) else {}
+    mappings = body.get("issueTypeMappings")
+    mapped = mappings.get(issue_type) if isinstance(mappings, dict) else None
+    return mapped or body.get("defaultWorkflow")
 
 
 async def _delete_mapping(client: HttpClient, target_id: str) -> None:
