@@ -174,6 +174,22 @@ def test_exhausted_transport_errors_raise_transient_error() -> None:
     assert caught.value.status is None
 
 
+@pytest.mark.parametrize(
+    ("error", "phase"),
+    [(httpx.ReadTimeout(""), "ReadTimeout"), (httpx.ConnectTimeout(""), "ConnectTimeout")],
+)
+def test_a_silent_timeout_says_how_long_it_waited(error: Exception, phase: str) -> None:
+    """httpx's timeouts say nothing themselves: the error names the wait and its setting."""
+    policy = RetryPolicy(max_attempts=2)
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.get(TABLE).mock(side_effect=error)
+        with pytest.raises(TransientError) as caught:
+            run(lambda c: c.request("GET", TABLE), retry=policy)
+    assert str(caught.value).endswith(
+        f"still failing after 2 attempts: {phase}: no answer within 30 s (the target's 'timeout')"
+    )
+
+
 def test_unsupported_protocol_is_not_retried() -> None:
     sleep = FakeSleep()
 

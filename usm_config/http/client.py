@@ -45,6 +45,13 @@ _NEVER_SENT: tuple[type[httpx.TransportError], ...] = (
     httpx.PoolTimeout,
 )
 # Deterministic client-side failures: retrying cannot help.
+#: The phase of a request each httpx timeout belongs to, as ``httpx.Timeout`` names it.
+_TIMEOUT_PHASES: dict[type[Exception], str] = {
+    httpx.ConnectTimeout: "connect",
+    httpx.ReadTimeout: "read",
+    httpx.WriteTimeout: "write",
+    httpx.PoolTimeout: "pool",
+}
 _NOT_TRANSIENT: tuple[type[httpx.TransportError], ...] = (
     httpx.UnsupportedProtocol,
     httpx.LocalProtocolError,
@@ -344,7 +351,7 @@ class HttpClient:
         method = request.method
         url = self.redact(str(failed.url))
         name = type(exc).__name__
-        detail = self.redact(str(exc))
+        detail = self.redact(str(exc)) or self._timeout_said(exc)
         description = f"{name}: {detail}" if detail else name
         if not isinstance(exc, httpx.TransportError) or isinstance(exc, _NOT_TRANSIENT):
             self._log_attempt(method, url, name, tried)
@@ -404,6 +411,14 @@ class HttpClient:
             self.redact(str(response.request.url)),
             self._redirect(response) or self._excerpt(response),
         )
+
+    def _timeout_said(self, exc: Exception) -> str:
+        """How long a timeout that says nothing itself waited, and which setting sets it."""
+        phase = _TIMEOUT_PHASES.get(type(exc))
+        seconds = getattr(self._client.timeout, phase) if phase else None
+        if seconds is None:
+            return ""
+        return f"no answer within {seconds:g} s (the target's 'timeout')"
 
     def _redirect(self, response: httpx.Response) -> str:
         """What a redirect says, where the server sent it: redirects are not followed, so
