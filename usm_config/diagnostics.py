@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -152,3 +153,17 @@ def display_path(path: Path | str) -> str:
         except ValueError:
             continue
     return str(candidate)
+
+
+#: Half of a character: a UTF-16 surrogate, which only an escape such as ``\ud83d`` writes
+#: into text read from YAML or JSON (a pair is joined into one character, a lone one is not);
+#: no file, terminal or API takes it.
+_HALF_CHARACTER = re.compile("[\ud800-\udfff]")
+
+
+def half_character(text: str) -> str | None:
+    """The first half of a character (a lone surrogate) in ``text``, or ``None``."""
+    if text.isascii():
+        return None
+    found = _HALF_CHARACTER.search(text)
+    return found.group() if found else None

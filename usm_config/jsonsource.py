@@ -25,14 +25,13 @@ from usm_config.diagnostics import (
     Severity,
     SourceIndex,
     display_path,
+    half_character,
     locate,
 )
 
 _BLANK = re.compile(r"[ \t\n\r]*")
-#: A JSON escape of a UTF-16 surrogate; ``json.loads`` joins a pair into one character and
-#: keeps a lone one as half of a character, which no file or terminal can take.
+#: A JSON escape of a UTF-16 surrogate: only text holding one can parse to half a character.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def refusal(code: str, where: Location, message: str, fix: str, path: str = "") -> DiagnosticError:
@@ -102,7 +101,7 @@ def load_json(path: Path, text: str, what: str, fix: str) -> Any:
             f"the {what} is not valid JSON here: {exc.msg}",
             fix,
         ) from None
-    at = half_character(data, text)
+    at = half_character_at(data, text)
     if at is not None:
         raise located(
             path,
@@ -116,23 +115,20 @@ def load_json(path: Path, text: str, what: str, fix: str) -> Any:
     return data
 
 
-def half_character(data: Any, text: str) -> tuple[str | int, ...] | None:
+def half_character_at(data: Any, text: str) -> tuple[str | int, ...] | None:
     """The JSON path of the first key or string of ``data`` (parsed from ``text``) that holds
     half of a character, or None."""
     if not _SURROGATE_ESCAPE.search(text):
         return None
 
-    def halved(value: str) -> bool:
-        return not value.isascii() and _SURROGATE.search(value) is not None
-
     def walk(node: Any, at: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
         if isinstance(node, str):
-            return at if halved(node) else None
+            return at if half_character(node) is not None else None
         if not isinstance(node, dict | list):
             return None
         members = node.items() if isinstance(node, dict) else enumerate(node)
         for key, value in members:
-            if isinstance(key, str) and halved(key):
+            if isinstance(key, str) and half_character(key) is not None:
                 return (*at, key)
             if (found := walk(value, (*at, key))) is not None:
                 return found

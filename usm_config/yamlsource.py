@@ -25,7 +25,7 @@ from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
 from usm_config import libyaml, yaml12
 from usm_config.collector import paused_gc
-from usm_config.diagnostics import Diagnostic, Location, Severity, display_path
+from usm_config.diagnostics import Diagnostic, Location, Severity, display_path, half_character
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_NODES = 500_000
@@ -54,9 +54,6 @@ MAX_INT_DIGITS = 4300
 
 #: What YAML 1.2 allows in a stream: everything printable, tab, line breaks (YAML 1.2 §5.1).
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-#: Half of a character (a UTF-16 surrogate), which only an escape such as '\ud83d' inside
-#: double quotes writes into a value; no file, terminal or API can take it.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _NULL_TEXT = re.compile("^(?:~|null|Null|NULL|)$")
 _TIMESTAMP_TEXT = re.compile(
     r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
@@ -267,12 +264,11 @@ class _Builder:
         tag = self.tag(node)
         if tag == _STR_TAG:
             text = str(node.value)
-            if not text.isascii() and (half := _SURROGATE.search(text)):
+            if (half := half_character(text)) is not None:
                 self.error(
                     node,
                     "YAML015",
-                    f"the escape '\\u{ord(half.group()):04x}' is half of a character (a "
-                    "UTF-16 surrogate)",
+                    f"the escape '\\u{ord(half):04x}' is half of a character (a UTF-16 surrogate)",
                     "write the character itself, or escape it whole with '\\U' and eight "
                     "digits, e.g. '\\U0001F600' for 😀",
                 )
@@ -469,7 +465,7 @@ def _event_tree(text: str, file: str) -> LNode:
                     raise _NotTheSame  # an empty value: ruamel.yaml places it elsewhere
             elif style in "|>" and not _block_agrees(text, mark, event.value):
                 raise _NotTheSame
-            elif style == '"' and not event.value.isascii() and _SURROGATE.search(event.value):
+            elif style == '"' and half_character(event.value) is not None:
                 raise _NotTheSame  # an escaped half of a character, which ruamel.yaml reports
             return LScalar(where, scalar(event))
         # A collection may be tagged explicitly with its own tag, as libyaml's composer takes.

@@ -44,7 +44,7 @@ from usm_config.diagnostics import (
 )
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Action
-from usm_config.jsonsource import half_character, json_index, read_text, refusal
+from usm_config.jsonsource import half_character_at, json_index, read_text, refusal
 
 JOURNAL_FORMAT = 1
 #: What to do about a journal that cannot be used.
@@ -322,7 +322,7 @@ def _parse(path: Path, number: int, line: str) -> Start | Begin | Done:
             "this line of the journal is not JSON: the journal is damaged",
             JOURNAL_FIX,
         ) from None
-    half = half_character(data, line)
+    half = half_character_at(data, line)
     if half is not None:
         shown = display_path(path)
         where = locate(json_index(line, shown), half)
