@@ -21,6 +21,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 SUFFIX = ".apply-lock"
 
@@ -51,14 +52,21 @@ def _holder(command: str) -> dict[str, object]:
     }
 
 
-def _describe(path: Path) -> str:
+def _read_holder(path: Path) -> Any:
+    """What the apply-lock file says of its holder (``None`` when it cannot be read)."""
     try:
-        holder = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _describe(holder: Any) -> str:
+    try:
         return (
             f"pid {holder['pid']} on host {holder['host']} by user {holder['user']} since "
             f"{holder['since']}: {holder['command']}"
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return "holder unknown"
 
 
@@ -67,11 +75,10 @@ def running_apply(lock_file: Path) -> str | None:
     this machine, other than this one, that is alive; ``None`` otherwise (no apply ran, it
     ended, or it runs on another machine). Only the file is read: taking the lock to test
     it, even shared, could refuse an apply that starts at that moment."""
-    path = apply_lock_path(lock_file)
+    holder = _read_holder(apply_lock_path(lock_file))
     try:
-        holder = json.loads(path.read_text(encoding="utf-8"))
         pid, host = int(holder["pid"]), holder["host"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
     if host != socket.gethostname() or pid in (os.getpid(), 0):
         return None
@@ -81,7 +88,7 @@ def running_apply(lock_file: Path) -> str | None:
         return None
     except PermissionError:
         pass  # alive, and another user's
-    return _describe(path)
+    return _describe(holder)
 
 
 def default_command() -> str:
@@ -102,9 +109,10 @@ def apply_lock(lock_file: Path, *, blueprint: str, target: str, command: str) ->
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            holder = _describe(_read_holder(path))
             raise ApplyLocked(
                 f"another apply of {blueprint} to target '{target}' is running "
-                f"({_describe(path)}); wait for it to finish and apply again. The lock is the "
+                f"({holder}); wait for it to finish and apply again. The lock is the "
                 f"operating system's and ends with that process; {path} only names its last "
                 "holder, so removing it does not help"
             ) from None
