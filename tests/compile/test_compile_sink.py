@@ -17,6 +17,13 @@ KINDS = {
     "schedule": KindSpec(
         name="schedule", label="schedule", key_fields=("name",), owned_fields=("name",)
     ),
+    "queue": KindSpec(
+        name="queue",
+        label="queue",
+        key_fields=("name",),
+        owned_fields=("name",),
+        keys_ignore_case=True,
+    ),
     "span": KindSpec(
         name="span",
         label="schedule entry",
@@ -83,6 +90,17 @@ CLASH_CASES = [
         [("teams", 2)],
         "teams[2] and teams[0] both become the Tool group 'Desk'",
         "give them different names: Tool identifies each group by name",
+    ),
+    (
+        # A tool that ignores the case of queue names holds one queue for both.
+        [
+            ("queue", {"name": "Ops Desk"}, "queue:a", ("queues", 0)),
+            ("queue", {"name": "OPS desk"}, "queue:b", ("queues", 1)),
+            ("group", {"name": "DESK"}, "team:upper", ("teams", 2)),
+        ],
+        [("queues", 1)],
+        "queues[1] and queues[0] both become the Tool queue 'OPS desk'",
+        "give them different names: Tool identifies each queue by name regardless of case",
     ),
     (
         [("span", {"schedule": ref("schedule", ("Office",)), "name": "Mon-Fri"}, "x", ("s", 1))],

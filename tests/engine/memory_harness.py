@@ -33,9 +33,9 @@ class Harness:
         self.journal_path = folder / "test.journal.jsonl"
 
     def live(self) -> list[Record]:
-        adapter = MemoryAdapter(self.tool)
-        raw = asyncio.run(adapter.read(HttpClient("http://memory.invalid"), list(adapter.kinds)))
-        return resolve_live_references(raw, adapter.kinds)
+        adapter, kinds = MemoryAdapter(self.tool), self.adapter.kinds
+        raw = asyncio.run(adapter.read(HttpClient("http://memory.invalid"), list(kinds)))
+        return resolve_live_references(raw, kinds)
 
     def lock(self) -> Lock:
         lock = Lock.load(self.lock_path, "test", "memory")
@@ -43,7 +43,7 @@ class Harness:
         return lock
 
     def plan(self, desired: Sequence[Record], *, prune: bool = False) -> DiffResult:
-        return compute_changes(desired, self.live(), MemoryAdapter.kinds, self.lock(), prune=prune)
+        return compute_changes(desired, self.live(), self.adapter.kinds, self.lock(), prune=prune)
 
     def apply(
         self,

@@ -107,7 +107,7 @@ def test_of_matches_the_smallest_id_of_records_sharing_a_key() -> None:
         Record(kind="group", key=("desk",), fields={}, target_id="g2"),
         Record(kind="group", key=("desk",), fields={}, target_id="g1"),
     ]
-    assert References.of(live).target_id("group", ("desk",)) == "g1"
+    assert References.of(live, KINDS).target_id("group", ("desk",)) == "g1"
 
 
 def test_apply_writes_lists_of_ids_and_converges(harness: Harness) -> None:

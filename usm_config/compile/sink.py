@@ -62,18 +62,20 @@ class RecordSink:
         seen: dict[tuple[str, tuple[str, ...]], Path] = {}
         problems = []
         for record, path in self._items:
-            address = (record.kind, record.key)
+            spec = self.kinds[record.kind]
+            address = (record.kind, spec.match_key(record.key))
             if address not in seen:
                 seen[address] = path
                 continue
-            spec = self.kinds[record.kind]
+            regardless = " regardless of case" if spec.keys_ignore_case else ""
             problems.append(
                 Problem(
                     path,
                     f"{format_path(path)} and {format_path(seen[address])} both become the "
                     f"{self.tool} {spec.label} '{'/'.join(record.key)}'",
                     f"give them different names: {self.tool} identifies each {spec.label} by "
-                    + ", ".join(spec.key_fields),
+                    + ", ".join(spec.key_fields)
+                    + regardless,
                 )
             )
         return problems

@@ -71,7 +71,7 @@ class Applier:
         self.client = client
         self.lock = lock
         self.journal = journal
-        self.references = References.of(live)
+        self.references = References.of(live, adapter.kinds)
         self.semaphore = asyncio.Semaphore(parallelism)
         #: Batches prepared or in flight: a batch's intents are journaled and synced while
         #: others are being sent, so a request slot never waits for the disk.
@@ -247,7 +247,10 @@ class Applier:
     def _same_key(self, change: Change, candidates: Iterable[Record]) -> list[Record]:
         """Keep the candidates whose natural key (references resolved) is the change's."""
         spec = self.adapter.kinds[change.kind]
-        return [r for r in candidates if self.references.resolve(r, spec).key == change.key]
+        wanted = spec.match_key(change.key)
+        return [
+            r for r in candidates if spec.match_key(self.references.resolve(r, spec).key) == wanted
+        ]
 
     async def _find(self, change: Change) -> Record | None:
         found = self._same_key(

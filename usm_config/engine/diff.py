@@ -37,12 +37,15 @@ from usm_config.engine.records import (
     ref_target,
     sets_in_order,
 )
+from usm_config.engine.references import folded_kinds
 
 #: Why a plan takes over a live record: one it did not create, or one an interrupted apply did.
 ADOPTED_REASON = "an unmanaged record with the same key exists; taking it over"
 RESUMED_REASON = "created by an interrupted apply; taking it over"
 #: Added to the reason of every change to an adopted record, which usm-config did not create.
 NOT_OURS = "an adopted record usm-config did not create"
+#: Added to the reason of a manual step on a live record matched by key but not yet adopted.
+UNMANAGED = "the tool's record of this key is one usm-config did not create"
 
 # The diff makes its changes from records, whose values are already what the models declare.
 _change = trusted(Change)
@@ -168,14 +171,21 @@ def compute_changes(
     claims = claims or {}
     levels = kind_levels(kinds)
     live_list = list(live)
+    folded = folded_kinds(kinds)
+
+    def address(kind: str, key: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+        """How records are matched: by kind and key, case-folded where the tool ignores case."""
+        return (kind, tuple(part.casefold() for part in key) if kind in folded else key)
+
     # When several live records share a key, the one with the smallest id is matched, so
     # repeated plans agree on which one that is; the others are reported.
     by_key: dict[tuple[str, tuple[str, ...]], Record] = {}
     sharing: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # keys of several, their ids
     for r in sorted(live_list, key=lambda r: r.target_id or ""):
-        first = by_key.setdefault((r.kind, r.key), r)
+        at = address(r.kind, r.key)
+        first = by_key.setdefault(at, r)
         if first is not r:
-            ids = sharing.setdefault((r.kind, r.key), [first.target_id or ""])
+            ids = sharing.setdefault(at, [first.target_id or ""])
             ids.append(r.target_id or "")
     desired_list = list(desired)
     # Ids are unique within a kind only (Jira numbers each object type from 10000).
@@ -198,9 +208,11 @@ def compute_changes(
         target = ref_target(value)
         if target is None:
             return None
-        if desired_side:
-            return matched_ids.get(target)
-        found = by_key.get(target)
+        if desired_side and target in matched_ids:
+            return matched_ids[target]
+        # A live reference, or a desired one to a record the blueprint does not hold (a
+        # tool's own issue type), which apply writes as the id of the live record of its key.
+        found = by_key.get(address(*target))
         return found.target_id if found is not None else None
 
     def same_target(desired_value: JsonValue, live_value: JsonValue) -> bool:
@@ -229,7 +241,7 @@ def compute_changes(
         adopted = False
         through_lock = current is not None
         if current is None:
-            current = by_key.get((record.kind, record.key))
+            current = by_key.get(address(record.kind, record.key))
             adopted = current is not None and (current.kind, current.target_id) not in managed
         if current is not None and current.target_id:
             matched.add((current.kind, current.target_id))
@@ -353,6 +365,8 @@ def compute_changes(
         origin = Origin.DRIFT if drift else Origin.BLUEPRINT
         if Op.UPDATE not in spec.operations:
             cannot = f"the API cannot update {spec.label} records"
+            if adopted:
+                cannot += f"; {UNMANAGED}"
             changes.append(
                 _change(
                     action=Action.MANUAL,
@@ -423,13 +437,15 @@ def compute_changes(
             "place; run with --prune to delete them"
         )
     wanted = (
-        {(r.kind, r.key) for r in desired_list} | {(e.kind, e.key) for e in lock.entries.values()}
+        {address(r.kind, r.key) for r in desired_list}
+        | {address(e.kind, e.key) for e in lock.entries.values()}
         if sharing
         else set()
     )
     duplicates = []
-    for (kind, key), ids in sorted(sharing.items()):
-        if (kind, key) in wanted or any((kind, i) in managed for i in ids):
+    for at, ids in sorted(sharing.items()):
+        kind, key = at[0], by_key[at].key
+        if at in wanted or any((kind, i) in managed for i in ids):
             # The id this plan matches comes first: the lock's, else the smallest (as by_key).
             ids.sort(key=lambda i: (kind, i) not in managed)
             duplicates.append(Duplicate(kind=kind, key=key, target_ids=tuple(ids)))

@@ -117,8 +117,11 @@ ALL_OPS = frozenset(Op)
 class KindSpec:
     """What an adapter declares about one kind of record.
 
-    ``key_fields`` form the natural key (matched case-sensitively after the adapter's
-    normalisation). Only ``owned_fields`` are compared and written. ``references`` maps a field
+    ``key_fields`` form the natural key, matched case-sensitively after the adapter's
+    normalisation unless ``keys_ignore_case``: then the tool holds one record per key whatever
+    its case (Jira refuses a group "desk" beside "Desk"), so a live record whose key differs
+    only in case is the same record (:meth:`match_key`), and renaming it to the blueprint's
+    case is an update. Only ``owned_fields`` are compared and written. ``references`` maps a field
     to the kind it points at; together with ``depends_on`` it orders apply. A kind whose
     ``operations`` lack what a change needs turns that change into a manual step, which the next
     plan verifies by reading the kind again.
@@ -140,6 +143,12 @@ class KindSpec:
     manual_hint: str = ""
     marker: str = ""
     marker_updatable: bool = True
+    keys_ignore_case: bool = False
+
+    def match_key(self, key: tuple[str, ...]) -> tuple[str, ...]:
+        """``key`` as records of this kind are matched: case-folded where the tool ignores
+        case, else as it is."""
+        return tuple(part.casefold() for part in key) if self.keys_ignore_case else key
 
     def dependencies(self) -> set[str]:
         """Kinds that must exist before records of this kind can be written."""

@@ -15,7 +15,7 @@ adapter puts them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import JsonValue
@@ -47,10 +47,13 @@ class References:
     """Which tool id each natural key has, and back, for the records of one target.
 
     Ids are looked up per kind, so a tool whose ids are only unique within a kind (Jira's
-    numeric ids) works as well as one with global ids.
+    numeric ids) works as well as one with global ids. Keys of the ``folded`` kinds (those a
+    tool names without regard to case, :attr:`KindSpec.keys_ignore_case`) are looked up
+    case-folded, so a blueprint's "Desk" finds the tool's "DESK".
     """
 
-    def __init__(self) -> None:
+    def __init__(self, folded: Collection[str] = frozenset()) -> None:
+        self._folded = frozenset(folded)
         self._ids: dict[Address, str] = {}
         self._keys: dict[tuple[str, str], tuple[str, ...]] = {}
         # One reference value per record pointed at, shared by every field that points at it
@@ -58,32 +61,32 @@ class References:
         self._refs: dict[Address, JsonValue] = {}
 
     @classmethod
-    def of(cls, records: Iterable[Record]) -> References:
-        """The index of resolved live ``records``; of records sharing a key, the smallest id
-        (the one the diff matches)."""
-        index = cls()
+    def of(cls, records: Iterable[Record], kinds: Mapping[str, KindSpec]) -> References:
+        """The index of resolved live ``records`` of the adapter's ``kinds``; of records
+        sharing a key, the smallest id (the one the diff matches)."""
+        index = cls(folded_kinds(kinds))
         for record in sorted(records, key=lambda r: r.target_id or "", reverse=True):
             if record.target_id:
                 index.learn(record.kind, record.key, record.target_id)
         return index
 
-    @property
-    def ids(self) -> Mapping[Address, str]:
-        """``(kind, key)`` → tool id of every record known."""
-        return self._ids
+    def _address(self, kind: str, key: tuple[str, ...]) -> Address:
+        if kind in self._folded:
+            return kind, tuple(part.casefold() for part in key)
+        return kind, key
 
     def target_id(self, kind: str, key: tuple[str, ...]) -> str | None:
         """The tool id of the record of ``kind`` with ``key``, if known."""
-        return self._ids.get((kind, key))
+        return self._ids.get(self._address(kind, key))
 
     def learn(self, kind: str, key: tuple[str, ...], target_id: str) -> None:
         """Record that the record of ``kind`` with ``key`` has ``target_id``."""
-        self._ids[(kind, key)] = target_id
+        self._ids[self._address(kind, key)] = target_id
         self._keys[(kind, target_id)] = key
 
     def forget(self, kind: str, key: tuple[str, ...]) -> None:
         """Drop a record that no longer exists."""
-        target_id = self._ids.pop((kind, key), None)
+        target_id = self._ids.pop(self._address(kind, key), None)
         if target_id is not None:
             self._keys.pop((kind, target_id), None)
 
@@ -133,7 +136,7 @@ class References:
         target = ref_target(value)
         if target is None:
             return value
-        target_id = self._ids.get(target)
+        target_id = self._ids.get(self._address(*target))
         if target_id is None:
             raise MissingReference(name, *target)
         return target_id
@@ -150,7 +153,7 @@ def resolve_live_references(
     freed as the resolution goes, not held beside the resolved copies to the end.
     """
     levels = kind_levels(kinds)
-    index = References()
+    index = References(folded_kinds(kinds))
     resolved: list[Record] = []
     ordered = sorted(records, key=lambda r: levels.get(r.kind, 0))
     del records
@@ -167,8 +170,13 @@ def resolve_live_references(
     return resolved
 
 
+def folded_kinds(kinds: Mapping[str, KindSpec]) -> frozenset[str]:
+    """The kinds whose keys the tool compares without regard to case."""
+    return frozenset(name for name, spec in kinds.items() if spec.keys_ignore_case)
+
+
 #: Put in the place of each raw record once it is resolved.
 _RESOLVED = Record(kind="", key=())
 
 
-__all__ = ["MissingReference", "References", "resolve_live_references"]
+__all__ = ["MissingReference", "References", "folded_kinds", "resolve_live_references"]

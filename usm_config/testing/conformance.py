@@ -397,7 +397,7 @@ class AdapterConformance:
         foreign = None
         if template is not None:
             spec = kinds[template.kind]
-            fields = References.of(before.snapshot.live).to_ids(template.fields)
+            fields = References.of(before.snapshot.live, kinds).to_ids(template.fields)
             for name in spec.key_fields:
                 if name not in spec.references:
                     fields[name] = f"zz unmanaged {fields.get(name) or ''}"

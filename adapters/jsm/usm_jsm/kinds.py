@@ -165,7 +165,24 @@ _SPECS = (
     ),
 )  # fmt: skip
 
-KINDS: dict[str, KindSpec] = {spec.name: spec for spec in _SPECS}
+#: Kinds whose names Jira compares without regard to case: it refuses a second group "desk"
+#: beside "Desk" ("A group with that name already exists"; Jira keeps each group's name
+#: lower-cased beside it, https://support.atlassian.com/jira/kb/how-to-rename-a-group-in-jira/),
+#: and so for issue types, statuses, priorities, workflows, schemes, components, field options,
+#: queues, portal groups, calendars and SLA metrics. A live one whose name differs from the
+#: blueprint's only in case is the same record; a mapping is keyed by such names. Custom
+#: fields, field contexts, request types and automation rules may share a name.
+CASELESS = frozenset(
+    {
+        "group", "organization", "issuetype", "status", "priority", "workflow",
+        "workflowscheme", "workflowscheme_mapping", "issuetypescheme", "component",
+        "field_option", "field_child_option", "queue", "portal_group", "calendar", "sla",
+    }
+)  # fmt: skip
+
+KINDS: dict[str, KindSpec] = {
+    spec.name: dataclasses.replace(spec, keys_ignore_case=spec.name in CASELESS) for spec in _SPECS
+}
 """Every kind the adapter knows, by name, in dependency order."""
 
 #: Projects and the kinds keyed by their project: a plan reads per project only the projects
