@@ -71,3 +71,39 @@ def test_landing_lists_every_installed_adapter(sites: dict[str, Path]) -> None:
     assert 'id="adapter-servicenow"' in text and 'id="adapter-jsm"' in text
     assert "update-set.xml" in text and "workflow-guide.md" in text
     assert "handmatige stap" in text  # JSM queues and SLAs are manual steps
+
+
+def _docs(blueprint: str, out: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["docs", blueprint, "--out", str(out)])
+    return result.exit_code, result.output
+
+
+def test_a_second_run_replaces_its_pages_and_removes_stale_ones(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert _docs("blueprints/examples/municipality", out)[0] == 0
+    services = {p.name for p in out.glob("service-*.html")}
+    (out / "README.md").write_text("our own notes", encoding="utf-8")
+    (out / "extra.html").write_text("<p>our own page</p>", encoding="utf-8")
+
+    code, output = _docs("blueprints/usm-reference.yaml", out)
+    assert code == 0, output
+    left = {p.name for p in out.iterdir()}
+    # The municipality's service pages and source pages were its own, and are gone ...
+    assert not services & left
+    assert all(name in left for name in ("index.html", "style.css", "workflow-8.svg"))
+    # ... while files it did not write stay as they were.
+    assert (out / "README.md").read_text(encoding="utf-8") == "our own notes"
+    assert (out / "extra.html").read_text(encoding="utf-8") == "<p>our own page</p>"
+
+
+def test_a_file_of_a_page_name_that_docs_did_not_write_stops_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("<h1>our intranet</h1>", encoding="utf-8")
+    (out / "style.css").write_text("body { color: red }", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["docs", "blueprints/usm-reference.yaml", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "did not write (index.html, style.css)" in result.stderr
+    assert "empty folder" in result.stderr and "Traceback" not in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "style.css"]
+    assert (out / "index.html").read_text(encoding="utf-8") == "<h1>our intranet</h1>"

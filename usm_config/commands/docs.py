@@ -10,6 +10,7 @@ from usm_config.adapter import installed_adapters, load_adapter
 from usm_config.commands.common import PATH_ARG, STRICT_OPT, Failure, handled_errors, load_or_fail
 from usm_config.diagnostics import display_path
 from usm_config.render.site.build import build_site
+from usm_config.render.site.folder import SiteFolderError
 
 
 def _check_out(out: Path) -> None:
@@ -27,7 +28,8 @@ def _check_out(out: Path) -> None:
     "--out",
     required=True,
     type=click.Path(path_type=Path, file_okay=True, dir_okay=True),
-    help="Directory to write the site into (created when missing; files are overwritten).",
+    help="Directory to write the site into (created when missing; a previous run's pages there "
+    "are replaced, other files are left alone).",
 )
 def docs(path: Path, strict: bool, out: Path) -> None:
     """Write the blueprint as a static HTML catalogue, in the blueprint's language.
@@ -48,6 +50,8 @@ def docs(path: Path, strict: bool, out: Path) -> None:
         adapters = [load_adapter(name) for name in sorted(installed_adapters())]
     try:
         written = build_site(result, display_path(path), out, adapters)
+    except SiteFolderError as exc:
+        raise Failure(str(exc)) from None
     except OSError as exc:
         raise Failure(
             f"{display_path(out)}: cannot write the site: {exc.strerror or exc}; "

@@ -28,6 +28,7 @@ from usm_config.render.diagram import layout_flow, render_svg, workflow_flow
 from usm_config.render.diagram.process_model import hand_overs, render_process_model
 from usm_config.render.diagram.svg import PROCESS_COLOURS
 from usm_config.render.jinja import template_environment
+from usm_config.render.site.folder import SVG_MARK, write_site
 from usm_config.render.site.labels import labels
 from usm_config.render.site.landing import adapter_landing
 from usm_config.render.site.sources import SourceRef, Sources
@@ -270,7 +271,7 @@ class SiteBuilder:
         flow = workflow_flow(self.bp, wf, self.locale)
         layout = layout_flow(flow)
         svg_name = f"workflow-{wf.number}.svg"
-        yield svg_name, render_svg(layout, ident=f"wf{wf.number}")
+        yield svg_name, SVG_MARK + render_svg(layout, ident=f"wf{wf.number}")
         yield (
             workflow_page(wf),
             self._render(
@@ -378,10 +379,4 @@ def build_site(result: LoadResult, shown: str, out: Path, adapters: Iterable[Ada
 
     ``shown`` is how the blueprint's path reads on the pages.
     """
-    builder = SiteBuilder(result, shown, adapters)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in builder.pages():
-        (out / name).write_text(text, encoding="utf-8")
-        written.append(name)
-    return written
+    return write_site(SiteBuilder(result, shown, adapters).pages(), out)
