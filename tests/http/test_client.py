@@ -361,6 +361,34 @@ def test_get_json_decodes_and_rejects_non_json() -> None:
             run(lambda c: c.get_json("/html"))
 
 
+PROXY_PAGE = httpx.Response(
+    200, text="<html>Your instance is hibernating</html>", headers={"Content-Type": "text/html"}
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "uncertain"),
+    [("POST", True), ("PUT", False), ("PATCH", False), ("DELETE", False)],
+)
+def test_a_write_answered_by_a_page_is_uncertain_only_where_it_may_create(
+    method: str, uncertain: bool
+) -> None:
+    """Nothing but a look-up can tell whether a POST answered by a proxy's page created its
+    record; an idempotent write that failed so is an error like any other."""
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.route(method=method, path="/api/thing").mock(return_value=PROXY_PAGE)
+        router.post("/api/ok").mock(return_value=httpx.Response(201, json={"id": "7"}))
+
+        async def write(client: HttpClient, path: str, verb: str) -> Any:
+            return client.write_answer(await client.request(verb, path, json={"name": "x"}))
+
+        with pytest.raises(HttpError, match="non-JSON body \\(text/html\\)") as raised:
+            run(lambda c: write(c, "/api/thing", method))
+        assert isinstance(raised.value, UncertainWriteError) is uncertain
+        assert "hibernating" in str(raised.value)
+        assert run(lambda c: write(c, "/api/ok", "POST")) == {"id": "7"}
+
+
 # --------------------------------------------------------------------------- pagination
 
 

@@ -321,6 +321,23 @@ class HttpClient:
                 f" {' '.join(self._excerpt(response).split())[:200]}"
             ) from None
 
+    def write_answer(self, response: httpx.Response) -> Any:
+        """The decoded JSON answer to a write.
+
+        An answer that is not JSON (a proxy's error page, a login page, a body cut short)
+        cannot say whether a ``POST`` happened: :class:`UncertainWriteError`, so the engine
+        looks the record up before writing it again instead of creating a second one. To an
+        idempotent method the plain :class:`HttpError` of :meth:`json_body`.
+        """
+        try:
+            return self.json_body(response)
+        except HttpError as exc:
+            request = response.request
+            if request.method in IDEMPOTENT_METHODS:
+                raise
+            url = self.redact(str(request.url))
+            raise UncertainWriteError(request.method, url, exc, description=str(exc)) from None
+
     # ------------------------------------------------------------------ internals
 
     async def _count_request(self, request: httpx.Request) -> None:

@@ -99,13 +99,15 @@ async def write(client: HttpClient, method: str, path: str, body: Any = None, **
         client, method, path, json=body, params=params or None, retry=_with_lock_retries(client)
     )
     response = outcome.response
-    return client.json_body(response) if response.content and response.status_code != 303 else None
+    if not response.content or response.status_code == 303:
+        return None
+    return client.write_answer(response)
 
 
 async def write_experimental(client: HttpClient, method: str, path: str, body: Any = None) -> Any:
     """A write to an experimental JSM operation."""
     response = await client.request(method, path, json=body, headers=EXPERIMENTAL)
-    return client.json_body(response) if response.content else None
+    return client.write_answer(response) if response.content else None
 
 
 async def create_plain(client: HttpClient, kind: str, body: Mapping[str, Any]) -> Any:

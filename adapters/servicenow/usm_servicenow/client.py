@@ -299,16 +299,6 @@ async def _batch_call(
     return serviced
 
 
-def _write_answer(client: HttpClient, response: httpx.Response) -> Any:
-    """The JSON answer of a write. One that is not JSON (a proxy's error page, a login page)
-    cannot say whether the write happened: the caller looks the record up before writing
-    again."""
-    try:
-        return client.json_body(response)
-    except HttpError as exc:
-        raise _uncertain(client, response, exc) from None
-
-
 def _uncertain(client: HttpClient, response: httpx.Response, exc: HttpError) -> UncertainWriteError:
     request = response.request
     return UncertainWriteError(
@@ -370,7 +360,7 @@ async def create_record(
         params=_write_params(fields),
         json=dict(values),
     )
-    return _result_record(_write_answer(client, response), table)
+    return _result_record(client.write_answer(response), table)
 
 
 async def update_record(
@@ -383,7 +373,7 @@ async def update_record(
         params=_write_params(fields),
         json=dict(values),
     )
-    return _result_record(_write_answer(client, response), table)
+    return _result_record(client.write_answer(response), table)
 
 
 async def delete_record(client: HttpClient, table: str, sys_id: str) -> None:
@@ -421,7 +411,7 @@ async def batch_write(
         _without_batch(client, exc.status)
         return [await write_one(client, *request) for request in requests]
     try:
-        served = _serviced(_write_answer(client, response), "writing")
+        served = _serviced(client.write_answer(response), "writing")
     except ServiceNowError as exc:
         raise _uncertain(client, response, exc) from None
     answers = []
@@ -498,7 +488,7 @@ async def write_one(
             detail = {"error": {"message": exc.body_excerpt}}
         return BatchAnswer(exc.status, detail)
     return BatchAnswer(
-        response.status_code, _write_answer(client, response) if response.content else None
+        response.status_code, client.write_answer(response) if response.content else None
     )
 
 

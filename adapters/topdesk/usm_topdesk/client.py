@@ -306,7 +306,10 @@ async def send(
     response = await client.request(
         method, path, json=body, headers=sent, expected=(400, 409, *expected)
     )
-    answer = _body(response) if response.content else None
+    if not response.content:
+        return response.status_code, None
+    # An error envelope may be text; a success that is not JSON may not have happened.
+    answer = client.write_answer(response) if response.is_success else _body(response)
     return response.status_code, answer
 
 

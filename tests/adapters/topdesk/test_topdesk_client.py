@@ -22,7 +22,7 @@ from usm_topdesk import client as api
 from usm_topdesk import reads, writes
 from usm_topdesk.adapter import ADAPTER
 
-from usm_config.http import HttpClient, HttpStatusError
+from usm_config.http import HttpClient, HttpError, HttpStatusError, UncertainWriteError
 
 BASE = "https://tenant.topdesk.test"
 API = f"{BASE}/tas/api"
@@ -152,6 +152,38 @@ def test_a_refused_create_names_topdesks_message() -> None:
 
     with pytest.raises(api.TopdeskRefused, match=r"HTTP 400.*60 characters"):
         run_client(BASE, create)
+
+
+#: What a single-sign-on proxy answers in TOPdesk's place.
+LOGIN_PAGE: dict[str, Any] = {
+    "text": "<html><title>TOPdesk - Login</title></html>",
+    "headers": {"Content-Type": "text/html"},
+}
+
+
+@respx.mock
+def test_a_create_answered_by_a_page_may_have_happened() -> None:
+    """A single-sign-on proxy's page in place of TOPdesk's answer cannot say whether the branch
+    was made: the engine looks it up before it creates it again."""
+    respx.post(f"{API}/branches").respond(200, **LOGIN_PAGE)
+
+    async def create(client: HttpClient) -> str:
+        return await writes.CREATE["branch"](client, {"name": "Stadhuis"})
+
+    with pytest.raises(UncertainWriteError, match=r"may or may not.*non-JSON body \(text/html\)"):
+        run_client(BASE, create)
+
+
+@respx.mock
+def test_an_update_answered_by_a_page_is_an_error() -> None:
+    respx.patch(f"{API}/branches/id/b-1").respond(200, **LOGIN_PAGE)
+
+    async def update(client: HttpClient) -> None:
+        await writes.UPDATE["branch"](client, "b-1", {"name": "Stadhuis"})
+
+    with pytest.raises(HttpError, match=r"HTTP 200 with a non-JSON body") as raised:
+        run_client(BASE, update)
+    assert not isinstance(raised.value, UncertainWriteError)
 
 
 @respx.mock
