@@ -13,6 +13,8 @@ in :data:`UNREADABLE` have no read endpoint at all, so their items stay listed.
 
 from __future__ import annotations
 
+import dataclasses
+
 from usm_config.engine.records import KindSpec, Op
 from usm_topdesk.values import OWNER
 
@@ -183,7 +185,23 @@ _SPECS = (
     ),
 )  # fmt: skip
 
-KINDS: dict[str, KindSpec] = {spec.name: spec for spec in _SPECS}
+#: Kinds whose names TOPdesk keeps unique without regard to case: it refuses a department
+#: "Finance" beside "finance" ("Department with name 'Finance' already exists.", topdesk.md
+#: §8.1), and its settings screens a second entry of a list in another case. A live one whose
+#: name differs from the blueprint's only in case is the same record: the plan adopts it
+#: instead of planning a create that apply would have to turn into an adoption. Branches,
+#: operator groups and knowledge items may share a name.
+CASELESS = frozenset(
+    {
+        "department", "call_type", "entry_type", "impact", "urgency", "duration", "priority",
+        "processing_status", "closure_code", "category", "subcategory", "change_template",
+        "activity_type",
+    }
+)  # fmt: skip
+
+KINDS: dict[str, KindSpec] = {
+    spec.name: dataclasses.replace(spec, keys_ignore_case=spec.name in CASELESS) for spec in _SPECS
+}
 """Every kind the adapter knows, by name, in dependency order."""
 
 #: Kinds TOPdesk's API cannot read: their checklist items stay listed until ticked by hand.
