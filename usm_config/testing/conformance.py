@@ -51,8 +51,10 @@ Class attributes a subclass sets:
 Nothing here assumes a tool. Kinds are taken as the adapter declares them: a kind without
 ``create`` yields manual steps that stay in a converged plan, a kind without ``delete`` turns
 prune into manual steps, records a fresh emulator already holds are adopted rather than
-created, and kinds with an owner marker (``KindSpec.marker``) must read back the marker they
-were created with. Back-off delays are shortened (:func:`usm_config.testing.harness.quick_sleep`),
+created, kinds with an owner marker (``KindSpec.marker``) must read back the marker they
+were created with, and a record of a kind the tool names without regard to case
+(``KindSpec.keys_ignore_case``) that differs from the blueprint's only in case is adopted.
+Back-off delays are shortened (:func:`usm_config.testing.harness.quick_sleep`),
 which costs only time: which request meets which fault does not depend on it.
 
 This module imports pytest; nothing else in usm-config does, so only test suites import it.
@@ -496,6 +498,43 @@ class AdapterConformance:
         for uid, target_id in adopted.items():
             assert lock[uid]["id"] == target_id
             assert lock[uid].get("adopted") is True, "the lock remembers whose record it was"
+
+    def test_a_record_whose_key_differs_only_in_case_is_adopted(self, empty: Harness) -> None:
+        """Where the tool names a kind without regard to case, a record of the blueprint's key
+        in another case is the one the blueprint means: adopted and renamed, never created
+        beside it (the tool would refuse that create)."""
+        kinds = empty.adapter.kinds
+        present = {address(r) for r in empty.live()}
+        candidates = [
+            r
+            for r in empty.creatable()
+            if kinds[r.kind].keys_ignore_case
+            and not kinds[r.kind].references
+            and Op.UPDATE in kinds[r.kind].operations
+            and address(r) not in present
+        ]
+        if not candidates:
+            pytest.skip("the adapter has no creatable kind named without regard to case")
+        record = candidates[0]
+        spec = kinds[record.kind]
+        fields = dict(record.fields)
+        for name in spec.key_fields:
+            text = str(fields[name])
+            fields[name] = text.upper() if text != text.upper() else text.lower()
+        theirs = empty.create(record.kind, fields).target_id
+
+        change = next(c for c in empty.plan().changes if c.uid == record.uid)
+        assert change.action == Action.ADOPT, change
+        assert change.target_id == theirs
+        assert {d.field for d in change.diff} >= set(spec.key_fields), "renamed to the blueprint's"
+
+        empty.converge()
+        same = [
+            r
+            for r in empty.live()
+            if r.kind == record.kind and spec.match_key(r.key) == spec.match_key(record.key)
+        ]
+        assert [(r.target_id, r.key) for r in same] == [(theirs, record.key)]
 
     # ------------------------------------------------------------------ saved plans
 
