@@ -298,6 +298,9 @@ def compute_changes(
             )
             continue
         diff = _field_diff(record, current, spec.references, same_target)
+        renamed = any(d.field in spec.key_fields for d in diff)
+        # What an update can write: not a new name where the API cannot rename.
+        updatable = Op.UPDATE in spec.operations and (not renamed or Op.RENAME in spec.operations)
         if adopted and claimed_by is not None and spec.operations and not take_over:
             changes.append(
                 _change(
@@ -326,7 +329,7 @@ def compute_changes(
             )
             continue
         if adopted:
-            if spec.operations and (not diff or Op.UPDATE in spec.operations):
+            if spec.operations and (not diff or updatable):
                 marked_by = foreign_marker(current, spec, owner_marker, through_lock=False)
                 writable = spec.marker_updatable and Op.UPDATE in spec.operations
                 if marked_by is not None and owner_marker and writable:
@@ -363,8 +366,9 @@ def compute_changes(
                 in_line[record.uid] = applied
             continue
         origin = Origin.DRIFT if drift else Origin.BLUEPRINT
-        if Op.UPDATE not in spec.operations:
-            cannot = f"the API cannot update {spec.label} records"
+        if not updatable:
+            verb = "update" if Op.UPDATE not in spec.operations else "rename"
+            cannot = f"the API cannot {verb} {spec.label} records"
             if adopted:
                 cannot += f"; {UNMANAGED}"
             changes.append(
@@ -381,7 +385,6 @@ def compute_changes(
                 )
             )
             continue
-        renamed = any(d.field in spec.key_fields for d in diff)
         if drift:
             reason = "changed in the tool since the last apply; the blueprint's values go back"
         else:

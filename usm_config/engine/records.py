@@ -108,6 +108,9 @@ class Op(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    #: An update may change the natural key (the name). Without it a rename is a manual step
+    #: (Jira's workflow update takes no name), and the kind's other fields still update.
+    RENAME = "rename"
 
 
 ALL_OPS = frozenset(Op)

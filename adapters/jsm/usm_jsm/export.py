@@ -339,7 +339,8 @@ def _call_types(
         target = ref_target(record.fields.get("scheme"))
         if target != ("workflowscheme", (project.scheme,)):
             continue
-        process = process_of_workflow.get(field_text(record, "workflow"))
+        workflow = ref_target(record.fields.get("workflow"))
+        process = process_of_workflow.get(workflow[1][0]) if workflow else None
         issue_type = ref_target(record.fields.get("issueType"))
         if process is None or issue_type is None or process not in call_type_of_process:
             continue

@@ -23,7 +23,7 @@ from usm_config.engine.records import ALL_OPS, KindSpec, Op
 from usm_jsm.values import OWNER
 
 CREATE_DELETE = frozenset({Op.CREATE, Op.DELETE})
-CREATE_UPDATE = frozenset({Op.CREATE, Op.UPDATE})
+CREATE_UPDATE = frozenset({Op.CREATE, Op.UPDATE, Op.RENAME})
 MANUAL = frozenset[Op]()
 
 GROUP_HINT = (
@@ -33,6 +33,11 @@ GROUP_HINT = (
 ORGANIZATION_HINT = (
     "JSM cannot rename an organization through the REST API. Rename it in the project's "
     "Customers page, then run plan again."
+)
+WORKFLOW_HINT = (
+    "The Jira REST API cannot rename a workflow (its workflow update takes no name). Rename it "
+    "in Settings > Issues > Workflows; the next plan checks the name and writes what else "
+    "differs."
 )
 FIELD_HINT = (
     "Deleting a custom field deletes its values on every issue, so usm-config never does it. "
@@ -94,17 +99,18 @@ _SPECS = (
     # Statuses are named inside the workflow; they must exist before it is written.
     KindSpec(
         "workflow", "workflow", ("name",), ("name", "description", "statuses", "transitions"),
-        {}, ("status",),
+        {}, ("status",), ALL_OPS - {Op.RENAME}, WORKFLOW_HINT,
     ),
-    # ``defaultWorkflow`` is a workflow name, as the classic scheme API takes it.
+    # The classic scheme API names workflows; the records point at them (a workflow renamed in
+    # Jira is still the one its schemes use), and the writes send the name.
     KindSpec(
         "workflowscheme", "workflow scheme", ("name",), ("name", "description", "defaultWorkflow"),
-        {}, ("workflow",),
+        {"defaultWorkflow": "workflow"},
     ),
     KindSpec(
         "workflowscheme_mapping", "workflow scheme mapping", ("scheme", "issueType"),
         ("scheme", "issueType", "workflow"),
-        {"scheme": "workflowscheme", "issueType": "issuetype"}, ("workflow",),
+        {"scheme": "workflowscheme", "issueType": "issuetype", "workflow": "workflow"},
     ),
     # ``issueTypes`` is a list of references: Jira creates a scheme with its members.
     KindSpec(

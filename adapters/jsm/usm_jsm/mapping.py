@@ -292,7 +292,7 @@ def _workflows(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
         {
             "name": scheme_name,
             "description": join(word(bp, "all_issue_types") + ".", word(bp, "managed")),
-            "defaultWorkflow": default,
+            "defaultWorkflow": ref("workflow", (default,)),
         },
         "workflow-scheme",
         ("processes",),
@@ -306,7 +306,7 @@ def _workflows(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
             {
                 "scheme": scheme,
                 "issueType": names.issue_type(ct.id),
-                "workflow": names.workflow(ct.process),
+                "workflow": ref("workflow", (names.workflow(ct.process),)),
             },
             f"call-type:{ct.id.value}:workflow",
             ("call_types", i, "process"),

@@ -242,8 +242,18 @@ def parse_workflows(workflows: Iterable[Row], statuses: Iterable[Row]) -> list[R
     return out
 
 
-def parse_workflow_schemes(rows: Iterable[Row]) -> list[Record]:
-    """``GET /rest/api/3/workflowscheme`` values: each scheme and its issue type mappings."""
+def parse_workflow_schemes(rows: Iterable[Row], workflows: Iterable[Record]) -> list[Record]:
+    """``GET /rest/api/3/workflowscheme`` values: each scheme and its issue type mappings.
+
+    A scheme names its workflows; each name becomes the id of the workflow of that name among
+    ``workflows`` (as Jira matches names, without regard to case), so that the engine resolves
+    it like any reference. A name no workflow has stays as it is."""
+    exact = {str(w.fields["name"]): str(w.target_id) for w in workflows}
+    folded = {name.casefold(): target for name, target in exact.items()}
+
+    def workflow_id(name: str) -> str:
+        return exact.get(name) or folded.get(name.casefold()) or name
+
     out = []
     for row in rows:
         scheme_id = str(row["id"])
@@ -254,7 +264,7 @@ def parse_workflow_schemes(rows: Iterable[Row]) -> list[Record]:
                 {
                     "name": _text(row.get("name")),
                     "description": _text(row.get("description")),
-                    "defaultWorkflow": _text(row.get("defaultWorkflow")),
+                    "defaultWorkflow": workflow_id(_text(row.get("defaultWorkflow"))),
                 },
             )
         )
@@ -266,7 +276,7 @@ def parse_workflow_schemes(rows: Iterable[Row]) -> list[Record]:
                     {
                         "scheme": scheme_id,
                         "issueType": str(issue_type),
-                        "workflow": _text(workflow),
+                        "workflow": workflow_id(_text(workflow)),
                     },
                 )
             )

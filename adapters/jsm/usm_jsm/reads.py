@@ -64,12 +64,21 @@ async def _read_statuses(client: HttpClient) -> list[Record]:
     return parse.parse_statuses(await api.read_statuses(client))
 
 
-async def _read_workflows(client: HttpClient) -> list[Record]:
-    return parse.parse_workflows(*await api.read_workflows(client))
+#: Kinds read from the classic workflow schemes.
+SCHEME_KINDS = frozenset({"workflowscheme", "workflowscheme_mapping"})
 
 
-async def _read_workflow_schemes(client: HttpClient) -> list[Record]:
-    return parse.parse_workflow_schemes(await api.read_workflow_schemes(client))
+async def _read_workflows(client: HttpClient, wanted: set[str]) -> list[Record]:
+    """The workflows, when wanted, and the schemes, when wanted: the schemes name their
+    workflows, which the workflows read alongside turn into ids."""
+    if not wanted & SCHEME_KINDS:
+        return parse.parse_workflows(*await api.read_workflows(client))
+    found, schemes = await asyncio.gather(
+        api.read_workflows(client), api.read_workflow_schemes(client)
+    )
+    workflows = parse.parse_workflows(*found)
+    listed = parse.parse_workflow_schemes(schemes, workflows)
+    return [*(workflows if "workflow" in wanted else []), *listed]
 
 
 async def _read_issue_type_schemes(client: HttpClient) -> list[Record]:
@@ -95,10 +104,8 @@ async def read_site(
         reads.append(_read_groups(client, groups))
     if "status" in wanted:
         reads.append(_read_statuses(client))
-    if "workflow" in wanted:
-        reads.append(_read_workflows(client))
-    if wanted & {"workflowscheme", "workflowscheme_mapping"}:
-        reads.append(_read_workflow_schemes(client))
+    if wanted & {"workflow", *SCHEME_KINDS}:
+        reads.append(_read_workflows(client, wanted))
     if "issuetypescheme" in wanted:
         reads.append(_read_issue_type_schemes(client))
     if wanted & {"field", "field_context", "field_option", "field_child_option"}:

@@ -82,33 +82,48 @@ async def _delete_workflow(client: HttpClient, target_id: str) -> None:
     await api.write(client, "DELETE", f"{api.API}/workflow/{target_id}")
 
 
+async def _workflow_name(client: HttpClient, workflow_id: str) -> str:
+    """The name the classic scheme API takes for the workflow the engine gives by id."""
+    workflow, _ = await api.read_workflow(client, workflow_id)
+    return str(workflow["name"])
+
+
+async def _scheme_body(client: HttpClient, fields: dict[str, Any]) -> dict[str, Any]:
+    if "defaultWorkflow" not in fields:
+        return fields
+    return {**fields, "defaultWorkflow": await _workflow_name(client, fields["defaultWorkflow"])}
+
+
 async def _create_workflow_scheme(client: HttpClient, fields: dict[str, Any]) -> str:
-    return _id(await api.write(client, "POST", f"{api.API}/workflowscheme", fields), "id")
+    body = await _scheme_body(client, fields)
+    return _id(await api.write(client, "POST", f"{api.API}/workflowscheme", body), "id")
 
 
 async def _update_workflow_scheme(
     client: HttpClient, target_id: str, fields: dict[str, Any]
 ) -> None:
-    await api.write(client, "PUT", f"{api.API}/workflowscheme/{target_id}", fields)
+    body = await _scheme_body(client, fields)
+    await api.write(client, "PUT", f"{api.API}/workflowscheme/{target_id}", body)
 
 
 async def _delete_workflow_scheme(client: HttpClient, target_id: str) -> None:
     await api.write(client, "DELETE", f"{api.API}/workflowscheme/{target_id}")
 
 
-async def _put_mapping(client: HttpClient, fields: Mapping[str, Any]) -> str:
-    scheme, issue_type = str(fields["scheme"]), str(fields["issueType"])
+async def _put_mapping(client: HttpClient, scheme: str, issue_type: str, workflow: str) -> str:
+    """Map ``issue_type`` to the workflow named ``workflow`` in ``scheme``; the mapping's id."""
     await api.write(
         client,
         "PUT",
         f"{api.API}/workflowscheme/{scheme}/issuetype/{issue_type}",
-        {"issueType": issue_type, "workflow": fields["workflow"]},
+        {"issueType": issue_type, "workflow": workflow},
     )
     return parse.composite(scheme, issue_type)
 
 
 async def _create_mapping(client: HttpClient, fields: dict[str, Any]) -> str:
-    return await _put_mapping(client, fields)
+    workflow = await _workflow_name(client, fields["workflow"])
+    return await _put_mapping(client, str(fields["scheme"]), str(fields["issueType"]), workflow)
 
 
 async def _update_mapping(client: HttpClient, target_id: str, fields: dict[str, Any]) -> str:
@@ -117,25 +132,24 @@ async def _update_mapping(client: HttpClient, target_id: str, fields: dict[str, 
     its id changes with it."""
     scheme, issue_type = parse.split(target_id)
     moved = str(fields.get("issueType") or issue_type)
-    workflow = fields.get("workflow")
-    if workflow is None:
+    if "workflow" in fields:
+        workflow = await _workflow_name(client, fields["workflow"])
+    else:
         workflow = await _mapped_workflow(client, scheme, issue_type)
-    new_id = await _put_mapping(
-        client, {"scheme": scheme, "issueType": moved, "workflow": workflow}
-    )
+    new_id = await _put_mapping(client, scheme, moved, workflow)
     if moved != issue_type:
         with contextlib.suppress(NotFoundError):
             await _delete_mapping(client, target_id)
     return new_id
 
 
-async def _mapped_workflow(client: HttpClient, scheme: str, issue_type: str) -> Any:
+async def _mapped_workflow(client: HttpClient, scheme: str, issue_type: str) -> str:
     """The workflow ``scheme`` maps ``issue_type`` to (its default one when none)."""
     body = await client.get_json(f"{api.API}/workflowscheme/{scheme}")
     body = body if isinstance(body, dict) else {}
     mappings = body.get("issueTypeMappings")
     mapped = mappings.get(issue_type) if isinstance(mappings, dict) else None
-    return mapped or body.get("defaultWorkflow")
+    return str(mapped or body.get("defaultWorkflow") or "jira")
 
 
 async def _delete_mapping(client: HttpClient, target_id: str) -> None:

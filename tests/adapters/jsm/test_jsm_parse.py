@@ -77,8 +77,13 @@ CASES: dict[str, Callable[[], list[Record]]] = {
         values(PLATFORM, _api("/workflows/search")),
         example(PLATFORM, _api("/workflows/search")).get("statuses") or [],
     ),
+    # The spec's schemes name workflows its workflow examples do not have: names stay names.
     "workflow-schemes": lambda: parse.parse_workflow_schemes(
-        values(PLATFORM, _api("/workflowscheme"))
+        values(PLATFORM, _api("/workflowscheme")),
+        parse.parse_workflows(
+            values(PLATFORM, _api("/workflows/search")),
+            example(PLATFORM, _api("/workflows/search")).get("statuses") or [],
+        ),
     ),
     "issue-type-schemes": lambda: parse.parse_issue_type_schemes(
         values(PLATFORM, _api("/issuetypescheme")),

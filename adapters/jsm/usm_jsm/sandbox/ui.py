@@ -7,10 +7,15 @@ carries out a manual step:
 * ``DELETE /_sandbox/ui/servicedesk/{id}/queue/{queueId}``: delete a queue;
 * ``POST /_sandbox/ui/servicedesk/{id}/requesttypegroup`` ``{name}``: create a portal group;
 * ``PUT /_sandbox/ui/servicedesk/{id}/requesttype/{rtId}/group/{groupId}``: show a request
-  type in a portal group.
+  type in a portal group;
+* ``PUT /_sandbox/ui/workflow/{id}/name`` ``{name}``: rename a workflow in the workflow
+  editor (the schemes that name it follow);
+* ``PUT /_sandbox/ui/group/{groupId}/name`` ``{name}``: rename a group in the organization's
+  administration.
 
 The UI's own rules hold: queue and group names are unique within a service desk and a desk
-keeps at least one queue (the checks Salto's change validators mirror, jira.md §3).
+keeps at least one queue (the checks Salto's change validators mirror, jira.md §3); workflow
+and group names are unique on the site, compared without regard to case.
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ from usm_config.sandbox.app import json_object
 from usm_jsm.sandbox.errors import JsmApiError
 from usm_jsm.sandbox.servicedesk import next_small_id, resolve_service_desk
 from usm_jsm.sandbox.site import (
+    GROUP,
     QUEUE,
     REQUEST_TYPE,
     REQUEST_TYPE_GROUP,
+    WORKFLOW,
+    WORKFLOW_SCHEME,
     Endpoint,
     Handler,
     Row,
@@ -125,7 +133,47 @@ async def add_to_group(request: Request, site: Site) -> Response:
     return Response(status_code=204)
 
 
+async def rename_workflow(request: Request, site: Site) -> Response:
+    workflow = site.get(WORKFLOW, request.path_params["workflowId"])
+    if workflow is None:
+        raise _refused("No such workflow.", 404)
+    name = _text(await _form(request), "name")
+    old = workflow["name"]
+    if site.name_taken(WORKFLOW, name, workflow["id"]):
+        raise _refused(f"A workflow with the name '{name}' already exists.")
+    site.replace(WORKFLOW, {**workflow, "name": name})
+    # Classic schemes name their workflows; a rename carries over to them.
+    for scheme in site.rows(WORKFLOW_SCHEME):
+        mappings = {
+            issue_type: name if workflow_name == old else workflow_name
+            for issue_type, workflow_name in scheme.get("issueTypeMappings", {}).items()
+        }
+        default = scheme.get("defaultWorkflow")
+        site.replace(
+            WORKFLOW_SCHEME,
+            {
+                **scheme,
+                "issueTypeMappings": mappings,
+                "defaultWorkflow": name if default == old else default,
+            },
+        )
+    return Response(status_code=204)
+
+
+async def rename_group(request: Request, site: Site) -> Response:
+    group = site.get(GROUP, request.path_params["groupId"])
+    if group is None:
+        raise _refused("No such group.", 404)
+    name = _text(await _form(request), "name")
+    if site.name_taken(GROUP, name, group["id"]):
+        raise _refused("A group with that name already exists.")
+    site.replace(GROUP, {**group, "name": name})
+    return Response(status_code=204)
+
+
 ENDPOINTS = [
+    Endpoint(f"{UI}/workflow/{{workflowId}}/name", ("PUT",), rename_workflow),
+    Endpoint(f"{UI}/group/{{groupId}}/name", ("PUT",), rename_group),
     Endpoint(f"{_DESK}/queue", ("POST",), create_queue),
     Endpoint(f"{_DESK}/queue/{{queueId}}", ("DELETE",), delete_queue),
     Endpoint(f"{_DESK}/requesttypegroup", ("POST",), create_group),
