@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from memory_harness import Harness
-from memory_tool import KINDS, MemoryAdapter, group
+from memory_tool import KINDS, MemoryAdapter, group, item
 
 from usm_config.engine.diff import UNMANAGED
 from usm_config.engine.plan import Action
@@ -71,3 +71,21 @@ def test_a_record_in_another_case_is_not_adopted_by_a_rename(tool: Harness) -> N
     (change,) = tool.plan([DESK]).changes
     assert change.action == Action.MANUAL
     assert change.reason == f"the API cannot rename group records; {UNMANAGED}"
+
+
+def test_what_refers_to_a_pending_rename_points_at_the_record(tool: Harness) -> None:
+    """A new record refers to the blueprint's name of a record whose rename is a manual step:
+    it is written pointing at that record, which the tool still holds under its old name."""
+    tool.apply([DESK])
+    (desk_id,) = tool.tool.tables["group"]
+    renamed = group("Service Desk", "desk@x.org", uid="g:desk")
+    laptop = item("laptop", "Service Desk", uid="i:laptop", watchers=["Service Desk"])
+    changes = tool.plan([renamed, laptop]).changes
+    assert [(c.action, c.address) for c in changes] == [
+        (Action.MANUAL, "group[Service Desk]"),
+        (Action.CREATE, "item[laptop]"),
+    ]
+    result = tool.apply([renamed, laptop])
+    assert not result.failed
+    (row,) = tool.tool.tables["item"].values()
+    assert row["group"] == desk_id and row["watchers"] == [desk_id]

@@ -83,6 +83,11 @@ class Applier:
         """Apply ``changes`` (already in plan order); stop after the first failing level."""
         ordered = list(changes)
         self.result.manual = [c for c in ordered if c.action == Action.MANUAL]
+        for change in ordered:
+            if change.target_id and not change.action.is_step:
+                # The tool holds it under another key (a rename it cannot write, another
+                # blueprint's record): what refers to the blueprint's key points at it.
+                self.references.learn(change.kind, change.key, change.target_id)
         writes = [c for c in ordered if c.action.is_step]
         batching = isinstance(self.adapter, SupportsBatchWrites)
         for _, group in groupby(writes, key=lambda c: (c.action == Action.DELETE, c.level)):
