@@ -33,11 +33,12 @@ from usm_config.engine.records import (
     KindSpec,
     Op,
     Record,
+    casefold_key,
     fingerprint,
+    folded_kinds,
     ref_target,
     sets_in_order,
 )
-from usm_config.engine.references import folded_kinds
 
 #: Why a plan takes over a live record: one it did not create, or one an interrupted apply did.
 ADOPTED_REASON = "an unmanaged record with the same key exists; taking it over"
@@ -175,7 +176,7 @@ def compute_changes(
 
     def address(kind: str, key: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
         """How records are matched: by kind and key, case-folded where the tool ignores case."""
-        return (kind, tuple(part.casefold() for part in key) if kind in folded else key)
+        return (kind, casefold_key(key) if kind in folded else key)
 
     # When several live records share a key, the one with the smallest id is matched, so
     # repeated plans agree on which one that is; the others are reported.

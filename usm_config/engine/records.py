@@ -151,11 +151,21 @@ class KindSpec:
     def match_key(self, key: tuple[str, ...]) -> tuple[str, ...]:
         """``key`` as records of this kind are matched: case-folded where the tool ignores
         case, else as it is."""
-        return tuple(part.casefold() for part in key) if self.keys_ignore_case else key
+        return casefold_key(key) if self.keys_ignore_case else key
 
     def dependencies(self) -> set[str]:
         """Kinds that must exist before records of this kind can be written."""
         return {*self.references.values(), *self.depends_on} - {self.name}
+
+
+def casefold_key(key: tuple[str, ...]) -> tuple[str, ...]:
+    """``key`` with every part case-folded: how a kind with ``keys_ignore_case`` matches."""
+    return tuple(part.casefold() for part in key)
+
+
+def folded_kinds(kinds: Mapping[str, KindSpec]) -> frozenset[str]:
+    """The names of the ``kinds`` whose keys the tool compares without regard to case."""
+    return frozenset(name for name, spec in kinds.items() if spec.keys_ignore_case)
 
 
 def record_key(spec: KindSpec, fields: Mapping[str, JsonValue]) -> tuple[str, ...]:

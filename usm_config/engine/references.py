@@ -24,6 +24,8 @@ from usm_config.engine.order import kind_levels
 from usm_config.engine.records import (
     KindSpec,
     Record,
+    casefold_key,
+    folded_kinds,
     record_key,
     ref,
     ref_target,
@@ -71,9 +73,7 @@ class References:
         return index
 
     def _address(self, kind: str, key: tuple[str, ...]) -> Address:
-        if kind in self._folded:
-            return kind, tuple(part.casefold() for part in key)
-        return kind, key
+        return (kind, casefold_key(key)) if kind in self._folded else (kind, key)
 
     def target_id(self, kind: str, key: tuple[str, ...]) -> str | None:
         """The tool id of the record of ``kind`` with ``key``, if known."""
@@ -170,13 +170,8 @@ def resolve_live_references(
     return resolved
 
 
-def folded_kinds(kinds: Mapping[str, KindSpec]) -> frozenset[str]:
-    """The kinds whose keys the tool compares without regard to case."""
-    return frozenset(name for name, spec in kinds.items() if spec.keys_ignore_case)
-
-
 #: Put in the place of each raw record once it is resolved.
 _RESOLVED = Record(kind="", key=())
 
 
-__all__ = ["MissingReference", "References", "folded_kinds", "resolve_live_references"]
+__all__ = ["MissingReference", "References", "resolve_live_references"]
