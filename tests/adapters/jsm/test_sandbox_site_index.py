@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from usm_jsm.sandbox.site import Site
+from usm_jsm.sandbox.site import USER, Site
 
 from usm_config.sandbox.store import RecordStore, Row
 
@@ -58,3 +58,15 @@ def test_the_index_answers_as_a_scan_of_the_rows(
         assert site.ids_by("component", _key, (project, name.casefold())) == _scanned(
             site, project, name
         )
+
+
+def test_an_account_whose_address_changed_is_not_made_again() -> None:
+    """The emulator makes its own login's account at every start. Once that account's address
+    has changed in the state, the account id made from the address is still taken: no second
+    account, and no failing start."""
+    site = Site(RecordStore(tables=[USER]))
+    site.ensure_users(["admin@example.com"])
+    (account,) = site.rows(USER)
+    site.replace(USER, {**account, "emailAddress": "someone@example.com"})
+    site.ensure_users(["admin@example.com"])
+    assert [row["emailAddress"] for row in site.rows(USER)] == ["someone@example.com"]

@@ -289,9 +289,10 @@ class Site:
         return self.find(USER, emailAddress=email)
 
     def ensure_users(self, emails: Iterable[str]) -> None:
-        """Create an active Atlassian account for each e-mail that has none yet."""
+        """Create an active Atlassian account for each e-mail that has none yet (and whose
+        account id, made from the address, is not taken by an account whose address changed)."""
         for email in emails:
-            if self.user_by_email(email) is None:
+            if self.user_by_email(email) is None and self.user(_account_id(email)) is None:
                 name = email.split("@")[0].replace(".", " ").title()
                 self.insert(
                     USER,
