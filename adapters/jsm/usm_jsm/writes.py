@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from usm_config.http import HttpClient, NotFoundError
+from usm_config.http import HttpClient, HttpError, HttpStatusError, NotFoundError
 from usm_config.write_tables import Creator, Deleter, Updater
 from usm_jsm import client as api
 from usm_jsm import parse, private
@@ -23,6 +23,20 @@ from usm_jsm.values import ITSM_TEMPLATE, OWNER
 
 class WorkflowInvalid(Exception):
     """Jira's workflow validation refused a workflow; the message lists its errors."""
+
+
+class SchemeInUse(Exception):
+    """Jira refused a mapping change of a workflow scheme a project uses (jira.md §7.1)."""
+
+
+#: What to do when Jira changes a used scheme's mappings only through a draft: publishing one
+#: moves the project's issues between statuses, which usm-config leaves to an administrator.
+SCHEME_IN_USE_HINT = (
+    "A workflow scheme that a project uses changes its mappings only through a draft, and "
+    "publishing the draft moves the project's issues to the new workflow's statuses, which "
+    "usm-config does not do. In Settings > Issues > Workflow schemes, edit '{scheme}' so that it "
+    "maps issue type {issue_type} to workflow '{workflow}', publish the draft, then plan again."
+)
 
 
 def _id(answer: Any, *names: str) -> str:
@@ -112,13 +126,32 @@ async def _delete_workflow_scheme(client: HttpClient, target_id: str) -> None:
 
 async def _put_mapping(client: HttpClient, scheme: str, issue_type: str, workflow: str) -> str:
     """Map ``issue_type`` to the workflow named ``workflow`` in ``scheme``; the mapping's id."""
-    await api.write(
-        client,
-        "PUT",
-        f"{api.API}/workflowscheme/{scheme}/issuetype/{issue_type}",
-        {"issueType": issue_type, "workflow": workflow},
-    )
+    try:
+        await api.write(
+            client,
+            "PUT",
+            f"{api.API}/workflowscheme/{scheme}/issuetype/{issue_type}",
+            {"issueType": issue_type, "workflow": workflow},
+        )
+    except HttpStatusError as exc:
+        if exc.status != 400 or "draft" not in exc.body_excerpt.casefold():
+            raise
+        scheme_name = await _name_of(client, f"{api.API}/workflowscheme/{scheme}", scheme)
+        type_name = await _name_of(client, f"{api.API}/issuetype/{issue_type}", issue_type)
+        hint = SCHEME_IN_USE_HINT.format(
+            scheme=scheme_name, issue_type=f"'{type_name}'", workflow=workflow
+        )
+        raise SchemeInUse(f"{exc}. {hint}") from None
     return parse.composite(scheme, issue_type)
+
+
+async def _name_of(client: HttpClient, path: str, fallback: str) -> str:
+    """The ``name`` of the object at ``path``, for a message; ``fallback`` when unreadable."""
+    try:
+        body = await client.get_json(path)
+    except HttpError:
+        return fallback
+    return str(body.get("name") or fallback) if isinstance(body, dict) else fallback
 
 
 async def _create_mapping(client: HttpClient, fields: dict[str, Any]) -> str:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from support import RecordedTarget
 from usm_jsm.kinds import GROUP_HINT, WORKFLOW_HINT
+from usm_jsm.writes import SchemeInUse
 
 from usm_config.engine.plan import Action
 
@@ -64,3 +66,21 @@ def test_a_group_renamed_in_jira_is_a_manual_step(tmp_path: Path) -> None:
 
     site.api.ok("PUT", f"/_sandbox/ui/group/{group}/name", {"name": "ICT-servicedesk"})
     assert _pending(site) == []
+
+
+def test_a_mapping_change_of_a_scheme_in_use_says_what_to_do(tmp_path: Path) -> None:
+    """Jira changes the mappings of a scheme a project uses only through a draft, whose publish
+    moves issues between statuses: the refusal says which mapping to make by hand, and where."""
+    site = RecordedTarget("jsm", tmp_path, LOGIN)
+    site.harness.converge()
+    live = site.harness.live()
+    (scheme,) = [r for r in live if r.kind == "workflowscheme" and r.key[0].startswith("USM")]
+    agree = _id(site, "workflow", "USM Afspreken")
+    (other,) = [r for r in live if r.kind == "issuetype" and r.key == ("Task",)]
+    fields = {"scheme": scheme.target_id, "issueType": other.target_id, "workflow": agree}
+    with pytest.raises(SchemeInUse) as refused:
+        site.harness.create("workflowscheme_mapping", fields)
+    said = str(refused.value)
+    assert "returned HTTP 400" in said
+    assert f"edit '{scheme.key[0]}' so that it maps issue type 'Task'" in said
+    assert "to workflow 'USM Afspreken', publish the draft, then plan again" in said
