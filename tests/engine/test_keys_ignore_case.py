@@ -14,7 +14,7 @@ from memory_harness import Harness
 from memory_tool import KINDS, MemoryAdapter, group, item
 
 from usm_config.engine.diff import ADOPTED_REASON, UNMANAGED
-from usm_config.engine.plan import Action
+from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import KindSpec, Op, Record
 from usm_config.engine.references import References
 from usm_config.http import HttpClient
@@ -58,14 +58,20 @@ DESK = group("Service Desk", "desk@x.org", uid="g:desk")
 LAPTOP = item("laptop", "Service Desk", uid="i:laptop", watchers=["Service Desk"])
 
 
-def test_a_key_differing_only_in_case_is_adopted_and_renamed(caseless: Harness) -> None:
-    theirs = caseless.tool.insert("group", {"name": "SERVICE DESK", "email": "desk@x.org"})
-    changes = caseless.plan([DESK, LAPTOP]).changes
+def _planned(harness: Harness, name: str, action: Action) -> tuple[str, Change]:
+    """Plan DESK and LAPTOP beside a group ``name`` of the tool's own: the group's change is
+    ``action``, the item a create. The tool's group id and the group's change."""
+    theirs = harness.tool.insert("group", {"name": name, "email": "desk@x.org"})
+    changes = harness.plan([DESK, LAPTOP]).changes
     assert [(c.action, c.address) for c in changes] == [
-        (Action.ADOPT, "group[Service Desk]"),
+        (action, "group[Service Desk]"),
         (Action.CREATE, "item[laptop]"),
     ]
-    adopt = changes[0]
+    return theirs, changes[0]
+
+
+def test_a_key_differing_only_in_case_is_adopted_and_renamed(caseless: Harness) -> None:
+    theirs, adopt = _planned(caseless, "SERVICE DESK", Action.ADOPT)
     assert adopt.reason == ADOPTED_REASON and adopt.target_id == theirs
     assert [(d.field, d.before, d.after) for d in adopt.diff] == [
         ("name", "SERVICE DESK", "Service Desk")
@@ -85,13 +91,7 @@ def test_without_a_rename_the_case_is_a_manual_step_and_references_resolve(
     tmp_path: Path,
 ) -> None:
     harness = Harness(tmp_path, CaselessNoRename)
-    theirs = harness.tool.insert("group", {"name": "service desk", "email": "desk@x.org"})
-    changes = harness.plan([DESK, LAPTOP]).changes
-    assert [(c.action, c.address) for c in changes] == [
-        (Action.MANUAL, "group[Service Desk]"),
-        (Action.CREATE, "item[laptop]"),
-    ]
-    manual = changes[0]
+    theirs, manual = _planned(harness, "service desk", Action.MANUAL)
     assert manual.reason == f"the API cannot update group records; {UNMANAGED}"
     assert manual.target_id == theirs and manual.instructions == "rename it by hand"
 

@@ -133,15 +133,21 @@ async def add_to_group(request: Request, site: Site) -> Response:
     return Response(status_code=204)
 
 
-async def rename_workflow(request: Request, site: Site) -> Response:
-    workflow = site.get(WORKFLOW, request.path_params["workflowId"])
-    if workflow is None:
-        raise _refused("No such workflow.", 404)
+async def _rename(request: Request, site: Site, table: str, what: str) -> tuple[str, str]:
+    """Rename the row of ``table`` the path names (``id``) to the form's ``name``, unique on
+    the site without regard to case; the old name and the new one."""
+    row = site.get(table, request.path_params["id"])
+    if row is None:
+        raise _refused(f"No such {what}.", 404)
     name = _text(await _form(request), "name")
-    old = workflow["name"]
-    if site.name_taken(WORKFLOW, name, workflow["id"]):
-        raise _refused(f"A workflow with the name '{name}' already exists.")
-    site.replace(WORKFLOW, {**workflow, "name": name})
+    if site.name_taken(table, name, row["id"]):
+        raise _refused(f"A {what} with the name '{name}' already exists.")
+    site.replace(table, {**row, "name": name})
+    return str(row["name"]), name
+
+
+async def rename_workflow(request: Request, site: Site) -> Response:
+    old, name = await _rename(request, site, WORKFLOW, "workflow")
     # Classic schemes name their workflows; a rename carries over to them.
     for scheme in site.rows(WORKFLOW_SCHEME):
         mappings = {
@@ -161,19 +167,13 @@ async def rename_workflow(request: Request, site: Site) -> Response:
 
 
 async def rename_group(request: Request, site: Site) -> Response:
-    group = site.get(GROUP, request.path_params["groupId"])
-    if group is None:
-        raise _refused("No such group.", 404)
-    name = _text(await _form(request), "name")
-    if site.name_taken(GROUP, name, group["id"]):
-        raise _refused("A group with that name already exists.")
-    site.replace(GROUP, {**group, "name": name})
+    await _rename(request, site, GROUP, "group")
     return Response(status_code=204)
 
 
 ENDPOINTS = [
-    Endpoint(f"{UI}/workflow/{{workflowId}}/name", ("PUT",), rename_workflow),
-    Endpoint(f"{UI}/group/{{groupId}}/name", ("PUT",), rename_group),
+    Endpoint(f"{UI}/workflow/{{id}}/name", ("PUT",), rename_workflow),
+    Endpoint(f"{UI}/group/{{id}}/name", ("PUT",), rename_group),
     Endpoint(f"{_DESK}/queue", ("POST",), create_queue),
     Endpoint(f"{_DESK}/queue/{{queueId}}", ("DELETE",), delete_queue),
     Endpoint(f"{_DESK}/requesttypegroup", ("POST",), create_group),
