@@ -13,7 +13,7 @@ import pytest
 from memory_harness import Harness
 from memory_tool import KINDS, MemoryAdapter, group, item
 
-from usm_config.engine.diff import ADOPTED_REASON, UNMANAGED
+from usm_config.engine.diff import ADOPTED_IN_ANOTHER_CASE, UNMANAGED
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import KindSpec, Op, Record
 from usm_config.engine.references import References
@@ -72,7 +72,7 @@ def _planned(harness: Harness, name: str, action: Action) -> tuple[str, Change]:
 
 def test_a_key_differing_only_in_case_is_adopted_and_renamed(caseless: Harness) -> None:
     theirs, adopt = _planned(caseless, "SERVICE DESK", Action.ADOPT)
-    assert adopt.reason == ADOPTED_REASON and adopt.target_id == theirs
+    assert adopt.reason == ADOPTED_IN_ANOTHER_CASE and adopt.target_id == theirs
     assert [(d.field, d.before, d.after) for d in adopt.diff] == [
         ("name", "SERVICE DESK", "Service Desk")
     ]

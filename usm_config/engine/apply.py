@@ -19,7 +19,7 @@ from itertools import groupby
 from typing import Any
 
 from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
-from usm_config.engine.diff import ADOPTED_REASON
+from usm_config.engine.diff import NOT_CREATED
 from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.journal import Journal
 from usm_config.engine.lock import Lock
@@ -152,7 +152,7 @@ class Applier:
         assert target_id is not None
         self.references.learn(change.kind, change.key, target_id)
         if change.uid:
-            adopted = change.action == Action.ADOPT and change.reason == ADOPTED_REASON
+            adopted = change.action == Action.ADOPT and change.reason in NOT_CREATED
             self.lock.set(
                 change.uid, change.kind, target_id, change.key, change.applied, adopted=adopted
             )

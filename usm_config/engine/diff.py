@@ -43,6 +43,13 @@ from usm_config.engine.records import (
 #: Why a plan takes over a live record: one it did not create, or one an interrupted apply did.
 ADOPTED_REASON = "an unmanaged record with the same key exists; taking it over"
 RESUMED_REASON = "created by an interrupted apply; taking it over"
+#: Why a plan takes over a live record whose key differs from the blueprint's only in case, in a
+#: kind the tool names without regard to case (``KindSpec.keys_ignore_case``).
+ADOPTED_IN_ANOTHER_CASE = (
+    "an unmanaged record with the same key in another case exists; taking it over and renaming it"
+)
+#: The reasons of adoptions of records usm-config did not create: the lock file marks them.
+NOT_CREATED = frozenset({ADOPTED_REASON, ADOPTED_IN_ANOTHER_CASE})
 #: Added to the reason of every change to an adopted record, which usm-config did not create.
 NOT_OURS = "an adopted record usm-config did not create"
 #: Added to the reason of a manual step on a live record matched by key but not yet adopted.
@@ -345,6 +352,8 @@ def compute_changes(
                     reason = f"owned by {foreign} ({marked_on}); taking it over"
                 elif record.uid in resumed_uids:
                     reason = RESUMED_REASON
+                elif current.key != record.key:
+                    reason = ADOPTED_IN_ANOTHER_CASE
                 else:
                     reason = ADOPTED_REASON
                 changes.append(

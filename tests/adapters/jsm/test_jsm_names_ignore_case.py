@@ -10,7 +10,7 @@ from pathlib import Path
 
 from support import RecordedTarget
 
-from usm_config.engine.diff import ADOPTED_REASON, UNMANAGED
+from usm_config.engine.diff import ADOPTED_IN_ANOTHER_CASE, UNMANAGED
 from usm_config.engine.plan import Action
 from usm_config.engine.records import Record
 
@@ -40,7 +40,7 @@ def test_names_in_another_case_are_adopted_not_created(tmp_path: Path) -> None:
     issue_type = by_address["issuetype[Wens]"]
     assert (issue_type.action, issue_type.reason, issue_type.target_id) == (
         Action.ADOPT,
-        ADOPTED_REASON,
+        ADOPTED_IN_ANOTHER_CASE,
         wish["id"],
     )
     assert ("name", "WENS", "Wens") in [(d.field, d.before, d.after) for d in issue_type.diff]

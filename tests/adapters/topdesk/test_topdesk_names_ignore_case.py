@@ -11,7 +11,7 @@ from pathlib import Path
 
 from support import RecordedTarget
 
-from usm_config.engine.diff import ADOPTED_REASON
+from usm_config.engine.diff import ADOPTED_IN_ANOTHER_CASE
 from usm_config.engine.plan import Action
 from usm_config.engine.records import Record
 
@@ -33,7 +33,7 @@ def test_names_in_another_case_are_adopted_not_created(tmp_path: Path) -> None:
     department = by_address["department[Afdeling Burgerzaken]"]
     assert (department.action, department.reason, department.target_id) == (
         Action.ADOPT,
-        ADOPTED_REASON,
+        ADOPTED_IN_ANOTHER_CASE,
         theirs["id"],
     )
     assert [(d.field, d.before, d.after) for d in department.diff] == [
