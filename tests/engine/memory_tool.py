@@ -6,6 +6,7 @@ and flows, which the API cannot write (manual steps).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from pydantic import JsonValue
 from usm_config.adapter import Write, WriteOutcome
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.records import Desired, KindSpec, Record, ref
-from usm_config.http import HttpClient, NotFoundError, UncertainWriteError
+from usm_config.http import HttpClient, HttpStatusError, NotFoundError, UncertainWriteError
 
 KINDS: dict[str, KindSpec] = {
     "group": KindSpec("group", "group", ("name",), ("name", "email")),
@@ -178,3 +179,38 @@ class BatchMemoryAdapter(MemoryAdapter):
             self.lose_next_batches -= 1
             raise UncertainWriteError("POST", "/batch", RuntimeError("connection dropped"))
         return outcomes
+
+
+class CaselessAdapter(MemoryAdapter):
+    """The memory tool naming groups without regard to case, as Jira does: it refuses a group
+    whose name another group has in any case, and finds groups by name in any case."""
+
+    kinds: Mapping[str, KindSpec] = {
+        **KINDS,
+        "group": dataclasses.replace(KINDS["group"], keys_ignore_case=True),
+    }
+
+    def _refuse_taken(self, kind: str, fields: Mapping[str, Any], own: str | None) -> None:
+        name = fields.get("name")
+        if kind != "group" or not isinstance(name, str):
+            return
+        for target_id, row in self.tool.tables[kind].items():
+            if target_id != own and str(row.get("name", "")).casefold() == name.casefold():
+                raise HttpStatusError(400, "POST", f"/{kind}", "A group with that name exists.")
+
+    async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
+        return [
+            self._record(kind, i)
+            for i, row in sorted(self.tool.tables[kind].items())
+            if str(row.get("name", "")).casefold() == key[0].casefold()
+        ]
+
+    async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
+        self._refuse_taken(kind, fields, None)
+        return await super().create(client, kind, fields)
+
+    async def update(
+        self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
+    ) -> Record:
+        self._refuse_taken(kind, fields, target_id)
+        return await super().update(client, kind, target_id, fields)

@@ -11,29 +11,13 @@ from pathlib import Path
 
 import pytest
 from memory_harness import Harness
-from memory_tool import KINDS, MemoryAdapter, group, item
+from memory_tool import KINDS, CaselessAdapter, group, item
 
 from usm_config.engine.diff import ADOPTED_IN_ANOTHER_CASE, UNMANAGED
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import KindSpec, Op, Record
 from usm_config.engine.references import References
 from usm_config.http import HttpClient
-
-
-class CaselessAdapter(MemoryAdapter):
-    """The memory tool, naming groups without regard to case."""
-
-    kinds: Mapping[str, KindSpec] = {
-        **KINDS,
-        "group": dataclasses.replace(KINDS["group"], keys_ignore_case=True),
-    }
-
-    async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
-        return [
-            self._record(kind, i)
-            for i, row in sorted(self.tool.tables[kind].items())
-            if row.get("name", "").casefold() == key[0].casefold()
-        ]
 
 
 class CaselessNoRename(CaselessAdapter):
