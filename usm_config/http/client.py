@@ -45,6 +45,10 @@ _NEVER_SENT: tuple[type[httpx.TransportError], ...] = (
     httpx.PoolTimeout,
 )
 # Deterministic client-side failures: retrying cannot help.
+_NOT_TRANSIENT: tuple[type[httpx.TransportError], ...] = (
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
 #: The phase of a request each httpx timeout belongs to, as ``httpx.Timeout`` names it.
 _TIMEOUT_PHASES: dict[type[Exception], str] = {
     httpx.ConnectTimeout: "connect",
@@ -52,10 +56,6 @@ _TIMEOUT_PHASES: dict[type[Exception], str] = {
     httpx.WriteTimeout: "write",
     httpx.PoolTimeout: "pool",
 }
-_NOT_TRANSIENT: tuple[type[httpx.TransportError], ...] = (
-    httpx.UnsupportedProtocol,
-    httpx.LocalProtocolError,
-)
 
 
 @dataclass
@@ -332,11 +332,16 @@ class HttpClient:
         try:
             return self.json_body(response)
         except HttpError as exc:
-            request = response.request
-            if request.method in IDEMPOTENT_METHODS:
+            if response.request.method in IDEMPOTENT_METHODS:
                 raise
-            url = self.redact(str(request.url))
-            raise UncertainWriteError(request.method, url, exc, description=str(exc)) from None
+            raise self.uncertain_write(response, exc) from None
+
+    def uncertain_write(self, response: httpx.Response, cause: Exception) -> UncertainWriteError:
+        """The error for a write whose ``response`` cannot say whether it happened (``cause``
+        says why), its URL redacted."""
+        request = response.request
+        url = self.redact(str(request.url))
+        return UncertainWriteError(request.method, url, cause, description=str(cause))
 
     # ------------------------------------------------------------------ internals
 

@@ -33,8 +33,6 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import httpx
-
 from usm_config.aio import gather_bounded
 from usm_config.http import (
     AuthenticationError,
@@ -43,7 +41,6 @@ from usm_config.http import (
     HttpStatusError,
     NotFoundError,
     PermissionDeniedError,
-    UncertainWriteError,
     total_count_header,
 )
 
@@ -299,13 +296,6 @@ async def _batch_call(
     return serviced
 
 
-def _uncertain(client: HttpClient, response: httpx.Response, exc: HttpError) -> UncertainWriteError:
-    request = response.request
-    return UncertainWriteError(
-        request.method, client.redact(str(request.url)), exc, description=str(exc)
-    )
-
-
 def _serviced(answer: Any, doing: str) -> dict[str, Mapping[str, Any]]:
     """The sub-responses of a Batch API answer by their id; a JSON answer of another shape
     (a proxy's or a login page's) is refused, naming what was being done."""
@@ -413,7 +403,7 @@ async def batch_write(
     try:
         served = _serviced(client.write_answer(response), "writing")
     except ServiceNowError as exc:
-        raise _uncertain(client, response, exc) from None
+        raise client.uncertain_write(response, exc) from None
     answers = []
     for index in range(len(requests)):
         item = served.get(str(index))
