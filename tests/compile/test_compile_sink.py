@@ -139,3 +139,15 @@ def test_same_name_in_two_kinds_is_no_clash() -> None:
 def test_programming_errors_are_assertions(kind: str, fields: Fields, error: str) -> None:
     with pytest.raises(AssertionError, match=re.escape(error)):
         RecordSink(KINDS, "Tool").add(kind, fields, "uid", ())
+
+
+def test_names_too_long_for_the_tool_are_problems_at_their_element() -> None:
+    sink = _sink([*ADDED, ("group", {"name": "D" * 31}, "team:long", ("teams", 2))])
+    limits = {("group", "name"): 30, ("span", "name"): 7}
+    (problem,) = sink.too_long(limits, "Tool", {"group": " (or set x-tool.group)"})
+    assert problem.path == ("teams", 2)
+    assert problem.message == (
+        f"'{'D' * 31}' becomes a Tool group name of 31 characters; Tool accepts at most 30"
+    )
+    assert problem.hint == "shorten the name to 30 characters or fewer (or set x-tool.group)"
+    assert sink.too_long({("group", "name"): 31}, "Tool") == []

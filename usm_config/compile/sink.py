@@ -80,6 +80,32 @@ class RecordSink:
             )
         return problems
 
+    def too_long(
+        self,
+        limits: Mapping[tuple[str, str], int],
+        vendor: str,
+        fixes: Mapping[str, str] | None = None,
+    ) -> list[Problem]:
+        """One problem for every record whose text in a field of ``limits`` ((kind, field) → the
+        most characters the tool accepts) is longer. ``vendor`` names the tool in the message
+        ('Jira'); ``fixes`` adds advice to the fix of a kind's problems."""
+        problems = []
+        for record, path in self._items:
+            for (kind, name), limit in limits.items():
+                value = str(record.fields.get(name, ""))
+                if record.kind != kind or len(value) <= limit:
+                    continue
+                problems.append(
+                    Problem(
+                        path,
+                        f"'{value}' becomes a {vendor} {kind.replace('_', ' ')} name of "
+                        f"{len(value)} characters; {vendor} accepts at most {limit}",
+                        f"shorten the name to {limit} characters or fewer"
+                        + (fixes or {}).get(kind, ""),
+                    )
+                )
+        return problems
+
     def desired(self, notes: Iterable[str] = ()) -> Desired:
         """The records sorted by kind and key, with ``notes``.
 

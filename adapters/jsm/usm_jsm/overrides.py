@@ -27,9 +27,15 @@ SETTINGS = SettingsTable(
 #: Jira project keys (https://support.atlassian.com/jira-cloud-administration/docs/edit-a-projects-details/).
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 
-#: The longest names Jira accepts, per kind (``CreateIssueTypeDetails.name`` ≤ 60, statuses
-#: and priorities likewise; custom fields, components and request types ≤ 255).
-NAME_LIMITS = {"issuetype": 60, "status": 60, "priority": 60, "workflow": 255, "component": 255}
+#: The longest names Jira accepts, per kind and field (``CreateIssueTypeDetails.name`` ≤ 60,
+#: statuses and priorities likewise; custom fields, components and request types ≤ 255).
+NAME_LIMITS = {
+    ("issuetype", "name"): 60,
+    ("status", "name"): 60,
+    ("priority", "name"): 60,
+    ("workflow", "name"): 255,
+    ("component", "name"): 255,
+}
 
 
 def _project_key(bp: Blueprint) -> Iterable[Problem]:
@@ -42,24 +48,12 @@ def _project_key(bp: Blueprint) -> Iterable[Problem]:
         )
 
 
-def _name_lengths(bp: Blueprint) -> Iterable[Problem]:
-    for record, path in build(bp).items:
-        limit = NAME_LIMITS.get(record.kind)
-        name = str(record.fields.get("name", ""))
-        if limit is not None and len(name) > limit:
-            yield Problem(
-                path,
-                f"'{name}' becomes a Jira {record.kind} name of {len(name)} characters; Jira "
-                f"accepts at most {limit}",
-                f"shorten the name to {limit} characters or fewer",
-            )
-
-
 def check_overrides(blueprint: Blueprint) -> list[Problem]:
     """Problems with the blueprint's ``x-jsm`` settings, and with names Jira cannot hold
     apart (two elements becoming one record) or cannot hold at all (too long)."""
     problems = check_settings(blueprint, ADAPTER, SETTINGS)
     problems.extend(_project_key(blueprint))
-    problems.extend(_name_lengths(blueprint))
-    problems.extend(build(blueprint).clashes())
+    sink = build(blueprint)
+    problems.extend(sink.too_long(NAME_LIMITS, "Jira"))
+    problems.extend(sink.clashes())
     return problems

@@ -55,25 +55,13 @@ def _tasks(bp: Blueprint) -> Iterable[Problem]:
                 )
 
 
-def _name_lengths(bp: Blueprint) -> Iterable[Problem]:
-    for record, path in build(bp).sink.items:
-        for (kind, name), limit in NAME_LIMITS.items():
-            value = str(record.fields.get(name, ""))
-            if record.kind == kind and len(value) > limit:
-                yield Problem(
-                    path,
-                    f"'{value}' becomes a TOPdesk {kind.replace('_', ' ')} name of {len(value)} "
-                    f"characters; TOPdesk accepts at most {limit}",
-                    f"shorten the name to {limit} characters or fewer"
-                    + (" (or set x-topdesk.operator_group)" if kind == "operator_group" else ""),
-                )
-
-
 def check_overrides(blueprint: Blueprint) -> list[Problem]:
     """Problems with the blueprint's ``x-topdesk`` settings, and with names TOPdesk cannot
     hold apart (two elements becoming one record) or cannot hold at all (too long)."""
     problems = check_settings(blueprint, ADAPTER, SETTINGS)
     problems.extend(_tasks(blueprint))
-    problems.extend(_name_lengths(blueprint))
-    problems.extend(build(blueprint).sink.clashes())
+    sink = build(blueprint).sink
+    fix = {"operator_group": " (or set x-topdesk.operator_group)"}
+    problems.extend(sink.too_long(NAME_LIMITS, TOOL, fix))
+    problems.extend(sink.clashes())
     return problems
