@@ -4,8 +4,8 @@ awaiting many calls a few at a time."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Coroutine, Iterable
-from typing import Any, TypeVar, cast
+from collections.abc import Awaitable, Coroutine, Generator, Iterable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -31,17 +31,36 @@ def run(main: Coroutine[Any, Any, T]) -> T:
 async def gather_bounded(calls: Iterable[Awaitable[T]], limit: int) -> list[T]:
     """Await ``calls``, at most ``limit`` at a time, and return their results in order.
 
-    The first failure is raised once every call has ended, so a failed read leaves no request
-    running behind it.
+    ``calls`` is taken one at a time, as a request slot frees: a generator of coroutines
+    creates each only when it is awaited. After the first failure no further call starts;
+    it is raised once the calls already running have ended, so a failed read leaves no
+    request running behind it. A generator is then closed without creating the calls it
+    has left; coroutines made beforehand (a list of them) are closed unawaited.
     """
-    semaphore = asyncio.Semaphore(limit)
+    numbered = enumerate(calls)
+    results: dict[int, T] = {}
+    failures: list[Exception] = []
 
-    async def limited(call: Awaitable[T]) -> T:
-        async with semaphore:
-            return await call
+    async def worker() -> None:
+        while not failures:
+            try:
+                index, call = next(numbered)
+            except StopIteration:
+                return
+            try:
+                results[index] = await call
+            except Exception as exc:
+                failures.append(exc)
 
-    outcomes = await asyncio.gather(*(limited(c) for c in calls), return_exceptions=True)
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
-    return cast("list[T]", outcomes)
+    try:
+        await asyncio.gather(*(worker() for _ in range(max(1, limit))))
+    finally:
+        if isinstance(calls, Generator):
+            calls.close()
+        else:
+            for _, call in numbered:
+                if isinstance(call, Coroutine):
+                    call.close()
+    if failures:
+        raise failures[0]
+    return [results[index] for index in range(len(results))]
