@@ -57,6 +57,21 @@ def test_throttled_items_are_sent_again_on_their_own(tmp_path: Path) -> None:
     assert harness.plan(DESIRED).changes == ()
 
 
+def test_items_whose_outcome_is_uncertain_are_looked_up_not_created_again(
+    tmp_path: Path,
+) -> None:
+    """Writes a batch's answer does not settle may have been carried out: each is found by
+    its key, never sent again blindly."""
+    harness, adapter = batch_harness(tmp_path)
+    adapter.unsettled_every_other = True
+    result = harness.apply(DESIRED)
+    assert not result.failed
+    assert result.recovered_creates == 4
+    assert len(harness.tool.tables["group"]) == 7
+    assert len(harness.tool.tables["item"]) == 7
+    assert harness.plan(DESIRED).changes == ()
+
+
 def test_refused_item_fails_and_stops_before_the_next_level(tmp_path: Path) -> None:
     """A refused write is reported; later levels are not attempted."""
     harness, adapter = batch_harness(tmp_path)

@@ -149,6 +149,33 @@ def test_a_record_found_after_a_lost_create_gets_what_the_create_left_unwritten(
     assert harness.plan(desired).changes == ()
 
 
+def test_a_create_whose_answer_cannot_be_read_is_found_not_sent_again(harness: Harness) -> None:
+    """The tool answered (a proxy's JSON, another API version), so the create may have
+    happened: the engine looks the record up by its key instead of creating a second one."""
+    harness.tool.unreadable_create_answers = [True]
+    desired = [group("a", uid="g:a"), group("b", uid="g:b")]
+    result = harness.apply(desired)
+    assert (result.failed, result.recovered_creates) == ([], 1)
+    assert sorted(row["name"] for row in harness.tool.tables["group"].values()) == ["a", "b"]
+    assert harness.plan(desired).changes == ()
+
+
+def test_a_create_whose_answer_cannot_be_read_and_made_nothing_fails_saying_why(
+    harness: Harness,
+) -> None:
+    harness.tool.unreadable_create_answers = [False]
+    result = harness.apply([group("a", uid="g:a")])
+    ((change, message),) = result.failed
+    assert change.address == "group[a]"
+    assert message.startswith(
+        "group[a]: the answer to its create is not shaped as the tool's API documents (a value "
+        "lacks 'id' (at engine/memory_tool.py:"
+    )
+    assert "the tool holds no record of this key" in message
+    assert harness.tool.tables["group"] == {}
+    assert harness.tool.writes == 1
+
+
 def test_records_sharing_a_key_are_reported_and_matched_stably(harness: Harness) -> None:
     """Two unmanaged records with the key of a desired one: the smaller id is adopted, and
     both are reported as a duplicate, that id first."""

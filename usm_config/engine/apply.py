@@ -26,7 +26,14 @@ from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import Op, Record
 from usm_config.engine.references import MissingReference, References
-from usm_config.http import HttpClient, NotFoundError, TransientError, UncertainWriteError
+from usm_config.http import (
+    SHAPE_ERRORS,
+    HttpClient,
+    NotFoundError,
+    TransientError,
+    UncertainWriteError,
+    shape_problem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +130,8 @@ class Applier:
         self._succeeded(change)
 
     def _fail(self, change: Change, exc: Exception | str) -> None:
+        if isinstance(exc, SHAPE_ERRORS):
+            exc = f"the answer is not shaped as the tool's API documents: {shape_problem(exc)}"
         message = self.client.redact(str(exc))
         log.debug("change %s failed: %s", change.address, message)
         self.result.failed.append((change, message))
@@ -213,7 +222,7 @@ class Applier:
         retry: list[tuple[Change, bool]] = []
         with self.journal.together():
             for (change, _), outcome in zip(prepared, outcomes, strict=True):
-                if outcome is None:
+                if outcome is None or outcome.uncertain:
                     retry.append((change, True))
                 elif outcome.target_id is not None:
                     self._finish(change, outcome.target_id)
@@ -288,6 +297,20 @@ class Applier:
             )
         return found.target_id
 
+    async def _unreadable_create(self, change: Change, exc: Exception) -> str:
+        """The id of the record a create whose answer could not be read made, found by its
+        key; an :class:`ApplyError` saying what was wrong with the answer when none is."""
+        problem = shape_problem(exc)
+        log.debug("%s: the create's answer could not be read (%s)", change.address, problem)
+        found = await self._find(change)
+        if found is not None:
+            return await self._recovered(change, found)
+        raise ApplyError(
+            f"{change.address}: the answer to its create is not shaped as the tool's API "
+            f"documents ({problem}), and the tool holds no record of this key; check that the "
+            "target's URL reaches the tool itself (not a proxy)"
+        )
+
     async def _create(self, change: Change, *, look_first: bool = False) -> str:
         fields = self._tool_fields(change)
         attempts = max(MAX_CREATE_ATTEMPTS, self.client.retry.max_attempts)
@@ -305,6 +328,10 @@ class Applier:
             except UncertainWriteError:
                 look_first = True
                 continue
+            except SHAPE_ERRORS as exc:
+                # The tool answered, so the create may have happened; its answer could not be
+                # read. Sending it again could make a second record: look for the first.
+                return await self._unreadable_create(change, exc)
             if not record.target_id:
                 raise ApplyError(f"{change.address}: the target returned no id")
             return record.target_id

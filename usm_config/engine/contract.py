@@ -67,12 +67,15 @@ class WriteOutcome:
     """What became of one write of a batch.
 
     ``target_id`` is set when the write succeeded. Otherwise ``error`` says why; ``retryable``
-    marks writes that were not carried out (rate limited, not serviced) and may be sent again.
+    marks writes that were not carried out (rate limited, not serviced) and may be sent again;
+    ``uncertain`` marks writes that may or may not have been carried out (their answer could
+    not be read), which the engine looks up by key before it sends them again.
     """
 
     target_id: str | None = None
     error: str = ""
     retryable: bool = False
+    uncertain: bool = False
 
 
 @runtime_checkable

@@ -12,12 +12,14 @@ module                     job
 :mod:`.paging`             paging styles as data and one :func:`paginate`
 :mod:`.filters`            a scoped read's filter values split over short request lines
 :mod:`.tasks`              polling asynchronous server tasks
+:mod:`.answers`            answers of another shape than the API documents, said as such
 =========================  ================================================================
 
 Every public name is importable from ``usm_config.http`` itself.
 """
 
 from usm_config._redact import Redactor
+from usm_config.http.answers import SHAPE_ERRORS, answer_id, read_shaped, shape_problem
 from usm_config.http.auth import (
     AuthConfig,
     BasicAuthConfig,
@@ -44,6 +46,7 @@ from usm_config.http.errors import (
     TaskTimeoutError,
     TransientError,
     UncertainWriteError,
+    UnexpectedAnswer,
 )
 from usm_config.http.filters import (
     SCOPE_QUERY_CHARS,
@@ -95,6 +98,7 @@ __all__ = [
     "PAGE_WINDOW",
     "SCOPE_QUERY_CHARS",
     "SCOPE_REQUESTS",
+    "SHAPE_ERRORS",
     "AuthConfig",
     "AuthenticationError",
     "BasicAuthConfig",
@@ -130,14 +134,18 @@ __all__ = [
     "TopdeskPaging",
     "TransientError",
     "UncertainWriteError",
+    "UnexpectedAnswer",
     "UnpagedList",
+    "answer_id",
     "build_auth",
     "collect_items",
     "is_lock_conflict",
     "paginate",
     "query_encoded",
+    "read_shaped",
     "request_and_wait",
     "scope_runs",
+    "shape_problem",
     "started_task_id",
     "status_body_contains",
     "total_count_header",

@@ -6,6 +6,7 @@ Exception tree::
      ├── TransientError            retries exhausted (429/502/503/504 or transport errors)
      ├── UncertainWriteError       a non-idempotent request may or may not have been applied
      ├── PaginationError           a paged collection that does not advance or never ends
+     ├── UnexpectedAnswer          JSON that is not shaped as the tool's API documents
      ├── TaskError                 an asynchronous server task did not complete
      │    ├── TaskFailedError          it ended FAILED, CANCELLED or DEAD
      │    └── TaskTimeoutError         it was still running after the last poll
@@ -39,6 +40,7 @@ __all__ = [
     "TaskTimeoutError",
     "TransientError",
     "UncertainWriteError",
+    "UnexpectedAnswer",
 ]
 
 #: Characters of a response body kept on :attr:`HttpStatusError.body_excerpt`.
@@ -109,6 +111,10 @@ class PaginationError(HttpError):
         self.url = url
         self.pages = pages
         super().__init__(f"paging {url} stopped after {pages} pages: {reason}")
+
+
+class UnexpectedAnswer(HttpError):
+    """The tool answered a read with JSON that is not shaped as its API documents."""
 
 
 class TaskError(HttpError):

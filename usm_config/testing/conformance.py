@@ -53,7 +53,11 @@ Nothing here assumes a tool. Kinds are taken as the adapter declares them: a kin
 prune into manual steps, records a fresh emulator already holds are adopted rather than
 created, kinds with an owner marker (``KindSpec.marker``) must read back the marker they
 were created with, and a record of a kind the tool names without regard to case
-(``KindSpec.keys_ignore_case``) that differs from the blueprint's only in case is adopted.
+(``KindSpec.keys_ignore_case``) that differs from the blueprint's only in case is adopted. A
+plan one of whose answers holds a number in place of a row (:mod:`usm_config.testing.mangle`)
+must end in an ``HttpError`` (the adapter's reads go through
+:func:`usm_config.http.read_shaped`) or be the plan it would have been: a row left out would be
+created a second time.
 Back-off delays are shortened (:func:`usm_config.testing.harness.quick_sleep`),
 which costs only time: which request meets which fault does not depend on it.
 
@@ -90,11 +94,12 @@ from usm_config.engine.records import Op, Record, record_key
 from usm_config.engine.references import References
 from usm_config.export.verify import check_export
 from usm_config.export.writer import write_directory
-from usm_config.http import HttpClient
+from usm_config.http import HttpClient, HttpError
 from usm_config.runner import PlanMismatch, RunOutcome, verify_saved_plan
 from usm_config.targets import SandboxKnobs
 from usm_config.testing.edits import Renameable, with_renamed, without_services
 from usm_config.testing.harness import Harness, counts, described, steps
+from usm_config.testing.mangle import MangledAnswers
 
 #: The README's sandbox-flaky target: 20% 429s, 10% 503s, 10% of responses lost after commits.
 FLAKY = SandboxKnobs(
@@ -105,6 +110,9 @@ PRUNE_REASON = "managed, no longer in the blueprint"
 RESUMED_REASON = "created by an interrupted apply; taking it over"
 
 Address = tuple[str, tuple[str, ...]]
+#: Plans :meth:`AdapterConformance.test_an_answer_of_another_shape_is_refused_never_misread`
+#: makes, each with another of the plan's answers mangled, spread over them.
+MANGLED_PLANS = 12
 
 
 def address(record: Record | Change) -> Address:
@@ -655,6 +663,46 @@ class AdapterConformance:
         assert [r.address for r in flaky.creatable() if address(r) not in live] == []
         flaky.assert_converged(prune=True)
         assert flaky.spec_violations == []
+
+    def test_an_answer_of_another_shape_is_refused_never_misread(self, applied: Harness) -> None:
+        """A list of rows where one row is a number (a proxy's JSON, another API version)
+        ends the plan with an HTTP-layer error that says so, or changes nothing the plan
+        shows: never an internal error, and never a row left out and planned as missing.
+        A plan only reads, so any of its answers may be the one."""
+        baseline = described(applied.plan())
+        wrapped: list[MangledAnswers] = []
+
+        def mangling(nth: int) -> Adapter:
+            adapter = copy.copy(applied.adapter)
+            original = getattr(applied.adapter, "sandbox_app")  # noqa: B009
+
+            def sandbox_app(state_file: Path | None, **knobs: Any) -> Any:
+                wrapped.append(MangledAnswers(original(state_file, **knobs), nth))
+                return wrapped[-1]
+
+            setattr(adapter, "sandbox_app", sandbox_app)  # noqa: B010 (shadows the method)
+            return adapter
+
+        def plan_with(nth: int) -> list[tuple[str, str, str]] | HttpError:
+            try:
+                return described(applied.session(lambda s: s.plan(), adapter=mangling(nth)).plan)
+            except HttpError as exc:
+                return exc
+
+        assert plan_with(0) == baseline
+        answers = sum(app.seen for app in wrapped)
+        if not answers:
+            pytest.skip("no answer of a plan holds a list of objects")
+        refused = 0
+        for nth in sorted({1 + i * answers // MANGLED_PLANS for i in range(MANGLED_PLANS)}):
+            outcome = plan_with(nth)
+            where = wrapped[-1].mangled
+            if isinstance(outcome, HttpError):
+                refused += 1
+                assert str(outcome), f"{where}: an error without a message"
+            else:
+                assert outcome == baseline, f"{where}: a row that is a number was left out"
+        assert refused, "no mangled answer was refused"
 
     # ------------------------------------------------------------------ safety
 

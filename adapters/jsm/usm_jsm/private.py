@@ -48,7 +48,7 @@ from typing import Any
 from pydantic import JsonValue
 
 from usm_config.engine.records import Record
-from usm_config.http import HttpClient
+from usm_config.http import HttpClient, answer_id
 from usm_jsm import client as api
 from usm_jsm import parse
 from usm_jsm.mapping import goal_order
@@ -328,12 +328,6 @@ def calendar_names(rows: Iterable[Row]) -> dict[str, str]:
     return {str(r["id"]): str(r.get("name") or "") for r in rows}
 
 
-def _id(answer: Any) -> str:
-    if isinstance(answer, dict) and answer.get("id") not in (None, ""):
-        return str(answer["id"])
-    raise ValueError("the answer names no id")
-
-
 def _current(records: list[Record], target_id: str) -> dict[str, Any]:
     found = next((r for r in records if r.target_id == target_id), None)
     if found is None:
@@ -350,7 +344,7 @@ async def create_queue(client: HttpClient, fields: dict[str, Any]) -> str:
     answer = await api.write(
         client, "POST", _queues_path(str(desk["projectKey"])), queue_body(fields)
     )
-    return parse.composite(desk["id"], _id(answer))
+    return parse.composite(desk["id"], answer_id(answer, "id"))
 
 
 async def update_queue(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -386,7 +380,7 @@ async def create_calendar(client: HttpClient, fields: dict[str, Any]) -> str:
     answer = await api.write(
         client, "POST", f"{WORKINGHOURS}/api/calendar/{key}", calendar_body(fields)
     )
-    return parse.composite(key, _id(answer))
+    return parse.composite(key, answer_id(answer, "id"))
 
 
 async def update_calendar(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -418,7 +412,7 @@ async def create_sla(client: HttpClient, fields: dict[str, Any]) -> str:
     key = await _project_key(client, str(fields["project"]))
     body = sla_body(fields, *await _names(client, key))
     answer = await api.write(client, "POST", _metrics_path(key), body)
-    return parse.composite(key, _id(answer))
+    return parse.composite(key, answer_id(answer, "id"))
 
 
 async def update_sla(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:

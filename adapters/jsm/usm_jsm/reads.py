@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from usm_config.engine.records import Record
-from usm_config.http import HttpClient
+from usm_config.http import HttpClient, read_shaped
 from usm_config.http.filters import SCOPE_REQUESTS, scope_runs
 from usm_jsm import client as api
 from usm_jsm import parse, private
@@ -98,21 +98,45 @@ async def read_site(
     projects with one of those keys or ids alone; every service project is listed all the
     same. With ``groups`` (names, ids), only the groups with one of those are read."""
     reads: list[Awaitable[list[Record]]] = [
-        _read_plain(client, kind) for kind in _PLAIN_PARSERS if kind in wanted and kind != "group"
+        _shaped(client, kind, _read_plain(client, kind))
+        for kind in _PLAIN_PARSERS
+        if kind in wanted and kind != "group"
     ]
     if "group" in wanted:
-        reads.append(_read_groups(client, groups))
+        reads.append(_shaped(client, "group", _read_groups(client, groups)))
     if "status" in wanted:
-        reads.append(_read_statuses(client))
+        reads.append(_shaped(client, "status", _read_statuses(client)))
     if wanted & {"workflow", *SCHEME_KINDS}:
-        reads.append(_read_workflows(client, wanted))
+        reads.append(_shaped(client, "workflow", _read_workflows(client, wanted)))
     if "issuetypescheme" in wanted:
-        reads.append(_read_issue_type_schemes(client))
+        reads.append(_shaped(client, "issuetypescheme", _read_issue_type_schemes(client)))
     if wanted & {"field", "field_context", "field_option", "field_child_option"}:
-        reads.append(_read_fields(client))
+        reads.append(_shaped(client, "field", _read_fields(client)))
     if wanted & {"project", "component", "requesttype", "queue", "portal_group", *_PRIVATE}:
-        reads.append(_read_projects(client, wanted, projects))
+        reads.append(_shaped(client, "project", _read_projects(client, wanted, projects)))
     return [record for found in await asyncio.gather(*reads) for record in found]
+
+
+def _shaped(
+    client: HttpClient, kind: str, read: Awaitable[list[Record]]
+) -> Awaitable[list[Record]]:
+    """``read``, with an answer of another shape than Jira documents said as such."""
+    return read_shaped(client, _READ_WHAT[kind], read)
+
+
+#: What each read of :func:`read_site` reads, as its error says.
+_READ_WHAT = {
+    "group": "the groups",
+    "organization": "the organizations",
+    "issuetype": "the issue types",
+    "priority": "the priorities",
+    "status": "the statuses",
+    "workflow": "the workflows and workflow schemes",
+    "issuetypescheme": "the issue type schemes",
+    "field": "the custom fields, their contexts and options",
+    "project": "the projects and what each holds (components, request types, queues, portal "
+    "groups, calendars, SLA metrics)",
+}
 
 
 async def _read_contexts(client: HttpClient, field_id: str) -> list[Record]:

@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from usm_config.http import HttpClient, HttpError, HttpStatusError, NotFoundError
+from usm_config.http import HttpClient, HttpError, HttpStatusError, NotFoundError, answer_id
 from usm_config.write_tables import Creator, Deleter, Updater
 from usm_jsm import client as api
 from usm_jsm import parse, private
@@ -39,19 +39,12 @@ SCHEME_IN_USE_HINT = (
 )
 
 
-def _id(answer: Any, *names: str) -> str:
-    for name in names:
-        if isinstance(answer, dict) and answer.get(name) not in (None, ""):
-            return str(answer[name])
-    raise ValueError(f"the answer names no id ({', '.join(names)})")
-
-
 async def _create_plain(kind: str, client: HttpClient, fields: dict[str, Any]) -> str:
-    return _id(await api.create_plain(client, kind, fields), "id", "groupId")
+    return answer_id(await api.create_plain(client, kind, fields), "id", "groupId")
 
 
 async def _create_status(client: HttpClient, fields: dict[str, Any]) -> str:
-    return _id(await api.create_status(client, fields), "id")
+    return answer_id(await api.create_status(client, fields), "id")
 
 
 async def _update_status(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -110,7 +103,7 @@ async def _scheme_body(client: HttpClient, fields: dict[str, Any]) -> dict[str, 
 
 async def _create_workflow_scheme(client: HttpClient, fields: dict[str, Any]) -> str:
     body = await _scheme_body(client, fields)
-    return _id(await api.write(client, "POST", f"{api.API}/workflowscheme", body), "id")
+    return answer_id(await api.write(client, "POST", f"{api.API}/workflowscheme", body), "id")
 
 
 async def _update_workflow_scheme(
@@ -197,7 +190,7 @@ async def _create_issue_type_scheme(client: HttpClient, fields: dict[str, Any]) 
         "issueTypeIds": [str(i) for i in fields.get("issueTypes") or []],
     }
     answer = await api.write(client, "POST", f"{api.API}/issuetypescheme", body)
-    return _id(answer, "issueTypeSchemeId", "id")
+    return answer_id(answer, "issueTypeSchemeId", "id")
 
 
 async def _update_issue_type_scheme(
@@ -249,7 +242,7 @@ async def _create_project(client: HttpClient, fields: dict[str, Any]) -> str:
         "assigneeType": "UNASSIGNED",
     }
     # The answer holds only id, key and self (jira.md §1.6); the schemes are set next.
-    project_id = _id(await api.write(client, "POST", f"{api.API}/project", body), "id")
+    project_id = answer_id(await api.write(client, "POST", f"{api.API}/project", body), "id")
     await _associate(client, project_id, fields)
     if fields.get(OWNER):
         await api.mark_project(client, project_id, str(fields[OWNER]))
@@ -285,7 +278,7 @@ async def _create_component(client: HttpClient, fields: dict[str, Any]) -> str:
         "project": await _project_key(client, str(fields["project"])),
         "assigneeType": "PROJECT_DEFAULT",
     }
-    return _id(await api.create_plain(client, "component", body), "id")
+    return answer_id(await api.create_plain(client, "component", body), "id")
 
 
 async def _update_component(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -307,7 +300,7 @@ async def _create_context(client: HttpClient, fields: dict[str, Any]) -> str:
         "projectIds": [str(fields["project"])] if fields.get("project") else [],
     }
     answer = await api.write(client, "POST", f"{api.API}/field/{field_id}/context", body)
-    return parse.composite(field_id, _id(answer, "id"))
+    return parse.composite(field_id, answer_id(answer, "id"))
 
 
 async def _update_context(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -343,7 +336,7 @@ async def _add_option(client: HttpClient, context_id: str, option: dict[str, Any
         client, "POST", f"{_context_path(context_id)}/option", {"options": [option]}
     )
     created = (answer or {}).get("options") or []
-    return parse.composite(context_id, _id(created[0] if created else {}, "id"))
+    return parse.composite(context_id, answer_id(created[0] if created else {}, "id"))
 
 
 async def _create_option(client: HttpClient, fields: dict[str, Any]) -> str:
@@ -387,7 +380,7 @@ async def _create_request_type(client: HttpClient, fields: dict[str, Any]) -> st
     answer = await api.write_experimental(
         client, "POST", f"{api.JSM}/servicedesk/{desk}/requesttype", body
     )
-    return parse.composite(_id(answer, "serviceDeskId"), _id(answer, "id"))
+    return parse.composite(answer_id(answer, "serviceDeskId"), answer_id(answer, "id"))
 
 
 async def _delete_request_type(client: HttpClient, target_id: str) -> None:

@@ -330,13 +330,22 @@ class ServiceNowAdapter:
 
 
 def _outcome(write: Write, answer: api.BatchAnswer, client: HttpClient) -> WriteOutcome:
+    if answer.uncertain:
+        return WriteOutcome(error="the batch answer does not say", uncertain=True)
     if answer.status == 0 or answer.status in RETRYABLE:
         return WriteOutcome(error=f"HTTP {answer.status or 'not serviced'}", retryable=True)
     if write.action == "delete" and answer.status in (200, 204, 404):
         return WriteOutcome(target_id=write.target_id)
-    result = answer.payload.get("result") if isinstance(answer.payload, dict) else None
-    if answer.status in (200, 201) and isinstance(result, dict) and result.get("sys_id"):
-        return WriteOutcome(target_id=str(result["sys_id"]))
+    if answer.status in (200, 201):
+        # Carried out: an update's record is the one it was sent to; a create's answer must
+        # name a new sys_id, or the record is looked up by its key.
+        if write.target_id is not None:
+            return WriteOutcome(target_id=write.target_id)
+        result = answer.payload.get("result") if isinstance(answer.payload, dict) else None
+        sys_id = result.get("sys_id") if isinstance(result, dict) else None
+        if api.is_new_sys_id(sys_id):
+            return WriteOutcome(target_id=sys_id)
+        return WriteOutcome(error="the answer names no new sys_id", uncertain=True)
     detail = answer.payload.get("error") if isinstance(answer.payload, dict) else answer.payload
     # Mask before cutting, so no prefix of a secret survives the cut.
     return WriteOutcome(error=client.redact(f"HTTP {answer.status}: {json.dumps(detail)}")[:300])

@@ -26,6 +26,7 @@ import base64
 import functools
 import json
 import logging
+import re
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from usm_config.http import (
     HttpStatusError,
     NotFoundError,
     PermissionDeniedError,
+    read_shaped,
     total_count_header,
 )
 
@@ -184,6 +186,15 @@ async def read_queries(
     """:func:`read_tables` for ``(table, fields, encoded filter)`` queries, several of which
     may read one table (a filter too long for one request line, split): ``{table: rows}``,
     the rows of a table's queries in their order. A row two of them match comes twice."""
+    tables = ", ".join(sorted({table for table, _, _ in queries}))
+    return await read_shaped(client, tables, _read_queries(client, queries, keep))
+
+
+async def _read_queries(
+    client: HttpClient,
+    queries: Sequence[tuple[str, tuple[str, ...], str]],
+    keep: Callable[[str, dict[str, Any]], Any],
+) -> dict[str, list[Any]]:
     reads = [_TableRead(table, fields, _query(where)) for table, fields, where in queries]
     use_batch = batch_available(client)
     while wanted := [(read, offset) for read in reads for offset in read.wanted()]:
@@ -319,6 +330,15 @@ def _sub_request_body(item: Mapping[str, Any], table: str) -> bytes:
         raise ServiceNowError(f"reading {table}: the batch answer's body is not base64") from None
 
 
+def _http_status(value: Any) -> int | None:
+    """An HTTP status as a sub-response states it (a number, or its digits), else None."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if type(value) is int and 100 <= value <= 599:
+        return value
+    return None
+
+
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
@@ -330,7 +350,14 @@ def _result_list(payload: Any, table: str) -> list[dict[str, Any]]:
     result = payload.get("result") if isinstance(payload, dict) else None
     if not isinstance(result, list):
         raise ServiceNowError(f"reading {table}: the answer holds no result list")
-    return [row for row in result if isinstance(row, dict)]
+    for row in result:
+        if not isinstance(row, dict):
+            # A row left out would be planned as missing, and created a second time.
+            raise ServiceNowError(
+                f"reading {table}: the answer's result list holds {type(row).__name__} "
+                "where the Table API returns rows as objects"
+            )
+    return result
 
 
 async def query_table(
@@ -343,14 +370,30 @@ async def query_table(
 async def create_record(
     client: HttpClient, table: str, values: Mapping[str, Any], fields: Sequence[str]
 ) -> dict[str, Any]:
-    """POST one record; returns the stored row (owned fields and sys_id)."""
+    """POST one record; returns the stored row (owned fields and sys_id). An answer that
+    names no new record may follow a create that happened: :class:`UncertainWriteError`."""
     response = await client.request(
         "POST",
         CREATE_PATH.format(table=table),
         params=_write_params(fields),
         json=dict(values),
     )
-    return _result_record(client.write_answer(response), table)
+    try:
+        row = _result_record(client.write_answer(response), table)
+        if not is_new_sys_id(row["sys_id"]):
+            raise ServiceNowError(f"writing {table}: the answer's sys_id is not a new record's")
+    except ServiceNowError as exc:
+        raise client.uncertain_write(response, exc) from None
+    return row
+
+
+def is_new_sys_id(value: Any) -> bool:
+    """Whether ``value`` is a sys_id ServiceNow gives a record it creates: 32 lowercase hex
+    digits. (Out-of-box records may have others, such as the global scope's ``global``.)"""
+    return isinstance(value, str) and _NEW_SYS_ID.fullmatch(value) is not None
+
+
+_NEW_SYS_ID = re.compile(r"[0-9a-f]{32}")
 
 
 async def update_record(
@@ -373,10 +416,13 @@ async def delete_record(client: HttpClient, table: str, sys_id: str) -> None:
 
 @dataclass(frozen=True)
 class BatchAnswer:
-    """One sub-response of a Batch API call: ``status`` 0 means it was not serviced."""
+    """One sub-response of a Batch API call: ``status`` 0 means it was not serviced, and
+    ``uncertain`` that the answer does not say whether it was (it lists the sub-request
+    neither as serviced nor as unserviced, or its body cannot be read)."""
 
     status: int
     payload: Any = None
+    uncertain: bool = False
 
 
 async def batch_write(
@@ -401,22 +447,31 @@ async def batch_write(
         _without_batch(client, exc.status)
         return [await write_one(client, *request) for request in requests]
     try:
-        served = _serviced(client.write_answer(response), "writing")
+        answer = client.write_answer(response)
+        served = _serviced(answer, "writing")
     except ServiceNowError as exc:
         raise client.uncertain_write(response, exc) from None
+    # Sub-requests the batch's time quota left out are listed as not executed (servicenow.md
+    # §1.9) and may be sent again; one the answer lists nowhere may have been carried out.
+    unserviced = answer.get("unserviced_requests")
+    not_run = {str(i) for i in unserviced} if isinstance(unserviced, list) else set()
     answers = []
     for index in range(len(requests)):
         item = served.get(str(index))
         if item is None:
-            answers.append(BatchAnswer(0))
+            answers.append(BatchAnswer(0, uncertain=str(index) not in not_run))
             continue
-        status = _int_or_none(item.get("status_code")) or 0
+        status = _http_status(item.get("status_code"))
+        if status is None:
+            # Serviced, with no status that can be read: it may have been carried out.
+            answers.append(BatchAnswer(0, uncertain=True))
+            continue
         try:
             raw = base64.b64decode(item.get("body") or "", validate=True)
             payload = json.loads(raw) if raw else None
         except (TypeError, ValueError):
             # An answer we cannot read says nothing about the write: settle it on its own.
-            answers.append(BatchAnswer(0))
+            answers.append(BatchAnswer(0, uncertain=True))
             continue
         answers.append(BatchAnswer(status, payload))
     return answers

@@ -26,11 +26,18 @@ def _id(value: Any) -> str:
 
 def _live(rows: Iterable[Any]) -> Iterable[dict[str, Any]]:
     for row in rows:
-        if not isinstance(row, dict) or row.get("archived") is True:
+        if not isinstance(row, dict):
+            # Left out, the row would be planned as missing and created a second time.
+            raise ValueError(f"a row is {_json_kind(row)} where TOPdesk documents objects")
+        if row.get("archived") is True:
             continue
         if str(row.get("status") or "").lower() == "archived":
             continue
         yield row
+
+
+def _json_kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
 
 
 def _record(kind: str, row: Mapping[str, Any], fields: dict[str, JsonValue]) -> Record:

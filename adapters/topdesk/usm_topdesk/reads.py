@@ -16,7 +16,13 @@ from typing import Any
 
 from usm_config.aio import gather_bounded
 from usm_config.engine.records import Record
-from usm_config.http import HttpClient, HttpStatusError, NotFoundError, PermissionDeniedError
+from usm_config.http import (
+    HttpClient,
+    HttpStatusError,
+    NotFoundError,
+    PermissionDeniedError,
+    read_shaped,
+)
 from usm_topdesk import client as api
 from usm_topdesk.kinds import WRITTEN
 from usm_topdesk.parse import (
@@ -168,9 +174,9 @@ async def read_tenant(
     services than one request lists (the rows that request answers are all kept)."""
     out = await reach(client)
     wanted = {k for k in kinds if MODULES.get(k) not in out.unreachable}
-    jobs: list[Callable[[], Awaitable[list[Record]]]] = []
+    jobs: list[tuple[str, Job]] = []
 
-    def plain(kind: str) -> Callable[[], Awaitable[list[Record]]]:
+    def plain(kind: str) -> Job:
         name, parser = PLAIN[kind]
 
         async def job() -> list[Record]:
@@ -185,13 +191,31 @@ async def read_tenant(
             if r.kind in wanted
         ]
 
-    jobs += [_guarded({kind}, plain(kind)) for kind in sorted(wanted & PLAIN.keys())]
+    jobs += [(kind, _guarded({kind}, plain(kind))) for kind in sorted(wanted & PLAIN.keys())]
     if wanted & {"category", "subcategory"}:
-        jobs.append(_guarded(wanted & {"category", "subcategory"}, categories))
+        jobs.append(("category", _guarded(wanted & {"category", "subcategory"}, categories)))
     if wanted & {"knowledge_folder", "knowledge_item"}:
-        jobs.append(lambda: _knowledge(client, wanted))
+        jobs.append(("knowledge_folder", lambda: _knowledge(client, wanted)))
     if "service_level" in wanted:
-        jobs.append(_guarded({"service_level"}, lambda: _service_levels(client, sla_services)))
+        jobs.append(
+            (
+                "service_level",
+                _guarded({"service_level"}, lambda: _service_levels(client, sla_services)),
+            )
+        )
 
-    found = await gather_bounded((job() for job in jobs), client.parallelism)
+    found = await gather_bounded(
+        (read_shaped(client, _what(kind), job()) for kind, job in jobs), client.parallelism
+    )
     return [record for records in found for record in records]
+
+
+def _what(kind: str) -> str:
+    """What the read of ``kind`` reads, as its error says: the list and its API path."""
+    if kind in PLAIN:
+        return f"{kind} ({api.LISTS[PLAIN[kind][0]].path})"
+    return {
+        "category": "the categories (/incidents/categories)",
+        "knowledge_folder": "the knowledge base (/folders, /knowledgeItems)",
+        "service_level": "the SLA services (/incidents/slas)",
+    }[kind]

@@ -16,19 +16,13 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from usm_config.http import HttpClient, UncertainWriteError
+from usm_config.http import HttpClient, UncertainWriteError, answer_id
 from usm_config.write_tables import Creator, Deleter, Updater
 from usm_topdesk import client as api
 from usm_topdesk import reads
 from usm_topdesk.client import API, KB
 from usm_topdesk.mapping import TASKS
 from usm_topdesk.values import OWNER, folder_language, owner_link
-
-
-def _id(answer: Any, where: str) -> str:
-    if isinstance(answer, dict) and answer.get("id"):
-        return str(answer["id"])
-    raise ValueError(f"TOPdesk's answer to {where} names no id")
 
 
 @dataclass(frozen=True)
@@ -81,7 +75,7 @@ async def _create(
             raise
         return found
     if status < 300:
-        return _id(answer, f"POST {path}")
+        return answer_id(answer, "id")
     if api.is_duplicate(status, answer):
         found = await lookup.find(client)
         if found is None:
