@@ -67,6 +67,9 @@ class MemoryTool:
         self.unwritten_on_lost_create: tuple[str, ...] = ()
         """Fields a create whose response is lost leaves unwritten: the tool made the record,
         the steps that write these after it never ran."""
+        self.missed_by_listings: set[str] = set()
+        """Ids a listing leaves out (a row skipped by a list that shifted while it was read)
+        though a look-up by key finds them."""
         self.unreadable_create_answers: list[bool] = []
         """Answers of the next creates that are JSON of another shape than documented: each
         says whether the tool made the record all the same."""
@@ -114,7 +117,12 @@ class MemoryAdapter:
         return Record(kind=kind, key=(), fields=fields, target_id=target_id)
 
     async def read(self, client: HttpClient, kinds: Sequence[str]) -> list[Record]:
-        return [self._record(k, i) for k in kinds for i in sorted(self.tool.tables[k])]
+        return [
+            self._record(k, i)
+            for k in kinds
+            for i in sorted(self.tool.tables[k])
+            if i not in self.tool.missed_by_listings
+        ]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
         return [

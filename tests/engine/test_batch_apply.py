@@ -72,6 +72,23 @@ def test_items_whose_outcome_is_uncertain_are_looked_up_not_created_again(
     assert harness.plan(DESIRED).changes == ()
 
 
+def test_records_a_listing_missed_are_looked_up_outside_the_batches(tmp_path: Path) -> None:
+    """Managed records a listing missed are looked up by key one by one, not created blind
+    in a batch."""
+    harness, _ = batch_harness(tmp_path)
+    harness.apply(DESIRED)
+    missed = {i for i, row in harness.tool.tables["group"].items() if row["name"] in ("g1", "g5")}
+    harness.tool.missed_by_listings = missed
+    result = harness.apply(DESIRED)
+    assert not result.failed
+    assert result.recovered_creates == 2
+    assert sorted(row["name"] for row in harness.tool.tables["group"].values()) == [
+        f"g{i}" for i in range(7)
+    ]
+    harness.tool.missed_by_listings = set()
+    assert harness.plan(DESIRED).changes == ()
+
+
 def test_refused_item_fails_and_stops_before_the_next_level(tmp_path: Path) -> None:
     """A refused write is reported; later levels are not attempted."""
     harness, adapter = batch_harness(tmp_path)

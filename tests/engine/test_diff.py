@@ -5,6 +5,7 @@ from __future__ import annotations
 from memory_harness import Harness
 from memory_tool import group, item
 
+from usm_config.engine.diff import GONE_REASON
 from usm_config.engine.plan import Action
 
 
@@ -122,6 +123,27 @@ def test_record_deleted_behind_our_back_is_created_again(harness: Harness) -> No
     assert "gone" in change.reason
 
 
+def test_a_managed_record_a_listing_missed_is_looked_up_not_created_twice(
+    harness: Harness,
+) -> None:
+    """A listing can leave out a row (an offset-paged list that shifted while it was read, a
+    search index behind its writes): the plan says the record is gone, and the apply looks
+    it up by key before it creates it."""
+    desired = [group("desk", uid="g:desk"), group("ops", uid="g:ops")]
+    harness.apply(desired)
+    (missed,) = [i for i, row in harness.tool.tables["group"].items() if row["name"] == "desk"]
+    harness.tool.missed_by_listings = {missed}
+    (change,) = harness.plan(desired).changes
+    assert (change.action, change.reason) == (Action.CREATE, GONE_REASON)
+    writes = harness.tool.writes
+    result = harness.apply(desired)
+    assert (result.failed, result.recovered_creates) == ([], 1)
+    assert harness.tool.writes == writes  # found: nothing written
+    assert len(harness.tool.tables["group"]) == 2
+    harness.tool.missed_by_listings = set()
+    assert harness.plan(desired).changes == ()
+
+
 def test_lost_create_response_does_not_duplicate(harness: Harness) -> None:
     """After a lost response the engine finds the record by key instead of creating again."""
     harness.tool.lose_next_create_responses = 2
@@ -168,10 +190,9 @@ def test_a_create_whose_answer_cannot_be_read_and_made_nothing_fails_saying_why(
     ((change, message),) = result.failed
     assert change.address == "group[a]"
     assert message.startswith(
-        "group[a]: the answer to its create is not shaped as the tool's API documents (a value "
-        "lacks 'id' (at engine/memory_tool.py:"
+        "group[a]: the create failed: a value lacks 'id' (at engine/memory_tool.py:"
     )
-    assert "the tool holds no record of this key" in message
+    assert "; the tool holds no record of this key, so nothing was created;" in message
     assert harness.tool.tables["group"] == {}
     assert harness.tool.writes == 1
 

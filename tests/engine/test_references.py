@@ -143,3 +143,12 @@ def test_a_list_element_pointing_nowhere_fails_that_change(harness: Harness) -> 
         "item[laptop]: field 'watchers' refers to group[nowhere], which does not exist in the "
         "target"
     )
+
+
+def test_a_record_listed_twice_is_kept_once() -> None:
+    """An offset-paged list that shifted while it was read serves a row on two pages: one
+    record, not a duplicate key."""
+    desk = Record(kind="group", key=(), fields={"name": "desk", "email": ""}, target_id="g1")
+    other = Record(kind="group", key=(), fields={"name": "ops", "email": ""}, target_id="g2")
+    live = resolve_live_references([desk, other, desk], KINDS)
+    assert [(r.target_id, r.key) for r in live] == [("g1", ("desk",)), ("g2", ("ops",))]

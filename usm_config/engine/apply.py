@@ -19,7 +19,7 @@ from itertools import groupby
 from typing import Any
 
 from usm_config.engine.contract import RecordIO, SupportsBatchWrites, Write, WriteOutcome
-from usm_config.engine.diff import NOT_CREATED
+from usm_config.engine.diff import GONE_REASON, NOT_CREATED
 from usm_config.engine.interrupt import StopRequest
 from usm_config.engine.journal import Journal
 from usm_config.engine.lock import Lock
@@ -104,8 +104,14 @@ class Applier:
             if batching and len(level) > 1:
                 assert isinstance(self.adapter, SupportsBatchWrites)
                 size = max(1, self.adapter.batch_size)
+                # A record gone from the read is looked up before its create: one by one.
+                looked = [c for c in level if c.reason == GONE_REASON]
+                level = [c for c in level if c.reason != GONE_REASON]
                 chunks = [level[i : i + size] for i in range(0, len(level), size)]
-                await asyncio.gather(*(self._batch(chunk) for chunk in chunks))
+                await asyncio.gather(
+                    *(self._batch(chunk) for chunk in chunks),
+                    *(self._guarded(change) for change in looked),
+                )
             else:
                 await asyncio.gather(*(self._guarded(change) for change in level))
             if self.result.failed:
@@ -239,6 +245,7 @@ class Applier:
         await self.journal.durable()
         target_id: str | None
         if change.action == Action.CREATE:
+            look_first = look_first or change.reason == GONE_REASON
             target_id = await self._create(change, look_first=look_first)
         elif change.action in (Action.UPDATE, Action.ADOPT):
             target_id = change.target_id
@@ -299,16 +306,17 @@ class Applier:
 
     async def _unreadable_create(self, change: Change, exc: Exception) -> str:
         """The id of the record a create whose answer could not be read made, found by its
-        key; an :class:`ApplyError` saying what was wrong with the answer when none is."""
+        key; an :class:`ApplyError` saying what went wrong when none is (an adapter's own
+        ``ValueError`` before it sent anything ends the same way, after one look-up)."""
         problem = shape_problem(exc)
         log.debug("%s: the create's answer could not be read (%s)", change.address, problem)
         found = await self._find(change)
         if found is not None:
             return await self._recovered(change, found)
         raise ApplyError(
-            f"{change.address}: the answer to its create is not shaped as the tool's API "
-            f"documents ({problem}), and the tool holds no record of this key; check that the "
-            "target's URL reaches the tool itself (not a proxy)"
+            f"{change.address}: the create failed: {problem}; the tool holds no record of "
+            "this key, so nothing was created; where the tool's answer is not shaped as its "
+            "API documents, check that the target's URL reaches the tool itself (not a proxy)"
         )
 
     async def _create(self, change: Change, *, look_first: bool = False) -> str:

@@ -43,6 +43,10 @@ from usm_config.engine.records import (
 #: Why a plan takes over a live record: one it did not create, or one an interrupted apply did.
 ADOPTED_REASON = "an unmanaged record with the same key exists; taking it over"
 RESUMED_REASON = "created by an interrupted apply; taking it over"
+#: A record the lock file names that the read did not find. The apply looks it up by key
+#: before it creates it: a listing can miss a row (an offset-paged list that shifted while it
+#: was read, a search index behind its writes), and a blind create would make a second one.
+GONE_REASON = "managed record is gone from the target; it is created again"
 #: Why a plan takes over a live record whose key differs from the blueprint's only in case, in a
 #: kind the tool names without regard to case (``KindSpec.keys_ignore_case``).
 ADOPTED_IN_ANOTHER_CASE = (
@@ -291,7 +295,7 @@ def compute_changes(
             reason = "not present in the target"
             origin = Origin.BLUEPRINT
             if entry is not None:
-                reason = "managed record is gone from the target; it is created again"
+                reason = GONE_REASON
                 origin = Origin.DRIFT
             marked = {spec.marker: owner_marker} if spec.marker and owner_marker else {}
             changes.append(

@@ -149,16 +149,24 @@ def resolve_live_references(
 
     Kinds are resolved in dependency order, so a key that contains a reference is computed
     after the record it points at. Records of kinds the adapter does not declare pass through.
-    Each raw record is let go once resolved: what the caller does not keep of ``records`` is
-    freed as the resolution goes, not held beside the resolved copies to the end.
+    A record listed twice (same kind and id: an offset-paged list that shifted while it was
+    read serves a row on two pages) is kept once, so it is never taken for a duplicate. Each
+    raw record is let go once resolved: what the caller does not keep of ``records`` is freed
+    as the resolution goes, not held beside the resolved copies to the end.
     """
     levels = kind_levels(kinds)
     index = References(folded_kinds(kinds))
     resolved: list[Record] = []
+    seen: dict[str, set[str]] = {}  # kind → ids resolved
     ordered = sorted(records, key=lambda r: levels.get(r.kind, 0))
     del records
     for position, record in enumerate(ordered):
         ordered[position] = _RESOLVED
+        if record.target_id:
+            ids = seen.setdefault(record.kind, set())
+            if record.target_id in ids:
+                continue
+            ids.add(record.target_id)
         spec = kinds.get(record.kind)
         if spec is None:
             resolved.append(record)

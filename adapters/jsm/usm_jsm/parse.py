@@ -286,9 +286,11 @@ def parse_workflow_schemes(rows: Iterable[Row], workflows: Iterable[Record]) -> 
 def parse_issue_type_schemes(schemes: Iterable[Row], items: Iterable[Row]) -> list[Record]:
     """``GET /rest/api/3/issuetypescheme`` values, each with the ids of its issue types from
     ``…/issuetypescheme/mapping``."""
-    members: dict[str, list[str]] = {}
+    # A scheme holds an issue type once; a mapping served on two pages (the list shifted
+    # while it was read) must not make it look changed.
+    members: dict[str, dict[str, None]] = {}
     for row in items:
-        members.setdefault(str(row["issueTypeSchemeId"]), []).append(str(row["issueTypeId"]))
+        members.setdefault(str(row["issueTypeSchemeId"]), {})[str(row["issueTypeId"])] = None
     return [
         _record(
             "issuetypescheme",
@@ -388,10 +390,13 @@ def parse_portal_groups(
     out = []
     for group in groups:
         group_id = str(group["id"])
+        # By request type id: a request type served on two pages is one member.
         members = sorted(
-            _text(rt.get("name"))
-            for rt in request_types
-            if group_id in {str(g) for g in rt.get("groupIds") or []}
+            {
+                str(rt.get("id")): _text(rt.get("name"))
+                for rt in request_types
+                if group_id in {str(g) for g in rt.get("groupIds") or []}
+            }.values()
         )
         out.append(
             _record(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -166,3 +167,22 @@ def test_workflow_transitions_are_named_by_status_not_by_server_order() -> None:
         {"name": "Done", "properties": {}},
         {"name": "Open", "properties": {}},
     ]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_rows_served_twice_parse_as_served_once(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An offset-paged list that shifts while it is read serves a row on two pages. The
+    engine keeps one record per id; what a record gathers from rows (a scheme's issue types)
+    must not count the row twice either."""
+    once = _dump(CASES[name]())
+    served = values
+
+    def twice(spec: str, path: str) -> list[Any]:
+        rows = served(spec, path)
+        return rows + rows
+
+    monkeypatch.setattr(sys.modules[__name__], "values", twice)
+    kept: dict[tuple[str, str | None], Record] = {}
+    for record in CASES[name]():
+        kept.setdefault((record.kind, record.target_id), record)
+    assert _dump(list(kept.values())) == once
