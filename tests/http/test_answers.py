@@ -38,8 +38,10 @@ def test_rows_of_the_documented_shape_are_read() -> None:
     ("rows", "said"),
     [
         ([{"id": 1}, {"name": "x"}], "a value lacks 'id'"),
-        ([1, 2, 3], "'int' object is not subscriptable"),
-        (None, "'NoneType' object is not iterable"),
+        ([1, 2, 3], "a number where the API documents an object or a list"),
+        (None, "null where the API documents a list"),
+        ([[1]], "a list where the API documents an object"),
+        (["x"], "a text where the API documents an object"),
     ],
 )
 def test_another_shape_says_what_was_read_what_was_wrong_and_where(rows: Any, said: str) -> None:

@@ -10,6 +10,7 @@ stopped, so the command ends with exit 1 and a message instead of an internal er
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Awaitable
 from pathlib import Path
@@ -34,12 +35,40 @@ SHAPE_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+#: How Python names a JSON value's type in an AttributeError or TypeError, and the JSON word.
+_PYTHON_TYPE = re.compile(r"'(\w+)' object (has no attribute|is not subscriptable|is not iterable)")
+#: A list or a text indexed by a member's name: "list indices must be integers or slices".
+_INDEXED = re.compile(r"(list|str)(?:ing)? indices must be integers")
+_EXPECTED = {
+    "has no attribute": "an object",
+    "is not subscriptable": "an object or a list",
+    "is not iterable": "a list",
+}
+_JSON_KIND = {
+    "int": "a number",
+    "float": "a number",
+    "str": "a text",
+    "bool": "true or false",
+    "NoneType": "null",
+    "list": "a list",
+    "dict": "an object",
+}
+
+
 def shape_problem(exc: BaseException) -> str:
     """What went wrong, in words, and the line of code where the reading stopped."""
+    said = str(exc) or type(exc).__name__
     if isinstance(exc, KeyError):
         said = f"a value lacks {exc.args[0]!r}" if exc.args else "a value lacks a member"
-    else:
-        said = str(exc) or type(exc).__name__
+    elif isinstance(exc, (AttributeError, TypeError)):
+        # "'int' object has no attribute 'get'": in the answer's own terms.
+        indexed = _INDEXED.match(said)
+        found = _PYTHON_TYPE.match(said)
+        if indexed:
+            said = f"{_JSON_KIND[indexed.group(1)]} where the API documents an object"
+        elif found and found.group(1) in _JSON_KIND:
+            expected = _EXPECTED[found.group(2)]
+            said = f"{_JSON_KIND[found.group(1)]} where the API documents {expected}"
     frames = traceback.extract_tb(exc.__traceback__)
     if not frames:
         return said
