@@ -85,7 +85,7 @@ class TopdeskAdapter:
     # ------------------------------------------------------------------------- writing
 
     async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
-        """Create one record (an existing one with the same name is adopted)."""
+        """Create one record (one TOPdesk says exists is refused: plan again to adopt it)."""
         return await _WRITES.create_record(client, kind, fields)
 
     async def update(

@@ -6,7 +6,10 @@ items with their translations; archived, never deleted). usm-config never delete
 "delete" archives, with the first archiving reason where TOPdesk asks for one.
 
 A create that TOPdesk refuses because the record exists (``duplicate_value``, 409, or a 400
-"already exists") adopts the existing record: the function returns its id.
+"already exists") fails with a message to plan again: the plan saw no such record, so it was
+made since, and taking it over here would keep that out of the plan (and the lock file would
+call it created, so a prune would archive a record usm-config did not make). The next plan
+adopts it in plain sight.
 """
 
 from __future__ import annotations
@@ -62,7 +65,8 @@ async def _create(
     *,
     more_steps: bool = False,
 ) -> str:
-    """POST ``body`` and return the new id; a duplicate adopts the existing record.
+    """POST ``body`` and return the new id; a duplicate is refused with how to go on (see
+    the module docstring).
 
     A lost answer (:class:`UncertainWriteError`) goes to the engine, which looks before it
     creates again; with ``more_steps`` (task flags or a translation follow the create) the
@@ -77,10 +81,13 @@ async def _create(
     if status < 300:
         return answer_id(answer, "id")
     if api.is_duplicate(status, answer):
-        found = await lookup.find(client)
-        if found is None:
-            raise api.refuse(status, "POST", path, answer)
-        return found
+        raise api.TopdeskRefused(
+            status,
+            "POST",
+            path,
+            f"{api.error_text(answer)}; TOPdesk holds this record since the plan was made: "
+            "plan again, and the plan takes it over",
+        )
     raise api.refuse(status, "POST", path, answer)
 
 

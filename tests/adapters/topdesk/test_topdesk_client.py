@@ -127,14 +127,20 @@ def test_duplicates_are_recognised_in_every_envelope(
 
 
 @respx.mock
-def test_a_department_that_exists_is_adopted() -> None:
+def test_a_department_made_since_the_plan_is_refused_to_be_adopted_by_the_next_plan() -> None:
+    """The plan saw no "Finance": taken over here, the adoption would be in no plan and the
+    lock file would call the department created."""
     post = respx.post(f"{API}/departments").respond(
         400, json=[{"message": "Department with name 'Finance' already exists."}]
     )
-    respx.get(f"{API}/departments").respond(200, json=[{"id": "d-1", "name": "finance"}])
     fields = {"name": "Finance", "owner": "gemeente-lindeveen-ict"}
-    found = run_client(BASE, lambda c: writes.CREATE["department"](c, fields))
-    assert found == "d-1"
+    with pytest.raises(api.TopdeskRefused) as refused:
+        run_client(BASE, lambda c: writes.CREATE["department"](c, fields))
+    assert str(refused.value) == (
+        "TOPdesk refused POST /tas/api/departments (HTTP 400): Department with name 'Finance' "
+        "already exists.; TOPdesk holds this record since the plan was made: plan again, and "
+        "the plan takes it over"
+    )
     sent = json.loads(post.calls[0].request.content)
     # the link marks the blueprint that owns the department (usm_config.engine.ownership)
     link = {"id": "usm-config/gemeente-lindeveen-ict", "type": api.EXTERNAL_LINK}
@@ -329,10 +335,9 @@ def test_unreadable_kinds_are_never_requested() -> None:
 
 
 @respx.mock
-def test_an_existing_operator_group_is_found_with_a_fiql_query() -> None:
-    respx.post(f"{API}/operatorgroups").respond(
-        400, json={"errors": [{"errorCode": "duplicate_value", "appliesTo": ["groupName"]}]}
-    )
+def test_a_group_whose_create_answer_is_lost_is_found_with_a_fiql_query() -> None:
+    """Its task flags follow the create, so the adapter looks it up itself and sets them."""
+    respx.post(f"{API}/operatorgroups").mock(side_effect=httpx.RemoteProtocolError("dropped"))
     lookup = respx.get(f"{API}/operatorgroups").respond(
         200, json=[{"id": "g-7", "groupName": 'Desk "A"'}]
     )
