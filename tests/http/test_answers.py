@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from usm_config.http import HttpClient, HttpStatusError, UnexpectedAnswer, read_shaped
+from usm_config.http import HttpClient, HttpStatusError, UnexpectedAnswer, json_kind, read_shaped
 
 SECRET = "s3cr3t-token-value"
 
@@ -75,3 +75,12 @@ def test_http_errors_pass_as_they_are() -> None:
     with pytest.raises(HttpStatusError) as raised:
         _shaped(read())
     assert raised.value is refused
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [(7, "a number"), (1.5, "a number"), ("x", "a text"), (None, "null"), (True, "true or false"),
+     ([], "a list"), ({}, "an object")],
+)  # fmt: skip
+def test_json_kind_names_a_value_in_jsons_words(value: Any, kind: str) -> None:
+    assert json_kind(value) == kind

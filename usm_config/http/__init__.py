@@ -19,7 +19,13 @@ Every public name is importable from ``usm_config.http`` itself.
 """
 
 from usm_config._redact import Redactor
-from usm_config.http.answers import SHAPE_ERRORS, answer_id, read_shaped, shape_problem
+from usm_config.http.answers import (
+    SHAPE_ERRORS,
+    answer_id,
+    json_kind,
+    read_shaped,
+    shape_problem,
+)
 from usm_config.http.auth import (
     AuthConfig,
     BasicAuthConfig,
@@ -140,6 +146,7 @@ __all__ = [
     "build_auth",
     "collect_items",
     "is_lock_conflict",
+    "json_kind",
     "paginate",
     "query_encoded",
     "read_shaped",

@@ -21,7 +21,7 @@ from usm_config.http.errors import HttpError, UnexpectedAnswer
 if TYPE_CHECKING:
     from usm_config.http.client import HttpClient
 
-__all__ = ["SHAPE_ERRORS", "answer_id", "read_shaped", "shape_problem"]
+__all__ = ["SHAPE_ERRORS", "answer_id", "json_kind", "read_shaped", "shape_problem"]
 
 T = TypeVar("T")
 
@@ -53,6 +53,11 @@ _JSON_KIND = {
     "list": "a list",
     "dict": "an object",
 }
+
+
+def json_kind(value: Any) -> str:
+    """What ``value``, decoded from JSON, is, in JSON's words: "a number", "null", …"""
+    return _JSON_KIND.get(type(value).__name__, type(value).__name__)
 
 
 def shape_problem(exc: BaseException) -> str:

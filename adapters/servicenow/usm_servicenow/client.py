@@ -42,6 +42,7 @@ from usm_config.http import (
     HttpStatusError,
     NotFoundError,
     PermissionDeniedError,
+    json_kind,
     read_shaped,
     total_count_header,
 )
@@ -354,7 +355,7 @@ def _result_list(payload: Any, table: str) -> list[dict[str, Any]]:
         if not isinstance(row, dict):
             # A row left out would be planned as missing, and created a second time.
             raise ServiceNowError(
-                f"reading {table}: the answer's result list holds {type(row).__name__} "
+                f"reading {table}: the answer's result list holds {json_kind(row)} "
                 "where the Table API returns rows as objects"
             )
     return result

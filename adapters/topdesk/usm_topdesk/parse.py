@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import JsonValue
 
 from usm_config.engine.records import Record
+from usm_config.http import json_kind
 from usm_topdesk.mapping import TASKS
 from usm_topdesk.values import OWNER, link_owner
 
@@ -28,16 +29,12 @@ def _live(rows: Iterable[Any]) -> Iterable[dict[str, Any]]:
     for row in rows:
         if not isinstance(row, dict):
             # Left out, the row would be planned as missing and created a second time.
-            raise ValueError(f"a row is {_json_kind(row)} where TOPdesk documents objects")
+            raise ValueError(f"a row is {json_kind(row)} where TOPdesk documents objects")
         if row.get("archived") is True:
             continue
         if str(row.get("status") or "").lower() == "archived":
             continue
         yield row
-
-
-def _json_kind(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
 
 
 def _record(kind: str, row: Mapping[str, Any], fields: dict[str, JsonValue]) -> Record:

@@ -442,7 +442,7 @@ def test_a_row_that_is_not_an_object_is_refused_not_left_out() -> None:
         router.post(BATCH).mock(return_value=batch_answer([served("0", rows, total=2)]))
         exc = expect_error(lambda c: api.read_tables(c, {"sys_user_group": ((), "")}))
     assert isinstance(exc, api.ServiceNowError)
-    assert "sys_user_group: the answer's result list holds int where" in str(exc)
+    assert "sys_user_group: the answer's result list holds a number where" in str(exc)
 
 
 def test_a_row_without_a_sys_id_is_an_answer_of_another_shape() -> None:
