@@ -92,7 +92,7 @@ class MemoryTool:
                     raise ValueError(f"{kind}.{name}: {target_id!r} is no {target_kind} id")
 
 
-def _parse_created(answer: Any) -> Record:
+def parse_created(answer: Any) -> Record:
     """What an adapter's parser does with an answer that lacks the documented ``id``."""
     return Record(kind="group", key=(), fields={}, target_id=str(answer["id"]))
 
@@ -142,7 +142,7 @@ class MemoryAdapter:
         if self.tool.unreadable_create_answers:
             if self.tool.unreadable_create_answers.pop(0):
                 self.tool.insert(kind, fields)
-            return _parse_created({"result": 7})
+            return parse_created({"result": 7})
         target_id = self.tool.insert(kind, fields)
         return self._record(kind, target_id)
 

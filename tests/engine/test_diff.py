@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from memory_harness import Harness
-from memory_tool import group, item
+from memory_tool import group, item, parse_created
 
 from usm_config.engine.diff import GONE_REASON
 from usm_config.engine.plan import Action
+from usm_config.engine.records import Record
 
 
 def actions(result: object) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -195,6 +199,25 @@ def test_a_create_whose_answer_cannot_be_read_and_made_nothing_fails_saying_why(
     assert "; the tool holds no record of this key, so nothing was created;" in message
     assert harness.tool.tables["group"] == {}
     assert harness.tool.writes == 1
+
+
+def test_an_update_whose_answer_cannot_be_read_fails_saying_what_and_where(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.apply([group("a", uid="g:a")])
+
+    async def unreadable(*args: Any) -> Record:
+        return parse_created({"result": 7})
+
+    monkeypatch.setattr(harness.adapter, "update", unreadable)
+    result = harness.apply([group("a", email="a@example.org", uid="g:a")])
+    ((change, message),) = result.failed
+    assert change.address == "group[a]"
+    assert message.startswith("a value lacks 'id' (at engine/memory_tool.py:")
+    assert message.endswith(
+        "parse_created); where the tool's answer is not shaped as its API documents, check "
+        "that the target's URL reaches the tool itself (not a proxy)"
+    )
 
 
 def test_records_sharing_a_key_are_reported_and_matched_stably(harness: Harness) -> None:

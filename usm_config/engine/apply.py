@@ -137,7 +137,11 @@ class Applier:
 
     def _fail(self, change: Change, exc: Exception | str) -> None:
         if isinstance(exc, SHAPE_ERRORS):
-            exc = f"the answer is not shaped as the tool's API documents: {shape_problem(exc)}"
+            # An adapter's own ValueError is one of them too: say what, not whose.
+            exc = (
+                f"{shape_problem(exc)}; where the tool's answer is not shaped as its API "
+                "documents, check that the target's URL reaches the tool itself (not a proxy)"
+            )
         message = self.client.redact(str(exc))
         log.debug("change %s failed: %s", change.address, message)
         self.result.failed.append((change, message))
