@@ -22,6 +22,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from usm_config.sandbox.held import headers_without_length, held_response
 from usm_config.sandbox.requestlog import (
     LOGGED_BODY_EXTENSION,
     SUBREQUESTS_EXTENSION,
@@ -163,26 +164,9 @@ class FaultInjectionMiddleware:
 
     async def _maybe_drop(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the app with its response held back; lose it if the write succeeded."""
-        start: Message | None = None
-        chunks: list[bytes] = []
-
-        async def hold(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, hold)
-        if start is None:
-            raise RuntimeError("the app returned without starting a response")
+        start, body = await held_response(self.app, scope, receive)
         status: int = start["status"]
-        body = b"".join(chunks)
-        headers = [
-            (name, value)
-            for name, value in start.get("headers", [])
-            if name.lower() != b"content-length"
-        ]
+        headers = headers_without_length(start)
         if not 200 <= status < 300:
             headers.append((b"content-length", str(len(body)).encode()))
             await send({**start, "headers": headers})

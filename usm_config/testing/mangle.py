@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from usm_config.sandbox.held import headers_without_length, held_response
 
 __all__ = ["MangledAnswers", "mangled"]
 
@@ -61,33 +63,13 @@ class MangledAnswers:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start: Message | None = None
-        chunks: list[bytes] = []
-
-        async def collect(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-                return
-            if message["type"] != "http.response.body":
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            assert start is not None
-            body = b"".join(chunks)
-            changed = mangled(body)
-            if changed is not None:
-                self.seen += 1
-                if self.seen == self.nth:
-                    self.mangled = f"{scope['method']} {scope['path']}"
-                    body = changed
-            headers = [
-                (name, str(len(body)).encode() if name.lower() == b"content-length" else value)
-                for name, value in start.get("headers", [])
-            ]
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, collect)
+        start, body = await held_response(self.app, scope, receive)
+        changed = mangled(body)
+        if changed is not None:
+            self.seen += 1
+            if self.seen == self.nth:
+                self.mangled = f"{scope['method']} {scope['path']}"
+                body = changed
+        headers = [*headers_without_length(start), (b"content-length", str(len(body)).encode())]
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
