@@ -57,7 +57,9 @@ were created with, and a record of a kind the tool names without regard to case
 plan one of whose answers holds a number in place of a row (:mod:`usm_config.testing.mangle`)
 must end in an ``HttpError`` (the adapter's reads go through
 :func:`usm_config.http.read_shaped`) or be the plan it would have been: a row left out would be
-created a second time.
+created a second time. A write answered with nulls where its answer names the record
+(``MangledAnswers(writes=True)``) may fail its apply, but never makes a record twice: the next
+apply converges without duplicates.
 Back-off delays are shortened (:func:`usm_config.testing.harness.quick_sleep`),
 which costs only time: which request meets which fault does not depend on it.
 
@@ -66,6 +68,7 @@ This module imports pytest; nothing else in usm-config does, so only test suites
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import shutil
@@ -98,7 +101,7 @@ from usm_config.http import HttpClient, HttpError
 from usm_config.runner import PlanMismatch, RunOutcome, verify_saved_plan
 from usm_config.targets import SandboxKnobs
 from usm_config.testing.edits import Renameable, with_renamed, without_services
-from usm_config.testing.harness import Harness, counts, described, steps
+from usm_config.testing.harness import Harness, counts, described, duplicates, steps
 from usm_config.testing.mangle import MangledAnswers
 
 #: The README's sandbox-flaky target: 20% 429s, 10% 503s, 10% of responses lost after commits.
@@ -113,6 +116,8 @@ Address = tuple[str, tuple[str, ...]]
 #: Plans :meth:`AdapterConformance.test_an_answer_of_another_shape_is_refused_never_misread`
 #: makes, each with another of the plan's answers mangled, spread over them.
 MANGLED_PLANS = 12
+#: Applies the test of a write answer of another shape makes, each with another answer mangled.
+MANGLED_APPLIES = 3
 
 
 def address(record: Record | Change) -> Address:
@@ -703,6 +708,42 @@ class AdapterConformance:
             else:
                 assert outcome == baseline, f"{where}: a row that is a number was left out"
         assert refused, "no mangled answer was refused"
+
+    def test_a_write_answer_of_another_shape_never_makes_a_second_record(
+        self, loaded: tuple[Adapter, Blueprint], tmp_path: Path
+    ) -> None:
+        """A write carried out but answered with nulls where the answer names the record
+        (a proxy's JSON, another API version): that apply may fail, saying why, but no record
+        is made twice, and the next apply converges. Spread over a fresh apply's writes."""
+        wrapped: list[MangledAnswers] = []
+
+        def harness(nth: int) -> Harness:
+            fresh = self._harness(loaded, tmp_path / str(nth))
+            original = getattr(fresh.adapter, "sandbox_app")  # noqa: B009
+            adapter = copy.copy(fresh.adapter)
+
+            def sandbox_app(state_file: Path | None, **knobs: Any) -> Any:
+                wrapped.append(MangledAnswers(original(state_file, **knobs), nth, writes=True))
+                return wrapped[-1]
+
+            setattr(adapter, "sandbox_app", sandbox_app)  # noqa: B010 (shadows the method)
+            fresh.adapter = adapter
+            return fresh
+
+        harness(0).apply()
+        answers = sum(app.seen for app in wrapped)
+        if not answers:
+            pytest.skip("no write answer names a record")
+        for nth in sorted({1 + i * answers // MANGLED_APPLIES for i in range(MANGLED_APPLIES)}):
+            mangled = harness(nth)
+            with contextlib.suppress(HttpError):  # said, with exit 1, on the command line
+                mangled.apply()
+            where = next((app.mangled for app in wrapped if app.mangled), None)
+            wrapped.clear()
+            mangled.adapter = self._harness(loaded, tmp_path / "plain").adapter
+            outcome = mangled.converge()
+            last = outcome.after or outcome.planned
+            assert duplicates(last.snapshot.live) == {}, where
 
     # ------------------------------------------------------------------ safety
 

@@ -1,9 +1,15 @@
 """An emulator's answers made into JSON of another shape than its API documents, for tests.
 
-:class:`MangledAnswers` wraps an emulator's ASGI app and, in the ``nth`` answer it sends (from
-1; 0 changes nothing), replaces one object of the first list of objects with a number, as a
-proxy's JSON or another API version may: a list of ids where rows are documented. It counts
-the answers that hold such a list, so a test can first learn how many there are.
+:class:`MangledAnswers` wraps an emulator's ASGI app and changes the ``nth`` answer it can
+change (from 1; 0 changes nothing), counting those answers so that a test can first learn how
+many there are:
+
+* by default, any answer holding a list of objects: one object becomes a number, as a proxy's
+  JSON or another API version may (a list of ids where rows are documented), see
+  :func:`mangled`;
+* with ``writes=True``, the successful answers of writes (``POST``, ``PUT``, ``PATCH``,
+  ``DELETE``) holding an object with a text or a number: those become ``null`` (an answer that
+  names no id), see :func:`nulled`. The write itself was carried out.
 """
 
 from __future__ import annotations
@@ -15,7 +21,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from usm_config.sandbox.held import headers_without_length, held_response
 
-__all__ = ["MangledAnswers", "mangled"]
+__all__ = ["WRITES", "MangledAnswers", "mangled", "nulled"]
+
+#: The methods whose answers ``MangledAnswers(writes=True)`` changes.
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _objects_list(value: Any) -> list[Any] | None:
@@ -49,12 +58,31 @@ def mangled(body: bytes) -> bytes | None:
     return json.dumps(value).encode()
 
 
-class MangledAnswers:
-    """ASGI middleware that mangles the ``nth`` answer holding a list of objects."""
+def nulled(body: bytes) -> bytes | None:
+    """``body`` with every text, number and boolean of its object (of a list's first object)
+    made ``null``; ``None`` when it is not JSON or has no such value."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    found = value[0] if isinstance(value, list) and value else value
+    if not isinstance(found, dict):
+        return None
+    scalars = [k for k, v in found.items() if v is not None and not isinstance(v, dict | list)]
+    if not scalars:
+        return None
+    for name in scalars:
+        found[name] = None
+    return json.dumps(value).encode()
 
-    def __init__(self, app: ASGIApp, nth: int) -> None:
+
+class MangledAnswers:
+    """ASGI middleware that mangles the ``nth`` answer it can (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, nth: int, *, writes: bool = False) -> None:
         self.app = app
         self.nth = nth
+        self.writes = writes
         self.seen = 0
         #: The request line of the answer that was mangled.
         self.mangled: str | None = None
@@ -64,7 +92,12 @@ class MangledAnswers:
             await self.app(scope, receive, send)
             return
         start, body = await held_response(self.app, scope, receive)
-        changed = mangled(body)
+        if not self.writes:
+            changed = mangled(body)
+        elif scope["method"] in WRITES and 200 <= start["status"] < 300:
+            changed = nulled(body)
+        else:
+            changed = None
         if changed is not None:
             self.seen += 1
             if self.seen == self.nth:
