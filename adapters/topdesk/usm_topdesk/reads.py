@@ -210,12 +210,15 @@ async def read_tenant(
     return [record for records in found for record in records]
 
 
+#: The lists each read that is not of a plain list reads (:data:`usm_topdesk.client.LISTS`).
+_LISTS_READ = {
+    "category": ("categories",),
+    "knowledge_folder": ("folders", "knowledgeItems"),
+    "service_level": ("slas",),
+}
+
+
 def _what(kind: str) -> str:
-    """What the read of ``kind`` reads, as its error says: the list and its API path."""
-    if kind in PLAIN:
-        return f"{kind} ({api.LISTS[PLAIN[kind][0]].path})"
-    return {
-        "category": "the categories (/incidents/categories)",
-        "knowledge_folder": "the knowledge base (/folders, /knowledgeItems)",
-        "service_level": "the SLA services (/incidents/slas)",
-    }[kind]
+    """What the read of ``kind`` reads, as its error says: the kind and its lists' paths."""
+    names = (PLAIN[kind][0],) if kind in PLAIN else _LISTS_READ[kind]
+    return f"{kind} ({', '.join(api.LISTS[name].path for name in names)})"
