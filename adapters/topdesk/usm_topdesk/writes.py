@@ -30,8 +30,8 @@ from usm_topdesk.values import OWNER, folder_language, owner_link
 
 @dataclass(frozen=True)
 class Lookup:
-    """Where a record that TOPdesk says exists is found: the row of list ``name`` (read with
-    ``params``) whose ``field`` (top level, or in the row's translation) is ``value``."""
+    """Where a record whose create lost its answer is found: the row of list ``name`` (read
+    with ``params``) whose ``field`` (top level, or in the row's translation) is ``value``."""
 
     name: str
     field: str
@@ -60,21 +60,20 @@ async def _create(
     client: HttpClient,
     path: str,
     body: Mapping[str, Any],
-    lookup: Lookup,
     content_type: str = api.JSON,
     *,
-    more_steps: bool = False,
+    later_steps: Lookup | None = None,
 ) -> str:
     """POST ``body`` and return the new id; a duplicate is refused with how to go on (see
     the module docstring).
 
     A lost answer (:class:`UncertainWriteError`) goes to the engine, which looks before it
-    creates again; with ``more_steps`` (task flags or a translation follow the create) the
-    record is looked up here instead, so that the later steps are written all the same."""
+    creates again; where steps follow the create (task flags, a translation), ``later_steps``
+    says where the record is looked up here instead, so that they are written all the same."""
     try:
         status, answer = await api.send(client, "POST", path, dict(body), content_type=content_type)
     except UncertainWriteError:
-        found = await lookup.find(client) if more_steps else None
+        found = await later_steps.find(client) if later_steps is not None else None
         if found is None:
             raise
         return found
@@ -103,9 +102,7 @@ async def _write(client: HttpClient, method: str, path: str, body: Any = None) -
 
 async def _create_branch(client: HttpClient, fields: dict[str, Any]) -> str:
     body = {**fields, "branchType": "independentBranch"}
-    return await _create(
-        client, f"{API}/branches", body, Lookup("branches", "name", str(fields["name"]), fiql=True)
-    )
+    return await _create(client, f"{API}/branches", body)
 
 
 async def _update_branch(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -120,9 +117,7 @@ async def _create_department(client: HttpClient, fields: dict[str, Any]) -> str:
     body: dict[str, Any] = {"name": fields["name"]}
     if fields.get(OWNER):
         body["externalLink"] = owner_link(str(fields[OWNER]))
-    return await _create(
-        client, f"{API}/departments", body, Lookup("departments", "name", str(fields["name"]))
-    )
+    return await _create(client, f"{API}/departments", body)
 
 
 async def _update_department(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -149,15 +144,12 @@ def _flags(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def _create_operator_group(client: HttpClient, fields: dict[str, Any]) -> str:
-    group_id = await _create(
-        client,
-        f"{API}/operatorgroups",
-        _group_body(fields),
-        Lookup("operatorgroups", "groupName", str(fields["groupName"]), fiql=True),
-        more_steps=bool(_flags(fields)),
-    )
     # TOPdesk refuses task flags on create; they are set on the new group (topdesk.md §8.10).
     flags = _flags(fields)
+    found = Lookup("operatorgroups", "groupName", str(fields["groupName"]), fiql=True)
+    group_id = await _create(
+        client, f"{API}/operatorgroups", _group_body(fields), later_steps=found if flags else None
+    )
     if flags:
         await _write(client, "PATCH", f"{API}/operatorgroups/id/{group_id}", flags)
     return group_id
@@ -174,12 +166,7 @@ async def _update_operator_group(
 
 
 async def _create_service(client: HttpClient, fields: dict[str, Any]) -> str:
-    return await _create(
-        client,
-        f"{API}/services",
-        {"name": fields["name"]},
-        Lookup("services", "name", fields["name"]),
-    )
+    return await _create(client, f"{API}/services", {"name": fields["name"]})
 
 
 # ----------------------------------------------------------------------------- knowledge base
@@ -195,8 +182,7 @@ def _translation(language: str, title: str, content: str | None = None) -> dict[
 async def _create_folder(client: HttpClient, fields: dict[str, Any]) -> str:
     title, language = fields["title"], folder_language(fields["title"])
     body = {"translation": _translation(language, title)}
-    lookup = Lookup("folders", "title", title, {"language": language}, fiql=True)
-    return await _create(client, f"{KB}/folders", body, lookup)
+    return await _create(client, f"{KB}/folders", body)
 
 
 async def _update_folder(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -247,15 +233,17 @@ async def _create_knowledge_item(client: HttpClient, fields: dict[str, Any]) -> 
     }
     if fields.get(OWNER):
         body["externalLink"] = owner_link(str(fields[OWNER]))
+    other = _other(fields)
+    found = Lookup(
+        "knowledgeItems", "title", fields["title"], {"language": fields["language"]}, True
+    )
     item_id = await _create(
         client,
         f"{KB}/knowledgeItems",
         body,
-        Lookup("knowledgeItems", "title", fields["title"], {"language": fields["language"]}, True),
         api.KB_CREATE,
-        more_steps=bool(_other(fields).get("language")),
+        later_steps=found if other.get("language") else None,
     )
-    other = _other(fields)
     if other.get("language"):
         await _translate(client, item_id, other)
     return item_id
