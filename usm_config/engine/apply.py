@@ -37,6 +37,12 @@ from usm_config.http import (
 
 log = logging.getLogger(__name__)
 
+#: Said with a failure a shape error ended: what to check when the tool's answer was the cause.
+_CHECK_THE_URL = (
+    "where the tool's answer is not shaped as its API documents, check that the target's URL "
+    "reaches the tool itself (not a proxy)"
+)
+
 #: Least number of times a create is sent when its responses keep getting lost. The target's
 #: ``retries`` raises it: every attempt after a lost response looks the record up first.
 MAX_CREATE_ATTEMPTS = 3
@@ -138,10 +144,7 @@ class Applier:
     def _fail(self, change: Change, exc: Exception | str) -> None:
         if isinstance(exc, SHAPE_ERRORS):
             # An adapter's own ValueError is one of them too: say what, not whose.
-            exc = (
-                f"{shape_problem(exc)}; where the tool's answer is not shaped as its API "
-                "documents, check that the target's URL reaches the tool itself (not a proxy)"
-            )
+            exc = f"{shape_problem(exc)}; {_CHECK_THE_URL}"
         message = self.client.redact(str(exc))
         log.debug("change %s failed: %s", change.address, message)
         self.result.failed.append((change, message))
@@ -308,20 +311,14 @@ class Applier:
             )
         return found.target_id
 
-    async def _unreadable_create(self, change: Change, exc: Exception) -> str:
-        """The id of the record a create whose answer could not be read made, found by its
-        key; an :class:`ApplyError` saying what went wrong when none is (an adapter's own
-        ``ValueError`` before it sent anything ends the same way, after one look-up)."""
-        problem = shape_problem(exc)
-        log.debug("%s: the create's answer could not be read (%s)", change.address, problem)
+    async def _found_or_fail(self, change: Change, failure: str) -> str:
+        """The id of the record ``change`` creates, found by its key after a create whose
+        outcome is unknown (and completed, see :meth:`_recovered`); an :class:`ApplyError`
+        with ``failure`` when the tool holds none."""
         found = await self._find(change)
-        if found is not None:
-            return await self._recovered(change, found)
-        raise ApplyError(
-            f"{change.address}: the create failed: {problem}; the tool holds no record of "
-            "this key, so nothing was created; where the tool's answer is not shaped as its "
-            "API documents, check that the target's URL reaches the tool itself (not a proxy)"
-        )
+        if found is None:
+            raise ApplyError(f"{change.address}: {failure}")
+        return await self._recovered(change, found)
 
     async def _create(self, change: Change, *, look_first: bool = False) -> str:
         fields = self._tool_fields(change)
@@ -342,15 +339,20 @@ class Applier:
                 continue
             except SHAPE_ERRORS as exc:
                 # The tool answered, so the create may have happened; its answer could not be
-                # read. Sending it again could make a second record: look for the first.
-                return await self._unreadable_create(change, exc)
+                # read. Sending it again could make a second record: look for the first. (An
+                # adapter's own ValueError before it sent anything ends the same way.)
+                problem = shape_problem(exc)
+                log.debug("%s: the create's answer could not be read (%s)", change.address, problem)
+                return await self._found_or_fail(
+                    change,
+                    f"the create failed: {problem}; the tool holds no record of this key, so "
+                    f"nothing was created; {_CHECK_THE_URL}",
+                )
             if not record.target_id:
                 raise ApplyError(f"{change.address}: the target returned no id")
             return record.target_id
-        found = await self._find(change)
-        if found is not None:
-            return await self._recovered(change, found)
-        raise ApplyError(
-            f"{change.address}: the create's response was lost {attempts} times and "
-            "the record is not there; try again later"
+        return await self._found_or_fail(
+            change,
+            f"the create's response was lost {attempts} times and the record is not there; "
+            "try again later",
         )
