@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import difflib
 import importlib
 import os
@@ -20,7 +19,7 @@ from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.http import HttpClient, RetryPolicy
 from usm_config.sandbox.embedded import EmbeddedTransport
-from usm_config.testing import Harness
+from usm_config.testing import Harness, with_emulator
 
 REPO = Path(__file__).resolve().parents[1]
 MUNICIPALITY = REPO / "blueprints" / "examples" / "municipality"
@@ -156,15 +155,12 @@ class RecordedSandbox:
 
     def __init__(self, adapter: Any) -> None:
         self.apps: list[Any] = []
-        self.adapter = copy.copy(adapter)
-        original = adapter.sandbox_app
 
-        def sandbox_app(state_file: Path | None, **knobs: Any) -> Any:
-            app = original(state_file, **knobs)
+        def kept(app: Any) -> Any:
             self.apps.append(app)
             return app
 
-        setattr(self.adapter, "sandbox_app", sandbox_app)  # noqa: B010 (shadows the method)
+        self.adapter = with_emulator(adapter, kept)
 
     def app(self, state_file: Path) -> Any:
         """The emulator of the target whose state is ``state_file`` (made on first use)."""

@@ -14,6 +14,7 @@ from usm_config.testing.harness import (
     duplicates,
     quick_sleep,
     steps,
+    with_emulator,
 )
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "duplicates",
     "quick_sleep",
     "steps",
+    "with_emulator",
     "with_renamed",
     "without_services",
 ]

@@ -101,7 +101,14 @@ from usm_config.http import HttpClient, HttpError
 from usm_config.runner import PlanMismatch, RunOutcome, verify_saved_plan
 from usm_config.targets import SandboxKnobs
 from usm_config.testing.edits import Renameable, with_renamed, without_services
-from usm_config.testing.harness import Harness, counts, described, duplicates, steps
+from usm_config.testing.harness import (
+    Harness,
+    counts,
+    described,
+    duplicates,
+    steps,
+    with_emulator,
+)
 from usm_config.testing.mangle import MangledAnswers
 
 #: The README's sandbox-flaky target: 20% 429s, 10% 503s, 10% of responses lost after commits.
@@ -123,6 +130,11 @@ MANGLED_APPLIES = 3
 def address(record: Record | Change) -> Address:
     """``(kind, key)`` of a record or change."""
     return record.kind, record.key
+
+
+def _spread(answers: int, most: int) -> list[int]:
+    """Up to ``most`` of the numbers 1 to ``answers``, spread evenly over them."""
+    return sorted({1 + i * answers // most for i in range(most)})
 
 
 def renamed_blueprint(harness: Harness, name: str) -> Blueprint:
@@ -678,15 +690,11 @@ class AdapterConformance:
         wrapped: list[MangledAnswers] = []
 
         def mangling(nth: int) -> Adapter:
-            adapter = copy.copy(applied.adapter)
-            original = getattr(applied.adapter, "sandbox_app")  # noqa: B009
-
-            def sandbox_app(state_file: Path | None, **knobs: Any) -> Any:
-                wrapped.append(MangledAnswers(original(state_file, **knobs), nth))
+            def wrap(app: Any) -> MangledAnswers:
+                wrapped.append(MangledAnswers(app, nth))
                 return wrapped[-1]
 
-            setattr(adapter, "sandbox_app", sandbox_app)  # noqa: B010 (shadows the method)
-            return adapter
+            return with_emulator(applied.adapter, wrap)
 
         def plan_with(nth: int) -> list[tuple[str, str, str]] | HttpError:
             try:
@@ -699,7 +707,7 @@ class AdapterConformance:
         if not answers:
             pytest.skip("no answer of a plan holds a list of objects")
         refused = 0
-        for nth in sorted({1 + i * answers // MANGLED_PLANS for i in range(MANGLED_PLANS)}):
+        for nth in _spread(answers, MANGLED_PLANS):
             outcome = plan_with(nth)
             where = wrapped[-1].mangled
             if isinstance(outcome, HttpError):
@@ -717,31 +725,28 @@ class AdapterConformance:
         is made twice, and the next apply converges. Spread over a fresh apply's writes."""
         wrapped: list[MangledAnswers] = []
 
-        def harness(nth: int) -> Harness:
+        def fresh_and_mangling(nth: int) -> tuple[Harness, Adapter]:
+            """A harness on a fresh sandbox, and its adapter with the ``nth`` answer mangled."""
             fresh = self._harness(loaded, tmp_path / str(nth))
-            original = getattr(fresh.adapter, "sandbox_app")  # noqa: B009
-            adapter = copy.copy(fresh.adapter)
 
-            def sandbox_app(state_file: Path | None, **knobs: Any) -> Any:
-                wrapped.append(MangledAnswers(original(state_file, **knobs), nth, writes=True))
+            def wrap(app: Any) -> MangledAnswers:
+                wrapped.append(MangledAnswers(app, nth, writes=True))
                 return wrapped[-1]
 
-            setattr(adapter, "sandbox_app", sandbox_app)  # noqa: B010 (shadows the method)
-            fresh.adapter = adapter
-            return fresh
+            return fresh, with_emulator(fresh.adapter, wrap)
 
-        harness(0).apply()
+        fresh, mangling = fresh_and_mangling(0)
+        fresh.apply(adapter=mangling)
         answers = sum(app.seen for app in wrapped)
         if not answers:
             pytest.skip("no write answer names a record")
-        for nth in sorted({1 + i * answers // MANGLED_APPLIES for i in range(MANGLED_APPLIES)}):
-            mangled = harness(nth)
+        for nth in _spread(answers, MANGLED_APPLIES):
+            fresh, mangling = fresh_and_mangling(nth)
             with contextlib.suppress(HttpError):  # said, with exit 1, on the command line
-                mangled.apply()
+                fresh.apply(adapter=mangling)
             where = next((app.mangled for app in wrapped if app.mangled), None)
             wrapped.clear()
-            mangled.adapter = self._harness(loaded, tmp_path / "plain").adapter
-            outcome = mangled.converge()
+            outcome = fresh.converge()
             last = outcome.after or outcome.planned
             assert duplicates(last.snapshot.live) == {}, where
 

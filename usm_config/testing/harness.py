@@ -56,6 +56,19 @@ def duplicates(records: Sequence[Record]) -> dict[str, int]:
     return {address: n for address, n in sorted(seen.items()) if n > 1}
 
 
+def with_emulator(adapter: Adapter, wrap: Callable[[Any], Any]) -> Adapter:
+    """A copy of ``adapter`` whose every emulator app is ``wrap(app)``: an ASGI middleware
+    around it, or the app itself once noted."""
+    wrapped = copy.copy(adapter)
+    original = getattr(adapter, "sandbox_app")  # noqa: B009 (an optional capability)
+
+    def sandbox_app(state_file: Path | None, **knobs: Any) -> Any:
+        return wrap(original(state_file, **knobs))
+
+    setattr(wrapped, "sandbox_app", sandbox_app)  # noqa: B010 (shadows the method)
+    return wrapped
+
+
 class Harness:
     """One adapter, one blueprint and one ``sandbox:`` target whose files live in ``base_dir``.
 
