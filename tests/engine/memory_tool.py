@@ -6,7 +6,6 @@ and flows, which the API cannot write (manual steps).
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -15,7 +14,7 @@ from pydantic import JsonValue
 
 from usm_config.adapter import Write, WriteOutcome
 from usm_config.blueprint.model import Blueprint
-from usm_config.engine.records import Desired, KindSpec, Record, ref
+from usm_config.engine.records import Desired, KindSpec, Record, kind_table, ref
 from usm_config.http import HttpClient, HttpStatusError, NotFoundError, UncertainWriteError
 
 KINDS: dict[str, KindSpec] = {
@@ -212,10 +211,7 @@ class CaselessAdapter(MemoryAdapter):
     """The memory tool naming groups without regard to case, as Jira does: it refuses a group
     whose name another group has in any case, and finds groups by name in any case."""
 
-    kinds: Mapping[str, KindSpec] = {
-        **KINDS,
-        "group": dataclasses.replace(KINDS["group"], keys_ignore_case=True),
-    }
+    kinds: Mapping[str, KindSpec] = kind_table(KINDS.values(), keys_ignore_case={"group"})
 
     def _refuse_taken(self, kind: str, fields: Mapping[str, Any], own: str | None) -> None:
         name = fields.get("name")

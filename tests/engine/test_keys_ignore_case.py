@@ -15,7 +15,7 @@ from memory_tool import KINDS, CaselessAdapter, group, item
 
 from usm_config.engine.diff import ADOPTED_IN_ANOTHER_CASE, UNMANAGED
 from usm_config.engine.plan import Action, Change
-from usm_config.engine.records import KindSpec, Op, Record
+from usm_config.engine.records import KindSpec, Op, Record, kind_table
 from usm_config.engine.references import References
 from usm_config.http import HttpClient
 
@@ -137,3 +137,12 @@ def test_a_lost_create_finds_the_record_in_another_case(caseless: Harness) -> No
     result = caseless.apply([DESK])
     assert not result.failed and result.recovered_creates == 1
     assert len(caseless.tool.tables["group"]) == 1
+
+
+def test_kind_table_marks_the_kinds_named_and_refuses_a_name_no_kind_has() -> None:
+    table = kind_table(KINDS.values(), keys_ignore_case={"group"})
+    assert list(table) == list(KINDS)
+    assert [name for name, spec in table.items() if spec.keys_ignore_case] == ["group"]
+    assert table["item"] is KINDS["item"]
+    with pytest.raises(ValueError, match="keys_ignore_case names no kind of the table: grup"):
+        kind_table(KINDS.values(), keys_ignore_case={"grup"})

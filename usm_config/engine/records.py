@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from json.encoder import encode_basestring_ascii
 from typing import Any
@@ -156,6 +156,22 @@ class KindSpec:
     def dependencies(self) -> set[str]:
         """Kinds that must exist before records of this kind can be written."""
         return {*self.references.values(), *self.depends_on} - {self.name}
+
+
+def kind_table(
+    specs: Iterable[KindSpec], *, keys_ignore_case: Collection[str] = ()
+) -> dict[str, KindSpec]:
+    """An adapter's kinds by name, in the order of ``specs``; the kinds named in
+    ``keys_ignore_case`` are marked :attr:`KindSpec.keys_ignore_case` (a name that is no kind
+    of ``specs`` is a ``ValueError``, so a misspelt one cannot go unnoticed)."""
+    table = {spec.name: spec for spec in specs}
+    unknown = sorted(set(keys_ignore_case) - table.keys())
+    if unknown:
+        raise ValueError(f"keys_ignore_case names no kind of the table: {', '.join(unknown)}")
+    return {
+        name: replace(spec, keys_ignore_case=True) if name in keys_ignore_case else spec
+        for name, spec in table.items()
+    }
 
 
 def casefold_key(key: tuple[str, ...]) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from usm_config.engine.records import ALL_OPS, KindSpec, Op
+from usm_config.engine.records import ALL_OPS, KindSpec, Op, kind_table
 from usm_jsm.values import OWNER
 
 CREATE_DELETE = frozenset({Op.CREATE, Op.DELETE})
@@ -186,9 +186,7 @@ CASELESS = frozenset(
     }
 )  # fmt: skip
 
-KINDS: dict[str, KindSpec] = {
-    spec.name: dataclasses.replace(spec, keys_ignore_case=spec.name in CASELESS) for spec in _SPECS
-}
+KINDS: dict[str, KindSpec] = kind_table(_SPECS, keys_ignore_case=CASELESS)
 """Every kind the adapter knows, by name, in dependency order."""
 
 #: Projects and the kinds keyed by their project: a plan reads per project only the projects

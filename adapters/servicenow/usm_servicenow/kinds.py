@@ -13,7 +13,7 @@ references before it builds the key.
 
 from __future__ import annotations
 
-from usm_config.engine.records import KindSpec, Op
+from usm_config.engine.records import KindSpec, Op, kind_table
 
 FLOW_HINT = (
     "Flows are built and activated in Flow Designer; a flow is a graph of many records plus a "
@@ -248,7 +248,7 @@ _SPECS = (
     ),
 )
 
-KINDS: dict[str, KindSpec] = {spec.name: spec for spec in _SPECS}
+KINDS: dict[str, KindSpec] = kind_table(_SPECS)
 """Every kind the adapter knows, by table name, in dependency order."""
 
 #: Tables a plan reads only as far as the blueprint and the lock file reach, by these leading

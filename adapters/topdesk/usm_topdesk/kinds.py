@@ -13,9 +13,7 @@ in :data:`UNREADABLE` have no read endpoint at all, so their items stay listed.
 
 from __future__ import annotations
 
-import dataclasses
-
-from usm_config.engine.records import KindSpec, Op
+from usm_config.engine.records import KindSpec, Op, kind_table
 from usm_topdesk.values import OWNER
 
 CREATE_ONLY = frozenset({Op.CREATE})
@@ -199,9 +197,7 @@ CASELESS = frozenset(
     }
 )  # fmt: skip
 
-KINDS: dict[str, KindSpec] = {
-    spec.name: dataclasses.replace(spec, keys_ignore_case=spec.name in CASELESS) for spec in _SPECS
-}
+KINDS: dict[str, KindSpec] = kind_table(_SPECS, keys_ignore_case=CASELESS)
 """Every kind the adapter knows, by name, in dependency order."""
 
 #: Kinds TOPdesk's API cannot read: their checklist items stay listed until ticked by hand.
