@@ -491,6 +491,7 @@ def test_request_stats_count_every_attempt() -> None:
 class RecordingAsyncClient:
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs
+        self.base_url = httpx.URL(kwargs["base_url"])
 
     async def aclose(self) -> None:
         pass
@@ -512,11 +513,15 @@ def test_ca_bundle_path_builds_a_verifying_context(monkeypatch: pytest.MonkeyPat
     assert isinstance(verify, ssl.SSLContext)
     assert verify.verify_mode == ssl.CERT_REQUIRED
     assert verify.check_hostname
+    assert client._client.kwargs["transport"].ssl_context is verify  # type: ignore[attr-defined]
 
 
 def test_tls_verification_is_on_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(httpx, "AsyncClient", RecordingAsyncClient)
-    assert HttpClient(BASE)._client.kwargs["verify"] is True  # type: ignore[attr-defined]
+    kwargs = HttpClient(BASE)._client.kwargs  # type: ignore[attr-defined]
+    assert kwargs["verify"] is True
+    assert kwargs["transport"].ssl_context.verify_mode == ssl.CERT_REQUIRED
+    assert kwargs["transport"].ssl_context.check_hostname
 
 
 def test_disabling_tls_verification_is_explicit_and_logged(
@@ -525,6 +530,8 @@ def test_disabling_tls_verification_is_explicit_and_logged(
     monkeypatch.setattr(httpx, "AsyncClient", RecordingAsyncClient)
     client = HttpClient(BASE, verify=False)
     assert client._client.kwargs["verify"] is False  # type: ignore[attr-defined]
+    transport = client._client.kwargs["transport"]  # type: ignore[attr-defined]
+    assert transport.ssl_context.verify_mode == ssl.CERT_NONE
     assert "TLS certificate verification is disabled" in caplog.text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import ssl
 import time
 import weakref
@@ -32,6 +33,7 @@ from usm_config.http.errors import (
     UncertainWriteError,
 )
 from usm_config.http.retry import DEFAULT_RETRY, IDEMPOTENT_METHODS, RetryPolicy
+from usm_config.http.transport import Transport, proxy_applies
 
 __all__ = ["LOGGER_NAME", "HttpClient", "RequestStats"]
 
@@ -49,6 +51,8 @@ _NOT_TRANSIENT: tuple[type[httpx.TransportError], ...] = (
     httpx.UnsupportedProtocol,
     httpx.LocalProtocolError,
 )
+# A path with a query, a fragment or a scheme of its own is merged by httpx itself.
+_NOT_A_PLAIN_PATH = re.compile(r"[?#]|^[A-Za-z][A-Za-z0-9+.-]*:")
 #: The phase of a request each httpx timeout belongs to, as ``httpx.Timeout`` names it.
 _TIMEOUT_PHASES: dict[type[Exception], str] = {
     httpx.ConnectTimeout: "connect",
@@ -204,16 +208,23 @@ class HttpClient:
         if _HTTPX_RECORDS not in httpx_logger.filters:
             httpx_logger.addFilter(_HTTPX_RECORDS)
         _HTTPX_RECORDS.redactors.add(self.redactor)
+        tls = _tls_verify(verify)
+        if transport is None and not proxy_applies(httpx.URL(base_url)):
+            transport = Transport(httpx.create_ssl_context(verify=tls))
         self._client = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,
             transport=transport,
-            verify=_tls_verify(verify),
+            verify=tls,
             timeout=timeout,
             headers=default_headers,
             follow_redirects=False,
             event_hooks={"request": [self._count_request], "response": [self._count_response]},
         )
+        base = self._client.base_url
+        # httpx writes a bare origin without its "/"; a base URL with a query of its own is
+        # merged by httpx itself.
+        self._base = None if base.query or base.fragment else str(base).rstrip("/") + "/"
 
     async def __aenter__(self) -> HttpClient:
         return self
@@ -270,10 +281,11 @@ class HttpClient:
             self.redactor.add_header(name, value)
         attempts = policy.max_attempts
         for attempt in range(1, attempts + 1):
+            url, query = self._target(path, params)
             request = self._client.build_request(
                 method,
-                path,
-                params=params,
+                url,
+                params=query,
                 json=json,
                 data=data,
                 content=content,
@@ -344,6 +356,17 @@ class HttpClient:
         return UncertainWriteError(request.method, url, cause, description=str(cause))
 
     # ------------------------------------------------------------------ internals
+
+    def _target(
+        self, path: str, params: Mapping[str, Any] | None
+    ) -> tuple[str, Mapping[str, Any] | None]:
+        """The URL and query parameters to build a request with: for a plain path, the whole
+        URL as one string, which httpx parses once, where it parses a path and its parameters
+        three times (the same URL, see ``test_client_urls``); anything else as given."""
+        if self._base and not path.startswith("//") and not _NOT_A_PLAIN_PATH.search(path):
+            query = str(httpx.QueryParams(params)) if params else ""
+            return self._base + path.lstrip("/") + ("?" + query if query else ""), None
+        return path, params
 
     async def _count_request(self, request: httpx.Request) -> None:
         self.stats.requests_sent += 1
