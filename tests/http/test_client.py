@@ -14,6 +14,7 @@ import pytest
 import respx
 from support import FakeSleep, run_client
 
+import usm_config.http.client as client_module
 from usm_config.http import (
     AuthenticationError,
     HttpClient,
@@ -506,7 +507,7 @@ def test_ca_bundle_path_builds_a_verifying_context(monkeypatch: pytest.MonkeyPat
         return real(*args, **kwargs)
 
     monkeypatch.setattr(ssl, "create_default_context", recording)
-    monkeypatch.setattr(httpx, "AsyncClient", RecordingAsyncClient)
+    monkeypatch.setattr(client_module, "_AsyncClient", RecordingAsyncClient)
     client = HttpClient(BASE, verify=certifi.where())
     verify = client._client.kwargs["verify"]  # type: ignore[attr-defined]
     assert cafiles == [certifi.where()]
@@ -517,7 +518,7 @@ def test_ca_bundle_path_builds_a_verifying_context(monkeypatch: pytest.MonkeyPat
 
 
 def test_tls_verification_is_on_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(httpx, "AsyncClient", RecordingAsyncClient)
+    monkeypatch.setattr(client_module, "_AsyncClient", RecordingAsyncClient)
     kwargs = HttpClient(BASE)._client.kwargs  # type: ignore[attr-defined]
     assert kwargs["verify"] is True
     assert kwargs["transport"].ssl_context.verify_mode == ssl.CERT_REQUIRED
@@ -527,7 +528,7 @@ def test_tls_verification_is_on_by_default(monkeypatch: pytest.MonkeyPatch) -> N
 def test_disabling_tls_verification_is_explicit_and_logged(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(httpx, "AsyncClient", RecordingAsyncClient)
+    monkeypatch.setattr(client_module, "_AsyncClient", RecordingAsyncClient)
     client = HttpClient(BASE, verify=False)
     assert client._client.kwargs["verify"] is False  # type: ignore[attr-defined]
     transport = client._client.kwargs["transport"]  # type: ignore[attr-defined]

@@ -474,3 +474,28 @@ def test_a_connection_with_bytes_nobody_asked_for_is_not_reused() -> None:
     second, server = run(scenario)
     assert second == {"ok": True}
     assert server.connections == 2
+
+
+def test_a_session_cookie_is_sent_back_until_the_server_changes_it() -> None:
+    """ServiceNow ties a session to its cookie: answers that set none keep the one set."""
+
+    async def sessions(exchange: Exchange) -> tuple[bytes, bool]:
+        number = len(server.exchanges)
+        if number in (1, 3):
+            return answer(headers={"Set-Cookie": f"JSESSIONID=s{number}; Path=/"}), False
+        return answer(), False
+
+    server = Server(sessions)
+
+    async def scenario() -> None:
+        async with serving(server), HttpClient(server.url + "/api") as client:
+            for _ in range(4):
+                await client.request("GET", "/now/table/x")
+
+    run(scenario)
+    assert [e.headers.get("cookie") for e in server.exchanges] == [
+        None,
+        "JSESSIONID=s1",
+        "JSESSIONID=s1",
+        "JSESSIONID=s3",
+    ]

@@ -7,6 +7,7 @@ cannot change. Adapter-specific settings live under ``x-<adapter>`` keys (for ex
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -57,6 +58,7 @@ Channel = Literal["portal", "email", "phone", "chat", "walk-in", "monitoring"]
 Lifecycle = Literal["pipeline", "live", "retired"]
 
 
+@functools.lru_cache(maxsize=1024)
 def duration_minutes(value: str) -> int:
     """Convert a blueprint duration ('1d4h30m') to minutes."""
     match = re.fullmatch(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?", value)
