@@ -311,8 +311,8 @@ class HttpClient:
         for name, value in (headers or {}).items():
             self.redactor.add_header(name, value)
         attempts = policy.max_attempts
+        url, query = self._target(path, params)
         for attempt in range(1, attempts + 1):
-            url, query = self._target(path, params)
             request = self._client.build_request(
                 method,
                 url,
