@@ -52,8 +52,8 @@ _NOT_TRANSIENT: tuple[type[httpx.TransportError], ...] = (
     httpx.UnsupportedProtocol,
     httpx.LocalProtocolError,
 )
-# A path with a query, a fragment or a scheme of its own is merged by httpx itself.
-_NOT_A_PLAIN_PATH = re.compile(r"[?#]|^[A-Za-z][A-Za-z0-9+.-]*:")
+# A path with a query, a fragment, a host or a scheme of its own is merged by httpx itself.
+_NOT_A_PLAIN_PATH = re.compile(r"[?#]|^//|^[A-Za-z][A-Za-z0-9+.-]*:")
 #: The phase of a request each httpx timeout belongs to, as ``httpx.Timeout`` names it.
 _TIMEOUT_PHASES: dict[type[Exception], str] = {
     httpx.ConnectTimeout: "connect",
@@ -223,7 +223,8 @@ class HttpClient:
         self.retry = retry
         self.sleep = sleep
         self._log = logger or logging.getLogger(LOGGER_NAME)
-        password = httpx.URL(base_url).password
+        target = httpx.URL(base_url)
+        password = target.password
         if password:
             self.redactor.add(password)
         default_headers = {"Accept": "application/json", "User-Agent": f"usm-config/{__version__}"}
@@ -240,7 +241,7 @@ class HttpClient:
             httpx_logger.addFilter(_HTTPX_RECORDS)
         _HTTPX_RECORDS.redactors.add(self.redactor)
         tls = _tls_verify(verify)
-        if transport is None and not proxy_applies(httpx.URL(base_url)):
+        if transport is None and not proxy_applies(target):
             transport = Transport(httpx.create_ssl_context(verify=tls))
         self._client = _AsyncClient(
             base_url=base_url,
@@ -394,7 +395,7 @@ class HttpClient:
         """The URL and query parameters to build a request with: for a plain path, the whole
         URL as one string, which httpx parses once, where it parses a path and its parameters
         three times (the same URL, see ``test_client_urls``); anything else as given."""
-        if self._base and not path.startswith("//") and not _NOT_A_PLAIN_PATH.search(path):
+        if self._base and not _NOT_A_PLAIN_PATH.search(path):
             query = str(httpx.QueryParams(params)) if params else ""
             return self._base + path.lstrip("/") + ("?" + query if query else ""), None
         return path, params
