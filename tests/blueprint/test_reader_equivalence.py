@@ -189,3 +189,66 @@ def test_edge_texts_read_the_same(text: str) -> None:
     fast, slow = both(text)
 
     assert fast == slow
+
+
+def shape_to(node: LNode | None, level: int) -> Any:
+    """:func:`shape` down to ``level`` (the document is level 1), and below it plain data."""
+    if node is None:
+        return None
+    where = (node.location.file, node.location.line, node.location.column)
+    if level == 1:
+        return (where, _value(yamlsource.to_plain(node)))
+    if isinstance(node, LMap):
+        return (
+            where,
+            [(key, node.keys[key], shape_to(node.values[key], level - 1)) for key in node.values],
+        )
+    if isinstance(node, LSeq):
+        return (where, [shape_to(item, level - 1) for item in node.items])
+    return (where, _value(node.value))
+
+
+def located(text: str, level: int) -> tuple[Any, Any]:
+    """What the libyaml reader gives with values located down to ``level``, and without."""
+    part = parse_text(text, "f.yaml", reader="libyaml", located=level)
+    whole = parse_text(text, "f.yaml", reader="libyaml")
+    return (shape_to(part[0], level), part[1]), (shape_to(whole[0], level), whole[1])
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_yaml_file_is_located_as_deep_as_asked(path: Path) -> None:
+    text = path.read_bytes().decode("utf-8", "replace")
+    for level in (1, 2, 3, 4, 6):
+        part, whole = located(text, level)
+
+        assert part == whole, level
+
+
+def test_values_below_the_located_level_are_plain_data() -> None:
+    # The point of 'located': a profile's fields are not built as located nodes.
+    text = (REPO / "blueprints" / "usm-reference.yaml").read_text(encoding="utf-8")
+
+    part, _ = parse_text(text, "f.yaml", located=3)
+    whole, _ = parse_text(text, "f.yaml")
+
+    assert isinstance(part, LMap) and isinstance(whole, LMap)
+    profiles, all_located = part.values["profiles"], whole.values["profiles"]
+    assert isinstance(profiles, LSeq) and isinstance(all_located, LSeq)
+    first = profiles.items[0]
+    assert type(first) is yamlsource.LScalar
+    assert first.value == {
+        "id": "workflow-manager",
+        "name": "Workflow manager",
+        "usm_role": "workflow-manager",
+        "description": "Makes sure the agreed workflows, resources and improvements are in place.",
+    }
+    assert first.location == all_located.items[0].location
+
+
+@settings(max_examples=800, deadline=None, database=None)
+@given(YAML_TEXT, st.integers(min_value=1, max_value=4))
+@example("a: [1, {b: [2]}]\nc: {d: e}\n", 2)
+def test_any_text_is_located_as_deep_as_asked(text: str, level: int) -> None:
+    part, whole = located(text, level)
+
+    assert part == whole

@@ -87,18 +87,29 @@ def _error(
     return Diagnostic(Severity.ERROR, code, message, location, "", hint, tuple(related))
 
 
+#: The levels of a layer that laying layers together reads, and locates its problems in:
+#: the top-level keys (1, 2), the items of a collection, the keys of ``organisation`` and
+#: ``classification`` and the entries of ``extends`` (3), an item's keys and its ``id``, and
+#: the ids in ``omit`` (4). A value below is only needed plain, until a diagnostic needs its
+#: location (the source index locates every value).
+LAYERS_LOCATED = 4
+
+
 class _Loader:
     """Reads a blueprint's files and lays its layers together into one located tree.
 
     ``texts`` keeps the text of every file read, and a loader given them reads those files
-    from there: it builds the same tree again without touching the disk.
+    from there: it builds the same tree again without touching the disk. ``located`` is the
+    level below which the tree may hold plain data (see :func:`parse_text`); ``None`` locates
+    every value, as the source index needs.
     """
 
-    def __init__(self, texts: dict[Path, str] | None = None) -> None:
+    def __init__(self, texts: dict[Path, str] | None = None, located: int | None = None) -> None:
         self.diagnostics: list[Diagnostic] = []
         self.files: list[Path] = []
         self.stack: list[Path] = []
         self.texts: dict[Path, str] = {} if texts is None else texts
+        self.located = located
 
     def load(self, path: Path, referrer: Location | None = None) -> LMap | None:
         kind = kind_of(path)
@@ -159,7 +170,7 @@ class _Loader:
                 self.diagnostics.extend(read)
                 return None
             text = self.texts[file] = read
-        tree, diagnostics = parse_text(text, display_path(file))
+        tree, diagnostics = parse_text(text, display_path(file), located=self.located)
         self.diagnostics.extend(diagnostics)
         if diagnostics and any(d.severity == Severity.ERROR for d in diagnostics):
             return None
@@ -488,7 +499,7 @@ def _index_again(path: Path, overlays: Sequence[Path], texts: dict[Path, str]) -
 
 
 def _load_blueprint(path: Path | str, overlays: Sequence[Path]) -> LoadResult:
-    loader = _Loader()
+    loader = _Loader(located=LAYERS_LOCATED)
     tree = _tree(loader, Path(path), overlays)
     result = LoadResult(None, loader.diagnostics, files=loader.files)
     if tree is None or any(d.severity == Severity.ERROR for d in loader.diagnostics):
