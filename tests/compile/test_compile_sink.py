@@ -141,6 +141,29 @@ def test_programming_errors_are_assertions(kind: str, fields: Fields, error: str
         RecordSink(KINDS, "Tool").add(kind, fields, "uid", ())
 
 
+@pytest.mark.parametrize(
+    ("kind", "fields", "error"),
+    [
+        ("group", {"type": "itil", "name": "Desk"}, "group does not own ['type']"),
+        ("span", {"name": "Mon-Fri"}, "span needs its key fields ['schedule']"),
+    ],
+)
+def test_a_record_is_checked_after_others_of_its_kind_were_right(
+    kind: str, fields: Fields, error: str
+) -> None:
+    # The sink remembers the field names it found right per kind; other names are checked.
+    sink = _sink(ADDED)
+    with pytest.raises(AssertionError, match=re.escape(error)):
+        sink.add(kind, fields, "uid", ())
+
+
+def test_a_record_keeps_its_own_fields() -> None:
+    fields: Fields = {"name": "Desk"}
+    record = RecordSink(KINDS, "Tool").add("group", fields, "team:desk", ("teams", 0))
+    fields["name"] = "Changed afterwards"
+    assert record.fields == {"name": "Desk"}
+
+
 def test_names_too_long_for_the_tool_are_problems_at_their_element() -> None:
     sink = _sink([*ADDED, ("group", {"name": "D" * 31}, "team:long", ("teams", 2))])
     limits = {("group", "name"): 30, ("span", "name"): 7}

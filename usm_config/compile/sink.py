@@ -34,20 +34,29 @@ class RecordSink:
         self.tool = tool
         self._items: list[tuple[Record, Path]] = []
         self._owned = {name: frozenset(spec.owned_fields) for name, spec in kinds.items()}
+        # The field names a kind's records were added with and found right: a mapping adds
+        # thousands of records of one kind with the same names.
+        self._checked: set[tuple[str, tuple[str, ...]]] = set()
 
     def add(self, kind: str, fields: Fields, uid: str, path: Path) -> Record:
         """Add one record of ``kind`` for the element at ``path``; ``uid`` is its blueprint
         identity (stable across renames). Returns the record with its key computed."""
         spec = self.kinds[kind]
-        unknown = fields.keys() - self._owned[kind]
-        if unknown:  # a programming error in the mapping, not a blueprint problem
-            raise AssertionError(f"{kind} does not own {sorted(unknown)}")
-        missing = [name for name in spec.key_fields if name not in fields]
-        if missing:
-            raise AssertionError(f"{kind} needs its key fields {missing}")
+        names = (kind, tuple(fields))
+        if names not in self._checked:
+            unknown = fields.keys() - self._owned[kind]
+            if unknown:  # a programming error in the mapping, not a blueprint problem
+                raise AssertionError(f"{kind} does not own {sorted(unknown)}")
+            missing = [name for name in spec.key_fields if name not in fields]
+            if missing:
+                raise AssertionError(f"{kind} needs its key fields {missing}")
+            self._checked.add(names)
         key = record_key(spec, fields)
         # A list of references is a set, kept in the order the engine reads it back in.
-        fields = sets_in_order(spec, fields)
+        if any(isinstance(fields.get(name), list) for name in spec.references):
+            fields = sets_in_order(spec, fields)
+        else:
+            fields = dict(fields)
         record = Record(kind=kind, key=key, fields=fields, uid=uid, source=format_path(path))
         self._items.append((record, path))
         return record
