@@ -11,9 +11,12 @@ from usm_jsm import mapping as jsm_mapping
 from usm_servicenow import mapping as servicenow_mapping
 from usm_topdesk import mapping as topdesk_mapping
 
+from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
 from usm_config.blueprint.model import Blueprint
-from usm_config.compile.memo import built_once
+from usm_config.compile import memo
+from usm_config.compile.memo import built_once, forget_builds
+from usm_config.render.site.build import build_site
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,3 +62,30 @@ def test_every_adapter_remembers_its_build(build: Callable[[Blueprint], Any]) ->
     bp = _blueprint()
     assert build(bp) is build(bp)
     assert build(_blueprint()) is not build(bp)
+
+
+def test_forgotten_builds_are_built_again() -> None:
+    calls: list[Blueprint] = []
+
+    @built_once
+    def build(bp: Blueprint) -> int:
+        calls.append(bp)
+        return len(calls)
+
+    bp = _blueprint()
+    assert [build(bp), build(bp)] == [1, 1]
+    forget_builds()
+    assert build(bp) == 2
+
+
+def test_the_catalogue_keeps_no_adapter_s_records(tmp_path: Path) -> None:
+    # It only counts them; at 5,000 services ServiceNow's 50,000 records would stay until the
+    # site is written.
+    result = load_blueprint(ROOT / "blueprints" / "examples" / "university.yaml")
+    adapters = [load_adapter(name) for name in ("servicenow", "jsm", "topdesk")]
+
+    written = build_site(result, "university.yaml", tmp_path / "site", adapters)
+
+    assert "landing.html" in written
+    assert memo._REMEMBERED
+    assert all(not last for last in memo._REMEMBERED)

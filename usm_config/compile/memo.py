@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from usm_config.blueprint.model import Blueprint
 
 T = TypeVar("T")
+
+#: What every build step remembers, so that :func:`forget_builds` can let it go.
+_REMEMBERED: list[list[Any]] = []
 
 
 def built_once(build: Callable[[Blueprint], T]) -> Callable[[Blueprint], T]:
@@ -25,6 +28,7 @@ def built_once(build: Callable[[Blueprint], T]) -> Callable[[Blueprint], T]:
     The result is shared by those calls: read it, do not add to it.
     """
     last: list[tuple[Blueprint, T]] = []
+    _REMEMBERED.append(last)
 
     @functools.wraps(build)
     def remembered(bp: Blueprint) -> T:
@@ -35,3 +39,10 @@ def built_once(build: Callable[[Blueprint], T]) -> Callable[[Blueprint], T]:
         return result
 
     return remembered
+
+
+def forget_builds() -> None:
+    """Let go of every remembered build: for a caller that holds on to its blueprint but needs
+    no adapter's records of it again (the catalogue, once it has counted them)."""
+    for last in _REMEMBERED:
+        last.clear()

@@ -24,6 +24,7 @@ from usm_config.blueprint.loader import LoadResult
 from usm_config.blueprint.model import Blueprint, Category, Matrix, Service, Workflow
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, PROCESSES, ProcessId
 from usm_config.compile.article import workflow_article
+from usm_config.compile.memo import forget_builds
 from usm_config.render.diagram import layout_flow, render_svg, workflow_flow
 from usm_config.render.diagram.process_model import hand_overs, render_process_model
 from usm_config.render.diagram.svg import PROCESS_COLOURS
@@ -226,6 +227,10 @@ class SiteBuilder:
         )
         yield "schedules.html", self.schedules()
         yield "classification.html", self.classification()
+        landings = [adapter_landing(adapter, self.bp) for adapter in self.adapters]
+        # The pages only count the records; at 5,000 services ServiceNow's are 50,000, which
+        # the build steps would keep until the site is written.
+        forget_builds()
         yield (
             "landing.html",
             self._render(
@@ -233,7 +238,7 @@ class SiteBuilder:
                 "landing.html",
                 self.L["landing"],
                 self.src(),
-                landings=[adapter_landing(adapter, self.bp) for adapter in self.adapters],
+                landings=landings,
                 element=self.element,
             ),
         )
