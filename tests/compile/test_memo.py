@@ -27,6 +27,18 @@ def _blueprint(name: str = "university.yaml") -> Blueprint:
     return result.blueprint
 
 
+def _numbered_builds() -> Callable[[Blueprint], int]:
+    """A remembered build whose result is how many times it has really built."""
+    calls: list[Blueprint] = []
+
+    @built_once
+    def build(bp: Blueprint) -> int:
+        calls.append(bp)
+        return len(calls)
+
+    return build
+
+
 def test_the_same_blueprint_object_is_built_once() -> None:
     calls: list[Blueprint] = []
 
@@ -41,13 +53,7 @@ def test_the_same_blueprint_object_is_built_once() -> None:
 
 
 def test_another_blueprint_object_is_built_again_and_replaces_the_first() -> None:
-    calls: list[Blueprint] = []
-
-    @built_once
-    def build(bp: Blueprint) -> int:
-        calls.append(bp)
-        return len(calls)
-
+    build = _numbered_builds()
     first, equal_copy = _blueprint(), _blueprint()
     assert first == equal_copy and first is not equal_copy
     assert [build(first), build(equal_copy), build(first)] == [1, 2, 3]
@@ -65,13 +71,7 @@ def test_every_adapter_remembers_its_build(build: Callable[[Blueprint], Any]) ->
 
 
 def test_forgotten_builds_are_built_again() -> None:
-    calls: list[Blueprint] = []
-
-    @built_once
-    def build(bp: Blueprint) -> int:
-        calls.append(bp)
-        return len(calls)
-
+    build = _numbered_builds()
     bp = _blueprint()
     assert [build(bp), build(bp)] == [1, 1]
     forget_builds()
