@@ -19,6 +19,7 @@ emulator meanwhile.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -38,6 +39,7 @@ import httpx
 import yaml
 from usm_jsm.sandbox.site import GROUP
 from usm_jsm.values import ITSM_TEMPLATE
+from usm_topdesk.client import KB_CREATE
 
 from usm_config import yamlsource
 from usm_config.adapter import SupportsSandbox, load_adapter
@@ -290,10 +292,22 @@ OTHER_PROJECTS = 50
 #: Groups a JSM site holds beside the blueprint's: a company directory synchronised to
 #: Atlassian brings thousands.
 DIRECTORY_GROUPS = 5_000
+#: What other teams of a TOPdesk tenant keep beside the blueprint's: branches, operator groups
+#: (each in a branch), services, and a knowledge base of folders and items written in English
+#: and Dutch, each with a paragraph of text.
+TENANT_ROWS = {
+    "branches": 300,
+    "operator groups": 500,
+    "services": 1_000,
+    "knowledge folders": 40,
+    "knowledge items": 2_000,
+}
 #: What the last column adds, per adapter.
 OTHERS = {
     "servicenow": f"{sum(SYSTEM_ROWS):,} system rows and {OTHER_ROW_COUNT:,} of other teams",
     "jsm": f"{OTHER_PROJECTS} other service projects and {DIRECTORY_GROUPS:,} groups",
+    "topdesk": ", ".join(f"{count:,} {what}" for what, count in TENANT_ROWS.items())
+    + " of other teams",
 }
 
 
@@ -305,15 +319,19 @@ def seed_directory_groups(site: Any) -> None:
         site.insert(GROUP, {"groupId": group_id, "name": f"dir-{n:05}-staff"}, group_id)
 
 
-def seed_service_projects(url: str) -> None:
-    """Create :data:`OTHER_PROJECTS` service projects on the served JSM emulator, as other
-    teams of the site would (the ITSM template, two components each)."""
-    adapter = load_adapter("jsm")
+def _basic_login(adapter_name: str) -> tuple[str, str]:
+    """The served emulator's default user and password (or API token)."""
+    adapter = load_adapter(adapter_name)
     assert isinstance(adapter, SupportsSandbox)
     login = adapter.sandbox_credentials()
     assert isinstance(login.auth, BasicAuthConfig)
-    user, token = login.environ[login.auth.username_env], login.environ[login.auth.password_env]
-    with httpx.Client(base_url=url, auth=(user, token), timeout=60) as site:
+    return login.environ[login.auth.username_env], login.environ[login.auth.password_env]
+
+
+def seed_service_projects(url: str) -> None:
+    """Create :data:`OTHER_PROJECTS` service projects on the served JSM emulator, as other
+    teams of the site would (the ITSM template, two components each)."""
+    with httpx.Client(base_url=url, auth=_basic_login("jsm"), timeout=60) as site:
         lead = site.get("/rest/api/3/myself").json()["accountId"]
         for n in range(OTHER_PROJECTS):
             key = f"OT{n}"
@@ -324,6 +342,70 @@ def seed_service_projects(url: str) -> None:
             for name in ("Printers", "Laptops"):
                 answer = site.post("/rest/api/3/component", json={"project": key, "name": name})
                 assert answer.is_success, answer.text
+
+
+def seed_tenant_teams(url: str) -> None:
+    """Create :data:`TENANT_ROWS` on the served TOPdesk emulator through its API, as other
+    teams of the tenant would, a few requests at a time."""
+    kb, api = "/services/knowledge-base-v1", "/tas/api"
+    text = "<p>" + "Who to call, what to check first and how the desk escalates. " * 8 + "</p>"
+
+    async def seed() -> None:
+        slots = asyncio.Semaphore(32)
+        async with httpx.AsyncClient(
+            base_url=url, auth=_basic_login("topdesk"), timeout=120
+        ) as tenant:
+
+            async def post(path: str, body: Any, media: str = "application/json") -> Any:
+                async with slots:
+                    answer = await tenant.post(path, json=body, headers={"Content-Type": media})
+                assert answer.is_success, (path, answer.status_code, answer.text[:300])
+                return answer.json() if answer.content else None
+
+            def each(count: str, make: Callable[[int], Any]) -> Any:
+                return asyncio.gather(*(make(n) for n in range(TENANT_ROWS[count])))
+
+            branches = await each(
+                "branches",
+                lambda n: post(
+                    f"{api}/branches",
+                    {"name": f"Other branch {n}", "branchType": "independentBranch"},
+                ),
+            )
+            await each(
+                "operator groups",
+                lambda n: post(
+                    f"{api}/operatorgroups",
+                    {
+                        "groupName": f"Other group {n}",
+                        "branch": {"id": branches[n % len(branches)]["id"]},
+                    },
+                ),
+            )
+            await each(
+                "services", lambda n: post(f"{api}/services", {"name": f"Other service {n}"})
+            )
+            folders = await each(
+                "knowledge folders",
+                lambda n: post(
+                    f"{kb}/folders",
+                    {"translation": {"language": "en", "content": {"title": f"Other folder {n}"}}},
+                ),
+            )
+
+            async def item(n: int) -> None:
+                content = {"title": f"Other team's item {n}", "content": text}
+                body = {
+                    "parent": {"id": folders[n % len(folders)]["id"]},
+                    "translation": {"language": "en", "content": content},
+                }
+                made = await post(f"{kb}/knowledgeItems", body, KB_CREATE)
+                dutch = {"title": f"Item van een ander team {n}", "content": text}
+                await post(f"{kb}/knowledgeItems/{made['id']}/translations/nl", dutch)
+
+            await each("knowledge items", item)
+
+    asyncio.run(seed())
 
 
 def _manual(output: str) -> int:
@@ -406,6 +488,15 @@ def measure(
                 write_blueprint(small, folder / "small.yaml")
                 few, few_requests = planned("small.yaml")
                 row.update(small_cpu=few.cpu, small_requests=few_requests)
+                # Beside what other teams keep (see OTHERS), the checklist still done.
+                seed_tenant_teams(url)
+                system, system_requests = planned("scaled.yaml")
+                assert _manual(system.output) == _manual(done.output), system.output
+                row.update(
+                    system_cpu=system.cpu,
+                    system_requests=system_requests,
+                    system_mib=system.peak_mib,
+                )
             if adapter_name in ("servicenow", "jsm"):
                 # Beside what no blueprint manages (see OTHERS): a plan reads as far as its
                 # blueprint and its lock file reach.
@@ -484,6 +575,11 @@ EXTRA_COLUMNS: dict[str, tuple[Column, ...]] = {
         (
             f"plan of {SMALL} of the services, checklist done: CPU s (requests)",
             lambda r: f"{r['small_cpu']:.2f} ({r['small_requests']:,})",
+        ),
+        (
+            f"converged plan, checklist done, beside {OTHERS['topdesk']}: CPU s (requests,"
+            " peak RSS MiB)",
+            _beside,
         ),
     ),
 }

@@ -26,3 +26,32 @@ def test_every_column_shows_a_row_and_no_latency_gives_no_ratio(
     shown = {title: show(_Row(apply_bound=bound)) for title, show in columns}
     assert shown["apply / bound"] == ratio
     assert all(shown.values())
+
+
+def test_the_tenant_seed_adds_what_it_says_through_the_api(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counts = {
+        "branches": 2,
+        "operator groups": 3,
+        "services": 4,
+        "knowledge folders": 2,
+        "knowledge items": 3,
+    }
+    monkeypatch.setattr(bench_curve, "TENANT_ROWS", counts)
+    tables = {
+        "branches": "branch",
+        "operator groups": "operatorgroup",
+        "services": "service",
+        "knowledge folders": "kb_folder",
+        "knowledge items": "kb_item",
+    }
+    with bench_curve.served("topdesk", tmp_path, 0) as (url, app):
+        site = app.state.site
+        before = {what: len(site.rows(table)) for what, table in tables.items()}
+        bench_curve.seed_tenant_teams(url)
+        added = {what: len(site.rows(table)) - before[what] for what, table in tables.items()}
+        items = site.rows("kb_item")[-3:]
+    assert added == counts
+    assert all(sorted(item["_translations"]) == ["en", "nl"] for item in items)
+    assert all("Who to call" in item["_translations"]["nl"]["content"] for item in items)
