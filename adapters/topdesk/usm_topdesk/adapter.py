@@ -57,17 +57,17 @@ class TopdeskAdapter:
         self, client: HttpClient, kinds: Sequence[str], scope: ReadScope
     ) -> list[Record]:
         """:meth:`read`, with SLA services read only for the services of those ``scope``
-        wants when the tenant holds too many to list at once (see
-        :func:`usm_topdesk.reads.read_tenant`). SLA services are never written, so none is
-        managed: a service renamed in the tool no longer matches its checklist items anyway."""
-        services = {key[1] for key in scope.keys_of("service_level")}
-        return await self._read(client, kinds, services)
+        wants when the tenant holds too many to list at once, and knowledge items only by the
+        titles and ids it names (see :func:`usm_topdesk.reads.read_tenant`). SLA services are
+        never written, so none is managed: a service renamed in the tool no longer matches its
+        checklist items anyway."""
+        return await self._read(client, kinds, scope)
 
     async def _read(
-        self, client: HttpClient, kinds: Sequence[str], sla_services: set[str] | None
+        self, client: HttpClient, kinds: Sequence[str], scope: ReadScope | None
     ) -> list[Record]:
         wanted = set(kinds) - UNREADABLE
-        found = await read_tenant(client, wanted, sla_services=sla_services)
+        found = await read_tenant(client, wanted, scope=scope)
         return [r for r in found if r.kind in wanted]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:

@@ -16,20 +16,22 @@ protocol, as the adapter meets it:
   :class:`MediaTypeRefused` names;
 * an unlicensed module, or one the API user may not read, answers 403 or 404 (§4.5):
   :func:`probe` finds out which, once per plan;
-* FIQL ``query`` narrows a list (§2.7): :func:`fiql_text` quotes a value.
+* FIQL ``query`` narrows a list (§2.7): :func:`fiql_text` quotes a value, and
+  :func:`fiql_any` asks for the rows that match any of several comparisons.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from usm_config.http import HttpClient, HttpError, HttpStatusError, PageStep, PagingStrategy
+from usm_config.http.filters import scope_runs
 from usm_config.http.paging import TopdeskPaging, UnpagedList, collect_items
 from usm_topdesk.values import EXTERNAL_LINK_TYPE
 
@@ -199,6 +201,19 @@ def is_duplicate(status: int, body: Any) -> bool:
 def fiql_text(value: str) -> str:
     """``value`` as a quoted FIQL string (the reserved characters need quotes, §2.7)."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def fiql_equals(field: str, value: str) -> str:
+    """The FIQL comparison ``field == value``, the value quoted."""
+    return f"{field}=={fiql_text(value)}"
+
+
+def fiql_any(comparisons: Sequence[str]) -> list[str] | None:
+    """``query`` values that together list the rows matching any of ``comparisons`` (FIQL's
+    ``,`` is OR), as few as keep each request line short (:mod:`usm_config.http.filters`);
+    ``None`` when that takes more requests than a scoped read sends (read the list whole)."""
+    runs = scope_runs(comparisons, ",")
+    return None if runs is None else [",".join(run) for run in runs]
 
 
 # ----------------------------------------------------------------------------- reading

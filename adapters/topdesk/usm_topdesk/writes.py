@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from usm_config.engine.contract import ReadScope
 from usm_config.http import HttpClient, UncertainWriteError, answer_id
 from usm_config.write_tables import Creator, Deleter, Updater
 from usm_topdesk import client as api
@@ -250,8 +251,10 @@ async def _create_knowledge_item(client: HttpClient, fields: dict[str, Any]) -> 
 
 
 async def _language(client: HttpClient, target_id: str) -> str:
-    """The language an existing knowledge item is written in (see :mod:`usm_topdesk.parse`)."""
-    items = await reads.read_tenant(client, ["knowledge_item"])
+    """The language an existing knowledge item is written in (see :mod:`usm_topdesk.parse`),
+    the item read by its id, not with the whole knowledge base."""
+    scope = ReadScope({}, {"knowledge_item": {target_id}})
+    items = await reads.read_tenant(client, ["knowledge_item"], scope=scope)
     return next((str(r.fields["language"]) for r in items if r.target_id == target_id), "en")
 
 
