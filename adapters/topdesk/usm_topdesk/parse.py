@@ -32,7 +32,9 @@ def _live(rows: Iterable[Any]) -> Iterable[dict[str, Any]]:
             raise ValueError(f"a row is {json_kind(row)} where TOPdesk documents objects")
         if row.get("archived") is True:
             continue
-        if str(row.get("status") or "").lower() == "archived":
+        # A card archived by status says ``archived`` or ``<card>Archived`` (operator groups,
+        # operators and branches, supporting files 2.7.11); a FIQL query lists them too.
+        if str(row.get("status") or "").lower().endswith("archived"):
             continue
         yield row
 

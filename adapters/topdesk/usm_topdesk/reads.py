@@ -162,6 +162,38 @@ async def _scoped_items(
     return await _lists_by_language(client, "knowledgeItems")
 
 
+#: Plain kinds a plan reads by key and id (FIQL), and the field their key is: a tenant's other
+#: teams keep hundreds of operator groups, a blueprint a few teams.
+SCOPED: Mapping[str, str] = {"operator_group": "groupName"}
+
+
+async def _scoped_rows(client: HttpClient, kind: str, scope: ReadScope) -> list[Any]:
+    """The rows of plain ``kind`` whose key or id ``scope`` names (archived ones too: a query
+    lists them, the parser leaves them out); the whole list when that takes more requests than
+    a scoped read sends, or when TOPdesk refuses the query (HTTP 400)."""
+    name = PLAIN[kind][0]
+    wanted = [api.fiql_equals(SCOPED[kind], key[0]) for key in sorted(scope.keys_of(kind))]
+    wanted += [api.fiql_equals("id", i) for i in sorted(scope.ids_of(kind))]
+    queries = api.fiql_any(wanted)
+    if queries is not None:
+        try:
+            found = await asyncio.gather(
+                *(api.read_list(client, name, {"query": query}) for query in queries)
+            )
+        except HttpStatusError as exc:
+            if exc.status != 400:
+                raise
+            log.info("TOPdesk refused a query of %s (HTTP 400): reading them all", name)
+        else:
+            return list({_row_key(row): row for rows in found for row in rows}.values())
+    return await api.read_list(client, name)
+
+
+def _row_key(row: Any) -> object:
+    """A row's id, to list a row two queries found once (an odd row stays, for the parser)."""
+    return str(row["id"]) if isinstance(row, dict) and "id" in row else id(row)
+
+
 async def _service_levels(client: HttpClient, only: Set[str] | None) -> list[Record]:
     """SLA services. ``/incidents/slas`` answers at most 100 rows and has no later pages
     (:func:`usm_topdesk.client.read_slas`), so one read serves a tenant with fewer; a tenant
@@ -235,8 +267,9 @@ async def read_tenant(
 ) -> list[Record]:
     """Every record of ``kinds`` that TOPdesk lets the API user read. With a plan's ``scope``,
     the SLA services of the services it names alone once the tenant holds more SLA services
-    than one request lists (the rows that request answers are all kept), and the knowledge
-    items it names by title or id (see :func:`_scoped_items`)."""
+    than one request lists (the rows that request answers are all kept), and the operator
+    groups and knowledge items it names by name or id (see :func:`_scoped_rows` and
+    :func:`_scoped_items`)."""
     sla_services = None if scope is None else {key[1] for key in scope.keys_of("service_level")}
     out = await reach(client)
     wanted = {k for k in kinds if MODULES.get(k) not in out.unreachable}
@@ -246,6 +279,8 @@ async def read_tenant(
         name, parser = PLAIN[kind]
 
         async def job() -> list[Record]:
+            if scope is not None and kind in SCOPED:
+                return parser(await _scoped_rows(client, kind, scope))
             return parser(await api.read_list(client, name))
 
         return job
