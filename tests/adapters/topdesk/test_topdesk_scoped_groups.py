@@ -4,8 +4,9 @@ archived to the plan. An export still reads every group."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
 import pytest
 from support import RecordedTarget
@@ -89,16 +90,10 @@ def test_an_archived_group_of_the_same_name_is_not_taken_for_a_live_one(tenant: 
 
 
 def test_a_tenant_that_refuses_the_query_is_read_whole(
-    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    tenant: Tenant, refuse_queries: Callable[[ModuleType], None]
 ) -> None:
     tenant.harness.converge()
-    # A release that takes no query on these fields answers 400.
-    only_comments = supporting.filtered
-
-    def refusing(request: Any, rows: Any, **options: Any) -> Any:
-        return only_comments(request, rows, **{**options, "fields": ("comments",)})
-
-    monkeypatch.setattr(supporting, "filtered", refusing)
+    refuse_queries(supporting)
     tenant.sandbox.forget()
     planned = tenant.harness.planned()
     assert any("query" not in q for q in tenant.group_lists())

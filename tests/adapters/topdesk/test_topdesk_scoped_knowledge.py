@@ -4,7 +4,9 @@ workflow. An export still reads every item."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -117,16 +119,10 @@ def test_the_translation_of_an_item_the_lock_file_does_not_list_is_read_by_its_i
 
 
 def test_a_tenant_that_refuses_the_query_is_read_whole(
-    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    tenant: Tenant, refuse_queries: Callable[[ModuleType], None]
 ) -> None:
     tenant.harness.converge()
-    # A release whose knowledge base takes no query on these fields answers 400.
-    only_number = knowledge.filtered
-
-    def refusing(request: Any, rows: Any, **options: Any) -> Any:
-        return only_number(request, rows, **{**options, "fields": ("number",)})
-
-    monkeypatch.setattr(knowledge, "filtered", refusing)
+    refuse_queries(knowledge)
     tenant.sandbox.forget()
     planned = tenant.harness.planned()
     assert any("query" not in q for q in tenant.item_lists())
