@@ -17,6 +17,7 @@ import pytest
 
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
+from usm_config.engine.records import Record
 from usm_config.http import HttpClient, RetryPolicy
 from usm_config.sandbox.embedded import EmbeddedTransport
 from usm_config.testing import Harness, with_emulator
@@ -201,3 +202,12 @@ class RecordedTarget:
     def api(self) -> EmbeddedApi:
         """Requests to the target's emulator, as its administrator."""
         return EmbeddedApi(self.sandbox.app(self.harness.context().sandbox_state), self.login)
+
+    def ours(self, kind: str) -> list[Record]:
+        """The blueprint's records of ``kind``."""
+        return [r for r in self.harness.desired() if r.kind == kind]
+
+    def one_of_ours(self, kind: str) -> Record:
+        """A record of ``kind`` the blueprint describes, as the target holds it."""
+        keys = {r.key for r in self.ours(kind)}
+        return next(r for r in self.harness.live() if r.kind == kind and r.key in keys)

@@ -12,7 +12,6 @@ import pytest
 from support import RecordedTarget
 from usm_topdesk.sandbox import supporting
 
-from usm_config.engine.records import Record
 from usm_config.testing import described
 
 OTHERS = 150  # another team's groups: more than one page of 100
@@ -38,15 +37,6 @@ class Tenant(RecordedTarget):
         probe = {"start": "0", "page_size": "1"}
         return [q for q in self.sandbox.queries("/operatorgroups") if q != probe]
 
-    def ours(self) -> list[Record]:
-        """The operator groups the blueprint describes."""
-        return [r for r in self.harness.desired() if r.kind == "operator_group"]
-
-    def one_of_ours(self) -> Record:
-        """An operator group the blueprint describes, as the tenant holds it."""
-        keys = {r.key for r in self.ours()}
-        return next(r for r in self.harness.live() if r.kind == "operator_group" and r.key in keys)
-
 
 @pytest.fixture
 def tenant(tmp_path: Path) -> Tenant:
@@ -58,16 +48,16 @@ def test_a_plan_reads_the_blueprints_groups_by_name_and_id_in_one_request(tenant
     tenant.sandbox.forget()
     planned = tenant.harness.planned()
     (asked,) = tenant.group_lists()
-    assert asked["query"].count("groupName==") == len(tenant.ours())
-    assert asked["query"].count("id==") == len(tenant.ours())  # the lock file's
+    assert asked["query"].count("groupName==") == len(tenant.ours("operator_group"))
+    assert asked["query"].count("id==") == len(tenant.ours("operator_group"))  # the lock file's
     live = [r for r in planned.snapshot.live if r.kind == "operator_group"]
-    assert len(live) == len(tenant.ours())
+    assert len(live) == len(tenant.ours("operator_group"))
     assert described(planned.plan) == described(tenant.harness.whole_plan())
 
 
 def test_a_group_renamed_in_the_tool_is_found_by_its_id(tenant: Tenant) -> None:
     tenant.harness.converge()
-    group = tenant.one_of_ours()
+    group = tenant.one_of_ours("operator_group")
     tenant.api.ok("PATCH", f"{GROUPS}/id/{group.target_id}", {"groupName": "Renamed by hand"})
     plan = tenant.harness.plan()
     assert described(plan) == described(tenant.harness.whole_plan())
@@ -78,7 +68,7 @@ def test_a_group_renamed_in_the_tool_is_found_by_its_id(tenant: Tenant) -> None:
 
 def test_an_archived_group_of_the_same_name_is_not_taken_for_a_live_one(tenant: Tenant) -> None:
     tenant.harness.converge()
-    group = tenant.one_of_ours()
+    group = tenant.one_of_ours("operator_group")
     reason = tenant.api.ok("GET", "/tas/api/archiving-reasons")[0]["id"]
     tenant.api.ok("PATCH", f"{GROUPS}/id/{group.target_id}/archive", {"id": reason})
     tenant.sandbox.forget()
@@ -98,7 +88,7 @@ def test_a_tenant_that_refuses_the_query_is_read_whole(
     planned = tenant.harness.planned()
     assert any("query" not in q for q in tenant.group_lists())
     live = [r for r in planned.snapshot.live if r.kind == "operator_group"]
-    assert len(live) == len(tenant.ours()) + OTHERS
+    assert len(live) == len(tenant.ours("operator_group")) + OTHERS
     assert described(planned.plan) == described(tenant.harness.whole_plan())
 
 
@@ -107,4 +97,7 @@ def test_an_export_reads_every_group(tenant: Tenant) -> None:
     tenant.sandbox.forget()
     live = tenant.harness.live()
     assert all("query" not in q for q in tenant.group_lists())
-    assert sum(1 for r in live if r.kind == "operator_group") == len(tenant.ours()) + OTHERS
+    assert (
+        sum(1 for r in live if r.kind == "operator_group")
+        == len(tenant.ours("operator_group")) + OTHERS
+    )

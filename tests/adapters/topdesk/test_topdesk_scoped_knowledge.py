@@ -52,15 +52,6 @@ class Tenant(RecordedTarget):
         """The queries of the knowledge item lists read since the last ``forget``."""
         return self.sandbox.queries("/knowledgeItems")
 
-    def ours(self) -> list[Record]:
-        """The knowledge items the blueprint describes."""
-        return [r for r in self.harness.desired() if r.kind == "knowledge_item"]
-
-    def one_of_ours(self) -> Record:
-        """A knowledge item the blueprint describes, as the tenant holds it."""
-        keys = {r.key for r in self.ours()}
-        return next(r for r in self.harness.live() if r.kind == "knowledge_item" and r.key in keys)
-
 
 @pytest.fixture
 def tenant(tmp_path: Path) -> Tenant:
@@ -80,13 +71,13 @@ def test_a_plan_reads_the_blueprints_items_only(tenant: Tenant) -> None:
     assert len(lists) == 2
     assert all("query" in q for q in lists)
     assert sorted(q["language"] for q in lists) == ["en", "nl"]
-    assert len(_live_items(planned)) == len(tenant.ours())
+    assert len(_live_items(planned)) == len(tenant.ours("knowledge_item"))
     assert described(planned.plan) == described(tenant.harness.whole_plan())
 
 
 def test_an_item_renamed_in_the_tool_is_found_by_its_id(tenant: Tenant) -> None:
     tenant.harness.converge()
-    item = tenant.one_of_ours()
+    item = tenant.one_of_ours("knowledge_item")
     language = str(item.fields["language"])
     renamed = {"title": "Werkwijze, hernoemd", "content": str(item.fields["content"])}
     tenant.api.ok("PATCH", f"{KB}/knowledgeItems/{item.target_id}/translations/{language}", renamed)
@@ -102,7 +93,7 @@ def test_the_translation_of_an_item_the_lock_file_does_not_list_is_read_by_its_i
     tenant: Tenant,
 ) -> None:
     tenant.harness.converge()
-    item = tenant.one_of_ours()
+    item = tenant.one_of_ours("knowledge_item")
     other = dict(item.fields["translation"])  # type: ignore[arg-type]
     path = f"{KB}/knowledgeItems/{item.target_id}/translations/{other['language']}"
     tenant.api.ok("PATCH", path, {"title": "Retitled by hand", "content": other["content"]})
@@ -126,13 +117,13 @@ def test_a_tenant_that_refuses_the_query_is_read_whole(
     tenant.sandbox.forget()
     planned = tenant.harness.planned()
     assert any("query" not in q for q in tenant.item_lists())
-    assert len(_live_items(planned)) == len(tenant.ours()) + OTHERS
+    assert len(_live_items(planned)) == len(tenant.ours("knowledge_item")) + OTHERS
     assert described(planned.plan) == described(tenant.harness.whole_plan())
 
 
 def test_an_items_new_text_is_written_in_its_language_read_by_its_id(tenant: Tenant) -> None:
     tenant.harness.converge()
-    item = tenant.one_of_ours()
+    item = tenant.one_of_ours("knowledge_item")
     tenant.sandbox.forget()
     text = {"content": "<p>Nieuwe werkwijze.</p>"}
     tenant.harness.session(
@@ -150,7 +141,10 @@ def test_an_export_reads_every_item(tenant: Tenant) -> None:
     tenant.sandbox.forget()
     live = tenant.harness.live()
     assert all("query" not in q for q in tenant.item_lists())
-    assert sum(1 for r in live if r.kind == "knowledge_item") == len(tenant.ours()) + OTHERS
+    assert (
+        sum(1 for r in live if r.kind == "knowledge_item")
+        == len(tenant.ours("knowledge_item")) + OTHERS
+    )
 
 
 def test_comparisons_beyond_a_scoped_reads_requests_read_the_list_whole() -> None:
