@@ -58,9 +58,9 @@ class TopdeskAdapter:
     ) -> list[Record]:
         """:meth:`read`, with SLA services read only for the services of those ``scope``
         wants when the tenant holds too many to list at once, and operator groups and knowledge
-        items only by the names and ids it names (see :func:`usm_topdesk.reads.read_tenant`). SLA services are
-        never written, so none is managed: a service renamed in the tool no longer matches its
-        checklist items anyway."""
+        items only by the names and ids it names (see :func:`usm_topdesk.reads.read_tenant`).
+        SLA services are never written, so none is managed: a service renamed in the tool no
+        longer matches its checklist items anyway."""
         return await self._read(client, kinds, scope)
 
     async def _read(
