@@ -216,11 +216,16 @@ _GROUP_UPDATE = (
     "optionalFields2",
     *TASK_FLAGS,
 )
-#: Operator-group FIQL: top-level fields and a few nested ones, never ``branch.id``/``.name``.
+#: Operator-group FIQL: top-level fields and a few nested ones, never ``branch.id``/``.name``
+#: (supporting files 2.7.11, ``GET /operatorgroups``, ``query``).
 _GROUP_QUERY_FIELDS = frozenset(
     (
         "id",
         "status",
+        "archived",
+        "externalLink.id",
+        "externalLink.type",
+        "externalLink.date",
         "groupName",
         "hourlyRate",
         "creationDate",
@@ -261,13 +266,14 @@ def _group_fields(site: Site, request: Request, body: Mapping[str, Any]) -> dict
 
 
 async def list_operator_groups(request: Request, site: Site) -> Response:
-    rows = filtered(
-        request,
-        site.rows(OPERATOR_GROUP),
-        fields=_GROUP_QUERY_FIELDS,
-        default=lambda row: row.get("status") == _GROUP_STATUS,
+    """Active groups; with a ``query``, archived ones too unless it asks ``archived==false``
+    (the spec: "both archived and non-archived operator groups are returned by default")."""
+    rows = {row["id"]: row for row in site.rows(OPERATOR_GROUP)}
+    views = [{**row, "archived": row.get("status") == _GROUP_ARCHIVED} for row in rows.values()]
+    chosen = filtered(
+        request, views, fields=_GROUP_QUERY_FIELDS, default=lambda view: not view["archived"]
     )
-    return _list(request, rows)
+    return _list(request, [rows[view["id"]] for view in chosen])
 
 
 async def create_operator_group(request: Request, site: Site) -> Response:

@@ -159,6 +159,13 @@ def test_archiving_needs_a_reason_and_keeps_the_group(api: Api) -> None:
     assert api.call("GET", "operatorgroups").status_code == 204  # active ones only
     found = api.ok("GET", "operatorgroups", query="status==operatorGroupArchived")
     assert [g["id"] for g in found] == [created["id"]]
+    # A query lists archived groups too, unless it asks for the active ones.
+    assert [g["id"] for g in api.ok("GET", "operatorgroups", query="groupName=='Old team'")] == [
+        created["id"]
+    ]
+    assert api.ok("GET", "operatorgroups", query="archived==true")[0]["id"] == created["id"]
+    assert api.call("GET", "operatorgroups", query="archived==false").status_code == 204
+    assert "archived" not in found[0]  # a status, not a field of the answer
     assert api.call("DELETE", f"operatorgroups/id/{created['id']}").status_code == 405
     restored = api.ok("PATCH", f"operatorgroups/id/{created['id']}/unarchive")
     assert restored["status"] == "operatorGroup"
