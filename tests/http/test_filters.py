@@ -9,7 +9,13 @@ from itertools import pairwise
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from usm_config.http.filters import SCOPE_QUERY_CHARS, SCOPE_REQUESTS, query_encoded, scope_runs
+from usm_config.http.filters import (
+    SCOPE_QUERY_CHARS,
+    SCOPE_REQUESTS,
+    query_encoded,
+    scope_runs,
+    scope_texts,
+)
 
 values = st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40), max_size=60)
 
@@ -57,3 +63,13 @@ def test_the_defaults_allow_eight_requests_of_4000_characters() -> None:
     assert scope_runs([], ",") == []
     assert scope_runs(["x" * SCOPE_QUERY_CHARS], ",") == [["x" * SCOPE_QUERY_CHARS]]
     assert scope_runs(["x" * (SCOPE_QUERY_CHARS + 1)], ",") is None
+
+
+def test_texts_are_the_runs_joined_and_none_where_the_runs_are() -> None:
+    names = [f"n{i:04}" for i in range(2_000)]
+    runs = scope_runs(names, "^")
+    assert runs is not None
+    assert scope_texts(names, "^") == ["^".join(run) for run in runs]
+    assert scope_texts(["x" * (SCOPE_QUERY_CHARS + 1)], ",") is None
+    assert scope_texts(["a", "b"], ",", budget=5) == ["a,b"]  # "," travels as "%2C"
+    assert scope_texts(["a", "b"], ",", budget=4) == ["a", "b"]

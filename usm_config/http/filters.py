@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import quote_plus
 
-__all__ = ["SCOPE_QUERY_CHARS", "SCOPE_REQUESTS", "query_encoded", "scope_runs"]
+__all__ = ["SCOPE_QUERY_CHARS", "SCOPE_REQUESTS", "query_encoded", "scope_runs", "scope_texts"]
 
 #: Longest filter one request of a scoped read carries, percent-encoded.
 SCOPE_QUERY_CHARS = 4000
@@ -55,3 +55,12 @@ def scope_runs(
     if current:
         runs.append(current)
     return runs
+
+
+def scope_texts(
+    items: Sequence[str], separator: str, *, budget: int = SCOPE_QUERY_CHARS
+) -> list[str] | None:
+    """:func:`scope_runs`, each run joined by ``separator`` into the text one request carries;
+    ``None`` where :func:`scope_runs` gives ``None``."""
+    runs = scope_runs(items, separator, budget=budget)
+    return None if runs is None else [separator.join(run) for run in runs]

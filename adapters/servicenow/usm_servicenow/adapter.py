@@ -23,7 +23,7 @@ from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import KindSpec, Record, record_key, ref_target
 from usm_config.export.model import Exported
 from usm_config.http import BasicAuthConfig, HttpClient
-from usm_config.http.filters import SCOPE_QUERY_CHARS, SCOPE_REQUESTS, query_encoded, scope_runs
+from usm_config.http.filters import SCOPE_QUERY_CHARS, SCOPE_REQUESTS, query_encoded, scope_texts
 from usm_config.sandbox.faults import FaultConfig
 from usm_servicenow import client as api
 from usm_servicenow.export import export_records
@@ -62,18 +62,11 @@ def _scope(kind: str, keys: Iterable[tuple[str, ...]], ids: Iterable[str]) -> li
         return [""]
     conditions = ["^".join(f"{f}={v}" for f, v in zip(fields, g, strict=True)) for g in groups]
     budget = SCOPE_QUERY_CHARS - len(query_encoded(f"^{api.ORDER_BY}"))
-    id_lists = _packed(sorted(ids), ",", budget - len(query_encoded("sys_idIN")))
+    id_lists = scope_texts(sorted(ids), ",", budget=budget - len(query_encoded("sys_idIN")))
     if id_lists is None:
         return [""]
-    texts = _packed(conditions + [f"sys_idIN{i}" for i in id_lists], "^NQ", budget)
+    texts = scope_texts(conditions + [f"sys_idIN{i}" for i in id_lists], "^NQ", budget=budget)
     return [""] if texts is None else texts
-
-
-def _packed(items: Sequence[str], separator: str, budget: int) -> list[str] | None:
-    """``items`` joined by ``separator`` into as few texts as keep within ``budget`` (see
-    :func:`usm_config.http.filters.scope_runs`)."""
-    runs = scope_runs(items, separator, budget=budget)
-    return None if runs is None else [separator.join(run) for run in runs]
 
 
 def _unread_references(

@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 from usm_config.http import HttpClient, HttpError, HttpStatusError, PageStep, PagingStrategy
-from usm_config.http.filters import scope_runs
+from usm_config.http.filters import scope_texts
 from usm_config.http.paging import TopdeskPaging, UnpagedList, collect_items
 from usm_topdesk.values import EXTERNAL_LINK_TYPE
 
@@ -212,8 +212,7 @@ def fiql_any(comparisons: Sequence[str]) -> list[str] | None:
     """``query`` values that together list the rows matching any of ``comparisons`` (FIQL's
     ``,`` is OR), as few as keep each request line short (:mod:`usm_config.http.filters`);
     ``None`` when that takes more requests than a scoped read sends (read the list whole)."""
-    runs = scope_runs(comparisons, ",")
-    return None if runs is None else [",".join(run) for run in runs]
+    return scope_texts(comparisons, ",")
 
 
 # ----------------------------------------------------------------------------- reading
