@@ -127,6 +127,13 @@ async def _items_where(
     return rows
 
 
+def _key_or_id(field: str, keys: Iterable[str], ids: Iterable[str]) -> list[str]:
+    """FIQL comparisons for the rows whose ``field`` is one of ``keys`` or whose id is one of
+    ``ids``, in a stable order."""
+    wanted = [api.fiql_equals(field, key) for key in sorted(keys)]
+    return wanted + [api.fiql_equals("id", i) for i in sorted(ids)]
+
+
 def _ids(rows: Iterable[Any]) -> set[str]:
     return {str(row["id"]) for row in rows if isinstance(row, dict) and "id" in row}
 
@@ -139,8 +146,7 @@ async def _scoped_items(
     translation, titled otherwise). Another team's knowledge base holds thousands of items
     with their texts, a blueprint eight. Read whole when the scope takes more requests than
     a scoped read sends, or when TOPdesk refuses the query (HTTP 400)."""
-    wanted = [api.fiql_equals("title", t) for t in sorted(titles)]
-    wanted += [api.fiql_equals("id", i) for i in sorted(ids)]
+    wanted = _key_or_id("title", titles, ids)
     try:
         first = await _items_where(client, dict.fromkeys(LANGUAGES, wanted))
         if first is not None:
@@ -172,8 +178,8 @@ async def _scoped_rows(client: HttpClient, kind: str, scope: ReadScope) -> list[
     lists them, the parser leaves them out); the whole list when that takes more requests than
     a scoped read sends, or when TOPdesk refuses the query (HTTP 400)."""
     name = PLAIN[kind][0]
-    wanted = [api.fiql_equals(SCOPED[kind], key[0]) for key in sorted(scope.keys_of(kind))]
-    wanted += [api.fiql_equals("id", i) for i in sorted(scope.ids_of(kind))]
+    names = {key[0] for key in scope.keys_of(kind)}
+    wanted = _key_or_id(SCOPED[kind], names, scope.ids_of(kind))
     queries = api.fiql_any(wanted)
     if queries is not None:
         try:
