@@ -375,6 +375,35 @@ def test_tls_refuses_a_certificate_it_cannot_verify(authority: trustme.CA) -> No
         run(scenario)
 
 
+def test_tls_settings_are_built_once_and_only_for_https(
+    authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading a CA bundle costs tens of milliseconds: a plan against ``http`` never pays it,
+    one against ``https`` pays it once."""
+    built: list[object] = []
+    real = httpx.create_ssl_context
+
+    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        built.append(kwargs.get("verify"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(httpx, "create_ssl_context", counting)
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+
+    async def scenario(tls: ssl.SSLContext | None, verify: bool | str) -> None:
+        async with (
+            serving(Server(), tls) as server,
+            HttpClient(server.url, verify=verify) as client,
+        ):
+            await asyncio.gather(*(client.request("GET", "/api/items") for _ in range(4)))
+
+    run(lambda: scenario(None, True))
+    assert built == []
+    run(lambda: scenario(_tls_server(authority), str(bundle)))
+    assert len(built) == 1
+
+
 # --------------------------------------------------------------------------- proxies
 
 

@@ -242,7 +242,7 @@ class HttpClient:
         _HTTPX_RECORDS.redactors.add(self.redactor)
         tls = _tls_verify(verify)
         if transport is None and not proxy_applies(target):
-            transport = Transport(httpx.create_ssl_context(verify=tls))
+            transport = Transport(tls)
         self._client = _AsyncClient(
             base_url=base_url,
             auth=auth,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ssl
 import time
 import urllib.request
@@ -89,11 +90,17 @@ def _buffered(reader: asyncio.StreamReader) -> int:
 class Transport(httpx.AsyncBaseTransport):
     """HTTP/1.1 over asyncio streams; see the module's docstring."""
 
-    def __init__(self, ssl_context: ssl.SSLContext) -> None:
-        ssl_context.set_alpn_protocols(["http/1.1"])
-        #: The TLS settings of every ``https`` connection.
-        self.ssl_context = ssl_context
+    def __init__(self, verify: ssl.SSLContext | bool = True) -> None:
+        self._verify = verify
         self._idle: dict[_Origin, list[_Connection]] = {}
+
+    @functools.cached_property
+    def ssl_context(self) -> ssl.SSLContext:
+        """The TLS settings of every ``https`` connection, built on first use: loading the
+        CA bundle costs tens of milliseconds that a plan against ``http`` never needs."""
+        context = httpx.create_ssl_context(verify=self._verify)
+        context.set_alpn_protocols(["http/1.1"])
+        return context
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
