@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from usm_config.engine import records
 
-scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=5)
+# Floats (NaN and infinities included) and dates, which the encoder writes with ``str``.
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.dates() | st.text(max_size=5)
 json_values = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner),

@@ -233,6 +233,15 @@ def streamed_fingerprint(value: Any) -> str:
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+# json.JSONEncoder.encode builds a new C encoder on every call, which is a fifth of
+# fingerprinting 50,000 small records; this one is built once, with the same settings (no
+# circular check: a record's fields are JSON data, never circular).
+_MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_C_ENCODE: Callable[[Any, int], Iterable[str]] | None = (
+    None
+    if _MAKE_C_ENCODER is None
+    else _MAKE_C_ENCODER(None, str, encode_basestring_ascii, None, ":", ",", True, False, True)
+)
 
 
 @dataclass(frozen=True)
@@ -255,7 +264,9 @@ class LongList:
 
 
 def _json(value: Any) -> str:
-    return _ENCODER.encode(value)
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 def _json_chunks(value: Any) -> Iterator[str]:
