@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from usm_config.blueprint.validation_errors import translate_errors
 from usm_config.diagnostics import Diagnostic, DiagnosticError, Severity, display_path
+from usm_config.engine.records import immutable
 from usm_config.jsonsource import json_index, load_json, located, read_text
 
 LOCK_FORMAT = 1
@@ -101,7 +102,7 @@ def _plain_lock_file(data: object) -> tuple[str, str, dict[str, LockEntry]] | No
     return target, adapter, entries
 
 
-@dataclass(frozen=True)
+@immutable
 class LockEntry:
     """One managed record; ``adopted`` when usm-config took it over rather than created it
     (an out-of-box record, or one made by hand)."""
