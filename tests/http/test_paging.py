@@ -21,7 +21,9 @@ from support import FakeSleep
 from usm_config.http import (
     PAGE_WINDOW,
     PAGES_IN_FLIGHT,
+    READ_AHEAD_AFTER,
     HttpClient,
+    HttpStatusError,
     OffsetPaging,
     PageBeanPaging,
     PagedDtoPaging,
@@ -468,7 +470,10 @@ def test_a_total_that_overstates_ends_at_the_last_page_within_one_window() -> No
 def test_a_total_that_understates_is_read_on_to_the_end() -> None:
     server = PageBeanServer(list(range(330)), cap=50, total=120)
     assert read(server) == list(range(330))
-    assert sorted(server.asked) == list(range(0, 330, 50))
+    needed = list(range(0, 330, 50))
+    # Past the total, the pages are read ahead: a few may be asked for past the end.
+    assert sorted(server.asked)[: len(needed)] == needed
+    assert len(server.asked) <= len(needed) + PAGES_IN_FLIGHT - 1
 
 
 @pytest.mark.parametrize("later_cap", [20, 40, 70])
@@ -489,3 +494,128 @@ def test_every_item_is_read_once_in_order(
 ) -> None:
     server = PageBeanServer(list(range(size)), cap=cap, later_cap=later_cap, total=total)
     assert read(server, page_size=120) == list(range(size))
+
+
+# ------------------------------------------------ pages without a total, read ahead
+
+
+class StartServer:
+    """A listing of ``items`` paged by a start index and no total: JSM's ``PagedDTO``
+    (``isLastPage``) or TOPdesk's (206 while more follow, 204 for none). ``caps`` are the
+    page lengths it answers with, one per page asked for in order of start (the last one
+    from then on); ``strict`` answers 400 past the end, as some servers do. Counts the
+    requests in flight at once."""
+
+    def __init__(
+        self, items: list[int], caps: list[int], *, style: str = "jsm", strict: bool = False
+    ) -> None:
+        self.items, self.caps, self.style, self.strict = items, caps, style, strict
+        self.asked: list[int] = []
+        self.in_flight = 0
+        self.most = 0
+        self.firsts: list[int] = []  # requests in flight when each was asked
+
+    def cap(self, start: int) -> int:
+        # The page length depends on where the page starts, so a page asked twice is the same.
+        served, at = 0, 0
+        for cap in self.caps:
+            if at >= start:
+                return cap
+            at += cap
+            served = cap
+        return served or self.caps[-1]
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params["start"])
+        self.asked.append(start)
+        self.in_flight += 1
+        self.firsts.append(self.in_flight)
+        self.most = max(self.most, self.in_flight)
+        await asyncio.sleep(0.001)
+        self.in_flight -= 1
+        if self.strict and start > len(self.items):
+            return httpx.Response(400, json={"errorMessage": "start is out of range"})
+        values = self.items[start : start + self.cap(start)]
+        more = start + len(values) < len(self.items)
+        if self.style == "topdesk":
+            if not values:
+                return httpx.Response(204)
+            return ok(values, status=206 if more else 200)
+        body = {"start": start, "limit": self.cap(start), "size": len(values)}
+        return ok({**body, "isLastPage": not more, "values": values})
+
+
+def read_from(server: StartServer) -> list[Any]:
+    strategy: PagingStrategy = (
+        TopdeskPaging(page_size=100) if server.style == "topdesk" else PagedDtoPaging(page_size=100)
+    )
+
+    async def main() -> list[Any]:
+        async with HttpClient(BASE, sleep=FakeSleep(), retry=RetryPolicy(max_attempts=1)) as client:
+            return await collect_items(client, PATH, strategy)
+
+    with respx.mock(base_url=BASE) as router:
+        router.get(PATH).mock(side_effect=server)
+        return asyncio.run(main())
+
+
+@pytest.mark.parametrize("style", ["jsm", "topdesk"])
+def test_a_long_list_without_a_total_is_read_ahead_a_few_pages_at_a_time(style: str) -> None:
+    server = StartServer(list(range(2000)), caps=[50], style=style)
+    assert read_from(server) == list(range(2000))
+    needed = list(range(0, 2000, 50))
+    assert sorted(server.asked)[: len(needed)] == needed
+    assert len(server.asked) <= len(needed) + PAGES_IN_FLIGHT - 1
+    assert server.most == PAGES_IN_FLIGHT
+    # The first pages go one after another: a short list costs no request past its end.
+    assert server.firsts[:READ_AHEAD_AFTER] == [1] * READ_AHEAD_AFTER
+
+
+@pytest.mark.parametrize("pages", range(1, READ_AHEAD_AFTER + 1))
+def test_a_list_of_a_few_pages_is_read_page_by_page(pages: int) -> None:
+    server = StartServer(list(range(50 * pages - 7)), caps=[50])
+    assert read_from(server) == list(range(50 * pages - 7))
+    assert server.asked == [50 * n for n in range(pages)]
+
+
+def test_a_page_past_the_end_that_the_server_refuses_is_not_the_reads_error() -> None:
+    server = StartServer(list(range(660)), caps=[50], strict=True)
+    assert read_from(server) == list(range(660))
+    assert any(start > 660 for start in server.asked)
+
+
+def test_a_page_the_read_needs_that_fails_fails_the_read() -> None:
+    class Failing(StartServer):
+        async def __call__(self, request: httpx.Request) -> httpx.Response:
+            if int(request.url.params["start"]) == 400:
+                return httpx.Response(403, json={"errorMessage": "no"})
+            return await super().__call__(request)
+
+    with pytest.raises(HttpStatusError) as caught:
+        read_from(Failing(list(range(1000)), caps=[50]))
+    assert caught.value.status == 403
+
+
+def test_a_wrong_guess_ends_the_guessing() -> None:
+    # Six pages of 50, then pages of 30: the window of four after the fifth page asks for 250,
+    # 300, 350 and 400, and the page at 300 leads to 330.
+    server = StartServer(list(range(1000)), caps=[50] * 6 + [30])
+    assert read_from(server) == list(range(1000))
+    needed = list(range(0, 300, 50)) + list(range(300, 1000, 30))
+    assert sorted(server.asked) == sorted([*needed, 350, 400])
+    later = [n for start, n in zip(server.asked, server.firsts, strict=True) if start > 400]
+    assert later and set(later) == {1}  # one page after another from there
+
+
+@given(
+    size=st.integers(0, 900),
+    caps=st.lists(st.integers(1, 100), min_size=1, max_size=12),
+    style=st.sampled_from(["jsm", "topdesk"]),
+    strict=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_every_item_of_a_list_without_a_total_is_read_once_in_order(
+    size: int, caps: list[int], style: str, strict: bool
+) -> None:
+    server = StartServer(list(range(size)), caps=caps, style=style, strict=strict)
+    assert read_from(server) == list(range(size))

@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_MAX_PAGES",
     "PAGES_IN_FLIGHT",
     "PAGE_WINDOW",
+    "READ_AHEAD_AFTER",
     "OffsetPaging",
     "Page",
     "PageBeanPaging",
@@ -55,6 +56,9 @@ DEFAULT_MAX_PAGES = 10_000
 #: checking them in windows of :data:`PAGE_WINDOW`, so a long collection is never held whole.
 PAGES_IN_FLIGHT = 4
 PAGE_WINDOW = 16
+#: Pages of a collection whose pages tell no total that :func:`paginate` reads one after
+#: another before it asks for the next ones side by side, guessed to be as long as the last.
+READ_AHEAD_AFTER = 3
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,9 @@ class PagingStrategy(Protocol):
 
         Raises :class:`ValueError` when the page does not have the expected shape.
         """
+
+
+_Fetched = tuple[Any, "PageStep", httpx.Response]
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,11 @@ class OffsetPaging:
         last = offset >= total if total is not None else len(items) < self.page_size
         return PageStep(items, None if last else {**sent, self.offset_param: offset})
 
+    @property
+    def stride_param(self) -> str:
+        """The parameter each page moves on by a page's length (see :func:`paginate`)."""
+        return self.offset_param
+
     def _total(self, response: httpx.Response) -> int | None:
         if self.total_header is None:
             return None
@@ -158,6 +170,11 @@ class _StartAndSize:
     def first_params(self) -> dict[str, Any]:
         """The start at 0 and the page size."""
         return {self.start_param: 0, self.size_param: self.page_size}
+
+    @property
+    def stride_param(self) -> str:
+        """The parameter each page moves on by a page's length (see :func:`paginate`)."""
+        return self.start_param
 
     def _step(self, items: list[Any], last: bool, sent: Mapping[str, Any]) -> PageStep:
         next_start = sent[self.start_param] + len(items)
@@ -265,6 +282,11 @@ class TopdeskPaging:
     def __post_init__(self) -> None:
         _check_page_size(self.page_size, self.max_page_size)
 
+    @property
+    def stride_param(self) -> str:
+        """The parameter each page moves on by a page's length (see :func:`paginate`)."""
+        return self.start_param
+
     def first_params(self) -> dict[str, Any]:
         """``start = 0, page_size = page_size``."""
         return {self.start_param: 0, self.size_param: self.page_size}
@@ -326,12 +348,19 @@ async def paginate(
     repeat the last one (a server that does not advance), or when more than ``max_pages``
     pages would be read.
 
-    A strategy with ``later_pages(body, sent)`` may name, from the first page, the paging
-    parameters of all the pages after it (a Jira ``PageBean`` with its ``total``): those are
-    asked for :data:`PAGES_IN_FLIGHT` at a time instead of one after another. Each is checked to
-    lead to the next one planned, exactly as read one by one; where one does not (the collection
-    changed, the server pages differently), the rest of the plan is dropped and the read goes on
-    page by page from there.
+    Later pages are asked for side by side where the pages allow it, each checked to lead to
+    the next one asked for exactly as read one by one; where one does not (the collection
+    changed, the server pages differently), the rest is dropped and the read goes on page by
+    page from there:
+
+    * a strategy with ``later_pages(body, sent)`` may name, from the first page, the paging
+      parameters of all the pages after it (a Jira ``PageBean`` with its ``total``): those are
+      asked for :data:`PAGES_IN_FLIGHT` at a time;
+    * a strategy with a ``stride_param`` (a start or an offset) pages without a total after
+      :data:`READ_AHEAD_AFTER` pages read one by one: the next pages are guessed to be as long
+      as the last one, two and then :data:`PAGES_IN_FLIGHT` at a time. At most that many less
+      one are asked for past the end; an error on a page past the end is not the read's, and a
+      wrong guess ends the guessing.
     """
     fixed = httpx.QueryParams(params or {})
 
@@ -345,19 +374,44 @@ async def paginate(
             raise PaginationError(url, number, f"unexpected page: {exc}") from None
         return body, step, response
 
+    async def guessed(sent: dict[str, Any], number: int) -> _Fetched | Exception:
+        # A guessed page may lie past the end, where a server may answer with an error: it
+        # is the read's error only if the read gets that far.
+        try:
+            return await fetch(sent, number)
+        except Exception as exc:
+            return exc
+
+    stride_param: str | None = getattr(strategy, "stride_param", None)
     paging = strategy.first_params()
     planned: list[dict[str, Any]] = []  # the pages after ``paging`` a total told of, in order
+    stride = 0  # how far the last page moved the stride parameter on
     number = 0
     while True:
-        window, planned = (
-            (planned[:PAGE_WINDOW], planned[PAGE_WINDOW:]) if planned else ([paging], [])
-        )
+        guessing = False
+        if planned:
+            window, planned = planned[:PAGE_WINDOW], planned[PAGE_WINDOW:]
+        elif stride_param is not None and stride > 0 and number >= READ_AHEAD_AFTER:
+            ahead = min(PAGES_IN_FLIGHT, 2 ** (number - READ_AHEAD_AFTER + 1))
+            ahead = max(1, min(ahead, max_pages - number))
+            start = paging[stride_param]
+            window = [{**paging, stride_param: start + k * stride} for k in range(ahead)]
+            guessing = ahead > 1
+        else:
+            window = [paging]
         if number + len(window) > max_pages:
             raise PaginationError(client.redact(path), max_pages, f"more than {max_pages} pages")
         fetched = await gather_bounded(
-            (fetch(sent, number + 1 + i) for i, sent in enumerate(window)), PAGES_IN_FLIGHT
+            (
+                guessed(sent, number + 1 + i) if guessing and i else fetch(sent, number + 1 + i)
+                for i, sent in enumerate(window)
+            ),
+            PAGES_IN_FLIGHT,
         )
-        for i, (sent, (body, step, response)) in enumerate(zip(window, fetched, strict=True)):
+        for i, (sent, outcome) in enumerate(zip(window, fetched, strict=True)):
+            if isinstance(outcome, Exception):
+                raise outcome
+            body, step, response = outcome
             number += 1
             if step.items:
                 yield Page(step.items, body, response)
@@ -367,6 +421,9 @@ async def paginate(
                 url = client.redact(str(response.request.url))
                 raise PaginationError(url, number, "the next page request repeats this one")
             paging = step.next_params
+            if stride_param is not None:
+                moved = paging.get(stride_param, 0) - sent.get(stride_param, 0)
+                stride = moved if stride >= 0 and isinstance(moved, int) else stride
             if number == 1:
                 later = getattr(strategy, "later_pages", None)
                 planned = later(body, sent) if later is not None and body is not None else []
@@ -375,6 +432,8 @@ async def paginate(
             following = window[i + 1 :] + planned[:1]
             if following and following[0] != paging:
                 planned = []  # the collection moved: on page by page from here
+                if guessing:
+                    stride = -1  # and no more guesses
                 break
 
 
