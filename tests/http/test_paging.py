@@ -502,8 +502,8 @@ def test_every_item_is_read_once_in_order(
 class StartServer:
     """A listing of ``items`` paged by a start index and no total: JSM's ``PagedDTO``
     (``isLastPage``) or TOPdesk's (206 while more follow, 204 for none). ``caps`` are the
-    page lengths it answers with, one per page asked for in order of start (the last one
-    from then on); ``strict`` answers 400 past the end, as some servers do. Counts the
+    lengths of its pages in order (the last one from then on); ``strict`` answers 400 past
+    the end, as some servers do. Counts the
     requests in flight at once."""
 
     def __init__(
@@ -516,14 +516,14 @@ class StartServer:
         self.firsts: list[int] = []  # requests in flight when each was asked
 
     def cap(self, start: int) -> int:
-        # The page length depends on where the page starts, so a page asked twice is the same.
-        served, at = 0, 0
+        # The length of a page depends on where it starts, so a page asked twice is the same:
+        # the n-th of ``caps`` from the n-th page's start on, the last one past them all.
+        at = 0
         for cap in self.caps:
             if at >= start:
                 return cap
             at += cap
-            served = cap
-        return served or self.caps[-1]
+        return self.caps[-1]
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         start = int(request.url.params["start"])
