@@ -428,11 +428,13 @@ class PageBeanServer:
         self.asked: list[int] = []
         self.in_flight = 0
         self.most = 0
+        self.firsts: list[int] = []  # requests in flight when each was asked
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         start = int(request.url.params["startAt"])
         self.asked.append(start)
         self.in_flight += 1
+        self.firsts.append(self.in_flight)
         self.most = max(self.most, self.in_flight)
         await asyncio.sleep(0.001)
         self.in_flight -= 1
@@ -480,6 +482,9 @@ def test_a_total_that_understates_is_read_on_to_the_end() -> None:
 def test_later_pages_of_another_size_go_on_page_by_page(later_cap: int) -> None:
     server = PageBeanServer(list(range(400)), cap=50, later_cap=later_cap)
     assert read(server, page_size=100) == list(range(400))
+    # The first page and the seven its total told of, then one page after another, unguessed.
+    later = server.firsts[8:]
+    assert later and set(later) == {1}
 
 
 @given(

@@ -359,8 +359,7 @@ async def paginate(
     * a strategy with a ``stride_param`` (a start or an offset) pages without a total after
       :data:`READ_AHEAD_AFTER` pages read one by one: the next pages are guessed to be as long
       as the last one, two and then :data:`PAGES_IN_FLIGHT` at a time. At most that many less
-      one are asked for past the end; an error on a page past the end is not the read's, and a
-      wrong guess ends the guessing.
+      one are asked for past the end, and an error on a page past the end is not the read's.
     """
     fixed = httpx.QueryParams(params or {})
 
@@ -431,9 +430,8 @@ async def paginate(
                     planned = []
             following = window[i + 1 :] + planned[:1]
             if following and following[0] != paging:
-                planned = []  # the collection moved: on page by page from here
-                if guessing:
-                    stride = -1  # and no more guesses
+                planned = []  # the collection moved: on page by page from here,
+                stride = -1  # guessing no more
                 break
 
 
