@@ -411,10 +411,51 @@ def test_page_size_outside_the_strategy_bounds_is_refused(make: Any) -> None:
 # ------------------------------------------------------- later pages asked for side by side
 
 
-class PageBeanServer:
+class CountingServer:
+    """A paged listing that notes the start of every page asked for and the requests in
+    flight at once (``most``, and ``firsts``: how many when each was asked)."""
+
+    start_param = "start"
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+        self.in_flight = 0
+        self.most = 0
+        self.firsts: list[int] = []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params[self.start_param])
+        self.asked.append(start)
+        self.in_flight += 1
+        self.firsts.append(self.in_flight)
+        self.most = max(self.most, self.in_flight)
+        await asyncio.sleep(0.001)
+        self.in_flight -= 1
+        return self.page(start)
+
+    def page(self, start: int) -> httpx.Response:
+        """The answer for the page at ``start``."""
+        raise NotImplementedError
+
+
+def collect(server: CountingServer, strategy: PagingStrategy) -> list[Any]:
+    """Every item ``server`` lists, read with ``strategy``."""
+
+    async def main() -> list[Any]:
+        async with HttpClient(BASE, sleep=FakeSleep(), retry=RetryPolicy(max_attempts=1)) as client:
+            return await collect_items(client, PATH, strategy)
+
+    with respx.mock(base_url=BASE) as router:
+        router.get(PATH).mock(side_effect=server)
+        return asyncio.run(main())
+
+
+class PageBeanServer(CountingServer):
     """A Jira-like PageBean listing of ``items`` with ``cap`` as the page size it answers
     with (``later_cap`` from the second page on), ``total`` as it reports it (default: the
-    truth) and ``isLast`` from the truth. Counts the requests in flight at once."""
+    truth) and ``isLast`` from the truth."""
+
+    start_param = "startAt"
 
     def __init__(
         self,
@@ -424,20 +465,10 @@ class PageBeanServer:
         later_cap: int | None = None,
         total: int | None = None,
     ) -> None:
+        super().__init__()
         self.items, self.cap, self.later_cap, self.total = items, cap, later_cap, total
-        self.asked: list[int] = []
-        self.in_flight = 0
-        self.most = 0
-        self.firsts: list[int] = []  # requests in flight when each was asked
 
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
-        start = int(request.url.params["startAt"])
-        self.asked.append(start)
-        self.in_flight += 1
-        self.firsts.append(self.in_flight)
-        self.most = max(self.most, self.in_flight)
-        await asyncio.sleep(0.001)
-        self.in_flight -= 1
+    def page(self, start: int) -> httpx.Response:
         cap = self.cap if start == 0 or self.later_cap is None else self.later_cap
         values = self.items[start : start + cap]
         total = len(self.items) if self.total is None else self.total
@@ -447,13 +478,7 @@ class PageBeanServer:
 
 
 def read(server: PageBeanServer, page_size: int = 50) -> list[Any]:
-    async def main() -> list[Any]:
-        async with HttpClient(BASE, sleep=FakeSleep(), retry=RetryPolicy(max_attempts=1)) as client:
-            return await collect_items(client, PATH, PageBeanPaging(page_size=page_size))
-
-    with respx.mock(base_url=BASE) as router:
-        router.get(PATH).mock(side_effect=server)
-        return asyncio.run(main())
+    return collect(server, PageBeanPaging(page_size=page_size))
 
 
 def test_a_total_brings_the_later_pages_a_few_at_a_time() -> None:
@@ -504,21 +529,17 @@ def test_every_item_is_read_once_in_order(
 # ------------------------------------------------ pages without a total, read ahead
 
 
-class StartServer:
+class StartServer(CountingServer):
     """A listing of ``items`` paged by a start index and no total: JSM's ``PagedDTO``
     (``isLastPage``) or TOPdesk's (206 while more follow, 204 for none). ``caps`` are the
     lengths of its pages in order (the last one from then on); ``strict`` answers 400 past
-    the end, as some servers do. Counts the
-    requests in flight at once."""
+    the end, as some servers do."""
 
     def __init__(
         self, items: list[int], caps: list[int], *, style: str = "jsm", strict: bool = False
     ) -> None:
+        super().__init__()
         self.items, self.caps, self.style, self.strict = items, caps, style, strict
-        self.asked: list[int] = []
-        self.in_flight = 0
-        self.most = 0
-        self.firsts: list[int] = []  # requests in flight when each was asked
 
     def cap(self, start: int) -> int:
         # The length of a page depends on where it starts, so a page asked twice is the same:
@@ -530,38 +551,24 @@ class StartServer:
             at += cap
         return self.caps[-1]
 
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
-        start = int(request.url.params["start"])
-        self.asked.append(start)
-        self.in_flight += 1
-        self.firsts.append(self.in_flight)
-        self.most = max(self.most, self.in_flight)
-        await asyncio.sleep(0.001)
-        self.in_flight -= 1
+    def page(self, start: int) -> httpx.Response:
         if self.strict and start > len(self.items):
             return httpx.Response(400, json={"errorMessage": "start is out of range"})
-        values = self.items[start : start + self.cap(start)]
+        cap = self.cap(start)
+        values = self.items[start : start + cap]
         more = start + len(values) < len(self.items)
         if self.style == "topdesk":
             if not values:
                 return httpx.Response(204)
             return ok(values, status=206 if more else 200)
-        body = {"start": start, "limit": self.cap(start), "size": len(values)}
+        body = {"start": start, "limit": cap, "size": len(values)}
         return ok({**body, "isLastPage": not more, "values": values})
 
 
 def read_from(server: StartServer) -> list[Any]:
-    strategy: PagingStrategy = (
-        TopdeskPaging(page_size=100) if server.style == "topdesk" else PagedDtoPaging(page_size=100)
-    )
-
-    async def main() -> list[Any]:
-        async with HttpClient(BASE, sleep=FakeSleep(), retry=RetryPolicy(max_attempts=1)) as client:
-            return await collect_items(client, PATH, strategy)
-
-    with respx.mock(base_url=BASE) as router:
-        router.get(PATH).mock(side_effect=server)
-        return asyncio.run(main())
+    if server.style == "topdesk":
+        return collect(server, TopdeskPaging(page_size=100))
+    return collect(server, PagedDtoPaging(page_size=100))
 
 
 @pytest.mark.parametrize("style", ["jsm", "topdesk"])
@@ -591,10 +598,10 @@ def test_a_page_past_the_end_that_the_server_refuses_is_not_the_reads_error() ->
 
 def test_a_page_the_read_needs_that_fails_fails_the_read() -> None:
     class Failing(StartServer):
-        async def __call__(self, request: httpx.Request) -> httpx.Response:
-            if int(request.url.params["start"]) == 400:
+        def page(self, start: int) -> httpx.Response:
+            if start == 400:
                 return httpx.Response(403, json={"errorMessage": "no"})
-            return await super().__call__(request)
+            return super().page(start)
 
     with pytest.raises(HttpStatusError) as caught:
         read_from(Failing(list(range(1000)), caps=[50]))
