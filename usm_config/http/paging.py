@@ -158,7 +158,7 @@ class OffsetPaging:
 class _StartAndSize:
     """Paging by a start index and a page size, advancing by the items each page brought."""
 
-    item_key: str = "values"
+    item_key: str | None = "values"
     start_param: str = "start"
     size_param: str = "limit"
     page_size: int = 50
@@ -264,7 +264,7 @@ class TokenPaging:
 
 
 @dataclass(frozen=True)
-class TopdeskPaging:
+class TopdeskPaging(_StartAndSize):
     """TOPdesk ``start``/``page_size`` (or ``pageStart``/``pageSize``) lists.
 
     The status says whether more exist: 206 Partial Content means more, 200 means this was
@@ -274,31 +274,15 @@ class TopdeskPaging:
     """
 
     item_key: str | None = None
-    start_param: str = "start"
     size_param: str = "page_size"
     page_size: int = 100
     max_page_size: int = 100
-
-    def __post_init__(self) -> None:
-        _check_page_size(self.page_size, self.max_page_size)
-
-    @property
-    def stride_param(self) -> str:
-        """The parameter each page moves on by a page's length (see :func:`paginate`)."""
-        return self.start_param
-
-    def first_params(self) -> dict[str, Any]:
-        """``start = 0, page_size = page_size``."""
-        return {self.start_param: 0, self.size_param: self.page_size}
 
     def read_page(self, response: httpx.Response, body: Any, sent: Mapping[str, Any]) -> PageStep:
         """See the class docstring."""
         if response.status_code == 204:
             return PageStep([], None)
-        items = items_under(body, self.item_key)
-        if response.status_code != 206:
-            return PageStep(items, None)
-        return PageStep(items, {**sent, self.start_param: sent[self.start_param] + len(items)})
+        return self._step(items_under(body, self.item_key), response.status_code != 206, sent)
 
 
 @dataclass(frozen=True)
