@@ -427,6 +427,20 @@ def _requests(app: Any) -> int:
 #: runs minutes later gave 2.28 to 3.65 s.
 PLAN_RUNS = 5
 
+#: Additions of the fixed loop that tells the machine's speed (:func:`machine_seconds`).
+SPEED_LOOP = 20_000_000
+
+
+def machine_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop: timed before and after a curve, it tells a
+    change of the machine's speed (a fast or slow phase of a shared host) from one of the
+    code's when curves measured at different times are compared."""
+    started = time.process_time()
+    total = 0
+    for number in range(SPEED_LOOP):
+        total += number
+    return time.process_time() - started
+
 
 def measure(
     adapter_name: str,
@@ -606,9 +620,21 @@ def curve(
         "|" + "---:|" * len(columns),
     ]
     print("\n".join(lines), flush=True)
+    before = machine_seconds()
     for services in sizes:
         small = scaled(min(SMALL, services))
         row = measure(adapter_name, services, latency_ms, parallelism, scaled(services), small)
         lines.append("| " + " | ".join(show(row) for _, show in columns) + " |")
         print(lines[-1], flush=True)
+    lines += ["", speed_line(before, machine_seconds())]
+    print(lines[-1], flush=True)
     return "\n".join(lines)
+
+
+def speed_line(before: float, after: float) -> str:
+    """The line under a curve that says how fast the machine was while it was measured."""
+    return (
+        f"Machine speed: a fixed pure-Python loop ({SPEED_LOOP:,} additions) took {before:.2f} s"
+        f" of CPU before this curve and {after:.2f} s after it; a curve measured while the same"
+        " loop takes longer is slower for that alone."
+    )

@@ -28,6 +28,21 @@ def test_every_column_shows_a_row_and_no_latency_gives_no_ratio(
     assert all(shown.values())
 
 
+def test_a_curve_says_how_fast_the_machine_was_before_and_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    timings = iter([1.5, 2.25])
+    monkeypatch.setattr(bench_curve, "machine_seconds", lambda: next(timings))
+    monkeypatch.setattr(bench_curve, "measure", lambda *args: _Row(apply_bound=4.0))
+
+    table = bench_curve.curve("jsm", 50, 8, (50, 500), scaled=lambda services: None)
+
+    lines = table.splitlines()
+    assert [line for line in lines if line.startswith("| 2")] == [lines[4], lines[5]]
+    assert lines[-2:] == ["", bench_curve.speed_line(1.5, 2.25)]
+    assert "took 1.50 s of CPU before this curve and 2.25 s after it" in lines[-1]
+
+
 def test_the_tenant_seed_adds_what_it_says_through_the_api(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
