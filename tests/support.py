@@ -6,6 +6,7 @@ import asyncio
 import difflib
 import importlib
 import os
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -70,6 +71,19 @@ def benchmark_module(name: str) -> ModuleType:
     if str(BENCHMARKS) not in sys.path:
         sys.path.append(str(BENCHMARKS))
     return importlib.import_module(name)
+
+
+def run_benchmark(
+    script: str, *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``benchmarks/<script>`` run as documented, in a process of its own, its output kept."""
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
 
 
 class FakeSleep:

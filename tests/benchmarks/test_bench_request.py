@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
-from support import BENCHMARKS, benchmark_module
+from support import benchmark_module, run_benchmark
 
 from usm_config.http import HttpClient
 
@@ -33,13 +31,7 @@ def test_a_run_writes_each_client_against_each_server_into_its_block(tmp_path: P
         encoding="utf-8",
     )
     args = ["--requests", "20", "--rounds", "2", "--busy-ms", "0.5", "--readme", str(readme)]
-    run = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "bench_request.py"), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    run = run_benchmark("bench_request.py", *args, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     lines = readme.read_text(encoding="utf-8").splitlines()
     assert lines[:2] == ["before", "<!-- benchmark:request-cost -->"]

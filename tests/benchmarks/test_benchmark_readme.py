@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import BENCHMARKS, benchmark_module
+from support import BENCHMARKS, benchmark_module, run_benchmark
 
 readme = benchmark_module("readme")
 README = BENCHMARKS.parent / "README.md"
@@ -96,13 +95,7 @@ def test_a_benchmark_writes_its_table_into_the_readme(tmp_path: Path) -> None:
     copy = tmp_path / "README.md"
     copy.write_text(TEXT.replace("curve-jsm", "steps-jsm"), encoding="utf-8")
     args = ["--adapter", "jsm", "--services", "3", "--latency-ms", "0", "--readme", str(copy)]
-    run = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "bench_apply.py"), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    run = run_benchmark("bench_apply.py", *args)
     assert run.returncode == 0, run.stderr[-3000:]
     written = copy.read_text(encoding="utf-8").splitlines()
     assert written[:3] == ["# Title", "before", "<!-- benchmark:steps-jsm -->"]
@@ -148,13 +141,7 @@ def test_a_readme_that_cannot_take_the_table_stops_the_run_before_it_measures(
     target = tmp_path / "README.md"
     if content is not None:
         target.write_text(content, encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), "--readme", str(target)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    run = run_benchmark(script, "--readme", str(target), timeout=120)
     assert run.returncode == 1
     assert run.stdout == ""  # nothing was measured
     assert run.stderr.startswith(f"error: {target}")
