@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -95,11 +94,6 @@ def served(busy_ms: float) -> Iterator[str]:
             child.kill()
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 async def _usm_config(url: str, requests: int, parallelism: int) -> None:
     async with HttpClient(url, auth=httpx.BasicAuth("bench", "bench")) as client:
         await gather_bounded(
@@ -131,9 +125,9 @@ def measure(requests: int, parallelism: int, busy_ms: float, rounds: int) -> str
         for _ in range(rounds):
             for server, url in urls.items():
                 for name, client in CLIENTS.items():
-                    started = _cpu()
+                    started = time.process_time()
                     asyncio.run(client(url, requests, parallelism))
-                    per_request = (_cpu() - started) / requests * 1000
+                    per_request = (time.process_time() - started) / requests * 1000
                     cpu.setdefault((name, server), []).append(per_request)
     lines = [
         f"{requests:,} GET requests, {parallelism} in flight; client CPU (user and system) per"
