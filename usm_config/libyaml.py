@@ -19,6 +19,7 @@ before an anchor, or an empty value (the two place these nodes differently).
 from __future__ import annotations
 
 import re
+import string
 from typing import Any
 
 from usm_config.yaml12 import STR, resolve_plain
@@ -43,7 +44,7 @@ _NOT_FOR_LIBYAML = ("\t", "\x85", "\u2028", "\u2029", "\ufeff", "\n%", "\r%", "\
 _TAG_BEFORE_ANCHOR = re.compile(r"!\S* +&")
 #: What an anchor or alias name is made of for both readers (ASCII letters and digits, '_',
 #: '-'), and what ends it for both (ASCII whitespace, a flow indicator, the end of the text).
-_NAME = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_NAME = frozenset(string.ascii_letters + string.digits + "_-")
 _NAME_END = frozenset(" \t\n\r\x0b\x0c,[]{}")
 
 
