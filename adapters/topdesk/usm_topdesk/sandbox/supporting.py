@@ -41,6 +41,7 @@ from usm_topdesk.sandbox.common import (
     top,
 )
 from usm_topdesk.sandbox.errors import BareError, LegacyError
+from usm_topdesk.sandbox.optional_fields import TABS, Lookup, blank_tabs, written
 from usm_topdesk.sandbox.site import (
     ARCHIVING_REASON,
     BRANCH,
@@ -243,8 +244,10 @@ _GROUP_QUERY_FIELDS = frozenset(
 )
 
 
-def _group_fields(site: Site, request: Request, body: Mapping[str, Any]) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
+def _group_fields(
+    site: Site, request: Request, body: Mapping[str, Any], current: Row
+) -> dict[str, Any]:
+    changes = written(body, current, _operator_list_entry(site), by_name=False)
     if "groupName" in body:
         changes["groupName"] = _text(body, "groupName", 30, required=True)
     if "branch" in body:
@@ -284,7 +287,7 @@ async def create_operator_group(request: Request, site: Site) -> Response:
     if not body.get("branch"):
         raise _missing("branch")
     with site.lock:
-        fields = _group_fields(site, request, body)
+        fields = _group_fields(site, request, body, {})
         row = site.insert(
             OPERATOR_GROUP,
             {
@@ -303,6 +306,7 @@ async def create_operator_group(request: Request, site: Site) -> Response:
                 "hasAttention": False,
                 "attention": None,
                 "comments": "",
+                **blank_tabs(),
             },
         )
     return respond(request, public(row), 201)
@@ -318,7 +322,7 @@ async def update_operator_group(request: Request, site: Site) -> Response:
     body = _object(await json_body(request))
     _known(body, _GROUP_UPDATE)
     with site.lock:
-        changes = _group_fields(site, request, body)
+        changes = _group_fields(site, request, body, row)
         row = site.merge(
             OPERATOR_GROUP, row["id"], {**changes, **_stamp(site, request, created=False)}
         )
@@ -405,8 +409,8 @@ def _dynamic_name(sur: str, first: str | None) -> str:
     return f"{sur}, {first}" if first else sur
 
 
-def _operator_fields(site: Site, body: Mapping[str, Any]) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
+def _operator_fields(site: Site, body: Mapping[str, Any], current: Row) -> dict[str, Any]:
+    changes = written(body, current, _operator_list_entry(site), by_name=False)
     for field, limit in _OPERATOR_TEXT.items():
         if field in body:
             changes[field] = _text(body, field, limit, required=field == "surName")
@@ -460,6 +464,7 @@ def _new_operator(fields: Mapping[str, Any]) -> Row:
         "comments": "",
         **dict.fromkeys(TASK_FLAGS, False),
         "accessRoles": [],
+        **blank_tabs(),
         "_groups": [],
     }
     row.update({k: v for k, v in fields.items() if k != "password"})
@@ -513,7 +518,7 @@ async def create_operator(request: Request, site: Site) -> Response:
         if not body.get(field):
             raise _missing(field)
     with site.lock:
-        fields = _operator_fields(site, body)
+        fields = _operator_fields(site, body, {})
         login = fields.get("loginName")
         if login and site.operator_by_login(login) is not None:
             raise LegacyError(400, f"The login name '{login}' is already in use.")
@@ -538,7 +543,7 @@ async def update_operator(request: Request, site: Site) -> Response:
     body = _object(await json_body(request))
     _known(body, _OPERATOR_FIELDS)
     with site.lock:
-        changes = _operator_fields(site, body)
+        changes = _operator_fields(site, body, row)
         login = changes.get("loginName")
         clash = site.operator_by_login(login) if login else None
         if clash is not None and clash["id"] != row["id"]:
@@ -599,6 +604,18 @@ def _searchlist_path(request: Request) -> tuple[int, int]:
 
 def _entry(row: Row) -> dict[str, Any]:
     return {"id": row["id"], "name": row["name"], "externalLinks": row.get("externalLinks", [])}
+
+
+def _operator_list_entry(site: Site) -> Lookup:
+    """Finds entries of the operators' drop-down lists by id. Operator groups' optional
+    fields use them too: supporting files 2.7.11 serves no drop-down lists of groups' own."""
+
+    def entry(tab: int, number: int, given: Mapping[str, Any]) -> Row | None:
+        row = site.get(OPERATOR_FREE_FIELD, str(given["id"]))
+        found = row is not None and (row["_tab"], row["_searchlist"]) == (tab, number)
+        return row if found else None
+
+    return entry
 
 
 def _external_filter(request: Request, rows: Iterable[Row]) -> list[Row]:
@@ -744,9 +761,11 @@ _BRANCH_OTHER = (
 )
 
 
-def _branch_fields(site: Site, body: Mapping[str, Any]) -> dict[str, Any]:
+def _branch_fields(site: Site, body: Mapping[str, Any], current: Row) -> dict[str, Any]:
     _known(body, (*_BRANCH_TEXT, *_BRANCH_OTHER))
-    changes: dict[str, Any] = {}
+    # Branches' drop-down lists are read-only through the API (supporting files 2.7.11 has
+    # only GET /branches/free_fields/{tab}/searchlists/{n}) and a new tenant's are empty.
+    changes = written(body, current, lambda tab, number, given: None, by_name=True)
     for field, limit in _BRANCH_TEXT.items():
         if field in body:
             changes[field] = _text(body, field, limit, required=field == "name")
@@ -757,7 +776,7 @@ def _branch_fields(site: Site, body: Mapping[str, Any]) -> dict[str, Any]:
     if "headBranch" in body:
         changes["headBranch"] = site.ref(_linked(site, body, "headBranch", BRANCH, "branch"))
     for field in _BRANCH_OTHER:
-        if field in body and field not in changes:
+        if field in body and field not in changes and field not in TABS:
             changes[field] = body[field]
     return changes
 
@@ -774,7 +793,7 @@ async def create_branch(request: Request, site: Site) -> Response:
     body = _object(await json_body(request))
     if not body.get("name"):
         raise _missing("name")
-    fields = _branch_fields(site, body)
+    fields = _branch_fields(site, body, {})
     row = site.insert(
         BRANCH,
         {
@@ -793,6 +812,7 @@ async def create_branch(request: Request, site: Site) -> Response:
             "headBranch": None,
             "serviceWindowOption": 0,
             "serviceWindow": None,
+            **blank_tabs(),
             **fields,
             **_stamp(site, request, created=True),
         },
@@ -806,7 +826,7 @@ async def get_branch(request: Request, site: Site) -> Response:
 
 async def update_branch(request: Request, site: Site) -> Response:
     row = _path_row(site, request, BRANCH, "branch")
-    fields = _branch_fields(site, _object(await json_body(request)))
+    fields = _branch_fields(site, _object(await json_body(request)), row)
     row = site.merge(BRANCH, row["id"], fields | _stamp(site, request, created=False))
     return respond(request, public(row))
 
