@@ -3,10 +3,11 @@ departments and drop-down entries (supporting-files 2.7.11; topdesk.md §2.4, §
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from topdesk_sandbox_support import Api
+from topdesk_sandbox_support import TOPDESK_SPECS, Api
 from usm_topdesk.sandbox import create_app
 from usm_topdesk.sandbox.baseline import baseline
 
@@ -199,6 +200,28 @@ def test_an_operator_needs_a_linked_person_and_joins_groups(api: Api) -> None:
     assert api.ok("GET", f"operators/id/{operator['id']}/operatorgroups") == [
         {"id": desk["id"], "name": "Service desk"}
     ]
+
+
+def _dto_fields(schema: str) -> set[str]:
+    spec = json.loads((TOPDESK_SPECS / "supporting-files-2.7.11.openapi.json").read_text())
+    return set(spec["components"]["schemas"][schema]["properties"])
+
+
+def test_operator_and_group_cards_show_every_field_of_their_dto(api: Api) -> None:
+    person = api.ok("POST", "persons", {"surName": "Jansen", "branch": {"id": BRANCH}})
+    body = {"surName": "Jansen", "branch": {"id": BRANCH}, "linkedPerson": {"id": person["id"]}}
+    operators = [api.ok("GET", "operators/current"), api.ok("POST", "operators", body)]
+    for operator in operators:
+        assert set(operator) == _dto_fields("OperatorDto")
+        assert set(operator["branch"]) == {
+            "id",
+            "name",
+            "clientReferenceNumber",
+            "timeZone",
+            "extraA",
+            "extraB",
+        }
+    assert set(group(api, "Service desk")) == _dto_fields("OperatorGroupDto")
 
 
 def test_an_operator_cannot_archive_itself(api: Api) -> None:
