@@ -440,7 +440,7 @@ def _new_operator(fields: Mapping[str, Any]) -> Row:
         "id": str(uuid.uuid4()),
         "principalId": str(uuid.uuid4()),
         "status": _OPERATOR_STATUS,
-        "accountType": "operator",
+        "accountType": "regular",
         "apiAccount": False,
         "hasApplicationPasswords": False,
         "surName": sur,
@@ -783,6 +783,12 @@ def _branch_fields(site: Site, body: Mapping[str, Any], current: Row) -> dict[st
         if body["branchType"] not in _BRANCH_TYPES:
             raise LegacyError(400, 'The value for the field "branchType" cannot be parsed.')
         changes["branchType"] = body["branchType"]
+    if "serviceWindowOption" in body:
+        if body["serviceWindowOption"] not in ("default", "specific"):
+            raise LegacyError(
+                400, 'The value for the field "serviceWindowOption" cannot be parsed.'
+            )
+        changes["serviceWindowOption"] = body["serviceWindowOption"]
     if "headBranch" in body:
         changes["headBranch"] = site.ref(_linked(site, body, "headBranch", BRANCH, "branch"))
     for field in _BRANCH_OTHER:
@@ -820,7 +826,7 @@ async def create_branch(request: Request, site: Site) -> Response:
             "website": "",
             "branchType": "independentBranch",
             "headBranch": None,
-            "serviceWindowOption": 0,
+            "serviceWindowOption": "default",
             "serviceWindow": None,
             **blank_tabs(),
             **fields,

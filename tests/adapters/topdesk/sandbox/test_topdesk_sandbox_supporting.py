@@ -260,6 +260,19 @@ def test_branches_show_only_id_and_name_unless_fields_ask(api: Api) -> None:
     ]
 
 
+def test_a_branch_takes_a_service_window_option_of_default_or_specific(api: Api) -> None:
+    created = api.ok("POST", "branches", {"name": "Utrecht"})
+    assert created["serviceWindowOption"] == "default"
+    path = f"branches/id/{created['id']}"
+    assert api.ok("PATCH", path, {"serviceWindowOption": "specific"})["serviceWindowOption"] == (
+        "specific"
+    )
+    refused = api.call("PATCH", path, {"serviceWindowOption": 1})
+    assert refused.json() == [
+        {"message": 'The value for the field "serviceWindowOption" cannot be parsed.'}
+    ]
+
+
 def test_a_branch_is_archived_with_a_reason_not_deleted(api: Api) -> None:
     created = api.ok("POST", "branches", {"name": "Utrecht"})
     api.ok("PATCH", f"branches/id/{created['id']}/archive", {"id": REASON})
