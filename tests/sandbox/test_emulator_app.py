@@ -207,6 +207,33 @@ def test_spec_violations_are_answered_by_the_emulator_and_recorded() -> None:
     assert [r["name"] for r in app.state.store.rows("things")] == ["out of the box", "ok"]
 
 
+def test_answers_that_depart_from_their_documented_schema_are_recorded() -> None:
+    """The emulator's answers are checked as well as the requests: an answer the spec's
+    schema for its status does not allow is recorded, and still sent as it was."""
+    documented = copy.deepcopy(SPEC)
+    listing = {
+        "type": "object",
+        "required": ["values", "total"],
+        "properties": {
+            "values": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}
+        },
+    }
+    documented["paths"]["/things"]["get"]["responses"] = {
+        "200": {"content": {"application/json": {"schema": listing}}}
+    }
+    app, _ = tiny_emulator(spec=OpenApiRequestChecker(documented), spec_error=spec_error)
+
+    async def scenario(client: httpx.AsyncClient) -> list[httpx.Response]:
+        return [await client.get("/api/things")]
+
+    (answer,) = run(app, scenario)
+    assert answer.status_code == 200
+    assert [row["name"] for row in answer.json()["values"]] == ["out of the box"]
+    assert app.state.spec_violations == [
+        "GET /api/things: 200 response body (root): 'total' is a required property"
+    ]
+
+
 def test_answers_the_spec_does_not_document_are_recorded() -> None:
     """An emulator answers what the vendor's tool answers: a status the operation does not
     document is a spec violation (``extra_statuses`` names what the vendor documents

@@ -171,3 +171,68 @@ def test_without_jsonschema_bodies_are_checked_for_presence_only(
     checker = OpenApiRequestChecker(spec)
     assert checker.check("POST", "/t", [], body=[1, 2]) == []
     assert checker.check("POST", "/t", []) == ["POST /t: request body is required"]
+
+
+def test_answers_are_checked_against_the_schema_documented_for_their_status() -> None:
+    thing = {
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string"},
+            "owner": {"$ref": "#/components/schemas/Ref"},
+            "kind": {"type": "string", "enum": ["a", "b"]},
+        },
+    }
+    spec = {
+        "openapi": "3.0.1",
+        "components": {
+            "schemas": {"Thing": thing, "Ref": {"type": "object"}},
+            "responses": {
+                "Error": {
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "object", "required": ["errorMessages"]}
+                        }
+                    }
+                }
+            },
+        },
+        "paths": {
+            "/things/{id}": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "content": {
+                                "application/json;charset=UTF-8": {
+                                    "schema": {"$ref": "#/components/schemas/Thing"}
+                                }
+                            }
+                        },
+                        "4XX": {"$ref": "#/components/responses/Error"},
+                        "default": {"description": "no schema"},
+                    }
+                }
+            },
+            "/other": {"get": {}},
+        },
+    }
+    checker = OpenApiRequestChecker(spec)
+    # A tool answers null for empty links and more fields than its schema lists: both pass.
+    as_tools_answer = {"name": "A", "owner": None, "kind": None, "untranslatedName": "A"}
+    assert checker.check_response("GET", "/things/1", 200, as_tools_answer) == []
+    assert checker.check_response("GET", "/things/1", 200, {"name": 3, "kind": "c"}) == [
+        "GET /things/{id}: 200 response body ['kind']: 'c' is not one of ['a', 'b', None]",
+        "GET /things/{id}: 200 response body ['name']: 3 is not of type 'string', 'null'",
+    ]
+    assert checker.check_response("GET", "/things/1", 200, {"owner": {}}) == [
+        "GET /things/{id}: 200 response body (root): 'name' is a required property"
+    ]
+    # A status range's schema, through components/responses.
+    assert checker.check_response("GET", "/things/1", 404, {}) == [
+        "GET /things/{id}: 404 response body (root): 'errorMessages' is a required property"
+    ]
+    # No schema for the status (default has none), or no operation: nothing to check.
+    assert checker.check_response("GET", "/things/1", 500, []) == []
+    assert checker.check_response("GET", "/other", 200, []) == []
+    assert checker.check_response("GET", "/nowhere", 200, []) == []

@@ -23,8 +23,9 @@ A handler authenticates with ``auth.authenticate(request.headers)`` (catching
 * with ``spec`` and ``spec_error``: every such request checked against the spec; a violation
   is recorded and answered with ``spec_error(violations)`` before any handler runs; and the
   status each handler answers, recorded as a violation when the operation does not document
-  it (:meth:`SpecGuard.check_status`). Without ``spec_error`` the emulator checks where it
-  wants with :meth:`SpecGuard.check`;
+  it (:meth:`SpecGuard.check_status`), and its JSON body, when it departs from the schema the
+  operation documents for that status (:meth:`SpecGuard.check_response`). Without
+  ``spec_error`` the emulator checks where it wants with :meth:`SpecGuard.check`;
 * the control endpoints, without auth or faults: ``GET /_sandbox/requests`` (the request
   log), ``GET /_sandbox/spec_violations``, ``POST /_sandbox/reset`` (empty and re-seed the
   store, clear the log and the violations, then call ``on_reset``) and
@@ -117,6 +118,19 @@ class SpecGuard:
         self.violations.extend(violations)
         return violations
 
+    def check_response(self, request: Request, status: int, body: Any) -> list[str]:
+        """Record how the JSON ``body`` answered with ``status`` departs from the schema the
+        operation documents for it (see :meth:`OpenApiRequestChecker.check_response`);
+        :data:`NO_BODY` (no body, or not JSON) is not checked."""
+        if self.checker is None or body is NO_BODY:
+            return []
+        located = self.operation(request, None, None)
+        if located is None:
+            return []
+        violations = self.checker.check_response(*located, status, body)
+        self.violations.extend(violations)
+        return violations
+
     def operation(
         self, request: Request, method: str | None, path: str | None
     ) -> tuple[str, str] | None:
@@ -183,17 +197,22 @@ class _SpecMiddleware:
             replayed = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        status = 0
+        status, media, chunks = 0, "", []
 
         async def sent(message: Message) -> None:
-            nonlocal status
+            nonlocal status, media
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                headers = dict(message.get("headers") or ())
+                media = headers.get(b"content-type", b"").decode("latin-1")
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
             await send(message)
 
         await self.app(scope, replay, sent)
         if status:
             self.guard.check_status(request, status)
+            self.guard.check_response(request, status, _json_body(b"".join(chunks), media))
 
 
 def build_emulator_app(

@@ -1,5 +1,7 @@
 """Check requests against OpenAPI 3 documents: path, method, query parameters and JSON body;
-and the statuses an emulator answers against the responses each operation documents.
+and an emulator's answers against the responses each operation documents: their statuses,
+and their JSON bodies against the schema documented for the status
+(:meth:`OpenApiRequestChecker.check_response`).
 
 Emulators use it to prove that an adapter sends only what the vendor's published spec allows:
 
@@ -65,6 +67,8 @@ class _Operation:
     body_schema_pointer: str | None
     #: The response statuses the operation documents ("200", "2XX", "default").
     statuses: frozenset[str] = frozenset()
+    #: JSON pointer of each documented response's JSON schema, by status as documented.
+    response_schema_pointers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,14 @@ class _SpecIndex:
 
     document: Mapping[str, Any]
     templates: list[_PathTemplate] = field(default_factory=list)
-    _validators: dict[str, Any] = field(default_factory=dict)
-    _registry: Any = None
+    _validators: dict[tuple[str, bool], Any] = field(default_factory=dict)
+    _registries: dict[bool, tuple[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _uri: str = ""
 
-    def body_errors(self, pointer: str, body: Any) -> list[str]:
-        validator = self._validator(pointer)
+    def body_errors(self, pointer: str, body: Any, *, as_answer: bool = False) -> list[str]:
+        """How ``body`` departs from the schema at ``pointer``; ``as_answer`` checks it as a
+        tool's answer (see :meth:`OpenApiRequestChecker.check_response`)."""
+        validator = self._validator(pointer, as_answer)
         if validator is None:
             return []
         errors = sorted(
@@ -101,15 +106,16 @@ class _SpecIndex:
             messages.append(f"{where}: {message}")
         return messages
 
-    def _validator(self, pointer: str) -> Any:
+    def _validator(self, pointer: str, as_answer: bool) -> Any:
         if not body_schemas_checked():
             return None
         with self._lock:
-            if pointer not in self._validators:
-                self._validators[pointer] = self._build_validator(pointer)
-            return self._validators[pointer]
+            key = (pointer, as_answer)
+            if key not in self._validators:
+                self._validators[key] = self._build_validator(pointer, as_answer)
+            return self._validators[key]
 
-    def _build_validator(self, pointer: str) -> Any:
+    def _build_validator(self, pointer: str, as_answer: bool) -> Any:
         # jsonschema is imported only when a body schema is first checked.
         from jsonschema import (  # type: ignore[import-untyped]  # noqa: PLC0415
             Draft4Validator,
@@ -119,14 +125,17 @@ class _SpecIndex:
         from referencing.jsonschema import DRAFT4, DRAFT202012  # noqa: PLC0415
 
         openapi_30 = str(self.document.get("openapi", "")).startswith("3.0")
-        if self._registry is None:
-            self._uri = f"urn:usm-config:openapi:{next(_DOCUMENT_NUMBERS)}"
+        if as_answer not in self._registries:
+            uri = f"urn:usm-config:openapi:{next(_DOCUMENT_NUMBERS)}"
             contents = _nullable_to_type(self.document) if openapi_30 else self.document
+            if as_answer:
+                contents = _as_answer(contents)
             resource = (DRAFT4 if openapi_30 else DRAFT202012).create_resource(contents)
-            self._registry = Registry().with_resource(self._uri, resource)
+            self._registries[as_answer] = (uri, Registry().with_resource(uri, resource))
+        uri, registry = self._registries[as_answer]
         # OpenAPI 3.0 schemas are a JSON Schema draft 4 dialect; 3.1 uses draft 2020-12.
         validator_class = Draft4Validator if openapi_30 else Draft202012Validator
-        return validator_class({"$ref": f"{self._uri}#{pointer}"}, registry=self._registry)
+        return validator_class({"$ref": f"{uri}#{pointer}"}, registry=registry)
 
 
 _DOCUMENT_NUMBERS = itertools.count(1)
@@ -141,6 +150,28 @@ def _nullable_to_type(node: Any) -> Any:
     converted = {key: _nullable_to_type(value) for key, value in node.items()}
     if converted.get("nullable") is True and isinstance(converted.get("type"), str):
         converted["type"] = [converted["type"], "null"]
+    return converted
+
+
+def _as_answer(node: Any) -> Any:
+    """The schemas under ``node`` as a tool's answers meet them: ``null`` added to every
+    ``type`` (and ``enum``), and properties beyond the listed ones allowed."""
+    if isinstance(node, list):
+        return [_as_answer(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    converted = {
+        key: _as_answer(value)
+        for key, value in node.items()
+        if not (key == "additionalProperties" and value is False)
+    }
+    kind = converted.get("type")
+    if isinstance(kind, str) and kind != "null":
+        converted["type"] = [kind, "null"]
+    elif isinstance(kind, list) and "null" not in kind:
+        converted["type"] = [*kind, "null"]
+    if isinstance(converted.get("enum"), list) and None not in converted["enum"]:
+        converted["enum"] = [*converted["enum"], None]
     return converted
 
 
@@ -210,6 +241,10 @@ def _index(spec: Mapping[str, Any]) -> _SpecIndex:
                         + "/"
                         + "/".join(_pointer_token(part) for part in ("content", media, "schema"))
                     )
+            answers = {
+                str(code).upper(): _json_schema_pointer(answer, resolve, (template, method, code))
+                for code, answer in operation.get("responses", {}).items()
+            }
             operations[method.upper()] = _Operation(
                 query_params=frozenset(str(p.get("name")) for p in query),
                 required=frozenset(str(p.get("name")) for p in query if p.get("required")),
@@ -222,6 +257,7 @@ def _index(spec: Mapping[str, Any]) -> _SpecIndex:
                 body_required=bool((body or {}).get("required")),
                 body_schema_pointer=pointer,
                 statuses=frozenset(str(code).upper() for code in operation.get("responses", {})),
+                response_schema_pointers={c: p for c, p in answers.items() if p is not None},
             )
         full = base + template
         parts = re.split(r"(\{[^}/]+\})", full)
@@ -229,6 +265,33 @@ def _index(spec: Mapping[str, Any]) -> _SpecIndex:
         literal = sum(1 for seg in full.split("/") if seg and "{" not in seg)
         index.templates.append(_PathTemplate(full, re.compile(regex), literal, operations, index))
     return index
+
+
+def _json_schema_pointer(
+    answer: Any, resolve: Callable[[Any], Any], where: tuple[str, str, Any]
+) -> str | None:
+    """The JSON pointer of a response's JSON schema (``application/json`` or a ``+json``
+    type), following a ``$ref`` to ``components/responses``; ``None`` without one."""
+    resolved = resolve(answer)
+    content = resolved.get("content", {}) if isinstance(resolved, Mapping) else {}
+    media = next(
+        (
+            m
+            for m in content
+            if m.split(";")[0].strip() == "application/json" or m.split(";")[0].endswith("+json")
+        ),
+        None,
+    )
+    if media is None or "schema" not in content[media]:
+        return None
+    if isinstance(answer, Mapping) and isinstance(answer.get("$ref"), str):
+        base = str(answer["$ref"])[1:]
+    else:
+        template, method, code = where
+        base = "/" + "/".join(
+            _pointer_token(str(part)) for part in ("paths", template, method, "responses", code)
+        )
+    return base + "/" + "/".join(_pointer_token(part) for part in ("content", media, "schema"))
 
 
 @functools.lru_cache(maxsize=16)
@@ -376,6 +439,34 @@ class OpenApiRequestChecker:
             return []
         documented = ", ".join(sorted(operation.statuses))
         return [f"{where}: answered {status}, which the operation does not document ({documented})"]
+
+    def check_response(self, method: str, path: str, status: int, body: Any) -> list[str]:
+        """The ways the JSON ``body`` an emulator answered ``method path`` with ``status``
+        departs from the schema the operation documents for that status (its own, else its
+        ``2XX``-style range's, else ``default``); empty when it conforms, or when no schema is
+        documented for it.
+
+        Two things the schemas say pass all the same, as the tools' own answers have them:
+        ``null`` wherever a value may be (vendors' response schemas seldom say which fields
+        may be null, and a live TOPdesk operator card answers ``"location": null`` where the
+        schema says object), and properties beyond the listed ones (Jira answers an issue
+        type's ``untranslatedName``, which its ``IssueTypeDetails`` schema leaves out while
+        allowing no others). Types, formats, enums and required properties are checked."""
+        method = method.upper()
+        template = self._template(path)
+        operation = template.operations.get(method) if template else None
+        if template is None or operation is None:
+            return []
+        code = str(status)
+        pointers = operation.response_schema_pointers
+        pointer = pointers.get(code) or pointers.get(f"{code[0]}XX") or pointers.get("DEFAULT")
+        if pointer is None:
+            return []
+        where = f"{method} {template.template}"
+        return [
+            f"{where}: {status} response body {error}"
+            for error in template.index.body_errors(pointer, body, as_answer=True)
+        ]
 
     def _template(self, path: str) -> _PathTemplate | None:
         """The spec path ``path`` falls under (a concrete one before a templated one)."""
