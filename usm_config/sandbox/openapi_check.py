@@ -451,7 +451,7 @@ class OpenApiRequestChecker:
         may be null, and a live TOPdesk operator card answers ``"location": null`` where the
         schema says object), and properties beyond the listed ones (Jira answers an issue
         type's ``untranslatedName``, which its ``IssueTypeDetails`` schema leaves out while
-        allowing no others). Types, formats, enums and required properties are checked."""
+        allowing no others). Types, enums and required properties are checked."""
         method = method.upper()
         template = self._template(path)
         operation = template.operations.get(method) if template else None
