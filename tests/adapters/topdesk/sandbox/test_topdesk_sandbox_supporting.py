@@ -224,6 +224,16 @@ def test_operator_and_group_cards_show_every_field_of_their_dto(api: Api) -> Non
     assert set(group(api, "Service desk")) == _dto_fields("OperatorGroupDto")
 
 
+def test_branch_cards_show_every_field_of_their_dto_but_the_addresses(api: Api) -> None:
+    # No public answer shows the empty shape of a branch's addresses or real-estate data.
+    shown = _dto_fields("ExtendedBranchDto") - {"address", "postalAddress", "realEstate"}
+    for branch in (
+        api.ok("GET", f"branches/id/{BRANCH}"),
+        api.ok("POST", "branches", {"name": "Zaandam"}),
+    ):
+        assert set(branch) == shown
+
+
 def test_an_operator_cannot_archive_itself(api: Api) -> None:
     me = api.ok("GET", "operators/current")
     response = api.call("PATCH", f"operators/id/{me['id']}/archive", {"id": REASON})
@@ -270,6 +280,16 @@ def test_a_branch_takes_a_service_window_option_of_default_or_specific(api: Api)
     refused = api.call("PATCH", path, {"serviceWindowOption": 1})
     assert refused.json() == [
         {"message": 'The value for the field "serviceWindowOption" cannot be parsed.'}
+    ]
+
+
+@pytest.mark.parametrize(("field", "limit"), [("membershipNumber", 60), ("vatNumber", 25)])
+def test_branch_texts_keep_their_documented_length(api: Api, field: str, limit: int) -> None:
+    created = api.ok("POST", "branches", {"name": "Utrecht", field: "x" * limit})
+    assert created[field] == "x" * limit
+    refused = api.call("PATCH", f"branches/id/{created['id']}", {field: "x" * (limit + 1)})
+    assert refused.json() == [
+        {"message": f'The value for the field "{field}" can only be {limit} characters long.'}
     ]
 
 
