@@ -103,7 +103,10 @@ def blueprints(draw: st.DrawFn) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         steps = _reference_process("operate")
-        steps[2] = {**steps[2], "name": draw(NAME), "name_nl": draw(NAME)}
+        # A name another step has (in any case) is a clash the adapter refuses, not a blueprint.
+        taken = {s[key].casefold() for s in steps[:2] + steps[3:] for key in ("name", "name_nl")}
+        fresh = NAME.filter(lambda n: n.casefold() not in taken)
+        steps[2] = {**steps[2], "name": draw(fresh), "name_nl": draw(fresh)}
         document["processes"] = [{"id": "operate", "steps": steps}]
     return document
 
