@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
+from support import SPECS
 from usm_jsm.sandbox import create_app
 from usm_jsm.sandbox.baseline import baseline
 from usm_jsm.sandbox.itsm_template import FIELD_CONFIGURATION_SCHEME, instantiate, template
@@ -217,6 +219,28 @@ def test_request_type_pages_cap_the_limit_silently(
     assert (page["size"], page["isLastPage"]) == (size, last)
     assert page["limit"] == (limit or 50)
     assert ("next" in page["_links"]) is not last
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/servicedesk",
+        "/organization",
+        "/servicedesk/{serviceDeskId}/queue",
+        "/servicedesk/{serviceDeskId}/requesttype",
+        "/servicedesk/{serviceDeskId}/requesttypegroup",
+    ],
+)
+def test_pages_carry_the_fields_of_the_vendors_example_page(
+    client: httpx.Client, path: str
+) -> None:
+    spec = json.loads((SPECS / "jira" / "jsm-servicedesk-swagger.v3.json").read_text())
+    answer = spec["paths"][API + path]["get"]["responses"]["200"]["content"]["application/json"]
+    example = answer["example"]
+    example = json.loads(example) if isinstance(example, str) else example
+    page = client.get(API + path.replace("{serviceDeskId}", "1"), headers=OPT_IN).json()
+    assert set(page) == set(example)
+    assert page["_expands"] == example["_expands"] == []
 
 
 def test_request_type_properties_round_trip(client: httpx.Client) -> None:

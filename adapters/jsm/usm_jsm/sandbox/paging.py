@@ -3,8 +3,10 @@
 * platform ``PageBean``: request ``startAt``/``maxResults``; response ``{self, nextPage,
   maxResults, startAt, total, isLast, values}``. ``maxResults`` above the operation's cap is
   lowered silently and the response states the value used;
-* service desk ``PagedDTO``: request ``start``/``limit``; response ``{size, start, limit,
-  isLastPage, values, _links{base, context, next, prev, self}}``. The limit is capped
+* service desk ``PagedDTO``: request ``start``/``limit``; response ``{_expands, size, start,
+  limit, isLastPage, values, _links{base, context, next, prev, self}}`` (``_expands`` is empty:
+  every page the emulator serves is of objects with nothing to expand, as the vendor's
+  examples of these operations show). The limit is capped
   silently but echoed as requested, so a capped first page has ``size < limit`` and
   ``isLastPage: false``.
 """
@@ -147,6 +149,7 @@ def paged_dto(
     if start > 0:
         links["prev"] = _with_query(request, start=max(start - limit, 0), limit=limit)
     return {
+        "_expands": [],
         "size": len(page),
         "start": start,
         "limit": limit,
