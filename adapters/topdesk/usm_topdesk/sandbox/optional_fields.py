@@ -19,7 +19,7 @@ from typing import Any
 from usm_topdesk.sandbox.errors import LegacyError
 from usm_topdesk.sandbox.site import Row
 
-__all__ = ["TABS", "Lookup", "blank_tabs", "written"]
+__all__ = ["QUERY_FIELDS", "TABS", "Lookup", "blank_tabs", "written"]
 
 #: The two tabs, in the order of their drop-down lists' ``{tab}`` path parameter (1, 2).
 TABS = ("optionalFields1", "optionalFields2")
@@ -34,6 +34,17 @@ _EMPTY: Mapping[str, Any] = {
 }
 #: ``maxLength`` of every text field in both write schemas.
 _TEXT_LIMIT = 100
+
+#: What a FIQL query may name of them: "optionalFields1, optionalFields2: All subfields,
+#: including id and name for searchlists" (supporting files 2.7.11, ``query`` of
+#: ``GET /operatorgroups``, ``/operators`` and ``/branches``).
+QUERY_FIELDS = frozenset(
+    f"{tab}.{kind}{n}{part}"
+    for tab in TABS
+    for kind in _TYPES
+    for n in range(1, 6)
+    for part in (("", ".id", ".name") if kind == "searchlist" else ("",))
+)
 
 #: Finds the drop-down entry ``(tab, list number, {"id"} or {"name"})`` names, or ``None``.
 Lookup = Callable[[int, int, Mapping[str, Any]], Row | None]

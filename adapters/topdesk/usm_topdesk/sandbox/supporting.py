@@ -41,7 +41,7 @@ from usm_topdesk.sandbox.common import (
     top,
 )
 from usm_topdesk.sandbox.errors import BareError, LegacyError
-from usm_topdesk.sandbox.optional_fields import TABS, Lookup, blank_tabs, written
+from usm_topdesk.sandbox.optional_fields import QUERY_FIELDS, TABS, Lookup, blank_tabs, written
 from usm_topdesk.sandbox.site import (
     ARCHIVING_REASON,
     BRANCH,
@@ -240,6 +240,7 @@ _GROUP_QUERY_FIELDS = frozenset(
             for n in ("location", "budgetHolder", "creator", "modifier")
             for p in ("id", "name")
         ),
+        *QUERY_FIELDS,
     )
 )
 

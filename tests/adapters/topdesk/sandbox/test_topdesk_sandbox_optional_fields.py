@@ -185,3 +185,51 @@ def test_branches_take_optional_fields_but_have_no_drop_down_entries(api: Api) -
     assert response.json() == [
         {"message": 'The value for the field "optionalFields1.searchlist1" cannot be found'}
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("optionalFields1.boolean1==true", ["Network"]),
+        ("optionalFields1.number2=gt=1", ["Network"]),
+        ("optionalFields2.text3=sw=Zaan", ["Network"]),
+        ("optionalFields1.date1=lt=2020-01-01T00:00:00Z", ["Network"]),
+        ("optionalFields1.searchlist2.name==Laptop", ["Network"]),
+        ("optionalFields1.searchlist2==null", ["Service desk"]),
+        ("optionalFields1.boolean1==false;groupName=sw=Serv", ["Service desk"]),
+    ],
+)
+def test_cards_filter_on_their_optional_fields(api: Api, query: str, expected: list[str]) -> None:
+    """FIQL on operator groups, operators and branches may name "optionalFields1,
+    optionalFields2: All subfields, including id and name for searchlists"."""
+    laptop = api.ok("POST", "operators/free_fields/1/searchlists/2", {"name": "Laptop"})
+    _group(api)
+    network = api.ok("POST", "operatorgroups", {"groupName": "Network", "branch": {"id": BRANCH}})
+    fields = {
+        "optionalFields1": {
+            "boolean1": True,
+            "number2": 3,
+            "date1": "2015-11-15T14:00:00.000+0200",
+            "searchlist2": {"id": laptop["id"]},
+        },
+        "optionalFields2": {"text3": "Zaandam"},
+    }
+    api.ok("PATCH", f"operatorgroups/id/{network['id']}", fields)
+    found = api.ok("GET", "operatorgroups", query=query)
+    assert [g["groupName"] for g in found or []] == expected
+
+
+def test_operators_and_branches_filter_on_their_optional_fields_too(api: Api) -> None:
+    operator = _operator(api, optionalFields1={"boolean1": True})
+    found = api.ok("GET", "operators", query="optionalFields1.boolean1==true")
+    assert [o["id"] for o in found] == [operator["id"]]
+    branch = api.ok("POST", "branches", {"name": "Zaandam", "optionalFields2": {"number1": 1.5}})
+    assert api.ok("GET", "branches", query="optionalFields2.number1==1.5") == [
+        {"id": branch["id"], "name": "Zaandam"}
+    ]
+
+
+def test_a_query_naming_no_optional_field_of_a_group_is_refused(api: Api) -> None:
+    _group(api)
+    response = api.call("GET", "operatorgroups", query="optionalFields1.memo6==x")
+    assert response.status_code == 400
