@@ -516,10 +516,31 @@ def ensure_operator(site: Site, login: str) -> None:
 
 
 async def list_operators(request: Request, site: Site) -> Response:
-    rows = filtered(
-        request, site.rows(OPERATOR), default=lambda row: row.get("status") == _OPERATOR_STATUS
-    )
-    return _list(request, rows)
+    """Active operators; a ``query`` may also name ``archived`` and ``operatorGroup`` (its id,
+    name and task flags), which "considers any group the operator is in" (supporting files
+    2.7.11, ``GET /operators``): an operator matches when the query holds with one of its
+    groups."""
+    operators = site.rows(OPERATOR)
+    groups = {row["id"]: row for row in site.rows(OPERATOR_GROUP)}
+    views = [
+        {
+            **row,
+            "archived": row.get("status") == _OPERATOR_ARCHIVED,
+            "operatorGroup": _group_view(groups.get(group_id)) if group_id else None,
+        }
+        for row in operators
+        for group_id in row.get("_groups") or [None]
+    ]
+    matched = {
+        view["id"] for view in filtered(request, views, default=lambda view: not view["archived"])
+    }
+    return _list(request, [row for row in operators if row["id"] in matched])
+
+
+def _group_view(group: Row | None) -> dict[str, Any] | None:
+    if group is None:
+        return None
+    return {"id": group["id"], "name": group["groupName"], **{f: group[f] for f in TASK_FLAGS}}
 
 
 async def create_operator(request: Request, site: Site) -> Response:

@@ -202,6 +202,43 @@ def test_an_operator_needs_a_linked_person_and_joins_groups(api: Api) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("operatorGroup.name==Stock", ["Jansen, Eva"]),
+        ("operatorGroup.name==Desk", ["Jansen, Eva", "Bakker, Sem"]),
+        ("operatorGroup.stockManager==true", ["Jansen, Eva"]),
+        ("operatorGroup.name==Desk;operatorGroup.stockManager==true", []),
+        ("operatorGroup==null", ["Administrator, Sandbox"]),
+        # The spec's own example: the task on the card or on any of its groups.
+        ("(stockManager==true,operatorGroup.stockManager==true);archived==false", ["Jansen, Eva"]),
+    ],
+)
+def test_operators_filter_on_any_group_they_are_in(
+    api: Api, query: str, expected: list[str]
+) -> None:
+    """Supporting files 2.7.11, ``GET /operators``, ``query``: "operatorGroup: id, name and
+    all tasks. This filter considers any group the operator is in" (the spec)."""
+    stock, desk = group(api, "Stock"), group(api, "Desk")
+    api.ok("PATCH", f"operatorgroups/id/{stock['id']}", {"stockManager": True})
+    admin = api.ok("GET", "operators/current")
+    api.ok("PATCH", f"operators/id/{admin['id']}", {"stockManager": False})
+    for sur, first, groups in (("Jansen", "Eva", [stock, desk]), ("Bakker", "Sem", [desk])):
+        person = api.ok("POST", "persons", {"surName": sur, "branch": {"id": BRANCH}})
+        body = {
+            "surName": sur,
+            "firstName": first,
+            "branch": {"id": BRANCH},
+            "linkedPerson": {"id": person["id"]},
+        }
+        operator = api.ok("POST", "operators", body)
+        linked = [{"id": g["id"]} for g in groups]
+        api.call("POST", f"operators/id/{operator['id']}/operatorgroups", linked)
+    found = api.ok("GET", "operators", query=query)
+    assert [o["dynamicName"] for o in found or []] == expected
+    assert all("operatorGroup" not in o and "archived" not in o for o in found or [])
+
+
 def _dto_fields(schema: str) -> set[str]:
     spec = json.loads((TOPDESK_SPECS / "supporting-files-2.7.11.openapi.json").read_text())
     return set(spec["components"]["schemas"][schema]["properties"])
