@@ -822,9 +822,12 @@ def _branch_fields(site: Site, body: Mapping[str, Any], current: Row) -> dict[st
 
 
 async def list_branches(request: Request, site: Site) -> Response:
-    rows = filtered(
-        request, site.rows(BRANCH), default=lambda row: row.get("status") == _BRANCH_STATUS
-    )
+    """Active branches; a ``query`` may name ``archived`` too, and lists archived branches
+    unless it asks ``archived==false`` (supporting files 2.7.11, ``GET /branches``)."""
+    by_id = {row["id"]: row for row in site.rows(BRANCH)}
+    views = [{**row, "archived": row.get("status") == _BRANCH_ARCHIVED} for row in by_id.values()]
+    chosen = filtered(request, views, default=lambda view: not view["archived"])
+    rows = [by_id[view["id"]] for view in chosen]
     spec = request.query_params.get("$fields")
     return respond(request, [select_fields(row, spec, ("id", "name")) for row in rows])
 

@@ -335,6 +335,11 @@ def test_a_branch_is_archived_with_a_reason_not_deleted(api: Api) -> None:
     api.ok("PATCH", f"branches/id/{created['id']}/archive", {"id": REASON})
     assert created["id"] not in [b["id"] for b in api.ok("GET", "branches")]
     assert api.ok("GET", f"branches/id/{created['id']}")["status"] == "branchArchived"
+    # A query lists archived branches too, unless it asks for the active ones.
+    utrecht = {"id": created["id"], "name": "Utrecht"}
+    assert utrecht in api.ok("GET", "branches", query="name=sw=U")
+    assert api.ok("GET", "branches", query="archived==true") == [utrecht]
+    assert utrecht not in api.ok("GET", "branches", query="archived==false")
 
 
 # ---------------------------------------------------------------------- departments
