@@ -212,37 +212,9 @@ def _index(spec: Mapping[str, Any]) -> _SpecIndex:
             params = [*shared, *(resolve(p) for p in operation.get("parameters", []))]
             query = [p for p in params if p.get("in") == "query"]
             body = resolve(operation.get("requestBody"))
-            media = next(
-                (
-                    m
-                    for m in (body or {}).get("content", {})
-                    if m.split(";")[0].strip() == "application/json" or m.endswith("+json")
-                ),
-                None,
-            )
-            pointer = None
-            if media is not None and "schema" in body["content"][media]:
-                pointer = "/" + "/".join(
-                    _pointer_token(part)
-                    for part in (
-                        "paths",
-                        template,
-                        method,
-                        "requestBody",
-                        "content",
-                        media,
-                        "schema",
-                    )
-                )
-                if "$ref" in (operation.get("requestBody") or {}):
-                    ref = str(operation["requestBody"]["$ref"])[1:]
-                    pointer = (
-                        ref
-                        + "/"
-                        + "/".join(_pointer_token(part) for part in ("content", media, "schema"))
-                    )
+            at = ("paths", template, method)
             answers = {
-                str(code).upper(): _json_schema_pointer(answer, resolve, (template, method, code))
+                str(code).upper(): _json_schema_pointer(answer, resolve, (*at, "responses", code))
                 for code, answer in operation.get("responses", {}).items()
             }
             operations[method.upper()] = _Operation(
@@ -255,7 +227,9 @@ def _index(spec: Mapping[str, Any]) -> _SpecIndex:
                 ),
                 body_declared=bool(body),
                 body_required=bool((body or {}).get("required")),
-                body_schema_pointer=pointer,
+                body_schema_pointer=_json_schema_pointer(
+                    operation.get("requestBody"), resolve, (*at, "requestBody")
+                ),
                 statuses=frozenset(str(code).upper() for code in operation.get("responses", {})),
                 response_schema_pointers={c: p for c, p in answers.items() if p is not None},
             )
@@ -268,11 +242,12 @@ def _index(spec: Mapping[str, Any]) -> _SpecIndex:
 
 
 def _json_schema_pointer(
-    answer: Any, resolve: Callable[[Any], Any], where: tuple[str, str, Any]
+    node: Any, resolve: Callable[[Any], Any], where: tuple[Any, ...]
 ) -> str | None:
-    """The JSON pointer of a response's JSON schema (``application/json`` or a ``+json``
-    type), following a ``$ref`` to ``components/responses``; ``None`` without one."""
-    resolved = resolve(answer)
+    """The JSON pointer of the JSON schema (``application/json`` or a ``+json`` type) of a
+    request body or a response at path ``where`` in the document, following a ``$ref`` to
+    ``components/requestBodies`` or ``components/responses``; ``None`` without one."""
+    resolved = resolve(node)
     content = resolved.get("content", {}) if isinstance(resolved, Mapping) else {}
     media = next(
         (
@@ -284,13 +259,10 @@ def _json_schema_pointer(
     )
     if media is None or "schema" not in content[media]:
         return None
-    if isinstance(answer, Mapping) and isinstance(answer.get("$ref"), str):
-        base = str(answer["$ref"])[1:]
+    if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        base = str(node["$ref"])[1:]
     else:
-        template, method, code = where
-        base = "/" + "/".join(
-            _pointer_token(str(part)) for part in ("paths", template, method, "responses", code)
-        )
+        base = "/" + "/".join(_pointer_token(str(part)) for part in where)
     return base + "/" + "/".join(_pointer_token(part) for part in ("content", media, "schema"))
 
 
@@ -428,10 +400,10 @@ class OpenApiRequestChecker:
         the operation documents no responses, or when no operation matches (:meth:`check`
         reports that). ``extra_statuses`` allows what the vendor documents elsewhere."""
         method = method.upper()
-        template = self._template(path)
-        operation = template.operations.get(method) if template else None
-        if template is None or operation is None or not operation.statuses:
+        found = self._operation(method, path)
+        if found is None or not found[1].statuses:
             return []
+        template, operation = found
         where = f"{method} {template.template}"
         code = str(status)
         allowed = _extras(self.extra_statuses, method, where)
@@ -453,10 +425,10 @@ class OpenApiRequestChecker:
         type's ``untranslatedName``, which its ``IssueTypeDetails`` schema leaves out while
         allowing no others). Types, enums and required properties are checked."""
         method = method.upper()
-        template = self._template(path)
-        operation = template.operations.get(method) if template else None
-        if template is None or operation is None:
+        found = self._operation(method, path)
+        if found is None:
             return []
+        template, operation = found
         code = str(status)
         pointers = operation.response_schema_pointers
         pointer = pointers.get(code) or pointers.get(f"{code[0]}XX") or pointers.get("DEFAULT")
@@ -467,6 +439,12 @@ class OpenApiRequestChecker:
             f"{where}: {status} response body {error}"
             for error in template.index.body_errors(pointer, body, as_answer=True)
         ]
+
+    def _operation(self, method: str, path: str) -> tuple[_PathTemplate, _Operation] | None:
+        """The spec path ``path`` falls under and its ``method`` operation, if it has one."""
+        template = self._template(path)
+        operation = template.operations.get(method) if template else None
+        return None if template is None or operation is None else (template, operation)
 
     def _template(self, path: str) -> _PathTemplate | None:
         """The spec path ``path`` falls under (a concrete one before a templated one)."""
