@@ -22,7 +22,7 @@ Messages are the examples the spec's 4xx descriptions give.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,6 +196,27 @@ def _stamp(site: Site, request: Request, *, created: bool) -> dict[str, Any]:
     return stamp
 
 
+def _queried(
+    request: Request,
+    rows: list[Row],
+    archived: str,
+    *,
+    fields: Collection[str] | None = None,
+    views: Callable[[Row], Iterable[Mapping[str, Any]]] = lambda row: ({},),
+) -> list[Row]:
+    """The cards a list answers: the active ones (those whose status is not ``archived``);
+    with a FIQL ``query``, those it matches, archived ones too. A query may name ``archived``
+    and what ``views`` adds to a card: it matches when the query holds with any of them."""
+    shown = [
+        {**row, "archived": row.get("status") == archived, **extra}
+        for row in rows
+        for extra in views(row)
+    ]
+    chosen = filtered(request, shown, fields=fields, default=lambda view: not view["archived"])
+    matched = {view["id"] for view in chosen}
+    return [row for row in rows if row["id"] in matched]
+
+
 def _list(request: Request, rows: list[Row]) -> Response:
     spec = request.query_params.get("fields")
     page, status = start_page_size(request, [select_fields(row, spec) for row in rows])
@@ -272,12 +293,8 @@ def _group_fields(
 async def list_operator_groups(request: Request, site: Site) -> Response:
     """Active groups; with a ``query``, archived ones too unless it asks ``archived==false``
     (the spec: "both archived and non-archived operator groups are returned by default")."""
-    rows = {row["id"]: row for row in site.rows(OPERATOR_GROUP)}
-    views = [{**row, "archived": row.get("status") == _GROUP_ARCHIVED} for row in rows.values()]
-    chosen = filtered(
-        request, views, fields=_GROUP_QUERY_FIELDS, default=lambda view: not view["archived"]
-    )
-    return _list(request, [rows[view["id"]] for view in chosen])
+    rows = site.rows(OPERATOR_GROUP)
+    return _list(request, _queried(request, rows, _GROUP_ARCHIVED, fields=_GROUP_QUERY_FIELDS))
 
 
 async def create_operator_group(request: Request, site: Site) -> Response:
@@ -520,21 +537,16 @@ async def list_operators(request: Request, site: Site) -> Response:
     name and task flags), which "considers any group the operator is in" (supporting files
     2.7.11, ``GET /operators``): an operator matches when the query holds with one of its
     groups."""
-    operators = site.rows(OPERATOR)
     groups = {row["id"]: row for row in site.rows(OPERATOR_GROUP)}
-    views = [
-        {
-            **row,
-            "archived": row.get("status") == _OPERATOR_ARCHIVED,
-            "operatorGroup": _group_view(groups.get(group_id)) if group_id else None,
-        }
-        for row in operators
-        for group_id in row.get("_groups") or [None]
-    ]
-    matched = {
-        view["id"] for view in filtered(request, views, default=lambda view: not view["archived"])
-    }
-    return _list(request, [row for row in operators if row["id"] in matched])
+
+    def in_group(row: Row) -> list[dict[str, Any]]:
+        return [
+            {"operatorGroup": _group_view(groups.get(group_id)) if group_id else None}
+            for group_id in row.get("_groups") or [None]
+        ]
+
+    rows = _queried(request, site.rows(OPERATOR), _OPERATOR_ARCHIVED, views=in_group)
+    return _list(request, rows)
 
 
 def _group_view(group: Row | None) -> dict[str, Any] | None:
@@ -824,10 +836,7 @@ def _branch_fields(site: Site, body: Mapping[str, Any], current: Row) -> dict[st
 async def list_branches(request: Request, site: Site) -> Response:
     """Active branches; a ``query`` may name ``archived`` too, and lists archived branches
     unless it asks ``archived==false`` (supporting files 2.7.11, ``GET /branches``)."""
-    by_id = {row["id"]: row for row in site.rows(BRANCH)}
-    views = [{**row, "archived": row.get("status") == _BRANCH_ARCHIVED} for row in by_id.values()]
-    chosen = filtered(request, views, default=lambda view: not view["archived"])
-    rows = [by_id[view["id"]] for view in chosen]
+    rows = _queried(request, site.rows(BRANCH), _BRANCH_ARCHIVED)
     spec = request.query_params.get("$fields")
     return respond(request, [select_fields(row, spec, ("id", "name")) for row in rows])
 
