@@ -52,9 +52,11 @@ Lookup = Callable[[int, int, Mapping[str, Any]], Row | None]
 
 def blank_tabs() -> dict[str, dict[str, Any]]:
     """Both tabs of a new card, every field empty."""
-    return {
-        tab: {f"{kind}{n}": _EMPTY[kind] for kind in _TYPES for n in range(1, 6)} for tab in TABS
-    }
+    return {tab: _blank_tab() for tab in TABS}
+
+
+def _blank_tab() -> dict[str, Any]:
+    return {f"{kind}{n}": _EMPTY[kind] for kind in _TYPES for n in range(1, 6)}
 
 
 def written(
@@ -70,7 +72,7 @@ def written(
         given = body[tab]
         if not isinstance(given, dict):
             raise _unparsable(tab)
-        merged = dict(current.get(tab) or blank_tabs()[tab])
+        merged = dict(current.get(tab) or _blank_tab())
         for field, value in given.items():
             merged[field] = _value(f"{tab}.{field}", field, value, number, lookup, by_name)
         changes[tab] = merged
