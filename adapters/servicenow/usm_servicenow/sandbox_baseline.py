@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from usm_config.sandbox.baseline import package_data
+
+if TYPE_CHECKING:
+    from usm_config.sandbox.store import RecordStore
 
 __all__ = ["BASELINE_FILE", "SEEDED_ON", "TableTree", "baseline", "platform_choices", "seed"]
 
@@ -22,16 +25,12 @@ BASELINE_FILE = "instance-baseline.json"
 SEEDED_ON = "2024-01-01 00:00:00"
 
 
-class _Store(Protocol):
-    def insert(self, table: str, row: Mapping[str, Any], id: str | None = None) -> Any: ...
-
-
 def baseline() -> dict[str, Any]:
     """The parsed baseline data file (shared; do not mutate)."""
     return package_data("usm_servicenow", BASELINE_FILE)
 
 
-def seed(store: _Store) -> None:
+def seed(store: RecordStore) -> None:
     """Insert every baseline row with the sys fields an instance gives it."""
     for table, rows in baseline()["tables"].items():
         for row in rows:

@@ -7,17 +7,16 @@ the record store's seeding hook: it runs once on a fresh database and after a re
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from usm_config.sandbox.baseline import package_data
+from usm_config.sandbox.baseline import package_data, seed_tables
+
+if TYPE_CHECKING:
+    from usm_config.sandbox.store import RecordStore
 
 __all__ = ["BASELINE_FILE", "baseline", "seed"]
 
 BASELINE_FILE = "site-baseline.json"
-
-
-class _Store(Protocol):
-    def insert(self, table: str, row: dict[str, Any], row_id: str | None = None) -> Any: ...
 
 
 def baseline() -> dict[str, Any]:
@@ -25,11 +24,6 @@ def baseline() -> dict[str, Any]:
     return package_data("usm_jsm", BASELINE_FILE)
 
 
-def seed(store: _Store) -> None:
+def seed(store: RecordStore) -> None:
     """Insert every baseline row; a table listed under ``keys`` is keyed by that field."""
-    data = baseline()
-    keys: dict[str, str] = data.get("keys", {})
-    for table, rows in data["tables"].items():
-        key = keys.get(table, "id")
-        for row in rows:
-            store.insert(table, dict(row), str(row[key]))
+    seed_tables(store, baseline())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from usm_config.sandbox.baseline import package_data
+from usm_config.sandbox.baseline import package_data, seed_tables
 from usm_config.sandbox.store import RecordStore
 
 __all__ = ["BASELINE_FILE", "baseline", "seed"]
@@ -25,6 +25,4 @@ def baseline() -> dict[str, Any]:
 
 def seed(store: RecordStore) -> None:
     """Insert every baseline row under its own id."""
-    for table, rows in baseline()["tables"].items():
-        for row in rows:
-            store.insert(table, dict(row), str(row["id"]))
+    seed_tables(store, baseline())
