@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from topdesk_sandbox_support import TOPDESK_SPECS, Api
+from topdesk_sandbox_support import TOPDESK_SPECS, Api, new_operator
 from usm_topdesk.sandbox import create_app
 from usm_topdesk.sandbox.baseline import baseline
 
@@ -36,19 +36,12 @@ def _group(api: Api) -> dict[str, Any]:
     return created
 
 
-def _operator(api: Api, **extra: Any) -> dict[str, Any]:
-    person = api.ok("POST", "persons", {"surName": "Jansen", "branch": {"id": BRANCH}})
-    body = {"surName": "Jansen", "branch": {"id": BRANCH}, "linkedPerson": {"id": person["id"]}}
-    created: dict[str, Any] = api.ok("POST", "operators", {**body, **extra})
-    return created
-
-
 def test_every_card_shows_both_tabs_empty_until_written(api: Api) -> None:
     cards = [
         api.ok("GET", "operators/current"),
         api.ok("GET", f"branches/id/{BRANCH}"),
         _group(api),
-        _operator(api),
+        new_operator(api),
         api.ok("POST", "branches", {"name": "Zaandam"}),
     ]
     for card in cards:
@@ -91,7 +84,7 @@ def test_a_patch_changes_the_fields_it_names_and_keeps_the_others(api: Api) -> N
 
 def test_operators_and_groups_pick_drop_down_entries_of_the_operators_lists(api: Api) -> None:
     laptop = api.ok("POST", "operators/free_fields/1/searchlists/2", {"name": "Laptop"})
-    operator = _operator(api, optionalFields1={"searchlist2": {"id": laptop["id"]}})
+    operator = new_operator(api, optionalFields1={"searchlist2": {"id": laptop["id"]}})
     assert operator["optionalFields1"]["searchlist2"] == {"id": laptop["id"], "name": "Laptop"}
     group = api.ok(
         "PATCH",
@@ -220,7 +213,7 @@ def test_cards_filter_on_their_optional_fields(api: Api, query: str, expected: l
 
 
 def test_operators_and_branches_filter_on_their_optional_fields_too(api: Api) -> None:
-    operator = _operator(api, optionalFields1={"boolean1": True})
+    operator = new_operator(api, optionalFields1={"boolean1": True})
     found = api.ok("GET", "operators", query="optionalFields1.boolean1==true")
     assert [o["id"] for o in found] == [operator["id"]]
     branch = api.ok("POST", "branches", {"name": "Zaandam", "optionalFields2": {"number1": 1.5}})

@@ -3,11 +3,12 @@ departments and drop-down entries (supporting-files 2.7.11; topdesk.md §2.4, §
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 import pytest
-from topdesk_sandbox_support import TOPDESK_SPECS, Api
+from topdesk_sandbox_support import TOPDESK_SPECS, Api, new_operator
 from usm_topdesk.sandbox import create_app
 from usm_topdesk.sandbox.baseline import baseline
 
@@ -224,14 +225,7 @@ def test_operators_filter_on_any_group_they_are_in(
     admin = api.ok("GET", "operators/current")
     api.ok("PATCH", f"operators/id/{admin['id']}", {"stockManager": False})
     for sur, first, groups in (("Jansen", "Eva", [stock, desk]), ("Bakker", "Sem", [desk])):
-        person = api.ok("POST", "persons", {"surName": sur, "branch": {"id": BRANCH}})
-        body = {
-            "surName": sur,
-            "firstName": first,
-            "branch": {"id": BRANCH},
-            "linkedPerson": {"id": person["id"]},
-        }
-        operator = api.ok("POST", "operators", body)
+        operator = new_operator(api, sur, firstName=first)
         linked = [{"id": g["id"]} for g in groups]
         api.call("POST", f"operators/id/{operator['id']}/operatorgroups", linked)
     found = api.ok("GET", "operators", query=query)
@@ -239,15 +233,14 @@ def test_operators_filter_on_any_group_they_are_in(
     assert all("operatorGroup" not in o and "archived" not in o for o in found or [])
 
 
-def _dto_fields(schema: str) -> set[str]:
+@functools.cache
+def _dto_fields(schema: str) -> frozenset[str]:
     spec = json.loads((TOPDESK_SPECS / "supporting-files-2.7.11.openapi.json").read_text())
-    return set(spec["components"]["schemas"][schema]["properties"])
+    return frozenset(spec["components"]["schemas"][schema]["properties"])
 
 
 def test_operator_and_group_cards_show_every_field_of_their_dto(api: Api) -> None:
-    person = api.ok("POST", "persons", {"surName": "Jansen", "branch": {"id": BRANCH}})
-    body = {"surName": "Jansen", "branch": {"id": BRANCH}, "linkedPerson": {"id": person["id"]}}
-    operators = [api.ok("GET", "operators/current"), api.ok("POST", "operators", body)]
+    operators = [api.ok("GET", "operators/current"), new_operator(api)]
     for operator in operators:
         assert set(operator) == _dto_fields("OperatorDto")
         assert set(operator["branch"]) == {
@@ -364,9 +357,7 @@ def test_departments_duplicates_archive_and_delete(api: Api) -> None:
     again = api.call("PATCH", f"departments/id/{created['id']}/archive")
     assert again.json() == {"errorCode": "already_archived", "appliesTo": ["id"]}
     api.ok("PATCH", f"departments/id/{created['id']}/unarchive")
-    person = api.ok("POST", "persons", {"surName": "Bakker", "branch": {"id": BRANCH}})
-    body = {"surName": "Bakker", "branch": {"id": BRANCH}, "linkedPerson": {"id": person["id"]}}
-    api.ok("POST", "operators", {**body, "department": {"id": created["id"]}})
+    new_operator(api, "Bakker", department={"id": created["id"]})
     referenced = api.call("DELETE", f"departments/id/{created['id']}")
     assert referenced.status_code == 409
 

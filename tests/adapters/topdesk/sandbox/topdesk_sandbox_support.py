@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from support import SPECS, EmbeddedApi
+from usm_topdesk.sandbox.baseline import baseline
 
 BASE = "https://sandbox.topdesk.test"
 ADMIN = ("admin", "sandbox-app-password")
@@ -27,3 +28,13 @@ class Api(EmbeddedApi):
     def control(self, method: str, path: str, body: Any = None) -> httpx.Response:
         """A request to the unauthenticated ``/_sandbox`` control endpoints."""
         return Api(self.app, auth=None).call(method, path, body)
+
+
+def new_operator(api: Api, surname: str = "Jansen", **fields: Any) -> dict[str, Any]:
+    """An operator card created as TOPdesk requires one: linked to a new person, on the
+    tenant's first branch; ``fields`` go into the card too."""
+    branch = {"id": baseline()["tables"]["branch"][0]["id"]}
+    person = api.ok("POST", "persons", {"surName": surname, "branch": branch})
+    body = {"surName": surname, "branch": branch, "linkedPerson": {"id": person["id"]}}
+    created: dict[str, Any] = api.ok("POST", "operators", {**body, **fields})
+    return created
