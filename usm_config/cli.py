@@ -13,7 +13,14 @@ from typing import NoReturn
 import click
 
 from usm_config import __version__
-from usm_config.commands.common import EXIT_ERROR, EXIT_OK
+
+# httpx imports its own command line, and with it rich's console and pygments' lexers,
+# whenever they are installed (`from ._main import main` in httpx/__init__.py). usm-config
+# never runs it, and importing it took a seventh of this command line's start-up; marked
+# absent before httpx is first imported, it leaves httpx its stand-in `main`.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+from usm_config.commands.common import EXIT_ERROR, EXIT_OK  # noqa: E402
 
 VERBOSE_FLAGS = ("-v", "--verbose")
 DETAILED_EXITCODE = "--detailed-exitcode"

@@ -17,15 +17,17 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, StreamMark, YAMLError
-from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from typing import TYPE_CHECKING, Any
 
 from usm_config import libyaml, yaml12
 from usm_config.collector import paused_gc
 from usm_config.diagnostics import Diagnostic, Location, Severity, display_path, half_character
+
+if TYPE_CHECKING:
+    from ruamel.yaml.error import StreamMark
+
+# ruamel.yaml is imported where it reads: with libyaml there, a file without problems never
+# needs it, and importing it took a twentieth of the command line's start-up.
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_NODES = 500_000
@@ -278,7 +280,7 @@ class _Builder:
         if problem is None and tag != _TIMESTAMP_TAG:
             try:
                 return LScalar(self.loc(node), self.construct(node, tag))
-            except (ValueError, KeyError, IndexError, YAMLError):
+            except (ValueError, KeyError, IndexError):
                 problem = _wrong_value(tag, node.value)
         if problem is not None:
             self.diagnostics.append(replace(problem, location=self.loc(node)))
@@ -352,14 +354,21 @@ class _RuamelBuilder(_Builder):
     """Nodes composed by ruamel.yaml, scalars constructed by its safe constructor."""
 
     def __init__(self, file: str) -> None:
+        from ruamel.yaml import YAML  # noqa: PLC0415 (see the top)
+        from ruamel.yaml.error import YAMLError  # noqa: PLC0415 (see the top)
+
         super().__init__(file)
         self.constructor = YAML(typ="safe", pure=True).constructor
+        self.failure = YAMLError
 
     def tag(self, node: Any) -> str:
         return str(getattr(node.tag, "value", node.tag))
 
     def construct(self, node: Any, tag: str) -> Any:
-        return self.constructor.construct_object(node, deep=True)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except self.failure as exc:
+            raise ValueError(str(exc)) from None
 
 
 class _LibyamlBuilder(_Builder):
@@ -656,6 +665,9 @@ def _too_large(location: Location) -> Diagnostic:
 
 def _deep_mark(text: str) -> StreamMark | None:
     """Where the text first nests deeper than MAX_DEPTH, found without recursion."""
+    from ruamel.yaml import YAML  # noqa: PLC0415 (see the top)
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent  # noqa: PLC0415 (see the top)
+
     depth = 0
     for event in YAML(typ="safe", pure=True).parse(text):
         if isinstance(event, CollectionStartEvent):
@@ -713,6 +725,9 @@ def _control_character(text: str, file: str) -> Diagnostic | None:
 
 def _compose_with_ruamel(text: str, file: str) -> list[_Node] | Diagnostic:
     """The documents of ``text`` as ruamel.yaml composes them, or what is wrong with it."""
+    from ruamel.yaml import YAML  # noqa: PLC0415 (see the top)
+    from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError  # noqa: PLC0415 (see the top)
+
     yaml = YAML(typ="safe", pure=True)
     try:
         with warnings.catch_warnings():

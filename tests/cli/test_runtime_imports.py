@@ -1,10 +1,14 @@
-"""pytest is a test dependency only: nothing but usm_config.testing imports it."""
+"""What the runtime imports: no test library, and on a plan's path no library it does not use."""
 
 from __future__ import annotations
 
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+from test_plan_apply_cli import Workspace
 
 import usm_config
 
@@ -40,3 +44,31 @@ def test_the_test_kit_is_importable_by_name() -> None:
     assert AdapterConformance.__module__ == "usm_config.testing.conformance"
     assert Harness.__module__ == "usm_config.testing.harness"
     assert not AdapterConformance.__name__.startswith("Test"), "pytest would collect the base"
+
+
+def test_a_plan_in_a_pipeline_imports_no_library_it_does_not_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real ``usm-config plan`` with stderr a pipe, as in CI: rich only draws on terminals,
+    ruamel.yaml only reads files libyaml cannot vouch for (and export's round trip), and httpx's
+    own command line (which imports rich and pygments) is never run. Together they were a
+    sixth of every command's start-up."""
+    monkeypatch.chdir(tmp_path)
+    Workspace(tmp_path, flow=False)
+    script = (
+        "import sys\n"
+        "from usm_config.cli import main\n"
+        "try:\n"
+        "    main(['plan', 'tiny.yaml'])\n"
+        "finally:\n"
+        "    print('imported:', *sorted(n for n, m in sys.modules.items() if m is not None))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "to create" in done.stdout
+    imported = set(done.stdout.rsplit("imported:", 1)[1].split())
+    assert {"usm_config.commands.target", "httpx", "yaml", "usm_servicenow.adapter"} <= imported
+    unused = ("rich", "pygments", "ruamel", "httpx._main")
+    assert sorted(name for name in unused if name in imported) == []
