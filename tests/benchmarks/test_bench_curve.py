@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,3 +73,25 @@ def test_the_tenant_seed_adds_what_it_says_through_the_api(
     assert added == counts
     assert all(sorted(item["_translations"]) == ["en", "nl"] for item in items)
     assert all("Who to call" in item["_translations"]["nl"]["content"] for item in items)
+
+
+def test_the_measured_modules_are_compiled_even_where_bytecode_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "measured_pkg"
+    (package / "inner").mkdir(parents=True)
+    for module in ("__init__.py", "plan.py", "inner/__init__.py", "inner/read.py"):
+        (package / module).write_text("VALUE = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.setattr(bench_curve, "PACKAGES", ("measured_pkg",))
+
+    bench_curve.compiled.__wrapped__()
+
+    sources = sorted(package.rglob("*.py"))
+    assert len(sources) == 4
+    for source in sources:
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        assert cached.is_file(), source
+        # The header holds the source's modification time: the bytecode is current.
+        assert int.from_bytes(cached.read_bytes()[8:12], "little") == int(source.stat().st_mtime)
