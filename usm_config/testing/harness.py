@@ -56,14 +56,15 @@ def duplicates(records: Sequence[Record]) -> dict[str, int]:
     return {address: n for address, n in sorted(seen.items()) if n > 1}
 
 
-def with_emulator(adapter: Adapter, wrap: Callable[[Any], Any]) -> Adapter:
+def with_emulator(adapter: Adapter, wrap: Callable[[Any], Any], **added: Any) -> Adapter:
     """A copy of ``adapter`` whose every emulator app is ``wrap(app)``: an ASGI middleware
-    around it, or the app itself once noted."""
+    around it, or the app itself once noted. ``added`` knobs are given to every emulator made
+    (``spec_path``)."""
     wrapped = copy.copy(adapter)
     original = getattr(adapter, "sandbox_app")  # noqa: B009 (an optional capability)
 
     def sandbox_app(state_file: Path | None, **knobs: Any) -> Any:
-        return wrap(original(state_file, **knobs))
+        return wrap(original(state_file, **knobs, **added))
 
     setattr(wrapped, "sandbox_app", sandbox_app)  # noqa: B010 (shadows the method)
     return wrapped
@@ -106,17 +107,13 @@ class Harness:
         """A copy of ``adapter`` whose emulator checks requests against ``spec_path``."""
         if spec_path is None:
             return adapter
-        checked = copy.copy(adapter)
-        original = getattr(adapter, "sandbox_app")  # noqa: B009 (an optional capability)
 
-        def sandbox_app(state_file: Path | None, **knobs: Any) -> Any:
-            app = original(state_file, spec_path=spec_path, **knobs)
+        def noted(app: Any) -> Any:
             self._violations.append(app.state.spec_violations)
             self.spec_checked_apps += 1
             return app
 
-        setattr(checked, "sandbox_app", sandbox_app)  # noqa: B010 (shadows the method)
-        return checked
+        return with_emulator(adapter, noted, spec_path=spec_path)
 
     @property
     def spec_violations(self) -> list[str]:
