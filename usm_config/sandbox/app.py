@@ -49,7 +49,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from usm_config.sandbox.faults import ErrorBody, FaultConfig, FaultInjectionMiddleware
-from usm_config.sandbox.openapi_check import NO_BODY, OpenApiRequestChecker
+from usm_config.sandbox.openapi_check import NO_BODY, OpenApiRequestChecker, is_json_media
 from usm_config.sandbox.requestlog import RequestLog, query_items
 from usm_config.sandbox.store import RecordStore
 
@@ -57,8 +57,6 @@ __all__ = ["SpecError", "SpecGuard", "build_emulator_app"]
 
 #: Renders an emulator's answer to a request that violates the spec (status 400).
 SpecError = Callable[[Sequence[str]], Response]
-
-_JSON_MEDIA = ("application/json",)
 
 
 class SpecGuard:
@@ -154,8 +152,7 @@ def _json_body(raw: bytes, content_type: str | None) -> Any:
     """The decoded body for the spec check; :data:`NO_BODY` if empty or not JSON."""
     if not raw:
         return NO_BODY
-    media = (content_type or "application/json").split(";")[0].strip().lower()
-    if media not in _JSON_MEDIA and not media.endswith("+json"):
+    if not is_json_media(content_type or "application/json"):
         return NO_BODY
     try:
         return json.loads(raw)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-__all__ = ["NO_BODY", "OpenApiRequestChecker", "body_schemas_checked"]
+__all__ = ["NO_BODY", "OpenApiRequestChecker", "body_schemas_checked", "is_json_media"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _MAX_BODY_ERRORS = 5
@@ -241,6 +241,20 @@ def _index(spec: Mapping[str, Any]) -> _SpecIndex:
     return index
 
 
+def is_json_media(content_type: str) -> bool:
+    """Whether a media type (parameters allowed, any case) is JSON: ``application/json`` or
+    a ``+json`` type such as ``application/merge-patch+json``."""
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _documented_as(status: int) -> tuple[str, str, str]:
+    """The keys of an operation's ``responses`` that may document ``status``, most specific
+    first: the code itself, its range (``4XX``), ``default`` (keys are kept upper-case)."""
+    code = str(status)
+    return code, f"{code[0]}XX", "DEFAULT"
+
+
 def _json_schema_pointer(
     node: Any, resolve: Callable[[Any], Any], where: tuple[Any, ...]
 ) -> str | None:
@@ -249,14 +263,7 @@ def _json_schema_pointer(
     ``components/requestBodies`` or ``components/responses``; ``None`` without one."""
     resolved = resolve(node)
     content = resolved.get("content", {}) if isinstance(resolved, Mapping) else {}
-    media = next(
-        (
-            m
-            for m in content
-            if m.split(";")[0].strip() == "application/json" or m.split(";")[0].endswith("+json")
-        ),
-        None,
-    )
+    media = next((m for m in content if is_json_media(m)), None)
     if media is None or "schema" not in content[media]:
         return None
     if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
@@ -405,9 +412,8 @@ class OpenApiRequestChecker:
             return []
         template, operation = found
         where = f"{method} {template.template}"
-        code = str(status)
         allowed = _extras(self.extra_statuses, method, where)
-        if {code, f"{code[0]}XX", "DEFAULT"} & operation.statuses or status in allowed:
+        if operation.statuses.intersection(_documented_as(status)) or status in allowed:
             return []
         documented = ", ".join(sorted(operation.statuses))
         return [f"{where}: answered {status}, which the operation does not document ({documented})"]
@@ -429,9 +435,8 @@ class OpenApiRequestChecker:
         if found is None:
             return []
         template, operation = found
-        code = str(status)
         pointers = operation.response_schema_pointers
-        pointer = pointers.get(code) or pointers.get(f"{code[0]}XX") or pointers.get("DEFAULT")
+        pointer = next((pointers[key] for key in _documented_as(status) if key in pointers), None)
         if pointer is None:
             return []
         where = f"{method} {template.template}"
