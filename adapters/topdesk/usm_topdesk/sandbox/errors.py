@@ -22,7 +22,17 @@ from starlette.responses import JSONResponse, Response
 
 from usm_config.sandbox.errors import EmulatorError
 
-__all__ = ["BareError", "CodedError", "EmptyError", "LegacyError", "Problem", "TopdeskError"]
+__all__ = [
+    "BareError",
+    "CodedError",
+    "EmptyError",
+    "LegacyError",
+    "Problem",
+    "TopdeskError",
+    "too_long",
+    "unknown_field",
+    "unparsable",
+]
 
 
 class TopdeskError(EmulatorError):
@@ -53,6 +63,24 @@ class LegacyError(TopdeskError):
 
     def payload(self) -> list[dict[str, str]]:
         return [{"message": message} for message in self.messages]
+
+
+def unknown_field(field: str) -> LegacyError:
+    """The 400 for a field a card's write schema does not have (``field`` as a dotted path
+    where it is inside an object)."""
+    return LegacyError(400, f'The field "{field}" does not exist.')
+
+
+def unparsable(field: str) -> LegacyError:
+    """The 400 for a field whose value has the wrong type or form."""
+    return LegacyError(400, f'The value for the field "{field}" cannot be parsed.')
+
+
+def too_long(field: str, limit: int) -> LegacyError:
+    """The 400 for a text longer than the ``limit`` its schema sets."""
+    return LegacyError(
+        400, f'The value for the field "{field}" can only be {limit} characters long.'
+    )
 
 
 class Problem:

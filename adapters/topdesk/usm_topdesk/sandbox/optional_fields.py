@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from usm_topdesk.sandbox.errors import LegacyError
+from usm_topdesk.sandbox.errors import LegacyError, too_long, unknown_field, unparsable
 from usm_topdesk.sandbox.site import Row
 
 __all__ = ["QUERY_FIELDS", "TABS", "Lookup", "blank_tabs", "written"]
@@ -71,7 +71,7 @@ def written(
             continue
         given = body[tab]
         if not isinstance(given, dict):
-            raise _unparsable(tab)
+            raise unparsable(tab)
         merged = dict(current.get(tab) or _blank_tab())
         for field, value in given.items():
             merged[field] = _value(f"{tab}.{field}", field, value, number, lookup, by_name)
@@ -82,30 +82,28 @@ def written(
 def _value(path: str, field: str, value: Any, tab: int, lookup: Lookup, by_name: bool) -> Any:
     kind, digit = field[:-1], field[-1:]
     if kind not in _TYPES or kind == "memo" or digit not in ("1", "2", "3", "4", "5"):
-        raise LegacyError(400, f'The field "{path}" does not exist.')
+        raise unknown_field(path)
     if value is None:
         return _EMPTY[kind]
     if kind == "boolean":
         if not isinstance(value, bool):
-            raise _unparsable(path)
+            raise unparsable(path)
         return value
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _unparsable(path)
+            raise unparsable(path)
         return float(value)
     if kind == "date":
         return _date(path, value)
     if kind == "text":
         if not isinstance(value, str):
-            raise _unparsable(path)
+            raise unparsable(path)
         if len(value) > _TEXT_LIMIT:
-            raise LegacyError(
-                400, f'The value for the field "{path}" can only be {_TEXT_LIMIT} characters long.'
-            )
+            raise too_long(path, _TEXT_LIMIT)
         return value
     keys = {"id", "name"} if by_name else {"id"}
     if not isinstance(value, dict) or not (value.keys() & keys):
-        raise _unparsable(path)
+        raise unparsable(path)
     entry = lookup(tab, int(digit), {key: value[key] for key in keys & value.keys()})
     if entry is None:
         raise LegacyError(400, f'The value for the field "{path}" cannot be found')
@@ -117,14 +115,10 @@ def _date(path: str, value: Any) -> str:
     "The given time offset will be used. Without a given offset Zulu/UTC time will be
     assumed.\""""
     if not isinstance(value, str) or "T" not in value:
-        raise _unparsable(path)
+        raise unparsable(path)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise _unparsable(path) from None
+        raise unparsable(path) from None
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
-
-
-def _unparsable(path: str) -> LegacyError:
-    return LegacyError(400, f'The value for the field "{path}" cannot be parsed.')

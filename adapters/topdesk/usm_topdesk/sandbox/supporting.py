@@ -40,7 +40,7 @@ from usm_topdesk.sandbox.common import (
     start_page_size,
     top,
 )
-from usm_topdesk.sandbox.errors import BareError, LegacyError
+from usm_topdesk.sandbox.errors import BareError, LegacyError, too_long, unknown_field, unparsable
 from usm_topdesk.sandbox.optional_fields import QUERY_FIELDS, TABS, Lookup, blank_tabs, written
 from usm_topdesk.sandbox.site import (
     ARCHIVING_REASON,
@@ -107,7 +107,7 @@ def _object(body: Any) -> dict[str, Any]:
 def _known(body: Mapping[str, Any], allowed: Collection[str]) -> None:
     for field in body:
         if field not in allowed:
-            raise LegacyError(400, f'The field "{field}" does not exist.')
+            raise unknown_field(field)
 
 
 def _text(body: Mapping[str, Any], field: str, limit: int, *, required: bool = False) -> str | None:
@@ -117,18 +117,16 @@ def _text(body: Mapping[str, Any], field: str, limit: int, *, required: bool = F
             raise _missing(field)
         return None
     if not isinstance(value, str):
-        raise LegacyError(400, f'The value for the field "{field}" cannot be parsed.')
+        raise unparsable(field)
     if len(value) > limit:
-        raise LegacyError(
-            400, f'The value for the field "{field}" can only be {limit} characters long.'
-        )
+        raise too_long(field, limit)
     return value
 
 
 def _flag(body: Mapping[str, Any], field: str) -> bool | None:
     value = body.get(field)
     if value is not None and not isinstance(value, bool):
-        raise LegacyError(400, f'The value for the field "{field}" cannot be parsed.')
+        raise unparsable(field)
     return value
 
 
@@ -156,7 +154,7 @@ def _linked(site: Site, body: Mapping[str, Any], field: str, table: str, noun: s
     if value is None:
         return None
     if not isinstance(value, dict) or "id" not in value:
-        raise LegacyError(400, f'The value for the field "{field}" cannot be parsed.')
+        raise unparsable(field)
     row = site.get(table, _uuid(value["id"], f"{field}.id"))
     if row is None:
         raise LegacyError(404, f'The {noun} "{value["id"]}" cannot be found')
@@ -277,7 +275,7 @@ def _group_fields(
     if "contact" in body:
         contact = body["contact"]
         if contact is not None and not isinstance(contact, dict):
-            raise LegacyError(400, 'The value for the field "contact" cannot be parsed.')
+            raise unparsable("contact")
         changes["contact"] = contact
     if "accessRoles" in body:
         changes["accessRoles"] = body["accessRoles"] or []
@@ -781,7 +779,11 @@ _BRANCH_TEXT = {
     "membershipNumber": 60,
     "vatNumber": 25,
 }
-_BRANCH_TYPES = ("independentBranch", "headBranch", "hasAHeadBranch")
+#: Fields whose value is one of a few words; any other is refused as unparsable.
+_BRANCH_CHOICES = {
+    "branchType": ("independentBranch", "headBranch", "hasAHeadBranch"),
+    "serviceWindowOption": ("default", "specific"),
+}
 _BRANCH_OTHER = (
     "extraA",
     "extraB",
@@ -789,10 +791,8 @@ _BRANCH_OTHER = (
     "postalAddress",
     "branchType",
     "headBranch",
-    "membershipNumber",
     "accountManager",
     "contact",
-    "vatNumber",
     "surfaceArea",
     "volume",
     "attention",
@@ -815,16 +815,11 @@ def _branch_fields(site: Site, body: Mapping[str, Any], current: Row) -> dict[st
     for field, limit in _BRANCH_TEXT.items():
         if field in body:
             changes[field] = _text(body, field, limit, required=field == "name")
-    if "branchType" in body:
-        if body["branchType"] not in _BRANCH_TYPES:
-            raise LegacyError(400, 'The value for the field "branchType" cannot be parsed.')
-        changes["branchType"] = body["branchType"]
-    if "serviceWindowOption" in body:
-        if body["serviceWindowOption"] not in ("default", "specific"):
-            raise LegacyError(
-                400, 'The value for the field "serviceWindowOption" cannot be parsed.'
-            )
-        changes["serviceWindowOption"] = body["serviceWindowOption"]
+    for field, allowed in _BRANCH_CHOICES.items():
+        if field in body:
+            if body[field] not in allowed:
+                raise unparsable(field)
+            changes[field] = body[field]
     if "headBranch" in body:
         changes["headBranch"] = site.ref(_linked(site, body, "headBranch", BRANCH, "branch"))
     for field in _BRANCH_OTHER:
