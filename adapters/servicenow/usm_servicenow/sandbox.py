@@ -46,6 +46,7 @@ from starlette.types import Message, Scope
 
 from usm_config.sandbox.app import SpecGuard, build_emulator_app
 from usm_config.sandbox.auth import SandboxAuth, TokenRegistry, Unauthenticated, same_secret
+from usm_config.sandbox.clock import in_utc
 from usm_config.sandbox.errors import EmulatorError
 from usm_config.sandbox.faults import FaultConfig
 from usm_config.sandbox.jsontext import encoder
@@ -324,8 +325,7 @@ class _Emulator:
     # ------------------------------------------------------------------ plumbing
 
     def _utcnow(self) -> datetime:
-        moment = self.now()
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return in_utc(self.now())
 
     def _timestamp(self) -> str:
         # The same second gives the same text: formatted once (a batch writes many a second).

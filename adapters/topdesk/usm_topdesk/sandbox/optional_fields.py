@@ -13,9 +13,10 @@ read-only: neither write schema has them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from usm_config.sandbox.clock import in_utc
 from usm_topdesk.sandbox.errors import LegacyError, too_long, unknown_field, unparsable
 from usm_topdesk.sandbox.site import Row
 
@@ -120,5 +121,5 @@ def _date(path: str, value: Any) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise unparsable(path) from None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = in_utc(moment)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"

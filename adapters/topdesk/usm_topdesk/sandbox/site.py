@@ -20,6 +20,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from usm_config.sandbox.clock import in_utc
 from usm_config.sandbox.store import RecordStore, Row
 
 __all__ = [
@@ -146,8 +147,7 @@ class Site:
 
     def now(self) -> datetime:
         """The tenant's clock, in UTC."""
-        moment = self._now()
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return in_utc(self._now())
 
     def timestamp(self) -> str:
         """Now as TOPdesk writes it: ``2025-01-31T12:00:00.000+0000``."""
