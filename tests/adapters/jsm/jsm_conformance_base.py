@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import SPECS
+from jira_examples import JIRA_SPECS
 
 from usm_config.targets import SandboxKnobs
 from usm_config.testing import AdapterConformance
 
 REPO = Path(__file__).resolve().parents[3]
-# In CI the shared/ folder (vendor API descriptions) sits beside the checkout.
-JIRA_SPECS = SPECS / "jira"
 
 
 class JsmConformance(AdapterConformance):

@@ -7,7 +7,6 @@ project). ``UPDATE_GOLDEN=1 pytest …`` rewrites the expected records after an 
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from collections.abc import Callable
@@ -15,28 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import SPECS, assert_golden
+from jira_examples import PLATFORM, SERVICE_DESK, example
+from support import assert_golden
 from usm_jsm import parse
 
 from usm_config.engine.records import Record
 
-JIRA_SPECS = SPECS / "jira"
-PLATFORM = "jira-platform-swagger-v3.v3.json"
-SERVICE_DESK = "jsm-servicedesk-swagger.v3.json"
 GOLDEN = Path(__file__).parent / "golden" / "parse"
-
-
-@functools.cache
-def _spec(name: str) -> dict[str, Any]:
-    spec: dict[str, Any] = json.loads((JIRA_SPECS / name).read_text(encoding="utf-8"))
-    return spec
-
-
-def example(spec: str, path: str) -> Any:
-    """The vendor's example 200 response of ``GET path``, decoded."""
-    content = _spec(spec)["paths"][path]["get"]["responses"]["200"]["content"]
-    raw = content["application/json"]["example"]
-    return json.loads(raw) if isinstance(raw, str) else raw
 
 
 def values(spec: str, path: str) -> list[Any]:

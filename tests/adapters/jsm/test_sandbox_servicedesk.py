@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from jira_examples import SERVICE_DESK, example
 from starlette.applications import Starlette
-from support import SPECS
 from usm_jsm.sandbox import create_app
 from usm_jsm.sandbox.baseline import baseline
 from usm_jsm.sandbox.itsm_template import FIELD_CONFIGURATION_SCHEME, instantiate, template
@@ -234,13 +233,10 @@ def test_request_type_pages_cap_the_limit_silently(
 def test_pages_carry_the_fields_of_the_vendors_example_page(
     client: httpx.Client, path: str
 ) -> None:
-    spec = json.loads((SPECS / "jira" / "jsm-servicedesk-swagger.v3.json").read_text())
-    answer = spec["paths"][API + path]["get"]["responses"]["200"]["content"]["application/json"]
-    example = answer["example"]
-    example = json.loads(example) if isinstance(example, str) else example
+    vendors = example(SERVICE_DESK, API + path)
     page = client.get(API + path.replace("{serviceDeskId}", "1"), headers=OPT_IN).json()
-    assert set(page) == set(example)
-    assert page["_expands"] == example["_expands"] == []
+    assert set(page) == set(vendors)
+    assert page["_expands"] == vendors["_expands"] == []
 
 
 def test_request_type_properties_round_trip(client: httpx.Client) -> None:

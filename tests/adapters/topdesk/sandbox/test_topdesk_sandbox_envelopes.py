@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from support import assert_golden
-from topdesk_sandbox_support import Api
+from topdesk_sandbox_support import BRANCH, Api
 from usm_topdesk.sandbox import create_app
 from usm_topdesk.sandbox.baseline import baseline
 
 GOLDEN = Path(__file__).parent / "golden" / "envelopes.txt"
-BRANCH = baseline()["tables"]["branch"][0]["id"]
 REASON = baseline()["tables"]["archiving_reason"][0]["id"]
 KB = "/services/knowledge-base-v1"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -7,11 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from topdesk_sandbox_support import TOPDESK_SPECS, Api, new_operator
+from topdesk_sandbox_support import BRANCH, TOPDESK_SPECS, Api, new_group, new_operator
 from usm_topdesk.sandbox import create_app
-from usm_topdesk.sandbox.baseline import baseline
-
-BRANCH = baseline()["tables"]["branch"][0]["id"]
 
 #: Both tabs of a card nobody filled in, as a live tenant's operator card shows them
 #: (demisto/content Packs/TOPdesk/Integrations/TOPdesk/test_data/topdesk_operator.json).
@@ -30,17 +27,11 @@ def api() -> Api:
     return Api(create_app(spec_dir=TOPDESK_SPECS))
 
 
-def _group(api: Api) -> dict[str, Any]:
-    body = {"groupName": "Service desk", "branch": {"id": BRANCH}}
-    created: dict[str, Any] = api.ok("POST", "operatorgroups", body)
-    return created
-
-
 def test_every_card_shows_both_tabs_empty_until_written(api: Api) -> None:
     cards = [
         api.ok("GET", "operators/current"),
         api.ok("GET", f"branches/id/{BRANCH}"),
-        _group(api),
+        new_group(api),
         new_operator(api),
         api.ok("POST", "branches", {"name": "Zaandam"}),
     ]
@@ -49,7 +40,7 @@ def test_every_card_shows_both_tabs_empty_until_written(api: Api) -> None:
 
 
 def test_a_patch_changes_the_fields_it_names_and_keeps_the_others(api: Api) -> None:
-    path = f"operatorgroups/id/{_group(api)['id']}"
+    path = f"operatorgroups/id/{new_group(api)['id']}"
     first = {
         "boolean2": True,
         "number3": 2,
@@ -88,7 +79,7 @@ def test_operators_and_groups_pick_drop_down_entries_of_the_operators_lists(api:
     assert operator["optionalFields1"]["searchlist2"] == {"id": laptop["id"], "name": "Laptop"}
     group = api.ok(
         "PATCH",
-        f"operatorgroups/id/{_group(api)['id']}",
+        f"operatorgroups/id/{new_group(api)['id']}",
         {"optionalFields1": {"searchlist2": {"id": laptop["id"]}}},
     )
     assert group["optionalFields1"]["searchlist2"] == {"id": laptop["id"], "name": "Laptop"}
@@ -145,7 +136,7 @@ def test_operators_and_groups_pick_drop_down_entries_of_the_operators_lists(api:
 def test_a_bad_optional_field_is_refused_and_nothing_is_written(
     api: Api, fields: dict[str, Any], message: str
 ) -> None:
-    path = f"operatorgroups/id/{_group(api)['id']}"
+    path = f"operatorgroups/id/{new_group(api)['id']}"
     before = api.ok("GET", path)
     response = api.call("PATCH", path, {"optionalFields1": {"boolean3": True, **fields}})
     assert (response.status_code, response.json()) == (400, [{"message": message}])
@@ -153,7 +144,7 @@ def test_a_bad_optional_field_is_refused_and_nothing_is_written(
 
 
 def test_a_tab_must_be_an_object(api: Api) -> None:
-    path = f"operatorgroups/id/{_group(api)['id']}"
+    path = f"operatorgroups/id/{new_group(api)['id']}"
     response = api.call("PATCH", path, {"optionalFields2": [True]})
     assert response.json() == [
         {"message": 'The value for the field "optionalFields2" cannot be parsed.'}
@@ -196,8 +187,8 @@ def test_cards_filter_on_their_optional_fields(api: Api, query: str, expected: l
     """FIQL on operator groups, operators and branches may name "optionalFields1,
     optionalFields2: All subfields, including id and name for searchlists"."""
     laptop = api.ok("POST", "operators/free_fields/1/searchlists/2", {"name": "Laptop"})
-    _group(api)
-    network = api.ok("POST", "operatorgroups", {"groupName": "Network", "branch": {"id": BRANCH}})
+    new_group(api)
+    network = new_group(api, "Network")
     fields = {
         "optionalFields1": {
             "boolean1": True,
@@ -223,6 +214,6 @@ def test_operators_and_branches_filter_on_their_optional_fields_too(api: Api) ->
 
 
 def test_a_query_naming_no_optional_field_of_a_group_is_refused(api: Api) -> None:
-    _group(api)
+    new_group(api)
     response = api.call("GET", "operatorgroups", query="optionalFields1.memo6==x")
     assert response.status_code == 400

@@ -8,11 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from topdesk_sandbox_support import TOPDESK_SPECS, Api, new_operator
+from topdesk_sandbox_support import BRANCH, TOPDESK_SPECS, Api, new_group, new_operator
 from usm_topdesk.sandbox import create_app
 from usm_topdesk.sandbox.baseline import baseline
 
-BRANCH = baseline()["tables"]["branch"][0]["id"]
 REASON = baseline()["tables"]["archiving_reason"][0]["id"]
 PERSON_V2 = "application/x.topdesk-collection-person-v2+json"
 
@@ -22,18 +21,11 @@ def api() -> Api:
     return Api(create_app())
 
 
-def group(api: Api, name: str, **extra: Any) -> dict[str, Any]:
-    created: dict[str, Any] = api.ok(
-        "POST", "operatorgroups", {"groupName": name, "branch": {"id": BRANCH}, **extra}
-    )
-    return created
-
-
 # ---------------------------------------------------------------------- operator groups
 
 
 def test_an_operator_group_is_created_with_every_task_flag_off(api: Api) -> None:
-    created = group(api, "Service desk")
+    created = new_group(api, "Service desk")
     assert created["status"] == "operatorGroup"
     assert created["branch"]["id"] == BRANCH
     assert created["firstLineCallOperator"] is False
@@ -45,7 +37,7 @@ def test_task_flags_are_refused_on_create_and_set_with_patch(api: Api) -> None:
     response = api.call("POST", "operatorgroups", body)
     assert response.status_code == 400
     assert response.json() == [{"message": 'The field "firstLineCallOperator" does not exist.'}]
-    created = group(api, "Service desk")
+    created = new_group(api, "Service desk")
     patched = api.ok("PATCH", f"operatorgroups/id/{created['id']}", {"firstLineCallOperator": True})
     assert patched["firstLineCallOperator"] is True
     assert patched["secondLineCallOperator"] is False
@@ -77,7 +69,7 @@ def test_operator_group_validation_answers_the_legacy_envelope(
 
 def test_operator_groups_page_with_start_and_page_size_answering_206_then_200(api: Api) -> None:
     for number in range(25):
-        group(api, f"Group {number:02d}")
+        new_group(api, f"Group {number:02d}")
     statuses, names = [], []
     for start in (0, 10, 20):
         response = api.call("GET", "operatorgroups", start=start, page_size=10)
@@ -121,9 +113,9 @@ def test_an_empty_list_is_204_without_a_body(api: Api) -> None:
     ],
 )
 def test_operator_groups_filter_with_fiql(api: Api, query: str, expected: list[str]) -> None:
-    desk = group(api, "Service desk")
-    group(api, "Network")
-    group(api, "Servers")
+    desk = new_group(api, "Service desk")
+    new_group(api, "Network")
+    new_group(api, "Servers")
     api.ok("PATCH", f"operatorgroups/id/{desk['id']}", {"firstLineCallOperator": True})
     found = api.ok("GET", "operatorgroups", query=query)
     assert [g["groupName"] for g in found or []] == expected
@@ -131,21 +123,21 @@ def test_operator_groups_filter_with_fiql(api: Api, query: str, expected: list[s
 
 @pytest.mark.parametrize("query", ["branch.id==x", "branch.name==x", "groupName=~x", "groupName=="])
 def test_fiql_refuses_branch_fields_and_bad_syntax_with_400(api: Api, query: str) -> None:
-    group(api, "Service desk")
+    new_group(api, "Service desk")
     response = api.call("GET", "operatorgroups", query=query)
     assert response.status_code == 400
     assert list(response.json()[0]) == ["message"]
 
 
 def test_fields_narrows_the_answer(api: Api) -> None:
-    group(api, "Service desk")
+    new_group(api, "Service desk")
     assert api.ok("GET", "operatorgroups", fields="groupName") == [
         {"id": api.ok("GET", "operatorgroups")[0]["id"], "groupName": "Service desk"}
     ]
 
 
 def test_archiving_needs_a_reason_and_keeps_the_group(api: Api) -> None:
-    created = group(api, "Old team")
+    created = new_group(api, "Old team")
     path = f"operatorgroups/id/{created['id']}/archive"
     missing = api.call("PUT", path)
     assert missing.json() == [{"message": "Reason for archiving is mandatory"}]
@@ -175,7 +167,7 @@ def test_archiving_needs_a_reason_and_keeps_the_group(api: Api) -> None:
 
 def test_operator_group_lookup_is_sorted_and_cut_at_top(api: Api) -> None:
     for name in ("Servers", "Network", "Service desk"):
-        group(api, name)
+        new_group(api, name)
     found = api.ok("GET", "operatorgroups/lookup", **{"$top": 2})
     assert [e["name"] for e in found["results"]] == ["Network", "Servers"]
 
@@ -191,7 +183,7 @@ def test_an_operator_needs_a_linked_person_and_joins_groups(api: Api) -> None:
     person = api.ok("POST", "persons", {"surName": "Jansen", "branch": {"id": BRANCH}})
     operator = api.ok("POST", "operators", {**body, "linkedPerson": {"id": person["id"]}})
     assert operator["dynamicName"] == "Jansen, Eva"
-    desk = group(api, "Service desk")
+    desk = new_group(api, "Service desk")
     assert api.call("GET", f"operatorgroups/id/{desk['id']}/operators").status_code == 204
     linked = api.call("POST", f"operators/id/{operator['id']}/operatorgroups", [{"id": desk["id"]}])
     assert linked.status_code == 204
@@ -220,7 +212,7 @@ def test_operators_filter_on_any_group_they_are_in(
 ) -> None:
     """Supporting files 2.7.11, ``GET /operators``, ``query``: "operatorGroup: id, name and
     all tasks. This filter considers any group the operator is in" (the spec)."""
-    stock, desk = group(api, "Stock"), group(api, "Desk")
+    stock, desk = new_group(api, "Stock"), new_group(api, "Desk")
     api.ok("PATCH", f"operatorgroups/id/{stock['id']}", {"stockManager": True})
     admin = api.ok("GET", "operators/current")
     api.ok("PATCH", f"operators/id/{admin['id']}", {"stockManager": False})
@@ -251,7 +243,7 @@ def test_operator_and_group_cards_show_every_field_of_their_dto(api: Api) -> Non
             "extraA",
             "extraB",
         }
-    assert set(group(api, "Service desk")) == _dto_fields("OperatorGroupDto")
+    assert set(new_group(api, "Service desk")) == _dto_fields("OperatorGroupDto")
 
 
 def test_branch_cards_show_every_field_of_their_dto_but_the_addresses(api: Api) -> None:
@@ -388,7 +380,7 @@ def test_an_existing_drop_down_entry_is_a_bare_duplicate_value(api: Api) -> None
 
 
 def test_services_are_created_and_listed_but_not_updated(api: Api) -> None:
-    desk = group(api, "Service desk")
+    desk = new_group(api, "Service desk")
     created = api.ok("POST", "services", {"name": "E-mail", "manager": desk["id"]})
     assert created["type"] == "service"
     assert created["manager"] == desk["id"]

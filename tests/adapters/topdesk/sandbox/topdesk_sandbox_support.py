@@ -11,6 +11,8 @@ from usm_topdesk.sandbox.baseline import baseline
 
 BASE = "https://sandbox.topdesk.test"
 ADMIN = ("admin", "sandbox-app-password")
+#: The tenant's first branch, which a fresh tenant has out of the box.
+BRANCH: str = baseline()["tables"]["branch"][0]["id"]
 API = "/tas/api"
 #: The reconstructed TOPdesk specs, beside the checkout.
 TOPDESK_SPECS = SPECS / "topdesk" / "reconstructed"
@@ -33,8 +35,15 @@ class Api(EmbeddedApi):
 def new_operator(api: Api, surname: str = "Jansen", **fields: Any) -> dict[str, Any]:
     """An operator card created as TOPdesk requires one: linked to a new person, on the
     tenant's first branch; ``fields`` go into the card too."""
-    branch = {"id": baseline()["tables"]["branch"][0]["id"]}
+    branch = {"id": BRANCH}
     person = api.ok("POST", "persons", {"surName": surname, "branch": branch})
     body = {"surName": surname, "branch": branch, "linkedPerson": {"id": person["id"]}}
     created: dict[str, Any] = api.ok("POST", "operators", {**body, **fields})
+    return created
+
+
+def new_group(api: Api, name: str = "Service desk", **extra: Any) -> dict[str, Any]:
+    """An operator group on the tenant's first branch; ``extra`` goes into the card too."""
+    body = {"groupName": name, "branch": {"id": BRANCH}, **extra}
+    created: dict[str, Any] = api.ok("POST", "operatorgroups", body)
     return created
