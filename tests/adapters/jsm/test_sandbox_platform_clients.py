@@ -32,9 +32,20 @@ def test_atlassian_writes_and_jira_reads(url: str, request: pytest.FixtureReques
         {"key": "SUP", "name": "Support", "projectTypeKey": "software", "leadAccountId": lead}
     )
     reader.create_component("Mail", "SUP", description="E-mail")
+    writer.create_component(
+        {
+            "name": "Calendar",
+            "project": "SUP",
+            "leadAccountId": lead,
+            "assigneeType": "COMPONENT_LEAD",
+        }
+    )
     assert [p.key for p in reader.projects()] == ["SUP"]
+    calendar = next(c for c in reader.project_components("SUP") if c.name == "Calendar")
+    assert (calendar.lead.accountId, calendar.realAssignee.accountId) == (lead, lead)
+    assert calendar.realAssigneeType == "COMPONENT_LEAD"
     assert reader.project("SUP").lead.accountId == lead
-    assert [c["name"] for c in writer.get_project_components("SUP")] == ["Mail"]
+    assert [c["name"] for c in writer.get_project_components("SUP")] == ["Mail", "Calendar"]
     assert {s.name for s in reader.statuses()} >= {"Open", "Done"}
     assert [p["name"] for p in writer.get_all_priorities()][2] == "Medium"
 

@@ -306,3 +306,44 @@ def test_components_belong_to_one_project(api: Api) -> None:
     assert (page["total"], page["values"][0]["issueCount"]) == (1, 0)
     assert api.call("DELETE", f"component/{component['id']}").status_code == 204
     assert api.call("GET", f"component/{component['id']}").status_code == 404
+
+
+def _assignees(component: dict[str, Any]) -> tuple[Any, ...]:
+    """Who a component names and who gets its issues, by account id (``None``: nobody)."""
+    ids = [(component.get(f) or {}).get("accountId") for f in ("lead", "assignee", "realAssignee")]
+    return (component["isAssigneeTypeValid"], component["realAssigneeType"], *ids)
+
+
+def test_component_assignees_follow_the_leads_and_the_project_default() -> None:
+    """Jira works out who gets a component's issues when it shows the component: a type with
+    no user to match is not valid and falls back to the project's default (jira.md §1.8)."""
+    app = create_app(users={"admin@example.com": "sandbox-token", "kim@example.com": "k"})
+    api = Api(app)
+    kim = app.state.site.user_by_email("kim@example.com")["accountId"]
+    admin = _lead(api)
+    api.ok("POST", "project", _project_body(api))
+    for wrong in ({"assigneeType": "ME"}, {"leadAccountId": "nobody"}):
+        refused = api.call("POST", "component", {"name": "Mail", "project": "SUP", **wrong})
+        assert (refused.status_code, list(refused.json()["errors"])) == (400, list(wrong))
+    made = api.ok("POST", "component", {"name": "Mail", "project": "SUP"})
+    path = f"component/{made['id']}"
+    assert _assignees(made) == (True, "UNASSIGNED", None, None, None)
+    assert "leadAccountId" not in made
+
+    component_lead = api.ok("PUT", path, {"assigneeType": "COMPONENT_LEAD"})
+    assert _assignees(component_lead) == (False, "UNASSIGNED", None, None, None)
+    led = api.ok("PUT", path, {"leadAccountId": kim})
+    assert (led["leadAccountId"], _assignees(led)) == (kim, (True, "COMPONENT_LEAD", kim, kim, kim))
+
+    api.ok("PUT", "project/SUP", {"assigneeType": "PROJECT_LEAD"})
+    default = api.ok("PUT", path, {"assigneeType": "PROJECT_DEFAULT", "leadAccountId": None})
+    assert _assignees(default) == (True, "PROJECT_LEAD", None, admin, admin)
+    assert "leadAccountId" not in default
+    assert _assignees(api.ok("GET", "project/SUP/components")[0]) == _assignees(default)
+    page = api.ok("GET", "project/SUP/component")["values"][0]
+    assert (_assignees(page), page["issueCount"]) == (_assignees(default), 0)
+
+    api.ok("PUT", "project/SUP", {"leadAccountId": kim})
+    assert _assignees(api.ok("GET", path)) == (True, "PROJECT_LEAD", None, kim, kim)
+    unassigned = api.ok("PUT", path, {"assigneeType": "UNASSIGNED"})
+    assert _assignees(unassigned) == (True, "UNASSIGNED", None, None, None)

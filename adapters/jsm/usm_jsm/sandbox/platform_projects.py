@@ -4,7 +4,9 @@ A project row is the ``Project`` JSON core (``id, key, name, description, projec
 style, simplified, isPrivate, assigneeType, url``) with the lead as ``leadAccountId`` and the
 bookkeeping keys ``_workflowSchemeId``, ``_issueTypeSchemeId``, ``_issueCount`` (what
 ``PUT /workflowscheme/project`` checks), ``_template`` and ``_properties`` (the project's entity
-properties, key → JSON value). A component row is a ``ProjectComponent`` without links.
+properties, key → JSON value). A component row is a ``ProjectComponent`` without its links
+and without the users and types that follow from its lead and its project (worked out at each
+read, as Jira does).
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def _project_json(
     if expand is None:
         body["assigneeType"] = project.get("assigneeType", "UNASSIGNED")
         body["components"] = [
-            _component_json(request, c)
+            _component_json(request, site, c)
             for c in site.rows(COMPONENT)
             if c["projectId"] == int(project["id"])
         ]
@@ -298,8 +300,44 @@ async def delete_property(request: Request, site: Site) -> Response:
 # ---------------------------------------------------------------------- components
 
 
-def _component_json(request: Request, row: Row) -> dict[str, Any]:
-    return {"self": rest_url(request, f"component/{row['id']}"), **public(row)}
+#: The assignee types a component may name (jira.md §1.8).
+_ASSIGNEE_TYPES = ("PROJECT_DEFAULT", "COMPONENT_LEAD", "PROJECT_LEAD", "UNASSIGNED")
+#: What a component row keeps; the assignees are worked out whenever it is shown.
+_DERIVED = ("lead", "assignee", "realAssignee", "realAssigneeType", "isAssigneeTypeValid")
+
+
+def _component_json(request: Request, site: Site, row: Row) -> dict[str, Any]:
+    """``ProjectComponent``. As in Jira, who gets an issue is worked out at each read from the
+    component's ``assigneeType`` and lead and the project's lead and default assignee:
+    ``PROJECT_DEFAULT`` stands for the project's default (its lead, or unassigned), and a type
+    without a user to match (``COMPONENT_LEAD`` with no lead) is not valid, so issues fall
+    back to the project's default (``realAssigneeType``, ``realAssignee``)."""
+    project = site.project(row["projectId"]) or {}
+    component_lead = site.user(str(row.get("leadAccountId") or ""))
+    project_lead = site.user(str(project.get("leadAccountId") or ""))
+    leads = project.get("assigneeType") == "PROJECT_LEAD" and project_lead is not None
+    default = "PROJECT_LEAD" if leads else "UNASSIGNED"
+    users = {"COMPONENT_LEAD": component_lead, "PROJECT_LEAD": project_lead, "UNASSIGNED": None}
+    nominal = str(row.get("assigneeType") or "PROJECT_DEFAULT")
+    resolved = default if nominal == "PROJECT_DEFAULT" else nominal
+    valid = resolved == "UNASSIGNED" or users.get(resolved) is not None
+    real = resolved if valid else default
+    body: dict[str, Any] = {
+        "self": rest_url(request, f"component/{row['id']}"),
+        **{
+            key: value
+            for key, value in public(row).items()
+            if key not in _DERIVED and (key != "leadAccountId" or component_lead is not None)
+        },
+        "assigneeType": nominal,
+        "isAssigneeTypeValid": valid,
+        "realAssigneeType": real,
+    }
+    shown = {"lead": component_lead, "assignee": users.get(resolved), "realAssignee": users[real]}
+    for field, user in shown.items():
+        if user is not None:
+            body[field] = user_json(request, user)
+    return body
 
 
 def _component(site: Site, request: Request) -> Row:
@@ -327,17 +365,20 @@ def _check_component_name(site: Site, project_id: int, name: Any, other_than: st
     return name
 
 
-def _assignee(body: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
-    assignee_type = body.get("assigneeType", current.get("assigneeType", "PROJECT_DEFAULT"))
+def _assignee(site: Site, body: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The component's ``assigneeType`` and ``leadAccountId`` after ``body`` (a lead of
+    ``null`` removes it); what follows from them is shown, not kept (:func:`_component_json`)."""
+    assignee_type = body.get("assigneeType", current.get("assigneeType") or "PROJECT_DEFAULT")
+    if assignee_type not in _ASSIGNEE_TYPES:
+        raise JiraApiError(
+            400,
+            [],
+            {"assigneeType": f"The assignee type must be one of {', '.join(_ASSIGNEE_TYPES)}."},
+        )
     lead = body.get("leadAccountId", current.get("leadAccountId"))
-    changes: dict[str, Any] = {
-        "assigneeType": assignee_type,
-        "realAssigneeType": assignee_type if assignee_type != "PROJECT_DEFAULT" else "UNASSIGNED",
-        "isAssigneeTypeValid": True,
-    }
-    if lead:
-        changes["leadAccountId"] = lead
-    return changes
+    if lead is not None and site.user(str(lead)) is None:
+        raise JiraApiError(400, [], {"leadAccountId": f"The user {lead} does not exist."})
+    return {"assigneeType": assignee_type, "leadAccountId": lead}
 
 
 async def create_component(request: Request, site: Site) -> Response:
@@ -354,25 +395,25 @@ async def create_component(request: Request, site: Site) -> Response:
             "description": body.get("description") or "",
             "project": project["key"],
             "projectId": project_id,
-            **_assignee(body, {}),
+            **_assignee(site, body, {}),
         },
     )
-    return ok(_component_json(request, row), status=201)
+    return ok(_component_json(request, site, row), status=201)
 
 
 async def get_component(request: Request, site: Site) -> Response:
-    return ok(_component_json(request, _component(site, request)))
+    return ok(_component_json(request, site, _component(site, request)))
 
 
 async def update_component(request: Request, site: Site) -> Response:
     row = _component(site, request)
     body = await json_object(request)
-    changes: dict[str, Any] = _assignee(body, row)
+    changes: dict[str, Any] = _assignee(site, body, row)
     if "name" in body:
         changes["name"] = _check_component_name(site, row["projectId"], body["name"], row["id"])
     if "description" in body:
         changes["description"] = body["description"] or ""
-    return ok(_component_json(request, site.replace(COMPONENT, {**row, **changes})))
+    return ok(_component_json(request, site, site.replace(COMPONENT, {**row, **changes})))
 
 
 async def delete_component(request: Request, site: Site) -> Response:
@@ -389,13 +430,13 @@ def _project_components(request: Request, site: Site) -> list[Row]:
 async def project_components_page(request: Request, site: Site) -> Response:
     values = Rendered(
         _project_components(request, site),
-        lambda c: {**_component_json(request, c), "issueCount": 0},
+        lambda c: {**_component_json(request, site, c), "issueCount": 0},
     )
     return ok(page_bean(request, values, "GET /project/{projectIdOrKey}/component"))
 
 
 async def project_components(request: Request, site: Site) -> Response:
-    return ok([_component_json(request, c) for c in _project_components(request, site)])
+    return ok([_component_json(request, site, c) for c in _project_components(request, site)])
 
 
 _PROJECT = f"{V3}/project/{{projectIdOrKey}}"
