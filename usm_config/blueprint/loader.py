@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from usm_config.blueprint.checks import run_checks
-from usm_config.blueprint.model import Blueprint, Process, Workflow
+from usm_config.blueprint.model import COLLECTIONS, Blueprint, Process, Workflow
 from usm_config.blueprint.sequence import expand_path
 from usm_config.blueprint.sources import FILE, MISSING, Kind, blueprint_files, kind_of, problem
 from usm_config.blueprint.usm import ProcessId
@@ -48,17 +48,6 @@ from usm_config.yamlsource import (
     walk,
 )
 
-#: Top-level keys that hold lists of elements with an ``id``.
-COLLECTIONS = (
-    "profiles",
-    "customers",
-    "teams",
-    "schedules",
-    "services",
-    "call_types",
-    "processes",
-    "workflows",
-)
 #: Top-level keys that hold one value; a later layer replaces the keys it sets.
 SINGLETONS = ("usm", "organisation", "classification")
 

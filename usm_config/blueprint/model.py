@@ -444,6 +444,23 @@ class Workflow(Overridable):
     )
 
 
+#: The sections of a blueprint document, in the order :class:`Blueprint` lists them.
+SECTIONS = (
+    "organisation",
+    "profiles",
+    "customers",
+    "teams",
+    "schedules",
+    "services",
+    "call_types",
+    "processes",
+    "workflows",
+    "classification",
+)
+#: The sections that list elements with an ``id``: what a layer may ``omit`` from its bases.
+COLLECTIONS = tuple(name for name in SECTIONS if name not in ("organisation", "classification"))
+
+
 class Blueprint(Overridable):
     """A complete USM blueprint: the organisation's services and its service management."""
 
@@ -477,16 +494,7 @@ class Blueprint(Overridable):
                         "items": {"type": "string", "minLength": 1},
                         "description": f"Ids of {name} to leave out.",
                     }
-                    for name in (
-                        "profiles",
-                        "customers",
-                        "teams",
-                        "schedules",
-                        "services",
-                        "call_types",
-                        "processes",
-                        "workflows",
-                    )
+                    for name in COLLECTIONS
                 },
                 "additionalProperties": False,
             }

@@ -6,22 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from usm_config.blueprint.model import SECTIONS
+
 if TYPE_CHECKING:
     from usm_config.export.assess import Evidence
-
-#: The sections of a blueprint document, in the order the blueprint model lists them.
-SECTIONS = (
-    "organisation",
-    "profiles",
-    "customers",
-    "teams",
-    "schedules",
-    "services",
-    "call_types",
-    "processes",
-    "workflows",
-    "classification",
-)
 
 
 class FindingKind(StrEnum):

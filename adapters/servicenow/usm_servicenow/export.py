@@ -36,13 +36,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from usm_config.blueprint.model import Blueprint, Workflow
+from usm_config.blueprint.model import SECTIONS, Blueprint, Workflow
 from usm_config.blueprint.sequence import expand_path
 from usm_config.blueprint.usm import ProcessId
 from usm_config.engine.records import Record
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import field_text
-from usm_config.export.model import SECTIONS, Exported, FindingKind
+from usm_config.export.model import Exported, FindingKind
 from usm_servicenow.article import render_workflow_article
 from usm_servicenow.article_export import parse_article, tailor
 from usm_servicenow.export_people import (

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from usm_config.adapter import Adapter, SupportsArtifacts
-from usm_config.blueprint.model import Blueprint
+from usm_config.blueprint.model import SECTIONS, Blueprint
 from usm_config.engine.records import Op
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -92,22 +92,8 @@ def adapter_landing(adapter: Adapter, blueprint: Blueprint) -> AdapterLanding:
     )
 
 
-_TOP = (
-    "organisation",
-    "profiles",
-    "customers",
-    "teams",
-    "schedules",
-    "services",
-    "call_types",
-    "processes",
-    "workflows",
-    "classification",
-)
-
-
 def _order(path: ElementPath) -> tuple[int, str, int]:
-    top = _TOP.index(str(path[0])) if path and path[0] in _TOP else len(_TOP)
+    top = SECTIONS.index(str(path[0])) if path and path[0] in SECTIONS else len(SECTIONS)
     second = path[1] if len(path) > 1 else ""
     return (
         top,
