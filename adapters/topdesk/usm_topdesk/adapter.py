@@ -71,8 +71,10 @@ class TopdeskAdapter:
         return [r for r in found if r.kind in wanted]
 
     async def find(self, client: HttpClient, kind: str, key: tuple[str, ...]) -> list[Record]:
-        """Candidates for ``key``: the whole kind, checked by the engine."""
-        return await self.read(client, [kind])
+        """Candidates for ``key``, checked by the engine: what a plan that names only this key
+        reads of ``kind`` (operator groups and knowledge items by their name, other kinds
+        whole)."""
+        return await self._read(client, [kind], ReadScope({kind: {key}}, {}))
 
     def export(
         self, live: Sequence[Record], reference: Blueprint, *, scope: Blueprint | None = None

@@ -14,9 +14,7 @@ adopts it in plain sight.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from usm_config.engine.contract import ReadScope
@@ -29,55 +27,16 @@ from usm_topdesk.mapping import TASKS
 from usm_topdesk.values import OWNER, folder_language, owner_link
 
 
-@dataclass(frozen=True)
-class Lookup:
-    """Where a record whose create lost its answer is found: the row of list ``name`` (read
-    with ``params``) whose ``field`` (top level, or in the row's translation) is ``value``."""
-
-    name: str
-    field: str
-    value: str
-    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    #: The list takes a FIQL ``query``: ask for the one row instead of reading them all.
-    fiql: bool = False
-
-    async def find(self, client: HttpClient) -> str | None:
-        """The id of the row, or ``None``."""
-        params = dict(self.params)
-        if self.fiql:
-            params["query"] = f"{self.field}=={api.fiql_text(self.value)}"
-        for row in await api.read_list(client, self.name, params):
-            if not isinstance(row, dict):
-                continue
-            translation = row.get("translation") or {}
-            content = translation.get("content") if isinstance(translation, dict) else {}
-            found = row.get(self.field) or (content or {}).get(self.field) or ""
-            if str(found).lower() == self.value.lower():
-                return str(row["id"])
-        return None
-
-
 async def _create(
-    client: HttpClient,
-    path: str,
-    body: Mapping[str, Any],
-    content_type: str = api.JSON,
-    *,
-    later_steps: Lookup | None = None,
+    client: HttpClient, path: str, body: Mapping[str, Any], content_type: str = api.JSON
 ) -> str:
     """POST ``body`` and return the new id; a duplicate is refused with how to go on (see
     the module docstring).
 
-    A lost answer (:class:`UncertainWriteError`) goes to the engine, which looks before it
-    creates again; where steps follow the create (task flags, a translation), ``later_steps``
-    says where the record is looked up here instead, so that they are written all the same."""
-    try:
-        status, answer = await api.send(client, "POST", path, dict(body), content_type=content_type)
-    except UncertainWriteError:
-        found = await later_steps.find(client) if later_steps is not None else None
-        if found is None:
-            raise
-        return found
+    A lost answer (:class:`~usm_config.http.UncertainWriteError`) goes to the engine, which
+    looks the record up by its key before it creates again, and writes what the create's
+    later steps (task flags, a translation) would have added and the record lacks."""
+    status, answer = await api.send(client, "POST", path, dict(body), content_type=content_type)
     if status < 300:
         return answer_id(answer, "id")
     if api.is_duplicate(status, answer):
@@ -147,10 +106,7 @@ def _flags(fields: Mapping[str, Any]) -> dict[str, Any]:
 async def _create_operator_group(client: HttpClient, fields: dict[str, Any]) -> str:
     # TOPdesk refuses task flags on create; they are set on the new group (topdesk.md §8.10).
     flags = _flags(fields)
-    found = Lookup("operatorgroups", "groupName", str(fields["groupName"]), fiql=True)
-    group_id = await _create(
-        client, f"{API}/operatorgroups", _group_body(fields), later_steps=found if flags else None
-    )
+    group_id = await _create(client, f"{API}/operatorgroups", _group_body(fields))
     if flags:
         await _write(client, "PATCH", f"{API}/operatorgroups/id/{group_id}", flags)
     return group_id
@@ -235,16 +191,7 @@ async def _create_knowledge_item(client: HttpClient, fields: dict[str, Any]) -> 
     if fields.get(OWNER):
         body["externalLink"] = owner_link(str(fields[OWNER]))
     other = _other(fields)
-    found = Lookup(
-        "knowledgeItems", "title", fields["title"], {"language": fields["language"]}, True
-    )
-    item_id = await _create(
-        client,
-        f"{KB}/knowledgeItems",
-        body,
-        api.KB_CREATE,
-        later_steps=found if other.get("language") else None,
-    )
+    item_id = await _create(client, f"{KB}/knowledgeItems", body, api.KB_CREATE)
     if other.get("language"):
         await _translate(client, item_id, other)
     return item_id
@@ -278,10 +225,10 @@ async def _update_knowledge_item(
         body = {"title": other.get("title", ""), "content": other.get("content", "")}
         path = f"{item}/translations/{other['language']}"
         # A translation the item lacks answers 404 (an apply killed between the item's create
-        # and its translation's): it is added.
+        # and its translation's, or a create whose answer was lost): it is added.
         status, answer = await api.send(client, "PATCH", path, body, expected=(404,))
         if status == 404 or (status >= 300 and not api.is_duplicate(status, answer)):
-            await _write(client, "POST", path, body)
+            await _translate(client, target_id, other)
 
 
 # ----------------------------------------------------------------------------- tables

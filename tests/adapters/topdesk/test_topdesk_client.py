@@ -335,20 +335,6 @@ def test_unreadable_kinds_are_never_requested() -> None:
 
 
 @respx.mock
-def test_a_group_whose_create_answer_is_lost_is_found_with_a_fiql_query() -> None:
-    """Its task flags follow the create, so the adapter looks it up itself and sets them."""
-    respx.post(f"{API}/operatorgroups").mock(side_effect=httpx.RemoteProtocolError("dropped"))
-    lookup = respx.get(f"{API}/operatorgroups").respond(
-        200, json=[{"id": "g-7", "groupName": 'Desk "A"'}]
-    )
-    patch = respx.patch(f"{API}/operatorgroups/id/g-7").respond(200, json={"id": "g-7"})
-    fields = {"groupName": 'Desk "A"', "branch": "b", "firstLineCallOperator": True}
-    assert run_client(BASE, lambda c: writes.CREATE["operator_group"](c, fields)) == "g-7"
-    assert query(lookup.calls[0].request)["query"] == 'groupName=="Desk \\"A\\""'
-    assert json.loads(patch.calls[0].request.content) == {"firstLineCallOperator": True}
-
-
-@respx.mock
 def test_categories_follow_their_next_link_with_page_start() -> None:
     route = respx.get(f"{API}/categories").mock(
         side_effect=[
