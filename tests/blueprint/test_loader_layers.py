@@ -108,7 +108,26 @@ def test_empty_directory(tmp_path: Path) -> None:
 def test_missing_path(tmp_path: Path) -> None:
     (diagnostic,) = load_blueprint(tmp_path / "nowhere.yaml").diagnostics
 
-    assert diagnostic.code == "LOAD001"
+    assert (diagnostic.code, diagnostic.hint) == ("LOAD001", "check the path")
+
+
+def test_a_missing_path_names_the_file_it_most_likely_meant(tmp_path: Path) -> None:
+    """The file of that name with its extension, else the nearest name beside it; in an
+    'extends' entry, where relative paths start."""
+    _write(tmp_path / "university.yaml", HEAD)
+    _write(tmp_path / "base" / "library.yaml", HEAD)
+    (bare,) = load_blueprint(tmp_path / "university").diagnostics
+    (typo,) = load_blueprint(tmp_path / "universty.yaml").diagnostics
+    extends = _write(tmp_path / "bp.yaml", "usm: 1\nextends: [base/libary.yaml]\n")
+    (entry,) = load_blueprint(extends).diagnostics
+
+    assert bare.hint == f"check the path (did you mean '{tmp_path / 'university.yaml'}'?)"
+    assert typo.hint == f"check the path (did you mean '{tmp_path / 'university.yaml'}'?)"
+    assert entry.hint == (
+        f"check the path (did you mean '{tmp_path / 'base' / 'library.yaml'}'?); "
+        "relative paths in 'extends' start at the file's folder"
+    )
+    assert (entry.location.line, entry.location.column) == (2, 11)
 
 
 def test_a_list_is_not_also_reported_short_because_an_entry_failed(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ Every problem found is returned as a located diagnostic; nothing here raises on 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,18 @@ def _error(
 LAYERS_LOCATED = 4
 
 
+def _nearest_file(path: Path) -> str:
+    """`` (did you mean '…'?)`` naming the entry beside a missing ``path`` whose name is
+    closest (``university`` for ``university.yaml``), or an empty string."""
+    try:
+        names = [entry.name for entry in path.parent.iterdir()]
+    except OSError:
+        return ""
+    same_stem = sorted(name for name in names if Path(name).stem == path.name)
+    nearest = same_stem or difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    return f" (did you mean '{display_path(path.parent / nearest[0])}'?)" if nearest else ""
+
+
 class _Loader:
     """Reads a blueprint's files and lays its layers together into one located tree.
 
@@ -106,12 +119,15 @@ class _Loader:
             self.diagnostics.append(problem(kind, path, referrer))
             return None
         if kind is MISSING:
+            hint = "check the path" + _nearest_file(path)
+            if referrer is not None:
+                hint += "; relative paths in 'extends' start at the file's folder"
             self.diagnostics.append(
                 _error(
                     "LOAD001",
                     f"no such file or directory: {display_path(path)}",
                     referrer or Location(display_path(path)),
-                    "check the path (relative paths in 'extends' start at the file's folder)",
+                    hint,
                 )
             )
             return None
