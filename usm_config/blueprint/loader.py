@@ -86,8 +86,9 @@ LAYERS_LOCATED = 4
 
 
 def _nearest_file(path: Path) -> str:
-    """`` (did you mean '…'?)`` naming the entry beside a missing ``path`` whose name is
-    closest (``university`` for ``university.yaml``), or an empty string."""
+    """`` (did you mean '…'?)`` naming the entry beside a missing ``path`` that it most
+    likely meant (``university.yaml`` for ``university``, else the closest name), or an
+    empty string."""
     try:
         names = [entry.name for entry in path.parent.iterdir()]
     except OSError:

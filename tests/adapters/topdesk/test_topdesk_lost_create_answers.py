@@ -4,8 +4,8 @@ An operator group gets its task flags after its create (TOPdesk refuses them on 
 topdesk.md §8.10), and a knowledge item its second translation after the item. When the
 answer to the create is lost after TOPdesk committed it, the engine looks the record up by
 its name (one query, not the whole list), counts it as recovered, and writes the step the
-create did not reach: the group gets its flags and the item its translation, and nothing is
-made twice.
+create did not reach: the group gets its flags and the item its translation (even when the
+answer to that translation is lost as well), and nothing is made twice.
 """
 
 from __future__ import annotations
@@ -85,9 +85,13 @@ def test_a_lost_create_answer_is_recovered_and_its_later_step_written(tmp_path: 
     assert lost == [["group", "item", "translation"]] + [[]] * (len(losing) - 1)
     assert outcome.result.recovered_creates == 2
     logged = [entry for app in recorded.apps for entry in app.state.request_log]
-    lost = next(e for e in logged if (e.method, e.path) == ("POST", GROUPS)).body
+    group = next(e for e in logged if (e.method, e.path) == ("POST", GROUPS)).body
     reads = [e.query for e in logged if (e.method, e.path) == ("GET", GROUPS)]
-    assert {"query": f'groupName=="{lost["groupName"]}"', "start": "0", "page_size": "100"} in reads
+    assert {
+        "query": f'groupName=="{group["groupName"]}"',
+        "start": "0",
+        "page_size": "100",
+    } in reads
     # Besides the reach probe (one row), operator groups are never read whole.
     assert [q for q in reads if "query" not in q] == [{"start": "0", "page_size": "1"}]
     harness.assert_no_duplicates()
