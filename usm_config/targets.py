@@ -54,6 +54,8 @@ from usm_config.target_checks import (
 from usm_config.yamlsource import LMap, parse_file, to_plain, walk
 
 SANDBOX_URL = "sandbox:"
+#: The target a command uses when it is given no --target.
+DEFAULT_TARGET = "sandbox"
 # A target name becomes part of file names (lock, journal, sandbox state): no separators, no
 # leading dot, so it can never point outside the lock directory.
 TARGET_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
@@ -255,7 +257,12 @@ def resolve_target(path: Path, name: str) -> ResolvedTarget:
                     f"unknown target '{name}'{did_you_mean(name, targets.targets)}",
                     Location(display_path(path)),
                     "",
-                    f"use one of: {known}",
+                    f"use one of: {known}"
+                    + (
+                        f" ('{DEFAULT_TARGET}' is the target a command uses without --target)"
+                        if name == DEFAULT_TARGET
+                        else ""
+                    ),
                 )
             ]
         )

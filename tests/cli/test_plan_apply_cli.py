@@ -288,6 +288,18 @@ def test_an_unknown_target_gets_a_did_you_mean(ws: Workspace) -> None:
     assert "unknown target 'sandbx' (did you mean 'sandbox'?)" in result.stderr
 
 
+def test_a_targets_file_without_the_default_target_says_it_is_the_default(ws: Workspace) -> None:
+    targets = Path("prod-only.yaml")
+    targets.write_text(TARGETS.replace("  sandbox:", "  staging:"), "utf-8")
+    result = ws.run("plan", "tiny.yaml", targets=targets)
+    assert result.exit_code == 1
+    assert "unknown target 'sandbox'" in result.stderr
+    assert (
+        "use one of: prod, staging ('sandbox' is the target a command uses without --target)"
+        in (result.stderr)
+    )
+
+
 def test_an_unknown_adapter_gets_a_did_you_mean(ws: Workspace) -> None:
     targets = Path("bad-adapter.yaml")
     targets.write_text(TARGETS.replace("adapter: servicenow", "adapter: servicenw"), "utf-8")

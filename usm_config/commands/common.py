@@ -32,7 +32,7 @@ from usm_config.runner import (
     PlanMismatch,
     check_state_files,
 )
-from usm_config.targets import ResolvedTarget, resolve_target
+from usm_config.targets import DEFAULT_TARGET, ResolvedTarget, resolve_target
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -82,7 +82,7 @@ TARGET_OPTS = [
         "--target",
         "-t",
         "target_name",
-        default="sandbox",
+        default=DEFAULT_TARGET,
         show_default=True,
         help="Target name in the targets file.",
     ),
