@@ -346,6 +346,7 @@ class CallTypeDef(Overridable):
     name_nl: Text | None = Field(None, description="Dutch name.")
     process: ProcessId = Field(description="The process this call type starts.")
     description: Text | None = Field(None, description="When a call is of this type.")
+    description_nl: Text | None = Field(None, description="Dutch description.")
 
 
 class ProcessStep(Strict):
@@ -366,6 +367,7 @@ class Process(Overridable):
     name_nl: Text | None = Field(None, description="Dutch name.")
     trigger: CallType = Field(description="The call type that starts the process.")
     description: Text | None = Field(None, description="What the process delivers.")
+    description_nl: Text | None = Field(None, description="Dutch description.")
     steps: tuple[ProcessStep, ...] = Field(min_length=1, description="Ordered steps.")
 
 
@@ -435,6 +437,7 @@ class Workflow(Overridable):
         min_length=1, description="Processes in nesting order, initiating process first."
     )
     description: Text | None = Field(None, description="When the workflow is used.")
+    description_nl: Text | None = Field(None, description="Dutch description.")
     steps: tuple[StepTailoring, ...] = Field((), description="Tailoring of individual steps.")
     sla_clocks: tuple[SlaClock, ...] = Field((), description="Clocks measured on this workflow.")
     sequence: tuple[SequenceStep, ...] = Field(

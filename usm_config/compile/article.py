@@ -340,6 +340,11 @@ def workflow_article(bp: Blueprint, wf: Workflow, locale: Locale | None = None) 
     else:
         name = wf.name
         trigger = call_type.name if call_type else CALL_TYPE_NAMES[wf.trigger][0]
+
+    def described(en: str | None, nl: str | None) -> str:
+        """A description in the article's language (the English one where no Dutch exists)."""
+        return (nl or en or "") if lang == "nl" else (en or "")
+
     cls = bp.classification
     return WorkflowArticle(
         locale=lang,
@@ -350,17 +355,23 @@ def workflow_article(bp: Blueprint, wf: Workflow, locale: Locale | None = None) 
         name=name,
         name_en=wf.name,
         name_nl=wf.name_nl or "",
-        description=wf.description or "",
+        description=described(wf.description, wf.description_nl),
         kind=words.proactive if wf.proactive else words.reactive,
         trigger=trigger,
-        trigger_description=(call_type.description or "") if call_type else "",
+        trigger_description=(
+            described(call_type.description, call_type.description_nl) if call_type else ""
+        ),
         path=" → ".join(names[p] for p in wf.path),
         processes=tuple(
             ProcessRow(
                 id=pid,
                 name=names[pid],
                 role=words.initiating if depth == 0 else words.forked_into,
-                description=(processes[pid].description or "") if pid in processes else "",
+                description=(
+                    described(processes[pid].description, processes[pid].description_nl)
+                    if pid in processes
+                    else ""
+                ),
             )
             for depth, pid in enumerate(wf.path)
         ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from usm_config.blueprint.model import Blueprint
 from usm_config.compile.article import Locale
@@ -23,6 +24,29 @@ def localised(bp: Blueprint, name: str, name_nl: str | None, lang: Locale | None
     """``name_nl`` in Dutch (``lang``, default the blueprint's locale) when there is one, else
     ``name``."""
     return name_nl if (lang or locale(bp)) == "nl" and name_nl else name
+
+
+class Described(Protocol):
+    """An element of the USM library with a description in English and, maybe, in Dutch."""
+
+    @property
+    def description(self) -> str | None: ...
+
+    @property
+    def description_nl(self) -> str | None: ...
+
+
+def described(bp: Blueprint, element: Described | None, lang: Locale | None = None) -> str:
+    """``element``'s description in ``lang`` (default the blueprint's locale), as
+    :func:`localised` picks a name; empty when it has none."""
+    if element is None:
+        return ""
+    return localised(bp, element.description or "", element.description_nl, lang)
+
+
+def description_key(lang: str) -> str:
+    """The key a description in ``lang`` is written under: ``description_nl`` in Dutch."""
+    return "description_nl" if lang == "nl" else "description"
 
 
 def sentence(text: str | None) -> str:

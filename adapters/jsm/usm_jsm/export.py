@@ -31,6 +31,7 @@ from pydantic import JsonValue
 
 from usm_config.blueprint.model import Blueprint, Category, Level, Process, ProcessStep, Rank
 from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, ProcessId
+from usm_config.compile.wording import described, description_key
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import LiveRecords, field_text
@@ -357,12 +358,12 @@ def _call_types(
             ct = by_issue_type[field_text(record, "name")]
             description = strip_suffix(field_text(record, "description"), managed)
             base = next(c for c in reference.call_types if c.id == ct)
-            if description and description != sentence(base.description):
+            if description and description != sentence(described(reference, base, locale)):
                 entry = next((e for e in out if e["id"] == ct.value), None)
                 if entry is None:
                     entry = {"id": ct.value}
                     out.append(entry)
-                entry["description"] = description
+                entry[description_key(locale)] = description
     for kind in ("issuetypescheme", "workflowscheme"):
         for record in site.of(kind):
             if field_text(record, "name") == project.scheme:

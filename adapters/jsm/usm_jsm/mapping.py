@@ -31,6 +31,7 @@ from usm_config.blueprint.usm import (
 from usm_config.compile import walk
 from usm_config.compile.memo import built_once
 from usm_config.compile.sink import RecordSink
+from usm_config.compile.wording import described
 from usm_config.engine.records import Desired, ref
 from usm_jsm.kinds import KINDS
 from usm_jsm.values import (
@@ -129,7 +130,7 @@ def _issue_types(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
             "issuetype",
             {
                 "name": name,
-                "description": join(sentence(ct.description), word(bp, "managed")),
+                "description": join(sentence(described(bp, ct)), word(bp, "managed")),
                 "hierarchyLevel": 0,
             },
             f"call-type:{ct.id.value}",
@@ -269,7 +270,7 @@ def _workflow(bp: Blueprint, names: _Names, process: Process, at: walk.Path) -> 
     return {
         "name": names.workflow(process.id),
         "description": join(
-            sentence(process.description),
+            sentence(described(bp, process)),
             word(bp, "carries", names=", ".join(carried_all)) if carried_all else "",
         ),
         "statuses": sorted(statuses, key=by_name),

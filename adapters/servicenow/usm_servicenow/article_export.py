@@ -26,7 +26,8 @@ from usm_config.blueprint.usm import (
     ProcessId,
     call_status_label,
 )
-from usm_config.compile.article import WORDING
+from usm_config.compile.article import WORDING, Locale
+from usm_config.compile.wording import described, description_key
 from usm_config.export.text import ArticleStep, slug, unique
 
 Doc = dict[str, Any]
@@ -201,12 +202,13 @@ def tailor(
             other = wf.name if locale == "nl" else wf.name_nl
             if article.other_name != other:
                 doc["name" if locale == "nl" else "name_nl"] = article.other_name
-        if article.description != (wf.description or ""):
-            doc["description"] = article.description
+        lang: Locale = "nl" if locale == "nl" else "en"
+        if article.description != described(bp, wf, lang):
+            doc[description_key(lang)] = article.description
         call_type = next((c for c in bp.call_types if c.id == wf.trigger), None)
-        if call_type and article.trigger_description != (call_type.description or ""):
+        if call_type and article.trigger_description != described(bp, call_type, lang):
             out.call_types[call_type.id.value] = article.trigger_description
-        _descriptions(bp, article, processes, out)
+        _descriptions(bp, article, processes, lang, out)
         rows = {r.position: r for r in article.rows}
         tailored_positions = set()
         steps = []
@@ -268,13 +270,19 @@ def tailor(
 
 
 def _descriptions(
-    bp: Blueprint, article: Article, names: Mapping[str, ProcessId], out: Tailoring
+    bp: Blueprint,
+    article: Article,
+    names: Mapping[str, ProcessId],
+    lang: Locale,
+    out: Tailoring,
 ) -> None:
-    """Process descriptions the article's path shows otherwise than ``bp`` has them."""
+    """Process descriptions the article's path shows otherwise than ``bp`` has them in the
+    article's language ``lang``."""
     for process in bp.processes:
         shown = next((d for n, d in article.processes.items() if names.get(n) == process.id), None)
-        if shown is not None and shown != (process.description or ""):
-            out.processes.setdefault(process.id, {"id": process.id.value})["description"] = shown
+        if shown is not None and shown != described(bp, process, lang):
+            entry = out.processes.setdefault(process.id, {"id": process.id.value})
+            entry[description_key(lang)] = shown
 
 
 def _step_ref(

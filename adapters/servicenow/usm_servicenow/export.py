@@ -39,6 +39,7 @@ from pydantic import ValidationError
 from usm_config.blueprint.model import SECTIONS, Blueprint, Workflow
 from usm_config.blueprint.sequence import expand_path
 from usm_config.blueprint.usm import ProcessId
+from usm_config.compile.wording import described, description_key
 from usm_config.engine.records import Record
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import field_text
@@ -331,8 +332,12 @@ def export_records(
         steps, description = read_change_steps(site, change, locale)
         if steps:
             doc: Doc = {"id": "change", "steps": steps}
-            if description and description != (change.description or "").strip():
-                doc["description"] = description
+            if (
+                description
+                and description
+                != described(reference, change, "nl" if locale == "nl" else "en").strip()
+            ):
+                doc[description_key(locale)] = description
             processes.append(doc)
     improve = next((p for p in reference.processes if p.id == ProcessId.IMPROVE), None)
     if improve is not None and not holds_exactly(live_by_key, expected, choice_of("problem.state")):
@@ -434,7 +439,8 @@ def _read_articles(
         )
     _merge(document.setdefault("workflows", []), found.workflows.values())
     _merge(document.setdefault("processes", []), found.processes.values())
-    calls = [{"id": ident, "description": text} for ident, text in found.call_types.items()]
+    key = description_key(locale)
+    calls = [{"id": ident, key: text} for ident, text in found.call_types.items()]
     _merge(document.setdefault("call_types", []), calls)
 
 

@@ -25,6 +25,7 @@ from usm_config.compile.memo import built_once
 from usm_config.compile.sink import RecordSink
 from usm_config.compile.sink import record_counts as count_records
 from usm_config.compile.walk import AgreementKind, Lookups
+from usm_config.compile.wording import described
 from usm_config.engine.records import Desired, ref
 from usm_servicenow.article import render_workflow_article
 from usm_servicenow.kinds import KINDS
@@ -491,7 +492,7 @@ def _change_model(bp: Blueprint, process: Process, at: Path, out: RecordSink) ->
             "state_field": "state",
             "active": "true",
             "description": join_parts(
-                sentence(process.description), word(bp, "change_model"), word(bp, "managed")
+                sentence(described(bp, process)), word(bp, "change_model"), word(bp, "managed")
             ),
         },
         "process:change",

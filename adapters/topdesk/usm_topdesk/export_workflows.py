@@ -301,6 +301,8 @@ def _workflow_entry(
         entry["name_nl"] = pair.nl.name
     if pair.en.description != (wf.description or ""):
         entry["description"] = pair.en.description
+    if pair.nl.description != (wf.description_nl or wf.description or ""):
+        entry["description_nl"] = pair.nl.description
     base_steps = [
         t.model_dump(mode="json", exclude_none=True, exclude_defaults=True) for t in wf.steps
     ]
@@ -327,6 +329,8 @@ def _call_type(pair: Pair, reference: Blueprint) -> dict[str, Any] | None:
         entry["name_nl"] = pair.nl.trigger
     if pair.en.trigger_description != (ct.description or ""):
         entry["description"] = pair.en.trigger_description
+    if pair.nl.trigger_description != (ct.description_nl or ct.description or ""):
+        entry["description_nl"] = pair.nl.trigger_description
     return entry if len(entry) > 1 else None
 
 
@@ -408,20 +412,21 @@ def read_workflows(
         else:
             usable.append(pair)
     processes = {p.id: p for p in reference.processes}
-    process_names: dict[ProcessId, tuple[str, str, str]] = {}
+    process_names: dict[ProcessId, tuple[str, str, str, str]] = {}
     rows_of: dict[int, list[_Row]] = {}
     by_process: dict[ProcessId, list[_Row]] = defaultdict(list)
     for pair in usable:
         names: dict[str, ProcessId] = {}
-        for pid, en, nl, text in zip(
+        for pid, en, nl, text, text_nl in zip(
             pair.workflow.path,
             pair.en.path,
             pair.nl.path,
             pair.en.process_descriptions,
+            pair.nl.process_descriptions,
             strict=False,
         ):
             names[en] = pid
-            process_names.setdefault(pid, (en, nl, text))
+            process_names.setdefault(pid, (en, nl, text, text_nl))
         rows_of[pair.workflow.number] = _rows(pair, names)
         for row in rows_of[pair.workflow.number]:
             by_process[row.process].append(row)
@@ -430,13 +435,15 @@ def read_workflows(
     for pid, process in processes.items():
         entry: dict[str, Any] = {"id": pid.value}
         if pid in process_names:
-            en, nl, text = process_names[pid]
+            en, nl, text, text_nl = process_names[pid]
             if en != process.name:
                 entry["name"] = en
             if nl != _dutch_process(process):
                 entry["name_nl"] = nl
             if text != (process.description or ""):
                 entry["description"] = text
+            if text_nl != (process.description_nl or process.description or ""):
+                entry["description_nl"] = text_nl
         if by_process.get(pid):
             steps, keys[pid], step_names[pid] = _process_steps(process, by_process[pid])
             if steps is not None:
