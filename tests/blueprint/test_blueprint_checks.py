@@ -809,6 +809,38 @@ CHECK_CASES: tuple[Case, ...] = (
         severity=WARNING,
     ),
     case(
+        "USM030",
+        "dutch-blueprint-tailors-an-english-name",
+        """
+        organisation:
+          id: example-org
+          name: Example organisation
+          locale: nl
+        workflows:
+          - id: incident-without-change
+            name: Storing zonder wijziging  # <-
+        """,
+        "the tools of this Dutch blueprint show its name_nl",
+        ("name: Storing", "name_nl: Storing"),
+        severity=WARNING,
+    ),
+    case(
+        "USM030",
+        "dutch-blueprint-tailors-an-english-description",
+        """
+        organisation:
+          id: example-org
+          name: Example organisation
+          locale: nl
+        call_types:
+          - id: risk
+            description: Een kans of een bedreiging.  # <-
+        """,
+        "the tools of this Dutch blueprint show its description_nl",
+        ("description: Een", "description_nl: Een"),
+        severity=WARNING,
+    ),
+    case(
         "SVC006",
         "team-supports-no-service",
         """

@@ -8,6 +8,7 @@ are stable so that tests and users can refer to them:
 USM001-006   the five processes: present, trigger, first/last step and fork kept
 USM010-018   the eight workflows: path, number, trigger, tailoring, RACI, SLA clocks, one each
 USM020       the five call types
+USM030       a library text tailored in English that a Dutch blueprint's tools do not show
 REF001       a reference that does not resolve
 SVC001-006   services: agreement, supporting team, OLA/UC parties, targets
 CLS001-003   classification: matrices complete, categories unique
@@ -17,11 +18,13 @@ CLS001-003   classification: matrices complete, categories unique
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from usm_config.blueprint.model import (
     Blueprint,
+    CallTypeDef,
     Matrix,
+    Process,
     ResponseTarget,
     ServiceAgreement,
     Team,
@@ -522,12 +525,45 @@ def _check_matrix(c: Checker, at: Path, m: Matrix, names: tuple[str, str]) -> No
         )
 
 
+def check_locale_texts(c: Checker) -> None:
+    """With locale nl the tools show a library element's ``name_nl`` and ``description_nl``:
+    a layer that tailors ``name`` or ``description`` of an element whose Dutch twin it leaves
+    to a layer below (the library's) changes nothing the tools show."""
+    bp = c.blueprint
+    if bp.organisation.locale != "nl":
+        return
+    library: tuple[tuple[str, Sequence[CallTypeDef | Process | Workflow]], ...] = (
+        ("call_types", bp.call_types),
+        ("processes", bp.processes),
+        ("workflows", bp.workflows),
+    )
+    for collection, elements in library:
+        for i, element in enumerate(elements):
+            for text in ("name", "description"):
+                twin = f"{text}_nl"
+                shown = getattr(element, twin)
+                if shown is None or getattr(element, text) is None:
+                    continue
+                here, there = (collection, i, text), (collection, i, twin)
+                # The element's id is located in the last layer that writes the element.
+                top = locate(c.index, (collection, i, "id")).file
+                if locate(c.index, here).file == top != locate(c.index, there).file:
+                    c.warn(
+                        "USM030",
+                        here,
+                        f"{collection[:-1].replace('_', ' ')} '{element.id}': the tools of this "
+                        f"Dutch blueprint show its {twin} ('{shown}'), not this {text}",
+                        f"write the Dutch text as '{twin}' beside it",
+                    )
+
+
 CHECKS: tuple[Callable[[Checker], None], ...] = (
     check_processes,
     check_call_types,
     check_workflows,
     check_services,
     check_classification,
+    check_locale_texts,
 )
 
 
