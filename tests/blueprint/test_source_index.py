@@ -36,8 +36,13 @@ def test_the_index_made_on_demand_is_the_index_of_the_files_tree(path: Path) -> 
         assert result.index == {}
 
 
-def test_a_blueprint_without_problems_loads_without_making_its_index() -> None:
-    result = load_blueprint(REPO / "blueprints" / "usm-reference.yaml")
+@pytest.mark.parametrize(
+    "path",
+    [REPO / "blueprints" / "usm-reference.yaml", REPO / "blueprints" / "examples" / "municipality"],
+    ids=["english", "dutch"],
+)
+def test_a_blueprint_without_problems_loads_without_making_its_index(path: Path) -> None:
+    result = load_blueprint(path)
     assert result.blueprint is not None and not result.diagnostics
     assert isinstance(result.index, LazyIndex) and not result.index.made
     where = result.location(("workflows",))

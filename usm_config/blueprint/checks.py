@@ -18,7 +18,7 @@ CLS001-003   classification: matrices complete, categories unique
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from usm_config.blueprint.model import (
     Blueprint,
@@ -49,9 +49,15 @@ Path = tuple[str | int, ...]
 class Checker:
     """Collects diagnostics for one blueprint, located through the source index."""
 
-    def __init__(self, blueprint: Blueprint, index: SourceIndex) -> None:
+    def __init__(
+        self,
+        blueprint: Blueprint,
+        index: SourceIndex,
+        over_twins: Collection[tuple[str, int, str]] = (),
+    ) -> None:
         self.blueprint = blueprint
         self.index = index
+        self.over_twins = over_twins
         self.diagnostics: list[Diagnostic] = []
 
     def report(
@@ -528,33 +534,26 @@ def _check_matrix(c: Checker, at: Path, m: Matrix, names: tuple[str, str]) -> No
 def check_locale_texts(c: Checker) -> None:
     """With locale nl the tools show a library element's ``name_nl`` and ``description_nl``:
     a layer that tailors ``name`` or ``description`` of an element whose Dutch twin it leaves
-    to a layer below (the library's) changes nothing the tools show."""
+    to a layer below (the library's) changes nothing the tools show. Which texts those are,
+    the loader knows (``over_twins``)."""
     bp = c.blueprint
     if bp.organisation.locale != "nl":
         return
-    library: tuple[tuple[str, Sequence[CallTypeDef | Process | Workflow]], ...] = (
-        ("call_types", bp.call_types),
-        ("processes", bp.processes),
-        ("workflows", bp.workflows),
-    )
-    for collection, elements in library:
-        for i, element in enumerate(elements):
-            for text in ("name", "description"):
-                twin = f"{text}_nl"
-                shown = getattr(element, twin)
-                if shown is None or getattr(element, text) is None:
-                    continue
-                here, there = (collection, i, text), (collection, i, twin)
-                # The element's id is located in the last layer that writes the element.
-                top = locate(c.index, (collection, i, "id")).file
-                if locate(c.index, here).file == top != locate(c.index, there).file:
-                    c.warn(
-                        "USM030",
-                        here,
-                        f"{collection[:-1].replace('_', ' ')} '{element.id}': the tools of this "
-                        f"Dutch blueprint show its {twin} ('{shown}'), not this {text}",
-                        f"write the Dutch text as '{twin}' beside it",
-                    )
+    library: dict[str, Sequence[CallTypeDef | Process | Workflow]] = {
+        "call_types": bp.call_types,
+        "processes": bp.processes,
+        "workflows": bp.workflows,
+    }
+    for collection, i, text in sorted(c.over_twins, key=str):
+        element = library[collection][i]
+        twin = f"{text}_nl"
+        c.warn(
+            "USM030",
+            (collection, i, text),
+            f"{collection[:-1].replace('_', ' ')} '{element.id}': the tools of this Dutch "
+            f"blueprint show its {twin} ('{getattr(element, twin)}'), not this {text}",
+            f"write the Dutch text as '{twin}' beside it",
+        )
 
 
 CHECKS: tuple[Callable[[Checker], None], ...] = (
@@ -567,9 +566,13 @@ CHECKS: tuple[Callable[[Checker], None], ...] = (
 )
 
 
-def run_checks(blueprint: Blueprint, index: SourceIndex) -> list[Diagnostic]:
-    """Run every semantic check; return all diagnostics found."""
-    checker = Checker(blueprint, index)
+def run_checks(
+    blueprint: Blueprint, index: SourceIndex, over_twins: Collection[tuple[str, int, str]] = ()
+) -> list[Diagnostic]:
+    """Run every semantic check; return all diagnostics found. ``over_twins`` are the
+    library texts (``(collection, position, "name" | "description")``) a layer wrote while
+    their Dutch twin comes from a layer below it."""
+    checker = Checker(blueprint, index, over_twins)
     for check in CHECKS:
         check(checker)
     return checker.diagnostics

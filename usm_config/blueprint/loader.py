@@ -497,6 +497,30 @@ def _tree(loader: _Loader, path: Path, overlays: Sequence[Path]) -> LMap | None:
     return tree
 
 
+#: The collections of the USM library whose names and descriptions have a Dutch twin.
+_TWINNED = ("call_types", "processes", "workflows")
+
+
+def _over_twins(tree: LMap) -> list[tuple[str, int, str]]:
+    """The ``name`` and ``description`` of library elements that the last layer writing the
+    element wrote, while their Dutch twin (``name_nl``, ``description_nl``) comes from a layer
+    below: read from the merged tree's key locations, so no source index is needed."""
+    found = []
+    for collection in _TWINNED:
+        elements = tree.values.get(collection)
+        if not isinstance(elements, LSeq):
+            continue
+        for i, element in enumerate(elements.items):
+            if not isinstance(element, LMap) or "id" not in element.keys:
+                continue
+            top = element.keys["id"].file
+            for text in ("name", "description"):
+                here, twin = element.keys.get(text), element.keys.get(f"{text}_nl")
+                if here is not None and twin is not None and here.file == top != twin.file:
+                    found.append((collection, i, text))
+    return found
+
+
 def _index_again(path: Path, overlays: Sequence[Path], texts: dict[Path, str]) -> SourceIndex:
     """The source index of the tree built again from the texts read the first time."""
     with paused_gc():
@@ -512,6 +536,7 @@ def _load_blueprint(path: Path | str, overlays: Sequence[Path]) -> LoadResult:
         return result
     texts = loader.texts
     result.index = LazyIndex(lambda: _index_again(Path(path), overlays, texts))
+    over_twins = _over_twins(tree)
     plain = to_plain(tree)
     del tree  # its locations are only needed for a diagnostic, and made again then
     try:
@@ -520,6 +545,6 @@ def _load_blueprint(path: Path | str, overlays: Sequence[Path]) -> LoadResult:
         result.diagnostics.extend(translate_errors(exc, result.index))
         return result
     blueprint = _with_sequences(blueprint)
-    result.diagnostics.extend(run_checks(blueprint, result.index))
+    result.diagnostics.extend(run_checks(blueprint, result.index, over_twins))
     result.blueprint = blueprint
     return result
