@@ -789,7 +789,6 @@ _BRANCH_OTHER = (
     "extraB",
     "address",
     "postalAddress",
-    "branchType",
     "headBranch",
     "accountManager",
     "contact",
@@ -798,7 +797,6 @@ _BRANCH_OTHER = (
     "attention",
     "attentionComment",
     "additionalInfo",
-    "serviceWindowOption",
     "serviceWindow",
     "realEstate",
     "optionalFields1",
@@ -808,7 +806,7 @@ _BRANCH_OTHER = (
 
 
 def _branch_fields(site: Site, body: Mapping[str, Any], current: Row) -> dict[str, Any]:
-    _known(body, (*_BRANCH_TEXT, *_BRANCH_OTHER))
+    _known(body, (*_BRANCH_TEXT, *_BRANCH_CHOICES, *_BRANCH_OTHER))
     # Branches' drop-down lists are read-only through the API (supporting files 2.7.11 has
     # only GET /branches/free_fields/{tab}/searchlists/{n}) and a new tenant's are empty.
     changes = written(body, current, lambda tab, number, given: None, by_name=True)
