@@ -18,13 +18,11 @@ CLS001-003   classification: matrices complete, categories unique
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from usm_config.blueprint.model import (
     Blueprint,
-    CallTypeDef,
     Matrix,
-    Process,
     ResponseTarget,
     ServiceAgreement,
     Team,
@@ -539,13 +537,8 @@ def check_locale_texts(c: Checker) -> None:
     bp = c.blueprint
     if bp.organisation.locale != "nl":
         return
-    library: dict[str, Sequence[CallTypeDef | Process | Workflow]] = {
-        "call_types": bp.call_types,
-        "processes": bp.processes,
-        "workflows": bp.workflows,
-    }
     for collection, i, text in sorted(c.over_twins, key=str):
-        element = library[collection][i]
+        element = getattr(bp, collection)[i]
         twin = f"{text}_nl"
         c.warn(
             "USM030",
