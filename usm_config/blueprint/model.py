@@ -122,13 +122,17 @@ class Overridable(Strict):
         return self.overrides.get(adapter, {})
 
 
+#: The languages a blueprint can show its tools.
+Locale = Literal["en", "nl"]
+
+
 class Organisation(Overridable):
     """The organisation whose service management the blueprint describes."""
 
     id: Id
     name: Text = Field(description="Display name of the organisation.")
     description: Text | None = Field(None, description="What the organisation does.")
-    locale: Literal["en", "nl"] = Field("en", description="Language of names shown in tools.")
+    locale: Locale = Field("en", description="Language of names shown in tools.")
     timezone: str = Field("UTC", description="Default IANA time zone, e.g. 'Europe/Amsterdam'.")
 
     @field_validator("timezone")

@@ -18,9 +18,15 @@ terms ('workflow fulfilled', ...) in both languages.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-from usm_config.blueprint.model import Blueprint, Matrix, Process, StepTailoring, Workflow
+from usm_config.blueprint.model import (
+    Blueprint,
+    Locale,
+    Matrix,
+    Process,
+    StepTailoring,
+    Workflow,
+)
 from usm_config.blueprint.sequence import expand_path
 from usm_config.blueprint.usm import (
     CALL_TYPE_NAMES,
@@ -29,8 +35,7 @@ from usm_config.blueprint.usm import (
     ProcessId,
     call_status_label,
 )
-
-Locale = Literal["en", "nl"]
+from usm_config.compile.wording import described
 
 
 @dataclass(frozen=True)
@@ -341,10 +346,6 @@ def workflow_article(bp: Blueprint, wf: Workflow, locale: Locale | None = None) 
         name = wf.name
         trigger = call_type.name if call_type else CALL_TYPE_NAMES[wf.trigger][0]
 
-    def described(en: str | None, nl: str | None) -> str:
-        """A description in the article's language (the English one where no Dutch exists)."""
-        return (nl or en or "") if lang == "nl" else (en or "")
-
     cls = bp.classification
     return WorkflowArticle(
         locale=lang,
@@ -355,23 +356,17 @@ def workflow_article(bp: Blueprint, wf: Workflow, locale: Locale | None = None) 
         name=name,
         name_en=wf.name,
         name_nl=wf.name_nl or "",
-        description=described(wf.description, wf.description_nl),
+        description=described(bp, wf, lang),
         kind=words.proactive if wf.proactive else words.reactive,
         trigger=trigger,
-        trigger_description=(
-            described(call_type.description, call_type.description_nl) if call_type else ""
-        ),
+        trigger_description=described(bp, call_type, lang),
         path=" → ".join(names[p] for p in wf.path),
         processes=tuple(
             ProcessRow(
                 id=pid,
                 name=names[pid],
                 role=words.initiating if depth == 0 else words.forked_into,
-                description=(
-                    described(processes[pid].description, processes[pid].description_nl)
-                    if pid in processes
-                    else ""
-                ),
+                description=described(bp, processes.get(pid), lang),
             )
             for depth, pid in enumerate(wf.path)
         ),

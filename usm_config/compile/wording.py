@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from usm_config.blueprint.model import Blueprint
-from usm_config.compile.article import Locale
+from usm_config.blueprint.model import Blueprint, Locale
 
 
 def locale(bp: Blueprint) -> Locale:

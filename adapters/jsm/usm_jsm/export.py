@@ -29,7 +29,15 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from usm_config.blueprint.model import Blueprint, Category, Level, Process, ProcessStep, Rank
+from usm_config.blueprint.model import (
+    Blueprint,
+    Category,
+    Level,
+    Locale,
+    Process,
+    ProcessStep,
+    Rank,
+)
 from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, ProcessId
 from usm_config.compile.wording import described, description_key
 from usm_config.engine.records import Record, ref_target
@@ -44,7 +52,7 @@ from usm_config.export.text import (
     template_pattern,
 )
 from usm_config.sandbox.baseline import package_data
-from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, OWNER, WORDS, Locale, sentence
+from usm_jsm.values import CALL_STATUS_PROPERTY, CASCADING, OWNER, WORDS, sentence
 
 #: Groups every Cloud site has (jira.md §1.7): the site's administrators and the product
 #: access groups, which are named after the product and the site.

@@ -8,14 +8,12 @@ adapter's own labels around them.
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.usm import CallStatus, call_status_label
 from usm_config.compile import wording
 from usm_config.compile.settings import setting
 
-Locale = Literal["en", "nl"]
 ADAPTER = "jsm"
 TOOL = "Jira Service Management"
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from usm_config.blueprint.model import Blueprint
+from usm_config.blueprint.model import Blueprint, Locale
 from usm_config.blueprint.usm import (
     PROCESSES,
     REVIEW_STEP,
@@ -26,7 +26,7 @@ from usm_config.blueprint.usm import (
     ProcessId,
     call_status_label,
 )
-from usm_config.compile.article import WORDING, Locale
+from usm_config.compile.article import WORDING
 from usm_config.compile.wording import described, description_key
 from usm_config.export.text import ArticleStep, slug, unique
 

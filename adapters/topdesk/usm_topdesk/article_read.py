@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from usm_config.compile.article import WORDING, ArticleWording, Locale
+from usm_config.blueprint.model import Locale
+from usm_config.compile.article import WORDING, ArticleWording
 from usm_config.export.text import ArticleStep
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from usm_config.blueprint.model import Blueprint
+from usm_config.blueprint.model import Blueprint, Locale
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, PROCESSES, ProcessId
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
@@ -46,7 +46,7 @@ from usm_topdesk.mapping import (
     group_name,
     role_tasks,
 )
-from usm_topdesk.values import ADAPTER, WORDS, Locale, folder_language
+from usm_topdesk.values import ADAPTER, WORDS, folder_language
 
 Address = tuple[str, tuple[str, ...]]
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 import jinja2
 from pydantic import JsonValue
 
-from usm_config.blueprint.model import Blueprint, Matrix, Schedule, Team, duration_minutes
+from usm_config.blueprint.model import Blueprint, Locale, Matrix, Schedule, Team, duration_minutes
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, CallStatus, CallType, ProcessId
 from usm_config.compile import walk
-from usm_config.compile.article import Locale, workflow_article
+from usm_config.compile.article import workflow_article
 from usm_config.compile.memo import built_once
 from usm_config.compile.settings import setting
 from usm_config.compile.sink import RecordSink

@@ -9,13 +9,10 @@ plan; the values in it are what TOPdesk users will see.
 
 from __future__ import annotations
 
-from typing import Literal
-
-from usm_config.blueprint.model import Blueprint
+from usm_config.blueprint.model import Blueprint, Locale
 from usm_config.blueprint.usm import PROCESSES, CallStatus, ProcessId, call_status_label
 from usm_config.compile import wording
 
-Locale = Literal["en", "nl"]
 ADAPTER = "topdesk"
 TOOL = "TOPdesk"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from usm_config.blueprint.model import Blueprint, Workflow
-from usm_config.compile.article import Locale, workflow_article
+from usm_config.blueprint.model import Blueprint, Locale, Workflow
+from usm_config.compile.article import workflow_article
 
 
 @dataclass(frozen=True)
