@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from usm_config.blueprint.model import Blueprint, Locale
+from usm_config.blueprint.model import Blueprint, Locale, Service
 
 
 def locale(bp: Blueprint) -> Locale:
@@ -72,3 +72,27 @@ class Wording:
         in."""
         en, nl = self.words[key]
         return (nl if (lang or locale(bp)) == "nl" else en).format(**values)
+
+
+#: The sentences a service's facility becomes in a tool's description (``{items}``: names).
+FACILITY = Wording(
+    {
+        "goods": ("Goods: {items}.", "Middelen: {items}."),
+        "actions": ("Actions: {items}.", "Handelingen: {items}."),
+    }
+)
+
+
+def service_description(bp: Blueprint, service: Service) -> str:
+    """``service``'s description, then its facility as sentences ("Goods: …. Actions: ….") in
+    the blueprint's locale: how a tool's one description field carries both (read back by
+    :func:`usm_config.export.text.facility`)."""
+    parts = {"goods": service.facility.goods, "actions": service.facility.actions}
+    return join_words(
+        sentence(service.description),
+        *(
+            FACILITY.word(bp, part, items=", ".join(names))
+            for part, names in parts.items()
+            if names
+        ),
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from usm_config.blueprint.model import ProcessStep
+from usm_config.compile.wording import FACILITY
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 MAX_ID = 63
@@ -67,13 +68,13 @@ def unique(ident: str, used: set[str]) -> str:
     return out
 
 
-def facility(description: str, goods: str, actions: str) -> dict[str, Any]:
-    """A service description an adapter wrote from the service's description and the
-    sentences ``goods`` and ``actions`` (wording templates with ``{items}``, say "Goods:
-    {items}.") split back into ``description`` and ``facility`` (``goods``, ``actions``)."""
+def facility(description: str, locale: str) -> dict[str, Any]:
+    """A service description an adapter wrote in ``locale`` with
+    :func:`usm_config.compile.wording.service_description`, split back into ``description``
+    and ``facility`` (``goods``, ``actions``)."""
     patterns = {
-        "goods": template_pattern(goods.rstrip(".")),
-        "actions": template_pattern(actions.rstrip(".")),
+        part: template_pattern((nl if locale == "nl" else en).rstrip("."))
+        for part, (en, nl) in FACILITY.words.items()
     }
     out: dict[str, Any] = {}
     found: dict[str, list[str]] = {}

@@ -588,7 +588,7 @@ def _services(
         name = field_text(record, "name")
         service: dict[str, Any] = {"id": slug(name), "name": name}
         description = field_text(record, "description")
-        service.update(facility(description, _words("goods", locale), _words("actions", locale)))
+        service.update(facility(description, locale))
         service["status"] = "pipeline"
         services[name] = service
     if services:

@@ -31,7 +31,7 @@ from usm_config.blueprint.usm import (
 from usm_config.compile import walk
 from usm_config.compile.memo import built_once
 from usm_config.compile.sink import RecordSink
-from usm_config.compile.wording import described
+from usm_config.compile.wording import described, service_description
 from usm_config.engine.records import Desired, ref
 from usm_jsm.kinds import KINDS
 from usm_jsm.values import (
@@ -507,19 +507,12 @@ def _jql_text(value: str) -> str:
 def _services(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
     for visit in walk.services(bp):
         svc = visit.service
-        facility = svc.facility
         sink.add(
             "component",
             {
                 "project": names.project,
                 "name": svc.name,
-                "description": join(
-                    sentence(svc.description),
-                    word(bp, "goods", items=", ".join(facility.goods)) if facility.goods else "",
-                    word(bp, "actions", items=", ".join(facility.actions))
-                    if facility.actions
-                    else "",
-                ),
+                "description": service_description(bp, svc),
             },
             f"service:{svc.id}",
             visit.path,

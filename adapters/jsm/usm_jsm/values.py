@@ -74,8 +74,6 @@ WORDS: dict[str, tuple[str, str]] = {
         "Sets the USM call status '{status}'.",
         "Zet de USM-meldingsstatus '{status}'.",
     ),
-    "goods": ("Goods: {items}.", "Middelen: {items}."),
-    "actions": ("Actions: {items}.", "Handelingen: {items}."),
     "service_part": ("Part of the service {service}.", "Onderdeel van de dienst {service}."),
     "guide": ("USM workflows in Jira: {org}", "USM-workflows in Jira: {org}"),
     "guide_intro": (

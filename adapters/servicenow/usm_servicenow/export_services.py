@@ -15,7 +15,7 @@ from usm_config.engine.records import Record
 from usm_config.export.live import field_text
 from usm_config.export.text import facility, sentences, slug, unique
 from usm_servicenow.export_people import Home, People
-from usm_servicenow.export_site import Doc, Instance, Locale, match_words, ref_name, words
+from usm_servicenow.export_site import Doc, Instance, Locale, match_words, ref_name
 from usm_servicenow.values import (
     AGREEMENT_TYPE,
     DEFAULT_CLASSIFICATION,
@@ -72,7 +72,7 @@ def read_services(ctx: Context, customers: list[Doc]) -> list[Doc]:
         name = field_text(record, "name")
         service: Doc = {"id": unique(slug(name), used), "name": name}
         description = field_text(record, "short_description")
-        service.update(facility(description, words("goods", locale), words("actions", locale)))
+        service.update(facility(description, locale))
         status = {v: k for k, v in OPERATIONAL_STATUS.items()}.get(
             field_text(record, "operational_status")
         )

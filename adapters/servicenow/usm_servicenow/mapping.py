@@ -18,14 +18,14 @@ from datetime import timedelta
 
 from pydantic import JsonValue
 
-from usm_config.blueprint.model import Blueprint, Process, Service
+from usm_config.blueprint.model import Blueprint, Process
 from usm_config.blueprint.usm import CallType, ProcessId
 from usm_config.compile import walk
 from usm_config.compile.memo import built_once
 from usm_config.compile.sink import RecordSink
 from usm_config.compile.sink import record_counts as count_records
 from usm_config.compile.walk import AgreementKind, Lookups
-from usm_config.compile.wording import described
+from usm_config.compile.wording import described, service_description
 from usm_config.engine.records import Desired, ref
 from usm_servicenow.article import render_workflow_article
 from usm_servicenow.kinds import KINDS
@@ -231,15 +231,6 @@ def _schedules(bp: Blueprint, out: RecordSink) -> None:
             )
 
 
-def _service_description(bp: Blueprint, svc: Service) -> str:
-    facility = svc.facility
-    return join_parts(
-        sentence(svc.description),
-        word(bp, "goods", items=", ".join(facility.goods)) if facility.goods else "",
-        word(bp, "actions", items=", ".join(facility.actions)) if facility.actions else "",
-    )
-
-
 def _services(bp: Blueprint, lk: Lookups, choices: Mapping[str, str], out: RecordSink) -> None:
     for visit in walk.services(bp):
         svc = visit.service
@@ -247,7 +238,7 @@ def _services(bp: Blueprint, lk: Lookups, choices: Mapping[str, str], out: Recor
             "cmdb_ci_service_business",
             {
                 "name": svc.name,
-                "short_description": _service_description(bp, svc),
+                "short_description": service_description(bp, svc),
                 "service_classification": setting(
                     svc, "service_classification", DEFAULT_CLASSIFICATION
                 ),

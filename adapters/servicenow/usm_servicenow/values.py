@@ -122,8 +122,6 @@ WORDS: dict[str, tuple[str, str]] = {
         "Assignment group of the supplier {name}",
         "Toewijzingsgroep van de leverancier {name}",
     ),
-    "goods": ("Goods: {items}.", "Middelen: {items}."),
-    "actions": ("Actions: {items}.", "Handelingen: {items}."),
     "channels": ("Channels: {items}.", "Kanalen: {items}."),
     "availability": (
         "Availability: {value}% during {hours}.",
