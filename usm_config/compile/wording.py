@@ -70,8 +70,13 @@ class Wording:
     def word(self, bp: Blueprint, key: str, lang: Locale | None = None, **values: object) -> str:
         """The label ``key`` in ``lang`` (default: the blueprint's locale), ``values`` filled
         in."""
+        return self.phrase(key, lang or locale(bp)).format(**values)
+
+    def phrase(self, key: str, lang: str) -> str:
+        """The label ``key`` in ``lang``, its ``{placeholders}`` left in (an export matches a
+        tool's text against it)."""
         en, nl = self.words[key]
-        return (nl if (lang or locale(bp)) == "nl" else en).format(**values)
+        return nl if lang == "nl" else en
 
 
 #: The sentences a service's facility becomes in a tool's description (``{items}``: names).

@@ -73,8 +73,7 @@ def facility(description: str, locale: str) -> dict[str, Any]:
     :func:`usm_config.compile.wording.service_description`, split back into ``description``
     and ``facility`` (``goods``, ``actions``)."""
     patterns = {
-        part: template_pattern((nl if locale == "nl" else en).rstrip("."))
-        for part, (en, nl) in FACILITY.words.items()
+        part: template_pattern(FACILITY.phrase(part, locale).rstrip(".")) for part in FACILITY.words
     }
     out: dict[str, Any] = {}
     found: dict[str, list[str]] = {}

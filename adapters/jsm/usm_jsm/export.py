@@ -39,7 +39,7 @@ from usm_config.blueprint.model import (
     Rank,
 )
 from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, ProcessId
-from usm_config.compile.wording import described, description_key
+from usm_config.compile.wording import Wording, described, description_key
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import LiveRecords, field_text
@@ -62,9 +62,7 @@ _PLATFORM_GROUPS = re.compile(
 )
 
 
-def _words(key: str, locale: Locale) -> str:
-    en, nl = WORDS[key]
-    return nl if locale == "nl" else en
+_words = Wording(WORDS).phrase
 
 
 def _localised(locale: Locale, name: str, name_nl: str | None) -> str:

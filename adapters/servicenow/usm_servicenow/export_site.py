@@ -8,6 +8,7 @@ import re
 from functools import cache
 from typing import Any
 
+from usm_config.compile.wording import Wording
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.live import LiveRecords, field_text
 from usm_config.export.text import template_pattern
@@ -18,10 +19,8 @@ Locale = str
 Doc = dict[str, Any]
 
 
-def words(key: str, locale: Locale) -> str:
-    """The adapter's phrase ``key`` (:data:`usm_servicenow.values.WORDS`) in ``locale``."""
-    en, nl = WORDS[key]
-    return nl if locale == "nl" else en
+#: The adapter's phrase ``key`` (:data:`usm_servicenow.values.WORDS`) in a locale.
+words = Wording(WORDS).phrase
 
 
 def match_words(
