@@ -19,10 +19,22 @@ def locale(bp: Blueprint) -> Locale:
     return bp.organisation.locale
 
 
+def text_in(lang: str, text: str, text_nl: str | None) -> str:
+    """``text_nl`` in Dutch when there is one, else ``text``: a name or description of the
+    USM library in ``lang``."""
+    return text_nl if lang == "nl" and text_nl else text
+
+
+def text_key(text: str, lang: str) -> str:
+    """The key ``text`` (``name``, ``description``) in ``lang`` is written under:
+    ``name_nl`` in Dutch."""
+    return f"{text}_nl" if lang == "nl" else text
+
+
 def localised(bp: Blueprint, name: str, name_nl: str | None, lang: Locale | None = None) -> str:
     """``name_nl`` in Dutch (``lang``, default the blueprint's locale) when there is one, else
     ``name``."""
-    return name_nl if (lang or locale(bp)) == "nl" and name_nl else name
+    return text_in(lang or locale(bp), name, name_nl)
 
 
 class Described(Protocol):
@@ -41,11 +53,6 @@ def described(bp: Blueprint, element: Described | None, lang: Locale | None = No
     if element is None:
         return ""
     return localised(bp, element.description or "", element.description_nl, lang)
-
-
-def description_key(lang: str) -> str:
-    """The key a description in ``lang`` is written under: ``description_nl`` in Dutch."""
-    return "description_nl" if lang == "nl" else "description"
 
 
 def sentence(text: str | None) -> str:

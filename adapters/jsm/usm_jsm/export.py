@@ -39,7 +39,7 @@ from usm_config.blueprint.model import (
     Rank,
 )
 from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, ProcessId
-from usm_config.compile.wording import Wording, described, description_key
+from usm_config.compile.wording import Wording, described, text_in, text_key
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import LiveRecords, field_text
@@ -63,10 +63,6 @@ _PLATFORM_GROUPS = re.compile(
 
 
 _words = Wording(WORDS).phrase
-
-
-def _localised(locale: Locale, name: str, name_nl: str | None) -> str:
-    return name_nl if locale == "nl" and name_nl else name
 
 
 def _refers_to(value: JsonValue, kind: str, key: tuple[str, ...]) -> bool:
@@ -179,7 +175,7 @@ def _process_of_workflow(
     if not match:
         return None
     for process in reference.processes:
-        if match.group("process") == _localised(locale, process.name, process.name_nl):
+        if match.group("process") == text_in(locale, process.name, process.name_nl):
             return process.id, process
     return None
 
@@ -231,7 +227,7 @@ def _steps(
         site.use(record)
         found[process_id] = name
         live, fork = _ordered_steps(record, waiting)
-        base = [_localised(locale, s.name, s.name_nl) for s in process.steps]
+        base = [text_in(locale, s.name, s.name_nl) for s in process.steps]
         if live == base and (
             fork is None or (fork in base and process.steps[base.index(fork)].fork)
         ):
@@ -280,7 +276,7 @@ def _align(
     steps), and by place (the first, the last, the fork). A step that matches none is new."""
     if len(live) == len(process.steps):
         return list(process.steps)
-    by_name = {_localised(locale, s.name, s.name_nl): s for s in process.steps}
+    by_name = {text_in(locale, s.name, s.name_nl): s for s in process.steps}
     by_key = {s.key: s for s in process.steps}
     out: list[ProcessStep | None] = []
     for i, name in enumerate(live):
@@ -355,8 +351,8 @@ def _call_types(
         call_type = call_type_of_process[process]
         name = issue_type[1][0]
         by_issue_type[name] = call_type.id
-        if name != _localised(locale, call_type.name, call_type.name_nl):
-            out.append({"id": call_type.id.value, ("name_nl" if locale == "nl" else "name"): name})
+        if name != text_in(locale, call_type.name, call_type.name_nl):
+            out.append({"id": call_type.id.value, text_key("name", locale): name})
     managed = _words("managed", locale)
     for record in site.of("issuetype"):
         if field_text(record, "name") in by_issue_type:
@@ -369,7 +365,7 @@ def _call_types(
                 if entry is None:
                     entry = {"id": ct.value}
                     out.append(entry)
-                entry[description_key(locale)] = description
+                entry[text_key("description", locale)] = description
     for kind in ("issuetypescheme", "workflowscheme"):
         for record in site.of(kind):
             if field_text(record, "name") == project.scheme:
@@ -767,7 +763,7 @@ def _evidence(site: LiveRecords, reference: Blueprint, locale: Locale) -> Eviden
     processes: dict[ProcessId, ProcessEvidence] = {}
     waiting = template_pattern(_words("waiting", locale))
     hand_over = template_pattern(_words("hand_over", locale))
-    by_name = {_localised(locale, p.name, p.name_nl): p for p in reference.processes}
+    by_name = {text_in(locale, p.name, p.name_nl): p for p in reference.processes}
     for record in site.of("workflow"):
         name = field_text(record, "name")
         matched = _process_of_workflow(name, reference, locale)
@@ -779,7 +775,7 @@ def _evidence(site: LiveRecords, reference: Blueprint, locale: Locale) -> Eviden
                 found = hand_over.match(str(t.get("name"))) if isinstance(t, dict) else None
                 if found and found.group("process") in by_name:
                     targets.append(by_name[found.group("process")].id)
-            base = [_localised(locale, s.name, s.name_nl) for s in process.steps]
+            base = [text_in(locale, s.name, s.name_nl) for s in process.steps]
             processes[process_id] = ProcessEvidence(
                 process_id,
                 record.address,

@@ -27,7 +27,7 @@ from usm_config.blueprint.usm import (
     call_status_label,
 )
 from usm_config.compile.article import WORDING
-from usm_config.compile.wording import described, description_key
+from usm_config.compile.wording import described, text_key
 from usm_config.export.text import ArticleStep, slug, unique
 
 Doc = dict[str, Any]
@@ -204,7 +204,7 @@ def tailor(
                 doc["name" if locale == "nl" else "name_nl"] = article.other_name
         lang: Locale = "nl" if locale == "nl" else "en"
         if article.description != described(bp, wf, lang):
-            doc[description_key(lang)] = article.description
+            doc[text_key("description", lang)] = article.description
         call_type = next((c for c in bp.call_types if c.id == wf.trigger), None)
         if call_type and article.trigger_description != described(bp, call_type, lang):
             out.call_types[call_type.id.value] = article.trigger_description
@@ -282,7 +282,7 @@ def _descriptions(
         shown = next((d for n, d in article.processes.items() if names.get(n) == process.id), None)
         if shown is not None and shown != described(bp, process, lang):
             entry = out.processes.setdefault(process.id, {"id": process.id.value})
-            entry[description_key(lang)] = shown
+            entry[text_key("description", lang)] = shown
 
 
 def _step_ref(
@@ -342,7 +342,7 @@ def _renamed_steps(
             )
             doc["key"] = unique(base.key if base else slug(name), keys)
             doc["name"] = base.name if base else name
-            doc["name_nl" if locale == "nl" else "name"] = name
+            doc[text_key("name", locale)] = name
             if row is not None:
                 doc.pop("fork", None)
                 if row.fork:

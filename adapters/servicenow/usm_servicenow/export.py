@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from usm_config.blueprint.model import SECTIONS, Blueprint, Workflow
 from usm_config.blueprint.sequence import expand_path
 from usm_config.blueprint.usm import ProcessId
-from usm_config.compile.wording import described, description_key
+from usm_config.compile.wording import described, text_in, text_key
 from usm_config.engine.records import Record
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import field_text
@@ -157,8 +157,8 @@ def _workflow_docs(
         articles[wf.id] = record
         doc: Doc = {"id": wf.id}
         name = found.group(2)
-        if name != ((wf.name_nl or wf.name) if locale == "nl" else wf.name):
-            doc["name_nl" if locale == "nl" else "name"] = name
+        if name != text_in(locale, wf.name, wf.name_nl):
+            doc[text_key("name", locale)] = name
         flow = _FLOW[locale].search(field_text(record, "text"))
         if flow:
             doc["x-servicenow"] = {"flow": html.unescape(flow.group(1))}
@@ -337,7 +337,7 @@ def export_records(
                 and description
                 != described(reference, change, "nl" if locale == "nl" else "en").strip()
             ):
-                doc[description_key(locale)] = description
+                doc[text_key("description", locale)] = description
             processes.append(doc)
     improve = next((p for p in reference.processes if p.id == ProcessId.IMPROVE), None)
     if improve is not None and not holds_exactly(live_by_key, expected, choice_of("problem.state")):
@@ -439,7 +439,7 @@ def _read_articles(
         )
     _merge(document.setdefault("workflows", []), found.workflows.values())
     _merge(document.setdefault("processes", []), found.processes.values())
-    key = description_key(locale)
+    key = text_key("description", locale)
     calls = [{"id": ident, key: text} for ident, text in found.call_types.items()]
     _merge(document.setdefault("call_types", []), calls)
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from usm_config.blueprint.model import Blueprint, Matrix, Process, ProcessStep
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, CallType
+from usm_config.compile.wording import text_in, text_key
 from usm_config.engine.records import Record
 from usm_config.export.live import field_text
 from usm_config.export.text import slug, step_names, strip_suffix, unique
@@ -202,7 +203,7 @@ def read_problem_steps(site: Instance, reference: Process, locale: Locale) -> li
 
 
 def _step_label(step: ProcessStep, locale: Locale) -> str:
-    return (step.name_nl or step.name) if locale == "nl" else step.name
+    return text_in(locale, step.name, step.name_nl)
 
 
 def _steps_of(
@@ -324,5 +325,5 @@ def read_call_types(site: Instance, reference: Blueprint, locale: Locale) -> lis
     for call_type in reference.call_types:
         label = labels.get(call_type.id.value)
         if label and label != names[call_type.id]:
-            out.append({"id": call_type.id.value, ("name_nl" if locale == "nl" else "name"): label})
+            out.append({"id": call_type.id.value, text_key("name", locale): label})
     return out
