@@ -33,6 +33,7 @@ from usm_config.blueprint.usm import (
     ProcessId,
     call_status_label,
 )
+from usm_config.compile.wording import text_in
 from usm_topdesk.article_read import ArticleView
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -297,11 +298,11 @@ def _workflow_entry(
     entry: dict[str, Any] = {"id": wf.id}
     if pair.en.name != wf.name:
         entry["name"] = pair.en.name
-    if pair.nl.name != (wf.name_nl or wf.name):
+    if pair.nl.name != text_in("nl", wf.name, wf.name_nl):
         entry["name_nl"] = pair.nl.name
     if pair.en.description != (wf.description or ""):
         entry["description"] = pair.en.description
-    if pair.nl.description != (wf.description_nl or wf.description or ""):
+    if pair.nl.description != text_in("nl", wf.description or "", wf.description_nl):
         entry["description_nl"] = pair.nl.description
     base_steps = [
         t.model_dump(mode="json", exclude_none=True, exclude_defaults=True) for t in wf.steps
@@ -329,7 +330,7 @@ def _call_type(pair: Pair, reference: Blueprint) -> dict[str, Any] | None:
         entry["name_nl"] = pair.nl.trigger
     if pair.en.trigger_description != (ct.description or ""):
         entry["description"] = pair.en.trigger_description
-    if pair.nl.trigger_description != (ct.description_nl or ct.description or ""):
+    if pair.nl.trigger_description != text_in("nl", ct.description or "", ct.description_nl):
         entry["description_nl"] = pair.nl.trigger_description
     return entry if len(entry) > 1 else None
 
@@ -442,7 +443,7 @@ def read_workflows(
                 entry["name_nl"] = nl
             if text != (process.description or ""):
                 entry["description"] = text
-            if text_nl != (process.description_nl or process.description or ""):
+            if text_nl != text_in("nl", process.description or "", process.description_nl):
                 entry["description_nl"] = text_nl
         if by_process.get(pid):
             steps, keys[pid], step_names[pid] = _process_steps(process, by_process[pid])
