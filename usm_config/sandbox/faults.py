@@ -40,6 +40,7 @@ __all__ = [
     "FaultConfig",
     "FaultInjectionMiddleware",
     "ResponseDropped",
+    "send_held",
 ]
 
 #: Methods whose successful response may be dropped after the commit.
@@ -51,6 +52,18 @@ EMBEDDED_EXTENSION = "usm_config.sandbox.embedded"
 
 #: Builds the vendor's error response for a status: ``(body, headers)``.
 ErrorBody = Callable[[int], tuple[bytes, dict[str, str]]]
+
+
+async def send_held(send: Send, start: Message, body: bytes, *, dropped: bool = False) -> None:
+    """Send a response held back whole (see :func:`usm_config.sandbox.held.held_response`);
+    ``dropped`` marks it lost after the commit, which the embedded transport turns into a
+    dropped connection (:data:`DROPPED_HEADER`)."""
+    headers = headers_without_length(start)
+    if dropped:
+        headers.append((DROPPED_HEADER.encode(), b"1"))
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({**start, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class ResponseDropped(Exception):
@@ -166,23 +179,18 @@ class FaultInjectionMiddleware:
         """Run the app with its response held back; lose it if the write succeeded."""
         start, body = await held_response(self.app, scope, receive)
         status: int = start["status"]
-        headers = headers_without_length(start)
         if not 200 <= status < 300:
-            headers.append((b"content-length", str(len(body)).encode()))
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": body, "more_body": False})
+            await send_held(send, start, body)
             self._log(scope, status, None)
             return
         self._log(scope, status, "drop_after_commit")
         if EMBEDDED_EXTENSION in (scope.get("extensions") or {}):
-            headers.append((DROPPED_HEADER.encode(), b"1"))
-            headers.append((b"content-length", str(len(body)).encode()))
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": body, "more_body": False})
+            await send_held(send, start, body, dropped=True)
             return
         # A 204 has no body to cut short, so the broken response claims a 200 with a body.
         if status in (204, 205):
             status = 200
+        headers = headers_without_length(start)
         declared = max(len(body), 2)
         headers.append((b"content-length", str(declared).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -14,12 +14,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from support import MUNICIPALITY, RecordedSandbox
 
 from usm_config.adapter import load_adapter
 from usm_config.blueprint.loader import load_blueprint
-from usm_config.sandbox.faults import DROPPED_HEADER
+from usm_config.sandbox.faults import send_held
+from usm_config.sandbox.held import held_response
 from usm_config.testing import Harness, with_emulator
 
 GROUPS = "/tas/api/operatorgroups"
@@ -46,18 +47,8 @@ class LoseFirstAnswers:
             return
         self.left.discard(path)
         self.lost.append(path)
-        body = b""
-
-        async def lost(message: Message) -> None:
-            nonlocal body
-            if message["type"] == "http.response.start":
-                headers = [*message.get("headers", []), (DROPPED_HEADER.encode(), b"1")]
-                message = {**message, "headers": headers}
-            else:
-                body += message.get("body", b"")
-            await send(message)
-
-        await self.app(scope, receive, lost)
+        start, body = await held_response(self.app, scope, receive)
+        await send_held(send, start, body, dropped=True)
         if path == ITEMS and self.and_translation:
             item = json.loads(body)["id"]
             self.left |= {f"{ITEMS}/{item}/translations/{language}" for language in ("en", "nl")}
