@@ -75,6 +75,13 @@ _EXAMPLES = {
 _NOWHERE = Location("", 0, 0)
 #: The header line of a literal or folded block scalar (YAML 1.2 §8.1.1).
 _BLOCK_HEADER = re.compile(r"[|>](?:[1-9][-+]?|[-+][1-9]?)?(?: +(?:#.*)?)?$")
+#: A tag, then a line break (and maybe blank or comment lines), then an anchor: ruamel.yaml
+#: places such a node at its anchor, libyaml at its tag. Every YAML line break counts, so the
+#: test errs towards the slower reader.
+_ANCHOR_BELOW_TAG = re.compile(
+    r"!\S*[ \t]*(?:#[^\n\r\x85\u2028\u2029]*)?[\n\r\x85\u2028\u2029][\s]*"
+    r"(?:#[^\n\r\x85\u2028\u2029]*[\s]*)*&"
+)
 #: What may come before an anchor's '&' besides whitespace (see :func:`_may_hold_anchor`).
 _BEFORE_ANCHOR = frozenset("[{,:")
 #: What cannot come after it besides whitespace.
@@ -383,6 +390,11 @@ class _LibyamlBuilder(_Builder):
 
     def construct(self, node: _Node, tag: str) -> Any:
         return yaml12.construct(tag, node.value)
+
+    def loc(self, node: _Node) -> Location:
+        if _ANCHOR_BELOW_TAG.match(self.text, node.start_mark.index):
+            raise _NotTheSame  # ruamel.yaml places the node at its anchor
+        return super().loc(node)
 
     def scalar(self, node: _Node) -> LScalar | None:
         if node.value == "" and not node.style:

@@ -128,6 +128,10 @@ YAML_TEXT = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
 @example("|\n#")
 @example(">\n#\n")
 @example("--- |\n#x\n")
+# A tag, then an anchor on a later line: ruamel.yaml places the node at the anchor, libyaml at
+# the tag.
+@example("!!str \n&x a")
+@example("a: !!str\n  &x b\n")
 def test_any_text_reads_the_same(text: str) -> None:
     fast, slow = both(text)
 
