@@ -114,8 +114,8 @@ def test_take_over_adopts_them_and_moves_them_to_the_new_owner() -> None:
     # rewriting most of the records of a kind by adoption trips the mass-change guard
     refused = run("apply", MUNICIPALITY, "--auto-approve", "--take-over", "-o", "summary")
     assert refused.exit_code == 1
-    # Of the categories the plan reads: the blueprint's, not the instance's others.
-    assert "mass-change guard: sc_category: 7 of 7 existing records" in refused.stderr
+    # The change model's states, which the Dutch blueprint names in Dutch.
+    assert "mass-change guard: sttrm_state: 7 of 7 existing records" in refused.stderr
     assert lock_ids(REFERENCE_LOCK) == before
     applied = run(
         "apply", MUNICIPALITY, "--auto-approve", "--take-over", "--mass-change-limit", "1"

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from jsm_workspace import addresses, plan_json, run, workspace
 from support import assert_golden
 
@@ -132,3 +134,58 @@ def test_export_refuses_a_file_as_out(workspace: Path) -> None:
     result = run("export", "-t", "jsm", "--out", "plain")
     assert result.exit_code != 0
     assert "Traceback" not in result.output
+
+
+def test_a_dutch_sites_own_category_and_level_names_export_under_name_nl(workspace: Path) -> None:
+    """A Dutch site's categories and impact levels export in Dutch under ``name_nl``: those the
+    library knows (by their Dutch name) beside the library's English ``name``, an impact level
+    named otherwise (levels are known by their place) too, a new category with its Dutch name
+    for both; and the export plans without a change."""
+    reference = yaml.safe_load((REPO / "blueprints" / "usm-reference.yaml").read_text("utf-8"))
+    classification = reference["classification"]
+    classification["categories"]["incident"].append(
+        {"id": "planned-maintenance", "name": "Gepland onderhoud"}
+    )
+    classification["priority"]["rows"][0]["name_nl"] = "Zeer groot"
+    (workspace / "tailored.yaml").write_text(
+        yaml.safe_dump(
+            {"extends": ["blueprints/examples/municipality"], "classification": classification},
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    applied = run("apply", "tailored.yaml", "-t", "jsm", "--auto-approve", "-o", "summary")
+    assert applied.exit_code == 0, applied.output
+
+    exported = run("export", "-t", "jsm", "--out", "exported")
+    assert exported.exit_code == 0, exported.output
+    written: dict[str, Any] = {}
+    for path in (workspace / "exported").glob("*.yaml"):
+        written.update(yaml.safe_load(path.read_text("utf-8")) or {})
+    incident = written["classification"]["categories"]["incident"]
+    assert [c["id"] for c in incident] == [
+        "unavailable",
+        "degraded",
+        "threatening-failure",
+        "gepland-onderhoud",
+    ]
+    assert incident[0] == {
+        "id": "unavailable",
+        "name": "Service unavailable",
+        "name_nl": "Dienst niet beschikbaar",
+    }
+    assert incident[1]["children"][0] == {"id": "slow", "name": "Slow", "name_nl": "Traag"}
+    assert incident[3] == {
+        "id": "gepland-onderhoud",
+        "name": "Gepland onderhoud",
+        "name_nl": "Gepland onderhoud",
+    }
+    impact = written["classification"]["priority"]["rows"]
+    assert impact[0] == {"id": "high", "name": "High", "name_nl": "Zeer groot"}
+    assert impact[1] == {"id": "medium", "name": "Medium", "name_nl": "Gemiddeld"}
+
+    plan = plan_json("exported", "jsm")
+    changes = plan["changes"]
+    assert isinstance(changes, list)
+    assert {c["action"] for c in changes} <= {"manual", "owned"}, changes
+    assert all(not c["diff"] for c in changes if c["action"] == "owned")

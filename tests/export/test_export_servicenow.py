@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from jsm_workspace import run
 from support import assert_golden
 from topdesk_workspace import workspace
@@ -237,3 +239,42 @@ def test_an_article_edited_by_hand_is_kept_as_it_is(tmp_path: Path) -> None:
     assert loaded is not None
     fidelity = check_export(adapter, loaded, instance)
     assert fidelity.exact, [(c.address, c.diff) for c in (*fidelity.differs, *fidelity.invented)]
+
+
+def test_a_dutch_instances_own_category_names_export_under_name_nl(workspace: Path) -> None:
+    """A Dutch instance's categories export in Dutch under ``name_nl``, beside the library's
+    English ``name``: a category choice the library knows by its value, also when the instance
+    names it otherwise, and a catalogue category it knows by its Dutch title; and the export
+    plans without a change."""
+    reference = yaml.safe_load(REFERENCE.read_text("utf-8"))
+    classification = reference["classification"]
+    classification["categories"]["incident"][0]["name_nl"] = "Dienst onbereikbaar"
+    (workspace / "tailored.yaml").write_text(
+        yaml.safe_dump(
+            {"extends": ["blueprints/examples/municipality"], "classification": classification},
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    applied = run("apply", "tailored.yaml", "-t", "sandbox", "--auto-approve", "-o", "summary")
+    assert applied.exit_code == 0, applied.output
+
+    exported = run("export", "-t", "sandbox", "--out", "exported")
+    assert exported.exit_code == 0, exported.output
+    written: dict[str, Any] = {}
+    for path in (workspace / "exported").glob("*.yaml"):
+        written.update(yaml.safe_load(path.read_text("utf-8")) or {})
+    incident = written["classification"]["categories"]["incident"]
+    assert incident[0] == {
+        "id": "unavailable",
+        "name": "Service unavailable",
+        "name_nl": "Dienst onbereikbaar",
+    }
+    assert incident[1]["name_nl"] == "Dienst verminderd"
+    assert incident[1]["children"][0] == {"id": "slow", "name": "Slow", "name_nl": "Traag"}
+    wishes = written["classification"]["categories"]["wish"]
+    assert {"id": "new-service", "name": "New service", "name_nl": "Nieuwe dienst"} in wishes
+
+    changes = plan_changes("exported")
+    assert {c["action"] for c in changes} <= {"manual", "owned"}, changes
+    assert all(not c["diff"] for c in changes if c["action"] == "owned")

@@ -52,7 +52,7 @@ def test_categories_of_two_call_types_with_one_name_merge_in_topdesk(
 ) -> None:
     assert municipality.classification is not None
     categories = dict(municipality.classification.categories)
-    shared = Category(id="shared-access", name="Access")
+    shared = Category(id="shared-access", name="Access", name_nl="Toegang")
     categories[CallType.INCIDENT] = (*categories[CallType.INCIDENT], shared)
     classification = municipality.classification.model_copy(update={"categories": categories})
     bp = municipality.model_copy(update={"classification": classification})
@@ -62,8 +62,9 @@ def test_categories_of_two_call_types_with_one_name_merge_in_topdesk(
         j for j, c in enumerate(categories[CallType.SERVICE_REQUEST]) if c.name == "Access"
     )
     # The blueprint lists incident categories before service request ones: the incident's
-    # 'Access' becomes TOPdesk's category, the service request's merges with it.
-    assert landed[incident].records == ("category[Access]",)
+    # 'Toegang' (the Dutch municipality's name) becomes TOPdesk's category, the service
+    # request's merges with it.
+    assert landed[incident].records == ("category[Toegang]",)
     assert landed[incident].changed == ""
     merged = landed[f"classification.categories.service-request[{request}]"]
     assert merged.records == ()

@@ -303,6 +303,7 @@ class Level(Strict):
 
     id: Id
     name: Text = Field(description="Display name of the level.")
+    name_nl: Text | None = Field(None, description="Dutch name.")
 
 
 class Rank(Strict):
@@ -310,6 +311,7 @@ class Rank(Strict):
 
     id: Id
     name: Text = Field(description="Display name.")
+    name_nl: Text | None = Field(None, description="Dutch name.")
     rank: int = Field(ge=1, le=99, description="Order; 1 is handled first.")
 
 
@@ -318,6 +320,7 @@ class Category(Strict):
 
     id: Id
     name: Text = Field(description="Display name of the category.")
+    name_nl: Text | None = Field(None, description="Dutch name.")
     children: tuple[Category, ...] = Field((), description="Sub-categories.")
 
 

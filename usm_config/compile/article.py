@@ -35,7 +35,7 @@ from usm_config.blueprint.usm import (
     ProcessId,
     call_status_label,
 )
-from usm_config.compile.wording import described
+from usm_config.compile.wording import described, named
 
 
 @dataclass(frozen=True)
@@ -265,15 +265,17 @@ def _step_names(
     return names
 
 
-def _matrix_view(matrix: Matrix, title: str, names: tuple[str, str]) -> MatrixView:
-    levels = {lvl.id: lvl.name for lvl in matrix.levels}
+def _matrix_view(
+    bp: Blueprint, matrix: Matrix, title: str, names: tuple[str, str], lang: Locale
+) -> MatrixView:
+    levels = {lvl.id: named(bp, lvl, lang) for lvl in matrix.levels}
     return MatrixView(
         title=title,
         corner=f"{names[0]} \\ {names[1]}",
-        columns=tuple(c.name for c in matrix.columns),
+        columns=tuple(named(bp, c, lang) for c in matrix.columns),
         rows=tuple(
             (
-                row.name,
+                named(bp, row, lang),
                 tuple(
                     levels.get(matrix.matrix.get(row.id, {}).get(col.id, ""), "")
                     for col in matrix.columns
@@ -382,7 +384,7 @@ def workflow_article(bp: Blueprint, wf: Workflow, locale: Locale | None = None) 
             for c in wf.sla_clocks
         ),
         matrix=(
-            _matrix_view(cls.risk, words.risk_matrix, (words.effect, words.likelihood))
+            _matrix_view(bp, cls.risk, words.risk_matrix, (words.effect, words.likelihood), lang)
             if cls and wf.trigger == CallType.RISK
             else None
         ),

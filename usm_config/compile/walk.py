@@ -23,6 +23,7 @@ from usm_config.blueprint.model import (
     CallTypeDef,
     Category,
     Customer,
+    Locale,
     Overridable,
     Process,
     Profile,
@@ -37,6 +38,7 @@ from usm_config.blueprint.model import (
     Workflow,
 )
 from usm_config.blueprint.usm import CallType, ProcessId
+from usm_config.compile.wording import named, text_in
 
 Path = tuple[str | int, ...]
 
@@ -266,8 +268,9 @@ def requests(bp: Blueprint) -> Iterator[RequestVisit]:
 class CategoryVisit:
     """A category in the tree of one call type.
 
-    ``trail`` holds the names from the top-level ancestor down to this category; ``label``
-    joins them as 'Parent / Child'. ``depth`` is 0 for a top-level category.
+    ``trail`` holds the names, in the blueprint's locale, from the top-level ancestor down to
+    this category; ``label`` joins them as 'Parent / Child'. ``depth`` is 0 for a top-level
+    category.
     """
 
     call_type: CallType
@@ -279,12 +282,23 @@ class CategoryVisit:
     path: Path
 
     @property
+    def name(self) -> str:
+        """The category's name in the blueprint's locale."""
+        return self.trail[-1]
+
+    @property
+    def top_name(self) -> str:
+        """The name of its top-level ancestor (itself at depth 0) in the blueprint's locale."""
+        return self.trail[0]
+
+    @property
     def label(self) -> str:
         """The names from the top-level ancestor down, e.g. 'Hardware / Laptop'."""
         return " / ".join(self.trail)
 
 
 def _category_tree(
+    lang: Locale,
     call_type: CallType,
     category: Category,
     parent: Category | None,
@@ -292,10 +306,12 @@ def _category_tree(
     trail: tuple[str, ...],
     path: Path,
 ) -> Iterator[CategoryVisit]:
-    trail = (*trail, category.name)
+    trail = (*trail, text_in(lang, category.name, category.name_nl))
     yield CategoryVisit(call_type, category, parent, top, len(trail) - 1, trail, path)
     for k, child in enumerate(category.children):
-        yield from _category_tree(call_type, child, category, top, trail, (*path, "children", k))
+        yield from _category_tree(
+            lang, call_type, child, category, top, trail, (*path, "children", k)
+        )
 
 
 def categories(bp: Blueprint, call_type: CallType | None = None) -> Iterator[CategoryVisit]:
@@ -310,7 +326,13 @@ def categories(bp: Blueprint, call_type: CallType | None = None) -> Iterator[Cat
             continue
         for j, top in enumerate(tops):
             yield from _category_tree(
-                ct, top, None, top, (), ("classification", "categories", ct.value, j)
+                bp.organisation.locale,
+                ct,
+                top,
+                None,
+                top,
+                (),
+                ("classification", "categories", ct.value, j),
             )
 
 
@@ -431,7 +453,7 @@ class Lookups:
     profiles: Mapping[str, Profile]
     processes: Mapping[ProcessId, Process]
     call_types: Mapping[CallType, CallTypeDef]
-    #: Priority level id → its display name.
+    #: Priority level id → its display name in the blueprint's locale.
     priority_names: Mapping[str, str]
     #: Priority level id → its rank (1 is handled first).
     priority_ranks: Mapping[str, int]
@@ -454,7 +476,9 @@ class Lookups:
             profiles={p.id: p for p in bp.profiles},
             processes={p.id: p for p in bp.processes},
             call_types={ct.id: ct for ct in bp.call_types},
-            priority_names={lvl.id: lvl.name for lvl in cls_.priority.levels} if cls_ else {},
+            priority_names=(
+                {lvl.id: named(bp, lvl) for lvl in cls_.priority.levels} if cls_ else {}
+            ),
             priority_ranks={lvl.id: lvl.rank for lvl in cls_.priority.levels} if cls_ else {},
             categories=by_call_type,
             first_category=(

@@ -37,6 +37,22 @@ def localised(bp: Blueprint, name: str, name_nl: str | None, lang: Locale | None
     return text_in(lang or locale(bp), name, name_nl)
 
 
+class Named(Protocol):
+    """An element of the USM library with a name in English and, maybe, in Dutch."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def name_nl(self) -> str | None: ...
+
+
+def named(bp: Blueprint, element: Named, lang: Locale | None = None) -> str:
+    """``element``'s name in ``lang`` (default the blueprint's locale), as :func:`localised`
+    picks it."""
+    return localised(bp, element.name, element.name_nl, lang)
+
+
 class Described(Protocol):
     """An element of the USM library with a description in English and, maybe, in Dutch."""
 

@@ -150,9 +150,7 @@ def elements(bp: Blueprint) -> Iterator[Element]:
         yield Element(format_path(workflow.path), "workflow", name)
     if bp.classification is not None:
         for category in walk.categories(bp):
-            yield Element(
-                format_path(category.path), "category", category.label, category.category.name
-            )
+            yield Element(format_path(category.path), "category", category.label, category.name)
         yield Element("classification.priority", "priority matrix", "impact × urgency")
         yield Element("classification.risk", "risk matrix", "effect × likelihood")
 

@@ -7,8 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from usm_config.blueprint.model import ProcessStep
-from usm_config.compile.wording import FACILITY
+from usm_config.compile.wording import FACILITY, Named
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 MAX_ID = 63
@@ -94,10 +93,13 @@ def facility(description: str, locale: str) -> dict[str, Any]:
     return out
 
 
-def step_names(label: str, base: ProcessStep | None, locale: str) -> dict[str, str]:
-    """``name`` and ``name_nl`` of a step a tool shows as ``label`` in ``locale``: the label
-    in its language, the reference step ``base`` it stands for (if any) in the other."""
+def names_of(label: str, base: Named | None, locale: str) -> dict[str, str]:
+    """``name`` and ``name_nl`` of a library element (a step, a category, a level) a tool
+    shows as ``label`` in ``locale``: the label in its language, the reference element
+    ``base`` it stands for (if any) in the other."""
     if locale == "nl":
+        if base and not base.name_nl and label == base.name:
+            return {"name": label}  # one name for both languages, as the reference has it
         return {"name": base.name if base else label, "name_nl": label}
     if base and base.name_nl:
         return {"name": label, "name_nl": base.name_nl}

@@ -46,8 +46,8 @@ from usm_config.export.live import LiveRecords, field_text
 from usm_config.export.model import Exported, Finding, FindingKind
 from usm_config.export.text import (
     facility,
+    names_of,
     slug,
-    step_names,
     strip_suffix,
     template_pattern,
 )
@@ -254,7 +254,7 @@ def _step_list(
         while key in used:
             key += "-2"
         used.add(key)
-        step: dict[str, Any] = {"key": key, **step_names(name, base, locale)}
+        step: dict[str, Any] = {"key": key, **names_of(name, base, locale)}
         if name == fork:
             step["fork"] = True
         description = descriptions.get(name)
@@ -408,21 +408,23 @@ def _context_options(
 def _levels(
     site: LiveRecords, locale: Locale, word_key: str, base: Sequence[Level | Rank]
 ) -> list[dict[str, Any]] | None:
-    """The levels of a scale, renamed after the live select field's options (by position),
-    or None when they match the reference."""
+    """The levels of a scale, renamed after the live select field's options, or None when they
+    match the reference's names in ``locale``. An option named like a level is that level; the
+    options named otherwise rename the levels left, in order."""
     values = _context_options(site, _words(word_key, locale), None)
     if values is None:
         return None
-    names = [lvl.name for lvl in base]
+    names = [text_in(locale, lvl.name, lvl.name_nl) for lvl in base]
     if sorted(values) == sorted(names):
         return None
     if len(values) != len(base):
         return None
+    renamed = sorted(v for v in values if v not in names)
     out = []
-    for level, value in zip(base, sorted(values, key=_position(names)), strict=True):
+    for level, name in zip(base, names, strict=True):
+        value = name if name in values else renamed.pop(0)
         entry = level.model_dump(mode="json", exclude_none=True)
-        entry["name"] = value
-        out.append(entry)
+        out.append({**entry, **names_of(value, level, locale)})
     return out
 
 
@@ -443,6 +445,7 @@ def _categories(
     if not fields or field_text(fields[0], "type") != CASCADING:
         return None
     site.use(fields[0])
+    tree = _CategoryTree(locale)
     out: dict[str, list[dict[str, Any]]] = {}
     for context in site.of("field_context"):
         if not _refers_to(context.fields.get("field"), "field", (field_name,)):
@@ -456,7 +459,7 @@ def _categories(
             if reference.classification
             else ()
         )
-        out[call_type.value] = _in_order(_category_tree(site, context.key, base), base)
+        out[call_type.value] = tree.in_order(tree.read(site, context.key, base), base)
     if reference.classification is not None:
         base_all = {
             ct.value: [_category_data(c) for c in cats]
@@ -467,72 +470,83 @@ def _categories(
     return out
 
 
-def _in_order(tree: list[dict[str, Any]], base: Sequence[Category]) -> list[dict[str, Any]]:
-    """``tree`` in the reference's order (new categories after the known ones, by name)."""
-    order = [c.name for c in base]
-    known = {c.name: c for c in base}
-    out = []
-    for node in sorted(tree, key=lambda n: (_position(order)(n["name"]), n["name"])):
-        parent = known.get(node["name"])
-        children = node.get("children")
-        if children:
-            kids = _in_order(children, parent.children if parent else ())
-            out.append({**node, "children": kids})
-        else:
-            out.append(node)
-    return out
-
-
 def _category_data(category: Category) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": category.id, "name": category.name}
+    data: dict[str, Any] = category.model_dump(mode="json", exclude_none=True, exclude={"children"})
     if category.children:
         data["children"] = [_category_data(c) for c in category.children]
     return data
 
 
-def _category_tree(
-    site: LiveRecords, context_key: tuple[str, ...], base: Sequence[Category]
-) -> list[dict[str, Any]]:
-    base_by_name = {c.name: c for c in base}
-    tops: list[dict[str, Any]] = []
-    for option in site.of("field_option"):
-        if not _refers_to(option.fields.get("context"), "field_context", context_key):
-            continue
-        site.use(option)
-        name = field_text(option, "value")
-        known = base_by_name.get(name)
-        top: dict[str, Any] = {"id": known.id if known else slug(name), "name": name}
-        children: dict[str, dict[str, Any]] = {}
-        for child in site.of("field_child_option"):
-            if not _refers_to(child.fields.get("parent"), "field_option", option.key):
+@dataclass(frozen=True)
+class _CategoryTree:
+    """The categories of one call type as the cascading field's options hold them, named in
+    ``locale``: a category the reference knows (by its name in ``locale``) keeps its id and
+    its name in the other language; a live name goes under the key of ``locale``."""
+
+    locale: Locale
+
+    def name(self, category: Category) -> str:
+        return text_in(self.locale, category.name, category.name_nl)
+
+    def node(self, name: str, known: Category | None) -> dict[str, Any]:
+        return {"id": known.id if known else slug(name), **names_of(name, known, self.locale)}
+
+    def in_order(
+        self, tree: list[dict[str, Any]], base: Sequence[Category]
+    ) -> list[dict[str, Any]]:
+        """``tree`` in the reference's order (new categories after the known ones, by name)."""
+        order = [self.name(c) for c in base]
+        known = {self.name(c): c for c in base}
+        out = []
+        for node in sorted(tree, key=lambda n: (_position(order)(n["_shown"]), n["_shown"])):
+            parent = known.get(node["_shown"])
+            children = node.get("children")
+            entry = {k: v for k, v in node.items() if k != "_shown"}
+            if children:
+                entry["children"] = self.in_order(children, parent.children if parent else ())
+            out.append(entry)
+        return out
+
+    def read(
+        self, site: LiveRecords, context_key: tuple[str, ...], base: Sequence[Category]
+    ) -> list[dict[str, Any]]:
+        base_by_name = {self.name(c): c for c in base}
+        tops: list[dict[str, Any]] = []
+        for option in site.of("field_option"):
+            if not _refers_to(option.fields.get("context"), "field_context", context_key):
                 continue
-            site.use(child)
-            _place(children, field_text(child, "value").split(" / "), known)
-        if children:
-            top["children"] = _tree_list(children)
-        tops.append(top)
-    order = [c.name for c in base]
-    return sorted(tops, key=lambda t: (_position(order)(t["name"]), t["name"]))
+            site.use(option)
+            name = field_text(option, "value")
+            known = base_by_name.get(name)
+            top = {**self.node(name, known), "_shown": name}
+            children: dict[str, dict[str, Any]] = {}
+            for child in site.of("field_child_option"):
+                if not _refers_to(child.fields.get("parent"), "field_option", option.key):
+                    continue
+                site.use(child)
+                self.place(children, field_text(child, "value").split(" / "), known)
+            if children:
+                top["children"] = self.tree_list(children)
+            tops.append(top)
+        return tops
 
+    def place(
+        self, tree: dict[str, dict[str, Any]], trail: list[str], base: Category | None
+    ) -> None:
+        name, rest = trail[0], trail[1:]
+        known = next((c for c in (base.children if base else ()) if self.name(c) == name), None)
+        node = tree.setdefault(name, {**self.node(name, known), "_shown": name, "_children": {}})
+        if rest:
+            self.place(node["_children"], rest, known)
 
-def _place(tree: dict[str, dict[str, Any]], trail: list[str], base: Category | None) -> None:
-    name, rest = trail[0], trail[1:]
-    known = next((c for c in (base.children if base else ()) if c.name == name), None)
-    node = tree.setdefault(
-        name, {"id": known.id if known else slug(name), "name": name, "_children": {}}
-    )
-    if rest:
-        _place(node["_children"], rest, known)
-
-
-def _tree_list(tree: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for node in tree.values():
-        entry = {"id": node["id"], "name": node["name"]}
-        if node["_children"]:
-            entry["children"] = _tree_list(node["_children"])
-        out.append(entry)
-    return out
+    def tree_list(self, tree: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for node in tree.values():
+            entry = {k: v for k, v in node.items() if k != "_children"}
+            if node["_children"]:
+                entry["children"] = self.tree_list(node["_children"])
+            out.append(entry)
+        return out
 
 
 def _classification(
@@ -561,8 +575,9 @@ def _classification(
             out[matrix_key] = whole
     priorities = {field_text(r, "name"): r for r in site.of("priority")}
     for level in cls.priority.levels:
-        if level.name in priorities:
-            site.use(priorities[level.name])
+        name = text_in(locale, level.name, level.name_nl)
+        if name in priorities:
+            site.use(priorities[name])
     return out
 
 

@@ -31,7 +31,7 @@ from usm_config.blueprint.usm import (
 from usm_config.compile import walk
 from usm_config.compile.memo import built_once
 from usm_config.compile.sink import RecordSink
-from usm_config.compile.wording import described, service_description
+from usm_config.compile.wording import described, named, service_description
 from usm_config.engine.records import Desired, ref
 from usm_jsm.kinds import KINDS
 from usm_jsm.values import (
@@ -398,11 +398,14 @@ def _matrix_fields(
         _options(
             sink,
             context,
-            [(lvl.name, f"{scale}:{lvl.id}", (*at, label, k)) for k, lvl in enumerate(levels)],
+            [
+                (named(bp, lvl), f"{scale}:{lvl.id}", (*at, label, k))
+                for k, lvl in enumerate(levels)
+            ],
         )
-    rank_names = {lvl.id: lvl.name for lvl in matrix.levels}
-    row_names = {lvl.id: lvl.name for lvl in matrix.rows}
-    column_names = {lvl.id: lvl.name for lvl in matrix.columns}
+    rank_names = {lvl.id: named(bp, lvl) for lvl in matrix.levels}
+    row_names = {lvl.id: named(bp, lvl) for lvl in matrix.rows}
+    column_names = {lvl.id: named(bp, lvl) for lvl in matrix.columns}
     combinations: list[JsonValue] = [
         f"{row_names[r]} × {column_names[c]} → {rank_names.get(v, v)}"
         for r in (lvl.id for lvl in matrix.rows)
@@ -433,7 +436,7 @@ def _priorities(bp: Blueprint, sink: RecordSink, matrix: Matrix, at: walk.Path) 
         sink.add(
             "priority",
             {
-                "name": lvl.name,
+                "name": named(bp, lvl),
                 "statusColor": PRIORITY_COLOURS[min(k, len(PRIORITY_COLOURS) - 1)],
             },
             f"priority:{lvl.id}",
@@ -469,7 +472,7 @@ def _categories(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
         if visit.depth == 0:
             record = sink.add(
                 "field_option",
-                {"context": contexts[ct], "value": visit.category.name, "disabled": False},
+                {"context": contexts[ct], "value": visit.name, "disabled": False},
                 uid,
                 visit.path,
             )

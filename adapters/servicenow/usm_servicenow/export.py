@@ -354,8 +354,8 @@ def export_records(
     catalog_title = field_text(home.catalog, "title") if home.catalog else None
     names = call_type_names(_materialise(reference, document) or local_ref, locale)
     if not holds_exactly(live_by_key, expected, categories_area(catalog_title)):
-        categories = read_categories(site)
-        categories.update(read_catalog_categories(site, locale, home, names))
+        categories = read_categories(site, reference, locale)
+        categories.update(read_catalog_categories(site, reference, locale, home, names))
         if categories:
             classification["categories"] = categories
             site.note(
@@ -381,7 +381,7 @@ def export_records(
         schedule_ids,
         priorities,
         call_type_names(shaped, locale),
-        category_ids(shaped),
+        category_ids(shaped, locale),
         home,
     )
     document["services"] = read_services(ctx, customers)

@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from usm_config.blueprint.model import Blueprint, Matrix, Process, ProcessStep
+from usm_config.blueprint.model import Blueprint, Category, Matrix, Process, ProcessStep
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, CallType
+from usm_config.compile import walk
 from usm_config.compile.wording import text_in, text_key
 from usm_config.engine.records import Record
 from usm_config.export.live import field_text
-from usm_config.export.text import slug, step_names, strip_suffix, unique
+from usm_config.export.text import names_of, slug, strip_suffix, unique
 from usm_servicenow.export_people import Home
 from usm_servicenow.export_site import (
     Doc,
@@ -91,19 +92,26 @@ def read_priority_matrix(site: Instance) -> Doc | None:
     return {"rows": impacts, "columns": urgencies, "levels": levels, "matrix": matrix}
 
 
-def read_categories(site: Instance) -> Doc:
+def _categories_by_id(reference: Blueprint, call_type: CallType) -> dict[str, Category]:
+    """The reference's categories of ``call_type``, at any depth, by id."""
+    return {v.category.id: v.category for v in walk.categories(reference, call_type)}
+
+
+def read_categories(site: Instance, reference: Blueprint, locale: Locale) -> Doc:
     """Categories per call type as the instance holds them: the choice lists of incident,
-    change_request and problem (USM's values; the platform's are left out)."""
+    change_request and problem (USM's values; the platform's are left out). A label is the
+    name in ``locale`` of the reference's category of the same id."""
     out: Doc = {}
     for call_type, (table, nested) in CATEGORY_CHOICES.items():
+        known = _categories_by_id(reference, call_type)
         tops: list[Doc] = []
         by_value: dict[str, Doc] = {}
         for record in site.choices(table, "category"):
             if is_platform(record):
                 continue
             value, label = field_text(record, "value"), field_text(record, "label")
-            ident = value[4:] if value.startswith("usm_") else value
-            doc: Doc = {"id": slug(ident), "name": label}
+            ident = slug(value[4:] if value.startswith("usm_") else value)
+            doc: Doc = {"id": ident, **names_of(label, known.get(ident), locale)}
             by_value[value] = doc
             tops.append(doc)
         if nested:
@@ -112,8 +120,9 @@ def read_categories(site: Instance) -> Doc:
                 if parent is None or is_platform(record):
                     continue
                 label = field_text(record, "label").split(" / ")[-1]
+                ident = slug(field_text(record, "value"))
                 parent.setdefault("children", []).append(
-                    {"id": slug(field_text(record, "value")), "name": label}
+                    {"id": ident, **names_of(label, known.get(ident), locale)}
                 )
         if tops:
             out[call_type.value] = tops
@@ -121,12 +130,21 @@ def read_categories(site: Instance) -> Doc:
 
 
 def read_catalog_categories(
-    site: Instance, locale: Locale, home: Home, names: Mapping[CallType, str]
+    site: Instance,
+    reference: Blueprint,
+    locale: Locale,
+    home: Home,
+    names: Mapping[CallType, str],
 ) -> Doc:
     """Categories of wishes and service requests: the organisation catalog's categories, by
-    the call type their description names (``names``: call type → name in ``locale``)."""
+    the call type their description names (``names``: call type → name in ``locale``). A
+    title is the name in ``locale`` of the reference's category it stands for."""
     if home.catalog is None:
         return {}
+    known = {
+        ct: {text_in(locale, c.name, c.name_nl): c for c in by_id.values()}
+        for ct, by_id in ((ct, _categories_by_id(reference, ct)) for ct in names)
+    }
     title = field_text(home.catalog, "title")
     records = [r for r in site.ours("sc_category") if ref_name(r, "sc_catalog") == title]
     by_title: dict[str, Doc] = {}
@@ -141,7 +159,8 @@ def read_catalog_categories(
         if call_type is None:
             continue
         name = field_text(record, "title")
-        by_title[name] = {"id": slug(name), "name": name}
+        base = known[call_type].get(name)
+        by_title[name] = {"id": base.id if base else slug(name), **names_of(name, base, locale)}
         kinds[name] = call_type
         parent = ref_name(record, "parent")
         if parent:
@@ -222,7 +241,7 @@ def _steps_of(
     for value, label in labels:
         base = by_key.get(by_value.get(value, "")) or by_label.get(label)
         key = unique(base.key if base else slug(label), used)
-        step: Doc = {"key": key, **step_names(label, base, locale)}
+        step: Doc = {"key": key, **names_of(label, base, locale)}
         if key == fork:
             step["fork"] = True
         if base and base.description and base.key == key:
@@ -285,8 +304,9 @@ def priority_area(r: Record) -> bool:
     )(r)
 
 
-def category_ids(bp: Blueprint) -> dict[CallType, dict[str, str]]:
-    """Per call type, category name → id, in the classification's order (depth first)."""
+def category_ids(bp: Blueprint, locale: Locale) -> dict[CallType, dict[str, str]]:
+    """Per call type, category name in ``locale`` → id, in the classification's order (depth
+    first)."""
     out: dict[CallType, dict[str, str]] = {}
     if bp.classification is None:
         return out
@@ -295,7 +315,7 @@ def category_ids(bp: Blueprint) -> dict[CallType, dict[str, str]]:
         stack = list(reversed(categories))
         while stack:
             category = stack.pop()
-            names.setdefault(category.name, category.id)
+            names.setdefault(text_in(locale, category.name, category.name_nl), category.id)
             stack.extend(reversed(category.children))
         out[call_type] = names
     return out

@@ -25,7 +25,7 @@ from usm_config.compile.memo import built_once
 from usm_config.compile.sink import RecordSink
 from usm_config.compile.sink import record_counts as count_records
 from usm_config.compile.walk import AgreementKind, Lookups
-from usm_config.compile.wording import described, service_description
+from usm_config.compile.wording import described, named, service_description
 from usm_config.engine.records import Desired, ref
 from usm_servicenow.article import render_workflow_article
 from usm_servicenow.kinds import KINDS
@@ -370,13 +370,13 @@ def _category_choices(
         if visit.depth == 0:
             sequence += 1
             below = 0
-            value = category_value(column, category.id, category.name)
+            value = category_value(column, category.id, visit.name)
             if _platform_label(column, value) is None:
-                _choice(out, column, value, category.name, sequence, uid, visit.path)
+                _choice(out, column, value, visit.name, sequence, uid, visit.path)
         elif nested:
             below += 1
             label = " / ".join(visit.trail[1:])
-            parent = category_value(column, visit.top.id, visit.top.name)
+            parent = category_value(column, visit.top.id, visit.top_name)
             sub = f"{table}.subcategory"
             _choice(out, sub, category.id, label, below, uid, visit.path, parent)
         else:
@@ -413,12 +413,13 @@ def _classification(bp: Blueprint, choices: Mapping[str, str], out: RecordSink) 
             field = f"incident.{element}"
             # Level n is the platform's value n where it has one (its label stays).
             if _platform_label(field, value) is None:
-                _choice(out, field, value, level.name, int(value), uid, (*at, label, j))
+                _choice(out, field, value, named(bp, level), int(value), uid, (*at, label, j))
     for j, rank in enumerate(matrix.levels):
         value = choices[rank.id]
         uid = f"priority:{rank.id}"
         if _platform_label("incident.priority", value) is None:
-            _choice(out, "incident.priority", value, rank.name, int(value), uid, (*at, "levels", j))
+            name = named(bp, rank)
+            _choice(out, "incident.priority", value, name, int(value), uid, (*at, "levels", j))
     order = 0
     for row in matrix.rows:
         for column in matrix.columns:
@@ -573,15 +574,15 @@ def _catalog(bp: Blueprint, lk: Lookups, out: RecordSink) -> None:
         out.add(
             "sc_category",
             {
-                "title": category.name,
+                "title": visit.name,
                 "description": word(
                     bp,
                     "category",
                     call_type=call_type_name(bp, visit.call_type),
-                    name=category.name,
+                    name=visit.name,
                 ),
                 "sc_catalog": catalog,
-                "parent": ref("sc_category", (parent.name,)) if parent else "",
+                "parent": ref("sc_category", (visit.trail[-2],)) if parent else "",
                 "active": "true",
             },
             f"category:{visit.call_type.value}:{category.id}",
@@ -601,7 +602,7 @@ def _catalog(bp: Blueprint, lk: Lookups, out: RecordSink) -> None:
                     service=svc.name,
                     call_type=call_type_name(bp, CallType(item.call_type)).lower(),
                 ),
-                "category": ref("sc_category", (home.name,)) if home else "",
+                "category": ref("sc_category", (named(bp, home),)) if home else "",
                 "sc_catalogs": catalog,
                 "group": _group_ref(lk, lk.request_team(svc, item)),
                 "active": "true",

@@ -26,6 +26,7 @@ from usm_config.compile.article import workflow_article
 from usm_config.compile.memo import built_once
 from usm_config.compile.settings import setting
 from usm_config.compile.sink import RecordSink
+from usm_config.compile.wording import named
 from usm_config.engine.records import Desired, ref
 from usm_config.render.jinja import template_environment
 from usm_topdesk.kinds import KINDS
@@ -201,7 +202,7 @@ def _services(bp: Blueprint, out: Build) -> None:
                 item.path,
                 [
                     ("Description", request.description or ""),
-                    ("Category", category.name if category else ""),
+                    ("Category", named(bp, category) if category else ""),
                     ("Operator group", team or ""),
                 ],
             )
@@ -292,10 +293,10 @@ def _entry_types(bp: Blueprint, out: Build) -> None:
             )
 
 
-def _cells(matrix: Matrix) -> list[JsonValue]:
-    rows = {lvl.id: lvl.name for lvl in matrix.rows}
-    columns = {lvl.id: lvl.name for lvl in matrix.columns}
-    levels = {lvl.id: lvl.name for lvl in matrix.levels}
+def _cells(bp: Blueprint, matrix: Matrix) -> list[JsonValue]:
+    rows = {lvl.id: named(bp, lvl) for lvl in matrix.rows}
+    columns = {lvl.id: named(bp, lvl) for lvl in matrix.columns}
+    levels = {lvl.id: named(bp, lvl) for lvl in matrix.levels}
     return [
         f"{rows[r]} × {columns[c]} → {levels.get(matrix.matrix.get(r, {}).get(c, ''), '')}"
         for r in rows
@@ -314,31 +315,31 @@ def _priorities(bp: Blueprint, out: Build) -> None:
         ("urgency", matrix.columns, "columns"),
     ):
         for k, lvl in enumerate(levels):
-            out.add(kind, {"name": lvl.name}, f"{kind}:{lvl.id}", (*at, label, k))
+            out.add(kind, {"name": named(bp, lvl)}, f"{kind}:{lvl.id}", (*at, label, k))
     for k, rank in enumerate(matrix.levels):
         out.add(
             "priority",
-            {"name": rank.name},
+            {"name": named(bp, rank)},
             f"priority:{rank.id}",
             (*at, "levels", k),
             [("Rank (1 is handled first)", str(rank.rank))],
         )
     out.add(
         "priority_matrix",
-        {"name": word(bp, "matrix"), "cells": _cells(matrix)},
+        {"name": word(bp, "matrix"), "cells": _cells(bp, matrix)},
         "rule:priority",
         (*at, "matrix"),
     )
     risk = cls.risk
     out.add(
         "risk_matrix",
-        {"name": word(bp, "risk_matrix"), "cells": _cells(risk)},
+        {"name": word(bp, "risk_matrix"), "cells": _cells(bp, risk)},
         "rule:risk",
         ("classification", "risk"),
         [
             (
                 "Risk levels (by rank)",
-                ", ".join(r.name for r in sorted(risk.levels, key=lambda r: r.rank)),
+                ", ".join(named(bp, r) for r in sorted(risk.levels, key=lambda r: r.rank)),
             )
         ],
     )
@@ -421,13 +422,11 @@ def _categories(bp: Blueprint, out: Build) -> None:
         call_type = names[1] if locale(bp) == "nl" else names[0]
         uid = f"category:{visit.call_type.value}:{visit.category.id}"
         if visit.depth == 0:
-            flags, types, _, _ = tops.setdefault(
-                visit.category.name, (set(), set(), uid, visit.path)
-            )
+            flags, types, _, _ = tops.setdefault(visit.name, (set(), set(), uid, visit.path))
             flags.add(modules[visit.call_type])
             types.add(call_type)
         else:
-            key = (visit.top.name, " / ".join(visit.trail[1:]))
+            key = (visit.top_name, " / ".join(visit.trail[1:]))
             types, _, _ = subs.setdefault(key, (set(), uid, visit.path))
             types.add(call_type)
     for name, (flags, types, uid, path) in tops.items():

@@ -70,12 +70,12 @@ def test_items_the_administrator_entered_are_ticked_and_only_those(tmp_path: Pat
     _administrator(
         harness,
         [("call_types", {"name": name}) for name in call_types[:3]]
-        + [("categories", {"name": "Threat", "parent": None})],
+        + [("categories", {"name": "Bedreiging", "parent": None})],
     )
     plan = harness.plan()
     after = {i.name: i for s in screens(harness.blueprint, plan.changes) for i in s.items}
     newly = sorted(n for n, i in after.items() if i.done and not before[n].done)
-    assert newly == ["Incident", "Risico", "Serviceverzoek", "Threat"]
+    assert newly == ["Bedreiging", "Incident", "Risico", "Serviceverzoek"]
     assert after["Wens"].state == State.TODO
     assert after["Impact × urgentie"].state == State.BY_HAND  # never readable
 

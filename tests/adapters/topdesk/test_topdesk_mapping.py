@@ -111,9 +111,9 @@ def _covered(bp: Blueprint) -> None:
     subcategories = {r.key for r in desired.records if r.kind == "subcategory"}
     for visit in walk.categories(bp):
         if visit.depth == 0:
-            assert visit.category.name in categories
+            assert visit.name in categories
         else:
-            assert (visit.top.name, " / ".join(visit.trail[1:])) in subcategories
+            assert (visit.top_name, " / ".join(visit.trail[1:])) in subcategories
 
     # Every target is a service level line and its two durations exist.
     durations = {r.key[0] for r in desired.records if r.kind == "duration"}

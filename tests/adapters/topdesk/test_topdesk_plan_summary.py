@@ -27,4 +27,4 @@ def test_the_summary_counts_the_checklist_per_kind(tmp_path: Path) -> None:
     )
     assert any(line.startswith("    ! service_level       53  ") for line in lines)
     assert all(len(line) <= 100 for line in lines)
-    assert "Plan: 51 to create, 0 to update, 0 to delete, 181 manual." in text
+    assert "Plan: 51 to create, 0 to update, 0 to delete, 183 manual." in text

@@ -21,10 +21,12 @@ from markupsafe import Markup
 
 from usm_config.adapter import Adapter
 from usm_config.blueprint.loader import LoadResult
-from usm_config.blueprint.model import Blueprint, Category, Matrix, Service, Workflow
-from usm_config.blueprint.usm import CALL_TYPE_NAMES, PROCESSES, ProcessId
+from usm_config.blueprint.model import Blueprint, Matrix, Service, Workflow
+from usm_config.blueprint.usm import CALL_TYPE_NAMES, PROCESSES, CallType, ProcessId
+from usm_config.compile import walk
 from usm_config.compile.article import workflow_article
 from usm_config.compile.memo import forget_builds
+from usm_config.compile.wording import Named, named
 from usm_config.render.diagram import layout_flow, render_svg, workflow_flow
 from usm_config.render.diagram.process_model import hand_overs, render_process_model
 from usm_config.render.diagram.svg import PROCESS_COLOURS
@@ -84,14 +86,14 @@ def _minutes(clock: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def _matrix(matrix: Matrix, corner: str) -> MatrixTable:
-    ranks = {level.id: (level.name, level.rank) for level in matrix.levels}
+def _matrix(bp: Blueprint, matrix: Matrix, corner: str) -> MatrixTable:
+    ranks = {level.id: (named(bp, level), level.rank) for level in matrix.levels}
     return MatrixTable(
         corner=corner,
-        columns=tuple(c.name for c in matrix.columns),
+        columns=tuple(named(bp, c) for c in matrix.columns),
         rows=tuple(
             (
-                row.name,
+                named(bp, row),
                 tuple(
                     ranks.get(matrix.matrix.get(row.id, {}).get(col.id, ""), ("", 0))
                     for col in matrix.columns
@@ -99,16 +101,8 @@ def _matrix(matrix: Matrix, corner: str) -> MatrixTable:
             )
             for row in matrix.rows
         ),
-        levels=tuple((level.name, level.rank) for level in matrix.levels),
+        levels=tuple((named(bp, level), level.rank) for level in matrix.levels),
     )
-
-
-def _flatten(categories: Iterable[Category]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for category in categories:
-        found[category.id] = category.name
-        found.update(_flatten(category.children))
-    return found
 
 
 class SiteBuilder:
@@ -145,12 +139,16 @@ class SiteBuilder:
             )
         }
         cls = bp.classification
-        self.priority_names = {lvl.id: lvl.name for lvl in cls.priority.levels} if cls else {}
-        self.category_names = (
-            {ct: _flatten(cats) for ct, cats in cls.categories.items()} if cls else {}
-        )
+        self.priority_names = {lvl.id: named(bp, lvl) for lvl in cls.priority.levels} if cls else {}
+        self.category_names: dict[CallType, dict[str, str]] = {}
+        for visit in walk.categories(bp):
+            self.category_names.setdefault(visit.call_type, {})[visit.category.id] = visit.name
 
     # -- helpers the templates call -------------------------------------------------------
+
+    def named(self, element: Named) -> str:
+        """The name of a library element (a category, a level) in the blueprint's locale."""
+        return named(self.bp, element)
 
     def src(self, *path: str | int) -> SourceRef | None:
         """Where the element at ``path`` is written."""
@@ -323,17 +321,18 @@ class SiteBuilder:
         )
 
     def classification(self) -> str:
-        cls = self.bp.classification
+        bp = self.bp
+        cls = bp.classification
         tables = (
             [
                 (
                     self.L["priority_matrix"],
-                    _matrix(cls.priority, f"{self.L['impact']} \\ {self.L['urgency']}"),
+                    _matrix(bp, cls.priority, f"{self.L['impact']} \\ {self.L['urgency']}"),
                     self.src("classification", "priority"),
                 ),
                 (
                     self.L["risk_matrix"],
-                    _matrix(cls.risk, f"{self.L['effect']} \\ {self.L['likelihood']}"),
+                    _matrix(bp, cls.risk, f"{self.L['effect']} \\ {self.L['likelihood']}"),
                     self.src("classification", "risk"),
                 ),
             ]
