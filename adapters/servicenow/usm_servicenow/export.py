@@ -36,7 +36,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from usm_config.blueprint.model import SECTIONS, Blueprint, Workflow
+from usm_config.blueprint.model import SECTIONS, Blueprint, Locale, Workflow
 from usm_config.blueprint.sequence import expand_path
 from usm_config.blueprint.usm import ProcessId
 from usm_config.compile.wording import described, text_in, text_key
@@ -58,7 +58,6 @@ from usm_servicenow.export_services import Context, read_services
 from usm_servicenow.export_site import (
     Doc,
     Instance,
-    Locale,
     as_int,
     is_platform,
     ref_name,

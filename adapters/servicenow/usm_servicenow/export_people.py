@@ -9,13 +9,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from usm_config.blueprint.model import Locale
 from usm_config.engine.records import Record
 from usm_config.export.live import field_text
 from usm_config.export.text import sentences, slug, strip_suffix, unique
 from usm_servicenow.export_site import (
     Doc,
     Instance,
-    Locale,
     is_managed,
     match_words,
     ref_name,

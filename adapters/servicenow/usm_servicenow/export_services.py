@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from usm_config.blueprint.model import Locale
 from usm_config.blueprint.usm import CallType
 from usm_config.engine.records import Record
 from usm_config.export.live import field_text
 from usm_config.export.text import facility, sentences, slug, unique
 from usm_servicenow.export_people import Home, People
-from usm_servicenow.export_site import Doc, Instance, Locale, match_words, ref_name
+from usm_servicenow.export_site import Doc, Instance, match_words, ref_name
 from usm_servicenow.values import (
     AGREEMENT_TYPE,
     DEFAULT_CLASSIFICATION,

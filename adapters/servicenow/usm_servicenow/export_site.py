@@ -8,6 +8,7 @@ import re
 from functools import cache
 from typing import Any
 
+from usm_config.blueprint.model import Locale
 from usm_config.compile.wording import Wording
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.live import LiveRecords, field_text
@@ -15,7 +16,6 @@ from usm_config.export.text import template_pattern
 from usm_servicenow.sandbox_baseline import baseline
 from usm_servicenow.values import WORDS
 
-Locale = str
 Doc = dict[str, Any]
 
 

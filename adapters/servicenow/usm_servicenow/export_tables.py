@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from usm_config.blueprint.model import Blueprint, Category, Matrix, Process, ProcessStep
+from usm_config.blueprint.model import Blueprint, Category, Locale, Matrix, Process, ProcessStep
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, CallType
 from usm_config.compile import walk
 from usm_config.compile.wording import text_in, text_key
@@ -18,7 +18,6 @@ from usm_servicenow.export_people import Home
 from usm_servicenow.export_site import (
     Doc,
     Instance,
-    Locale,
     as_int,
     is_platform,
     match_words,

@@ -6,9 +6,7 @@ Templates read labels as ``L.key``; a key missing here is an error when the page
 
 from __future__ import annotations
 
-from typing import Literal
-
-Locale = Literal["en", "nl"]
+from usm_config.blueprint.model import Locale
 
 #: key → (English, Dutch)
 LABELS: dict[str, tuple[str, str]] = {
