@@ -162,7 +162,7 @@ class SiteBuilder:
         return next((item.name for item in items if item.id == ident), ident)
 
     def workflow_name(self, wf: Workflow) -> str:
-        return (wf.name_nl or wf.name) if self.locale == "nl" else wf.name
+        return named(self.bp, wf)
 
     def _common(self, page: str, title: str, source: SourceRef | None) -> dict[str, Any]:
         entries = [
