@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from usm_config.cli import cli
@@ -48,3 +50,26 @@ def addresses(plan: dict[str, object], action: str) -> set[str]:
     changes = plan["changes"]
     assert isinstance(changes, list)
     return {f"{c['kind']}[{'/'.join(c['key'])}]" for c in changes if c["action"] == action}
+
+
+def reference_classification() -> dict[str, Any]:
+    """The reference blueprint's classification as plain data, to tailor."""
+    reference = yaml.safe_load((REPO / "blueprints" / "usm-reference.yaml").read_text("utf-8"))
+    classification: dict[str, Any] = reference["classification"]
+    return classification
+
+
+def apply_and_export(target: str, classification: dict[str, Any]) -> dict[str, Any]:
+    """Apply the municipality with ``classification`` laid over it (``tailored.yaml`` in the
+    working directory) to ``target``, export the target into ``exported/``, and return the
+    exported documents merged into one."""
+    layer = {"extends": ["blueprints/examples/municipality"], "classification": classification}
+    Path("tailored.yaml").write_text(yaml.safe_dump(layer, allow_unicode=True), encoding="utf-8")
+    applied = run("apply", "tailored.yaml", "-t", target, "--auto-approve", "-o", "summary")
+    assert applied.exit_code == 0, applied.output
+    exported = run("export", "-t", target, "--out", "exported")
+    assert exported.exit_code == 0, exported.output
+    written: dict[str, Any] = {}
+    for path in Path("exported").glob("*.yaml"):
+        written.update(yaml.safe_load(path.read_text("utf-8")) or {})
+    return written

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
-from jsm_workspace import addresses, plan_json, run, workspace
+from jsm_workspace import (
+    addresses,
+    apply_and_export,
+    plan_json,
+    reference_classification,
+    run,
+    workspace,
+)
 from support import assert_golden
 
 __all__ = ["workspace"]  # the fixture the tests use
@@ -141,27 +146,12 @@ def test_a_dutch_sites_own_category_and_level_names_export_under_name_nl(workspa
     library knows (by their Dutch name) beside the library's English ``name``, an impact level
     named otherwise (levels are known by their place) too, a new category with its Dutch name
     for both; and the export plans without a change."""
-    reference = yaml.safe_load((REPO / "blueprints" / "usm-reference.yaml").read_text("utf-8"))
-    classification = reference["classification"]
+    classification = reference_classification()
     classification["categories"]["incident"].append(
         {"id": "planned-maintenance", "name": "Gepland onderhoud"}
     )
     classification["priority"]["rows"][0]["name_nl"] = "Zeer groot"
-    (workspace / "tailored.yaml").write_text(
-        yaml.safe_dump(
-            {"extends": ["blueprints/examples/municipality"], "classification": classification},
-            allow_unicode=True,
-        ),
-        encoding="utf-8",
-    )
-    applied = run("apply", "tailored.yaml", "-t", "jsm", "--auto-approve", "-o", "summary")
-    assert applied.exit_code == 0, applied.output
-
-    exported = run("export", "-t", "jsm", "--out", "exported")
-    assert exported.exit_code == 0, exported.output
-    written: dict[str, Any] = {}
-    for path in (workspace / "exported").glob("*.yaml"):
-        written.update(yaml.safe_load(path.read_text("utf-8")) or {})
+    written = apply_and_export("jsm", classification)
     incident = written["classification"]["categories"]["incident"]
     assert [c["id"] for c in incident] == [
         "unavailable",

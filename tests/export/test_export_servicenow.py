@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
-from jsm_workspace import run
+from jsm_workspace import apply_and_export, reference_classification, run
 from support import assert_golden
 from topdesk_workspace import workspace
 from usm_servicenow.export import export_records
@@ -246,24 +244,9 @@ def test_a_dutch_instances_own_category_names_export_under_name_nl(workspace: Pa
     English ``name``: a category choice the library knows by its value, also when the instance
     names it otherwise, and a catalogue category it knows by its Dutch title; and the export
     plans without a change."""
-    reference = yaml.safe_load(REFERENCE.read_text("utf-8"))
-    classification = reference["classification"]
+    classification = reference_classification()
     classification["categories"]["incident"][0]["name_nl"] = "Dienst onbereikbaar"
-    (workspace / "tailored.yaml").write_text(
-        yaml.safe_dump(
-            {"extends": ["blueprints/examples/municipality"], "classification": classification},
-            allow_unicode=True,
-        ),
-        encoding="utf-8",
-    )
-    applied = run("apply", "tailored.yaml", "-t", "sandbox", "--auto-approve", "-o", "summary")
-    assert applied.exit_code == 0, applied.output
-
-    exported = run("export", "-t", "sandbox", "--out", "exported")
-    assert exported.exit_code == 0, exported.output
-    written: dict[str, Any] = {}
-    for path in (workspace / "exported").glob("*.yaml"):
-        written.update(yaml.safe_load(path.read_text("utf-8")) or {})
+    written = apply_and_export("sandbox", classification)
     incident = written["classification"]["categories"]["incident"]
     assert incident[0] == {
         "id": "unavailable",
