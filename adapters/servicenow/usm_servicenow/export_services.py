@@ -16,7 +16,7 @@ from usm_config.engine.records import Record
 from usm_config.export.live import field_text
 from usm_config.export.text import facility, sentences, slug, unique
 from usm_servicenow.export_people import Home, People
-from usm_servicenow.export_site import Doc, Instance, match_words, ref_name
+from usm_servicenow.export_site import Doc, Instance, match_words, ref_name, words
 from usm_servicenow.values import (
     AGREEMENT_TYPE,
     DEFAULT_CLASSIFICATION,
@@ -178,8 +178,8 @@ def _agreements(ctx: Context, services: dict[str, Doc], customers: list[Doc]) ->
             duration = _duration(field_text(sla, "duration"))
             if (
                 len(parts) < 3
-                or parts[-1] != which
                 or which not in ("response", "resolution")
+                or parts[-1] != words(f"sla_{which}", ctx.locale)
                 or priority is None
                 or not kind
                 or duration is None

@@ -304,7 +304,7 @@ def _agreements(
         timezone=walk.schedule_timezone(bp, support),
     )
     for agreement in agreements:
-        _slas(agreement, clock, lk, choices, out)
+        _slas(bp, agreement, clock, lk, choices, out)
 
 
 @dataclass(frozen=True)
@@ -317,6 +317,7 @@ class _Clock:
 
 
 def _slas(
+    bp: Blueprint,
     agreement: walk.AgreementVisit,
     clock: _Clock,
     lk: Lookups,
@@ -336,7 +337,9 @@ def _slas(
             out.add(
                 "contract_sla",
                 {
-                    "name": sla_name(agreement.id, lk.priority_name(priority), which),
+                    "name": sla_name(
+                        agreement.id, lk.priority_name(priority), word(bp, f"sla_{which}")
+                    ),
                     "type": AGREEMENT_TYPE[kind],
                     "collection": "incident",
                     "target": which,

@@ -128,6 +128,9 @@ WORDS: dict[str, tuple[str, str]] = {
         "Beschikbaarheid: {value}% tijdens {hours}.",
     ),
     "service_hours": ("service hours", "de servicetijden"),
+    # The last word of an SLA definition's name: its target (contract_sla.target).
+    "sla_response": ("response", "reactietijd"),
+    "sla_resolution": ("resolution", "oplostijd"),
     "support_hours": ("Support hours: {name}.", "Ondersteuningstijden: {name}."),
 }
 
@@ -206,7 +209,8 @@ def offering_name(service_name: str, customer_name: str) -> str:
 
 
 def sla_name(agreement_id: str, priority_name: str, target: str) -> str:
-    """Name of an SLA definition, e.g. 'sa-workplace Critical resolution'."""
+    """Name of an SLA definition, e.g. 'sa-workplace Critical resolution' ('sa-werkplek
+    Kritiek oplostijd' in Dutch): ``target`` is the word of its target in the locale."""
     return f"{agreement_id} {priority_name} {target}"
 
 

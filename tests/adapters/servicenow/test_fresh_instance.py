@@ -146,6 +146,15 @@ def test_the_municipality_reads_back_in_dutch(municipality: list[Record]) -> Non
     assert "Diensten van Gemeente Lindeveen – ICT" in catalogs
     bases = {r.key[0] for r in municipality if r.kind == "kb_knowledge_base"}
     assert "Workflows van Gemeente Lindeveen – ICT" in bases
+    # The library's classification in Dutch: categories, levels and the SLA definitions named
+    # after a priority level and a target.
+    assert "Dienst niet beschikbaar" in labels("sys_choice", "incident", "category")
+    assert "Traag" in labels("sys_choice", "incident", "subcategory")
+    assert "Toegang" in {r.key[0] for r in municipality if r.kind == "sc_category"}
+    slas = [r.key[0] for r in municipality if r.kind == "contract_sla"]
+    ours = [name for name in slas if name.startswith(("sa-", "ola-", "uc-"))]
+    assert ours and all(name.endswith((" reactietijd", " oplostijd")) for name in ours)
+    assert any(" Kritiek " in name for name in ours)
 
 
 def test_the_municipality_reads_back_on_amsterdam_time(municipality: list[Record]) -> None:
