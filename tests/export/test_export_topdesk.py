@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from jsm_workspace import addresses, plan_json, run
+from jsm_workspace import addresses, apply_and_export, plan_json, reference_classification, run
 from support import assert_golden
 from topdesk_workspace import readable, workspace
 
@@ -186,3 +186,29 @@ def test_export_onto_a_blueprint_topdesk_cannot_hold_apart_says_where(workspace:
     assert "both become the TOPdesk operator group 'Werkplekbeheer'" in result.output
     assert f"teams.yaml:{line}:5: error[ADP001]" in result.output
     assert "now holds what topdesk cannot hold apart" in result.output
+
+
+def test_a_risk_matrix_tailored_in_each_language_comes_back_in_each(workspace: Path) -> None:
+    """The workflow items show the risk matrix in English and in Dutch: a level renamed in
+    Dutch only and an effect renamed in English only both come back, and the export plans
+    without a change."""
+    classification = reference_classification()
+    risk = classification["risk"]
+    risk["levels"][0]["name_nl"] = "Ernstig risico"
+    risk["rows"][0]["name"] = "Severe"
+    written = apply_and_export(TARGET, classification)
+
+    exported = written["classification"]["risk"]
+    assert exported["levels"][0] == {
+        "id": "high",
+        "name": "High risk",
+        "name_nl": "Ernstig risico",
+        "rank": 1,
+    }
+    assert exported["rows"][0] == {"id": "severe", "name": "Severe", "name_nl": "Groot"}
+    assert exported["columns"][0] == {"id": "likely", "name": "Likely", "name_nl": "Waarschijnlijk"}
+    plan = plan_json("exported", TARGET)
+    changes = plan["changes"]
+    assert isinstance(changes, list)
+    assert {c["action"] for c in changes} <= {"manual", "owned"}, changes
+    assert all(not c["diff"] for c in changes if c["action"] == "owned")

@@ -335,17 +335,17 @@ def _call_type(pair: Pair, reference: Blueprint) -> dict[str, Any] | None:
     return entry if len(entry) > 1 else None
 
 
-def _risk(view: ArticleView, matrix: Matrix) -> dict[str, Any] | None:
-    """The risk matrix the article shows, or None when it is the reference's."""
-    if view.matrix is None:
-        return None
-    columns, rows = view.matrix
-    levels = {lvl.id: lvl.name for lvl in matrix.levels}
-    shown = (
-        tuple(c.name for c in matrix.columns),
+MatrixShown = tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]
+
+
+def _shown(matrix: Matrix, lang: str) -> MatrixShown:
+    """The risk table an article in ``lang`` shows for ``matrix``."""
+    levels = {lvl.id: text_in(lang, lvl.name, lvl.name_nl) for lvl in matrix.levels}
+    return (
+        tuple(text_in(lang, c.name, c.name_nl) for c in matrix.columns),
         tuple(
             (
-                r.name,
+                text_in(lang, r.name, r.name_nl),
                 tuple(
                     levels.get(matrix.matrix.get(r.id, {}).get(c.id, ""), "")
                     for c in matrix.columns
@@ -354,8 +354,30 @@ def _risk(view: ArticleView, matrix: Matrix) -> dict[str, Any] | None:
             for r in matrix.rows
         ),
     )
-    if (columns, rows) == shown:
+
+
+def _risk(pair: Pair, matrix: Matrix) -> dict[str, Any] | None:
+    """The risk matrix the item shows, or None when it is the reference's in both languages:
+    its scales and levels from the English table, their Dutch names from the Dutch one."""
+    if pair.en.matrix is None:
         return None
+    english = pair.en.matrix == _shown(matrix, "en")
+    dutch = pair.nl.matrix is None or pair.nl.matrix == _shown(matrix, "nl")
+    if english and dutch:
+        return None
+    doc = (
+        matrix.model_dump(mode="json", exclude_none=True)
+        if english
+        else _read(pair.en.matrix, matrix)
+    )
+    if pair.nl.matrix is not None:
+        _name_in_dutch(doc, pair.nl.matrix)
+    return doc
+
+
+def _read(shown: MatrixShown, matrix: Matrix) -> dict[str, Any]:
+    """The matrix an English risk table shows; ids of the levels ``matrix`` names alike."""
+    columns, rows = shown
     by_name = {lvl.name: lvl for lvl in (*matrix.rows, *matrix.columns)}
     ranks = {lvl.name: lvl for lvl in matrix.levels}
 
@@ -394,6 +416,30 @@ def _risk(view: ArticleView, matrix: Matrix) -> dict[str, Any] | None:
             for r, (_, cells) in zip(row_levels, rows, strict=True)
         },
     }
+
+
+def _name_in_dutch(doc: dict[str, Any], shown: MatrixShown) -> None:
+    """Give ``doc``'s scales and levels the Dutch names a Dutch risk table shows, place by
+    place (a table of another shape is left alone): ``name_nl`` where it is not ``name``."""
+    columns, rows = shown
+    if len(columns) != len(doc["columns"]) or len(rows) != len(doc["rows"]):
+        return
+    levels = {lvl["id"]: lvl for lvl in doc["levels"]}
+    named: list[tuple[dict[str, Any], str]] = [
+        *zip(doc["columns"], columns, strict=True),
+        *((row, name) for row, (name, _) in zip(doc["rows"], rows, strict=True)),
+    ]
+    for row, (_, cells) in zip(doc["rows"], rows, strict=True):
+        if len(cells) != len(doc["columns"]):
+            return
+        for column, cell in zip(doc["columns"], cells, strict=True):
+            ident = doc["matrix"].get(row["id"], {}).get(column["id"])
+            if ident in levels and cell:
+                named.append((levels[ident], cell))
+    for element, name in named:
+        element.pop("name_nl", None)
+        if name != element["name"]:
+            element["name_nl"] = name
 
 
 # ----------------------------------------------------------------------------- the layer
@@ -464,7 +510,7 @@ def read_workflows(
         if call_type is not None:
             call_types.setdefault(call_type["id"], call_type)
         if reference.classification is not None and layer.risk is None:
-            layer.risk = _risk(pair.en, reference.classification.risk)
+            layer.risk = _risk(pair, reference.classification.risk)
     layer.call_types = sorted(call_types.values(), key=lambda e: str(e["id"]))
     return layer
 
