@@ -29,6 +29,10 @@ KINDS: dict[str, KindSpec] = {
     "flow": KindSpec(
         "flow", "flow", ("name",), ("name",), operations=frozenset(), manual_hint="build it"
     ),
+    # A folder may sit in another folder: a kind that refers to itself.
+    "folder": KindSpec(
+        "folder", "folder", ("name",), ("name", "parent"), references={"parent": "folder"}
+    ),
 }
 #: Fields holding a list; an unset one reads as an empty list.
 LIST_FIELDS = frozenset({"watchers"})
@@ -54,6 +58,15 @@ def item(
         "watchers": [ref("group", (watcher,)) for watcher in watchers],
     }
     return Record(kind="item", key=(name,), fields=fields, uid=uid)
+
+
+def folder(name: str, parent: str | None = None, uid: str | None = None) -> Record:
+    """A desired folder, in the folder ``parent`` when given."""
+    fields: dict[str, JsonValue] = {
+        "name": name,
+        "parent": ref("folder", (parent,)) if parent else "",
+    }
+    return Record(kind="folder", key=(name,), fields=fields, uid=uid)
 
 
 class MemoryTool:
@@ -87,6 +100,8 @@ class MemoryTool:
                 continue
             value = fields[name]
             for target_id in value if isinstance(value, list) else [value]:
+                if target_id == "":
+                    continue  # no reference: a folder at the top
                 if not isinstance(target_id, str) or target_id not in self.tables[target_kind]:
                     raise ValueError(f"{kind}.{name}: {target_id!r} is no {target_kind} id")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from memory_harness import Harness
-from memory_tool import KINDS, group, item
+from memory_tool import KINDS, folder, group, item
 
+from usm_config.engine.order import write_levels
 from usm_config.engine.plan import Action
 from usm_config.engine.records import KindSpec, Record, key_part, record_key, ref
 from usm_config.engine.references import MissingReference, References, resolve_live_references
@@ -152,3 +153,47 @@ def test_a_record_listed_twice_is_kept_once() -> None:
     other = Record(kind="group", key=(), fields={"name": "ops", "email": ""}, target_id="g2")
     live = resolve_live_references([desk, other, desk], KINDS)
     assert [(r.target_id, r.key) for r in live] == [("g1", ("desk",)), ("g2", ("ops",))]
+
+
+def test_records_that_refer_to_their_own_kind_are_written_after_what_they_refer_to(
+    harness: Harness,
+) -> None:
+    """A folder in a folder in a folder, all new: each is written a level after its parent
+    (at once they would point at folders not yet there), and kinds above move up with them."""
+    desired = [
+        folder("leaf", "mid", uid="f:leaf"),
+        folder("mid", "root", uid="f:mid"),
+        folder("root", uid="f:root"),
+        group("desk", uid="g:desk"),
+        item("laptop", "desk", uid="i:laptop"),
+    ]
+    levels = {c.address: c.level for c in harness.plan(desired).changes}
+    assert levels == {
+        "folder[root]": 0,
+        "group[desk]": 0,
+        "folder[mid]": 1,
+        "folder[leaf]": 2,
+        "item[laptop]": 3,
+    }
+    result = harness.apply(desired, parallelism=8)
+    assert not result.failed, result.failed
+    assert harness.plan(desired).changes == ()
+    parents = {row["name"]: row["parent"] for row in harness.tool.tables["folder"].values()}
+    ids = {row["name"]: target_id for target_id, row in harness.tool.tables["folder"].items()}
+    assert parents == {"root": "", "mid": ids["root"], "leaf": ids["mid"]}
+
+
+def test_a_reference_to_a_record_of_the_same_kind_read_after_it_is_resolved() -> None:
+    raw = [
+        Record(kind="folder", key=(), fields={"name": "leaf", "parent": "f2"}, target_id="f1"),
+        Record(kind="folder", key=(), fields={"name": "root", "parent": ""}, target_id="f2"),
+    ]
+    live = {r.target_id: r for r in resolve_live_references(raw, KINDS)}
+    assert live["f1"].fields["parent"] == ref("folder", ("root",))
+    assert live["f2"].fields["parent"] == ""
+
+
+def test_a_circle_of_references_within_a_kind_ends() -> None:
+    desired = [folder("a", "b"), folder("b", "a")]
+    levels = write_levels(KINDS, desired)
+    assert {levels.of("folder", ("a",)), levels.of("folder", ("b",))} == {0, 1}

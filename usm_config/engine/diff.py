@@ -26,7 +26,7 @@ from pathlib import Path
 from pydantic import JsonValue
 
 from usm_config.engine.lock import Lock
-from usm_config.engine.order import kind_levels
+from usm_config.engine.order import write_levels
 from usm_config.engine.ownership import foreign_marker, inherited_marker
 from usm_config.engine.plan import Action, Change, Duplicate, FieldChange, Origin, trusted
 from usm_config.engine.records import (
@@ -181,7 +181,6 @@ def compute_changes(
     marked by another owner is treated like a claimed one. Without it markers are ignored.
     """
     claims = claims or {}
-    levels = kind_levels(kinds)
     live_list = list(live)
     folded = folded_kinds(kinds)
 
@@ -238,12 +237,13 @@ def compute_changes(
         return ours_one is not None and ours_one == target_id(live_value, desired_side=False)
 
     new_fields: _Shared = {}
-    ordered = sorted(desired_list, key=lambda r: (levels.get(r.kind, 0), r.kind, r.key))
+    levels = write_levels(kinds, desired_list)
+    ordered = sorted(desired_list, key=lambda r: (levels.of(r.kind, r.key), r.kind, r.key))
     in_order = [_with_sets_in_order(r, kinds[r.kind]) for r in ordered]
     fingerprints = _applied_fingerprints(desired_list, in_order, kinds)
     for n, record in enumerate(in_order):
         spec = kinds[record.kind]
-        level = levels[record.kind]
+        level = levels.of(record.kind, record.key)
         entry = lock.entries.get(record.uid) if record.uid else None
         current = (
             by_id.get((record.kind, entry.target_id))
@@ -445,7 +445,7 @@ def compute_changes(
                     _field_change(field=k, before=v, after=None)
                     for k, v in sorted(record.fields.items())
                 ),
-                level=levels[record.kind],
+                level=levels.kinds[record.kind],
             )
         )
     if orphans and not prune:

@@ -1,10 +1,12 @@
-"""Order kinds by their declared dependencies: writes go level by level."""
+"""Order kinds by their declared dependencies, and records by the records of their own kind
+they refer to: writes go level by level."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from usm_config.engine.records import KindSpec
+from usm_config.engine.records import KindSpec, Record, ref_target
 
 
 class DependencyCycle(ValueError):
@@ -34,3 +36,63 @@ def kind_levels(kinds: Mapping[str, KindSpec]) -> dict[str, int]:
     for name in kinds:
         level(name)
     return levels
+
+
+Address = tuple[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class WriteLevels:
+    """The level each change of a plan is written at: its kind's (:func:`kind_levels`), and,
+    for a record that refers to another of its own kind (a sub-category to its parent), a level
+    after that record's. Kinds above such records move up as far as they go deep, so everything
+    a record refers to is written at a lower level."""
+
+    kinds: dict[str, int]
+    """The level of each kind's records that refer to none of their own kind."""
+    depths: dict[Address, int]
+    """How many records of its own kind stand above a record (0 is not listed)."""
+
+    def of(self, kind: str, key: tuple[str, ...]) -> int:
+        """The level of the record of ``kind`` and ``key``."""
+        return self.kinds.get(kind, 0) + self.depths.get((kind, key), 0)
+
+
+def write_levels(kinds: Mapping[str, KindSpec], records: Iterable[Record]) -> WriteLevels:
+    """The :class:`WriteLevels` of ``records`` (a blueprint's desired records)."""
+    own = {
+        name: fields
+        for name, spec in kinds.items()
+        if (fields := [f for f, kind in spec.references.items() if kind == name])
+    }
+    by_address = {(r.kind, r.key): r for r in records if r.kind in own}
+    depths: dict[Address, int] = {}
+
+    def depth(at: Address, seen: frozenset[Address]) -> int:
+        if at in depths:
+            return depths[at]
+        record = by_address[at]
+        found = 0
+        for name in own[record.kind]:
+            value = record.fields.get(name)
+            for item in value if isinstance(value, list) else [value]:
+                target = ref_target(item)
+                # A reference in a circle (the blueprint's error, which a check reports) ends
+                # where it comes round.
+                if target is not None and target in by_address and target not in seen:
+                    found = max(found, 1 + depth(target, seen | {at}))
+        depths[at] = found
+        return found
+
+    for at in by_address:
+        depth(at, frozenset())
+    base = kind_levels(kinds)
+    deepest: dict[int, int] = {}
+    for (kind, _), below in depths.items():
+        level = base.get(kind, 0)
+        deepest[level] = max(deepest.get(level, 0), below)
+    shifted = {
+        kind: level + sum(extra for lower, extra in deepest.items() if lower < level)
+        for kind, level in base.items()
+    }
+    return WriteLevels(shifted, {at: d for at, d in depths.items() if d})

@@ -148,7 +148,8 @@ def resolve_live_references(
     """Raw live records made comparable: references by natural key, keys computed.
 
     Kinds are resolved in dependency order, so a key that contains a reference is computed
-    after the record it points at. Records of kinds the adapter does not declare pass through.
+    after the record it points at; references to a record of the same kind once the whole
+    kind is known. Records of kinds the adapter does not declare pass through.
     A record listed twice (same kind and id: an offset-paged list that shifted while it was
     read serves a row on two pages) is kept once, so it is never taken for a duplicate. Each
     raw record is let go once resolved: what the caller does not keep of ``records`` is freed
@@ -158,6 +159,9 @@ def resolve_live_references(
     index = References(folded_kinds(kinds))
     resolved: list[Record] = []
     seen: dict[str, set[str]] = {}  # kind → ids resolved
+    # Records that refer to records of their own kind (a sub-category to its parent), which
+    # may come later in the read: their references are resolved again once all are known.
+    again: list[int] = []
     ordered = sorted(records, key=lambda r: levels.get(r.kind, 0))
     del records
     for position, record in enumerate(ordered):
@@ -174,7 +178,12 @@ def resolve_live_references(
         comparable = index.resolve(record, spec)
         if comparable.target_id:
             index.learn(comparable.kind, comparable.key, comparable.target_id)
+        if record.kind in spec.references.values():
+            again.append(len(resolved))
         resolved.append(comparable)
+    for position in again:
+        record = resolved[position]
+        resolved[position] = index.resolve(record, kinds[record.kind])
     return resolved
 
 
