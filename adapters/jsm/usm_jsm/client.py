@@ -110,6 +110,14 @@ async def write_experimental(client: HttpClient, method: str, path: str, body: A
     return client.write_answer(response) if response.content else None
 
 
+async def move_priority(client: HttpClient, priority_id: str, after: str) -> None:
+    """Place priority ``priority_id`` right after priority ``after``, or first when ``after``
+    is empty (``PUT /priority/move``): the priorities' order is how issues sort by priority."""
+    body: dict[str, Any] = {"ids": [priority_id]}
+    body.update({"after": after} if after else {"position": "First"})
+    await write(client, "PUT", f"{API}/priority/move", body)
+
+
 async def create_plain(client: HttpClient, kind: str, body: Mapping[str, Any]) -> Any:
     """Create one record of a plain kind."""
     return await write(client, "POST", PLAIN[kind].create, dict(body))

@@ -91,7 +91,10 @@ _SPECS = (
     KindSpec("issuetype", "issue type", ("name",), ("name", "description", "hierarchyLevel")),
     KindSpec("status", "status", ("name",), ("name", "statusCategory", "description")),
     # A level named like a default priority ("High") adopts it; its description stays Jira's.
-    KindSpec("priority", "priority", ("name",), ("name", "statusColor")),
+    # ``after`` is the priority before it in the site's order, by which issues sort.
+    KindSpec(
+        "priority", "priority", ("name",), ("name", "statusColor", "after"), {"after": "priority"}
+    ),
     KindSpec(
         "field", "custom field", ("name",), ("name", "type", "searcherKey", "description"), {},
         (), CREATE_UPDATE, FIELD_HINT,

@@ -40,6 +40,7 @@ from usm_jsm.values import (
     CASCADING_SEARCHER,
     DONE,
     IN_PROGRESS,
+    JIRA_PRIORITIES,
     PRIORITY_COLOURS,
     SELECT,
     SELECT_SEARCHER,
@@ -431,17 +432,22 @@ def _matrix_fields(
 
 
 def _priorities(bp: Blueprint, sink: RecordSink, matrix: Matrix, at: walk.Path) -> None:
+    """The levels as priorities, in rank order: issues sort by the site's order of priorities.
+    A level the site already has (Jira's own "High") stays where it is, since other projects
+    sort by it too; each other level goes right after the level ranked above it, the first
+    before all the site's."""
+    above: JsonValue = ""
     for k, lvl in enumerate(sorted(matrix.levels, key=lambda level: level.rank)):
         index = next(i for i, level in enumerate(matrix.levels) if level.id == lvl.id)
-        sink.add(
-            "priority",
-            {
-                "name": named(bp, lvl),
-                "statusColor": PRIORITY_COLOURS[min(k, len(PRIORITY_COLOURS) - 1)],
-            },
-            f"priority:{lvl.id}",
-            (*at, "levels", index),
-        )
+        name = named(bp, lvl)
+        fields: dict[str, JsonValue] = {
+            "name": name,
+            "statusColor": PRIORITY_COLOURS[min(k, len(PRIORITY_COLOURS) - 1)],
+        }
+        if name.casefold() not in JIRA_PRIORITIES:
+            fields["after"] = above
+        sink.add("priority", fields, f"priority:{lvl.id}", (*at, "levels", index))
+        above = ref("priority", (name,))
 
 
 def _categories(bp: Blueprint, names: _Names, sink: RecordSink) -> None:

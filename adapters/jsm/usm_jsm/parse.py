@@ -89,18 +89,19 @@ def parse_statuses(rows: Iterable[Row]) -> list[Record]:
 
 
 def parse_priorities(rows: Iterable[Row]) -> list[Record]:
-    """``GET /rest/api/3/priority``."""
-    return [
-        _record(
-            "priority",
-            r["id"],
-            {
-                "name": _text(r.get("name")),
-                "statusColor": _text(r.get("statusColor")),
-            },
-        )
-        for r in rows
-    ]
+    """``GET /rest/api/3/priority``, in the priorities' order: ``after`` is the id of the one
+    before (empty for the first)."""
+    out = []
+    before = ""
+    for r in rows:
+        fields: dict[str, JsonValue] = {
+            "name": _text(r.get("name")),
+            "statusColor": _text(r.get("statusColor")),
+            "after": before,
+        }
+        out.append(_record("priority", r["id"], fields))
+        before = str(r["id"])
+    return out
 
 
 def parse_fields(rows: Iterable[Row]) -> list[Record]:

@@ -39,6 +39,9 @@ CALL_STATUS_PROPERTY = "usm.call-status"
 #: Priority colours by rank (1 is handled first): the colours of Jira's default priorities
 #: Highest … Lowest, spelled as Jira returns them.
 PRIORITY_COLOURS = ("#d04437", "#f15C75", "#f79232", "#707070", "#999999")
+#: The priorities every new site has (case-folded): a level of one of these names adopts the
+#: site's own, which other projects sort by too, so the adapter never moves it.
+JIRA_PRIORITIES = frozenset({"highest", "high", "medium", "low", "lowest"})
 
 WORDS: dict[str, tuple[str, str]] = {
     # key: (en, nl)

@@ -390,6 +390,23 @@ async def _delete_request_type(client: HttpClient, target_id: str) -> None:
     )
 
 
+async def _create_priority(client: HttpClient, fields: dict[str, Any]) -> str:
+    """Create a priority (Jira puts it last), then put it in its place."""
+    body = {k: v for k, v in fields.items() if k != "after"}
+    priority_id = await _create_plain("priority", client, body)
+    if "after" in fields:
+        await api.move_priority(client, priority_id, str(fields["after"] or ""))
+    return priority_id
+
+
+async def _update_priority(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
+    body = {k: v for k, v in fields.items() if k != "after"}
+    if body:
+        await api.update_plain(client, "priority", target_id, body)
+    if "after" in fields:
+        await api.move_priority(client, target_id, str(fields["after"] or ""))
+
+
 def _plain(kind: str) -> Creator:
     async def create(client: HttpClient, fields: dict[str, Any]) -> str:
         return await _create_plain(kind, client, fields)
@@ -415,7 +432,7 @@ CREATE: dict[str, Creator] = {
     "group": _plain("group"),
     "organization": _plain("organization"),
     "issuetype": _plain("issuetype"),
-    "priority": _plain("priority"),
+    "priority": _create_priority,
     "field": _plain("field"),
     "status": _create_status,
     "workflow": _create_workflow,
@@ -431,7 +448,7 @@ CREATE: dict[str, Creator] = {
 }
 UPDATE: dict[str, Updater] = {
     "issuetype": _plain_update("issuetype"),
-    "priority": _plain_update("priority"),
+    "priority": _update_priority,
     "field": _plain_update("field"),
     "status": _update_status,
     "workflow": _update_workflow,

@@ -66,11 +66,17 @@ def test_jira_reads_what_apply_wrote(applied_site: str) -> None:
         assert {ct.name for ct in bp.call_types} <= {t.name for t in client.issue_types()}
         statuses = {s.name for s in client.statuses()}
         assert {"Log the incident", "Triage", "Waiting for Change"} <= statuses
-        priorities = sorted(p.name for p in client.priorities())
-        levels = {lvl.name for lvl in bp.classification.priority.levels}  # type: ignore[union-attr]
+        priorities = [p.name for p in client.priorities()]
+        ranked = sorted(bp.classification.priority.levels, key=lambda lvl: lvl.rank)  # type: ignore[union-attr]
+        levels = [lvl.name for lvl in ranked]
         # The site's own High and Low are the levels of those names: adopted, not made twice.
-        assert levels & JIRA_PRIORITIES == {"High", "Low"}
-        assert priorities == sorted(JIRA_PRIORITIES | levels)
+        assert set(levels) & JIRA_PRIORITIES == {"High", "Low"}
+        assert sorted(priorities) == sorted(JIRA_PRIORITIES | set(levels))
+        # Issues sort by the priorities' order: the levels in rank order, the site's own
+        # priorities in theirs (other projects sort by them too).
+        assert [p for p in priorities if p in levels] == levels
+        own = ["Highest", "High", "Medium", "Low", "Lowest"]
+        assert [p for p in priorities if p in JIRA_PRIORITIES] == own
         assert {c.name for c in client.project_components(KEY)} == {s.name for s in bp.services}
         assert {t.name for t in bp.teams} <= set(client.groups(maxResults=100))
         fields = {f["name"] for f in client.fields()}

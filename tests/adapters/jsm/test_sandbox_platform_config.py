@@ -38,6 +38,14 @@ REFUSALS: list[tuple[str, str, Any, int, str]] = [
     ("PUT", "field/summary", {"name": "Title"}, 400, "not a custom field"),
     ("POST", "priority", {"name": "Medium", "statusColor": "#ffffff"}, 400, "name"),
     ("DELETE", "priority/3", None, 400, "default"),
+    ("PUT", "priority/move", {"position": "First"}, 400, "ids"),
+    ("PUT", "priority/move", {"ids": ["1"]}, 400, "either after or position"),
+    ("PUT", "priority/move", {"ids": ["1"], "after": "2", "position": "Last"}, 400, "either"),
+    ("PUT", "priority/move", {"ids": ["1", "1"], "position": "Last"}, 400, "duplicates"),
+    ("PUT", "priority/move", {"ids": ["1"], "after": "1"}, 400, "duplicates"),
+    ("PUT", "priority/move", {"ids": ["1"], "position": "Middle"}, 400, "First or Last"),
+    ("PUT", "priority/move", {"ids": ["99"], "position": "First"}, 404, "99"),
+    ("PUT", "priority/move", {"ids": ["1"], "after": "99"}, 404, "99"),
     ("POST", "group", {"name": "site-admins"}, 400, "already exists"),
     ("DELETE", "group", None, 400, "groupId"),
     ("POST", "component", {"name": "Mail", "project": "NOPE"}, 404, "project"),
@@ -219,6 +227,34 @@ def test_priorities_create_search_and_delete_through_a_task(api: Api) -> None:
     deleted = api.call("DELETE", f"priority/{priority_id}")
     assert deleted.status_code == 303 and "/task/" in deleted.headers["location"]
     assert len(api.ok("GET", "priority")) == 5
+
+
+@pytest.mark.parametrize(
+    ("move", "order"),
+    [
+        ({"ids": ["10000"], "position": "First"}, ["Critical", "Highest", "High", "Medium"]),
+        ({"ids": ["10000", "10001"], "after": "2"}, ["Highest", "High", "Critical", "Moderate"]),
+        ({"ids": ["1"], "position": "Last"}, ["High", "Medium", "Low", "Lowest"]),
+    ],
+)
+def test_priorities_are_listed_in_their_order_which_a_move_changes(
+    api: Api, move: dict[str, Any], order: list[str]
+) -> None:
+    """A new priority comes last (issues sort by the priorities' order); ``/priority/move``
+    places priorities first, last or after another, in the order its ``ids`` give."""
+    for name in ("Critical", "Moderate"):
+        created = api.call("POST", "priority", {"name": name, "statusColor": "#ff0000"})
+        assert created.status_code == 201
+    names = [p["name"] for p in api.ok("GET", "priority")]
+    assert names == ["Highest", "High", "Medium", "Low", "Lowest", "Critical", "Moderate"]
+    assert api.call("PUT", "priority/move", move).status_code == 204
+    assert [p["name"] for p in api.ok("GET", "priority")][:4] == order
+    found = api.ok("GET", "priority/search")["values"]
+    assert [p["name"] for p in found][:4] == order
+    # A priority created after a move still comes last.
+    later = api.call("POST", "priority", {"name": "Later", "statusColor": "#00ff00"})
+    assert later.status_code == 201
+    assert api.ok("GET", "priority")[-1]["name"] == "Later"
 
 
 def test_groups_create_page_pick_and_delete(api: Api) -> None:

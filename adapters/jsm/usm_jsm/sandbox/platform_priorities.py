@@ -1,5 +1,7 @@
-"""Priorities (jira.md §7.2, §7.4): an unpaged list, a paged search, create, update and a
-delete that answers 303 with the ``Location`` of the async task doing it."""
+"""Priorities (jira.md §7.2, §7.4): an unpaged list, a paged search, create, update, a move
+that reorders them, and a delete that answers 303 with the ``Location`` of the async task doing
+it. Lists come in the priorities' order, which sorts issues by priority; a new priority comes
+last."""
 
 from __future__ import annotations
 
@@ -41,8 +43,13 @@ def _check_name(site: Site, name: str, other_than: str | None) -> None:
         raise JiraApiError(400, [], {"name": f"The priority name '{name}' is already used."})
 
 
+def _ordered(site: Site) -> list[Row]:
+    """The priorities in their order: as moved last, the ones created since after them."""
+    return sorted(site.rows(PRIORITY), key=lambda row: row.get("_position", int(row["id"])))
+
+
 async def list_priorities(request: Request, site: Site) -> Response:
-    return ok([_priority_json(request, row) for row in site.rows(PRIORITY)])
+    return ok([_priority_json(request, row) for row in _ordered(site)])
 
 
 async def get_priority(request: Request, site: Site) -> Response:
@@ -55,7 +62,7 @@ async def search_priorities(request: Request, site: Site) -> Response:
     only_default = request.query_params.get("onlyDefault", "").lower() == "true"
     rows = [
         _priority_json(request, row)
-        for row in site.rows(PRIORITY)
+        for row in _ordered(site)
         if (not wanted or row["id"] in wanted)
         and name in row["name"].casefold()
         and (not only_default or row.get("isDefault"))
@@ -93,6 +100,35 @@ async def update_priority(request: Request, site: Site) -> Response:
     return no_content()
 
 
+async def move_priorities(request: Request, site: Site) -> Response:
+    """``PUT /priority/move`` (``ReorderIssuePriorities``): ``ids`` in their order, placed
+    after the priority ``after`` or at ``position`` First or Last."""
+    body = await json_object(request)
+    ids = body.get("ids")
+    after, position = body.get("after"), body.get("position")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise JiraApiError(400, [], {"ids": "The list of priority IDs to move is required."})
+    if len(set(ids)) != len(ids) or after in ids:
+        raise JiraApiError(400, ["The list of IDs can't contain duplicates or the after ID."])
+    if (after is None) == (position is None):
+        raise JiraApiError(400, ["Provide either after or position."])
+    if position is not None and position not in ("First", "Last"):
+        raise JiraApiError(400, [], {"position": "The position must be First or Last."})
+    order = [row["id"] for row in _ordered(site)]
+    for wanted in [*ids, *([after] if after is not None else [])]:
+        if wanted not in order:
+            raise JiraApiError(404, [f"Priority with ID {wanted} not found."])
+    rest = [i for i in order if i not in ids]
+    at = {"First": 0, "Last": len(rest)}.get(str(position), 0)
+    if after is not None:
+        at = rest.index(after) + 1
+    for index, priority_id in enumerate([*rest[:at], *ids, *rest[at:]]):
+        row = site.get(PRIORITY, priority_id)
+        assert row is not None
+        site.replace(PRIORITY, {**row, "_position": index})
+    return no_content()
+
+
 async def delete_priority(request: Request, site: Site) -> Response:
     row = _priority(site, request)
     if row.get("isDefault"):
@@ -107,6 +143,7 @@ ENDPOINTS = [
     Endpoint(f"{V3}/priority", ("GET",), list_priorities),
     Endpoint(f"{V3}/priority", ("POST",), create_priority),
     Endpoint(f"{V3}/priority/search", ("GET",), search_priorities),
+    Endpoint(f"{V3}/priority/move", ("PUT",), move_priorities),
     Endpoint(f"{V3}/priority/{{id}}", ("GET",), get_priority),
     Endpoint(f"{V3}/priority/{{id}}", ("PUT",), update_priority),
     Endpoint(f"{V3}/priority/{{id}}", ("DELETE",), delete_priority),
