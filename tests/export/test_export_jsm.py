@@ -143,14 +143,15 @@ def test_export_refuses_a_file_as_out(workspace: Path) -> None:
 
 def test_a_dutch_sites_own_category_and_level_names_export_under_name_nl(workspace: Path) -> None:
     """A Dutch site's categories and impact levels export in Dutch under ``name_nl``: those the
-    library knows (by their Dutch name) beside the library's English ``name``, an impact level
-    named otherwise (levels are known by their place) too, a new category with its Dutch name
-    for both; and the export plans without a change."""
+    library knows (by their Dutch name) beside the library's English ``name``, impact levels
+    named otherwise (known by their place among the field's options) too, a new category with
+    its Dutch name for both; and the export plans without a change."""
     classification = reference_classification()
     classification["categories"]["incident"].append(
         {"id": "planned-maintenance", "name": "Gepland onderhoud"}
     )
     classification["priority"]["rows"][0]["name_nl"] = "Zeer groot"
+    classification["priority"]["rows"][2]["name_nl"] = "Klein"
     written = apply_and_export("jsm", classification)
     incident = written["classification"]["categories"]["incident"]
     assert [c["id"] for c in incident] == [
@@ -173,6 +174,7 @@ def test_a_dutch_sites_own_category_and_level_names_export_under_name_nl(workspa
     impact = written["classification"]["priority"]["rows"]
     assert impact[0] == {"id": "high", "name": "High", "name_nl": "Zeer groot"}
     assert impact[1] == {"id": "medium", "name": "Medium", "name_nl": "Gemiddeld"}
+    assert impact[2] == {"id": "low", "name": "Low", "name_nl": "Klein"}
 
     plan = plan_json("exported", "jsm")
     changes = plan["changes"]

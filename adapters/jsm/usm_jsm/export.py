@@ -410,7 +410,8 @@ def _levels(
 ) -> list[dict[str, Any]] | None:
     """The levels of a scale, renamed after the live select field's options, or None when they
     match the reference's names in ``locale``. An option named like a level is that level; the
-    options named otherwise rename the levels left, in order."""
+    options named otherwise rename the levels left, in the order the field lists them (the
+    scale's, as apply writes it)."""
     values = _context_options(site, _words(word_key, locale), None)
     if values is None:
         return None
@@ -419,7 +420,7 @@ def _levels(
         return None
     if len(values) != len(base):
         return None
-    renamed = sorted(v for v in values if v not in names)
+    renamed = [v for v in values if v not in names]
     out = []
     for level, name in zip(base, names, strict=True):
         value = name if name in values else renamed.pop(0)

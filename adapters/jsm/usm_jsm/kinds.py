@@ -132,13 +132,16 @@ _SPECS = (
         ("field", "name", "description", "issueType", "project"),
         {"field": "field", "issueType": "issuetype", **REF_PROJECT},
     ),
+    # ``after``: the option before it among its siblings, in the order the field lists them.
     KindSpec(
         "field_option", "custom field option", ("context", "value"),
-        ("context", "value", "disabled"), {"context": "field_context"},
+        ("context", "value", "disabled", "after"),
+        {"context": "field_context", "after": "field_option"},
     ),
     KindSpec(
         "field_child_option", "custom field sub-option", ("parent", "value"),
-        ("parent", "value", "disabled"), {"parent": "field_option"},
+        ("parent", "value", "disabled", "after"),
+        {"parent": "field_option", "after": "field_child_option"},
     ),
     KindSpec(
         "component", "component", ("project", "name"), ("project", "name", "description"),

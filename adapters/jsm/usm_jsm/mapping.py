@@ -364,8 +364,13 @@ def _context(
 def _options(
     sink: RecordSink, context: JsonValue, values: Sequence[tuple[str, str, walk.Path]]
 ) -> None:
+    """The options of a select field's context, in the order of ``values``: each right after
+    the one before it, the first first."""
+    after: JsonValue = ""
     for value, uid, at in values:
-        sink.add("field_option", {"context": context, "value": value, "disabled": False}, uid, at)
+        fields = {"context": context, "value": value, "disabled": False, "after": after}
+        record = sink.add("field_option", fields, uid, at)
+        after = ref("field_option", record.key)
 
 
 def _matrix_fields(
@@ -461,6 +466,8 @@ def _categories(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
     )
     contexts: dict[CallType, JsonValue] = {}
     options: dict[tuple[CallType, str], JsonValue] = {}
+    # The option or sub-option each next one goes after: by call type, and by top category.
+    last: dict[object, JsonValue] = {}
     for visit in visits:
         ct = visit.call_type
         if ct not in contexts:
@@ -476,24 +483,28 @@ def _categories(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
             )
         uid = f"category:{ct.value}:{visit.category.id}"
         if visit.depth == 0:
-            record = sink.add(
-                "field_option",
-                {"context": contexts[ct], "value": visit.name, "disabled": False},
-                uid,
-                visit.path,
-            )
-            options[(ct, visit.top.id)] = ref("field_option", record.key)
+            fields = {
+                "context": contexts[ct],
+                "value": visit.name,
+                "disabled": False,
+                "after": last.get(ct, ""),
+            }
+            record = sink.add("field_option", fields, uid, visit.path)
+            options[(ct, visit.top.id)] = last[ct] = ref("field_option", record.key)
         else:
-            sink.add(
+            sub = (ct, visit.top.id)
+            record = sink.add(
                 "field_child_option",
                 {
-                    "parent": options[(ct, visit.top.id)],
+                    "parent": options[sub],
                     "value": " / ".join(visit.trail[1:]),
                     "disabled": False,
+                    "after": last.get(sub, ""),
                 },
                 uid,
                 visit.path,
             )
+            last[sub] = ref("field_child_option", record.key)
 
 
 def _classification(bp: Blueprint, names: _Names, sink: RecordSink) -> None:

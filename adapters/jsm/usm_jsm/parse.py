@@ -160,22 +160,32 @@ def parse_contexts(
 
 
 def parse_options(context_id: str, rows: Iterable[Row]) -> list[Record]:
-    """``GET /field/{f}/context/{c}/option`` values; ``context_id`` is the context's composite
-    id. Options with an ``optionId`` are cascading children of that option."""
+    """``GET /field/{f}/context/{c}/option`` values, in their order; ``context_id`` is the
+    context's composite id. Options with an ``optionId`` are cascading children of that option.
+    ``after`` is the id of the option before it among its siblings (empty for the first)."""
     out = []
+    before: dict[object, str] = {}  # parent option id (None: none) → the last sibling seen
     for row in rows:
         own = composite(context_id, row["id"])
         disabled = bool(row.get("disabled", False))
         parent = row.get("optionId")
+        after = before.get(parent, "")
+        before[parent] = own
         if parent:
             fields: dict[str, JsonValue] = {
                 "parent": composite(context_id, parent),
                 "value": _text(row.get("value")),
                 "disabled": disabled,
+                "after": after,
             }
             out.append(_record("field_child_option", own, fields))
         else:
-            fields = {"context": context_id, "value": _text(row.get("value")), "disabled": disabled}
+            fields = {
+                "context": context_id,
+                "value": _text(row.get("value")),
+                "disabled": disabled,
+                "after": after,
+            }
             out.append(_record("field_option", own, fields))
     return out
 

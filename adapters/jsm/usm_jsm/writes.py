@@ -339,9 +339,22 @@ async def _add_option(client: HttpClient, context_id: str, option: dict[str, Any
     return parse.composite(context_id, answer_id(created[0] if created else {}, "id"))
 
 
+async def _move_option(client: HttpClient, target_id: str, after: str) -> None:
+    """Place an option right after the option ``after`` among its siblings, or first when
+    ``after`` is empty: a field lists its options in their order."""
+    parts = parse.split(target_id)
+    body: dict[str, Any] = {"customFieldOptionIds": [parts[-1]]}
+    body.update({"after": parse.split(after)[-1]} if after else {"position": "First"})
+    path = f"{_context_path(parse.composite(*parts[:2]))}/option/move"
+    await api.write(client, "PUT", path, body)
+
+
 async def _create_option(client: HttpClient, fields: dict[str, Any]) -> str:
     option = {"value": fields["value"], "disabled": bool(fields.get("disabled", False))}
-    return await _add_option(client, str(fields["context"]), option)
+    created = await _add_option(client, str(fields["context"]), option)
+    if "after" in fields:
+        await _move_option(client, created, str(fields["after"] or ""))
+    return created
 
 
 async def _create_child_option(client: HttpClient, fields: dict[str, Any]) -> str:
@@ -352,15 +365,20 @@ async def _create_child_option(client: HttpClient, fields: dict[str, Any]) -> st
         "optionId": parts[2],
         "disabled": bool(fields.get("disabled", False)),
     }
-    return await _add_option(client, context_id, option)
+    created = await _add_option(client, context_id, option)
+    if "after" in fields:
+        await _move_option(client, created, str(fields["after"] or ""))
+    return created
 
 
 async def _update_option(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
     parts = parse.split(target_id)
-    option = {"id": parts[2], **{k: v for k, v in fields.items() if k in ("value", "disabled")}}
-    await api.write(
-        client, "PUT", f"{_context_path(parse.composite(*parts[:2]))}/option", {"options": [option]}
-    )
+    changed = {k: v for k, v in fields.items() if k in ("value", "disabled")}
+    if changed:
+        path = f"{_context_path(parse.composite(*parts[:2]))}/option"
+        await api.write(client, "PUT", path, {"options": [{"id": parts[2], **changed}]})
+    if "after" in fields:
+        await _move_option(client, target_id, str(fields["after"] or ""))
 
 
 async def _delete_option(client: HttpClient, target_id: str) -> None:

@@ -115,6 +115,17 @@ def test_atlassian_python_api_reads_what_apply_wrote(applied_site: str) -> None:
         if ct.id in bp.classification.categories  # type: ignore[union-attr]
     }
 
+    # A select field lists its options in the blueprint's order of the scale.
+    impact = next(f for f in jira.get("rest/api/3/field") if f["name"] == "Impact")
+    scoped = [
+        c
+        for c in jira.get(f"rest/api/3/field/{impact['id']}/context")["values"]
+        if not c["isGlobalContext"]
+    ]
+    options = jira.get(f"rest/api/3/field/{impact['id']}/context/{scoped[0]['id']}/option")
+    rows = bp.classification.priority.rows  # type: ignore[union-attr]
+    assert [o["value"] for o in options["values"]] == [lvl.name for lvl in rows]
+
     organizations = {o["name"] for o in desk.get_organisations()["values"]}
     assert {c.name for c in bp.customers} <= organizations
     desk_id = next(d["id"] for d in desk.get_service_desks() if d["projectKey"] == KEY)

@@ -257,6 +257,67 @@ def test_priorities_are_listed_in_their_order_which_a_move_changes(
     assert api.ok("GET", "priority")[-1]["name"] == "Later"
 
 
+def _cascading(api: Api) -> tuple[str, dict[str, str]]:
+    """A cascading field's global context with options A, B, C and cascading options x, y
+    under A: the options path and every option's id by value."""
+    field_id = api.ok("POST", "field", {"name": "Category", "type": CASCADING})["id"]
+    context_id = api.ok("GET", f"field/{field_id}/context")["values"][0]["id"]
+    options = f"field/{field_id}/context/{context_id}/option"
+    tops = api.ok("POST", options, {"options": [{"value": v} for v in "ABC"]})["options"]
+    ids = {o["value"]: o["id"] for o in tops}
+    kids = [{"value": v, "optionId": ids["A"]} for v in "xy"]
+    ids.update({o["value"]: o["id"] for o in api.ok("POST", options, {"options": kids})["options"]})
+    return options, ids
+
+
+@pytest.mark.parametrize(
+    ("move", "listed"),
+    [
+        ({"ids": ["C"], "position": "First"}, "C A B x y"),
+        ({"ids": ["A"], "position": "Last"}, "B C A x y"),
+        ({"ids": ["C", "A"], "after": "B"}, "B C A x y"),
+        ({"ids": ["y"], "position": "First"}, "A B C y x"),
+        ({"ids": ["x"], "after": "y"}, "A B C y x"),
+    ],
+)
+def test_options_are_listed_first_then_cascading_ones_each_in_their_order(
+    api: Api, move: dict[str, Any], listed: str
+) -> None:
+    """Options come first, then cascading options, "in the order they display in Jira" (the
+    spec); ``…/option/move`` reorders options, or the cascading options of one parent."""
+    options, ids = _cascading(api)
+    body = {"customFieldOptionIds": [ids[v] for v in move["ids"]]}
+    where = {"after": ids[move["after"]]} if "after" in move else {"position": move["position"]}
+    body.update(where)
+    assert api.call("PUT", f"{options}/move", body).status_code == 204
+    assert " ".join(o["value"] for o in api.ok("GET", options)["values"]) == listed
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "said"),
+    [
+        ({"customFieldOptionIds": ["A", "x"], "position": "First"}, 400, "different parents"),
+        ({"customFieldOptionIds": ["x"], "after": "B"}, 400, "different parents"),
+        ({"customFieldOptionIds": ["A"], "after": "A"}, 400, "the after ID"),
+        ({"customFieldOptionIds": ["A", "A"], "position": "First"}, 400, "each once"),
+        ({"customFieldOptionIds": ["A"]}, 400, "either after or position"),
+        ({"customFieldOptionIds": ["A"], "position": "Top"}, 400, "First or Last"),
+        ({"customFieldOptionIds": ["99"], "position": "First"}, 404, "99"),
+    ],
+)
+def test_an_option_move_jira_would_refuse_is_refused(
+    api: Api, body: dict[str, Any], status: int, said: str
+) -> None:
+    options, ids = _cascading(api)
+    ids["99"] = "99"
+    sent = {**body, "customFieldOptionIds": [ids[v] for v in body["customFieldOptionIds"]]}
+    if "after" in body:
+        sent["after"] = ids[body["after"]]
+    answer = api.call("PUT", f"{options}/move", sent)
+    assert answer.status_code == status
+    assert said.casefold() in answer.text.casefold()
+
+
 def test_groups_create_page_pick_and_delete(api: Api) -> None:
     for index in range(60):
         assert api.call("POST", "group", {"name": f"team-{index:02}"}).status_code == 201

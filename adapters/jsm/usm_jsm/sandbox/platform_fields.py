@@ -365,7 +365,23 @@ def _option_context(site: Site, request: Request) -> tuple[Row, Row]:
 
 
 def _options_of(site: Site, context: Row) -> list[Row]:
-    return [o for o in site.rows(FIELD_OPTION) if o["_contextId"] == context["id"]]
+    """The context's options as Jira lists them: "options are returned first then cascading
+    options, in the order they display in Jira" (the spec's words); a new one comes last among
+    its siblings."""
+    rows = [o for o in site.rows(FIELD_OPTION) if o["_contextId"] == context["id"]]
+
+    def place(option: Row) -> int:
+        return int(option.get("_position", int(option["id"])))
+
+    tops = {o["id"]: place(o) for o in rows if not o.get("optionId")}
+
+    def order(option: Row) -> tuple[int, int, int]:
+        parent = option.get("optionId")
+        if parent is None:
+            return (0, place(option), 0)
+        return (1, tops.get(parent, 0), place(option))
+
+    return sorted(rows, key=order)
 
 
 async def list_options(request: Request, site: Site) -> Response:
@@ -422,6 +438,41 @@ async def update_options(request: Request, site: Site) -> Response:
     return ok({"options": [_option_json(o) for o in updated]})
 
 
+async def move_options(request: Request, site: Site) -> Response:
+    """``PUT …/option/move`` (``OrderOfCustomFieldOptions``): ``customFieldOptionIds`` in their
+    order, after the option ``after`` or at ``position`` First or Last among their siblings
+    (the options, or the cascading options of one parent, never both)."""
+    _, context = _option_context(site, request)
+    body = await json_object(request)
+    ids = as_list(body, "customFieldOptionIds", required=True)
+    after, position = body.get("after"), body.get("position")
+    if not ids or not all(isinstance(i, str) for i in ids) or len(set(ids)) != len(ids):
+        raise JiraApiError(400, ["customFieldOptionIds must list option IDs, each once."])
+    if (after is None) == (position is None):
+        raise JiraApiError(400, ["Provide either after or position."])
+    if position is not None and position not in ("First", "Last"):
+        raise JiraApiError(400, [], {"position": "The position must be First or Last."})
+    options = _options_of(site, context)
+    by_id = {o["id"]: o for o in options}
+    for wanted in [*ids, *([after] if after is not None else [])]:
+        if wanted not in by_id:
+            raise JiraApiError(404, [f"The option {wanted} was not found."])
+    if after in ids:
+        raise JiraApiError(400, ["customFieldOptionIds can't contain the after ID."])
+    parents = {by_id[i].get("optionId") for i in [*ids, *([after] if after else [])]}
+    if len(parents) != 1:
+        raise JiraApiError(400, ["Options of different parents can't be moved together."])
+    parent = parents.pop()
+    siblings = [o["id"] for o in options if o.get("optionId") == parent]
+    rest = [i for i in siblings if i not in ids]
+    at = {"First": 0, "Last": len(rest)}.get(str(position), 0)
+    if after is not None:
+        at = rest.index(after) + 1
+    for index, option_id in enumerate([*rest[:at], *ids, *rest[at:]]):
+        site.replace(FIELD_OPTION, {**by_id[option_id], "_position": index})
+    return no_content()
+
+
 async def delete_option(request: Request, site: Site) -> Response:
     _, context = _option_context(site, request)
     option_id = request.path_params["optionId"]
@@ -455,5 +506,6 @@ ENDPOINTS = [
     Endpoint(f"{_CONTEXT}/option", ("GET",), list_options),
     Endpoint(f"{_CONTEXT}/option", ("POST",), create_options),
     Endpoint(f"{_CONTEXT}/option", ("PUT",), update_options),
+    Endpoint(f"{_CONTEXT}/option/move", ("PUT",), move_options),
     Endpoint(f"{_CONTEXT}/option/{{optionId}}", ("DELETE",), delete_option),
 ]
