@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from memory_harness import Harness
 from memory_tool import group, item, parse_created
 
-from usm_config.engine.diff import GONE_REASON
+from usm_config.engine.diff import GONE_REASON, compute_changes
+from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Action
-from usm_config.engine.records import Record
+from usm_config.engine.records import KindSpec, Record, ref
 
 
 def actions(result: object) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -256,3 +258,46 @@ def test_records_sharing_a_key_nobody_manages_are_only_noted(harness: Harness) -
     result = harness.plan([group("desk", uid="g:desk")])
     assert result.duplicates == ()
     assert any("2 group records share the key other" in note for note in result.notes)
+
+
+#: Options a tool lists in their order; each names the one before it.
+OPTION = KindSpec(
+    "option", "option", ("name",), ("name", "after"), {"after": "option"}, placed_by="after"
+)
+
+
+def _chain(names: str, *, live: bool) -> list[Record]:
+    """Options named by the letters of ``names``, in that order (live ones with an id)."""
+    out, before = [], ""
+    for name in names:
+        after: Any = ref("option", (before,)) if before else ""
+        fields = {"name": name, "after": after}
+        out.append(Record("option", (name,), fields, target_id=name if live else None))
+        before = name
+    return out
+
+
+@pytest.mark.parametrize(
+    ("now", "wanted", "placed"),
+    [
+        # Moving H first displaces S (which stood after H) and C displaces F: all four move.
+        ("CFHS", "HSCF", ["C", "F", "H", "S"]),
+        # C goes after A (it stood after B), which displaces D from after C, and B goes last.
+        ("ABCD", "ACDB", ["B", "C", "D"]),
+        ("ABC", "ABC", []),
+    ],
+)
+def test_a_record_placed_after_one_that_moves_is_placed_again(
+    now: str, wanted: str, placed: list[str]
+) -> None:
+    """A tool's order held as "after the one before" (``KindSpec.placed_by``): applying only
+    the changed links would leave a record after one that moved away."""
+    result = compute_changes(
+        _chain(wanted, live=False),
+        _chain(now, live=True),
+        {"option": OPTION},
+        Lock(Path("unused.lock.json"), "test", "memory"),
+    )
+    # Nothing manages them yet: each is adopted, with the fields that place it where it moves.
+    assert sorted(c.key[0] for c in result.changes if c.diff) == placed
+    assert all([d.field for d in c.diff] == ["after"] for c in result.changes if c.diff)

@@ -87,6 +87,28 @@ def _field_diff(
     )
 
 
+def _placed_again(
+    record: Record,
+    live: Record,
+    field: str,
+    diff: tuple[FieldChange, ...],
+    placed: set[tuple[str, tuple[str, ...]]],
+) -> tuple[FieldChange, ...]:
+    """``diff`` with ``field`` (a :attr:`KindSpec.placed_by`) in it when the record it places
+    ``record`` after is placed anew in this plan; ``record`` joins ``placed`` when it is."""
+    if field not in record.fields:
+        return diff
+    if all(d.field != field for d in diff):
+        target = ref_target(record.fields[field])
+        if target is None or (record.kind, target[1]) not in placed:
+            return diff
+        before, after = live.fields.get(field), record.fields[field]
+        again = _field_change(field=field, before=before, after=after)
+        diff = tuple(sorted((*diff, again), key=lambda d: d.field))
+    placed.add((record.kind, record.key))
+    return diff
+
+
 #: (field, type of the value, value): ``True`` and ``1`` are one key of a dict.
 _Shared = dict[tuple[str, type, object], FieldChange]
 
@@ -237,6 +259,9 @@ def compute_changes(
         return ours_one is not None and ours_one == target_id(live_value, desired_side=False)
 
     new_fields: _Shared = {}
+    # Records written to a new place in their tool's order (``KindSpec.placed_by``): the record
+    # placed after one of them is placed again, as moving the one before it displaced it.
+    placed: set[tuple[str, tuple[str, ...]]] = set()
     levels = write_levels(kinds, desired_list)
     ordered = sorted(desired_list, key=lambda r: (levels.of(r.kind, r.key), r.kind, r.key))
     in_order = [_with_sets_in_order(r, kinds[r.kind]) for r in ordered]
@@ -298,6 +323,8 @@ def compute_changes(
                 reason = GONE_REASON
                 origin = Origin.DRIFT
             marked = {spec.marker: owner_marker} if spec.marker and owner_marker else {}
+            if spec.placed_by:
+                placed.add((record.kind, record.key))
             changes.append(
                 _change(
                     action=Action.CREATE,
@@ -310,6 +337,8 @@ def compute_changes(
             )
             continue
         diff = _field_diff(record, current, spec.references, same_target)
+        if spec.placed_by:
+            diff = _placed_again(record, current, spec.placed_by, diff, placed)
         renamed = any(d.field in spec.key_fields for d in diff)
         # What an update can write: not a new name where the API cannot rename.
         updatable = Op.UPDATE in spec.operations and (not renamed or Op.RENAME in spec.operations)

@@ -149,6 +149,10 @@ class KindSpec:
     read step puts the owner it finds there into that field of live records, and its create
     (and, when ``marker_updatable``, its update) writes the field's value to the tool. Empty:
     the tool holds no marker for the kind, and only lock files tell who owns its records.
+
+    ``placed_by`` names the reference field that places a record right after another record of
+    its kind in the tool's order (Jira's priorities, a field's options): a record placed anew
+    moves away from the one that stood after it, so that one is placed again too.
     """
 
     name: str
@@ -162,6 +166,7 @@ class KindSpec:
     marker: str = ""
     marker_updatable: bool = True
     keys_ignore_case: bool = False
+    placed_by: str = ""
 
     def match_key(self, key: tuple[str, ...]) -> tuple[str, ...]:
         """``key`` as records of this kind are matched: case-folded where the tool ignores

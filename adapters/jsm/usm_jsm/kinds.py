@@ -93,7 +93,8 @@ _SPECS = (
     # A level named like a default priority ("High") adopts it; its description stays Jira's.
     # ``after`` is the priority before it in the site's order, by which issues sort.
     KindSpec(
-        "priority", "priority", ("name",), ("name", "statusColor", "after"), {"after": "priority"}
+        "priority", "priority", ("name",), ("name", "statusColor", "after"), {"after": "priority"},
+        placed_by="after",
     ),
     KindSpec(
         "field", "custom field", ("name",), ("name", "type", "searcherKey", "description"), {},
@@ -136,12 +137,12 @@ _SPECS = (
     KindSpec(
         "field_option", "custom field option", ("context", "value"),
         ("context", "value", "disabled", "after"),
-        {"context": "field_context", "after": "field_option"},
+        {"context": "field_context", "after": "field_option"}, placed_by="after",
     ),
     KindSpec(
         "field_child_option", "custom field sub-option", ("parent", "value"),
         ("parent", "value", "disabled", "after"),
-        {"parent": "field_option", "after": "field_child_option"},
+        {"parent": "field_option", "after": "field_child_option"}, placed_by="after",
     ),
     KindSpec(
         "component", "component", ("project", "name"), ("project", "name", "description"),
