@@ -197,3 +197,12 @@ def test_a_circle_of_references_within_a_kind_ends() -> None:
     desired = [folder("a", "b"), folder("b", "a")]
     levels = write_levels(KINDS, desired)
     assert {levels.of("folder", ("a",)), levels.of("folder", ("b",))} == {0, 1}
+
+
+def test_a_long_chain_within_a_kind_gets_its_levels_without_recursion() -> None:
+    """Each record of a chain of 3,000 is a level after the one it refers to (Python's
+    recursion limit is 1,000)."""
+    chain = [folder("f0")] + [folder(f"f{n}", f"f{n - 1}") for n in range(1, 3000)]
+    levels = write_levels(KINDS, reversed(chain))
+    assert levels.of("folder", ("f2999",)) == 2999
+    assert levels.kinds["item"] == 1 + 2999

@@ -66,26 +66,39 @@ def write_levels(kinds: Mapping[str, KindSpec], records: Iterable[Record]) -> Wr
         if (fields := [f for f, kind in spec.references.items() if kind == name])
     }
     by_address = {(r.kind, r.key): r for r in records if r.kind in own}
-    depths: dict[Address, int] = {}
 
-    def depth(at: Address, seen: frozenset[Address]) -> int:
-        if at in depths:
-            return depths[at]
+    def above(at: Address) -> list[Address]:
+        """The records of its own kind that the record at ``at`` refers to."""
         record = by_address[at]
-        found = 0
+        found = []
         for name in own[record.kind]:
             value = record.fields.get(name)
             for item in value if isinstance(value, list) else [value]:
                 target = ref_target(item)
-                # A reference in a circle (the blueprint's error, which a check reports) ends
-                # where it comes round.
-                if target is not None and target in by_address and target not in seen:
-                    found = max(found, 1 + depth(target, seen | {at}))
-        depths[at] = found
+                if target is not None and target in by_address:
+                    found.append(target)
         return found
 
-    for at in by_address:
-        depth(at, frozenset())
+    # Depth first without recursion: a chain of options can be thousands long. A reference in
+    # a circle (the blueprint's error, which a check reports) ends where it comes round.
+    depths: dict[Address, int] = {}
+    for start in by_address:
+        if start in depths:
+            continue
+        path: list[Address] = [start]
+        on_path = {start}
+        todo = [iter(above(start))]
+        while todo:
+            target = next(todo[-1], None)
+            if target is None:
+                done = path.pop()
+                on_path.discard(done)
+                todo.pop()
+                depths[done] = max((depths[t] + 1 for t in above(done) if t in depths), default=0)
+            elif target not in depths and target not in on_path:
+                path.append(target)
+                on_path.add(target)
+                todo.append(iter(above(target)))
     base = kind_levels(kinds)
     deepest: dict[int, int] = {}
     for (kind, _), below in depths.items():
