@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -149,3 +149,13 @@ def user_json(request: Request, user: Row) -> dict[str, Any]:
 def ids_in(values: Iterable[Any]) -> list[str]:
     """Every value as a string id."""
     return [str(value) for value in values]
+
+
+def moved(
+    order: Sequence[str], ids: Sequence[str], after: str | None, position: str | None
+) -> list[str]:
+    """``order`` with ``ids`` taken out and put back, in their order, right after ``after`` or
+    at ``position`` (``First`` or ``Last``): what Jira's ``…/move`` operations do."""
+    rest = [i for i in order if i not in ids]
+    at = rest.index(after) + 1 if after is not None else (0 if position == "First" else len(rest))
+    return [*rest[:at], *ids, *rest[at:]]

@@ -21,6 +21,7 @@ from usm_jsm.sandbox.platform_common import (
     as_list,
     ids_in,
     json_object,
+    moved,
     no_content,
     ok,
     query_list,
@@ -464,11 +465,7 @@ async def move_options(request: Request, site: Site) -> Response:
         raise JiraApiError(400, ["Options of different parents can't be moved together."])
     parent = parents.pop()
     siblings = [o["id"] for o in options if o.get("optionId") == parent]
-    rest = [i for i in siblings if i not in ids]
-    at = {"First": 0, "Last": len(rest)}.get(str(position), 0)
-    if after is not None:
-        at = rest.index(after) + 1
-    for index, option_id in enumerate([*rest[:at], *ids, *rest[at:]]):
+    for index, option_id in enumerate(moved(siblings, ids, after, position)):
         site.replace(FIELD_OPTION, {**by_id[option_id], "_position": index})
     return no_content()
 

@@ -15,6 +15,7 @@ from usm_jsm.sandbox.paging import page_bean
 from usm_jsm.sandbox.platform_common import (
     V3,
     json_object,
+    moved,
     no_content,
     ok,
     query_list,
@@ -118,11 +119,7 @@ async def move_priorities(request: Request, site: Site) -> Response:
     for wanted in [*ids, *([after] if after is not None else [])]:
         if wanted not in order:
             raise JiraApiError(404, [f"Priority with ID {wanted} not found."])
-    rest = [i for i in order if i not in ids]
-    at = {"First": 0, "Last": len(rest)}.get(str(position), 0)
-    if after is not None:
-        at = rest.index(after) + 1
-    for index, priority_id in enumerate([*rest[:at], *ids, *rest[at:]]):
+    for index, priority_id in enumerate(moved(order, ids, after, position)):
         row = site.get(PRIORITY, priority_id)
         assert row is not None
         site.replace(PRIORITY, {**row, "_position": index})
