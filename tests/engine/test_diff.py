@@ -9,7 +9,7 @@ import pytest
 from memory_harness import Harness
 from memory_tool import group, item, parse_created
 
-from usm_config.engine.diff import GONE_REASON, compute_changes
+from usm_config.engine.diff import GONE_REASON, PLACED_AGAIN, compute_changes
 from usm_config.engine.lock import Lock
 from usm_config.engine.plan import Action
 from usm_config.engine.records import KindSpec, Record, ref
@@ -267,12 +267,14 @@ OPTION = KindSpec(
 
 
 def _chain(names: str, *, live: bool) -> list[Record]:
-    """Options named by the letters of ``names``, in that order (live ones with an id)."""
+    """Options named by the letters of ``names``, in that order (live ones with an id, desired
+    ones with a uid)."""
     out, before = [], ""
     for name in names:
         after: Any = ref("option", (before,)) if before else ""
         fields = {"name": name, "after": after}
-        out.append(Record("option", (name,), fields, target_id=name if live else None))
+        uid = None if live else f"option:{name}"
+        out.append(Record("option", (name,), fields, uid, name if live else None))
         before = name
     return out
 
@@ -301,3 +303,16 @@ def test_a_record_placed_after_one_that_moves_is_placed_again(
     # Nothing manages them yet: each is adopted, with the fields that place it where it moves.
     assert sorted(c.key[0] for c in result.changes if c.diff) == placed
     assert all([d.field for d in c.diff] == ["after"] for c in result.changes if c.diff)
+
+
+def test_a_managed_record_placed_again_says_why() -> None:
+    """The blueprint moves B to the end: D, still after C as the blueprint has it, is written
+    because C moves from after B to after A."""
+    lock = Lock(Path("unused.lock.json"), "test", "memory")
+    for name in "ABCD":
+        lock.set(f"option:{name}", "option", name, (name,), "applied before")
+    result = compute_changes(
+        _chain("ACDB", live=False), _chain("ABCD", live=True), {"option": OPTION}, lock
+    )
+    reasons = {c.key[0]: c.reason for c in result.changes}
+    assert reasons == {"B": "fields differ", "C": "fields differ", "D": PLACED_AGAIN}

@@ -56,6 +56,9 @@ ADOPTED_IN_ANOTHER_CASE = (
 NOT_CREATED = frozenset({ADOPTED_REASON, ADOPTED_IN_ANOTHER_CASE})
 #: Added to the reason of every change to an adopted record, which usm-config did not create.
 NOT_OURS = "an adopted record usm-config did not create"
+#: Why a record whose fields are as the blueprint wants them is written: the record it is
+#: placed after (``KindSpec.placed_by``) moves, which takes it out of its place.
+PLACED_AGAIN = "placed again: the record before it moves"
 #: Added to the reason of a manual step on a live record matched by key but not yet adopted.
 UNMANAGED = "the tool's record of this key is one usm-config did not create"
 
@@ -337,8 +340,11 @@ def compute_changes(
             )
             continue
         diff = _field_diff(record, current, spec.references, same_target)
+        moved_along = False
         if spec.placed_by:
+            moved_along = not diff
             diff = _placed_again(record, current, spec.placed_by, diff, placed)
+            moved_along = moved_along and bool(diff)
         renamed = any(d.field in spec.key_fields for d in diff)
         # What an update can write: not a new name where the API cannot rename.
         updatable = Op.UPDATE in spec.operations and (not renamed or Op.RENAME in spec.operations)
@@ -431,7 +437,13 @@ def compute_changes(
         if drift:
             reason = "changed in the tool since the last apply; the blueprint's values go back"
         else:
-            reason = "renamed in the blueprint" if renamed else "fields differ"
+            reason = (
+                "renamed in the blueprint"
+                if renamed
+                else PLACED_AGAIN
+                if moved_along
+                else "fields differ"
+            )
         if entry is not None and entry.adopted:
             reason += f"; {NOT_OURS}"
         changes.append(
