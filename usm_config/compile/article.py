@@ -35,7 +35,7 @@ from usm_config.blueprint.usm import (
     ProcessId,
     call_status_label,
 )
-from usm_config.compile.wording import described, named
+from usm_config.compile.wording import described, text_in
 
 
 @dataclass(frozen=True)
@@ -210,6 +210,11 @@ class ClockRow:
     stop: str
 
 
+#: A classification matrix as a table: its column names, and per row its name and the names
+#: of the levels in its cells.
+MatrixCells = tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]
+
+
 @dataclass(frozen=True)
 class MatrixView:
     """A classification matrix as a table: column names, and per row its name and cells."""
@@ -265,17 +270,15 @@ def _step_names(
     return names
 
 
-def _matrix_view(
-    bp: Blueprint, matrix: Matrix, title: str, names: tuple[str, str], lang: Locale
-) -> MatrixView:
-    levels = {lvl.id: named(bp, lvl, lang) for lvl in matrix.levels}
-    return MatrixView(
-        title=title,
-        corner=f"{names[0]} \\ {names[1]}",
-        columns=tuple(named(bp, c, lang) for c in matrix.columns),
-        rows=tuple(
+def matrix_cells(matrix: Matrix, lang: Locale) -> MatrixCells:
+    """The table an article in ``lang`` shows of ``matrix`` (an export compares it with the
+    table it reads back)."""
+    levels = {lvl.id: text_in(lang, lvl.name, lvl.name_nl) for lvl in matrix.levels}
+    return (
+        tuple(text_in(lang, c.name, c.name_nl) for c in matrix.columns),
+        tuple(
             (
-                named(bp, row, lang),
+                text_in(lang, row.name, row.name_nl),
                 tuple(
                     levels.get(matrix.matrix.get(row.id, {}).get(col.id, ""), "")
                     for col in matrix.columns
@@ -284,6 +287,11 @@ def _matrix_view(
             for row in matrix.rows
         ),
     )
+
+
+def _matrix_view(matrix: Matrix, title: str, names: tuple[str, str], lang: Locale) -> MatrixView:
+    columns, rows = matrix_cells(matrix, lang)
+    return MatrixView(title, f"{names[0]} \\ {names[1]}", columns, rows)
 
 
 def workflow_article(bp: Blueprint, wf: Workflow, locale: Locale | None = None) -> WorkflowArticle:
@@ -384,7 +392,7 @@ def workflow_article(bp: Blueprint, wf: Workflow, locale: Locale | None = None) 
             for c in wf.sla_clocks
         ),
         matrix=(
-            _matrix_view(bp, cls.risk, words.risk_matrix, (words.effect, words.likelihood), lang)
+            _matrix_view(cls.risk, words.risk_matrix, (words.effect, words.likelihood), lang)
             if cls and wf.trigger == CallType.RISK
             else None
         ),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from usm_config.blueprint.model import Locale
-from usm_config.compile.article import WORDING, ArticleWording
+from usm_config.compile.article import WORDING, ArticleWording, MatrixCells
 from usm_config.export.text import ArticleStep
 
 
@@ -113,7 +113,7 @@ class ArticleView:
     rows: tuple[ArticleStep, ...]
     tailored: tuple[TailoredRows, ...]
     clocks: tuple[ClockRow, ...]
-    matrix: tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]] | None
+    matrix: MatrixCells | None
 
 
 @dataclass

@@ -33,6 +33,7 @@ from usm_config.blueprint.usm import (
     ProcessId,
     call_status_label,
 )
+from usm_config.compile.article import MatrixCells, matrix_cells
 from usm_config.compile.wording import text_in
 from usm_topdesk.article_read import ArticleView
 
@@ -335,34 +336,13 @@ def _call_type(pair: Pair, reference: Blueprint) -> dict[str, Any] | None:
     return entry if len(entry) > 1 else None
 
 
-MatrixShown = tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]
-
-
-def _shown(matrix: Matrix, lang: str) -> MatrixShown:
-    """The risk table an article in ``lang`` shows for ``matrix``."""
-    levels = {lvl.id: text_in(lang, lvl.name, lvl.name_nl) for lvl in matrix.levels}
-    return (
-        tuple(text_in(lang, c.name, c.name_nl) for c in matrix.columns),
-        tuple(
-            (
-                text_in(lang, r.name, r.name_nl),
-                tuple(
-                    levels.get(matrix.matrix.get(r.id, {}).get(c.id, ""), "")
-                    for c in matrix.columns
-                ),
-            )
-            for r in matrix.rows
-        ),
-    )
-
-
 def _risk(pair: Pair, matrix: Matrix) -> dict[str, Any] | None:
     """The risk matrix the item shows, or None when it is the reference's in both languages:
     its scales and levels from the English table, their Dutch names from the Dutch one."""
     if pair.en.matrix is None:
         return None
-    english = pair.en.matrix == _shown(matrix, "en")
-    dutch = pair.nl.matrix is None or pair.nl.matrix == _shown(matrix, "nl")
+    english = pair.en.matrix == matrix_cells(matrix, "en")
+    dutch = pair.nl.matrix is None or pair.nl.matrix == matrix_cells(matrix, "nl")
     if english and dutch:
         return None
     doc = (
@@ -375,7 +355,7 @@ def _risk(pair: Pair, matrix: Matrix) -> dict[str, Any] | None:
     return doc
 
 
-def _read(shown: MatrixShown, matrix: Matrix) -> dict[str, Any]:
+def _read(shown: MatrixCells, matrix: Matrix) -> dict[str, Any]:
     """The matrix an English risk table shows; ids of the levels ``matrix`` names alike."""
     columns, rows = shown
     by_name = {lvl.name: lvl for lvl in (*matrix.rows, *matrix.columns)}
@@ -418,7 +398,7 @@ def _read(shown: MatrixShown, matrix: Matrix) -> dict[str, Any]:
     }
 
 
-def _name_in_dutch(doc: dict[str, Any], shown: MatrixShown) -> None:
+def _name_in_dutch(doc: dict[str, Any], shown: MatrixCells) -> None:
     """Give ``doc``'s scales and levels the Dutch names a Dutch risk table shows, place by
     place (a table of another shape is left alone): ``name_nl`` where it is not ``name``."""
     columns, rows = shown
