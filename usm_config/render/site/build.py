@@ -138,8 +138,7 @@ class SiteBuilder:
                 (ct, next((d for d in bp.call_types if d.id == ct), None)) for ct in CALL_TYPE_NAMES
             )
         }
-        cls = bp.classification
-        self.priority_names = {lvl.id: named(bp, lvl) for lvl in cls.priority.levels} if cls else {}
+        self.priority_names = walk.Lookups.of(bp).priority_names
         self.category_names: dict[CallType, dict[str, str]] = {}
         for visit in walk.categories(bp):
             self.category_names.setdefault(visit.call_type, {})[visit.category.id] = visit.name
