@@ -35,7 +35,7 @@ from usm_config.blueprint.usm import (
     ProcessId,
     call_status_label,
 )
-from usm_config.compile.wording import described, text_in
+from usm_config.compile.wording import described, name_in
 
 
 @dataclass(frozen=True)
@@ -273,12 +273,12 @@ def _step_names(
 def matrix_cells(matrix: Matrix, lang: Locale) -> MatrixCells:
     """The table an article in ``lang`` shows of ``matrix`` (an export compares it with the
     table it reads back)."""
-    levels = {lvl.id: text_in(lang, lvl.name, lvl.name_nl) for lvl in matrix.levels}
+    levels = {lvl.id: name_in(lang, lvl) for lvl in matrix.levels}
     return (
-        tuple(text_in(lang, c.name, c.name_nl) for c in matrix.columns),
+        tuple(name_in(lang, c) for c in matrix.columns),
         tuple(
             (
-                text_in(lang, row.name, row.name_nl),
+                name_in(lang, row),
                 tuple(
                     levels.get(matrix.matrix.get(row.id, {}).get(col.id, ""), "")
                     for col in matrix.columns

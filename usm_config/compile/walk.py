@@ -38,7 +38,7 @@ from usm_config.blueprint.model import (
     Workflow,
 )
 from usm_config.blueprint.usm import CallType, ProcessId
-from usm_config.compile.wording import named, text_in
+from usm_config.compile.wording import name_in, named
 
 Path = tuple[str | int, ...]
 
@@ -306,7 +306,7 @@ def _category_tree(
     trail: tuple[str, ...],
     path: Path,
 ) -> Iterator[CategoryVisit]:
-    trail = (*trail, text_in(lang, category.name, category.name_nl))
+    trail = (*trail, name_in(lang, category))
     yield CategoryVisit(call_type, category, parent, top, len(trail) - 1, trail, path)
     for k, child in enumerate(category.children):
         yield from _category_tree(

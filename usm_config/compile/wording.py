@@ -47,10 +47,15 @@ class Named(Protocol):
     def name_nl(self) -> str | None: ...
 
 
+def name_in(lang: str, element: Named) -> str:
+    """``element``'s name in ``lang``: its ``name_nl`` in Dutch when it has one (see
+    :func:`text_in`)."""
+    return text_in(lang, element.name, element.name_nl)
+
+
 def named(bp: Blueprint, element: Named, lang: Locale | None = None) -> str:
-    """``element``'s name in ``lang`` (default the blueprint's locale), as :func:`localised`
-    picks it."""
-    return localised(bp, element.name, element.name_nl, lang)
+    """``element``'s name in ``lang`` (default the blueprint's locale)."""
+    return name_in(lang or locale(bp), element)
 
 
 class Described(Protocol):

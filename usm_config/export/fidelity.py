@@ -25,7 +25,7 @@ from typing import NamedTuple
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.validation_errors import format_path
 from usm_config.compile import walk
-from usm_config.compile.wording import localised
+from usm_config.compile.wording import named
 from usm_config.engine.records import KindSpec, Record
 from usm_config.export.model import Finding
 
@@ -136,17 +136,15 @@ def elements(bp: Blueprint) -> Iterator[Element]:
         for request in walk.service_requests(service):
             yield Element(format_path(request.path), "request item", request.item.name)
     for i, call_type in enumerate(bp.call_types):
-        name = localised(bp, call_type.name, call_type.name_nl)
+        name = named(bp, call_type)
         yield Element(format_path(("call_types", i)), "call type", name)
     for i, process in enumerate(bp.processes):
-        yield Element(
-            format_path(("processes", i)), "process", localised(bp, process.name, process.name_nl)
-        )
+        yield Element(format_path(("processes", i)), "process", named(bp, process))
         for j, step in enumerate(process.steps):
-            name = localised(bp, step.name, step.name_nl)
+            name = named(bp, step)
             yield Element(format_path(("processes", i, "steps", j)), "process step", name)
     for workflow in walk.workflows(bp):
-        name = localised(bp, workflow.workflow.name, workflow.workflow.name_nl)
+        name = named(bp, workflow.workflow)
         yield Element(format_path(workflow.path), "workflow", name)
     if bp.classification is not None:
         for category in walk.categories(bp):

@@ -39,7 +39,7 @@ from usm_config.blueprint.model import (
     Rank,
 )
 from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, ProcessId
-from usm_config.compile.wording import Wording, described, text_in, text_key
+from usm_config.compile.wording import Wording, described, name_in, text_key
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import LiveRecords, field_text
@@ -175,7 +175,7 @@ def _process_of_workflow(
     if not match:
         return None
     for process in reference.processes:
-        if match.group("process") == text_in(locale, process.name, process.name_nl):
+        if match.group("process") == name_in(locale, process):
             return process.id, process
     return None
 
@@ -227,7 +227,7 @@ def _steps(
         site.use(record)
         found[process_id] = name
         live, fork = _ordered_steps(record, waiting)
-        base = [text_in(locale, s.name, s.name_nl) for s in process.steps]
+        base = [name_in(locale, s) for s in process.steps]
         if live == base and (
             fork is None or (fork in base and process.steps[base.index(fork)].fork)
         ):
@@ -276,7 +276,7 @@ def _align(
     steps), and by place (the first, the last, the fork). A step that matches none is new."""
     if len(live) == len(process.steps):
         return list(process.steps)
-    by_name = {text_in(locale, s.name, s.name_nl): s for s in process.steps}
+    by_name = {name_in(locale, s): s for s in process.steps}
     by_key = {s.key: s for s in process.steps}
     out: list[ProcessStep | None] = []
     for i, name in enumerate(live):
@@ -351,7 +351,7 @@ def _call_types(
         call_type = call_type_of_process[process]
         name = issue_type[1][0]
         by_issue_type[name] = call_type.id
-        if name != text_in(locale, call_type.name, call_type.name_nl):
+        if name != name_in(locale, call_type):
             out.append({"id": call_type.id.value, text_key("name", locale): name})
     managed = _words("managed", locale)
     for record in site.of("issuetype"):
@@ -415,7 +415,7 @@ def _levels(
     values = _context_options(site, _words(word_key, locale), None)
     if values is None:
         return None
-    names = [text_in(locale, lvl.name, lvl.name_nl) for lvl in base]
+    names = [name_in(locale, lvl) for lvl in base]
     if sorted(values) == sorted(names):
         return None
     if len(values) != len(base):
@@ -487,7 +487,7 @@ class _CategoryTree:
     locale: Locale
 
     def name(self, category: Category) -> str:
-        return text_in(self.locale, category.name, category.name_nl)
+        return name_in(self.locale, category)
 
     def node(self, name: str, known: Category | None) -> dict[str, Any]:
         return {"id": known.id if known else slug(name), **names_of(name, known, self.locale)}
@@ -576,7 +576,7 @@ def _classification(
             out[matrix_key] = whole
     priorities = {field_text(r, "name"): r for r in site.of("priority")}
     for level in cls.priority.levels:
-        name = text_in(locale, level.name, level.name_nl)
+        name = name_in(locale, level)
         if name in priorities:
             site.use(priorities[name])
     return out
@@ -779,7 +779,7 @@ def _evidence(site: LiveRecords, reference: Blueprint, locale: Locale) -> Eviden
     processes: dict[ProcessId, ProcessEvidence] = {}
     waiting = template_pattern(_words("waiting", locale))
     hand_over = template_pattern(_words("hand_over", locale))
-    by_name = {text_in(locale, p.name, p.name_nl): p for p in reference.processes}
+    by_name = {name_in(locale, p): p for p in reference.processes}
     for record in site.of("workflow"):
         name = field_text(record, "name")
         matched = _process_of_workflow(name, reference, locale)
@@ -791,7 +791,7 @@ def _evidence(site: LiveRecords, reference: Blueprint, locale: Locale) -> Eviden
                 found = hand_over.match(str(t.get("name"))) if isinstance(t, dict) else None
                 if found and found.group("process") in by_name:
                     targets.append(by_name[found.group("process")].id)
-            base = [text_in(locale, s.name, s.name_nl) for s in process.steps]
+            base = [name_in(locale, s) for s in process.steps]
             processes[process_id] = ProcessEvidence(
                 process_id,
                 record.address,

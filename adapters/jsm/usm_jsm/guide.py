@@ -19,11 +19,12 @@ from pydantic import JsonValue
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.usm import ProcessId
 from usm_config.compile.article import workflow_article
+from usm_config.compile.wording import named
 from usm_config.engine.plan import Action, Change
 from usm_config.engine.records import ref_target
 from usm_config.render.jinja import template_environment
 from usm_jsm.kinds import KINDS
-from usm_jsm.values import localised, word
+from usm_jsm.values import word
 
 MANUAL_INTRO = (
     "The Jira Cloud REST API cannot write these; do them in Jira's settings with exactly these "
@@ -45,7 +46,7 @@ def _environment() -> jinja2.Environment:
 def render_workflow_guide(bp: Blueprint) -> str:
     """The workflow guide of ``bp``, in its locale."""
     statuses: dict[tuple[ProcessId, str], str] = {
-        (process.id, step.key): localised(bp, step.name, step.name_nl)
+        (process.id, step.key): named(bp, step)
         for process in bp.processes
         for step in process.steps
     }

@@ -49,7 +49,6 @@ from usm_jsm.values import (
     by_name,
     call_status,
     join,
-    localised,
     project_key,
     sentence,
     word,
@@ -67,16 +66,16 @@ class _Names:
         self.key = project_key(bp)
         self.project = ref("project", (self.key,))
         self.processes = {p.id: p for p in bp.processes}
-        self.call_types = {ct.id: localised(bp, ct.name, ct.name_nl) for ct in bp.call_types}
+        self.call_types = {ct.id: named(bp, ct) for ct in bp.call_types}
         self.process_call_type = {ct.process: ct.id for ct in bp.call_types}
 
     def process(self, process_id: ProcessId) -> str:
         process = self.processes.get(process_id)
-        return localised(self.bp, process.name, process.name_nl) if process else process_id.value
+        return named(self.bp, process) if process else process_id.value
 
     def step(self, process: Process, index: int) -> str:
         step = process.steps[index]
-        return localised(self.bp, step.name, step.name_nl)
+        return named(self.bp, step)
 
     def workflow(self, process_id: ProcessId) -> str:
         return word(self.bp, "workflow", process=self.process(process_id))
@@ -163,7 +162,7 @@ def _fork_targets(bp: Blueprint) -> dict[ProcessId, dict[ProcessId, list[str]]]:
     out: dict[ProcessId, dict[ProcessId, list[str]]] = {}
     for wf in bp.workflows:
         for here, after in zip(wf.path, wf.path[1:], strict=False):
-            name = localised(bp, wf.name, wf.name_nl)
+            name = named(bp, wf)
             out.setdefault(here, {}).setdefault(after, []).append(name)
     return out
 
@@ -265,9 +264,7 @@ def _workflow(bp: Blueprint, names: _Names, process: Process, at: walk.Path) -> 
                 "to": steps[fork + 1],
             }
         )
-    carried_all = sorted(
-        {localised(bp, wf.name, wf.name_nl) for wf in bp.workflows if process.id in wf.path}
-    )
+    carried_all = sorted({named(bp, wf) for wf in bp.workflows if process.id in wf.path})
     return {
         "name": names.workflow(process.id),
         "description": join(

@@ -94,7 +94,6 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 locale = wording.locale
-localised = wording.localised
 word = wording.Wording(WORDS).word
 
 

@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from usm_config.blueprint.model import SECTIONS, Blueprint, Locale, Workflow
 from usm_config.blueprint.sequence import expand_path
 from usm_config.blueprint.usm import ProcessId
-from usm_config.compile.wording import described, text_in, text_key
+from usm_config.compile.wording import described, name_in, text_key
 from usm_config.engine.records import Record
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import field_text
@@ -156,7 +156,7 @@ def _workflow_docs(
         articles[wf.id] = record
         doc: Doc = {"id": wf.id}
         name = found.group(2)
-        if name != text_in(locale, wf.name, wf.name_nl):
+        if name != name_in(locale, wf):
             doc[text_key("name", locale)] = name
         flow = _FLOW[locale].search(field_text(record, "text"))
         if flow:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from usm_config.blueprint.model import Blueprint, Category, Locale, Matrix, Process, ProcessStep
 from usm_config.blueprint.usm import CALL_TYPE_NAMES, CallType
 from usm_config.compile import walk
-from usm_config.compile.wording import text_in, text_key
+from usm_config.compile.wording import name_in, text_key
 from usm_config.engine.records import Record
 from usm_config.export.live import field_text
 from usm_config.export.text import names_of, slug, strip_suffix, unique
@@ -141,7 +141,7 @@ def read_catalog_categories(
     if home.catalog is None:
         return {}
     known = {
-        ct: {text_in(locale, c.name, c.name_nl): c for c in by_id.values()}
+        ct: {name_in(locale, c): c for c in by_id.values()}
         for ct, by_id in ((ct, _categories_by_id(reference, ct)) for ct in names)
     }
     title = field_text(home.catalog, "title")
@@ -221,7 +221,7 @@ def read_problem_steps(site: Instance, reference: Process, locale: Locale) -> li
 
 
 def _step_label(step: ProcessStep, locale: Locale) -> str:
-    return text_in(locale, step.name, step.name_nl)
+    return name_in(locale, step)
 
 
 def _steps_of(
@@ -314,7 +314,7 @@ def category_ids(bp: Blueprint, locale: Locale) -> dict[CallType, dict[str, str]
         stack = list(reversed(categories))
         while stack:
             category = stack.pop()
-            names.setdefault(text_in(locale, category.name, category.name_nl), category.id)
+            names.setdefault(name_in(locale, category), category.id)
             stack.extend(reversed(category.children))
         out[call_type] = names
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from usm_config.blueprint.model import Blueprint
 from usm_config.blueprint.usm import ProcessId
-from usm_config.compile.wording import localised
+from usm_config.compile.wording import named
 from usm_config.export.fidelity import Explanation
 from usm_servicenow.sandbox_baseline import platform_choices
 from usm_servicenow.values import STATE_TABLES, state_values
@@ -45,7 +45,7 @@ def landings(bp: Blueprint) -> dict[str, Explanation]:
             if platform:
                 label = labels.get(value, value)
                 why = f"the platform's {table}.state {value} '{label}', as it is"
-                name = localised(bp, step.name, step.name_nl)
+                name = named(bp, step)
                 changed = "" if label.casefold() == name.casefold() else f"shown as '{label}'"
                 out[f"processes[{i}].steps[{j}]"] = Explanation("API record", why, changed)
     for i in range(len(bp.profiles)):

@@ -34,7 +34,7 @@ from usm_config.blueprint.usm import (
     call_status_label,
 )
 from usm_config.compile.article import MatrixCells, matrix_cells
-from usm_config.compile.wording import text_in
+from usm_config.compile.wording import name_in, text_in
 from usm_topdesk.article_read import ArticleView
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -299,7 +299,7 @@ def _workflow_entry(
     entry: dict[str, Any] = {"id": wf.id}
     if pair.en.name != wf.name:
         entry["name"] = pair.en.name
-    if pair.nl.name != text_in("nl", wf.name, wf.name_nl):
+    if pair.nl.name != name_in("nl", wf):
         entry["name_nl"] = pair.nl.name
     if pair.en.description != (wf.description or ""):
         entry["description"] = pair.en.description

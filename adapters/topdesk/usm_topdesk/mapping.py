@@ -271,7 +271,7 @@ def _call_types(bp: Blueprint, out: Build) -> None:
     for i, ct in enumerate(bp.call_types):
         out.add(
             "call_type",
-            {"name": localised(bp, ct.name, ct.name_nl)},
+            {"name": named(bp, ct)},
             f"call-type:{ct.id.value}",
             ("call_types", i),
             [("Starts the process", process_name(bp, ct.process))],
@@ -526,12 +526,12 @@ def _process_steps(bp: Blueprint, out: Build) -> None:
     processes = {p.id: (i, p) for i, p in enumerate(bp.processes)}
     if ProcessId.CHANGE in processes:
         i, change = processes[ProcessId.CHANGE]
-        steps = [localised(bp, s.name, s.name_nl) for s in change.steps]
+        steps = [named(bp, s) for s in change.steps]
         for visit in walk.workflows(bp):
             wf = visit.workflow
             if ProcessId.CHANGE not in wf.path:
                 continue
-            name = localised(bp, wf.name, wf.name_nl)
+            name = named(bp, wf)
             out.add(
                 "change_template",
                 {"briefDescription": word(bp, "change_template", workflow=name)[:80]},
@@ -550,7 +550,7 @@ def _process_steps(bp: Blueprint, out: Build) -> None:
         for j, step in enumerate(process.steps):
             out.add(
                 kind,
-                {"name": localised(bp, step.name, step.name_nl)},
+                {"name": named(bp, step)},
                 f"step:{pid.value}:{step.key}",
                 ("processes", i, "steps", j),
                 [("Description", step.description or "")],
