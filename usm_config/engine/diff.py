@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -67,22 +67,29 @@ _change = trusted(Change)
 _field_change = trusted(FieldChange)
 
 
-#: Whether a desired reference (or list of them) and a live one point at the same record.
-_SameTarget = Callable[[JsonValue, JsonValue], bool]
+#: Whether a desired reference (or list of them) and a live one point at the same record (or
+#: records; the last argument says whether in the same order).
+_SameTarget = Callable[[JsonValue, JsonValue, bool], bool]
 
 
 def _field_diff(
     desired: Record,
     live: Record | None,
-    references: Collection[str] = (),
+    spec: KindSpec | None = None,
     same_target: _SameTarget | None = None,
 ) -> tuple[FieldChange, ...]:
     before = live.fields if live else {}
+    references = spec.references if spec else {}
+    sequences = spec.sequences if spec else ()
     changed = [
         name
         for name, value in desired.fields.items()
         if before.get(name) != value
-        and not (same_target and name in references and same_target(value, before.get(name)))
+        and not (
+            same_target
+            and name in references
+            and same_target(value, before.get(name), name in sequences)
+        )
     ]
     return tuple(
         _field_change(field=name, before=before.get(name), after=desired.fields[name])
@@ -251,15 +258,29 @@ def compute_changes(
         found = by_key.get(address(*target))
         return found.target_id if found is not None else None
 
-    def same_target(desired_value: JsonValue, live_value: JsonValue) -> bool:
+    def same_target(desired_value: JsonValue, live_value: JsonValue, in_order: bool) -> bool:
         """A reference to a record renamed in the tool (or in the blueprint) is by key a
         different one, but it points at the same record: the referrer does not change."""
         if isinstance(desired_value, list) and isinstance(live_value, list):
             ours = [target_id(v, desired_side=True) or "" for v in desired_value]
             theirs = [target_id(v, desired_side=False) or "" for v in live_value]
-            return "" not in ours and "" not in theirs and sorted(ours) == sorted(theirs)
+            if not in_order:
+                ours, theirs = sorted(ours), sorted(theirs)
+            return "" not in ours and "" not in theirs and ours == theirs
         ours_one = target_id(desired_value, desired_side=True)
         return ours_one is not None and ours_one == target_id(live_value, desired_side=False)
+
+    def named_only(desired: Record, live: Record) -> Record:
+        """``live`` with each of its kind's ``sequences`` holding only the records the desired
+        list names (by the record each points at), in the tool's order: what a sequence says
+        is the order of those; the tool's other records may stand anywhere."""
+        fields = dict(live.fields)
+        for name in kinds[live.kind].sequences:
+            ours, theirs = desired.fields.get(name), live.fields.get(name)
+            if isinstance(ours, list) and isinstance(theirs, list):
+                ids = {target_id(v, desired_side=True) for v in ours} - {None}
+                fields[name] = [v for v in theirs if target_id(v, desired_side=False) in ids]
+        return replace(live, fields=fields)
 
     new_fields: _Shared = {}
     # Records written to a new place in their tool's order (``KindSpec.placed_by``): the record
@@ -339,7 +360,9 @@ def compute_changes(
                 )
             )
             continue
-        diff = _field_diff(record, current, spec.references, same_target)
+        if spec.sequences:
+            current = named_only(record, current)
+        diff = _field_diff(record, current, spec, same_target)
         moved_along = False
         if spec.placed_by:
             moved_along = not diff

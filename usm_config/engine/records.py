@@ -52,10 +52,11 @@ def reference_order(value: JsonValue) -> tuple[int, tuple[str, ...]]:
 
 def sets_in_order(spec: KindSpec, fields: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
     """``fields`` with every list of references in :func:`reference_order`: how both sides of
-    a diff hold a list of references, which is a set."""
+    a diff hold a list of references, which is a set (but a :attr:`KindSpec.sequences` list,
+    which is an order, stays as it is)."""
     return {
         name: sorted(value, key=reference_order)
-        if name in spec.references and isinstance(value, list)
+        if name in spec.references and name not in spec.sequences and isinstance(value, list)
         else value
         for name, value in fields.items()
     }
@@ -153,6 +154,10 @@ class KindSpec:
     ``placed_by`` names the reference field that places a record right after another record of
     its kind in the tool's order (Jira's priorities, a field's options): a record placed anew
     moves away from the one that stood after it, so that one is placed again too.
+
+    ``sequences`` names reference fields whose list is an order, not a set (the options of a
+    field as the tool lists them): kept and compared in their order, and only over the records
+    the desired list names, so that records the tool holds beside them may stand anywhere.
     """
 
     name: str
@@ -167,6 +172,7 @@ class KindSpec:
     marker_updatable: bool = True
     keys_ignore_case: bool = False
     placed_by: str = ""
+    sequences: tuple[str, ...] = ()
 
     def match_key(self, key: tuple[str, ...]) -> tuple[str, ...]:
         """``key`` as records of this kind are matched: case-folded where the tool ignores

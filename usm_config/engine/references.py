@@ -9,8 +9,8 @@ computed the same way on both sides.
 :class:`References` is the one index between the two: :meth:`References.resolve` turns a raw
 live record's ids into references and computes its key (reading, and checking candidates
 after a lost response); :meth:`References.to_ids` turns a desired record's references into ids
-(writing). Lists are translated element by element and compared as given, in the order the
-adapter puts them.
+(writing). Lists are translated element by element; a list of references is a set, sorted by
+key, unless it is one of its kind's ``sequences``, which keep the order the adapter read.
 """
 
 from __future__ import annotations
@@ -96,7 +96,11 @@ class References:
         fields = dict(record.fields)
         for name, target_kind in spec.references.items():
             if name in fields:
-                fields[name] = self._as_reference(fields[name], target_kind)
+                value = fields[name]
+                if isinstance(value, list) and name in spec.sequences:
+                    fields[name] = [self._as_reference(item, target_kind) for item in value]
+                else:
+                    fields[name] = self._as_reference(value, target_kind)
         # Built directly: dataclasses.replace costs twice as much, 50,000 times in a read.
         return Record(
             record.kind,
