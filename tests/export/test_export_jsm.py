@@ -78,7 +78,7 @@ def test_export_adopt_manages_a_site_no_blueprint_claims(workspace: Path) -> Non
 
     adopted = run("export", "-t", "jsm", "--out", "exported", "--adopt")
     assert adopted.exit_code == 0, adopted.output
-    assert "adopted 165 record(s) in state/exported.jsm.lock.json" in adopted.output
+    assert "adopted 176 record(s) in state/exported.jsm.lock.json" in adopted.output
     assert {c["action"] for c in plan_json("exported", "jsm")["changes"]} <= {"manual"}  # type: ignore[union-attr]
 
 
@@ -89,7 +89,7 @@ def test_export_adopt_leaves_records_another_blueprint_manages(workspace: Path) 
     assert result.exit_code == 0, result.output
     assert "adopted 0 record(s)" in result.output
     assert (
-        "165 record(s) stay with another blueprint's lock file state/university.jsm.lock.json; "
+        "176 record(s) stay with another blueprint's lock file state/university.jsm.lock.json; "
         "plan --take-over adopts them" in result.output
     )
 

@@ -52,7 +52,8 @@ class RecordSink:
                 raise AssertionError(f"{kind} needs its key fields {missing}")
             self._checked.add(names)
         key = record_key(spec, fields)
-        # A list of references is a set, kept in the order the engine reads it back in.
+        # A list of references is a set, kept in the order the engine reads it back in (a
+        # sequence is an order, kept as it is).
         if any(isinstance(fields.get(name), list) for name in spec.references):
             fields = sets_in_order(spec, fields)
         else:

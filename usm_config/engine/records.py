@@ -152,8 +152,9 @@ class KindSpec:
     the tool holds no marker for the kind, and only lock files tell who owns its records.
 
     ``placed_by`` names the reference field that places a record right after another record of
-    its kind in the tool's order (Jira's priorities, a field's options): a record placed anew
-    moves away from the one that stood after it, so that one is placed again too.
+    its kind in the tool's order (Jira's priorities, some of which stay where the site has
+    them): a record placed anew moves away from the one that stood after it, so that one is
+    placed again too.
 
     ``sequences`` names reference fields whose list is an order, not a set (the options of a
     field as the tool lists them): kept and compared in their order, and only over the records

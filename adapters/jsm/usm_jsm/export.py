@@ -652,6 +652,8 @@ _LEFT_OUT: Mapping[str, str] = {
     "field_context": "a field context of another project, or Jira's default context",
     "field_option": "an option of a field that is not USM's",
     "field_child_option": "an option of a field that is not USM's",
+    "field_option_order": "the order of the options of a field that is not USM's",
+    "field_child_option_order": "the order of the options of a field that is not USM's",
     "component": "a component of another project",
     "requesttype": "a request type of another project",
     "portal_group": "a portal group that is not named after a USM service",
@@ -665,9 +667,17 @@ _READ_NOTHING = (
 )
 
 
+#: The order of a context's options, or of an option's sub-options, is exported with them: as
+#: the order of the levels and categories the options are (the field, the record they order).
+_ORDERS = {"field_option_order": "context", "field_child_option_order": "parent"}
+
+
 def _left_out(site: LiveRecords, project: _Project | None) -> None:
     for record in site.records:
         if (record.kind, record.key) in site.used:
+            continue
+        ordered = ref_target(record.fields.get(_ORDERS.get(record.kind, "")))
+        if ordered is not None and ordered in site.used:
             continue
         if record.kind == "queue" and project and _is_usm_queue(record, project):
             continue

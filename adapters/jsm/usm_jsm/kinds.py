@@ -133,16 +133,25 @@ _SPECS = (
         ("field", "name", "description", "issueType", "project"),
         {"field": "field", "issueType": "issuetype", **REF_PROJECT},
     ),
-    # ``after``: the option before it among its siblings, in the order the field lists them.
     KindSpec(
         "field_option", "custom field option", ("context", "value"),
-        ("context", "value", "disabled", "after"),
-        {"context": "field_context", "after": "field_option"}, placed_by="after",
+        ("context", "value", "disabled"), {"context": "field_context"},
     ),
     KindSpec(
         "field_child_option", "custom field sub-option", ("parent", "value"),
-        ("parent", "value", "disabled", "after"),
-        {"parent": "field_option", "after": "field_child_option"}, placed_by="after",
+        ("parent", "value", "disabled"), {"parent": "field_option"},
+    ),
+    # The order in which a context lists its options, and an option its sub-options: Jira adds
+    # an option last, and one move puts them all in place once they exist. The tool's id is the
+    # context's or the option's; nothing is deleted with it but the lock entry.
+    KindSpec(
+        "field_option_order", "order of a field's options", ("context",), ("context", "options"),
+        {"context": "field_context", "options": "field_option"}, sequences=("options",),
+    ),
+    KindSpec(
+        "field_child_option_order", "order of an option's sub-options", ("parent",),
+        ("parent", "options"), {"parent": "field_option", "options": "field_child_option"},
+        sequences=("options",),
     ),
     KindSpec(
         "component", "component", ("project", "name"), ("project", "name", "description"),
@@ -183,15 +192,20 @@ _SPECS = (
 #: lower-cased beside it, https://support.atlassian.com/jira/kb/how-to-rename-a-group-in-jira/),
 #: and so for issue types, statuses, priorities, workflows, schemes, components, field options,
 #: queues, portal groups, calendars and SLA metrics. A live one whose name differs from the
-#: blueprint's only in case is the same record; a mapping is keyed by such names. Custom
-#: fields, field contexts, request types and automation rules may share a name.
+#: blueprint's only in case is the same record; a mapping is keyed by such names, and so is the
+#: order of an option's sub-options. Custom fields, field contexts, request types and
+#: automation rules may share a name.
 CASELESS = frozenset(
     {
         "group", "organization", "issuetype", "status", "priority", "workflow",
         "workflowscheme", "workflowscheme_mapping", "issuetypescheme", "component",
-        "field_option", "field_child_option", "queue", "portal_group", "calendar", "sla",
+        "field_option", "field_child_option", "field_child_option_order", "queue",
+        "portal_group", "calendar", "sla",
     }
 )  # fmt: skip
+
+#: The orders of options, which a read of the fields, their contexts and options gives too.
+ORDER_KINDS = frozenset({"field_option_order", "field_child_option_order"})
 
 KINDS: dict[str, KindSpec] = kind_table(_SPECS, keys_ignore_case=CASELESS)
 """Every kind the adapter knows, by name, in dependency order."""

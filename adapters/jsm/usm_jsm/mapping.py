@@ -359,15 +359,19 @@ def _context(
 
 
 def _options(
-    sink: RecordSink, context: JsonValue, values: Sequence[tuple[str, str, walk.Path]]
+    sink: RecordSink,
+    context: JsonValue,
+    values: Sequence[tuple[str, str, walk.Path]],
+    order: tuple[str, walk.Path],
 ) -> None:
-    """The options of a select field's context, in the order of ``values``: each right after
-    the one before it, the first first."""
-    after: JsonValue = ""
+    """The options of a select field's context, and their order, that of ``values``
+    (``order``: the order's uid and path)."""
+    options: list[JsonValue] = []
     for value, uid, at in values:
-        fields = {"context": context, "value": value, "disabled": False, "after": after}
-        record = sink.add("field_option", fields, uid, at)
-        after = ref("field_option", record.key)
+        fields = {"context": context, "value": value, "disabled": False}
+        options.append(ref("field_option", sink.add("field_option", fields, uid, at).key))
+    if options:
+        sink.add("field_option_order", {"context": context, "options": options}, *order)
 
 
 def _matrix_fields(
@@ -405,6 +409,7 @@ def _matrix_fields(
                 (named(bp, lvl), f"{scale}:{lvl.id}", (*at, label, k))
                 for k, lvl in enumerate(levels)
             ],
+            (f"options:{which}:{scale}", (*at, label)),
         )
     rank_names = {lvl.id: named(bp, lvl) for lvl in matrix.levels}
     row_names = {lvl.id: named(bp, lvl) for lvl in matrix.rows}
@@ -463,8 +468,10 @@ def _categories(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
     )
     contexts: dict[CallType, JsonValue] = {}
     options: dict[tuple[CallType, str], JsonValue] = {}
-    # The option or sub-option each next one goes after: by call type, and by top category.
-    last: dict[object, JsonValue] = {}
+    # The options of each context and the sub-options of each option, in the walk's order,
+    # and where each option is in the blueprint.
+    orders: dict[CallType | tuple[CallType, str], list[JsonValue]] = {}
+    paths: dict[tuple[CallType, str], walk.Path] = {}
     for visit in visits:
         ct = visit.call_type
         if ct not in contexts:
@@ -480,28 +487,29 @@ def _categories(bp: Blueprint, names: _Names, sink: RecordSink) -> None:
             )
         uid = f"category:{ct.value}:{visit.category.id}"
         if visit.depth == 0:
-            fields = {
-                "context": contexts[ct],
-                "value": visit.name,
-                "disabled": False,
-                "after": last.get(ct, ""),
-            }
+            fields = {"context": contexts[ct], "value": visit.name, "disabled": False}
             record = sink.add("field_option", fields, uid, visit.path)
-            options[(ct, visit.top.id)] = last[ct] = ref("field_option", record.key)
+            options[(ct, visit.top.id)] = ref("field_option", record.key)
+            paths[(ct, visit.top.id)] = visit.path
+            orders.setdefault(ct, []).append(options[(ct, visit.top.id)])
         else:
             sub = (ct, visit.top.id)
-            record = sink.add(
-                "field_child_option",
-                {
-                    "parent": options[sub],
-                    "value": " / ".join(visit.trail[1:]),
-                    "disabled": False,
-                    "after": last.get(sub, ""),
-                },
-                uid,
-                visit.path,
-            )
-            last[sub] = ref("field_child_option", record.key)
+            fields = {
+                "parent": options[sub],
+                "value": " / ".join(visit.trail[1:]),
+                "disabled": False,
+            }
+            record = sink.add("field_child_option", fields, uid, visit.path)
+            orders.setdefault(sub, []).append(ref("field_child_option", record.key))
+    for of, listed in orders.items():
+        if isinstance(of, tuple):
+            uid = f"options:category:{of[0].value}:{of[1]}"
+            order = {"parent": options[of], "options": listed}
+            sink.add("field_child_option_order", order, uid, paths[of])
+        else:
+            at = ("classification", "categories", of.value)
+            order = {"context": contexts[of], "options": listed}
+            sink.add("field_option_order", order, f"options:category:{of.value}", at)
 
 
 def _classification(bp: Blueprint, names: _Names, sink: RecordSink) -> None:

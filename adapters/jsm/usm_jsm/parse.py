@@ -162,31 +162,37 @@ def parse_contexts(
 def parse_options(context_id: str, rows: Iterable[Row]) -> list[Record]:
     """``GET /field/{f}/context/{c}/option`` values, in their order; ``context_id`` is the
     context's composite id. Options with an ``optionId`` are cascading children of that option.
-    ``after`` is the id of the option before it among its siblings (empty for the first)."""
+    The order of the context's options, and of each option's children, is a record of its own
+    whose id is the context's or the option's."""
     out = []
-    before: dict[object, str] = {}  # parent option id (None: none) → the last sibling seen
+    orders: dict[str, list[str]] = {}  # the context's or a parent option's id → its options
+    seen: set[str] = set()  # a row served twice (a list that shifted while it was read)
     for row in rows:
         own = composite(context_id, row["id"])
+        if own in seen:
+            continue
+        seen.add(own)
         disabled = bool(row.get("disabled", False))
         parent = row.get("optionId")
-        after = before.get(parent, "")
-        before[parent] = own
         if parent:
             fields: dict[str, JsonValue] = {
                 "parent": composite(context_id, parent),
                 "value": _text(row.get("value")),
                 "disabled": disabled,
-                "after": after,
             }
             out.append(_record("field_child_option", own, fields))
+            orders.setdefault(composite(context_id, parent), []).append(own)
         else:
-            fields = {
-                "context": context_id,
-                "value": _text(row.get("value")),
-                "disabled": disabled,
-                "after": after,
-            }
+            fields = {"context": context_id, "value": _text(row.get("value")), "disabled": disabled}
             out.append(_record("field_option", own, fields))
+            orders.setdefault(context_id, []).append(own)
+    for of, listed in orders.items():
+        options: list[JsonValue] = [*listed]
+        if of == context_id:
+            out.append(_record("field_option_order", of, {"context": of, "options": options}))
+        else:
+            order: dict[str, JsonValue] = {"parent": of, "options": options}
+            out.append(_record("field_child_option_order", of, order))
     return out
 
 

@@ -13,6 +13,7 @@ from usm_config.http import HttpClient, read_shaped
 from usm_config.http.filters import SCOPE_REQUESTS, scope_runs
 from usm_jsm import client as api
 from usm_jsm import parse, private
+from usm_jsm.kinds import ORDER_KINDS
 from usm_jsm.values import OWNER, WORDS
 
 #: Custom fields whose contexts and options are read: the names the mapping gives its fields
@@ -110,7 +111,7 @@ async def read_site(
         reads.append(_shaped(client, "workflow", _read_workflows(client, wanted)))
     if "issuetypescheme" in wanted:
         reads.append(_shaped(client, "issuetypescheme", _read_issue_type_schemes(client)))
-    if wanted & {"field", "field_context", "field_option", "field_child_option"}:
+    if wanted & {"field", "field_context", "field_option", "field_child_option", *ORDER_KINDS}:
         reads.append(_shaped(client, "field", _read_fields(client)))
     if wanted & {"project", "component", "requesttype", "queue", "portal_group", *_PRIVATE}:
         reads.append(_shaped(client, "project", _read_projects(client, wanted, projects)))

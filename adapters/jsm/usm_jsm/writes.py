@@ -339,22 +339,9 @@ async def _add_option(client: HttpClient, context_id: str, option: dict[str, Any
     return parse.composite(context_id, answer_id(created[0] if created else {}, "id"))
 
 
-async def _move_option(client: HttpClient, target_id: str, after: str) -> None:
-    """Place an option right after the option ``after`` among its siblings, or first when
-    ``after`` is empty: a field lists its options in their order."""
-    parts = parse.split(target_id)
-    body: dict[str, Any] = {"customFieldOptionIds": [parts[-1]]}
-    body.update({"after": parse.split(after)[-1]} if after else {"position": "First"})
-    path = f"{_context_path(parse.composite(*parts[:2]))}/option/move"
-    await api.write(client, "PUT", path, body)
-
-
 async def _create_option(client: HttpClient, fields: dict[str, Any]) -> str:
     option = {"value": fields["value"], "disabled": bool(fields.get("disabled", False))}
-    created = await _add_option(client, str(fields["context"]), option)
-    if "after" in fields:
-        await _move_option(client, created, str(fields["after"] or ""))
-    return created
+    return await _add_option(client, str(fields["context"]), option)
 
 
 async def _create_child_option(client: HttpClient, fields: dict[str, Any]) -> str:
@@ -365,10 +352,7 @@ async def _create_child_option(client: HttpClient, fields: dict[str, Any]) -> st
         "optionId": parts[2],
         "disabled": bool(fields.get("disabled", False)),
     }
-    created = await _add_option(client, context_id, option)
-    if "after" in fields:
-        await _move_option(client, created, str(fields["after"] or ""))
-    return created
+    return await _add_option(client, context_id, option)
 
 
 async def _update_option(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -377,8 +361,27 @@ async def _update_option(client: HttpClient, target_id: str, fields: dict[str, A
     if changed:
         path = f"{_context_path(parse.composite(*parts[:2]))}/option"
         await api.write(client, "PUT", path, {"options": [{"id": parts[2], **changed}]})
-    if "after" in fields:
-        await _move_option(client, target_id, str(fields["after"] or ""))
+
+
+async def _place_options(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
+    """Put the options of an order (the ids in ``fields["options"]``) first among their
+    siblings, in that order, in one move; the context's or the parent option's other options
+    follow them as they stood."""
+    options = [parse.split(str(option)) for option in fields.get("options") or ()]
+    if options:
+        path = f"{_context_path(parse.composite(*options[0][:2]))}/option/move"
+        body = {"customFieldOptionIds": [parts[-1] for parts in options], "position": "First"}
+        await api.write(client, "PUT", path, body)
+
+
+async def _create_order(client: HttpClient, fields: dict[str, Any]) -> str:
+    await _place_options(client, str(fields.get("context") or fields["parent"]), fields)
+    return str(fields.get("context") or fields["parent"])
+
+
+async def _delete_order(client: HttpClient, target_id: str) -> None:
+    """An order is no object of Jira's: the options keep their places, and the lock file
+    lets go of the order."""
 
 
 async def _delete_option(client: HttpClient, target_id: str) -> None:
@@ -461,6 +464,8 @@ CREATE: dict[str, Creator] = {
     "field_context": _create_context,
     "field_option": _create_option,
     "field_child_option": _create_child_option,
+    "field_option_order": _create_order,
+    "field_child_option_order": _create_order,
     "component": _create_component,
     "requesttype": _create_request_type,
 }
@@ -477,6 +482,8 @@ UPDATE: dict[str, Updater] = {
     "field_context": _update_context,
     "field_option": _update_option,
     "field_child_option": _update_option,
+    "field_option_order": _place_options,
+    "field_child_option_order": _place_options,
     "component": _update_component,
 }
 DELETE: dict[str, Deleter] = {
@@ -493,6 +500,8 @@ DELETE: dict[str, Deleter] = {
     "field_context": _delete_context,
     "field_option": _delete_option,
     "field_child_option": _delete_option,
+    "field_option_order": _delete_order,
+    "field_child_option_order": _delete_order,
     "requesttype": _delete_request_type,
 }
 

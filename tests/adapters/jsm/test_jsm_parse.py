@@ -127,10 +127,16 @@ def test_team_managed_issue_types_and_project_statuses_are_left_out() -> None:
 
 def test_cascading_children_point_at_their_parent() -> None:
     rows = [{"id": "1", "value": "Hardware"}, {"id": "2", "value": "Laptop", "optionId": "1"}]
-    top, child = parse.parse_options("customfield_1/10", rows)
+    rows.insert(1, {"id": "3", "value": "Software"})
+    top, _, child, order, children = parse.parse_options("customfield_1/10", rows)
     assert (top.kind, top.target_id) == ("field_option", "customfield_1/10/1")
     assert child.kind == "field_child_option"
     assert child.fields["parent"] == "customfield_1/10/1"
+    # The order of the context's options, and of the option's children, in the rows' order.
+    assert (order.kind, order.target_id) == ("field_option_order", "customfield_1/10")
+    assert order.fields["options"] == ["customfield_1/10/1", "customfield_1/10/3"]
+    assert (children.kind, children.target_id) == ("field_child_option_order", top.target_id)
+    assert children.fields == {"parent": top.target_id, "options": [child.target_id]}
 
 
 def test_workflow_transitions_are_named_by_status_not_by_server_order() -> None:

@@ -188,3 +188,16 @@ def test_of_the_kinds_read_per_project_only_projects_are_pointed_at() -> None:
     a plan lists whole (see the first test)."""
     pointed_at = {target for spec in KINDS.values() for target in spec.references.values()}
     assert pointed_at & PROJECT_KINDS == {"project"}
+
+
+def test_an_order_of_options_is_found_by_its_key(site: Site) -> None:
+    """After a lost answer the engine looks a record up by its key: an order of options too
+    (the read of the fields, their contexts and options gives it)."""
+    site.harness.converge()
+    live = {(r.kind, r.key): r.target_id for r in site.harness.live()}
+    for kind in ("field_option_order", "field_child_option_order"):
+        wanted = next(r for r in site.harness.desired() if r.kind == kind)
+        found = site.harness.session(
+            lambda s, k=kind, key=wanted.key: s.context.adapter.find(s.client, k, key)
+        )
+        assert live[(kind, wanted.key)] in {r.target_id for r in found if r.kind == kind}
