@@ -50,16 +50,34 @@ def short(value: Any) -> str:
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
 
 
+def _references(value: Any) -> list[str] | None:
+    """A list of references as one ``kind[key]`` line each (an empty list as none); ``None``
+    for anything else."""
+    if not isinstance(value, list):
+        return None
+    targets = [ref_target(item) for item in value]
+    if any(target is None for target in targets):
+        return None
+    return [f"{kind}[{'/'.join(key)}]" for kind, key in filter(None, targets)]
+
+
 def text_diff(before: Any, after: Any) -> list[str] | None:
-    """A unified line diff of two values when either is a long text (hunk headers and ``-``,
-    ``+``, `` `` lines, without file headers); ``None`` for anything else."""
-    texts = [value for value in (before, after) if isinstance(value, str)]
-    if not texts or any(not isinstance(v, str | None) for v in (before, after)):
-        return None
-    if not any("\n" in text or len(text) > LONG_TEXT for text in texts):
-        return None
-    old = (before or "").splitlines()
-    new = (after or "").splitlines()
+    """A unified line diff of two values when either is a long text, or both are lists of
+    references too long for one line (an order of options: one reference a line), as hunk
+    headers and ``-``, ``+``, `` `` lines without file headers; ``None`` for anything else."""
+    listed = [_references(before), _references(after)]
+    if listed[0] is not None and listed[1] is not None:
+        if max(len(short(before)), len(short(after))) < VALUE_WIDTH:
+            return None
+        old, new = listed[0], listed[1]
+    else:
+        texts = [value for value in (before, after) if isinstance(value, str)]
+        if not texts or any(not isinstance(v, str | None) for v in (before, after)):
+            return None
+        if not any("\n" in text or len(text) > LONG_TEXT for text in texts):
+            return None
+        old = (before or "").splitlines()
+        new = (after or "").splitlines()
     return list(difflib.unified_diff(old, new, lineterm="", n=DIFF_CONTEXT))[2:]
 
 

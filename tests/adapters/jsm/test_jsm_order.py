@@ -134,3 +134,40 @@ def test_a_new_site_gets_each_context_in_order_with_one_move(tmp_path: Path) -> 
     assert len(moves) == count["field_option_order"] + count["field_child_option_order"] == 11
     assert len(creates) == count["field_option"] + count["field_child_option"]
     assert {m.body["position"] for m in moves} == {"First"}
+
+
+def test_a_changed_order_shows_one_option_a_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An order too long for one line shows as a line diff of its options, in text and in
+    Markdown, never cut."""
+    _copy_university(tmp_path)
+    (tmp_path / "targets.yaml").write_text(TARGETS, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _apply(tmp_path)
+    reference = tmp_path / "usm-reference.yaml"
+    text = reference.read_text("utf-8")
+    slow = "          - {id: slow, name: Slow, name_nl: Traag}\n"
+    assert slow in text
+    moved = text.replace(slow, "")
+    partly = next(line for line in moved.splitlines(True) if "id: partly-unavailable" in line)
+    reference.write_text(moved.replace(partly, partly + slow), encoding="utf-8")
+
+    plain = CliRunner().invoke(cli, ["plan", "university.yaml", "-t", "jsm"])
+    child = "field_child_option[USM category/Incident/Service degraded/{}]"
+    lines = plain.output.splitlines()
+    at = lines.index("      options:")
+    assert lines[at + 1].startswith("        @@ ")
+    # Slow goes after Partly unavailable: the diff takes one of the two out and puts it back.
+    shown = sorted(lines[at + 2 : at + 5])
+    assert [line[8] for line in shown] == [" ", "+", "-"]
+    assert {line[9:] for line in shown} == {
+        child.format("Slow"),
+        child.format("Partly unavailable"),
+    }
+    assert "…" not in "\n".join(lines[at - 1 : at + 5])
+
+    markdown = CliRunner().invoke(cli, ["plan", "university.yaml", "-t", "jsm", "-o", "markdown"])
+    assert "options: line diff below" in markdown.output
+    block = markdown.output.split("```diff\n", 1)[1].split("```", 1)[0]
+    assert sorted(block.splitlines()[1:]) == [line[8:] for line in shown]
