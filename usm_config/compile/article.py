@@ -35,7 +35,7 @@ from usm_config.blueprint.usm import (
     ProcessId,
     call_status_label,
 )
-from usm_config.compile.wording import described, name_in
+from usm_config.compile.wording import description_in, name_in
 
 
 @dataclass(frozen=True)
@@ -366,17 +366,17 @@ def workflow_article(bp: Blueprint, wf: Workflow, locale: Locale | None = None) 
         name=name,
         name_en=wf.name,
         name_nl=wf.name_nl or "",
-        description=described(bp, wf, lang),
+        description=description_in(lang, wf),
         kind=words.proactive if wf.proactive else words.reactive,
         trigger=trigger,
-        trigger_description=described(bp, call_type, lang),
+        trigger_description=description_in(lang, call_type),
         path=" → ".join(names[p] for p in wf.path),
         processes=tuple(
             ProcessRow(
                 id=pid,
                 name=names[pid],
                 role=words.initiating if depth == 0 else words.forked_into,
-                description=described(bp, processes.get(pid), lang),
+                description=description_in(lang, processes.get(pid)),
             )
             for depth, pid in enumerate(wf.path)
         ),

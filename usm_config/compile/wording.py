@@ -68,12 +68,17 @@ class Described(Protocol):
     def description_nl(self) -> str | None: ...
 
 
-def described(bp: Blueprint, element: Described | None, lang: Locale | None = None) -> str:
-    """``element``'s description in ``lang`` (default the blueprint's locale), as
-    :func:`localised` picks a name; empty when it has none."""
+def description_in(lang: str, element: Described | None) -> str:
+    """``element``'s description in ``lang``: its ``description_nl`` in Dutch when it has one
+    (see :func:`text_in`); empty when it has none."""
     if element is None:
         return ""
-    return localised(bp, element.description or "", element.description_nl, lang)
+    return text_in(lang, element.description or "", element.description_nl)
+
+
+def described(bp: Blueprint, element: Described | None) -> str:
+    """``element``'s description in the blueprint's locale (see :func:`description_in`)."""
+    return description_in(locale(bp), element)
 
 
 def sentence(text: str | None) -> str:

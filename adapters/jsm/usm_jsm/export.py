@@ -39,7 +39,7 @@ from usm_config.blueprint.model import (
     Rank,
 )
 from usm_config.blueprint.usm import KNOWN_ERROR_STEP, REVIEW_STEP, CallType, ProcessId
-from usm_config.compile.wording import Wording, described, name_in, text_key
+from usm_config.compile.wording import Wording, description_in, name_in, text_key
 from usm_config.engine.records import Record, ref_target
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import LiveRecords, field_text
@@ -360,7 +360,7 @@ def _call_types(
             ct = by_issue_type[field_text(record, "name")]
             description = strip_suffix(field_text(record, "description"), managed)
             base = next(c for c in reference.call_types if c.id == ct)
-            if description and description != sentence(described(reference, base, locale)):
+            if description and description != sentence(description_in(locale, base)):
                 entry = next((e for e in out if e["id"] == ct.value), None)
                 if entry is None:
                     entry = {"id": ct.value}

@@ -27,7 +27,7 @@ from usm_config.blueprint.usm import (
     call_status_label,
 )
 from usm_config.compile.article import WORDING
-from usm_config.compile.wording import described, text_key
+from usm_config.compile.wording import description_in, text_key
 from usm_config.export.text import ArticleStep, slug, unique
 
 Doc = dict[str, Any]
@@ -203,10 +203,10 @@ def tailor(
             if article.other_name != other:
                 doc["name" if locale == "nl" else "name_nl"] = article.other_name
         lang: Locale = "nl" if locale == "nl" else "en"
-        if article.description != described(bp, wf, lang):
+        if article.description != description_in(lang, wf):
             doc[text_key("description", lang)] = article.description
         call_type = next((c for c in bp.call_types if c.id == wf.trigger), None)
-        if call_type and article.trigger_description != described(bp, call_type, lang):
+        if call_type and article.trigger_description != description_in(lang, call_type):
             out.call_types[call_type.id.value] = article.trigger_description
         _descriptions(bp, article, processes, lang, out)
         rows = {r.position: r for r in article.rows}
@@ -280,7 +280,7 @@ def _descriptions(
     article's language ``lang``."""
     for process in bp.processes:
         shown = next((d for n, d in article.processes.items() if names.get(n) == process.id), None)
-        if shown is not None and shown != described(bp, process, lang):
+        if shown is not None and shown != description_in(lang, process):
             entry = out.processes.setdefault(process.id, {"id": process.id.value})
             entry[text_key("description", lang)] = shown
 

@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from usm_config.blueprint.model import SECTIONS, Blueprint, Locale, Workflow
 from usm_config.blueprint.sequence import expand_path
 from usm_config.blueprint.usm import ProcessId
-from usm_config.compile.wording import described, name_in, text_key
+from usm_config.compile.wording import description_in, name_in, text_key
 from usm_config.engine.records import Record
 from usm_config.export.assess import Evidence, ProcessEvidence
 from usm_config.export.live import field_text
@@ -331,11 +331,7 @@ def export_records(
         steps, description = read_change_steps(site, change, locale)
         if steps:
             doc: Doc = {"id": "change", "steps": steps}
-            if (
-                description
-                and description
-                != described(reference, change, "nl" if locale == "nl" else "en").strip()
-            ):
+            if description and description != description_in(locale, change).strip():
                 doc[text_key("description", locale)] = description
             processes.append(doc)
     improve = next((p for p in reference.processes if p.id == ProcessId.IMPROVE), None)
