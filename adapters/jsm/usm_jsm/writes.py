@@ -364,19 +364,20 @@ async def _update_option(client: HttpClient, target_id: str, fields: dict[str, A
 
 
 async def _place_options(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
-    """Put the options of an order (the ids in ``fields["options"]``) first among their
-    siblings, in that order, in one move; the context's or the parent option's other options
-    follow them as they stood."""
-    options = [parse.split(str(option)) for option in fields.get("options") or ()]
-    if options:
-        path = f"{_context_path(parse.composite(*options[0][:2]))}/option/move"
-        body = {"customFieldOptionIds": [parts[-1] for parts in options], "position": "First"}
-        await api.write(client, "PUT", path, body)
+    """Put the options of the order of ``target_id`` (a context, or an option with
+    sub-options), the ids in ``fields["options"]``, first among their siblings in that order,
+    in one move; the other options follow them as they stood."""
+    ids = [parse.split(str(option))[-1] for option in fields.get("options") or ()]
+    if ids:
+        context = parse.composite(*parse.split(target_id)[:2])
+        body = {"customFieldOptionIds": ids, "position": "First"}
+        await api.write(client, "PUT", f"{_context_path(context)}/option/move", body)
 
 
 async def _create_order(client: HttpClient, fields: dict[str, Any]) -> str:
-    await _place_options(client, str(fields.get("context") or fields["parent"]), fields)
-    return str(fields.get("context") or fields["parent"])
+    target_id = str(fields.get("context") or fields["parent"])
+    await _place_options(client, target_id, fields)
+    return target_id
 
 
 async def _delete_order(client: HttpClient, target_id: str) -> None:
