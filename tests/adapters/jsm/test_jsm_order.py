@@ -37,7 +37,8 @@ def _site(folder: Path) -> Api:
     return Api(create_app(db_path=folder / ".usm-sandbox" / "jsm.sqlite3"))
 
 
-def _apply(folder: Path) -> str:
+def _apply() -> str:
+    """Apply the university example in the working directory; the command's output."""
     result = CliRunner().invoke(
         cli, ["apply", "university.yaml", "-t", "jsm", "--auto-approve", "-o", "summary"]
     )
@@ -53,14 +54,19 @@ def _impact(api: Api) -> tuple[str, list[dict[str, str]]]:
     return path, api.ok("GET", path)["values"]
 
 
-def test_levels_and_options_moved_by_hand_go_back_in_one_apply(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with the university example applied to its embedded site, the working
+    directory."""
     _copy_university(tmp_path)
     (tmp_path / "targets.yaml").write_text(TARGETS, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    _apply(tmp_path)
-    api = _site(tmp_path)
+    _apply()
+    return tmp_path
+
+
+def test_levels_and_options_moved_by_hand_go_back_in_one_apply(applied: Path) -> None:
+    api = _site(applied)
     path, options = _impact(api)
     wanted = [o["value"] for o in options]
     priorities = [p["name"] for p in api.ok("GET", "priority")]
@@ -75,20 +81,14 @@ def test_levels_and_options_moved_by_hand_go_back_in_one_apply(
     assert moved.status_code == 204
     assert [o["value"] for o in _impact(api)[1]] == [*wanted[2:], *wanted[:2]]
 
-    assert "Converged" in _apply(tmp_path)
-    api = _site(tmp_path)
+    assert "Converged" in _apply()
+    api = _site(applied)
     assert [o["value"] for o in _impact(api)[1]] == wanted
     assert [p["name"] for p in api.ok("GET", "priority")] == priorities
 
 
-def test_options_added_by_hand_stand_where_the_administrator_puts_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _copy_university(tmp_path)
-    (tmp_path / "targets.yaml").write_text(TARGETS, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    _apply(tmp_path)
-    api = _site(tmp_path)
+def test_options_added_by_hand_stand_where_the_administrator_puts_them(applied: Path) -> None:
+    api = _site(applied)
     path, options = _impact(api)
     wanted = [o["value"] for o in options]
 
@@ -103,8 +103,8 @@ def test_options_added_by_hand_stand_where_the_administrator_puts_them(
     ids = {o["value"]: o["id"] for o in options}
     body = {"customFieldOptionIds": [ids[wanted[1]]], "position": "Last"}
     assert api.call("PUT", f"{path}/move", body).status_code == 204
-    assert "Converged" in _apply(tmp_path)
-    assert [o["value"] for o in _impact(_site(tmp_path))[1]] == [*wanted, "Unknown"]
+    assert "Converged" in _apply()
+    assert [o["value"] for o in _impact(_site(applied))[1]] == [*wanted, "Unknown"]
 
 
 def test_a_new_site_gets_each_context_in_order_with_one_move(tmp_path: Path) -> None:
@@ -136,16 +136,10 @@ def test_a_new_site_gets_each_context_in_order_with_one_move(tmp_path: Path) -> 
     assert {m.body["position"] for m in moves} == {"First"}
 
 
-def test_a_changed_order_shows_one_option_a_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_changed_order_shows_one_option_a_line(applied: Path) -> None:
     """An order too long for one line shows as a line diff of its options, in text and in
     Markdown, never cut."""
-    _copy_university(tmp_path)
-    (tmp_path / "targets.yaml").write_text(TARGETS, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    _apply(tmp_path)
-    reference = tmp_path / "usm-reference.yaml"
+    reference = applied / "usm-reference.yaml"
     text = reference.read_text("utf-8")
     slow = "          - {id: slow, name: Slow, name_nl: Traag}\n"
     assert slow in text
