@@ -101,3 +101,17 @@ def test_a_real_saved_plan_edited_by_hand_is_refused_at_its_fingerprint(
         "plan.json",
         Expected(line, 3, "PLAN005", "plan_fingerprint: the plan's content does not match"),
     )
+
+
+def test_a_saved_plan_given_as_the_blueprint_says_how_to_apply_it(
+    ws: Workspace, saved_plan: str
+) -> None:
+    """``apply plan.json``, as Terraform applies a plan file: one error, with the command that
+    applies it, and nothing is read from the target."""
+    (ws.folder / "plan.json").write_text(saved_plan, encoding="utf-8")
+    result = ws.run("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr.count(": error[") == 1, result.stderr
+    assert "plan.json:1:1: error[LOAD014] this is a saved plan" in result.stderr
+    assert "usm-config apply tiny.yaml --target sandbox --plan plan.json" in result.stderr
+    assert not (ws.folder / ".usm-sandbox").exists(), "the sandbox was not even opened"

@@ -201,6 +201,10 @@ class _Loader:
                 )
             )
             return None
+        other = _another_file(tree, file)
+        if other is not None:
+            self.diagnostics.append(other)
+            return None
         return tree
 
     def _load_layer(self, path: Path, kind: Kind) -> LMap | None:
@@ -410,6 +414,46 @@ class _Loader:
             if base is not None:
                 bases.append(base)
         return bases
+
+
+def _another_file(tree: LMap, file: Path) -> Diagnostic | None:
+    """The error for a file usm-config writes or reads beside blueprints (a saved plan, a lock
+    file, a targets file) given where a blueprint goes, else ``None``: its keys would otherwise
+    come out as a screenful of unknown ones."""
+    keys = tree.values.keys()
+    if "blueprint_fingerprint" in keys or {"format_version", "changes"} <= keys:
+        named = {
+            key: value.value
+            for key in ("blueprint", "target")
+            if isinstance(value := tree.values.get(key), LScalar) and isinstance(value.value, str)
+        }
+        command = (
+            f"usm-config apply {named.get('blueprint', 'BLUEPRINT')} "
+            f"--target {named.get('target', 'TARGET')} --plan {display_path(file)}"
+        )
+        return _error(
+            "LOAD014",
+            "this is a saved plan (from 'plan --out'), not a blueprint",
+            tree.location,
+            f"apply it with the blueprint it was made from: {command}",
+        )
+    if {"format", "records"} <= keys:
+        return _error(
+            "LOAD014",
+            "this is a lock file (what usm-config manages in a target), not a blueprint",
+            tree.location,
+            "name the blueprint file or folder instead; usm-config finds the lock file through "
+            "the target's 'lock_dir'",
+        )
+    if "targets" in keys and not keys & {"usm", "organisation"}:
+        return _error(
+            "LOAD014",
+            "this is a targets file, not a blueprint",
+            tree.location,
+            "name the blueprint file or folder as the argument (a blueprint's folder cannot "
+            f"hold the targets file), and the targets file with --targets {display_path(file)}",
+        )
+    return None
 
 
 def _pop(layer: LMap, key: str) -> tuple[Location, LNode] | None:
