@@ -41,6 +41,7 @@ from usm_config.diagnostics import (
     did_you_mean,
     display_path,
 )
+from usm_config.file_kinds import FileKind, kind_of_document
 from usm_config.http import AuthConfig, NoAuthConfig
 from usm_config.target_checks import (
     Loc,
@@ -215,6 +216,9 @@ def load_targets(path: Path) -> TargetsFile:
         raise DiagnosticError(diagnostics)
     if diagnostics:
         raise DiagnosticError(diagnostics)
+    other = _another_file(tree, path)
+    if other is not None:
+        raise DiagnosticError([other])
     index = dict(walk(tree))
     try:
         targets = TargetsFile.model_validate(to_plain(tree))
@@ -224,6 +228,33 @@ def load_targets(path: Path) -> TargetsFile:
     if problems:
         raise DiagnosticError(problems)
     return targets
+
+
+#: How to use each other kind of file given where the targets file goes.
+_USE_INSTEAD = {
+    FileKind.BLUEPRINT: "give the blueprint as the command's PATH argument, and the targets "
+    "file with --targets FILE (targets.yaml in the working directory when left out)",
+    FileKind.SAVED_PLAN: "give the saved plan with --plan {file}, and the targets file with "
+    "--targets FILE",
+    FileKind.LOCK: "give the targets file with --targets FILE; usm-config finds the lock file "
+    "through the target's 'lock_dir'",
+}
+
+
+def _another_file(tree: LMap, path: Path) -> Diagnostic | None:
+    """The error for another of usm-config's files (a blueprint, a saved plan, a lock file)
+    given where the targets file goes, else ``None``."""
+    kind = kind_of_document(tree.values.keys())
+    if kind is None or kind is FileKind.TARGETS:
+        return None
+    return Diagnostic(
+        Severity.ERROR,
+        "TGT019",
+        f"this is {kind}, not a targets file",
+        tree.location,
+        "",
+        _USE_INSTEAD[kind].format(file=display_path(path)),
+    )
 
 
 def _check(targets: TargetsFile, index: dict[Loc, Location], base_dir: Path) -> list[Diagnostic]:

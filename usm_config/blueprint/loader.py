@@ -38,6 +38,7 @@ from usm_config.diagnostics import (
     display_path,
     locate,
 )
+from usm_config.file_kinds import FileKind, kind_of_document
 from usm_config.yamlsource import (
     LMap,
     LNode,
@@ -417,43 +418,33 @@ class _Loader:
 
 
 def _another_file(tree: LMap, file: Path) -> Diagnostic | None:
-    """The error for a file usm-config writes or reads beside blueprints (a saved plan, a lock
-    file, a targets file) given where a blueprint goes, else ``None``: its keys would otherwise
-    come out as a screenful of unknown ones."""
-    keys = tree.values.keys()
-    if "blueprint_fingerprint" in keys or {"format_version", "changes"} <= keys:
+    """The error for another of usm-config's files (a saved plan, a lock file, a targets file)
+    given where a blueprint goes, else ``None``."""
+    kind = kind_of_document(tree.values.keys())
+    if kind is None or kind is FileKind.BLUEPRINT:
+        return None
+    if kind is FileKind.SAVED_PLAN:
         named = {
             key: value.value
             for key in ("blueprint", "target")
             if isinstance(value := tree.values.get(key), LScalar) and isinstance(value.value, str)
         }
-        command = (
-            f"usm-config apply {named.get('blueprint', 'BLUEPRINT')} "
-            f"--target {named.get('target', 'TARGET')} --plan {display_path(file)}"
+        fix = (
+            "apply it with the blueprint it was made from: usm-config apply "
+            f"{named.get('blueprint', 'BLUEPRINT')} --target {named.get('target', 'TARGET')} "
+            f"--plan {display_path(file)}"
         )
-        return _error(
-            "LOAD014",
-            "this is a saved plan (from 'plan --out'), not a blueprint",
-            tree.location,
-            f"apply it with the blueprint it was made from: {command}",
-        )
-    if {"format", "records"} <= keys:
-        return _error(
-            "LOAD014",
-            "this is a lock file (what usm-config manages in a target), not a blueprint",
-            tree.location,
+    elif kind is FileKind.LOCK:
+        fix = (
             "name the blueprint file or folder instead; usm-config finds the lock file through "
-            "the target's 'lock_dir'",
+            "the target's 'lock_dir'"
         )
-    if "targets" in keys and not keys & {"usm", "organisation"}:
-        return _error(
-            "LOAD014",
-            "this is a targets file, not a blueprint",
-            tree.location,
+    else:
+        fix = (
             "name the blueprint file or folder as the argument (a blueprint's folder cannot "
-            f"hold the targets file), and the targets file with --targets {display_path(file)}",
+            f"hold the targets file), and the targets file with --targets {display_path(file)}"
         )
-    return None
+    return _error("LOAD014", f"this is {kind}, not a blueprint", tree.location, fix)
 
 
 def _pop(layer: LMap, key: str) -> tuple[Location, LNode] | None:
