@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 from usm_config.blueprint.validation_errors import translate_errors
 from usm_config.diagnostics import Diagnostic, DiagnosticError, Severity, display_path
 from usm_config.engine.records import streamed_fingerprint
+from usm_config.file_kinds import FileKind, kind_of_document
 from usm_config.jsonsource import json_index, load_json, located, read_text
 
 #: 2: changes carry ``origin``, ``applied`` and ``owner``.
@@ -324,6 +325,17 @@ class Plan(BaseModel):
         return text
 
 
+#: How to use each other kind of file given where a saved plan goes.
+_USE_INSTEAD = {
+    FileKind.BLUEPRINT: "give the blueprint as the command's PATH argument; --plan takes the "
+    "file 'plan --out' wrote",
+    FileKind.TARGETS: "give the targets file with --targets FILE; --plan takes the file "
+    "'plan --out' wrote",
+    FileKind.LOCK: "--plan takes the file 'plan --out' wrote; usm-config finds the lock file "
+    "through the target's 'lock_dir'",
+}
+
+
 def read_plan(path: Path) -> tuple[Plan, str]:
     """Read a saved plan (``plan --out``); return it and its text, for locating problems.
 
@@ -333,6 +345,11 @@ def read_plan(path: Path) -> tuple[Plan, str]:
     """
     text = read_text(path, "saved plan", PLAN_FIX)
     data = load_json(path, text, "saved plan", PLAN_FIX)
+    kind = kind_of_document(data) if isinstance(data, dict) else None
+    if kind is not None and kind is not FileKind.SAVED_PLAN:
+        raise located(
+            path, text, (), "PLAN006", f"this is {kind}, not a saved plan", _USE_INSTEAD[kind]
+        )
     if isinstance(data, dict) and data.get("format_version", PLAN_FORMAT) != PLAN_FORMAT:
         raise located(
             path,
