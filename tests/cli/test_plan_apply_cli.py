@@ -373,3 +373,44 @@ def test_the_mass_change_guard_refuses_and_says_how_to_allow_it(ws: Workspace) -
     allowed = ws.run("apply", "tiny.yaml", "--prune", "--auto-approve", "--mass-change-limit", "1")
     assert allowed.exit_code == 0, allowed.output
     assert "Converged" in allowed.stdout
+
+
+def test_a_saved_plan_applies_with_the_blueprint_and_target_it_was_made_for(
+    ws: Workspace,
+) -> None:
+    """``apply --plan plan.json`` alone, as a pipeline's apply step runs it: the blueprint and
+    the target the plan names; a target or blueprint given still wins (and must fit)."""
+    targets = ws.folder / "staged.yaml"
+    targets.write_text(
+        'targets:\n  staging: {adapter: servicenow, url: "sandbox:", lock_dir: staged}\n',
+        encoding="utf-8",
+    )
+    assert ws.run("plan", "tiny.yaml", "-t", "staging", "--out", "plan.json", targets=targets)
+
+    elsewhere = ws.run("apply", "--plan", "plan.json", "-t", "sandbox", "--auto-approve")
+    assert elsewhere.exit_code == 1
+    assert "the plan was made for target 'staging', not for 'sandbox'" in elsewhere.stderr
+
+    applied = ws.run("apply", "--plan", "plan.json", "--auto-approve", targets=targets)
+    assert applied.exit_code == 0, applied.output
+    assert "Plan for target 'staging' (servicenow) from tiny.yaml" in applied.stdout
+    assert "Converged" in applied.stdout
+    assert (ws.folder / "staged" / "tiny.staging.lock.json").is_file()
+
+    plain = ws.run("apply", "--auto-approve")
+    assert plain.exit_code == 2
+    assert "Missing argument 'PATH'" in plain.output
+
+
+def test_a_saved_plan_whose_blueprint_is_elsewhere_says_to_name_it(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert ws.run("plan", "tiny.yaml", "--out", "plan.json").exit_code == 0
+    (ws.folder / "sub").mkdir()
+    monkeypatch.chdir(ws.folder / "sub")
+    result = ws.run("apply", "--plan", "../plan.json", "--auto-approve")
+    assert result.exit_code == 1
+    assert "../plan.json:6:3: error[PLAN007] blueprint: the blueprint this plan was made" in (
+        result.stderr
+    )
+    assert "usm-config apply BLUEPRINT --plan ../plan.json" in result.stderr

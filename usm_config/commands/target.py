@@ -199,7 +199,9 @@ def _announce_resume(context: Context, planned: Planned) -> None:
 
 
 @click.command()
-@PATH_ARG
+@click.argument(
+    "path", required=False, type=click.Path(path_type=Path, file_okay=True, dir_okay=True)
+)
 @target_options
 @STRICT_OPT
 @click.option(
@@ -227,7 +229,7 @@ def _announce_resume(context: Context, planned: Planned) -> None:
 @TAKE_OVER_OPT
 @MASS_CHANGE_OPT
 def apply(
-    path: Path,
+    path: Path | None,
     target_name: str,
     targets_file: Path,
     strict: bool,
@@ -242,18 +244,24 @@ def apply(
     """Apply the blueprint to the target: plan, confirm, write, and prove convergence.
 
     With --plan, applies exactly a saved plan, and refuses when the blueprint, the target or
-    the live records have changed since it was made.
+    the live records have changed since it was made; PATH and --target default to the
+    blueprint and target it was made for.
 
     \b
     Example:
       usm-config apply blueprints/usm-reference.yaml --target sandbox --auto-approve
-      usm-config apply blueprints/examples/municipality --target sandbox-prod --plan plan.json
+      usm-config apply --plan plan.json
     """
     with handled_errors():
+        read = read_plan(plan_file) if plan_file is not None else None
+        if plan_file is not None and read is not None:
+            path, target_name = _made_for(read, plan_file, path, target_name)
+        elif path is None:
+            raise click.UsageError("Missing argument 'PATH'.")
         context = context_for(path, target_name, targets_file, strict)
         config = context.target.config
         limit = mass_change_limit or config.mass_change_limit
-        saved = _load_saved_plan(plan_file, context) if plan_file else None
+        saved = _checked(read, plan_file, context) if plan_file and read else None
         stop = StopRequest(on_request=_stopping)
         with _guarded():
             outcome = aio.run(
@@ -272,9 +280,35 @@ def apply(
         _report(outcome, stop)
 
 
-def _load_saved_plan(path: Path, context: Context) -> Plan:
-    """Read a saved plan and refuse it, located, before connecting, unless it is intact."""
-    saved, text = read_plan(path)
+def _made_for(
+    read: tuple[Plan, str], plan_file: Path, path: Path | None, target_name: str
+) -> tuple[Path, str]:
+    """The blueprint and target to apply a saved plan with: those given, else the ones it was
+    made for (its blueprint's path as given to 'plan', from the folder it ran in)."""
+    saved, text = read
+    source = click.get_current_context().get_parameter_source("target_name")
+    if source is click.core.ParameterSource.DEFAULT:
+        target_name = saved.target
+    if path is not None:
+        return path, target_name
+    path = Path(saved.blueprint)
+    if not path.exists():
+        raise located(
+            plan_file,
+            text,
+            ("blueprint",),
+            "PLAN007",
+            f"the blueprint this plan was made from is not at {saved.blueprint} (a path from "
+            "the folder 'plan' ran in)",
+            f"run apply in that folder, or name the blueprint: usm-config apply BLUEPRINT "
+            f"--plan {display_path(plan_file)}",
+        )
+    return path, target_name
+
+
+def _checked(read: tuple[Plan, str], path: Path, context: Context) -> Plan:
+    """The saved plan, refused located before connecting unless it is intact."""
+    saved, text = read
     try:
         check_saved_plan(context, saved)
     except PlanTampered as exc:
