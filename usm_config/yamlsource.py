@@ -418,7 +418,28 @@ def _block_agrees(text: str, mark: Any, value: str) -> bool:
         return False
     start = mark.index
     end = text.find("\n", start)
-    return _BLOCK_HEADER.match(text, start, len(text) if end < 0 else end) is not None
+    if _BLOCK_HEADER.match(text, start, len(text) if end < 0 else end) is None:
+        return False
+    return end < 0 or not _blank_lines_widen(text, end + 1)
+
+
+def _blank_lines_widen(text: str, at: int) -> bool:
+    """Whether the blank lines at the start of a block scalar's content (from ``at``) begin
+    with one holding spaces and go on with more spaces, up to the first text: ruamel.yaml then
+    refuses the scalar ("more indented follow up line than first"), libyaml reads it (YAML 1.2
+    §8.1.1.1 refuses only blank lines wider than the first text line)."""
+    first, widest, column = -1, 0, 0
+    while at < len(text) and text[at] in " \r\n\x85\u2028\u2029":
+        if text[at] == " ":
+            column += 1
+            widest = max(widest, column)
+            at += 1
+            continue
+        if first < 0:
+            first = column
+        at += 2 if text.startswith("\r\n", at) else 1
+        column = 0
+    return first > 0 and widest > first
 
 
 def _event_tree(text: str, file: str, located: int | None = None) -> LNode:

@@ -132,6 +132,11 @@ YAML_TEXT = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
 # the tag.
 @example("!!str \n&x a")
 @example("a: !!str\n  &x b\n")
+# A block scalar whose first blank line holds spaces, and a later line more: ruamel.yaml
+# refuses it, libyaml reads it.
+@example("|\n  \n    a")
+@example("a: |\n   \n\n     b\n")
+@example("a: |\n\n   \n     b\n")
 def test_any_text_reads_the_same(text: str) -> None:
     fast, slow = both(text)
 
