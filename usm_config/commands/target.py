@@ -253,15 +253,15 @@ def apply(
       usm-config apply --plan plan.json
     """
     with handled_errors():
-        read = read_plan(plan_file) if plan_file is not None else None
-        if plan_file is not None and read is not None:
-            path, target_name = _made_for(read, plan_file, path, target_name)
+        read = (plan_file, read_plan(plan_file)) if plan_file is not None else None
+        if read is not None:
+            path, target_name = _made_for(read, path, target_name)
         elif path is None:
             raise click.UsageError("Missing argument 'PATH'.")
         context = context_for(path, target_name, targets_file, strict)
         config = context.target.config
         limit = mass_change_limit or config.mass_change_limit
-        saved = _checked(read, plan_file, context) if plan_file and read else None
+        saved = _checked(read, context) if read is not None else None
         stop = StopRequest(on_request=_stopping)
         with _guarded():
             outcome = aio.run(
@@ -280,12 +280,14 @@ def apply(
         _report(outcome, stop)
 
 
-def _made_for(
-    read: tuple[Plan, str], plan_file: Path, path: Path | None, target_name: str
-) -> tuple[Path, str]:
+#: A saved plan's file, and the plan with its text (for locating problems).
+_Read = tuple[Path, tuple[Plan, str]]
+
+
+def _made_for(read: _Read, path: Path | None, target_name: str) -> tuple[Path, str]:
     """The blueprint and target to apply a saved plan with: those given, else the ones it was
     made for (its blueprint's path as given to 'plan', from the folder it ran in)."""
-    saved, text = read
+    plan_file, (saved, text) = read
     source = click.get_current_context().get_parameter_source("target_name")
     if source is click.core.ParameterSource.DEFAULT:
         target_name = saved.target
@@ -306,9 +308,9 @@ def _made_for(
     return path, target_name
 
 
-def _checked(read: tuple[Plan, str], path: Path, context: Context) -> Plan:
+def _checked(read: _Read, context: Context) -> Plan:
     """The saved plan, refused located before connecting unless it is intact."""
-    saved, text = read
+    path, (saved, text) = read
     try:
         check_saved_plan(context, saved)
     except PlanTampered as exc:
