@@ -151,6 +151,17 @@ def ids_in(values: Iterable[Any]) -> list[str]:
     return [str(value) for value in values]
 
 
+def placement(body: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The ``after`` and ``position`` of a ``…/move`` body: one of them, the position First or
+    Last."""
+    after, position = body.get("after"), body.get("position")
+    if (after is None) == (position is None):
+        raise JiraApiError(400, ["Provide either after or position."])
+    if position is not None and position not in ("First", "Last"):
+        raise JiraApiError(400, [], {"position": "The position must be First or Last."})
+    return after, position
+
+
 def moved(
     order: Sequence[str], ids: Sequence[str], after: str | None, position: str | None
 ) -> list[str]:

@@ -24,6 +24,7 @@ from usm_jsm.sandbox.platform_common import (
     moved,
     no_content,
     ok,
+    placement,
     query_list,
     rest_url,
     string_field,
@@ -446,13 +447,9 @@ async def move_options(request: Request, site: Site) -> Response:
     _, context = _option_context(site, request)
     body = await json_object(request)
     ids = as_list(body, "customFieldOptionIds", required=True)
-    after, position = body.get("after"), body.get("position")
     if not ids or not all(isinstance(i, str) for i in ids) or len(set(ids)) != len(ids):
         raise JiraApiError(400, ["customFieldOptionIds must list option IDs, each once."])
-    if (after is None) == (position is None):
-        raise JiraApiError(400, ["Provide either after or position."])
-    if position is not None and position not in ("First", "Last"):
-        raise JiraApiError(400, [], {"position": "The position must be First or Last."})
+    after, position = placement(body)
     options = _options_of(site, context)
     by_id = {o["id"]: o for o in options}
     for wanted in [*ids, *([after] if after is not None else [])]:

@@ -18,6 +18,7 @@ from usm_jsm.sandbox.platform_common import (
     moved,
     no_content,
     ok,
+    placement,
     query_list,
     rest_url,
     string_field,
@@ -106,15 +107,11 @@ async def move_priorities(request: Request, site: Site) -> Response:
     after the priority ``after`` or at ``position`` First or Last."""
     body = await json_object(request)
     ids = body.get("ids")
-    after, position = body.get("after"), body.get("position")
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
         raise JiraApiError(400, [], {"ids": "The list of priority IDs to move is required."})
-    if len(set(ids)) != len(ids) or after in ids:
+    if len(set(ids)) != len(ids) or body.get("after") in ids:
         raise JiraApiError(400, ["The list of IDs can't contain duplicates or the after ID."])
-    if (after is None) == (position is None):
-        raise JiraApiError(400, ["Provide either after or position."])
-    if position is not None and position not in ("First", "Last"):
-        raise JiraApiError(400, [], {"position": "The position must be First or Last."})
+    after, position = placement(body)
     order = [row["id"] for row in _ordered(site)]
     for wanted in [*ids, *([after] if after is not None else [])]:
         if wanted not in order:
