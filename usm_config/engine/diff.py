@@ -30,6 +30,7 @@ from usm_config.engine.order import write_levels
 from usm_config.engine.ownership import foreign_marker, inherited_marker
 from usm_config.engine.plan import Action, Change, Duplicate, FieldChange, Origin, trusted
 from usm_config.engine.records import (
+    Address,
     KindSpec,
     Op,
     Record,
@@ -102,7 +103,7 @@ def _placed_again(
     live: Record,
     field: str,
     diff: tuple[FieldChange, ...],
-    placed: set[tuple[str, tuple[str, ...]]],
+    placed: set[Address],
 ) -> tuple[FieldChange, ...]:
     """``diff`` with ``field`` (a :attr:`KindSpec.placed_by`) in it when the record it places
     ``record`` after is placed anew in this plan; ``record`` joins ``placed`` when it is."""
@@ -216,14 +217,14 @@ def compute_changes(
     live_list = list(live)
     folded = folded_kinds(kinds)
 
-    def address(kind: str, key: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    def address(kind: str, key: tuple[str, ...]) -> Address:
         """How records are matched: by kind and key, case-folded where the tool ignores case."""
         return (kind, casefold_key(key) if kind in folded else key)
 
     # When several live records share a key, the one with the smallest id is matched, so
     # repeated plans agree on which one that is; the others are reported.
-    by_key: dict[tuple[str, tuple[str, ...]], Record] = {}
-    sharing: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # keys of several, their ids
+    by_key: dict[Address, Record] = {}
+    sharing: dict[Address, list[str]] = {}  # keys of several, their ids
     for r in sorted(live_list, key=lambda r: r.target_id or ""):
         at = address(r.kind, r.key)
         first = by_key.setdefault(at, r)
@@ -241,11 +242,11 @@ def compute_changes(
     in_line: dict[str, str] = {}
     shared: defaultdict[Path, list[str]] = defaultdict(list)
     # (kind, key) → the other owner a record is marked with, itself or through its parent
-    marked_foreign: dict[tuple[str, tuple[str, ...]], str] = {}
+    marked_foreign: dict[Address, str] = {}
 
     # (kind, key) of a desired record → the id of the live record it matched. References
     # point at lower levels, which are matched first.
-    matched_ids: dict[tuple[str, tuple[str, ...]], str] = {}
+    matched_ids: dict[Address, str] = {}
 
     def target_id(value: JsonValue, *, desired_side: bool) -> str | None:
         target = ref_target(value)
@@ -285,7 +286,7 @@ def compute_changes(
     new_fields: _Shared = {}
     # Records written to a new place in their tool's order (``KindSpec.placed_by``): the record
     # placed after one of them is placed again, as moving the one before it displaced it.
-    placed: set[tuple[str, tuple[str, ...]]] = set()
+    placed: set[Address] = set()
     levels = write_levels(kinds, desired_list)
     ordered = sorted(desired_list, key=lambda r: (levels.of(r.kind, r.key), r.kind, r.key))
     in_order = [_with_sets_in_order(r, kinds[r.kind]) for r in ordered]

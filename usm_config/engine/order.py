@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from usm_config.engine.records import KindSpec, Record, ref_target
+from usm_config.engine.records import Address, KindSpec, Record, ref_target
 
 
 class DependencyCycle(ValueError):
@@ -36,9 +36,6 @@ def kind_levels(kinds: Mapping[str, KindSpec]) -> dict[str, int]:
     for name in kinds:
         level(name)
     return levels
-
-
-Address = tuple[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 from usm_config.blueprint.model import Blueprint
 from usm_config.engine.journal import recover
 from usm_config.engine.lock import Lock
-from usm_config.engine.records import KindSpec, Record, ref_target
+from usm_config.engine.records import Address, KindSpec, Record, ref_target
 
 
 def blueprint_owner(blueprint: Blueprint) -> str:
@@ -57,7 +57,7 @@ def foreign_marker(
 
 
 def inherited_marker(
-    record: Record, spec: KindSpec, marked: Mapping[tuple[str, tuple[str, ...]], str]
+    record: Record, spec: KindSpec, marked: Mapping[Address, str]
 ) -> tuple[str, str] | None:
     """(owner, address of the parent) when a key field of desired ``record`` points at a
     record another owner marked (``marked``: (kind, key) → owner), else ``None``."""

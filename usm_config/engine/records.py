@@ -25,6 +25,9 @@ from pydantic import JsonValue
 
 REF_MARK = "$ref"
 
+#: A record's kind and natural key: how records are told apart across kinds.
+Address = tuple[str, tuple[str, ...]]
+
 
 def ref(kind: str, key: Iterable[str]) -> dict[str, JsonValue]:
     """A field value that points at the record of ``kind`` with natural ``key``."""

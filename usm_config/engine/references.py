@@ -22,6 +22,7 @@ from pydantic import JsonValue
 
 from usm_config.engine.order import kind_levels
 from usm_config.engine.records import (
+    Address,
     KindSpec,
     Record,
     casefold_key,
@@ -31,8 +32,6 @@ from usm_config.engine.records import (
     ref_target,
     reference_order,
 )
-
-Address = tuple[str, tuple[str, ...]]
 
 
 class MissingReference(LookupError):

@@ -11,11 +11,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from usm_config.engine.records import Record
+from usm_config.engine.records import Address, Record
 from usm_config.export.model import Finding, FindingKind
-
-#: A live record's identity within its tool: (kind, key).
-Address = tuple[str, tuple[str, ...]]
 
 
 @dataclass

@@ -93,7 +93,7 @@ from usm_config.blueprint.model import Blueprint
 from usm_config.engine.lock import Lock
 from usm_config.engine.ownership import blueprint_owner
 from usm_config.engine.plan import Action, Change
-from usm_config.engine.records import Op, Record, record_key
+from usm_config.engine.records import Address, Op, Record, record_key
 from usm_config.engine.references import References
 from usm_config.export.verify import check_export
 from usm_config.export.writer import write_directory
@@ -119,7 +119,6 @@ RENAMED_REASON = "renamed in the blueprint"
 PRUNE_REASON = "managed, no longer in the blueprint"
 RESUMED_REASON = "created by an interrupted apply; taking it over"
 
-Address = tuple[str, tuple[str, ...]]
 #: Plans :meth:`AdapterConformance.test_an_answer_of_another_shape_is_refused_never_misread`
 #: makes, each with another of the plan's answers mangled, spread over them.
 MANGLED_PLANS = 12
