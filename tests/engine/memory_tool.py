@@ -7,7 +7,7 @@ and flows, which the API cannot write (manual steps).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import JsonValue
@@ -190,6 +190,9 @@ class BatchMemoryAdapter(MemoryAdapter):
         self.unsettled_every_other = False
         """Every other write is carried out, but its outcome is uncertain (an answer that
         does not say)."""
+
+    def batch_key(self, action: str, kind: str, fields: Mapping[str, Any]) -> Hashable | None:
+        return "batch"
 
     async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
         self.batches += 1

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from memory_harness import Harness
@@ -28,11 +29,13 @@ def batch_harness(tmp_path: Path) -> tuple[Harness, BatchMemoryAdapter]:
 
 
 def test_levels_go_in_batches(tmp_path: Path) -> None:
-    """14 creates in two levels of 7 take 3 batches each (batch size 3), and converge."""
+    """14 creates in two levels of 7 take two batches each (batch size 3) and the write left
+    over goes alone, and converge."""
     harness, adapter = batch_harness(tmp_path)
     result = harness.apply(DESIRED)
     assert not result.failed
-    assert adapter.batches == 6
+    assert adapter.batches == 4
+    assert len(result.done) == 14
     assert harness.plan(DESIRED).changes == ()
 
 
@@ -137,10 +140,71 @@ def test_a_batch_is_journaled_while_another_is_sent(
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    result = harness.apply(DESIRED, parallelism=1)
+    # Levels of three whole batches (batch size 3): no write goes alone.
+    desired = [group(f"g{i}", uid=f"g:{i}") for i in range(9)] + [
+        item(f"i{i}", f"g{i}", uid=f"i:{i}") for i in range(9)
+    ]
+    result = harness.apply(desired, parallelism=1)
     monkeypatch.undo()
 
     assert not result.failed and adapter.batches == 6
     assert adapter.most_sending == 1
     assert any(sending_at_fsync), sending_at_fsync
-    assert harness.plan(DESIRED).changes == ()
+    assert harness.plan(desired).changes == ()
+
+
+class KeyedBatches(BatchMemoryAdapter):
+    """Batches only of creates, and only of groups with the same e-mail address, as Jira
+    creates the options of one field context together; the writes of each batch kept."""
+
+    def __init__(self, tool: MemoryTool, desired: Sequence[Record] = ()) -> None:
+        super().__init__(tool, desired)
+        self.sent: list[list[Write]] = []
+        self.alone: list[tuple[str, str]] = []
+
+    def batch_key(self, action: str, kind: str, fields: Mapping[str, Any]) -> Hashable | None:
+        return (kind, fields["email"]) if action == "create" and kind == "group" else None
+
+    async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
+        self.sent.append(list(writes))
+        return await super().write_batch(client, writes)
+
+    async def create(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
+        self.alone.append(("create", kind))
+        return await super().create(client, kind, fields)
+
+    async def update(
+        self, client: HttpClient, kind: str, target_id: str, fields: dict[str, Any]
+    ) -> Record:
+        self.alone.append(("update", kind))
+        return await super().update(client, kind, target_id, fields)
+
+
+def test_only_writes_of_one_batch_key_share_a_request(tmp_path: Path) -> None:
+    """Creates share a request only with creates of the same key, at most a batch size of
+    them; a key's last single write and every write without a key go alone."""
+    harness = Harness(tmp_path, KeyedBatches)
+    adapter = harness.adapter
+    assert isinstance(adapter, KeyedBatches)
+    # Four groups of address a, two of b, one of c; the items have no key.
+    addresses = "aabaabc"
+    desired = [group(f"g{i}", email, uid=f"g:{i}") for i, email in enumerate(addresses)] + DESIRED[
+        7:
+    ]
+
+    result = harness.apply(desired)
+
+    assert not result.failed
+    assert [[w.fields["email"] for w in batch] for batch in adapter.sent] == [
+        ["a", "a", "a"],
+        ["b", "b"],
+    ]
+    assert adapter.alone == [("create", "group")] * 2 + [("create", "item")] * 7
+    assert harness.plan(desired).changes == ()
+
+    # Updates go alone, even of records whose creates shared a request.
+    adapter.sent.clear()
+    adapter.alone.clear()
+    changed = [group(f"g{i}", "z", uid=f"g:{i}") for i in range(7)] + DESIRED[7:]
+    assert not harness.apply(changed).failed
+    assert adapter.sent == [] and adapter.alone == [("update", "group")] * 7

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -50,6 +50,12 @@ MAX_CREATE_ATTEMPTS = 3
 
 class ApplyError(Exception):
     """A change could not be applied; the message says which and why."""
+
+
+def _write_action(change: Change) -> str:
+    """The :class:`~usm_config.engine.contract.Write` action of a change: an adoption that
+    writes fields is an update."""
+    return {Action.CREATE: "create", Action.DELETE: "delete"}.get(change.action, "update")
 
 
 @dataclass
@@ -102,28 +108,39 @@ class Applier:
                 # blueprint's record): what refers to the blueprint's key points at it.
                 self.references.learn(change.kind, change.key, change.target_id)
         writes = [c for c in ordered if c.action.is_step]
-        batching = isinstance(self.adapter, SupportsBatchWrites)
         for _, group in groupby(writes, key=lambda c: (c.action == Action.DELETE, c.level)):
             if self._stopping:
                 break
-            level = list(group)
-            if batching and len(level) > 1:
-                assert isinstance(self.adapter, SupportsBatchWrites)
-                size = max(1, self.adapter.batch_size)
-                # A record gone from the read is looked up before its create: one by one.
-                looked = [c for c in level if c.reason == GONE_REASON]
-                level = [c for c in level if c.reason != GONE_REASON]
-                chunks = [level[i : i + size] for i in range(0, len(level), size)]
-                await asyncio.gather(
-                    *(self._batch(chunk) for chunk in chunks),
-                    *(self._guarded(change) for change in looked),
-                )
-            else:
-                await asyncio.gather(*(self._guarded(change) for change in level))
+            chunks, alone = self._batches(list(group))
+            await asyncio.gather(
+                *(self._batch(chunk) for chunk in chunks),
+                *(self._guarded(change) for change in alone),
+            )
             if self.result.failed:
                 break
         self.result.stopped = self._stopping
         return self.result
+
+    def _batches(self, level: list[Change]) -> tuple[list[list[Change]], list[Change]]:
+        """A level's writes as the chunks that share a request (of the adapter's batch size,
+        each of one :meth:`~usm_config.engine.contract.SupportsBatchWrites.batch_key`) and
+        the writes that go alone, each in the level's order."""
+        if not isinstance(self.adapter, SupportsBatchWrites) or len(level) < 2:
+            return [], level
+        keys: dict[Hashable, list[Change]] = {}
+        alone: list[Change] = []
+        for change in level:
+            # A record gone from the read is looked up before its create: on its own.
+            key = (
+                None
+                if change.reason == GONE_REASON
+                else self.adapter.batch_key(_write_action(change), change.kind, change.fields)
+            )
+            (alone if key is None else keys.setdefault(key, [])).append(change)
+        size = max(1, self.adapter.batch_size)
+        chunks = [same[i : i + size] for same in keys.values() for i in range(0, len(same), size)]
+        alone.extend(chunk[0] for chunk in chunks if len(chunk) == 1)
+        return [chunk for chunk in chunks if len(chunk) > 1], alone
 
     @property
     def _stopping(self) -> bool:
@@ -188,8 +205,7 @@ class Applier:
 
     def _write(self, change: Change) -> Write:
         fields = self._tool_fields(change)
-        action = {Action.CREATE: "create", Action.DELETE: "delete"}.get(change.action, "update")
-        return Write(action, change.kind, fields, change.target_id)
+        return Write(_write_action(change), change.kind, fields, change.target_id)
 
     async def _batch(self, chunk: list[Change]) -> None:
         """Send a chunk in one request; what the batch could not settle goes one by one."""

@@ -7,7 +7,7 @@ never depends on :mod:`usm_config.adapter` (which adds the blueprint-facing half
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -80,12 +80,22 @@ class WriteOutcome:
 
 @runtime_checkable
 class SupportsBatchWrites(Protocol):
-    """An adapter that can send many writes in one request (e.g. ServiceNow's Batch API)."""
+    """An adapter that can send many writes in one request (e.g. ServiceNow's Batch API, or
+    Jira's create of several statuses or of several options of one field context)."""
 
+    #: Most writes in one request.
     batch_size: int
 
+    def batch_key(self, action: str, kind: str, fields: Mapping[str, Any]) -> Hashable | None:
+        """Which writes may share a request: those of one level with equal keys; ``None`` for
+        a write that goes alone (through ``create``, ``update`` or ``delete``). ``action`` is
+        a :class:`Write`'s; ``fields`` are the change's, references not yet resolved (see
+        :func:`~usm_config.engine.records.ref_target`)."""
+        ...
+
     async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
-        """Send ``writes`` together; one outcome per write, in order.
+        """Send ``writes`` (of one key, see :meth:`batch_key`) together; one outcome per
+        write, in order.
 
         Raises ``UncertainWriteError`` when the answer was lost: then any write may or may not
         have been carried out, and the engine checks each one.
