@@ -2,17 +2,21 @@
 
 An adapter whose tool has a different call per object type (Jira, TOPdesk) keeps one table per
 operation and hands them to :class:`WriteTables`, which does the rest of the engine's
-``create``/``update``/``delete`` contract once.
+``create``/``update``/``delete`` contract once. Kinds whose creates one request can carry
+several of (Jira's statuses, the options of one field context) add a :class:`CreateTogether`
+each; the adapter then passes the engine's batch calls (``batch_key``, ``write_batch``, see
+:class:`~usm_config.engine.contract.SupportsBatchWrites`) on to the tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from usm_config.engine.contract import Write, WriteOutcome
 from usm_config.engine.records import Record
-from usm_config.http import HttpClient
+from usm_config.http import HttpClient, HttpStatusError
 
 #: Creates a record from its fields; returns the tool's id.
 Creator = Callable[[HttpClient, dict[str, Any]], Awaitable[str]]
@@ -23,13 +27,55 @@ Updater = Callable[[HttpClient, str, dict[str, Any]], Awaitable[str | None]]
 Deleter = Callable[[HttpClient, str], Awaitable[None]]
 
 
+#: Creates several records of one kind in one request; returns the tool's id of each, in the
+#: order given, or None for one the answer does not name.
+GroupCreator = Callable[[HttpClient, list[dict[str, Any]]], Awaitable[list[str | None]]]
+
+
+@dataclass(frozen=True)
+class CreateTogether:
+    """How one request creates several records of a kind: those whose ``group`` is equal (of
+    a change's fields, references unresolved) share a request, which ``create`` sends."""
+
+    group: Callable[[Mapping[str, Any]], Hashable]
+    create: GroupCreator
+
+
 @dataclass(frozen=True)
 class WriteTables:
-    """The create, update and delete coroutines of every kind an adapter writes."""
+    """The create, update and delete coroutines of every kind an adapter writes, and the
+    kinds whose creates share requests (:attr:`together`)."""
 
     create: Mapping[str, Creator]
     update: Mapping[str, Updater]
     delete: Mapping[str, Deleter]
+    together: Mapping[str, CreateTogether] = field(default_factory=dict)
+
+    def batch_key(self, action: str, kind: str, fields: Mapping[str, Any]) -> Hashable | None:
+        """The creates of a kind of :attr:`together` share a request with those of their
+        group; every other write goes alone."""
+        together = self.together.get(kind)
+        if action != "create" or together is None:
+            return None
+        return kind, together.group(fields)
+
+    async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
+        """Send creates of one kind and group (one :meth:`batch_key`) in one request."""
+        try:
+            ids = await self.together[writes[0].kind].create(
+                client, [dict(w.fields) for w in writes]
+            )
+        except HttpStatusError as exc:
+            # Refused as a whole, yet a tool may have made some of them first (Jira does not
+            # say its bulk creates are all or nothing): each is looked up by its key and then
+            # sent alone, which also gives each its own answer.
+            return [WriteOutcome(error=str(exc), uncertain=True) for _ in writes]
+        return [
+            WriteOutcome(target_id=made)
+            if made
+            else WriteOutcome(error="the answer does not name it", uncertain=True)
+            for made in ids
+        ]
 
     async def create_record(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
         """Create one record; the engine computes its key."""

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Hashable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import Any
 
 from pydantic import JsonValue
 
-from usm_config.adapter import AdapterOptionError, Explanation, LiveIds, ReadScope, SandboxLogin
+from usm_config.adapter import (
+    AdapterOptionError,
+    Explanation,
+    LiveIds,
+    ReadScope,
+    SandboxLogin,
+    Write,
+    WriteOutcome,
+)
 from usm_config.blueprint.model import Blueprint
 from usm_config.diagnostics import did_you_mean
 from usm_config.engine.plan import Change
@@ -52,9 +60,11 @@ class JsmAdapter:
         self.kinds: Mapping[str, KindSpec] = PRIVATE_KINDS if private_api else KINDS
         self._unreadable = PRIVATE_UNREADABLE if private_api else UNREADABLE
         self._writes = (
-            WriteTables(writes.PRIVATE_CREATE, writes.PRIVATE_UPDATE, writes.PRIVATE_DELETE)
+            WriteTables(
+                writes.PRIVATE_CREATE, writes.PRIVATE_UPDATE, writes.PRIVATE_DELETE, writes.TOGETHER
+            )
             if private_api
-            else WriteTables(writes.CREATE, writes.UPDATE, writes.DELETE)
+            else WriteTables(writes.CREATE, writes.UPDATE, writes.DELETE, writes.TOGETHER)
         )
 
     def configure(self, options: Mapping[str, JsonValue]) -> JsmAdapter:
@@ -122,6 +132,18 @@ class JsmAdapter:
     async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
         """Delete one record."""
         await self._writes.delete_record(client, kind, target_id)
+
+    #: Creates in one request (statuses; the options of one context), at most this many.
+    batch_size = 50
+
+    def batch_key(self, action: str, kind: str, fields: Mapping[str, Any]) -> Hashable | None:
+        """Statuses share a create, and so do the options of one context and the sub-options
+        of one option (:data:`~usm_jsm.writes.TOGETHER`); every other write goes alone."""
+        return self._writes.batch_key(action, kind, fields)
+
+    async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
+        """Send creates of one :meth:`batch_key` in one request."""
+        return await self._writes.write_batch(client, writes)
 
     def export(
         self, live: Sequence[Record], reference: Blueprint, *, scope: Blueprint | None = None

@@ -150,11 +150,11 @@ async def read_statuses(client: HttpClient) -> list[Any]:
     return await read_all(client, f"{API}/statuses/search", STATUS_PAGES)
 
 
-async def create_status(client: HttpClient, fields: Mapping[str, Any]) -> Any:
-    """Create one global status."""
-    body = {"scope": {"type": "GLOBAL"}, "statuses": [dict(fields)]}
+async def create_statuses(client: HttpClient, statuses: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """Create global statuses in one request; the statuses created, as Jira lists them."""
+    body = {"scope": {"type": "GLOBAL"}, "statuses": [dict(fields) for fields in statuses]}
     created = await write(client, "POST", f"{API}/statuses", body)
-    return created[0]
+    return list(created) if isinstance(created, list) else []
 
 
 async def statuses_by_id(client: HttpClient, ids: Sequence[str]) -> list[Any]:

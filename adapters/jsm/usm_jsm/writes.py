@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
+from usm_config.engine.records import ref_target
 from usm_config.http import HttpClient, HttpError, HttpStatusError, NotFoundError, answer_id
-from usm_config.write_tables import Creator, Deleter, Updater
+from usm_config.write_tables import CreateTogether, Creator, Deleter, Updater
 from usm_jsm import client as api
 from usm_jsm import parse, private
 from usm_jsm.payloads import workflow_request
@@ -44,7 +45,37 @@ async def _create_plain(kind: str, client: HttpClient, fields: dict[str, Any]) -
 
 
 async def _create_status(client: HttpClient, fields: dict[str, Any]) -> str:
-    return answer_id(await api.create_status(client, fields), "id")
+    return _one(await _create_statuses(client, [fields]))
+
+
+async def _create_statuses(client: HttpClient, many: list[dict[str, Any]]) -> list[str | None]:
+    """Create statuses in one request; their ids by name (Jira's names are unique, caseless)."""
+    return _ids_by(many, await api.create_statuses(client, many), _status_key)
+
+
+def _status_key(status: Mapping[str, Any]) -> str:
+    return str(status.get("name")).casefold()
+
+
+def _ids_by(
+    sent: list[dict[str, Any]], answered: Any, key: Callable[[Mapping[str, Any]], Hashable]
+) -> list[str | None]:
+    """The ids a create's answer (a list of what it made) names for what was ``sent``, matched
+    by ``key``, as Jira documents no order for the answer; None for one it does not name. One
+    sent and one made need no match."""
+    made = [entry for entry in answered or () if isinstance(entry, dict)]
+    if len(sent) == len(made) == 1:
+        return [_id_of(made[0])]
+    ids = {key(entry): _id_of(entry) for entry in made}
+    return [ids.get(key(fields)) for fields in sent]
+
+
+def _id_of(created: Any) -> str | None:
+    """The id an entry of a create's answer names, None when it names none."""
+    try:
+        return answer_id(created, "id")
+    except ValueError:
+        return None
 
 
 async def _update_status(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -331,28 +362,63 @@ async def _delete_context(client: HttpClient, target_id: str) -> None:
     await api.write(client, "DELETE", _context_path(target_id))
 
 
-async def _add_option(client: HttpClient, context_id: str, option: dict[str, Any]) -> str:
+async def _add_options(
+    client: HttpClient, context_id: str, options: list[dict[str, Any]]
+) -> list[str | None]:
+    """Create ``options`` in the context ``context_id`` in one request (at most 1,000, which
+    the engine's batch size keeps under); their ids, matched by value and parent (a context's
+    values are unique, caseless, among their siblings)."""
     answer = await api.write(
-        client, "POST", f"{_context_path(context_id)}/option", {"options": [option]}
+        client, "POST", f"{_context_path(context_id)}/option", {"options": options}
     )
-    created = (answer or {}).get("options") or []
-    return parse.composite(context_id, answer_id(created[0] if created else {}, "id"))
+    created = answer.get("options") if isinstance(answer, dict) else None
+    ids = _ids_by(options, created if isinstance(created, list) else [], _option_key)
+    return [parse.composite(context_id, i) if i else None for i in ids]
+
+
+def _option_key(option: Mapping[str, Any]) -> Hashable:
+    parent = option.get("optionId")
+    return str(option.get("value")).casefold(), None if parent is None else str(parent)
+
+
+def _option(fields: Mapping[str, Any], parent: str | None = None) -> dict[str, Any]:
+    """An option as the create takes it; ``parent`` is the option id of a sub-option's
+    parent."""
+    option = {"value": fields["value"], "disabled": bool(fields.get("disabled", False))}
+    return option if parent is None else {**option, "optionId": parent}
+
+
+async def _create_options(client: HttpClient, many: list[dict[str, Any]]) -> list[str | None]:
+    """Create options of one context (``context`` of each) in one request."""
+    return await _add_options(client, str(many[0]["context"]), [_option(f) for f in many])
+
+
+async def _create_child_options(client: HttpClient, many: list[dict[str, Any]]) -> list[str | None]:
+    """Create sub-options of one option (``parent`` of each) in one request."""
+    parts = parse.split(str(many[0]["parent"]))
+    options = [_option(f, parts[2]) for f in many]
+    return await _add_options(client, parse.composite(*parts[:2]), options)
 
 
 async def _create_option(client: HttpClient, fields: dict[str, Any]) -> str:
-    option = {"value": fields["value"], "disabled": bool(fields.get("disabled", False))}
-    return await _add_option(client, str(fields["context"]), option)
+    return _one(await _create_options(client, [fields]))
 
 
 async def _create_child_option(client: HttpClient, fields: dict[str, Any]) -> str:
-    parts = parse.split(str(fields["parent"]))
-    context_id = parse.composite(*parts[:2])
-    option = {
-        "value": fields["value"],
-        "optionId": parts[2],
-        "disabled": bool(fields.get("disabled", False)),
-    }
-    return await _add_option(client, context_id, option)
+    return _one(await _create_child_options(client, [fields]))
+
+
+def _group(reference: Any) -> Hashable:
+    """A reference (not yet resolved) as the key of the creates that share a request."""
+    return ref_target(reference) or str(reference)
+
+
+def _one(ids: list[str | None]) -> str:
+    """The id of a create of one; a :class:`ValueError` (one of the shape errors, after which
+    the engine looks the record up) when the answer names none."""
+    if not ids[0]:
+        raise ValueError("the answer names no id (id)")
+    return ids[0]
 
 
 async def _update_option(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -505,6 +571,17 @@ DELETE: dict[str, Deleter] = {
     "field_child_option_order": _delete_order,
     "requesttype": _delete_request_type,
 }
+
+#: Creates that share a request: statuses (all of a level), and options of one context or
+#: sub-options of one option (Jira takes up to 1,000 in one create).
+TOGETHER: dict[str, CreateTogether] = {
+    "status": CreateTogether(lambda fields: "statuses", _create_statuses),
+    "field_option": CreateTogether(lambda fields: _group(fields["context"]), _create_options),
+    "field_child_option": CreateTogether(
+        lambda fields: _group(fields["parent"]), _create_child_options
+    ),
+}
+
 
 #: With ``private_api``: the same tables plus queues, calendars and SLA metrics through Jira's
 #: internal API (:mod:`usm_jsm.private`).

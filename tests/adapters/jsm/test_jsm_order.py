@@ -108,8 +108,9 @@ def test_options_added_by_hand_stand_where_the_administrator_puts_them(applied: 
 
 
 def test_a_new_site_gets_each_context_in_order_with_one_move(tmp_path: Path) -> None:
-    """Every option is created (Jira adds it last), then one move per context, and per option
-    with sub-options, puts them in the blueprint's order."""
+    """The options of each context, and the sub-options of each option, are created in one
+    request (Jira adds them last), then one move per context, and per option with
+    sub-options, puts them in the blueprint's order."""
     app = create_app(db_path=tmp_path / "jsm.sqlite3")
     _copy_university(tmp_path)
     with run_in_thread(app) as url:
@@ -132,7 +133,9 @@ def test_a_new_site_gets_each_context_in_order_with_one_move(tmp_path: Path) -> 
     moves = [e for e in log if e.method == "PUT" and e.path.endswith("/option/move")]
     creates = [e for e in log if e.method == "POST" and e.path.endswith("/option")]
     assert len(moves) == count["field_option_order"] + count["field_child_option_order"] == 11
-    assert len(creates) == count["field_option"] + count["field_child_option"]
+    assert len(creates) == len(moves)
+    created = [o["value"] for e in creates for o in e.body["options"]]
+    assert len(created) == count["field_option"] + count["field_child_option"]
     assert {m.body["position"] for m in moves} == {"First"}
 
 

@@ -1,0 +1,181 @@
+"""Creates that share a request: Jira creates several statuses in one ``POST /statuses`` and
+several options of one field context in one ``POST …/option``. Each record's id is taken from
+the answer by its name, never by its place; a record the answer does not name, and every
+record of a request refused as a whole, is looked up by its key before it is sent again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import respx
+from click.testing import CliRunner
+from jsm_platform_support import Api
+from support import run_client
+from usm_jsm.adapter import ADAPTER
+from usm_jsm.mapping import compile_blueprint
+from usm_jsm.sandbox import create_app
+
+from usm_config.adapter import Write, WriteOutcome
+from usm_config.blueprint.loader import load_blueprint
+from usm_config.cli import cli
+from usm_config.engine.records import ref
+from usm_config.http import HttpClient
+from usm_config.sandbox.serve import run_in_thread
+
+BASE = "https://example.atlassian.test"
+STATUSES = "/rest/api/3/statuses"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _status(name: str) -> Write:
+    return Write("create", "status", {"name": name, "statusCategory": "TODO"})
+
+
+def _batch(writes: list[Write]) -> Callable[[HttpClient], Awaitable[list[WriteOutcome]]]:
+    async def send(client: HttpClient) -> list[WriteOutcome]:
+        return await ADAPTER.write_batch(client, writes)
+
+    return send
+
+
+def test_statuses_go_in_one_request_and_their_ids_are_matched_by_name() -> None:
+    writes = [_status("Aangemeld"), _status("In behandeling"), _status("Gereed")]
+    # Jira's answer in another order, with the names in other case, and one status missing.
+    answer = [{"id": "10031", "name": "GEREED"}, {"id": "10030", "name": "aangemeld"}]
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        route = router.post(STATUSES).mock(return_value=httpx.Response(200, json=answer))
+        outcomes = run_client(BASE, _batch(writes))
+    assert route.call_count == 1
+    sent = json.loads(route.calls[0].request.content)
+    assert sent == {
+        "scope": {"type": "GLOBAL"},
+        "statuses": [dict(w.fields) for w in writes],
+    }
+    assert [o.target_id for o in outcomes] == ["10030", None, "10031"]
+    assert outcomes[1].uncertain and not outcomes[0].uncertain
+
+
+def test_options_of_one_context_go_in_one_request() -> None:
+    context = "customfield_10000/10006"
+    writes = [
+        Write("create", "field_option", {"context": context, "value": v, "disabled": False})
+        for v in ("Hardware", "Software")
+    ]
+    answer = {
+        "options": [
+            {"id": "10101", "value": "Software", "disabled": False},
+            {"id": "10100", "value": "Hardware", "disabled": False},
+        ]
+    }
+    path = "/rest/api/3/field/customfield_10000/context/10006/option"
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        route = router.post(path).mock(return_value=httpx.Response(200, json=answer))
+        outcomes = run_client(BASE, _batch(writes))
+    assert json.loads(route.calls[0].request.content) == {
+        "options": [
+            {"value": "Hardware", "disabled": False},
+            {"value": "Software", "disabled": False},
+        ]
+    }
+    assert [o.target_id for o in outcomes] == [f"{context}/10100", f"{context}/10101"]
+
+
+def test_a_refused_request_leaves_each_create_to_be_looked_up() -> None:
+    """Jira does not say its bulk creates are all or nothing: after a refusal each record may
+    exist, so none is reported failed or sent again blindly."""
+    refusal = httpx.Response(400, json={"errorMessages": ["The name is too long"], "errors": {}})
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.post(STATUSES).mock(return_value=refusal)
+        outcomes = run_client(BASE, _batch([_status("A"), _status("B")]))
+    assert [(o.target_id, o.uncertain) for o in outcomes] == [(None, True)] * 2
+    assert "The name is too long" in outcomes[0].error
+
+
+def test_which_creates_share_a_request() -> None:
+    context = ref("field_context", ("customfield_10000", "USM"))
+    other = ref("field_context", ("customfield_10001", "USM"))
+    option = ref("field_option", ("x", "Hardware"))
+
+    def key(action: str, kind: str, fields: dict[str, Any]) -> object:
+        return ADAPTER.batch_key(action, kind, fields)
+
+    assert key("create", "status", {"name": "A"}) == key("create", "status", {"name": "B"})
+    assert key("update", "status", {"name": "A"}) is None
+    assert key("create", "field_option", {"context": context, "value": "a"}) == key(
+        "create", "field_option", {"context": context, "value": "b"}
+    )
+    assert key("create", "field_option", {"context": context, "value": "a"}) != key(
+        "create", "field_option", {"context": other, "value": "a"}
+    )
+    assert key("create", "field_child_option", {"parent": option, "value": "a"}) is not None
+    assert key("create", "component", {"name": "A"}) is None
+    assert key("delete", "field_option", {"context": context, "value": "a"}) is None
+
+
+class _RefusesFirstStatusCreate:
+    """The emulator, except that it answers its first ``POST /statuses`` with a 400 after
+    carrying it out: a refusal that still made the statuses."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.refused = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] == "http"
+            and not self.refused
+            and (scope["method"], scope["path"]) == ("POST", STATUSES)
+        ):
+            self.refused = True
+
+            async def dropped(message: Any) -> None:
+                del message
+
+            await self.app(scope, receive, dropped)
+            body = json.dumps({"errorMessages": ["Try again later"], "errors": {}}).encode()
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def test_a_new_site_gets_its_statuses_in_one_request_even_when_refused(tmp_path: Path) -> None:
+    """The university's statuses go in one request. Answered with a refusal that still made
+    them, each is found by its name and none is made twice; the apply converges."""
+    shutil.copy(ROOT / "blueprints" / "usm-reference.yaml", tmp_path / "usm-reference.yaml")
+    text = (ROOT / "blueprints" / "examples" / "university.yaml").read_text("utf-8")
+    blueprint = tmp_path / "university.yaml"
+    blueprint.write_text(text.replace("../usm-reference.yaml", "usm-reference.yaml"), "utf-8")
+    app = create_app(db_path=tmp_path / "jsm.sqlite3")
+    targets = tmp_path / "targets.yaml"
+    env = {"E": "admin@example.com", "T": "sandbox-token"}
+    refusing = _RefusesFirstStatusCreate(app)
+    with run_in_thread(refusing) as url:
+        targets.write_text(
+            f'targets:\n  jsm: {{adapter: jsm, url: "{url}", lock_dir: "{tmp_path}",'
+            " auth: {type: basic, username_env: E, password_env: T}}\n",
+            encoding="utf-8",
+        )
+        args = ["-t", "jsm", "--targets", str(targets), "-o", "summary"]
+        applied = CliRunner().invoke(
+            cli, ["apply", str(blueprint), *args, "--auto-approve"], env=env
+        )
+        assert applied.exit_code == 0, applied.output
+        planned = CliRunner().invoke(cli, ["plan", str(blueprint), *args], env=env)
+        assert planned.exit_code == 0, planned.output
+    assert refusing.refused
+    assert "0 to create, 0 to update, 0 to delete" in planned.output
+    log = app.state.request_log.entries()
+    creates = [e for e in log if (e.method, e.path) == ("POST", STATUSES)]
+    wanted = Counter(r.kind for r in compile_blueprint(load_blueprint(blueprint).blueprint).records)
+    assert len(creates) == 1
+    assert len(creates[0].body["statuses"]) == wanted["status"] > 1
+    names = [s["name"] for s in Api(app).ok("GET", "statuses/search?maxResults=200")["values"]]
+    assert len(names) == len(set(names))
