@@ -51,6 +51,8 @@ class JsmAdapter:
 
     name = "jsm"
     description = "Jira Service Management Cloud: platform REST v3 and the JSM REST API"
+    #: Creates in one request (statuses; the options of one context), at most this many.
+    batch_size = 50
     #: The pure halves: blueprint → records, and the x-jsm checks.
     compile = staticmethod(compile_blueprint)
     check_overrides = staticmethod(check_overrides)
@@ -132,9 +134,6 @@ class JsmAdapter:
     async def delete(self, client: HttpClient, kind: str, target_id: str) -> None:
         """Delete one record."""
         await self._writes.delete_record(client, kind, target_id)
-
-    #: Creates in one request (statuses; the options of one context), at most this many.
-    batch_size = 50
 
     def batch_key(self, action: str, kind: str, fields: Mapping[str, Any]) -> Hashable | None:
         """Statuses share a create, and so do the options of one context and the sub-options
