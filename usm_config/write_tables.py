@@ -10,13 +10,16 @@ each; the adapter then passes the engine's batch calls (``batch_key``, ``write_b
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from usm_config.engine.contract import Write, WriteOutcome
 from usm_config.engine.records import Record
-from usm_config.http import HttpClient, HttpStatusError
+from usm_config.http import HttpClient
+
+log = logging.getLogger(__name__)
 
 #: Creates a record from its fields; returns the tool's id.
 Creator = Callable[[HttpClient, dict[str, Any]], Awaitable[str]]
@@ -65,10 +68,12 @@ class WriteTables:
             ids = await self.together[writes[0].kind].create(
                 client, [dict(w.fields) for w in writes]
             )
-        except HttpStatusError as exc:
-            # Refused as a whole, yet a tool may have made some of them first (Jira does not
-            # say its bulk creates are all or nothing): each is looked up by its key and then
-            # sent alone, which also gives each its own answer.
+        except Exception as exc:
+            # Refused (an HTTP error, Jira's workflow validation) or unanswered as a whole, yet
+            # a tool may have made some of them first (Jira does not say its bulk creates are
+            # all or nothing): each is looked up by its key and then sent alone, which also
+            # gives each its own answer, and its own error.
+            log.debug("%d creates of %s together: %s", len(writes), writes[0].kind, exc)
             return [WriteOutcome(error=str(exc), uncertain=True) for _ in writes]
         return [
             WriteOutcome(target_id=made)

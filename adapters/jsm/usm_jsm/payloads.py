@@ -101,13 +101,23 @@ def workflow_body(
 def workflow_request(
     fields: Mapping[str, Any],
     live_statuses: Mapping[str, Mapping[str, Any]],
-    current: Mapping[str, Any] | None = None,
+    current: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The whole create (``current`` is None) or update request for one workflow."""
-    request: dict[str, Any] = {
+    """The whole update request for one workflow (``current``, the live one)."""
+    return {
         "statuses": status_definitions(used_statuses(fields), live_statuses),
         "workflows": [workflow_body(fields, live_statuses, current)],
     }
-    if current is None:
-        request["scope"] = {"type": "GLOBAL"}
-    return request
+
+
+def workflows_create_request(
+    many: Sequence[Mapping[str, Any]], live_statuses: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The whole create request for the workflows ``many``: each status any of them uses,
+    defined once."""
+    used = [name for fields in many for name in used_statuses(fields)]
+    return {
+        "statuses": status_definitions(used, live_statuses),
+        "workflows": [workflow_body(fields, live_statuses) for fields in many],
+        "scope": {"type": "GLOBAL"},
+    }

@@ -18,7 +18,7 @@ from usm_config.http import HttpClient, HttpError, HttpStatusError, NotFoundErro
 from usm_config.write_tables import CreateTogether, Creator, Deleter, Updater
 from usm_jsm import client as api
 from usm_jsm import parse, private
-from usm_jsm.payloads import workflow_request
+from usm_jsm.payloads import workflow_request, workflows_create_request
 from usm_jsm.values import ITSM_TEMPLATE, OWNER
 
 
@@ -50,11 +50,11 @@ async def _create_status(client: HttpClient, fields: dict[str, Any]) -> str:
 
 async def _create_statuses(client: HttpClient, many: list[dict[str, Any]]) -> list[str | None]:
     """Create statuses in one request; their ids by name (Jira's names are unique, caseless)."""
-    return _ids_by(many, await api.create_statuses(client, many), _status_key)
+    return _ids_by(many, await api.create_statuses(client, many), _name_key)
 
 
-def _status_key(status: Mapping[str, Any]) -> str:
-    return str(status.get("name")).casefold()
+def _name_key(record: Mapping[str, Any]) -> str:
+    return str(record.get("name")).casefold()
 
 
 def _ids_by(
@@ -103,10 +103,15 @@ async def _write_workflow(client: HttpClient, action: str, request: dict[str, An
 
 
 async def _create_workflow(client: HttpClient, fields: dict[str, Any]) -> str:
-    request = workflow_request(fields, await _statuses_by_name(client))
+    return _one(await _create_workflows(client, [fields]))
+
+
+async def _create_workflows(client: HttpClient, many: list[dict[str, Any]]) -> list[str | None]:
+    """Create workflows in one request, validated first; their ids by name."""
+    request = workflows_create_request(many, await _statuses_by_name(client))
     answer = await _write_workflow(client, "create", request)
-    workflow = answer["workflows"][0]
-    return str(workflow["id"])
+    created = answer.get("workflows") if isinstance(answer, dict) else None
+    return _ids_by(many, created, _name_key)
 
 
 async def _update_workflow(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -572,10 +577,11 @@ DELETE: dict[str, Deleter] = {
     "requesttype": _delete_request_type,
 }
 
-#: Creates that share a request: statuses (all of a level), and options of one context or
-#: sub-options of one option (Jira takes up to 1,000 in one create).
+#: Creates that share a request: statuses and workflows (all of a level), and options of one
+#: context or sub-options of one option (Jira takes up to 1,000 in one create).
 TOGETHER: dict[str, CreateTogether] = {
     "status": CreateTogether(lambda fields: "statuses", _create_statuses),
+    "workflow": CreateTogether(lambda fields: "workflows", _create_workflows),
     "field_option": CreateTogether(lambda fields: _group(fields["context"]), _create_options),
     "field_child_option": CreateTogether(
         lambda fields: _group(fields["parent"]), _create_child_options

@@ -1,7 +1,8 @@
-"""Creates that share a request: Jira creates several statuses in one ``POST /statuses`` and
-several options of one field context in one ``POST …/option``. Each record's id is taken from
-the answer by its name, never by its place; a record the answer does not name, and every
-record of a request refused as a whole, is looked up by its key before it is sent again."""
+"""Creates that share a request: Jira creates several statuses in one ``POST /statuses``,
+several workflows in one ``POST /workflows/create`` and several options of one field context
+in one ``POST …/option``. Each record's id is taken from the answer by its name, never by its
+place; a record the answer does not name, and every record of a request refused as a whole,
+is looked up by its key before it is sent again."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from usm_config.sandbox.serve import run_in_thread
 
 BASE = "https://example.atlassian.test"
 STATUSES = "/rest/api/3/statuses"
+WORKFLOWS = "/rest/api/3/workflows/create"
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -97,6 +99,36 @@ def test_a_refused_request_leaves_each_create_to_be_looked_up() -> None:
     assert "The name is too long" in outcomes[0].error
 
 
+def test_workflows_refused_by_validation_are_each_settled_alone() -> None:
+    """Jira's validation refuses a request of several workflows for one of them: nothing is
+    sent, and each workflow is then looked up and sent alone, for its own answer."""
+    statuses = [
+        {"id": "1", "name": "Open", "statusCategory": "TODO"},
+        {"id": "2", "name": "Done", "statusCategory": "DONE"},
+    ]
+    flow = {
+        "statuses": [{"name": "Open"}, {"name": "Done"}],
+        "transitions": [
+            {"name": "Create", "type": "INITIAL", "to": "Open"},
+            {"name": "Finish", "type": "DIRECTED", "to": "Done", "from": ["Open"]},
+        ],
+    }
+    writes = [Write("create", "workflow", {**flow, "name": n}) for n in ("USM Agree", "USM Change")]
+    errors = {"errors": [{"message": "The name is taken", "level": "ERROR"}]}
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.get(f"{STATUSES}/search").mock(
+            return_value=httpx.Response(200, json={"values": statuses, "isLast": True})
+        )
+        validation = router.post(f"{WORKFLOWS}/validation").mock(
+            return_value=httpx.Response(200, json=errors)
+        )
+        outcomes = run_client(BASE, _batch(writes))
+    sent = json.loads(validation.calls[0].request.content)["payload"]
+    assert [w["name"] for w in sent["workflows"]] == ["USM Agree", "USM Change"]
+    assert [s["name"] for s in sent["statuses"]] == ["Done", "Open"]
+    assert [(o.target_id, o.uncertain) for o in outcomes] == [(None, True)] * 2
+
+
 def test_which_creates_share_a_request() -> None:
     context = ref("field_context", ("customfield_10000", "USM"))
     other = ref("field_context", ("customfield_10001", "USM"))
@@ -107,6 +139,8 @@ def test_which_creates_share_a_request() -> None:
 
     assert key("create", "status", {"name": "A"}) == key("create", "status", {"name": "B"})
     assert key("update", "status", {"name": "A"}) is None
+    assert key("create", "workflow", {"name": "A"}) == key("create", "workflow", {"name": "B"})
+    assert key("create", "workflow", {"name": "A"}) != key("create", "status", {"name": "A"})
     assert key("create", "field_option", {"context": context, "value": "a"}) == key(
         "create", "field_option", {"context": context, "value": "b"}
     )
@@ -177,5 +211,9 @@ def test_a_new_site_gets_its_statuses_in_one_request_even_when_refused(tmp_path:
     wanted = Counter(r.kind for r in compile_blueprint(load_blueprint(blueprint).blueprint).records)
     assert len(creates) == 1
     assert len(creates[0].body["statuses"]) == wanted["status"] > 1
+    # The workflows, of a later level, also go in one request, validated once.
+    workflows = [e for e in log if e.method == "POST" and e.path.startswith(WORKFLOWS)]
+    assert [e.path for e in workflows] == [f"{WORKFLOWS}/validation", WORKFLOWS]
+    assert len(workflows[1].body["workflows"]) == wanted["workflow"] > 1
     names = [s["name"] for s in Api(app).ok("GET", "statuses/search?maxResults=200")["values"]]
     assert len(names) == len(set(names))
