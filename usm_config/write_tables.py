@@ -38,10 +38,12 @@ GroupCreator = Callable[[HttpClient, list[dict[str, Any]]], Awaitable[list[str |
 @dataclass(frozen=True)
 class CreateTogether:
     """How one request creates several records of a kind: those whose ``group`` is equal (of
-    a change's fields, references unresolved) share a request, which ``create`` sends."""
+    a change's fields, references unresolved) share a request, which ``create`` sends, at
+    most ``most`` records to a request (the tool's limit; None: the engine's batch size)."""
 
     group: Callable[[Mapping[str, Any]], Hashable]
     create: GroupCreator
+    most: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,20 @@ class WriteTables:
         return kind, together.group(fields)
 
     async def write_batch(self, client: HttpClient, writes: Sequence[Write]) -> list[WriteOutcome]:
-        """Send creates of one kind and group (one :meth:`batch_key`) in one request."""
+        """Send creates of one kind and group (one :meth:`batch_key`) in one request, or in
+        as few as the kind's :attr:`CreateTogether.most` allows, one after another."""
+        together = self.together[writes[0].kind]
+        size = together.most or len(writes)
+        outcomes: list[WriteOutcome] = []
+        for start in range(0, len(writes), size):
+            outcomes += await self._create_together(together, client, writes[start : start + size])
+        return outcomes
+
+    async def _create_together(
+        self, together: CreateTogether, client: HttpClient, writes: Sequence[Write]
+    ) -> list[WriteOutcome]:
         try:
-            ids = await self.together[writes[0].kind].create(
-                client, [dict(w.fields) for w in writes]
-            )
+            ids = await together.create(client, [dict(w.fields) for w in writes])
         except Exception as exc:
             # Refused (an HTTP error, Jira's workflow validation) or unanswered as a whole, yet
             # a tool may have made some of them first (Jira does not say its bulk creates are

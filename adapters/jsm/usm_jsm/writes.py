@@ -581,7 +581,8 @@ DELETE: dict[str, Deleter] = {
 #: context or sub-options of one option (Jira takes up to 1,000 in one create).
 TOGETHER: dict[str, CreateTogether] = {
     "status": CreateTogether(lambda fields: "statuses", _create_statuses),
-    "workflow": CreateTogether(lambda fields: "workflows", _create_workflows),
+    # Jira's workflow create takes at most 20 workflows (WorkflowCreateRequest).
+    "workflow": CreateTogether(lambda fields: "workflows", _create_workflows, most=20),
     "field_option": CreateTogether(lambda fields: _group(fields["context"]), _create_options),
     "field_child_option": CreateTogether(
         lambda fields: _group(fields["parent"]), _create_child_options

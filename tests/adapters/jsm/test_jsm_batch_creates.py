@@ -99,25 +99,32 @@ def test_a_refused_request_leaves_each_create_to_be_looked_up() -> None:
     assert "The name is too long" in outcomes[0].error
 
 
-def test_workflows_refused_by_validation_are_each_settled_alone() -> None:
-    """Jira's validation refuses a request of several workflows for one of them: nothing is
-    sent, and each workflow is then looked up and sent alone, for its own answer."""
-    statuses = [
-        {"id": "1", "name": "Open", "statusCategory": "TODO"},
-        {"id": "2", "name": "Done", "statusCategory": "DONE"},
-    ]
-    flow = {
+#: The site's statuses the workflows of :func:`_flow` use.
+FLOW_STATUSES = [
+    {"id": "1", "name": "Open", "statusCategory": "TODO"},
+    {"id": "2", "name": "Done", "statusCategory": "DONE"},
+]
+
+
+def _flow(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
         "statuses": [{"name": "Open"}, {"name": "Done"}],
         "transitions": [
             {"name": "Create", "type": "INITIAL", "to": "Open"},
             {"name": "Finish", "type": "DIRECTED", "to": "Done", "from": ["Open"]},
         ],
     }
-    writes = [Write("create", "workflow", {**flow, "name": n}) for n in ("USM Agree", "USM Change")]
+
+
+def test_workflows_refused_by_validation_are_each_settled_alone() -> None:
+    """Jira's validation refuses a request of several workflows for one of them: nothing is
+    sent, and each workflow is then looked up and sent alone, for its own answer."""
+    writes = [Write("create", "workflow", _flow(n)) for n in ("USM Agree", "USM Change")]
     errors = {"errors": [{"message": "The name is taken", "level": "ERROR"}]}
     with respx.mock(base_url=BASE, assert_all_called=True) as router:
         router.get(f"{STATUSES}/search").mock(
-            return_value=httpx.Response(200, json={"values": statuses, "isLast": True})
+            return_value=httpx.Response(200, json={"values": FLOW_STATUSES, "isLast": True})
         )
         validation = router.post(f"{WORKFLOWS}/validation").mock(
             return_value=httpx.Response(200, json=errors)
@@ -127,6 +134,61 @@ def test_workflows_refused_by_validation_are_each_settled_alone() -> None:
     assert [w["name"] for w in sent["workflows"]] == ["USM Agree", "USM Change"]
     assert [s["name"] for s in sent["statuses"]] == ["Done", "Open"]
     assert [(o.target_id, o.uncertain) for o in outcomes] == [(None, True)] * 2
+
+
+def test_more_workflows_than_one_create_takes_go_in_several() -> None:
+    """Jira's workflow create takes at most 20 workflows: 45 go in requests of 20, 20 and 5,
+    each validated first."""
+    writes = [Write("create", "workflow", _flow(f"USM flow {n}")) for n in range(45)]
+
+    def created(request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)["workflows"]
+        made = [{"id": f"id-{w['name']}", "name": w["name"]} for w in sent]
+        return httpx.Response(200, json={"workflows": made})
+
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.get(f"{STATUSES}/search").mock(
+            return_value=httpx.Response(200, json={"values": FLOW_STATUSES, "isLast": True})
+        )
+        router.post(f"{WORKFLOWS}/validation").mock(
+            return_value=httpx.Response(200, json={"errors": []})
+        )
+        create = router.post(WORKFLOWS).mock(side_effect=created)
+        outcomes = run_client(BASE, _batch(writes))
+    sizes = [len(json.loads(call.request.content)["workflows"]) for call in create.calls]
+    assert sizes == [20, 20, 5]
+    assert [o.target_id for o in outcomes] == [f"id-USM flow {n}" for n in range(45)]
+
+
+def test_the_emulator_refuses_more_workflows_than_jira_takes(tmp_path: Path) -> None:
+    api = Api(create_app(db_path=tmp_path / "jsm.sqlite3"))
+    todo = next(s for s in api.ok("GET", "statuses/search")["values"] if s["name"] == "To Do")
+    status = {
+        "statusReference": todo["id"],
+        "id": todo["id"],
+        "name": todo["name"],
+        "statusCategory": "TODO",
+    }
+    one = {
+        "statuses": [{"statusReference": todo["id"], "properties": {}}],
+        "transitions": [
+            {"id": "1", "name": "Create", "type": "INITIAL", "toStatusReference": todo["id"]}
+        ],
+    }
+    body = {
+        "scope": {"type": "GLOBAL"},
+        "statuses": [status],
+        "workflows": [{**one, "name": f"Flow {n}"} for n in range(21)],
+    }
+    for path, payload in (
+        ("workflows/create", body),
+        ("workflows/create/validation", {"payload": body}),
+    ):
+        refused = api.call("POST", path, payload)
+        assert refused.status_code == 400, refused.text
+        assert "At most 20 workflows" in refused.text
+    body["workflows"] = body["workflows"][:20]
+    assert api.call("POST", "workflows/create", body).status_code == 200
 
 
 def test_which_creates_share_a_request() -> None:

@@ -33,6 +33,15 @@ __all__ = ["ENDPOINTS", "TRANSITION_ORDER"]
 TRANSITION_ORDER = ("GLOBAL", "INITIAL", "DIRECTED")
 
 _STALE_VERSION = "Workflow version and version token must match"
+#: Most workflows and statuses one create or update request takes (``WorkflowCreateRequest``
+#: and ``WorkflowUpdateRequest`` in the platform spec: ``maximum`` 20 and 1,000).
+MOST_WORKFLOWS, MOST_STATUSES = 20, 1000
+
+
+def _within_limits(payload: Mapping[str, Any]) -> None:
+    for name, most in (("workflows", MOST_WORKFLOWS), ("statuses", MOST_STATUSES)):
+        if len(as_list(payload, name)) > most:
+            raise JiraApiError(400, [], {name: f"At most {most} {name} per request."})
 
 
 # ---------------------------------------------------------------------- storing
@@ -178,6 +187,7 @@ def _scope_of(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _create(site: Site, body: Mapping[str, Any]) -> dict[str, Any]:
+    _within_limits(body)
     scope = _scope_of(body)
     statuses = as_list(body, "statuses")
     workflows = as_list(body, "workflows")
@@ -226,6 +236,7 @@ async def validate_create(request: Request, site: Site) -> Response:
     payload = body.get("payload")
     if not isinstance(payload, dict):
         raise JiraApiError(400, [], {"payload": "'payload' is required."})
+    _within_limits(payload)
     workflows = as_list(payload, "workflows")
     errors = check_payload(site, payload, existing_ids=[None] * len(workflows))
     levels = _levels(body)
@@ -308,6 +319,7 @@ def _missing_mappings(
 
 async def update_workflows(request: Request, site: Site) -> Response:
     body = await json_object(request)
+    _within_limits(body)
     workflows = as_list(body, "workflows")
     statuses = as_list(body, "statuses")
     rows = [_current(site, w) for w in workflows if isinstance(w, dict)]
@@ -354,6 +366,7 @@ async def validate_update(request: Request, site: Site) -> Response:
     payload = body.get("payload")
     if not isinstance(payload, dict):
         raise JiraApiError(400, [], {"payload": "'payload' is required."})
+    _within_limits(payload)
     levels = _levels(body)
     return ok({"errors": [e for e in _update_errors(site, payload) if e["level"] in levels]})
 
