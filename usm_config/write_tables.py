@@ -86,6 +86,9 @@ class WriteTables:
             # gives each its own answer, and its own error.
             log.debug("%d creates of %s together: %s", len(writes), writes[0].kind, exc)
             return [WriteOutcome(error=str(exc), uncertain=True) for _ in writes]
+        if len(ids) != len(writes):
+            said = f"{len(ids)} ids for {len(writes)} creates"
+            return [WriteOutcome(error=said, uncertain=True) for _ in writes]
         return [
             WriteOutcome(target_id=made)
             if made

@@ -16,6 +16,7 @@ from memory_tool import BatchMemoryAdapter, MemoryTool, group, item
 from usm_config.adapter import Write, WriteOutcome
 from usm_config.engine.records import Record
 from usm_config.http import HttpClient
+from usm_config.write_tables import CreateTogether, WriteTables
 
 DESIRED = [group(f"g{i}", uid=f"g:{i}") for i in range(7)] + [
     item(f"i{i}", f"g{i}", uid=f"i:{i}") for i in range(7)
@@ -208,3 +209,17 @@ def test_only_writes_of_one_batch_key_share_a_request(tmp_path: Path) -> None:
     changed = [group(f"g{i}", "z", uid=f"g:{i}") for i in range(7)] + DESIRED[7:]
     assert not harness.apply(changed).failed
     assert adapter.sent == [] and adapter.alone == [("update", "group")] * 7
+
+
+def test_creates_together_that_answer_too_few_ids_are_each_looked_up() -> None:
+    """A creator of several records that answers a list of another length cannot say which
+    id is whose: every create is left to be looked up, none is taken as settled."""
+
+    async def two_ids(client: HttpClient, many: list[dict[str, Any]]) -> list[str | None]:
+        del client, many
+        return ["1", "2"]
+
+    tables = WriteTables({}, {}, {}, {"group": CreateTogether(lambda fields: "all", two_ids)})
+    writes = [Write("create", "group", {"name": n}) for n in ("a", "b", "c")]
+    outcomes = asyncio.run(tables.write_batch(HttpClient("https://tool.test"), writes))
+    assert [(o.target_id, o.uncertain) for o in outcomes] == [(None, True)] * 3
