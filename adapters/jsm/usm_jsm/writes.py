@@ -111,7 +111,11 @@ async def _create_workflows(client: HttpClient, many: list[dict[str, Any]]) -> l
     request = workflows_create_request(many, await _statuses_by_name(client))
     answer = await _write_workflow(client, "create", request)
     created = answer.get("workflows") if isinstance(answer, dict) else None
-    return _ids_by(many, created, _name_key)
+    ids = _ids_by(many, created, _name_key)
+    # The classic scheme API names workflows: the mappings of this apply need no read.
+    names = _WORKFLOW_NAMES.setdefault(client, {})
+    names.update((i, str(fields["name"])) for i, fields in zip(ids, many, strict=True) if i)
+    return ids
 
 
 async def _update_workflow(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -125,8 +129,16 @@ async def _delete_workflow(client: HttpClient, target_id: str) -> None:
     await api.write(client, "DELETE", f"{api.API}/workflow/{target_id}")
 
 
+#: Workflow id → name per connection, of the workflows this apply created (a workflow's name
+#: changes only by hand: the update takes none).
+_WORKFLOW_NAMES: weakref.WeakKeyDictionary[HttpClient, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
 async def _workflow_name(client: HttpClient, workflow_id: str) -> str:
     """The name the classic scheme API takes for the workflow the engine gives by id."""
+    known = _WORKFLOW_NAMES.get(client, {})
+    if workflow_id in known:
+        return known[workflow_id]
     workflow, _ = await api.read_workflow(client, workflow_id)
     return str(workflow["name"])
 
@@ -278,7 +290,10 @@ async def _create_project(client: HttpClient, fields: dict[str, Any]) -> str:
         "assigneeType": "UNASSIGNED",
     }
     # The answer holds only id, key and self (jira.md §1.6); the schemes are set next.
-    project_id = answer_id(await api.write(client, "POST", f"{api.API}/project", body), "id")
+    answer = await api.write(client, "POST", f"{api.API}/project", body)
+    project_id = answer_id(answer, "id")
+    if isinstance(answer.get("key"), str):
+        _PROJECT_KEYS.setdefault(client, {})[project_id] = answer["key"]
     await _associate(client, project_id, fields)
     if fields.get(OWNER):
         await api.mark_project(client, project_id, str(fields[OWNER]))
@@ -294,8 +309,8 @@ async def _update_project(client: HttpClient, target_id: str, fields: dict[str, 
         await api.mark_project(client, target_id, str(fields[OWNER]))
 
 
-#: Project id → key per connection: a component is created with its project's key, and a
-#: project's key never changes while usm-config runs.
+#: Project id → key per connection (read, or answered by the project's create): a component
+#: is created with its project's key, and a project's key never changes while usm-config runs.
 _PROJECT_KEYS: weakref.WeakKeyDictionary[HttpClient, dict[str, str]] = weakref.WeakKeyDictionary()
 
 

@@ -7,6 +7,7 @@ is looked up by its key before it is sent again."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -244,7 +245,8 @@ class _RefusesFirstStatusCreate:
 
 def test_a_new_site_gets_its_statuses_in_one_request_even_when_refused(tmp_path: Path) -> None:
     """The university's statuses go in one request. Answered with a refusal that still made
-    them, each is found by its name and none is made twice; the apply converges."""
+    them, each is found by its name and none is made twice; the apply converges. Its
+    workflows go in one request too."""
     shutil.copy(ROOT / "blueprints" / "usm-reference.yaml", tmp_path / "usm-reference.yaml")
     text = (ROOT / "blueprints" / "examples" / "university.yaml").read_text("utf-8")
     blueprint = tmp_path / "university.yaml"
@@ -277,5 +279,10 @@ def test_a_new_site_gets_its_statuses_in_one_request_even_when_refused(tmp_path:
     workflows = [e for e in log if e.method == "POST" and e.path.startswith(WORKFLOWS)]
     assert [e.path for e in workflows] == [f"{WORKFLOWS}/validation", WORKFLOWS]
     assert len(workflows[1].body["workflows"]) == wanted["workflow"] > 1
+    # The scheme's mappings name those workflows, and the components their project, from
+    # what the creates answered: neither is read back.
+    assert wanted["workflowscheme_mapping"] > 0 and wanted["component"] > 0
+    assert [e.path for e in log if (e.method, e.path) == ("POST", "/rest/api/3/workflows")] == []
+    assert [e.path for e in log if re.fullmatch(r"/rest/api/3/project/\d+", e.path)] == []
     names = [s["name"] for s in Api(app).ok("GET", "statuses/search?maxResults=200")["values"]]
     assert len(names) == len(set(names))
