@@ -249,6 +249,23 @@ def test_a_module_out_of_reach_is_said_and_not_read(caplog: pytest.LogCaptureFix
 
 
 @respx.mock
+def test_the_probe_asks_each_list_for_one_row() -> None:
+    """A list that answers is all the probe needs to know: it never reads a tenant's services
+    (or operator groups) whole, which the plan then reads once."""
+    probe_routes(respx.mock)
+    run_client(BASE, reads.reach)
+    probed = {
+        call.request.url.path: query(call.request)
+        for call in respx.calls
+        if call.request.url.path.endswith(("/services", "/operatorgroups"))
+    }
+    assert probed == {
+        f"{api.API}/services": {"$top": "1"},
+        f"{api.API}/operatorgroups": {"start": "0", "page_size": "1"},
+    }
+
+
+@respx.mock
 def test_knowledge_items_are_read_in_both_languages_in_their_folders_language() -> None:
     probe_routes(respx.mock)
 
