@@ -111,11 +111,13 @@ async def _create_workflows(client: HttpClient, many: list[dict[str, Any]]) -> l
     request = workflows_create_request(many, await _statuses_by_name(client))
     answer = await _write_workflow(client, "create", request)
     created = answer.get("workflows") if isinstance(answer, dict) else None
-    ids = _ids_by(many, created, _name_key)
     # The classic scheme API names workflows: the mappings of this apply need no read.
     names = _WORKFLOW_NAMES.setdefault(client, {})
-    names.update((i, str(fields["name"])) for i, fields in zip(ids, many, strict=True) if i)
-    return ids
+    for entry in created if isinstance(created, list) else ():
+        made = _id_of(entry)
+        if made and isinstance(entry.get("name"), str):
+            names[made] = entry["name"]
+    return _ids_by(many, created, _name_key)
 
 
 async def _update_workflow(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
