@@ -49,7 +49,8 @@ class CreateTogether:
 @dataclass(frozen=True)
 class WriteTables:
     """The create, update and delete coroutines of every kind an adapter writes, and the
-    kinds whose creates share requests (:attr:`together`)."""
+    kinds whose creates share requests (:attr:`together`, which also creates them one at a
+    time: such a kind needs no entry in :attr:`create`)."""
 
     create: Mapping[str, Creator]
     update: Mapping[str, Updater]
@@ -97,8 +98,17 @@ class WriteTables:
         ]
 
     async def create_record(self, client: HttpClient, kind: str, fields: dict[str, Any]) -> Record:
-        """Create one record; the engine computes its key."""
-        target_id = await self.create[kind](client, fields)
+        """Create one record (of a kind of :attr:`together`, as a group of one); the engine
+        computes its key."""
+        together = self.together.get(kind)
+        if together is None:
+            target_id = await self.create[kind](client, fields)
+        else:
+            made = await together.create(client, [fields])
+            if len(made) != 1 or not made[0]:
+                # A shape error, as answer_id raises: the engine looks the record up.
+                raise ValueError("the answer names no id (id)")
+            target_id = made[0]
         return Record(kind=kind, key=(), fields=dict(fields), target_id=target_id)
 
     async def update_record(

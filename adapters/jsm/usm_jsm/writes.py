@@ -44,10 +44,6 @@ async def _create_plain(kind: str, client: HttpClient, fields: dict[str, Any]) -
     return answer_id(await api.create_plain(client, kind, fields), "id", "groupId")
 
 
-async def _create_status(client: HttpClient, fields: dict[str, Any]) -> str:
-    return _one(await _create_statuses(client, [fields]))
-
-
 async def _create_statuses(client: HttpClient, many: list[dict[str, Any]]) -> list[str | None]:
     """Create statuses in one request; their ids by name (Jira's names are unique, caseless)."""
     return _ids_by(many, await api.create_statuses(client, many), _name_key)
@@ -63,7 +59,11 @@ def _ids_by(
     """The ids a create's answer (a list of what it made) names for what was ``sent``, matched
     by ``key``, as Jira documents no order for the answer; None for one it does not name. One
     sent and one made need no match."""
-    made = [entry for entry in answered or () if isinstance(entry, dict)]
+    made = (
+        [entry for entry in answered if isinstance(entry, dict)]
+        if isinstance(answered, list)
+        else []
+    )
     if len(sent) == len(made) == 1:
         return [_id_of(made[0])]
     ids = {key(entry): _id_of(entry) for entry in made}
@@ -100,10 +100,6 @@ async def _write_workflow(client: HttpClient, action: str, request: dict[str, An
         detail = "; ".join(str(e.get("message") or e) for e in errors)
         raise WorkflowInvalid(f"Jira refused the workflow: {detail}")
     return await api.write_workflows(client, action, request)
-
-
-async def _create_workflow(client: HttpClient, fields: dict[str, Any]) -> str:
-    return _one(await _create_workflows(client, [fields]))
 
 
 async def _create_workflows(client: HttpClient, many: list[dict[str, Any]]) -> list[str | None]:
@@ -394,7 +390,7 @@ async def _add_options(
         client, "POST", f"{_context_path(context_id)}/option", {"options": options}
     )
     created = answer.get("options") if isinstance(answer, dict) else None
-    ids = _ids_by(options, created if isinstance(created, list) else [], _option_key)
+    ids = _ids_by(options, created, _option_key)
     return [parse.composite(context_id, i) if i else None for i in ids]
 
 
@@ -422,25 +418,9 @@ async def _create_child_options(client: HttpClient, many: list[dict[str, Any]]) 
     return await _add_options(client, parse.composite(*parts[:2]), options)
 
 
-async def _create_option(client: HttpClient, fields: dict[str, Any]) -> str:
-    return _one(await _create_options(client, [fields]))
-
-
-async def _create_child_option(client: HttpClient, fields: dict[str, Any]) -> str:
-    return _one(await _create_child_options(client, [fields]))
-
-
 def _group(reference: Any) -> Hashable:
     """A reference (not yet resolved) as the key of the creates that share a request."""
     return ref_target(reference) or str(reference)
-
-
-def _one(ids: list[str | None]) -> str:
-    """The id of a create of one; a :class:`ValueError` (one of the shape errors, after which
-    the engine looks the record up) when the answer names none."""
-    if not ids[0]:
-        raise ValueError("the answer names no id (id)")
-    return ids[0]
 
 
 async def _update_option(client: HttpClient, target_id: str, fields: dict[str, Any]) -> None:
@@ -544,15 +524,11 @@ CREATE: dict[str, Creator] = {
     "issuetype": _plain("issuetype"),
     "priority": _create_priority,
     "field": _plain("field"),
-    "status": _create_status,
-    "workflow": _create_workflow,
     "workflowscheme": _create_workflow_scheme,
     "workflowscheme_mapping": _create_mapping,
     "issuetypescheme": _create_issue_type_scheme,
     "project": _create_project,
     "field_context": _create_context,
-    "field_option": _create_option,
-    "field_child_option": _create_child_option,
     "field_option_order": _create_order,
     "field_child_option_order": _create_order,
     "component": _create_component,
@@ -595,7 +571,8 @@ DELETE: dict[str, Deleter] = {
 }
 
 #: Creates that share a request: statuses and workflows (all of a level), and options of one
-#: context or sub-options of one option (Jira takes up to 1,000 in one create).
+#: context or sub-options of one option (Jira takes up to 1,000 in one create). A create of
+#: one goes through the same coroutine (:meth:`WriteTables.create_record`).
 TOGETHER: dict[str, CreateTogether] = {
     "status": CreateTogether(lambda fields: "statuses", _create_statuses),
     # Jira's workflow create takes at most 20 workflows (WorkflowCreateRequest).
