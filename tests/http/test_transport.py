@@ -451,6 +451,18 @@ def _paths() -> st.SearchStrategy[str]:
     return st.lists(segment, max_size=4).map(lambda parts: "/" + "/".join(parts))
 
 
+def _plain_paths() -> st.SearchStrategy[str]:
+    """Paths of the characters httpx takes as they are, escapes and dots among them."""
+    segment = st.lists(
+        st.one_of(
+            st.sampled_from("aZ09-._~!$&'()*+,;=:@"),
+            st.sampled_from(["%2F", "%7e", "%", "%G1", ".", ".."]),
+        ),
+        max_size=6,
+    ).map("".join)
+    return st.lists(segment, max_size=4).map(lambda parts: "/" + "/".join(parts))
+
+
 def _params() -> st.SearchStrategy[dict[str, Any]]:
     value = st.one_of(
         st.text(max_size=8), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False)
@@ -462,7 +474,7 @@ def _params() -> st.SearchStrategy[dict[str, Any]]:
     base=st.sampled_from(
         ["http://127.0.0.1:8080", "https://x.example/", "https://x.example/api", "https://u@x/a/b/"]
     ),
-    path=st.one_of(_paths(), st.just(""), _paths().map(lambda p: p.lstrip("/"))),
+    path=st.one_of(_paths(), st.just(""), _paths().map(lambda p: p.lstrip("/")), _plain_paths()),
     params=st.one_of(st.none(), _params()),
 )
 def test_client_urls_are_the_ones_httpx_would_build(
@@ -488,6 +500,17 @@ def test_client_urls_are_the_ones_httpx_would_build(
         theirs.port,
         theirs.raw_path,
     )
+
+
+def test_a_plain_path_and_query_are_not_parsed_again() -> None:
+    """The common request (a plain path, parameters of plain text) gets its URL from the base
+    URL's parts; one with a dot segment or a character to escape goes to httpx's parse."""
+    client = HttpClient("https://x.example/tas/api")
+    url, query = client._target("/incidents/slas", {"service": "7c5b6b6e-0000", "q": "a b"})
+    assert isinstance(url, httpx.URL) and query is None
+    assert str(url) == "https://x.example/tas/api/incidents/slas?service=7c5b6b6e-0000&q=a+b"
+    for path in ("/a/../b", "/caf\u00e9", "/a b", "/50%"):
+        assert isinstance(client._target(path, None)[0], str)
 
 
 def test_a_connection_with_bytes_nobody_asked_for_is_not_reused() -> None:
