@@ -9,15 +9,18 @@ and Markdown and counted in the summary line. A long text field (several lines, 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from usm_config.engine.plan import Action, Change, Plan
 from usm_config.engine.records import ref_target
-from usm_config.render.jinja import template_environment
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 SYMBOLS = {
     Action.CREATE: ("+", "green"),
@@ -226,9 +229,6 @@ def render_json(plan: Plan) -> str:
     return plan.model_dump_json(indent=2) + "\n"
 
 
-_ENV = template_environment("usm_config.render", autoescape=False, sandboxed=True)
-
-
 def _md_cell(value: Any) -> str:
     return short(value).replace("|", "\\|").replace("`", "'")
 
@@ -241,10 +241,23 @@ def _md_fence(lines: list[str]) -> str:
     return "\n".join([f"{fence}diff", *lines, fence])
 
 
-_ENV.filters["cell"] = _md_cell
-_ENV.filters["code"] = lambda text: str(text).replace("`", "'").replace("|", "\\|")
-_ENV.filters["fence"] = _md_fence
-_ENV.globals["text_diff"] = text_diff
+@functools.cache
+def _markdown_environment() -> Environment:
+    """The templates of Markdown plans; jinja2 loads only for them."""
+    from usm_config.render.jinja import template_environment  # noqa: PLC0415 (only when used)
+
+    environment = template_environment(
+        "usm_config.render",
+        autoescape=False,
+        sandboxed=True,
+        filters={
+            "cell": _md_cell,
+            "code": lambda text: str(text).replace("`", "'").replace("|", "\\|"),
+            "fence": _md_fence,
+        },
+    )
+    environment.globals["text_diff"] = text_diff
+    return environment
 
 
 def render_markdown(plan: Plan) -> str:
@@ -254,4 +267,5 @@ def render_markdown(plan: Plan) -> str:
         for action in Action
         if any(c.action == action for c in plan.changes)
     }
-    return _ENV.get_template("plan.md.j2").render(plan=plan, groups=groups, symbols=SYMBOLS)
+    template = _markdown_environment().get_template("plan.md.j2")
+    return template.render(plan=plan, groups=groups, symbols=SYMBOLS)

@@ -26,10 +26,7 @@ from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_config.write_tables import WriteTables
 from usm_jsm import writes
-from usm_jsm.export import export_records
-from usm_jsm.guide import render_manual_steps, render_workflow_guide
 from usm_jsm.kinds import KINDS, PRIVATE_KINDS, PRIVATE_UNREADABLE, PROJECT_KINDS, UNREADABLE
-from usm_jsm.landings import landings
 from usm_jsm.mapping import compile_blueprint
 from usm_jsm.overrides import check_overrides
 from usm_jsm.reads import read_site
@@ -149,17 +146,23 @@ class JsmAdapter:
     ) -> Exported:
         """The site's USM project (``scope``'s, when given) as a blueprint layer over
         ``reference`` (see :mod:`usm_jsm.export`)."""
+        from usm_jsm.export import export_records  # noqa: PLC0415 (only when used)
+
         return export_records(live, reference, project_key(scope) if scope else None)
 
     def landings(self, blueprint: Blueprint) -> dict[str, Explanation]:
         """Workflows and profiles in the workflow guide, agreements merged into another's SLA
         metrics (see :mod:`usm_jsm.landings`)."""
+        from usm_jsm.landings import landings  # noqa: PLC0415 (only when used)
+
         return landings(blueprint)
 
     def artifacts(
         self, blueprint: Blueprint, changes: Sequence[Change], ids: LiveIds
     ) -> dict[str, bytes]:
         """The workflow guide and the checklist of the plan's manual steps (Markdown)."""
+        from usm_jsm.guide import render_manual_steps, render_workflow_guide  # noqa: PLC0415 (only when used)
+
         del ids  # the files name objects, not ids
         return {
             "workflow-guide.md": render_workflow_guide(blueprint).encode("utf-8"),

@@ -26,12 +26,9 @@ from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.http.filters import SCOPE_QUERY_CHARS, SCOPE_REQUESTS, query_encoded, scope_texts
 from usm_config.sandbox.faults import FaultConfig
 from usm_servicenow import client as api
-from usm_servicenow.export import export_records
 from usm_servicenow.kinds import KINDS, SCOPED_READS
-from usm_servicenow.landings import landings
 from usm_servicenow.mapping import compile_blueprint
 from usm_servicenow.overrides import check_overrides
-from usm_servicenow.updateset import UpdateSetChange, record_sys_id, render_update_set
 
 RETRYABLE = frozenset({429, 502, 503, 504})
 #: Default login of a fresh sandbox (documented in the README); not a secret of any real system.
@@ -282,11 +279,15 @@ class ServiceNowAdapter:
     ) -> Exported:
         """The instance as a blueprint layer over ``reference`` (see
         :mod:`usm_servicenow.export`); with ``scope``, the elements keep its ids."""
+        from usm_servicenow.export import export_records  # noqa: PLC0415 (only when used)
+
         return export_records(live, reference, scope)
 
     def landings(self, blueprint: Blueprint) -> dict[str, Explanation]:
         """How the elements without a record of their own land (see
         :mod:`usm_servicenow.landings`)."""
+        from usm_servicenow.landings import landings  # noqa: PLC0415 (only when used)
+
         return landings(blueprint)
 
     def artifacts(
@@ -297,6 +298,12 @@ class ServiceNowAdapter:
         Records carry their full desired owned fields (an update set replaces whole records);
         new records get stable sys_ids derived from their natural keys.
         """
+        from usm_servicenow.updateset import (  # noqa: PLC0415 (only when used)
+            UpdateSetChange,
+            record_sys_id,
+            render_update_set,
+        )
+
         desired = self.compile(blueprint).records
         name = f"usm-config {blueprint.organisation.name}"
         all_ids = dict(ids)

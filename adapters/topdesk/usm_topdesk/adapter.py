@@ -15,10 +15,7 @@ from usm_config.http import BasicAuthConfig, HttpClient
 from usm_config.sandbox.faults import FaultConfig
 from usm_config.write_tables import WriteTables
 from usm_topdesk import writes
-from usm_topdesk.checklist import render_checklist
-from usm_topdesk.export import export_records
 from usm_topdesk.kinds import KINDS, UNREADABLE
-from usm_topdesk.landings import landings
 from usm_topdesk.mapping import compile_blueprint
 from usm_topdesk.overrides import check_overrides
 from usm_topdesk.reads import read_tenant
@@ -82,6 +79,8 @@ class TopdeskAdapter:
         """The tenant as a blueprint layer over ``reference`` (see :mod:`usm_topdesk.export`);
         a tenant holds one organisation, so ``scope`` (the blueprint pulled into) only lends
         its ids to the teams and profiles it names."""
+        from usm_topdesk.export import export_records  # noqa: PLC0415 (only when used)
+
         return export_records(live, reference, scope)
 
     # ------------------------------------------------------------------------- writing
@@ -103,6 +102,8 @@ class TopdeskAdapter:
     def landings(self, blueprint: Blueprint) -> dict[str, Explanation]:
         """Merged categories, steps without a status of their own and profiles (see
         :mod:`usm_topdesk.landings`)."""
+        from usm_topdesk.landings import landings  # noqa: PLC0415 (only when used)
+
         return landings(blueprint)
 
     def artifacts(
@@ -111,6 +112,8 @@ class TopdeskAdapter:
         """The checklist of everything the API cannot write, ticked where the plan found it
         done: ``checklist.html`` and ``checklist.md``."""
         del ids  # the checklist names settings, not ids
+        from usm_topdesk.checklist import render_checklist  # noqa: PLC0415 (only when used)
+
         html, markdown = render_checklist(blueprint, changes)
         return {"checklist.html": html.encode("utf-8"), "checklist.md": markdown.encode("utf-8")}
 
