@@ -104,10 +104,11 @@ class Overridable(Strict):
         if _OVERRIDES_ALIAS in data or "overrides" in data:
             key = _OVERRIDES_ALIAS if _OVERRIDES_ALIAS in data else "overrides"
             raise ValueError(f"'{key}' is not a key; write adapter settings as x-<adapter>")
-        rest = {k: v for k, v in data.items() if not OVERRIDE_KEY.match(str(k))}
         found = {str(k)[2:]: v for k, v in data.items() if OVERRIDE_KEY.match(str(k))}
-        if found:
-            rest[_OVERRIDES_ALIAS] = found
+        if not found:
+            return data
+        rest = {k: v for k, v in data.items() if not OVERRIDE_KEY.match(str(k))}
+        rest[_OVERRIDES_ALIAS] = found
         return rest
 
     @model_serializer(mode="wrap")
