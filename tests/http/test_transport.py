@@ -285,6 +285,35 @@ def test_a_write_the_server_hung_up_on_is_uncertain_and_a_read_is_retried() -> N
     assert len(server.exchanges) == 2
 
 
+def test_an_answer_cut_short_in_its_body_leaves_a_write_uncertain_and_a_read_retried() -> None:
+    """The head came and part of the body, then the server hung up: the write may have been
+    carried out, the read is sent again on a new connection."""
+
+    async def cut_once(exchange: Exchange) -> tuple[bytes, bool]:
+        if len(server.exchanges) == 1:
+            return answer(b'{"id": "1", "name": "a"}')[:-10], True
+        return answer(), False
+
+    server = Server(cut_once)
+
+    async def write() -> None:
+        async with serving(server), HttpClient(server.url, retry=TWICE) as client:
+            await client.request("POST", "/api/items", json={"name": "a"})
+
+    with pytest.raises(UncertainWriteError, match="RemoteProtocolError"):
+        run(write)
+    assert len(server.exchanges) == 1
+
+    server.exchanges.clear()
+
+    async def read() -> Any:
+        async with serving(server), HttpClient(server.url, retry=TWICE) as client:
+            return (await client.request("GET", "/api/items")).json()
+
+    assert run(read) == {"ok": True}
+    assert [e.connection for e in server.exchanges] == [2, 3]
+
+
 def test_an_answer_that_never_comes_is_a_read_timeout() -> None:
     async def stall(exchange: Exchange) -> tuple[bytes, bool]:
         await asyncio.sleep(1)
