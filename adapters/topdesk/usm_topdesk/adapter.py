@@ -111,9 +111,9 @@ class TopdeskAdapter:
     ) -> dict[str, bytes]:
         """The checklist of everything the API cannot write, ticked where the plan found it
         done: ``checklist.html`` and ``checklist.md``."""
-        del ids  # the checklist names settings, not ids
         from usm_topdesk.checklist import render_checklist  # noqa: PLC0415 (only when used)
 
+        del ids  # the checklist names settings, not ids
         html, markdown = render_checklist(blueprint, changes)
         return {"checklist.html": html.encode("utf-8"), "checklist.md": markdown.encode("utf-8")}
 
