@@ -17,7 +17,7 @@ from typing import Any
 
 from usm_config.engine.contract import Write, WriteOutcome
 from usm_config.engine.records import Record
-from usm_config.http import HttpClient
+from usm_config.http import HttpClient, answer_id
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +105,9 @@ class WriteTables:
             target_id = await self.create[kind](client, fields)
         else:
             made = await together.create(client, [fields])
-            if len(made) != 1 or not made[0]:
-                # A shape error, as answer_id raises: the engine looks the record up.
-                raise ValueError("the answer names no id (id)")
-            target_id = made[0]
+            # No id, or another number of them: answer_id's shape error, so the engine looks
+            # the record up.
+            target_id = answer_id({"id": made[0]} if len(made) == 1 else None, "id")
         return Record(kind=kind, key=(), fields=dict(fields), target_id=target_id)
 
     async def update_record(
