@@ -127,18 +127,18 @@ async def _delete_workflow(client: HttpClient, target_id: str) -> None:
     await api.write(client, "DELETE", f"{api.API}/workflow/{target_id}")
 
 
-#: Workflow id → name per connection, of the workflows this apply created (a workflow's name
-#: changes only by hand: the update takes none).
+#: Workflow id → name per connection, of the workflows this apply created or read (a
+#: workflow's name changes only by hand: the update takes none).
 _WORKFLOW_NAMES: weakref.WeakKeyDictionary[HttpClient, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 async def _workflow_name(client: HttpClient, workflow_id: str) -> str:
     """The name the classic scheme API takes for the workflow the engine gives by id."""
-    known = _WORKFLOW_NAMES.get(client, {})
-    if workflow_id in known:
-        return known[workflow_id]
-    workflow, _ = await api.read_workflow(client, workflow_id)
-    return str(workflow["name"])
+    known = _WORKFLOW_NAMES.setdefault(client, {})
+    if workflow_id not in known:
+        workflow, _ = await api.read_workflow(client, workflow_id)
+        known[workflow_id] = str(workflow["name"])
+    return known[workflow_id]
 
 
 async def _scheme_body(client: HttpClient, fields: dict[str, Any]) -> dict[str, Any]:
